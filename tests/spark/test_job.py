@@ -66,8 +66,10 @@ def test_loads_good_rows_quarantines_bad_ones_and_reports(
     assert status == 0
     printed = capsys.readouterr().out.strip().splitlines()[-1]
     assert json.loads(printed) == report
-    assert {k: report[k] for k in ("event", "pipeline", "batch_id", "status", "error")} == {
-        "event": "pipeline_report", "pipeline": "items", "batch_id": "b1", "status": "SUCCEEDED", "error": None
+    summary = {k: report[k] for k in ("event", "pipeline", "batch_id", "status", "error")}
+    assert summary == {
+        "event": "pipeline_report", "pipeline": "items", "batch_id": "b1", "status": "SUCCEEDED",
+        "error": None,
     }  # fmt: skip
     assert report["input_files"] == [f"file://{tmp_path}/in/a.csv", f"file://{tmp_path}/in/b.csv"]
     assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (5, 2, 3)
@@ -173,7 +175,7 @@ def test_only_empty_files_load_nothing_and_succeed(
 
 
 @pytest.mark.parametrize(
-    ("setup", "fmt", "status", "message"),
+    "case",
     [
         ("missing", "csv", 4, "no input file matches"),
         ("header", "csv", 5, "CSV header does not match the contract"),
@@ -186,11 +188,9 @@ def test_input_failures_exit_with_one_clear_line(
     contract_file: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    setup: str,
-    fmt: str,
-    status: int,
-    message: str,
+    case: tuple[str, str, int, str],
 ) -> None:
+    setup, fmt, status, message = case
     location = tmp_path / "in"
     if setup == "header":
         write_lines(location, "a.csv", ["id,qty", "AB1,1"])

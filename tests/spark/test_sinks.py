@@ -79,7 +79,8 @@ def test_quarantine_is_appended_by_ingestion_day_clustered_by_batch() -> None:
 
 def test_batch_replacement_deletes_only_earlier_runs_of_the_batch() -> None:
     assert batch_replacement_sql("proj.sales.items__rejected") == (
-        "DELETE FROM `proj.sales.items__rejected` WHERE _batch_id = @batch_id AND _ingested_at != @ingested_at"
+        "DELETE FROM `proj.sales.items__rejected` "
+        "WHERE _batch_id = @batch_id AND _ingested_at != @ingested_at"
     )
 
 
