@@ -1,0 +1,469 @@
+"""The data contract: one YAML file declares a table once, for BigQuery and for the job.
+
+The Pulumi program creates the BigQuery tables from `Contract.bigquery_schema()` and
+`Contract.quarantine_schema()`; the Spark job validates every row against the same `Contract`. Parsing is
+strict, so a typo in a contract is refused here, before any table or Spark session exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# Canonical BigQuery (GoogleSQL) type names, and the legacy aliases accepted on input.
+STRING = "STRING"
+INT64 = "INT64"
+FLOAT64 = "FLOAT64"
+NUMERIC = "NUMERIC"
+BOOL = "BOOL"
+DATE = "DATE"
+TIMESTAMP = "TIMESTAMP"
+TYPES = (STRING, INT64, FLOAT64, NUMERIC, BOOL, DATE, TIMESTAMP)
+TYPE_ALIASES = {"INTEGER": INT64, "FLOAT": FLOAT64, "BOOLEAN": BOOL}
+# The BigQuery API reports these legacy names; emitting them keeps a declared table free of perpetual diffs.
+_API_TYPE_NAMES = {INT64: "INTEGER", FLOAT64: "FLOAT", BOOL: "BOOLEAN"}
+
+REQUIRED = "REQUIRED"
+NULLABLE = "NULLABLE"
+REPEATED = "REPEATED"
+
+# Columns the job adds to every loaded and quarantined row.
+INGESTED_AT = "_ingested_at"
+SOURCE_FILE = "_source_file"
+BATCH_ID = "_batch_id"
+METADATA_COLUMNS = (INGESTED_AT, SOURCE_FILE, BATCH_ID)
+# Columns only the quarantine table has.
+ERRORS = "_errors"
+RAW_RECORD = "_raw_record"
+
+QUARANTINE_SUFFIX = "__rejected"
+# The quarantine is a history partitioned by ingestion day and clustered by batch, so replacing one batch's
+# rejected rows touches little data.
+QUARANTINE_PARTITION_FIELD = INGESTED_AT
+QUARANTINE_PARTITION_TYPE = "DAY"
+QUARANTINE_CLUSTERING = (BATCH_ID,)
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+# BigQuery NUMERIC is NUMERIC(38, 9): 29 digits before the decimal point and 9 after it.
+NUMERIC_INTEGER_DIGITS = 29
+NUMERIC_SCALE = 9
+
+# Which rules fit which types.
+_ORDERED_TYPES = (INT64, FLOAT64, NUMERIC, DATE, TIMESTAMP)
+_ENUMERABLE_TYPES = (STRING, INT64, NUMERIC, DATE)
+_PATTERN_TYPES = (STRING,)
+_CLUSTERABLE_TYPES = (STRING, INT64, NUMERIC, BOOL, DATE, TIMESTAMP)
+_PARTITION_TYPES = {DATE: ("DAY", "MONTH", "YEAR"), TIMESTAMP: ("HOUR", "DAY", "MONTH", "YEAR")}
+_MAX_CLUSTERING_COLUMNS = 4
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MAX_TABLE_NAME = 1024 - len(QUARANTINE_SUFFIX)
+_MAX_COLUMN_NAME = 300
+# Prefixes BigQuery reserves for column names (compared case-insensitively, as BigQuery does).
+_RESERVED_COLUMN_PREFIXES = ("_TABLE_", "_FILE_", "_PARTITION", "_ROW_TIMESTAMP", "__ROOT__", "_COLON_")
+_JOB_COLUMNS = (*METADATA_COLUMNS, ERRORS, RAW_RECORD)
+
+_TOP_LEVEL_KEYS = ("table", "description", "columns", "primary_key", "partitioning", "clustering")
+_COLUMN_KEYS = ("name", "type", "mode", "description", "min", "max", "allowed", "pattern")
+_PARTITIONING_KEYS = ("field", "type")
+
+Value = int | float | Decimal | dt.date | dt.datetime | str
+
+
+class ContractError(ValueError):
+    """A contract that cannot be used; the message names the file, the column and the problem."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column: its BigQuery type and the rules every value must pass."""
+
+    name: str
+    type: str
+    required: bool
+    description: str | None = None
+    min: Value | None = None
+    max: Value | None = None
+    allowed: tuple[Value, ...] | None = None
+    pattern: str | None = None
+
+    @property
+    def mode(self) -> str:
+        return REQUIRED if self.required else NULLABLE
+
+    def bigquery_field(self) -> dict[str, str]:
+        return _field(self.name, _API_TYPE_NAMES.get(self.type, self.type), self.mode, self.description)
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """Time partitioning of the table on one DATE or TIMESTAMP column."""
+
+    field: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A table's declared shape and rules."""
+
+    table: str
+    description: str | None
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    partitioning: Partitioning | None = None
+    clustering: tuple[str, ...] = ()
+
+    @property
+    def quarantine_table(self) -> str:
+        return self.table + QUARANTINE_SUFFIX
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    def bigquery_schema(self) -> list[dict[str, str]]:
+        """The main table's BigQuery JSON schema: the contract's columns, then the metadata columns."""
+        return [column.bigquery_field() for column in self.columns] + _metadata_fields()
+
+    def quarantine_schema(self) -> list[dict[str, str]]:
+        """The quarantine table's schema: every contract column as text, the reasons, the metadata."""
+        originals = [
+            _field(column.name, STRING, NULLABLE, f"The original value of {column.name}, as text.")
+            for column in self.columns
+        ]
+        reasons = [
+            _field(ERRORS, STRING, REPEATED, "Why the row was rejected: '<rule>: <detail>' per failed rule."),
+            _field(
+                RAW_RECORD, STRING, NULLABLE, "The input record, when it could not be split into columns."
+            ),
+        ]
+        return originals + reasons + _metadata_fields()
+
+
+def _field(name: str, type_: str, mode: str, description: str | None) -> dict[str, str]:
+    """A BigQuery JSON schema field; `description` is omitted when absent, as the BigQuery API does."""
+    field = {"name": name, "type": type_, "mode": mode}
+    if description is not None:
+        field["description"] = description
+    return field
+
+
+def _metadata_fields() -> list[dict[str, str]]:
+    return [
+        _field(INGESTED_AT, TIMESTAMP, REQUIRED, "When the job that wrote this row started (UTC)."),
+        _field(SOURCE_FILE, STRING, REQUIRED, "The input file the row was read from."),
+        _field(BATCH_ID, STRING, REQUIRED, "The id of the batch (job run) that wrote this row."),
+    ]
+
+
+def load_contract(path: str | Path) -> Contract:
+    """Read and validate a contract YAML file; any problem is a ContractError naming the file."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ContractError(f"{source}: cannot read the contract: {error.strerror or error}") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ContractError(f"{source}: not valid YAML: {error}") from None
+    return parse_contract(document, source)
+
+
+def parse_contract(document: object, source: str) -> Contract:
+    """Validate an already-parsed YAML document; `source` names it in error messages."""
+    return _Parser(source).contract(document)
+
+
+class _Parser:
+    """Turns a YAML document into a Contract, refusing anything it does not understand."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, problem: str) -> ContractError:
+        return ContractError(f"{self.source}: {where}: {problem}")
+
+    def mapping(self, value: object, where: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(where, f"expected a mapping, got {_show(value)}")
+        unknown = [str(key) for key in value if key not in keys]
+        if unknown:
+            raise self.fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(keys)}")
+        return value
+
+    def text(self, value: object, where: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, f"expected a non-empty string, got {_show(value)}")
+        return value
+
+    def names(self, value: object, where: str, columns: Mapping[str, Column]) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, f"expected a non-empty list of column names, got {_show(value)}")
+        names = tuple(self.text(item, where) for item in value)
+        for name in names:
+            if name not in columns:
+                raise self.fail(where, f"column '{name}' is not declared in columns")
+        if len(set(names)) != len(names):
+            raise self.fail(where, "a column is listed twice")
+        return names
+
+    def contract(self, document: object) -> Contract:
+        top = self.mapping(document, "contract", _TOP_LEVEL_KEYS)
+        for key in ("table", "columns"):
+            if key not in top:
+                raise self.fail("contract", f"missing required key '{key}'")
+        table = self.text(top["table"], "table")
+        if not _NAME.fullmatch(table) or len(table) > _MAX_TABLE_NAME:
+            raise self.fail(
+                "table",
+                f"'{table}' is not a usable BigQuery table name (letters, digits and underscores, "
+                f"not starting with a digit, at most {_MAX_TABLE_NAME} characters)",
+            )
+        description = None if top.get("description") is None else self.text(top["description"], "description")
+        columns = self.columns(top["columns"])
+        by_name = {column.name: column for column in columns}
+        primary_key = self.primary_key(top.get("primary_key"), by_name)
+        partitioning = self.partitioning(top.get("partitioning"), by_name)
+        clustering = self.clustering(top.get("clustering"), by_name)
+        return Contract(table, description, columns, primary_key, partitioning, clustering)
+
+    def columns(self, value: object) -> tuple[Column, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail("columns", f"expected a non-empty list of columns, got {_show(value)}")
+        columns = tuple(self.column(item, index) for index, item in enumerate(value))
+        seen: dict[str, str] = {}
+        for column in columns:
+            folded = column.name.lower()
+            if folded in seen:
+                raise self.fail(
+                    f"column '{column.name}'",
+                    f"declared twice (BigQuery names ignore case: '{seen[folded]}')",
+                )
+            seen[folded] = column.name
+        return columns
+
+    def column(self, value: object, index: int) -> Column:
+        raw = self.mapping(value, f"columns[{index}]", _COLUMN_KEYS)
+        if "name" not in raw:
+            raise self.fail(f"columns[{index}]", "missing required key 'name'")
+        name = self.text(raw["name"], f"columns[{index}].name")
+        where = f"column '{name}'"
+        self.check_column_name(name, where)
+        if "type" not in raw:
+            raise self.fail(where, f"missing required key 'type' (one of {', '.join(TYPES)})")
+        type_ = self.column_type(raw["type"], where)
+        required = self.mode(raw.get("mode", NULLABLE), where)
+        description = None if raw.get("description") is None else self.text(raw["description"], where)
+        convert = self.value_converter(type_, where)
+
+        def bound(key: str, fits: tuple[str, ...]) -> Value | None:
+            if raw.get(key) is None:
+                return None
+            if type_ not in fits:
+                raise self.fail(where, f"'{key}' does not apply to a {type_} column")
+            return convert(raw[key], key)
+
+        minimum = bound("min", _ORDERED_TYPES)
+        maximum = bound("max", _ORDERED_TYPES)
+        if minimum is not None and maximum is not None and minimum > maximum:  # type: ignore[operator]
+            raise self.fail(where, f"min {minimum} is greater than max {maximum}")
+        allowed = self.allowed(raw.get("allowed"), type_, where, convert)
+        pattern = self.pattern(raw.get("pattern"), type_, where)
+        return Column(name, type_, required, description, minimum, maximum, allowed, pattern)
+
+    def check_column_name(self, name: str, where: str) -> None:
+        if not _NAME.fullmatch(name) or len(name) > _MAX_COLUMN_NAME:
+            raise self.fail(
+                where,
+                "not a valid BigQuery column name (letters, digits and underscores, "
+                f"not starting with a digit, at most {_MAX_COLUMN_NAME} characters)",
+            )
+        upper = name.upper()
+        if any(upper.startswith(prefix) for prefix in _RESERVED_COLUMN_PREFIXES):
+            raise self.fail(where, f"BigQuery reserves column names starting with {upper[:10]}...")
+        if name.lower() in _JOB_COLUMNS:
+            raise self.fail(where, f"the job adds a column named {name.lower()} itself")
+
+    def column_type(self, value: object, where: str) -> str:
+        if isinstance(value, str):
+            type_ = TYPE_ALIASES.get(value.upper(), value.upper())
+            if type_ in TYPES:
+                return type_
+        accepted = ", ".join((*TYPES, *TYPE_ALIASES))
+        raise self.fail(where, f"unknown type {_show(value)}; accepted: {accepted}")
+
+    def mode(self, value: object, where: str) -> bool:
+        if isinstance(value, str) and value.upper() in (REQUIRED, NULLABLE):
+            return value.upper() == REQUIRED
+        raise self.fail(where, f"mode must be REQUIRED or NULLABLE, got {_show(value)}")
+
+    def allowed(
+        self, value: object, type_: str, where: str, convert: Callable[[object, str], Value]
+    ) -> tuple[Value, ...] | None:
+        if value is None:
+            return None
+        if type_ not in _ENUMERABLE_TYPES:
+            raise self.fail(where, f"'allowed' does not apply to a {type_} column")
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, f"'allowed' must be a non-empty list, got {_show(value)}")
+        return tuple(convert(item, "allowed") for item in value)
+
+    def pattern(self, value: object, type_: str, where: str) -> str | None:
+        if value is None:
+            return None
+        if type_ not in _PATTERN_TYPES:
+            raise self.fail(where, f"'pattern' does not apply to a {type_} column")
+        pattern = self.text(value, where)
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise self.fail(
+                where, f"pattern {pattern!r} is not a valid regular expression: {error}"
+            ) from None
+        return pattern
+
+    def value_converter(self, type_: str, where: str) -> Callable[[object, str], Value]:
+        """A function turning a YAML value into a value of the column's type, or failing with a message."""
+
+        def convert(value: object, key: str) -> Value:
+            converted = _CONVERTERS[type_](value)
+            if converted is None:
+                raise self.fail(where, f"{key} value {_show(value)} is not a valid {type_}")
+            return converted
+
+        return convert
+
+    def primary_key(self, value: object, columns: Mapping[str, Column]) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        names = self.names(value, "primary_key", columns)
+        for name in names:
+            if not columns[name].required:
+                raise self.fail(
+                    "primary_key", f"column '{name}' must be mode: REQUIRED (a key cannot be null)"
+                )
+        return names
+
+    def partitioning(self, value: object, columns: Mapping[str, Column]) -> Partitioning | None:
+        if value is None:
+            return None
+        raw = self.mapping(value, "partitioning", _PARTITIONING_KEYS)
+        field = self.text(raw.get("field"), "partitioning.field")
+        if field not in columns:
+            raise self.fail("partitioning.field", f"column '{field}' is not declared in columns")
+        field_type = columns[field].type
+        if field_type not in _PARTITION_TYPES:
+            raise self.fail(
+                "partitioning.field", f"column '{field}' is {field_type}; it must be DATE or TIMESTAMP"
+            )
+        kind = self.text(raw.get("type", "DAY"), "partitioning.type").upper()
+        if kind not in _PARTITION_TYPES[field_type]:
+            accepted = ", ".join(_PARTITION_TYPES[field_type])
+            raise self.fail(
+                "partitioning.type", f"{kind} is not valid for a {field_type} field; use {accepted}"
+            )
+        return Partitioning(field, kind)
+
+    def clustering(self, value: object, columns: Mapping[str, Column]) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        names = self.names(value, "clustering", columns)
+        if len(names) > _MAX_CLUSTERING_COLUMNS:
+            raise self.fail("clustering", f"BigQuery clusters on at most {_MAX_CLUSTERING_COLUMNS} columns")
+        for name in names:
+            if columns[name].type not in _CLUSTERABLE_TYPES:
+                raise self.fail(
+                    "clustering", f"column '{name}' is {columns[name].type}, which cannot be clustered"
+                )
+        return names
+
+
+def _show(value: object) -> str:
+    return f"{type(value).__name__} {value!r}" if value is not None else "nothing"
+
+
+def _as_int64(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX:
+        return value
+    return None
+
+
+def _as_float64(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _as_numeric(value: object) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    exponent = number.normalize().as_tuple().exponent
+    integer_digits = len(str(abs(int(number)))) if int(number) else 0
+    fits = (
+        isinstance(exponent, int) and -exponent <= NUMERIC_SCALE and integer_digits <= NUMERIC_INTEGER_DIGITS
+    )
+    return number if fits else None
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _as_timestamp(value: object) -> dt.datetime | None:
+    """A timezone-aware UTC datetime; a value without an offset is UTC, as in BigQuery."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+    return None
+
+
+def _as_string(value: object) -> str | None:
+    # YAML reads unquoted yes/no/on/off as booleans and 1 as a number: insist on quoting instead of guessing.
+    return value if isinstance(value, str) else None
+
+
+# Converters for the types that take rule values (min, max, allowed).
+_CONVERTERS: dict[str, Callable[[object], Value | None]] = {
+    STRING: _as_string,
+    INT64: _as_int64,
+    FLOAT64: _as_float64,
+    NUMERIC: _as_numeric,
+    DATE: _as_date,
+    TIMESTAMP: _as_timestamp,
+}

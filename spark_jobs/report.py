@@ -1,0 +1,117 @@
+"""The job's report: one JSON object per run, printed as a single log line and optionally saved to a file.
+
+The shape is defined here once. The monitoring's log-based metrics import the field names from this module
+instead of retyping them, so the line the job prints and the line the metrics parse cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPORT_EVENT = "pipeline_report"
+
+STATUS_SUCCEEDED = "SUCCEEDED"
+STATUS_FAILED = "FAILED"
+
+# Field names of the report line.
+EVENT = "event"
+PIPELINE = "pipeline"
+BATCH_ID = "batch_id"
+STATUS = "status"
+ERROR = "error"
+INPUT_FILES = "input_files"
+ROWS_READ = "rows_read"
+ROWS_LOADED = "rows_loaded"
+ROWS_REJECTED = "rows_rejected"
+REJECTIONS_BY_RULE = "rejections_by_rule"
+STARTED_AT = "started_at"
+ENDED_AT = "ended_at"
+DURATION_SECONDS = "duration_seconds"
+FIELDS = (
+    EVENT,
+    PIPELINE,
+    BATCH_ID,
+    STATUS,
+    ERROR,
+    INPUT_FILES,
+    ROWS_READ,
+    ROWS_LOADED,
+    ROWS_REJECTED,
+    REJECTIONS_BY_RULE,
+    STARTED_AT,
+    ENDED_AT,
+    DURATION_SECONDS,
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one run did. Counts are zero when the run failed before counting."""
+
+    pipeline: str
+    batch_id: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    status: str = STATUS_SUCCEEDED
+    error: str | None = None
+    input_files: tuple[str, ...] = ()
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rejections_by_rule: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in (STATUS_SUCCEEDED, STATUS_FAILED):
+            raise ValueError(
+                f"report status must be {STATUS_SUCCEEDED} or {STATUS_FAILED}, got {self.status!r}"
+            )
+        if (self.status == STATUS_FAILED) != (self.error is not None):
+            raise ValueError("a report has an error exactly when its status is FAILED")
+
+    @property
+    def duration_seconds(self) -> float:
+        return round((self.ended_at - self.started_at).total_seconds(), 3)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            EVENT: REPORT_EVENT,
+            PIPELINE: self.pipeline,
+            BATCH_ID: self.batch_id,
+            STATUS: self.status,
+            ERROR: self.error,
+            INPUT_FILES: list(self.input_files),
+            ROWS_READ: self.rows_read,
+            ROWS_LOADED: self.rows_loaded,
+            ROWS_REJECTED: self.rows_rejected,
+            REJECTIONS_BY_RULE: dict(sorted(self.rejections_by_rule.items())),
+            STARTED_AT: _iso_utc(self.started_at),
+            ENDED_AT: _iso_utc(self.ended_at),
+            DURATION_SECONDS: self.duration_seconds,
+        }
+
+
+def render_report(report: Report) -> str:
+    """The report as one line of compact JSON with sorted keys, ready to print."""
+    return json.dumps(report.to_dict(), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def write_report(report: Report, path: str | Path) -> None:
+    """Save the report line to a local file, creating its directory."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_report(report) + "\n", encoding="utf-8")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _iso_utc(moment: dt.datetime) -> str:
+    """ISO-8601 in UTC with a Z suffix and millisecond precision; a naive time is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,252 @@
+"""The contract parser: the shipped contract, the derived BigQuery schemas, and every refusal."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spark_jobs.contract import (
+    BATCH_ID,
+    INGESTED_AT,
+    QUARANTINE_PARTITION_FIELD,
+    SOURCE_FILE,
+    Column,
+    ContractError,
+    Partitioning,
+    load_contract,
+    parse_contract,
+)
+
+ORDERS = Path(__file__).parents[2] / "spark_jobs" / "contracts" / "orders.yaml"
+
+
+def minimal(**overrides: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "table": "things",
+        "columns": [
+            {"name": "id", "type": "STRING", "mode": "REQUIRED"},
+            {"name": "n", "type": "INT64"},
+            {"name": "day", "type": "DATE"},
+            {"name": "at", "type": "TIMESTAMP"},
+        ],
+    }
+    document.update(overrides)
+    return document
+
+
+def with_column(**column: Any) -> dict[str, Any]:
+    document = minimal()
+    document["columns"] = [*copy.deepcopy(document["columns"]), column]
+    return document
+
+
+def refusal(document: object) -> str:
+    with pytest.raises(ContractError) as caught:
+        parse_contract(document, "c.yaml")
+    message = str(caught.value)
+    assert message.startswith("c.yaml: ")
+    return message
+
+
+def test_orders_contract_is_the_one_in_the_issue() -> None:
+    contract = load_contract(ORDERS)
+    assert contract.table == "orders"
+    assert contract.quarantine_table == "orders__rejected"
+    assert contract.description == "Customer orders, one row per order."
+    shapes = [(c.name, c.type, c.required, c.min, c.max, c.allowed, c.pattern) for c in contract.columns]
+    assert shapes == [
+        ("order_id", "STRING", True, None, None, None, "^ORD-[0-9]{6}$"),
+        ("customer_id", "INT64", True, None, None, None, None),
+        ("amount", "NUMERIC", False, Decimal(0), None, None, None),
+        ("currency", "STRING", False, None, None, ("EUR", "USD", "GBP"), None),
+        ("order_date", "DATE", True, None, None, None, None),
+    ]
+    assert contract.primary_key == ("order_id",)
+    assert contract.partitioning == Partitioning("order_date", "DAY")
+    assert contract.clustering == ("customer_id",)
+
+
+def test_bigquery_schema_uses_the_api_type_names_and_appends_metadata() -> None:
+    schema = load_contract(ORDERS).bigquery_schema()
+    assert [(f["name"], f["type"], f["mode"]) for f in schema] == [
+        ("order_id", "STRING", "REQUIRED"),
+        ("customer_id", "INTEGER", "REQUIRED"),
+        ("amount", "NUMERIC", "NULLABLE"),
+        ("currency", "STRING", "NULLABLE"),
+        ("order_date", "DATE", "REQUIRED"),
+        (INGESTED_AT, "TIMESTAMP", "REQUIRED"),
+        (SOURCE_FILE, "STRING", "REQUIRED"),
+        (BATCH_ID, "STRING", "REQUIRED"),
+    ]
+    assert schema[1]["description"] == "The ordering customer."
+    assert all(set(f) == {"name", "type", "mode", "description"} for f in schema)
+
+
+def test_schema_omits_a_missing_description_and_maps_every_type() -> None:
+    document = minimal()
+    document["columns"] = [
+        {"name": f"c{i}", "type": t} for i, t in enumerate(["FLOAT64", "BOOL", "FLOAT", "int64"])
+    ]
+    fields = parse_contract(document, "c.yaml").bigquery_schema()[:4]
+    assert fields == [
+        {"name": "c0", "type": "FLOAT", "mode": "NULLABLE"},
+        {"name": "c1", "type": "BOOLEAN", "mode": "NULLABLE"},
+        {"name": "c2", "type": "FLOAT", "mode": "NULLABLE"},
+        {"name": "c3", "type": "INTEGER", "mode": "NULLABLE"},
+    ]
+
+
+def test_quarantine_schema_holds_text_reasons_and_metadata() -> None:
+    schema = load_contract(ORDERS).quarantine_schema()
+    assert [(f["name"], f["type"], f["mode"]) for f in schema] == [
+        ("order_id", "STRING", "NULLABLE"),
+        ("customer_id", "STRING", "NULLABLE"),
+        ("amount", "STRING", "NULLABLE"),
+        ("currency", "STRING", "NULLABLE"),
+        ("order_date", "STRING", "NULLABLE"),
+        ("_errors", "STRING", "REPEATED"),
+        ("_raw_record", "STRING", "NULLABLE"),
+        (INGESTED_AT, "TIMESTAMP", "REQUIRED"),
+        (SOURCE_FILE, "STRING", "REQUIRED"),
+        (BATCH_ID, "STRING", "REQUIRED"),
+    ]
+    assert QUARANTINE_PARTITION_FIELD == INGESTED_AT
+
+
+def test_aliases_and_typed_rule_values() -> None:
+    document = minimal()
+    document["columns"] = [
+        {"name": "i", "type": "INTEGER", "min": -5, "max": 10, "allowed": [1, 2]},
+        {"name": "f", "type": "FLOAT", "min": 0.5},
+        {"name": "b", "type": "BOOLEAN"},
+        {"name": "n", "type": "NUMERIC", "max": "12.345", "allowed": [1, 2.5]},
+        {"name": "d", "type": "DATE", "min": dt.date(2020, 1, 1), "max": "2030-12-31"},
+        {"name": "t", "type": "TIMESTAMP", "min": "2020-01-01T00:00:00", "max": "2030-01-01T01:00:00+01:00"},
+    ]
+    columns = parse_contract(document, "c.yaml").columns
+    assert columns[0] == Column("i", "INT64", False, None, -5, 10, (1, 2), None)
+    assert (columns[1].type, columns[1].min) == ("FLOAT64", 0.5)
+    assert columns[2].type == "BOOL"
+    assert (columns[3].max, columns[3].allowed) == (Decimal("12.345"), (Decimal(1), Decimal("2.5")))
+    assert (columns[4].min, columns[4].max) == (dt.date(2020, 1, 1), dt.date(2030, 12, 31))
+    assert columns[5].min == dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    assert columns[5].max == dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ("just text", "contract: expected a mapping"),
+        (minimal(tabel="x"), "contract: unknown key(s) tabel"),
+        ({"columns": [{"name": "a", "type": "STRING"}]}, "missing required key 'table'"),
+        (minimal(table="my-table"), "table: 'my-table' is not a usable BigQuery table name"),
+        (minimal(table="1abc"), "is not a usable BigQuery table name"),
+        (minimal(table="t" * 1015), "is not a usable BigQuery table name"),
+        (minimal(columns=[]), "columns: expected a non-empty list"),
+        (with_column(name="x", type="VARCHAR"), "column 'x': unknown type str 'VARCHAR'"),
+        (with_column(name="x"), "column 'x': missing required key 'type'"),
+        (with_column(name="x", type="STRING", nullable=True), "columns[4]: unknown key(s) nullable"),
+        (
+            with_column(name="x", type="STRING", mode="REPEATED"),
+            "column 'x': mode must be REQUIRED or NULLABLE",
+        ),
+        (with_column(name="x", type="STRING", min=1), "column 'x': 'min' does not apply to a STRING column"),
+        (with_column(name="x", type="BOOL", max=1), "column 'x': 'max' does not apply to a BOOL column"),
+        (
+            with_column(name="x", type="INT64", pattern="^1$"),
+            "column 'x': 'pattern' does not apply to a INT64",
+        ),
+        (
+            with_column(name="x", type="FLOAT64", allowed=[1.0]),
+            "column 'x': 'allowed' does not apply to a FLOAT64",
+        ),
+        (
+            with_column(name="x", type="STRING", pattern="(unclosed"),
+            "column 'x': pattern '(unclosed' is not a valid",
+        ),
+        (with_column(name="x", type="STRING", allowed=[]), "column 'x': 'allowed' must be a non-empty list"),
+        (
+            with_column(name="x", type="STRING", allowed=["yes", False]),
+            "allowed value bool False is not a valid STRING",
+        ),
+        (
+            with_column(name="x", type="INT64", min=1.5),
+            "column 'x': min value float 1.5 is not a valid INT64",
+        ),
+        (with_column(name="x", type="INT64", max=2**63), "is not a valid INT64"),
+        (with_column(name="x", type="INT64", min=True), "min value bool True is not a valid INT64"),
+        (
+            with_column(name="x", type="NUMERIC", min="0.0000000001"),
+            "min value str '0.0000000001' is not a valid",
+        ),
+        (with_column(name="x", type="NUMERIC", max="1" + "0" * 29), "is not a valid NUMERIC"),
+        (with_column(name="x", type="FLOAT64", max=float("inf")), "is not a valid FLOAT64"),
+        (
+            with_column(name="x", type="DATE", min="2026-02-30"),
+            "min value str '2026-02-30' is not a valid DATE",
+        ),
+        (
+            with_column(name="x", type="TIMESTAMP", max="soon"),
+            "max value str 'soon' is not a valid TIMESTAMP",
+        ),
+        (with_column(name="x", type="INT64", min=5, max=4), "column 'x': min 5 is greater than max 4"),
+        (with_column(name="x-y", type="STRING"), "column 'x-y': not a valid BigQuery column name"),
+        (with_column(name="_PARTITIONTIME", type="STRING"), "BigQuery reserves column names"),
+        (with_column(name="_batch_id", type="STRING"), "the job adds a column named _batch_id itself"),
+        (
+            with_column(name="ID", type="STRING"),
+            "column 'ID': declared twice (BigQuery names ignore case: 'id')",
+        ),
+        (with_column(name=7, type="STRING"), "columns[4].name: expected a non-empty string, got int 7"),
+        (minimal(primary_key=["nope"]), "primary_key: column 'nope' is not declared"),
+        (minimal(primary_key=["n"]), "primary_key: column 'n' must be mode: REQUIRED"),
+        (minimal(primary_key=["id", "id"]), "primary_key: a column is listed twice"),
+        (minimal(primary_key=[]), "primary_key: expected a non-empty list"),
+        (minimal(partitioning={"field": "nope"}), "partitioning.field: column 'nope' is not declared"),
+        (minimal(partitioning={"field": "n"}), "partitioning.field: column 'n' is INT64; it must be DATE or"),
+        (minimal(partitioning={"field": "day", "type": "HOUR"}), "HOUR is not valid for a DATE field"),
+        (minimal(partitioning={"field": "at", "type": "WEEK"}), "WEEK is not valid for a TIMESTAMP field"),
+        (minimal(partitioning={"field": "at", "range": 1}), "partitioning: unknown key(s) range"),
+        (minimal(clustering=["id", "n", "day", "at", "id"]), "clustering: a column is listed twice"),
+        (minimal(clustering=["missing"]), "clustering: column 'missing' is not declared"),
+    ],
+)
+def test_refusals_name_the_place_and_the_problem(document: object, expected: str) -> None:
+    assert expected in refusal(document)
+
+
+def test_clustering_refuses_float_and_more_than_four_columns() -> None:
+    document = with_column(name="f", type="FLOAT64")
+    assert "column 'f' is FLOAT64, which cannot be clustered" in refusal({**document, "clustering": ["f"]})
+    five = with_column(name="e", type="STRING")
+    assert "at most 4 columns" in refusal({**five, "clustering": ["id", "n", "day", "at", "e"]})
+
+
+def test_partitioning_defaults_to_day_and_accepts_hour_on_timestamps() -> None:
+    assert parse_contract(minimal(partitioning={"field": "day"}), "c").partitioning == Partitioning(
+        "day", "DAY"
+    )
+    hourly = parse_contract(minimal(partitioning={"field": "at", "type": "hour"}), "c")
+    assert hourly.partitioning == Partitioning("at", "HOUR")
+
+
+def test_load_contract_reports_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ContractError, match=r"missing\.yaml: cannot read the contract"):
+        load_contract(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("table: [unclosed\n")
+    with pytest.raises(ContractError, match=r"broken\.yaml: not valid YAML"):
+        load_contract(broken)
+
+
+def test_importing_contract_and_report_does_not_import_pyspark() -> None:
+    code = "import sys, spark_jobs.contract, spark_jobs.report; print('pyspark' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

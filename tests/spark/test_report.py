@@ -1,0 +1,70 @@
+"""The report line: one JSON object, one line, the agreed keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from spark_jobs import report
+from spark_jobs.report import REPORT_EVENT, STATUS_FAILED, Report, render_report, write_report
+
+START = dt.datetime(2026, 1, 5, 10, 0, 0, tzinfo=dt.UTC)
+
+
+def test_report_renders_as_one_sorted_compact_line() -> None:
+    line = render_report(
+        Report(
+            pipeline="orders",
+            batch_id="b-1",
+            started_at=START,
+            ended_at=START + dt.timedelta(seconds=12, milliseconds=345),
+            input_files=("gs://raw/a.csv", "gs://raw/b.csv"),
+            rows_read=10,
+            rows_loaded=7,
+            rows_rejected=3,
+            rejections_by_rule={"currency.allowed": 1, "amount.min": 2},
+        )
+    )
+    assert "\n" not in line
+    assert line == (
+        '{"batch_id":"b-1","duration_seconds":12.345,"ended_at":"2026-01-05T10:00:12.345Z","error":null,'
+        '"event":"pipeline_report","input_files":["gs://raw/a.csv","gs://raw/b.csv"],"pipeline":"orders",'
+        '"rejections_by_rule":{"amount.min":2,"currency.allowed":1},"rows_loaded":7,"rows_read":10,'
+        '"rows_rejected":3,"started_at":"2026-01-05T10:00:00.000Z","status":"SUCCEEDED"}'
+    )
+    assert set(json.loads(line)) == set(report.FIELDS)
+
+
+def test_failed_report_carries_the_error_and_converts_times_to_utc(tmp_path: Path) -> None:
+    paris = dt.timezone(dt.timedelta(hours=1))
+    failed = Report(
+        pipeline="orders",
+        batch_id="b-2",
+        started_at=dt.datetime(2026, 1, 5, 11, 0, tzinfo=paris),
+        ended_at=dt.datetime(2026, 1, 5, 11, 0, 1, tzinfo=paris),
+        status=STATUS_FAILED,
+        error="no input file matches gs://raw/none/",
+    )
+    target = tmp_path / "nested" / "report.json"
+    write_report(failed, target)
+    written = json.loads(target.read_text())
+    assert written[report.EVENT] == REPORT_EVENT
+    assert written[report.STATUS] == "FAILED"
+    assert written[report.ERROR] == "no input file matches gs://raw/none/"
+    assert written[report.STARTED_AT] == "2026-01-05T10:00:00.000Z"
+    assert written[report.DURATION_SECONDS] == 1.0
+    assert (written[report.ROWS_READ], written[report.INPUT_FILES], written[report.REJECTIONS_BY_RULE]) == (
+        0,
+        [],
+        {},
+    )
+
+
+def test_status_and_error_must_agree() -> None:
+    with pytest.raises(ValueError, match="exactly when its status is FAILED"):
+        Report(pipeline="p", batch_id="b", started_at=START, ended_at=START, error="boom")
+    with pytest.raises(ValueError, match="must be SUCCEEDED or FAILED"):
+        Report(pipeline="p", batch_id="b", started_at=START, ended_at=START, status="DONE")
