@@ -2,6 +2,7 @@
 
 import importlib
 import inspect
+from typing import Any
 
 import pytest
 from pulumi_policy import EnforcementLevel
@@ -45,14 +46,13 @@ def test_prod_with_a_kms_key_follows_the_cmek_advice() -> None:
     assert findings("prod", prod.resources, EnforcementLevel.ADVISORY) == []
 
 
-def _gcp_class(resource_type: str) -> type | None:
+def _gcp_class(resource_type: str) -> Any:
     """The pulumi_gcp resource class of a type token (`gcp:storage/bucket:Bucket` -> storage.Bucket)."""
     package, module_path, class_name = resource_type.split(":")
     if package != "gcp":
         return None
     module = importlib.import_module(f"pulumi_gcp.{module_path.split('/')[0]}")
-    found: type = getattr(module, class_name)
-    return found
+    return getattr(module, class_name)
 
 
 def test_the_label_policy_knows_every_label_taking_type_the_program_declares(
