@@ -4,8 +4,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ReportViolation, ResourceValidationArgs
 
+from policy.declare import mandatory
 from policy.resources import BATCH, nested
 
 DEFAULT_COMPUTE_ACCOUNT = re.compile(r"^\d+-compute@developer\.gserviceaccount\.com$")
@@ -71,23 +72,14 @@ def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-BATCH_DEDICATED_SERVICE_ACCOUNT = ResourceValidationPolicy(
-    name="batch-dedicated-service-account",
-    description="Batches run as a dedicated service account, never the default compute one.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_require_dedicated_service_account,
+BATCH_DEDICATED_SERVICE_ACCOUNT = mandatory(
+    "batch-dedicated-service-account",
+    "Batches run as a dedicated service account, never the default compute one.",
+    _require_dedicated_service_account,
 )
 
-BATCH_NAMED_SUBNETWORK = ResourceValidationPolicy(
-    name="batch-named-subnetwork",
-    description="Batches run on an explicitly named subnetwork.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_require_named_subnetwork,
+BATCH_NAMED_SUBNETWORK = mandatory(
+    "batch-named-subnetwork", "Batches run on an explicitly named subnetwork.", _require_named_subnetwork
 )
 
-BATCH_TTL = ResourceValidationPolicy(
-    name="batch-ttl",
-    description="Batches carry a TTL between 10 minutes and 14 days.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_require_ttl,
-)
+BATCH_TTL = mandatory("batch-ttl", "Batches carry a TTL between 10 minutes and 14 days.", _require_ttl)

@@ -1,7 +1,8 @@
 """Cloud Storage buckets: access is decided by IAM alone and can never be made public."""
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ReportViolation, ResourceValidationArgs
 
+from policy.declare import mandatory
 from policy.resources import BUCKET
 
 
@@ -26,16 +27,14 @@ def _require_public_access_prevention(args: ResourceValidationArgs, report: Repo
         )
 
 
-BUCKET_UNIFORM_ACCESS = ResourceValidationPolicy(
-    name="bucket-uniform-access",
-    description="Buckets use uniform bucket-level access (IAM only, no object ACLs).",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_require_uniform_access,
+BUCKET_UNIFORM_ACCESS = mandatory(
+    "bucket-uniform-access",
+    "Buckets use uniform bucket-level access (IAM only, no object ACLs).",
+    _require_uniform_access,
 )
 
-BUCKET_PUBLIC_ACCESS_PREVENTION = ResourceValidationPolicy(
-    name="bucket-public-access-prevention",
-    description="Buckets enforce public access prevention.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_require_public_access_prevention,
+BUCKET_PUBLIC_ACCESS_PREVENTION = mandatory(
+    "bucket-public-access-prevention",
+    "Buckets enforce public access prevention.",
+    _require_public_access_prevention,
 )

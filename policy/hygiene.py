@@ -3,14 +3,9 @@
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
+from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
+from policy.declare import advisory
 from policy.resources import BATCH, BUCKET, DATASET, nested, stack_of
 
 REQUIRED_LABELS = ("env", "managed-by")
@@ -79,17 +74,14 @@ def _require_cmek(args: ResourceValidationArgs, report: ReportViolation) -> None
         )
 
 
-REQUIRED_LABELS_POLICY = ResourceValidationPolicy(
-    name="required-labels",
-    description="Every resource that takes labels carries env and managed-by.",
-    enforcement_level=EnforcementLevel.ADVISORY,
-    validate=_require_labels,
+REQUIRED_LABELS_POLICY = advisory(
+    "required-labels", "Every resource that takes labels carries env and managed-by.", _require_labels
 )
 
-CMEK_IN_PROTECTED_STACKS = ResourceValidationPolicy(
-    name="cmek-in-protected-stacks",
-    description="Buckets, datasets and batches use a customer-managed KMS key in the listed stacks.",
-    enforcement_level=EnforcementLevel.ADVISORY,
+CMEK_IN_PROTECTED_STACKS = advisory(
+    "cmek-in-protected-stacks",
+    "Buckets, datasets and batches use a customer-managed KMS key in the listed stacks.",
+    _require_cmek,
     config_schema=PolicyConfigSchema(
         properties={
             "stacks": {
@@ -100,5 +92,4 @@ CMEK_IN_PROTECTED_STACKS = ResourceValidationPolicy(
             }
         }
     ),
-    validate=_require_cmek,
 )

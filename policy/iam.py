@@ -9,8 +9,9 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ReportViolation, ResourceValidationArgs
 
+from policy.declare import mandatory
 from policy.resources import DATASET, DATASET_ACCESS, resource_class
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
@@ -101,16 +102,14 @@ def _forbid_basic_roles(args: ResourceValidationArgs, report: ReportViolation) -
             )
 
 
-IAM_NO_PUBLIC_MEMBERS = ResourceValidationPolicy(
-    name="iam-no-public-members",
-    description="No IAM grant or dataset access to allUsers or allAuthenticatedUsers.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_forbid_public_members,
+IAM_NO_PUBLIC_MEMBERS = mandatory(
+    "iam-no-public-members",
+    "No IAM grant or dataset access to allUsers or allAuthenticatedUsers.",
+    _forbid_public_members,
 )
 
-IAM_NO_BASIC_ROLES = ResourceValidationPolicy(
-    name="iam-no-basic-roles",
-    description="No IAM grant of the basic (primitive) roles owner, editor or viewer.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_forbid_basic_roles,
+IAM_NO_BASIC_ROLES = mandatory(
+    "iam-no-basic-roles",
+    "No IAM grant of the basic (primitive) roles owner, editor or viewer.",
+    _forbid_basic_roles,
 )

@@ -1,7 +1,8 @@
 """VPC rules: nothing is reachable from the internet, and batch subnets reach Google APIs privately."""
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ReportViolation, ResourceValidationArgs
 
+from policy.declare import mandatory
 from policy.resources import FIREWALL, SUBNETWORK
 
 ANYWHERE = ("0.0.0.0/0", "::/0")
@@ -30,16 +31,14 @@ def _require_private_google_access(args: ResourceValidationArgs, report: ReportV
         )
 
 
-FIREWALL_NO_INTERNET_INGRESS = ResourceValidationPolicy(
-    name="firewall-no-internet-ingress",
-    description="No enabled ingress firewall rule admits 0.0.0.0/0 (or ::/0).",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_forbid_internet_ingress,
+FIREWALL_NO_INTERNET_INGRESS = mandatory(
+    "firewall-no-internet-ingress",
+    "No enabled ingress firewall rule admits 0.0.0.0/0 (or ::/0).",
+    _forbid_internet_ingress,
 )
 
-SUBNET_PRIVATE_GOOGLE_ACCESS = ResourceValidationPolicy(
-    name="subnet-private-google-access",
-    description="Subnetworks enable Private Google Access (Dataproc Serverless requires it).",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_require_private_google_access,
+SUBNET_PRIVATE_GOOGLE_ACCESS = mandatory(
+    "subnet-private-google-access",
+    "Subnetworks enable Private Google Access (Dataproc Serverless requires it).",
+    _require_private_google_access,
 )
