@@ -170,6 +170,7 @@ class Monitoring(pulumi.ComponentResource):
                     display_name=f"Pipeline alerts ({config.stack})",
                     type="email",
                     labels={"email_address": config.monitoring.alert_email},
+                    user_labels=dict(config.labels),
                     opts=child,
                 ).name
             ]

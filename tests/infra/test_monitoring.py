@@ -135,6 +135,7 @@ def test_prod_alerts_notify_the_configured_email() -> None:
     channel = prod.one("gcp:monitoring/notificationChannel:NotificationChannel", "alert-email")
     assert channel.inputs["type"] == "email"
     assert channel.inputs["labels"] == {"email_address": "data-oncall@example.com"}
+    assert channel.inputs["userLabels"]["env"] == "prod"
     for alert in prod.of_type(ALERT):
         assert alert.inputs["notificationChannels"] == [
             "projects/my-pipeline-prod/notificationChannels/alert-email"
