@@ -18,6 +18,8 @@ from types import MappingProxyType
 
 import pulumi
 
+from spark_jobs.contract import Contract, ContractError, load_contract
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
 
@@ -102,6 +104,7 @@ class BatchConfig:
     ttl_minutes: int
     timeout_minutes: int
     run_token: str
+    run: bool
 
     @property
     def needs_resource_manager_api(self) -> bool:
@@ -123,6 +126,7 @@ class PipelineConfig:
 
     name: str
     contract_path: Path
+    contract: Contract
     input_format: str
     input_prefix: str
     write_mode: str
@@ -383,6 +387,7 @@ def _batch(reader: _Reader) -> BatchConfig:
         ttl_minutes=reader.integer("batchTtlMinutes", 240, 10, 20160),
         timeout_minutes=reader.integer("batchTimeoutMinutes", 120, 10, 20160),
         run_token=reader.string("runToken", "1"),
+        run=reader.boolean("runBatches", True),
     )
 
 
@@ -410,11 +415,17 @@ def _pipelines(raw: object) -> tuple[PipelineConfig, ...]:
     if not isinstance(raw, list):
         raise ConfigError("pipelines", raw, "a list of pipeline maps")
     pipelines = tuple(_pipeline(index, item) for index, item in enumerate(raw))
-    names = [pipeline.name for pipeline in pipelines]
-    for index, name in enumerate(names):
-        if name in names[:index]:
-            raise ConfigError(f"pipelines[{index}].name", name, "a name no other pipeline uses")
+    _unique("name", [pipeline.name for pipeline in pipelines], "a name no other pipeline uses")
+    _unique(
+        "contract", [pipeline.contract.table for pipeline in pipelines], "a table no other pipeline loads"
+    )
     return pipelines
+
+
+def _unique(field: str, values: list[str], allowed: str) -> None:
+    for index, value in enumerate(values):
+        if value in values[:index]:
+            raise ConfigError(f"pipelines[{index}].{field}", value, allowed)
 
 
 def _pipeline(index: int, item: object) -> PipelineConfig:
@@ -445,9 +456,11 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         _PIPELINE_NAME,
         "1-20 lowercase letters, digits or hyphens, starting with a letter",
     )
+    contract_path = _contract_path(f"{key}.contract", text("contract"))
     return PipelineConfig(
         name=name,
-        contract_path=_contract_path(f"{key}.contract", text("contract")),
+        contract_path=contract_path,
+        contract=_contract(f"{key}.contract", contract_path),
         input_format=choice("inputFormat", INPUT_FORMATS),
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
         write_mode=choice("writeMode", WRITE_MODES, "append"),
@@ -460,6 +473,13 @@ def _contract_path(key: str, value: str) -> Path:
     if not path.is_file():
         raise ConfigError(key, value, f"a data contract YAML file, relative to {PROJECT_ROOT}")
     return path
+
+
+def _contract(key: str, path: Path) -> Contract:
+    try:
+        return load_contract(path)
+    except ContractError as error:
+        raise ConfigError(key, str(path), f"a valid data contract ({error})") from None
 
 
 def _prefix(key: str, value: str) -> str:

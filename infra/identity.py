@@ -32,6 +32,8 @@ class Identity(pulumi.ComponentResource):
 
     account: gcp.serviceaccount.Account
     email: pulumi.Output[str]
+    grants: list[pulumi.Resource]
+    """Every grant to the runner: a batch must not start before they exist."""
 
     def __init__(
         self,
@@ -53,29 +55,36 @@ class Identity(pulumi.ComponentResource):
         )
         self.email = self.account.email
         member = self.account.member
+        self.grants = []
         for role in PROJECT_ROLES:
-            gcp.projects.IAMMember(
-                f"runner-{role.split('/')[1]}",
-                project=config.project_id,
-                role=role,
-                member=member,
-                opts=child,
+            self.grants.append(
+                gcp.projects.IAMMember(
+                    f"runner-{role.split('/')[1]}",
+                    project=config.project_id,
+                    role=role,
+                    member=member,
+                    opts=child,
+                )
             )
         for role_name, role in BUCKET_ROLES.items():
-            gcp.storage.BucketIAMMember(
-                f"runner-{role_name}-{role.split('.')[-1]}",
-                bucket=getattr(storage, role_name).name,
-                role=role,
-                member=member,
-                opts=child,
+            self.grants.append(
+                gcp.storage.BucketIAMMember(
+                    f"runner-{role_name}-{role.split('.')[-1]}",
+                    bucket=getattr(storage, role_name).name,
+                    role=role,
+                    member=member,
+                    opts=child,
+                )
             )
         if config.kms_key:
-            gcp.kms.CryptoKeyIAMMember(
-                "runner-kms",
-                crypto_key_id=config.kms_key,
-                role=ENCRYPTER_DECRYPTER,
-                member=member,
-                opts=child,
+            self.grants.append(
+                gcp.kms.CryptoKeyIAMMember(
+                    "runner-kms",
+                    crypto_key_id=config.kms_key,
+                    role=ENCRYPTER_DECRYPTER,
+                    member=member,
+                    opts=child,
+                )
             )
         if config.audit_logs:
             for service in AUDITED_SERVICES:

@@ -196,15 +196,20 @@ def _options(opts: pulumi.ResourceOptions) -> Options:
     )
 
 
+def stack_config_strings(stack: str, overrides: Mapping[str, object] | None = None) -> dict[str, str]:
+    """The stack's effective config exactly as the engine hands it to the program (every value a string)."""
+    return {key: _as_engine_string(value) for key, value in stack_config(stack, overrides).items()}
+
+
 def run_stack(stack: str = "dev", overrides: Mapping[str, object] | None = None) -> StackResult:
     """Run __main__.py for `stack` under mocks and return its resources and resolved outputs."""
-    config = stack_config(stack, overrides)
+    config = stack_config_strings(stack, overrides)
     project = project_name()
-    project_id = str(config.get(f"{project}:projectId", "mock-project"))
+    project_id = config.get(f"{project}:projectId", "mock-project")
     mocks = _Mocks(project_id)
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
-    pulumi.runtime.set_all_config({key: _as_engine_string(value) for key, value in config.items()})
+    pulumi.runtime.set_all_config(config)
 
     captured: dict[tuple[str, str], Options] = {}
 

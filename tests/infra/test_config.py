@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pulumi
 import pytest
 
-from infra.config import ConfigError
-from tests.infra.harness import run_stack
+from infra import config as stack_config
+from infra.config import ConfigError, StackConfig
+from tests.infra.harness import project_name, run_stack, stack_config_strings
 
 NO_PIPELINES: dict[str, object] = {"pipelines": []}
+
+
+def _load(overrides: dict[str, object]) -> StackConfig:
+    """Load the dev stack's config directly (no resources), with overrides."""
+    pulumi.runtime.set_all_config(stack_config_strings("dev", overrides))
+    return stack_config.load(pulumi.Config(project_name()), stack="dev")
 
 
 def _error(overrides: dict[str, object]) -> ConfigError:
@@ -86,3 +96,65 @@ def test_rejects_bad_value_naming_key_value_and_rule(
 def test_stack_name_must_fit_resource_names() -> None:
     with pytest.raises(ConfigError, match=r"config \(stack name\)='a_b' is not valid: 1-15 letters"):
         run_stack("a_b", {**NO_PIPELINES, "projectId": "my-project"})
+
+
+ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "key", "allowed"),
+    [
+        ({**ORDERS, "name": "Orders"}, "pipelines[0].name", "lowercase letters, digits or hyphens"),
+        ({**ORDERS, "name": "o" * 21}, "pipelines[0].name", "1-20"),
+        ({**ORDERS, "name": None}, "pipelines[0].name", "required"),
+        (
+            {**ORDERS, "inputFormat": "xml"},
+            "pipelines[0].inputFormat",
+            "one of ('csv', 'json', 'parquet', 'avro')",
+        ),
+        ({**ORDERS, "writeMode": "upsert"}, "pipelines[0].writeMode", "one of ('append', 'overwrite')"),
+        ({**ORDERS, "maxRejectRatio": 1.5}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        ({**ORDERS, "maxRejectRatio": "lots"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        ({**ORDERS, "inputPrefix": "orders"}, "pipelines[0].inputPrefix", "ending with '/'"),
+        ({**ORDERS, "inputPrefix": "/orders/"}, "pipelines[0].inputPrefix", "an object prefix"),
+        (
+            {**ORDERS, "contract": "spark_jobs/contracts/nope.yaml"},
+            "pipelines[0].contract",
+            "a data contract YAML",
+        ),
+        ({**ORDERS, "contract": 3}, "pipelines[0].contract", "a string"),
+        ({**ORDERS, "inputformat": "csv"}, "pipelines[0].inputformat", "a known pipeline setting"),
+    ],
+)
+def test_rejects_bad_pipeline(pipeline: dict[str, object], key: str, allowed: str) -> None:
+    error = _error({"pipelines": [{k: v for k, v in pipeline.items() if v is not None}]})
+    assert error.key == key
+    assert allowed in str(error)
+
+
+def test_rejects_duplicate_pipeline_names_and_tables() -> None:
+    assert _error({"pipelines": [ORDERS, ORDERS]}).key == "pipelines[1].name"
+    error = _error({"pipelines": [ORDERS, {**ORDERS, "name": "orders-again"}]})
+    assert error.key == "pipelines[1].contract"
+    assert str(error) == "config pipelines[1].contract='orders' is not valid: a table no other pipeline loads"
+
+
+def test_invalid_contract_surfaces_the_contract_error(tmp_path: Path) -> None:
+    contract = tmp_path / "broken.yaml"
+    contract.write_text("table: broken\ncolumns:\n  - {name: id, type: TEXT}\n", encoding="utf-8")
+    error = _error({"pipelines": [{**ORDERS, "contract": str(contract)}]})
+    assert error.key == "pipelines[0].contract"
+    assert str(contract) in str(error)
+    assert "a valid data contract (" in str(error)
+    assert "TEXT" in str(error)
+
+
+def test_defaults_apply_to_optional_pipeline_settings() -> None:
+    config = _load({"pipelines": [ORDERS]})
+    (pipeline,) = config.pipelines
+    assert (pipeline.input_prefix, pipeline.write_mode, pipeline.max_reject_ratio) == (
+        "orders/",
+        "append",
+        0.0,
+    )
+    assert pipeline.contract.table == "orders"

@@ -1,0 +1,142 @@
+"""BigQuery-strict conversion of text to the contract's types, with Spark built-in expressions only.
+
+Spark's own casts are looser than BigQuery: they accept `2026` as a DATE, `yes` as a BOOL, truncate `1.5` to
+an INT64 and round extra decimals. Here a text value is first checked against the literal syntax BigQuery
+accepts, then cast with `try_cast`; anything that does not fit exactly becomes null, which the validation
+reports as a type error for a non-null input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyspark.sql import Column
+from pyspark.sql import functions as sf
+from pyspark.sql.types import (
+    BooleanType,
+    ByteType,
+    DataType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IntegerType,
+    LongType,
+    ShortType,
+    StringType,
+    TimestampNTZType,
+    TimestampType,
+)
+
+from spark_jobs.contract import (
+    BOOL,
+    DATE,
+    FLOAT64,
+    INT64,
+    NUMERIC,
+    NUMERIC_INTEGER_DIGITS,
+    NUMERIC_SCALE,
+    STRING,
+    TIMESTAMP,
+)
+
+NUMERIC_TYPE = DecimalType(NUMERIC_INTEGER_DIGITS + NUMERIC_SCALE, NUMERIC_SCALE)
+
+# The Spark type each contract type is loaded as.
+SPARK_TYPES: dict[str, DataType] = {
+    STRING: StringType(),
+    INT64: LongType(),
+    FLOAT64: DoubleType(),
+    NUMERIC: NUMERIC_TYPE,
+    BOOL: BooleanType(),
+    DATE: DateType(),
+    TIMESTAMP: TimestampType(),
+}
+
+# Java regular expressions (Spark's rlike); \z anchors at the very end, so a trailing newline never passes.
+_INTEGER = r"^[+-]?[0-9]+\z"
+_DECIMAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\z"
+_FLOAT = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\z"
+_FLOAT_SPECIAL = r"^(?i)[+-]?(inf|infinity|nan)\z"
+# A non-zero digit after the ninth decimal: NUMERIC would have to round it away.
+_TOO_MANY_DECIMALS = r"\.[0-9]{" + str(NUMERIC_SCALE) + r"}[0-9]*[1-9]"
+_DATE = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\z"
+_TIMESTAMP = (
+    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"([ Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]{1,6})?)?"
+    r"( ?([Zz]|UTC|[+-][0-9]{1,2}(:?[0-9]{2})?))?\z"
+)
+
+
+def _try_cast(name: str, spark_type: str) -> Column:
+    """Spark SQL's try_cast (null instead of an error, whatever spark.sql.ansi.enabled says).
+
+    Spark 3.5 has no Column.try_cast, so the column is referenced by name; contract column names are
+    plain identifiers, safe inside backquotes.
+    """
+    return sf.expr(f"try_cast(`{name}` AS {spark_type})")
+
+
+def strict_cast(name: str, type_: str) -> Column:
+    """The typed value of text column `name` under BigQuery's literal rules; null when not a valid literal."""
+    return _CASTS[type_](name, sf.col(name))
+
+
+def _cast_bool(name: str, text: Column) -> Column:
+    lowered = sf.lower(text)
+    return sf.when(lowered == "true", sf.lit(True)).when(lowered == "false", sf.lit(False))
+
+
+def _cast_int64(name: str, text: Column) -> Column:
+    return sf.when(text.rlike(_INTEGER), _try_cast(name, "BIGINT"))
+
+
+def _cast_float64(name: str, text: Column) -> Column:
+    value = _try_cast(name, "DOUBLE")
+    finite_literal = text.rlike(_FLOAT)
+    overflowed = finite_literal & (sf.abs(value) == sf.lit(float("inf")))
+    return sf.when((finite_literal & ~overflowed) | text.rlike(_FLOAT_SPECIAL), value)
+
+
+def _cast_numeric(name: str, text: Column) -> Column:
+    exact = text.rlike(_DECIMAL) & ~text.rlike(_TOO_MANY_DECIMALS)
+    return sf.when(exact, _try_cast(name, NUMERIC_TYPE.simpleString().upper()))
+
+
+def _cast_date(name: str, text: Column) -> Column:
+    return sf.when(text.rlike(_DATE), _try_cast(name, "DATE"))
+
+
+def _cast_timestamp(name: str, text: Column) -> Column:
+    return sf.when(text.rlike(_TIMESTAMP), _try_cast(name, "TIMESTAMP"))
+
+
+_CASTS: dict[str, Callable[[str, Column], Column]] = {
+    STRING: lambda name, text: text,
+    BOOL: _cast_bool,
+    INT64: _cast_int64,
+    FLOAT64: _cast_float64,
+    NUMERIC: _cast_numeric,
+    DATE: _cast_date,
+    TIMESTAMP: _cast_timestamp,
+}
+
+
+_INTEGRAL = (ByteType, ShortType, IntegerType, LongType)
+
+
+def loads_exactly(source: DataType, type_: str) -> bool:
+    """Whether a typed input column (Parquet, Avro) converts to the contract type without losing anything."""
+    if type_ == INT64:
+        return isinstance(source, _INTEGRAL)
+    if type_ == FLOAT64:
+        return isinstance(source, FloatType | DoubleType)
+    if type_ == NUMERIC:
+        if isinstance(source, DecimalType):
+            fraction_fits = source.scale <= NUMERIC_SCALE
+            return fraction_fits and source.precision - source.scale <= NUMERIC_INTEGER_DIGITS
+        return isinstance(source, _INTEGRAL)
+    if type_ == TIMESTAMP:
+        # A timestamp without time zone is read as UTC (the session time zone), as BigQuery does.
+        return isinstance(source, TimestampType | TimestampNTZType)
+    return source == SPARK_TYPES[type_]

@@ -1,0 +1,203 @@
+"""The command line: strict arguments, the run, the report line, and the exit status.
+
+This is the only place that turns errors into an exit status and a single log line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from spark_jobs.contract import ContractError, load_contract
+from spark_jobs.errors import JobError
+from spark_jobs.hadoop_fs import write_text
+from spark_jobs.job import BIGQUERY, LOCAL, SINKS, JobConfig, Progress, run
+from spark_jobs.readers import FORMATS
+from spark_jobs.report import STATUS_FAILED, STATUS_SUCCEEDED, Report, render_report, utc_now, write_report
+from spark_jobs.session import spark_session
+from spark_jobs.sinks import APPEND, WRITE_MODES
+
+CONTRACT_ERROR_EXIT = 3
+UNEXPECTED_ERROR_EXIT = 1
+
+# Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
+_BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_BIGQUERY_TABLE = re.compile(r"([A-Za-z0-9_:.-]+\.)?[A-Za-z0-9_]+\.[A-Za-z0-9_]+")
+_BUCKET = re.compile(r"(gs://)?[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
+
+
+def _reject_ratio(text: str) -> float:
+    try:
+        ratio = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(ratio) or not 0.0 <= ratio <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return ratio
+
+
+def _matching(pattern: re.Pattern[str], what: str) -> type[str]:
+    """An argparse type accepting only strings that fully match `pattern`."""
+
+    def check(text: str) -> str:
+        if not pattern.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"'{text}' is not a valid {what}")
+        return text
+
+    check.__name__ = what
+    return check  # type: ignore[return-value]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spark_jobs.main",
+        description=(
+            "Load files into a table under a data contract: rows that pass every rule are loaded, the others "
+            "go to the quarantine (<table>__rejected) with their reasons, and a JSON report line is printed."
+        ),
+        allow_abbrev=False,
+    )
+    parser.add_argument("--input-format", required=True, choices=FORMATS, help="format of every input file")
+    parser.add_argument(
+        "--input-location",
+        required=True,
+        metavar="URI",
+        help="a gs:// prefix or a local directory (every file under it is read), or a glob pattern",
+    )
+    parser.add_argument(
+        "--contract",
+        required=True,
+        metavar="PATH",
+        help="local path of the contract YAML file (e.g. orders.yaml)",
+    )
+    parser.add_argument("--sink", required=True, choices=SINKS, help="where rows are written")
+    parser.add_argument(
+        "--output-table",
+        type=_matching(_BIGQUERY_TABLE, "BigQuery table ([PROJECT.]DATASET.TABLE)"),
+        metavar="DATASET.TABLE",
+        help="bigquery sink: the table to load; rejected rows go to DATASET.TABLE__rejected",
+    )
+    parser.add_argument(
+        "--output-path",
+        metavar="DIR",
+        help="local sink: directory (or Hadoop path) receiving <table>/ and <table>__rejected/ as Parquet",
+    )
+    parser.add_argument(
+        "--temp-bucket",
+        type=_matching(_BUCKET, "Cloud Storage bucket name"),
+        metavar="NAME",
+        help="bigquery sink: Cloud Storage bucket for the connector's staging files",
+    )
+    parser.add_argument(
+        "--write-mode",
+        choices=WRITE_MODES,
+        default=APPEND,
+        help="append adds rows; overwrite replaces only the partitions present in the load (the whole table "
+        "if it is not partitioned) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-reject-ratio",
+        type=_reject_ratio,
+        default=0.0,
+        metavar="FLOAT",
+        help="fail, writing nothing to the main table, when rejected/read exceeds this (0 to 1; default: 0)",
+    )
+    parser.add_argument(
+        "--batch-id",
+        required=True,
+        type=_matching(_BATCH_ID, "batch id (letters, digits, '_', '.', '-'; at most 128)"),
+        metavar="ID",
+        help="id of this load, stored on every row; re-running an id replaces its quarantined rows",
+    )
+    parser.add_argument(
+        "--report-path",
+        metavar="PATH",
+        help="also write the report line to this file (local or gs://); it is always printed to stdout",
+    )
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
+    """Parse strictly: unknown or misplaced arguments end the program with status 2 and a usage message."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    needed = {BIGQUERY: ("output_table", "temp_bucket"), LOCAL: ("output_path",)}
+    for sink, names in needed.items():
+        for name in names:
+            flag = "--" + name.replace("_", "-")
+            if args.sink == sink and getattr(args, name) is None:
+                parser.error(f"{flag} is required with --sink {sink}")
+            if args.sink != sink and getattr(args, name) is not None:
+                parser.error(f"{flag} applies only to --sink {sink}")
+    return JobConfig(
+        input_format=args.input_format,
+        input_location=args.input_location,
+        contract_path=args.contract,
+        sink=args.sink,
+        batch_id=args.batch_id,
+        write_mode=args.write_mode,
+        max_reject_ratio=args.max_reject_ratio,
+        output_table=args.output_table,
+        output_path=args.output_path,
+        temp_bucket=args.temp_bucket,
+        report_path=args.report_path,
+    )
+
+
+def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> int:
+    """Run the job; print the report line to stdout and, on failure, one error line to stderr."""
+    config = parse_args(argv)
+    started_at = utc_now()
+    pipeline = Path(config.contract_path).stem
+    progress = Progress()
+    error: str | None = None
+    exit_code = 0
+    session = spark
+    try:
+        contract = load_contract(config.contract_path)
+        pipeline = contract.table
+        if session is None:
+            session = spark_session(f"{pipeline}-{config.batch_id}")
+        run(session, config, contract, started_at, progress)
+    except ContractError as failure:
+        error, exit_code = str(failure), CONTRACT_ERROR_EXIT
+    except JobError as failure:
+        error, exit_code = str(failure), failure.exit_code
+    except Exception as failure:  # the entry point reports anything else as one line too
+        first_line = next(iter(str(failure).splitlines()), "")
+        error, exit_code = f"unexpected {type(failure).__name__}: {first_line}", UNEXPECTED_ERROR_EXIT
+    report = Report(
+        pipeline=pipeline,
+        batch_id=config.batch_id,
+        started_at=started_at,
+        ended_at=utc_now(),
+        status=STATUS_FAILED if error else STATUS_SUCCEEDED,
+        error=error,
+        input_files=progress.input_files,
+        rows_read=progress.rows_read,
+        rows_loaded=progress.rows_loaded,
+        rows_rejected=progress.rows_rejected,
+        rejections_by_rule=progress.rejections_by_rule,
+    )
+    print(render_report(report), flush=True)
+    if config.report_path:
+        _save_report(report, config.report_path, session)
+    if error:
+        print(f"pipeline {pipeline} batch {config.batch_id} failed: {error}", file=sys.stderr, flush=True)
+    return exit_code
+
+
+def _save_report(report: Report, path: str, spark: SparkSession | None) -> None:
+    """A local path is written directly; a URI (gs://...) through Spark's Hadoop file systems."""
+    if "://" not in path or path.startswith("file://"):
+        write_report(report, path.removeprefix("file://"))
+    elif spark is not None:
+        write_text(spark, path, render_report(report) + "\n")
+    else:
+        print(f"report not written to {path}: Spark did not start", file=sys.stderr, flush=True)

@@ -1,0 +1,54 @@
+"""The ways a run can fail on purpose. Each carries the exit status the entry point returns for it.
+
+A ContractError (spark_jobs.contract) exits with status 3; anything unexpected with 1.
+"""
+
+from __future__ import annotations
+
+
+class JobError(Exception):
+    """A failure the job detected and can explain in one line."""
+
+    exit_code = 1
+
+
+class UsageError(JobError):
+    """Arguments that do not fit together (argparse itself exits with 2 for malformed ones)."""
+
+    exit_code = 2
+
+
+class NoInputError(JobError):
+    """No input file matched the input location."""
+
+    exit_code = 4
+
+
+class SchemaMismatchError(JobError):
+    """The input's columns do not fit the contract (missing required column, wrong type, bad header)."""
+
+    exit_code = 5
+
+
+class CorruptInputError(JobError):
+    """An input file could not be read at all (for example a truncated Parquet file)."""
+
+    exit_code = 6
+
+
+class RejectRatioExceededError(JobError):
+    """Too many rows were rejected; nothing was written to the main table."""
+
+    exit_code = 7
+
+
+class ReconciliationError(JobError):
+    """Rows read do not equal rows loaded plus rows rejected: a bug, never expected."""
+
+    exit_code = 8
+
+
+class SinkError(JobError):
+    """Writing to the destination failed."""
+
+    exit_code = 9

@@ -1,0 +1,200 @@
+"""The pipeline: read → validate → count and reconcile → write rejected → check the ratio → write loaded.
+
+The validated rows are persisted once, so the input is read a single time; the counts, the quarantine and
+the load are all derived from those rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as sf
+
+from spark_jobs.casts import SPARK_TYPES
+from spark_jobs.contract import (
+    BATCH_ID,
+    BOOL,
+    DATE,
+    ERRORS,
+    FLOAT64,
+    INGESTED_AT,
+    INT64,
+    NUMERIC,
+    RAW_RECORD,
+    SOURCE_FILE,
+    STRING,
+    TIMESTAMP,
+    Contract,
+    Value,
+)
+from spark_jobs.errors import (
+    CorruptInputError,
+    ReconciliationError,
+    RejectRatioExceededError,
+    SchemaMismatchError,
+)
+from spark_jobs.readers import read_input
+from spark_jobs.sinks import BigQuerySink, LocalSink, Sink
+from spark_jobs.validation import TEXT, VALUE, is_loaded, rule_of, validate
+
+LOCAL = "local"
+BIGQUERY = "bigquery"
+SINKS = (BIGQUERY, LOCAL)
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """The run's arguments, already checked for consistency by the command line."""
+
+    input_format: str
+    input_location: str
+    contract_path: str
+    sink: str
+    batch_id: str
+    write_mode: str = "append"
+    max_reject_ratio: float = 0.0
+    output_table: str | None = None
+    output_path: str | None = None
+    temp_bucket: str | None = None
+    report_path: str | None = None
+
+
+@dataclass
+class Progress:
+    """What the run has established so far; the report shows it even when a later step fails."""
+
+    input_files: tuple[str, ...] = ()
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rejections_by_rule: dict[str, int] = field(default_factory=dict)
+
+
+def run(
+    spark: SparkSession, config: JobConfig, contract: Contract, started_at: dt.datetime, progress: Progress
+) -> None:
+    with _input_errors_explained():
+        source = read_input(spark, config.input_format, config.input_location, contract)
+        progress.input_files = source.files
+        rows = validate(source, contract).persist()
+        try:
+            _count(rows, progress)
+        except BaseException:
+            rows.unpersist()
+            raise
+    try:
+        _reconcile(progress)
+        sink = _sink(config, contract, started_at)
+        sink.write_rejected(rejected_rows(rows, contract, started_at, config.batch_id))
+        _check_reject_ratio(progress, config.max_reject_ratio)
+        sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
+    finally:
+        rows.unpersist()
+
+
+def _count(rows: DataFrame, progress: Progress) -> None:
+    loaded = is_loaded()
+    totals = rows.agg(
+        sf.count(sf.lit(1)).alias("read"),
+        sf.count(sf.when(loaded, 1)).alias("loaded"),
+        sf.count(sf.when(~loaded, 1)).alias("rejected"),
+    ).first()
+    assert totals is not None, "an aggregate always returns one row"
+    progress.rows_read, progress.rows_loaded, progress.rows_rejected = (
+        totals["read"],
+        totals["loaded"],
+        totals["rejected"],
+    )
+    reasons = rows.where(~loaded).select(sf.explode(ERRORS).alias("reason"))
+    by_rule = reasons.groupBy(rule_of(sf.col("reason")).alias("rule")).count().collect()
+    progress.rejections_by_rule = {row["rule"]: row["count"] for row in by_rule}
+
+
+def _reconcile(progress: Progress) -> None:
+    if progress.rows_read != progress.rows_loaded + progress.rows_rejected:
+        raise ReconciliationError(
+            f"reconciliation failed: read {progress.rows_read} rows but loaded {progress.rows_loaded} "
+            f"and rejected {progress.rows_rejected}"
+        )
+
+
+def _check_reject_ratio(progress: Progress, max_reject_ratio: float) -> None:
+    ratio = progress.rows_rejected / progress.rows_read if progress.rows_read else 0.0
+    if ratio > max_reject_ratio:
+        raise RejectRatioExceededError(
+            f"{progress.rows_rejected} of {progress.rows_read} rows rejected (ratio {ratio:.4f}) exceeds "
+            f"--max-reject-ratio {max_reject_ratio}; nothing was written to the main table, "
+            "the rejected rows are in the quarantine"
+        )
+
+
+def _sink(config: JobConfig, contract: Contract, started_at: dt.datetime) -> Sink:
+    if config.sink == LOCAL:
+        assert config.output_path is not None, "the command line requires --output-path for the local sink"
+        return LocalSink(config.output_path, contract, config.write_mode, config.batch_id)
+    assert config.output_table is not None and config.temp_bucket is not None, "checked by the command line"
+    return BigQuerySink(
+        contract, config.output_table, config.temp_bucket, config.write_mode, config.batch_id, started_at
+    )
+
+
+def _metadata(ingested_at: dt.datetime, batch_id: str) -> list[Column]:
+    return [sf.lit(ingested_at).alias(INGESTED_AT), sf.col(SOURCE_FILE), sf.lit(batch_id).alias(BATCH_ID)]
+
+
+def loaded_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, batch_id: str) -> DataFrame:
+    """The rows that passed, typed as the contract says; REQUIRED columns are non-nullable in the schema."""
+    columns = []
+    for column in contract.columns:
+        value = sf.col(f"{VALUE}.{column.name}")
+        if column.required:
+            # The required rule already passed, so the filler is never used; it only tells Spark (and the
+            # BigQuery connector's mode check) that the column cannot be null.
+            value = sf.coalesce(value, sf.lit(_FILLERS[column.type]).cast(SPARK_TYPES[column.type]))
+        columns.append(value.alias(column.name))
+    return rows.where(is_loaded()).select(*columns, *_metadata(ingested_at, batch_id))
+
+
+def rejected_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, batch_id: str) -> DataFrame:
+    """The rows that failed, with their original values as text and every reason."""
+    texts = [sf.col(f"{TEXT}.{name}").alias(name) for name in contract.column_names]
+    return rows.where(~is_loaded()).select(
+        *texts, sf.col(ERRORS), sf.col(RAW_RECORD), *_metadata(ingested_at, batch_id)
+    )
+
+
+_FILLERS: dict[str, Value] = {
+    STRING: "",
+    INT64: 0,
+    FLOAT64: 0.0,
+    NUMERIC: 0,
+    BOOL: False,
+    DATE: dt.date(1970, 1, 1),
+    TIMESTAMP: dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+}
+
+
+@contextmanager
+def _input_errors_explained() -> Iterator[None]:
+    """Turn Spark's failures while reading the input into one clear line naming the file and the problem."""
+    try:
+        yield
+    except (Py4JJavaError, PySparkException) as error:
+        detail = _first_meaningful_line(str(error))
+        if "CSV header does not conform to the schema" in str(error):
+            raise SchemaMismatchError(f"CSV header does not match the contract: {detail}") from None
+        raise CorruptInputError(f"an input file could not be read: {detail}") from None
+
+
+def _first_meaningful_line(message: str) -> str:
+    """The most specific line of a Java error: the deepest 'Caused by', else the first line, shortened."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    causes = [line for line in lines if line.startswith("Caused by:")]
+    line = causes[-1].removeprefix("Caused by:").strip() if causes else (lines[0] if lines else message)
+    return line if len(line) <= 400 else line[:397] + "..."

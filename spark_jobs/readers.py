@@ -1,0 +1,144 @@
+"""Read the input files with the contract's schema, never an inferred one.
+
+CSV and JSON are read as text (every contract column a string) so the validation can cast each value with
+BigQuery's rules and report what did not parse. Parquet and Avro carry their own types: their columns are
+matched by name and must convert to the contract's types exactly, or the run fails before writing anything.
+Every reader returns the same shape: the contract's columns, `_raw_record` (the record as read, when it
+could not be split into columns) and `_source_file`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyspark.errors import AnalysisException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as sf
+from pyspark.sql.types import StringType, StructField, StructType
+
+from spark_jobs.casts import SPARK_TYPES, loads_exactly
+from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, Contract
+from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError
+
+CSV = "csv"
+JSON = "json"
+PARQUET = "parquet"
+AVRO = "avro"
+FORMATS = (CSV, JSON, PARQUET, AVRO)
+TEXT_FORMATS = (CSV, JSON)
+
+
+@dataclass(frozen=True)
+class Source:
+    """The rows as read, the files they came from, and how to describe a record that could not be parsed."""
+
+    frame: DataFrame
+    files: tuple[str, ...]
+    typed: bool
+    malformed_reason: str
+
+
+def read_input(spark: SparkSession, input_format: str, location: str, contract: Contract) -> Source:
+    reader, malformed_reason = _READERS[input_format]
+    try:
+        frame = reader(spark, location, contract)
+    except AnalysisException as error:
+        raise _explain(error, input_format, location) from None
+    files = tuple(sorted(frame.inputFiles()))
+    if not files:
+        raise NoInputError(f"no input file matches {location}")
+    return Source(
+        frame.withColumn(SOURCE_FILE, sf.input_file_name()),
+        files,
+        typed=input_format not in TEXT_FORMATS,
+        malformed_reason=malformed_reason,
+    )
+
+
+def _text_schema(contract: Contract) -> StructType:
+    columns = [StructField(name, StringType()) for name in contract.column_names]
+    return StructType([*columns, StructField(RAW_RECORD, StringType())])
+
+
+def _read_csv(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
+    return (
+        spark.read.schema(_text_schema(contract))
+        .option("recursiveFileLookup", "true")
+        .option("header", "true")
+        # Check the header against the contract's columns instead of trusting the column order.
+        .option("enforceSchema", "false")
+        # RFC 4180: fields are quoted with " and a quote inside a quoted field is doubled.
+        .option("quote", '"')
+        .option("escape", '"')
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", RAW_RECORD)
+        .csv(location)
+    )
+
+
+def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
+    return (
+        spark.read.schema(_text_schema(contract))
+        .option("recursiveFileLookup", "true")
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", RAW_RECORD)
+        .json(location)
+    )
+
+
+def _typed_reader(data_source: str) -> Callable[[SparkSession, str, Contract], DataFrame]:
+    def read(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
+        frame = (
+            spark.read.format(data_source)
+            .option("recursiveFileLookup", "true")
+            .option("mergeSchema", "true")
+            .load(location)
+        )
+        return _match_by_name(frame, contract, location)
+
+    return read
+
+
+def _match_by_name(frame: DataFrame, contract: Contract, location: str) -> DataFrame:
+    """The contract's columns taken by name from a typed input; problems are reported all at once."""
+    available = {field.name: field.dataType for field in frame.schema.fields}
+    problems = []
+    columns = []
+    for column in contract.columns:
+        target = SPARK_TYPES[column.type]
+        if column.name not in available:
+            if column.required:
+                problems.append(f"required column '{column.name}' is missing")
+            columns.append(sf.lit(None).cast(target).alias(column.name))
+        elif not loads_exactly(available[column.name], column.type):
+            found = available[column.name].simpleString()
+            problems.append(
+                f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
+            )
+        else:
+            columns.append(sf.col(f"`{column.name}`").cast(target).alias(column.name))
+    if problems:
+        raise SchemaMismatchError(
+            f"input {location} does not match contract '{contract.table}': {'; '.join(problems)}"
+        )
+    return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
+
+
+def _explain(error: AnalysisException, input_format: str, location: str) -> JobError:
+    message = str(error)
+    if "PATH_NOT_FOUND" in message or "Path does not exist" in message:
+        return NoInputError(f"no input file matches {location}")
+    if input_format == AVRO and "avro" in message.lower() and "data source" in message.lower():
+        return JobError("reading Avro needs the spark-avro package, which this Spark installation lacks")
+    if "UNABLE_TO_INFER_SCHEMA" in message:
+        return NoInputError(f"no readable {input_format} file under {location}")
+    return SchemaMismatchError(f"cannot read {location} as {input_format}: {message.splitlines()[0]}")
+
+
+_READERS: dict[str, tuple[Callable[[SparkSession, str, Contract], DataFrame], str]] = {
+    CSV: (_read_csv, "the line is not a CSV record with exactly the header's fields"),
+    JSON: (_read_json, "the line is not a valid JSON object"),
+    PARQUET: (_typed_reader("parquet"), "the record could not be read"),
+    AVRO: (_typed_reader("avro"), "the record could not be read"),
+}

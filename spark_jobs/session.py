@@ -1,0 +1,25 @@
+"""The Spark settings the job's semantics depend on, applied to whatever session the platform provides."""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+# Settings the results depend on; they are runtime SQL settings, so they also apply to an existing session.
+_SETTINGS = {
+    # A TIMESTAMP without an offset is UTC, as in BigQuery, and dates never shift with the machine's zone.
+    "spark.sql.session.timeZone": "UTC",
+    # Corrupt or vanished files must fail the run, never be skipped silently.
+    "spark.sql.files.ignoreCorruptFiles": "false",
+    "spark.sql.files.ignoreMissingFiles": "false",
+}
+
+
+def configure(spark: SparkSession) -> SparkSession:
+    for key, value in _SETTINGS.items():
+        spark.conf.set(key, value)
+    return spark
+
+
+def spark_session(app_name: str) -> SparkSession:
+    """The session for a run: the one spark-submit or Dataproc configured, or a local one."""
+    return configure(SparkSession.builder.appName(app_name).getOrCreate())

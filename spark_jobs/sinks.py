@@ -1,0 +1,174 @@
+"""Where loaded and rejected rows go: Parquet directories (local sink) or BigQuery tables.
+
+Both sinks give a re-run the same result. `overwrite` replaces only the partitions present in the load
+(dynamic partition overwrite; the whole table when it is not partitioned), and the quarantine keeps a
+history in which a re-run of a batch id replaces that batch's rejected rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as sf
+
+from spark_jobs.contract import (
+    BATCH_ID,
+    INGESTED_AT,
+    QUARANTINE_CLUSTERING,
+    QUARANTINE_PARTITION_FIELD,
+    QUARANTINE_PARTITION_TYPE,
+    QUARANTINE_SUFFIX,
+    Contract,
+)
+from spark_jobs.hadoop_fs import delete_path
+
+APPEND = "append"
+OVERWRITE = "overwrite"
+WRITE_MODES = (APPEND, OVERWRITE)
+
+# The local sink's partition directories are named by the BigQuery partition id of each row.
+PARTITION_ID = "_partition_id"
+_PARTITION_ID_FORMATS = {"HOUR": "yyyyMMddHH", "DAY": "yyyyMMdd", "MONTH": "yyyyMM", "YEAR": "yyyy"}
+# The Pulumi program creates both tables from the contract; the connector must not create one from Spark's
+# schema (which would lose the descriptions and the REQUIRED modes).
+CREATE_DISPOSITION = "CREATE_NEVER"
+
+
+class Sink(Protocol):
+    def write_rejected(self, rows: DataFrame) -> None: ...
+
+    def write_loaded(self, rows: DataFrame) -> None: ...
+
+
+def _partition_overwrite(dynamic: bool) -> str:
+    return "dynamic" if dynamic else "static"
+
+
+@dataclass(frozen=True)
+class LocalSink:
+    """Parquet under <output_path>/<table>/ and <output_path>/<table>__rejected/ (any Hadoop path)."""
+
+    output_path: str
+    contract: Contract
+    write_mode: str
+    batch_id: str
+
+    @property
+    def table_path(self) -> str:
+        return f"{self.output_path.rstrip('/')}/{self.contract.table}"
+
+    @property
+    def quarantine_path(self) -> str:
+        return f"{self.output_path.rstrip('/')}/{self.contract.quarantine_table}"
+
+    def write_rejected(self, rows: DataFrame) -> None:
+        """Replace this batch's directory in the quarantine, which is partitioned by batch id."""
+        batch_directory = f"{self.quarantine_path}/{BATCH_ID}={self.batch_id}"
+        delete_path(rows.sparkSession, batch_directory)
+        if not rows.isEmpty():
+            rows.write.mode(APPEND).partitionBy(BATCH_ID).parquet(self.quarantine_path)
+
+    def write_loaded(self, rows: DataFrame) -> None:
+        partitioning = self.contract.partitioning
+        writer = rows.write.mode(self.write_mode)
+        if partitioning is not None:
+            partition_id = sf.date_format(
+                sf.col(partitioning.field), _PARTITION_ID_FORMATS[partitioning.type]
+            )
+            writer = (
+                rows.withColumn(PARTITION_ID, partition_id)
+                .write.mode(self.write_mode)
+                .partitionBy(PARTITION_ID)
+            )
+        writer.option("partitionOverwriteMode", _partition_overwrite(partitioning is not None)).parquet(
+            self.table_path
+        )
+
+
+def bigquery_write_options(
+    contract: Contract, table: str, temp_bucket: str, write_mode: str
+) -> dict[str, str]:
+    """spark-bigquery connector options for the main table."""
+    options = _common_options(table, temp_bucket)
+    if contract.partitioning is not None:
+        options["partitionField"] = contract.partitioning.field
+        options["partitionType"] = contract.partitioning.type
+        if write_mode == OVERWRITE:
+            # Replace only the partitions present in the load, as the local sink does.
+            options["spark.sql.sources.partitionOverwriteMode"] = "DYNAMIC"
+    if contract.clustering:
+        options["clusteredFields"] = ",".join(contract.clustering)
+    return options
+
+
+def quarantine_write_options(table: str, temp_bucket: str) -> dict[str, str]:
+    """spark-bigquery connector options for the quarantine table (always appended to)."""
+    options = _common_options(quarantine_table_of(table), temp_bucket)
+    options["partitionField"] = QUARANTINE_PARTITION_FIELD
+    options["partitionType"] = QUARANTINE_PARTITION_TYPE
+    options["clusteredFields"] = ",".join(QUARANTINE_CLUSTERING)
+    # _errors is an array: let the Parquet load map it to a REPEATED column, not a nested record.
+    options["enableListInference"] = "true"
+    return options
+
+
+def _common_options(table: str, temp_bucket: str) -> dict[str, str]:
+    return {
+        "table": table,
+        "writeMethod": "indirect",
+        "temporaryGcsBucket": temp_bucket,
+        "intermediateFormat": "parquet",
+        "createDisposition": CREATE_DISPOSITION,
+    }
+
+
+def quarantine_table_of(table: str) -> str:
+    """The quarantine table next to a BigQuery table given as [PROJECT.]DATASET.TABLE."""
+    return table + QUARANTINE_SUFFIX
+
+
+def batch_replacement_sql(quarantine_table: str) -> str:
+    """DML removing a batch's rejected rows written by earlier runs (parameters @batch_id, @ingested_at)."""
+    return f"DELETE FROM `{quarantine_table}` WHERE {BATCH_ID} = @batch_id AND {INGESTED_AT} != @ingested_at"
+
+
+@dataclass(frozen=True)
+class BigQuerySink:
+    """BigQuery tables written through the spark-bigquery connector; runs only where the connector exists."""
+
+    contract: Contract
+    table: str
+    temp_bucket: str
+    write_mode: str
+    batch_id: str
+    ingested_at: dt.datetime
+
+    def write_rejected(self, rows: DataFrame) -> None:
+        """Append this run's rejected rows, then delete the rows earlier runs of this batch id left."""
+        if not rows.isEmpty():
+            _write_with_connector(rows, quarantine_write_options(self.table, self.temp_bucket), APPEND)
+        _delete_earlier_runs(quarantine_table_of(self.table), self.batch_id, self.ingested_at)
+
+    def write_loaded(self, rows: DataFrame) -> None:
+        options = bigquery_write_options(self.contract, self.table, self.temp_bucket, self.write_mode)
+        _write_with_connector(rows, options, self.write_mode)
+
+
+def _write_with_connector(rows: DataFrame, options: dict[str, str], mode: str) -> None:
+    rows.write.format("bigquery").options(**options).mode(mode).save()
+
+
+def _delete_earlier_runs(quarantine_table: str, batch_id: str, ingested_at: dt.datetime) -> None:
+    # google-cloud-bigquery is preinstalled in the Dataproc Serverless runtimes; imported here because only
+    # the BigQuery sink needs it.
+    from google.cloud import bigquery  # type: ignore[import-untyped, import-not-found, unused-ignore]  # noqa: PLC0415
+
+    parameters = [
+        bigquery.ScalarQueryParameter("batch_id", "STRING", batch_id),
+        bigquery.ScalarQueryParameter("ingested_at", "TIMESTAMP", ingested_at),
+    ]
+    config = bigquery.QueryJobConfig(query_parameters=parameters)
+    bigquery.Client().query(batch_replacement_sql(quarantine_table), job_config=config).result()
