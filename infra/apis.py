@@ -1,0 +1,85 @@
+"""Project services (APIs) the pipeline needs, and a wait for them to propagate after enabling."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
+
+from infra.config import StackConfig
+
+BASE_SERVICES = (
+    "compute.googleapis.com",
+    "dataproc.googleapis.com",
+    "bigquery.googleapis.com",
+    "storage.googleapis.com",
+    "iam.googleapis.com",
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
+)
+
+
+def required_services(config: StackConfig) -> tuple[str, ...]:
+    """The APIs this stack's config needs: the base set, KMS when CMEK is on, dataprocrm for runtimes 3.x."""
+    extra = []
+    if config.kms_key:
+        extra.append("cloudkms.googleapis.com")
+    if config.batch.needs_resource_manager_api:
+        extra.append("dataprocrm.googleapis.com")
+    return BASE_SERVICES + tuple(extra)
+
+
+class _SleepProvider(ResourceProvider):
+    """Sleeps on create (and whenever the watched services change); nothing to read, update or delete."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        time.sleep(int(props["seconds"]))
+        return CreateResult(id_="api-propagation", outs=props)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = olds.get("services") != news.get("services")
+        return DiffResult(
+            changes=changed, replaces=["services"] if changed else [], delete_before_replace=True
+        )
+
+
+class PropagationWait(Resource):
+    """Newly enabled APIs answer 403 "not enabled" for a while: dependants wait this long after enabling."""
+
+    def __init__(
+        self, name: str, seconds: int, services: list[str], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(_SleepProvider(), name, {"seconds": seconds, "services": services}, opts)
+
+
+class Apis(pulumi.ComponentResource):
+    """Enables every API the stack uses; never disables them on destroy (other workloads may use them)."""
+
+    services: dict[str, gcp.projects.Service]
+    ready: pulumi.Resource
+    """Depend on this, not on the services: it completes once the APIs have had time to propagate."""
+
+    def __init__(self, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("pipeline:infra:Apis", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.services = {
+            service: gcp.projects.Service(
+                f"api-{service.split('.')[0]}",
+                project=config.project_id,
+                service=service,
+                disable_on_destroy=False,
+                disable_dependent_services=False,
+                opts=child,
+            )
+            for service in required_services(config)
+        }
+        self.ready = PropagationWait(
+            "api-propagation",
+            config.api_propagation_seconds,
+            sorted(self.services),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.services.values())),
+        )
+        self.register_outputs({"services": sorted(self.services)})

@@ -1,0 +1,501 @@
+"""Stack configuration: every key read once, validated, and frozen before any resource is declared.
+
+Pulumi hands every value over as a string (objects as JSON). Each rule below rejects a bad value with one
+ConfigError naming the key, the value and what is allowed, so a typo fails the preview instead of a cloud
+API call half-way through an update.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import pulumi
+
+from spark_jobs.contract import Contract, ContractError, load_contract
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
+
+APP_LABEL = "gcs-bigquery-pipeline"
+INPUT_FORMATS = ("csv", "json", "parquet", "avro")
+WRITE_MODES = ("append", "overwrite")
+EXECUTOR_CORE_CHOICES = (4, 8, 16)
+BUCKET_ROLES = ("raw", "staging", "temp", "code")
+
+_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z]+(-[a-z]+)+[0-9]+$")
+_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
+_DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
+_RUNTIME_VERSION = re.compile(r"^[23]\.[0-9]+$")
+_STACK = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
+_PIPELINE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_NETWORK = re.compile(r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/]+/global/networks/[^/]+$")
+_SUBNETWORK = re.compile(
+    r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/]+/regions/[^/]+/subnetworks/[^/]+$"
+)
+_KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MAX_LABELS = 64
+_RESERVED_LABELS = ("app", "stack", "managed-by")
+
+
+class ConfigError(ValueError):
+    """A stack config value is missing or not allowed; the message names key, value and what is allowed."""
+
+    def __init__(self, key: str, value: object, allowed: str) -> None:
+        super().__init__(f"config {key}={value!r} is not valid: {allowed}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Where the batches run: a created VPC and subnet, or an existing pair named in config."""
+
+    existing_network: str | None
+    existing_subnetwork: str | None
+    subnet_cidr: str
+    flow_logs: bool
+    create_firewall_rule: bool
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """Bucket naming and lifetime rules."""
+
+    bucket_prefix: str
+    force_destroy: bool
+    temp_retention_days: int
+    staging_retention_days: int
+    raw_noncurrent_retention_days: int
+
+    def bucket_name(self, role: str) -> str:
+        """The bucket name for one role (raw, staging, temp, code)."""
+        return f"{self.bucket_prefix}-{role}"
+
+
+@dataclass(frozen=True)
+class WarehouseConfig:
+    """The BigQuery dataset and how its data is protected."""
+
+    dataset_id: str
+    default_table_expiration_days: int | None
+    delete_contents_on_destroy: bool
+    protect: bool
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """How every Dataproc Serverless batch runs."""
+
+    runtime_version: str
+    min_executors: int
+    max_executors: int
+    executor_cores: int
+    driver_cores: int
+    ttl_minutes: int
+    timeout_minutes: int
+    run_token: str
+    run: bool
+
+    @property
+    def needs_resource_manager_api(self) -> bool:
+        """Runtimes 3.x need dataprocrm.googleapis.com and explicit service-account authentication."""
+        return self.runtime_version.startswith("3.")
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    """Who is told about failed runs and from how many rejected rows."""
+
+    alert_email: str | None
+    rejected_rows_threshold: int
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """One pipeline: a data contract (the target table) fed from a prefix of the raw bucket."""
+
+    name: str
+    contract_path: Path
+    contract: Contract
+    input_format: str
+    input_prefix: str
+    write_mode: str
+    max_reject_ratio: float
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything the program needs, validated."""
+
+    project_id: str
+    region: str
+    stack: str
+    labels: Mapping[str, str]
+    """Put on every labelled resource: app, stack, managed-by and the configured extra labels."""
+    kms_key: str | None
+    audit_logs: bool
+    api_propagation_seconds: int
+    network: NetworkConfig
+    storage: StorageConfig
+    warehouse: WarehouseConfig
+    batch: BatchConfig
+    monitoring: MonitoringConfig
+    pipelines: tuple[PipelineConfig, ...]
+
+    @property
+    def name_prefix(self) -> str:
+        """Prefix of project-scoped names (network, subnet, service account, metrics): pl-<stack>."""
+        return f"pl-{self.stack}"
+
+
+class _Reader:
+    """Typed access to the project's config namespace, raising ConfigError on values of the wrong shape."""
+
+    def __init__(self, config: pulumi.Config) -> None:
+        self._config = config
+
+    def string(self, key: str, default: str = "") -> str:
+        value = self._config.get(key)
+        return default if value is None else value
+
+    def required(self, key: str) -> str:
+        value = self._config.get(key)
+        if not value:
+            raise ConfigError(key, value, "required: set it with `pulumi config set " + key + " <value>`")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._config.get(key)
+        if value is None:
+            return default
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ConfigError(key, value, "a boolean (true or false)")
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        value = self._config.get(key)
+        if value is None:
+            return default
+        return _bounded_int(key, value, low, high)
+
+    def json(self, key: str, default: object) -> object:
+        value = self._config.get(key)
+        if value is None:
+            return default
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise ConfigError(key, value, "a YAML/JSON structure") from None
+
+
+def _bounded_int(key: str, value: object, low: int, high: int) -> int:
+    """Parse an integer (from a string or a YAML int) and check it lies in [low, high]."""
+    if isinstance(value, bool):
+        raise ConfigError(key, value, f"an integer from {low} to {high}")
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise ConfigError(key, value, f"an integer from {low} to {high}") from None
+    if not low <= number <= high:
+        raise ConfigError(key, value, f"an integer from {low} to {high}")
+    return number
+
+
+def _matching(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> str:
+    if not pattern.match(value):
+        raise ConfigError(key, value, allowed)
+    return value
+
+
+def _optional(value: str) -> str | None:
+    return value or None
+
+
+def load(config: pulumi.Config | None = None, stack: str | None = None) -> StackConfig:
+    """Read and validate the whole stack config (the current project's namespace)."""
+    reader = _Reader(config or pulumi.Config())
+    stack_name = _matching(
+        "(stack name)",
+        (stack or pulumi.get_stack()).lower(),
+        _STACK,
+        "1-15 letters, digits or hyphens, starting with a letter (it is part of resource names)",
+    )
+    project_id = _matching(
+        "projectId",
+        reader.required("projectId"),
+        _PROJECT_ID,
+        "6-30 characters: lowercase letters, digits, hyphens; a letter first, no hyphen last",
+    )
+    region = _matching(
+        "region", reader.string("region", "europe-west1"), _REGION, "a region name such as europe-west1"
+    )
+    return StackConfig(
+        project_id=project_id,
+        region=region,
+        stack=stack_name,
+        labels=MappingProxyType(
+            {
+                "app": APP_LABEL,
+                "stack": stack_name,
+                "managed-by": "pulumi",
+                **_labels(reader.json("labels", {})),
+            }
+        ),
+        kms_key=_optional(_kms_key(reader.string("kmsKey"))),
+        audit_logs=reader.boolean("auditLogs", False),
+        api_propagation_seconds=reader.integer("apiPropagationSeconds", 60, 0, 600),
+        network=_network(reader),
+        storage=_storage(reader, project_id, stack_name),
+        warehouse=_warehouse(reader),
+        batch=_batch(reader),
+        monitoring=_monitoring(reader),
+        pipelines=_pipelines(reader.json("pipelines", [])),
+    )
+
+
+def _labels(raw: object) -> Mapping[str, str]:
+    if not isinstance(raw, dict):
+        raise ConfigError("labels", raw, "a map of label keys to label values")
+    if len(raw) > _MAX_LABELS - len(_RESERVED_LABELS):
+        raise ConfigError("labels", raw, f"at most {_MAX_LABELS - len(_RESERVED_LABELS)} labels")
+    labels: dict[str, str] = {}
+    for key, value in raw.items():
+        if key in _RESERVED_LABELS:
+            raise ConfigError(
+                f"labels.{key}", value, f"not one of the labels the program sets: {_RESERVED_LABELS}"
+            )
+        _matching(
+            f"labels.{key}",
+            str(key),
+            _LABEL_KEY,
+            "a label key: 1-63 lowercase letters, digits, _ or -, starting with a letter",
+        )
+        if not isinstance(value, str):
+            raise ConfigError(f"labels.{key}", value, "a string label value")
+        labels[key] = _matching(
+            f"labels.{key}", value, _LABEL_VALUE, "a label value: 0-63 lowercase letters, digits, _ or -"
+        )
+    return MappingProxyType(labels)
+
+
+def _kms_key(value: str) -> str:
+    if value:
+        _matching(
+            "kmsKey", value, _KMS_KEY, "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>"
+        )
+    return value
+
+
+def _network(reader: _Reader) -> NetworkConfig:
+    network = reader.string("existingNetwork")
+    subnetwork = reader.string("existingSubnetwork")
+    if network:
+        _matching("existingNetwork", network, _NETWORK, "empty, or projects/<project>/global/networks/<name>")
+    if subnetwork:
+        _matching(
+            "existingSubnetwork",
+            subnetwork,
+            _SUBNETWORK,
+            "empty, or projects/<project>/regions/<region>/subnetworks/<name>",
+        )
+    if bool(network) != bool(subnetwork):
+        missing = "existingSubnetwork" if network else "existingNetwork"
+        raise ConfigError(missing, "", "set together with the other one (an existing network needs both)")
+    return NetworkConfig(
+        existing_network=_optional(network),
+        existing_subnetwork=_optional(subnetwork),
+        subnet_cidr=_cidr("subnetCidr", reader.string("subnetCidr", "10.10.0.0/24")),
+        flow_logs=reader.boolean("flowLogs", False),
+        create_firewall_rule=reader.boolean("createFirewallRule", True),
+    )
+
+
+def _cidr(key: str, value: str) -> str:
+    allowed = (
+        "an IPv4 network in CIDR notation with host bits zero and a prefix from /8 to /29, e.g. 10.10.0.0/24"
+    )
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ConfigError(key, value, allowed) from None
+    if network.version != 4 or not 8 <= network.prefixlen <= 29:
+        raise ConfigError(key, value, allowed)
+    return str(network)
+
+
+def _storage(reader: _Reader, project_id: str, stack: str) -> StorageConfig:
+    prefix = reader.string("bucketPrefix") or f"{project_id}-{stack}"
+    for role in BUCKET_ROLES:
+        name = f"{prefix}-{role}"
+        if not _BUCKET_NAME.match(name) or "goog" in name or "google" in name or ".." in name:
+            raise ConfigError(
+                "bucketPrefix",
+                prefix,
+                f"a prefix giving valid bucket names (bucket {name!r}: 3-63 lowercase letters, digits, -, _ "
+                "or ., letter or digit first and last, without 'goog'); set a shorter bucketPrefix",
+            )
+    return StorageConfig(
+        bucket_prefix=prefix,
+        force_destroy=reader.boolean("forceDestroy", True),
+        temp_retention_days=reader.integer("tempRetentionDays", 7, 1, 3650),
+        staging_retention_days=reader.integer("stagingRetentionDays", 30, 1, 3650),
+        raw_noncurrent_retention_days=reader.integer("rawNoncurrentRetentionDays", 30, 1, 3650),
+    )
+
+
+def _warehouse(reader: _Reader) -> WarehouseConfig:
+    expiration = reader.integer("defaultTableExpirationDays", 0, 0, 36500)
+    return WarehouseConfig(
+        dataset_id=_matching(
+            "datasetId",
+            reader.string("datasetId", "pipeline"),
+            _DATASET_ID,
+            "1-1024 letters, digits or underscores",
+        ),
+        default_table_expiration_days=expiration or None,
+        delete_contents_on_destroy=reader.boolean("deleteContentsOnDestroy", True),
+        protect=reader.boolean("protectData", False),
+    )
+
+
+def _batch(reader: _Reader) -> BatchConfig:
+    min_executors = reader.integer("minExecutors", 2, 2, 1000)
+    max_executors = reader.integer("maxExecutors", 10, 2, 1000)
+    if max_executors < min_executors:
+        raise ConfigError("maxExecutors", max_executors, f"at least minExecutors ({min_executors})")
+    return BatchConfig(
+        runtime_version=_matching(
+            "runtimeVersion",
+            reader.string("runtimeVersion", "2.3"),
+            _RUNTIME_VERSION,
+            "a Dataproc Serverless runtime version 2.x or 3.x, e.g. 2.3",
+        ),
+        min_executors=min_executors,
+        max_executors=max_executors,
+        executor_cores=_cores("executorCores", reader.string("executorCores", "4")),
+        driver_cores=_cores("driverCores", reader.string("driverCores", "4")),
+        ttl_minutes=reader.integer("batchTtlMinutes", 240, 10, 20160),
+        timeout_minutes=reader.integer("batchTimeoutMinutes", 120, 10, 20160),
+        run_token=reader.string("runToken", "1"),
+        run=reader.boolean("runBatches", True),
+    )
+
+
+def _cores(key: str, value: str) -> int:
+    cores = _bounded_int(key, value, min(EXECUTOR_CORE_CHOICES), max(EXECUTOR_CORE_CHOICES))
+    if cores not in EXECUTOR_CORE_CHOICES:
+        raise ConfigError(key, value, f"one of {EXECUTOR_CORE_CHOICES}")
+    return cores
+
+
+def _monitoring(reader: _Reader) -> MonitoringConfig:
+    email = reader.string("alertEmail")
+    if email:
+        _matching("alertEmail", email, _EMAIL, "empty, or an email address")
+    return MonitoringConfig(
+        alert_email=_optional(email),
+        rejected_rows_threshold=reader.integer("rejectedRowsThreshold", 0, 0, 10**12),
+    )
+
+
+_PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio")
+
+
+def _pipelines(raw: object) -> tuple[PipelineConfig, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("pipelines", raw, "a list of pipeline maps")
+    pipelines = tuple(_pipeline(index, item) for index, item in enumerate(raw))
+    _unique("name", [pipeline.name for pipeline in pipelines], "a name no other pipeline uses")
+    _unique(
+        "contract", [pipeline.contract.table for pipeline in pipelines], "a table no other pipeline loads"
+    )
+    return pipelines
+
+
+def _unique(field: str, values: list[str], allowed: str) -> None:
+    for index, value in enumerate(values):
+        if value in values[:index]:
+            raise ConfigError(f"pipelines[{index}].{field}", value, allowed)
+
+
+def _pipeline(index: int, item: object) -> PipelineConfig:
+    key = f"pipelines[{index}]"
+    if not isinstance(item, dict):
+        raise ConfigError(key, item, "a map with name, contract, inputFormat and optional settings")
+    for field in item:
+        if field not in _PIPELINE_KEYS:
+            raise ConfigError(f"{key}.{field}", item[field], f"a known pipeline setting: {_PIPELINE_KEYS}")
+
+    def text(field: str, default: str | None = None) -> str:
+        value = item.get(field, default)
+        if value is None:
+            raise ConfigError(f"{key}.{field}", value, "required")
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}.{field}", value, "a string")
+        return value
+
+    def choice(field: str, choices: tuple[str, ...], default: str | None = None) -> str:
+        value = text(field, default)
+        if value not in choices:
+            raise ConfigError(f"{key}.{field}", value, f"one of {choices}")
+        return value
+
+    name = _matching(
+        f"{key}.name",
+        text("name"),
+        _PIPELINE_NAME,
+        "1-20 lowercase letters, digits or hyphens, starting with a letter",
+    )
+    contract_path = _contract_path(f"{key}.contract", text("contract"))
+    return PipelineConfig(
+        name=name,
+        contract_path=contract_path,
+        contract=_contract(f"{key}.contract", contract_path),
+        input_format=choice("inputFormat", INPUT_FORMATS),
+        input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
+        write_mode=choice("writeMode", WRITE_MODES, "append"),
+        max_reject_ratio=_ratio(f"{key}.maxRejectRatio", item.get("maxRejectRatio", 0.0)),
+    )
+
+
+def _contract_path(key: str, value: str) -> Path:
+    path = (PROJECT_ROOT / value).resolve()
+    if not path.is_file():
+        raise ConfigError(key, value, f"a data contract YAML file, relative to {PROJECT_ROOT}")
+    return path
+
+
+def _contract(key: str, path: Path) -> Contract:
+    try:
+        return load_contract(path)
+    except ContractError as error:
+        raise ConfigError(key, str(path), f"a valid data contract ({error})") from None
+
+
+def _prefix(key: str, value: str) -> str:
+    if value.startswith("/") or not value.endswith("/") or "//" in value:
+        raise ConfigError(key, value, "an object prefix inside the raw bucket ending with '/', e.g. orders/")
+    return value
+
+
+def _ratio(key: str, value: object) -> float:
+    allowed = "a number from 0 to 1 (the share of rows that may be rejected)"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(key, value, allowed)
+    try:
+        ratio = float(value)
+    except ValueError:
+        raise ConfigError(key, value, allowed) from None
+    if math.isnan(ratio) or not 0.0 <= ratio <= 1.0:
+        raise ConfigError(key, value, allowed)
+    return ratio

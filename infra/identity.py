@@ -1,0 +1,101 @@
+"""The batches' runtime service account and the least-privilege grants it needs; data-access audit logs.
+
+Roles are granted with *IAMMember resources (additive, one binding member each), never the authoritative
+*IAMBinding/*IAMPolicy kinds that would remove grants made by others. Dataset access is not granted here: the
+dataset's own authoritative `accesses` list carries it (see infra/warehouse.py).
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config import StackConfig
+from infra.kms import ENCRYPTER_DECRYPTER
+from infra.storage import Storage
+
+PROJECT_ROLES = (
+    "roles/dataproc.worker",  # run as a Dataproc Serverless workload, write its logs and metrics
+    "roles/bigquery.jobUser",  # run the load and query jobs of the BigQuery connector
+)
+BUCKET_ROLES = {
+    "raw": "roles/storage.objectViewer",  # read input files
+    "code": "roles/storage.objectViewer",  # read the job's code and data contract
+    "staging": "roles/storage.objectAdmin",  # Dataproc staging and Spark history files
+    "temp": "roles/storage.objectAdmin",  # BigQuery connector's indirect-write files
+}
+AUDITED_SERVICES = ("bigquery.googleapis.com", "storage.googleapis.com")
+
+
+class Identity(pulumi.ComponentResource):
+    """Creates the runner service account (no keys) and grants it exactly what a batch needs."""
+
+    account: gcp.serviceaccount.Account
+    email: pulumi.Output[str]
+    grants: list[pulumi.Resource]
+    """Every grant to the runner: a batch must not start before they exist."""
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        storage: Storage,
+        apis_ready: pulumi.Resource,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pipeline:infra:Identity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        self.account = gcp.serviceaccount.Account(
+            "runner",
+            project=config.project_id,
+            account_id=f"{config.name_prefix}-runner",
+            display_name=f"Dataproc Serverless runner ({config.stack})",
+            description="Runs the pipeline's Dataproc Serverless batches",
+            opts=child,
+        )
+        self.email = self.account.email
+        member = self.account.member
+        self.grants = []
+        for role in PROJECT_ROLES:
+            self.grants.append(
+                gcp.projects.IAMMember(
+                    f"runner-{role.split('/')[1]}",
+                    project=config.project_id,
+                    role=role,
+                    member=member,
+                    opts=child,
+                )
+            )
+        for role_name, role in BUCKET_ROLES.items():
+            self.grants.append(
+                gcp.storage.BucketIAMMember(
+                    f"runner-{role_name}-{role.split('.')[-1]}",
+                    bucket=getattr(storage, role_name).name,
+                    role=role,
+                    member=member,
+                    opts=child,
+                )
+            )
+        if config.kms_key:
+            self.grants.append(
+                gcp.kms.CryptoKeyIAMMember(
+                    "runner-kms",
+                    crypto_key_id=config.kms_key,
+                    role=ENCRYPTER_DECRYPTER,
+                    member=member,
+                    opts=child,
+                )
+            )
+        if config.audit_logs:
+            for service in AUDITED_SERVICES:
+                gcp.projects.IAMAuditConfig(
+                    f"audit-{service.split('.')[0]}",
+                    project=config.project_id,
+                    service=service,
+                    audit_log_configs=[
+                        gcp.projects.IAMAuditConfigAuditLogConfigArgs(log_type=log_type)
+                        for log_type in ("DATA_READ", "DATA_WRITE")
+                    ],
+                    opts=child,
+                )
+        self.register_outputs({"email": self.email})

@@ -1,0 +1,61 @@
+"""Customer-managed encryption: let the Google service agents that encrypt our data use the configured key."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config import StackConfig
+
+ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+
+
+class KmsGrants(pulumi.ComponentResource):
+    """Grants the key to the Cloud Storage, BigQuery, Dataproc and Compute Engine service agents.
+
+    Buckets, the dataset and the batches' disks are encrypted by these agents, so the grants must exist before
+    those resources are created: they depend on `grants`. The key itself is managed outside this stack (keys
+    cannot be deleted, only their versions destroyed).
+    """
+
+    grants: list[pulumi.Resource]
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        kms_key: str,
+        apis_ready: pulumi.Resource,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pipeline:infra:KmsGrants", name, None, opts)
+        invoke = pulumi.InvokeOptions(parent=self)
+        project_number = gcp.organizations.get_project_output(
+            project_id=config.project_id, opts=invoke
+        ).number
+        storage_agent = gcp.storage.get_project_service_account_output(project=config.project_id, opts=invoke)
+        bigquery_agent = gcp.bigquery.get_default_service_account_output(
+            project=config.project_id, opts=invoke
+        )
+        members: dict[str, pulumi.Input[str]] = {
+            "storage": storage_agent.member,
+            "bigquery": bigquery_agent.member,
+            "dataproc": project_number.apply(
+                lambda n: f"serviceAccount:service-{n}@dataproc-accounts.iam.gserviceaccount.com"
+            ),
+            "compute": project_number.apply(
+                lambda n: f"serviceAccount:service-{n}@compute-system.iam.gserviceaccount.com"
+            ),
+        }
+        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        self.grants = [
+            gcp.kms.CryptoKeyIAMMember(
+                f"kms-{agent}-agent",
+                crypto_key_id=kms_key,
+                role=ENCRYPTER_DECRYPTER,
+                member=member,
+                opts=child,
+            )
+            for agent, member in members.items()
+        ]
+        self.register_outputs({"key": kms_key})

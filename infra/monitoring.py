@@ -1,0 +1,329 @@
+"""Log-based metrics read from the job's report line, a dashboard, and alerts on failed or dirty runs.
+
+Dataproc Serverless writes the driver's stdout to Cloud Logging as entries of the monitored resource
+`cloud_dataproc_batch`, log `dataproc.googleapis.com/output`, the line itself in `jsonPayload.message`. The
+job prints exactly one report line per run (spark_jobs/report.py), a compact JSON object, so the metrics
+select it by its event name and extract numbers from it with regular expressions built from the same field
+names. The only native metric Google publishes for serverless batches is
+`dataproc.googleapis.com/batch/spark/executors` (a gauge labelled by executor status); the dashboard charts
+it next to the report metrics.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config import StackConfig
+from spark_jobs import report
+
+BATCH_RESOURCE = "cloud_dataproc_batch"
+DRIVER_LOG = "dataproc.googleapis.com%2Foutput"
+EXECUTORS_METRIC = "dataproc.googleapis.com/batch/spark/executors"
+ALERT_WINDOW = "300s"
+REPORT_LINE = f'"{report.EVENT}": ?"{report.REPORT_EVENT}"'
+"""Regex matching the report line and no other driver output."""
+
+
+def _text_field(name: str) -> str:
+    """Regex capturing a string field of the compact JSON report line."""
+    return f'"{name}": ?"([^"]*)"'
+
+
+def _number_field(name: str) -> str:
+    """Regex capturing a numeric field of the compact JSON report line."""
+    return f'"{name}": ?([0-9]+(?:\\.[0-9]+)?)'
+
+
+def report_filter(config: StackConfig) -> str:
+    """Selects the report lines of this stack's batches (their ids start with the stack name)."""
+    return " AND ".join(
+        [
+            f'resource.type="{BATCH_RESOURCE}"',
+            f'logName="projects/{config.project_id}/logs/{DRIVER_LOG}"',
+            f"resource.labels.batch_id=~{json.dumps('^' + config.stack + '-')}",
+            f"jsonPayload.message=~{json.dumps(REPORT_LINE)}",
+        ]
+    )
+
+
+def _extract(pattern: str) -> str:
+    return f"REGEXP_EXTRACT(jsonPayload.message, {json.dumps(pattern)})"
+
+
+@dataclass(frozen=True)
+class _Distribution:
+    """A log-based distribution metric over one numeric field of the report."""
+
+    field: str
+    unit: str
+    description: str
+
+
+_DISTRIBUTIONS = (
+    _Distribution(report.ROWS_READ, "1", "Rows read by one run"),
+    _Distribution(report.ROWS_LOADED, "1", "Rows loaded into BigQuery by one run"),
+    _Distribution(report.ROWS_REJECTED, "1", "Rows quarantined by one run"),
+    _Distribution(report.DURATION_SECONDS, "s", "Duration of one run"),
+)
+
+
+def _pipeline_label() -> gcp.logging.MetricMetricDescriptorLabelArgs:
+    return gcp.logging.MetricMetricDescriptorLabelArgs(
+        key=report.PIPELINE, value_type="STRING", description="Pipeline name"
+    )
+
+
+def _user_metric(metric: gcp.logging.Metric) -> pulumi.Output[str]:
+    return metric.name.apply(lambda name: f"logging.googleapis.com/user/{name}")
+
+
+class Monitoring(pulumi.ComponentResource):
+    """Metrics, dashboard and alert policies for every pipeline of the stack."""
+
+    dashboard: gcp.monitoring.Dashboard
+    dashboard_url: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        apis_ready: pulumi.Resource,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pipeline:infra:Monitoring", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        selector = report_filter(config)
+        runs = gcp.logging.Metric(
+            "runs-metric",
+            project=config.project_id,
+            name=f"{config.name_prefix}/runs",
+            description="Pipeline runs, one per report line, by pipeline and outcome",
+            filter=selector,
+            metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
+                metric_kind="DELTA",
+                value_type="INT64",
+                unit="1",
+                labels=[
+                    _pipeline_label(),
+                    gcp.logging.MetricMetricDescriptorLabelArgs(
+                        key=report.STATUS, value_type="STRING", description="SUCCEEDED or FAILED"
+                    ),
+                ],
+            ),
+            label_extractors={
+                report.PIPELINE: _extract(_text_field(report.PIPELINE)),
+                report.STATUS: _extract(_text_field(report.STATUS)),
+            },
+            opts=child,
+        )
+        distributions = {
+            spec.field: gcp.logging.Metric(
+                f"{spec.field.replace('_', '-')}-metric",
+                project=config.project_id,
+                name=f"{config.name_prefix}/{spec.field}",
+                description=spec.description,
+                filter=selector,
+                metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
+                    metric_kind="DELTA", value_type="DISTRIBUTION", unit=spec.unit, labels=[_pipeline_label()]
+                ),
+                value_extractor=_extract(_number_field(spec.field)),
+                label_extractors={report.PIPELINE: _extract(_text_field(report.PIPELINE))},
+                bucket_options=gcp.logging.MetricBucketOptionsArgs(
+                    exponential_buckets=gcp.logging.MetricBucketOptionsExponentialBucketsArgs(
+                        num_finite_buckets=32, growth_factor=2, scale=1
+                    )
+                ),
+                opts=child,
+            )
+            for spec in _DISTRIBUTIONS
+        }
+        metrics = [runs, *distributions.values()]
+        after_metrics = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, *metrics])
+
+        self.dashboard = gcp.monitoring.Dashboard(
+            "dashboard",
+            project=config.project_id,
+            dashboard_json=pulumi.Output.all(
+                runs=_user_metric(runs),
+                duration=_user_metric(distributions[report.DURATION_SECONDS]),
+                loaded=_user_metric(distributions[report.ROWS_LOADED]),
+                rejected=_user_metric(distributions[report.ROWS_REJECTED]),
+            ).apply(lambda types: json.dumps(_dashboard(config, types))),
+            opts=after_metrics,
+        )
+        self.dashboard_url = self.dashboard.id.apply(
+            lambda dashboard_id: (
+                "https://console.cloud.google.com/monitoring/dashboards/builder/"
+                f"{dashboard_id.split('/')[-1]}?project={config.project_id}"
+            )
+        )
+
+        channels = (
+            [
+                gcp.monitoring.NotificationChannel(
+                    "alert-email",
+                    project=config.project_id,
+                    display_name=f"Pipeline alerts ({config.stack})",
+                    type="email",
+                    labels={"email_address": config.monitoring.alert_email},
+                    user_labels=dict(config.labels),
+                    opts=child,
+                ).name
+            ]
+            if config.monitoring.alert_email
+            else []
+        )
+        failed_runs = _user_metric(runs).apply(
+            lambda t: (
+                f'metric.type="{t}" AND resource.type="{BATCH_RESOURCE}" '
+                f'AND metric.label.{report.STATUS}="{report.STATUS_FAILED}"'
+            )
+        )
+        self._alert(
+            name="failed-runs-alert",
+            config=config,
+            title=f"Pipeline run failed ({config.stack})",
+            metric_filter=failed_runs,
+            threshold=0,
+            runbook="A batch reported status FAILED. Open it from the stack output batch_console_urls "
+            "and read its driver log.",
+            channels=channels,
+            opts=after_metrics,
+        )
+        rejected_rows = _user_metric(distributions[report.ROWS_REJECTED]).apply(
+            lambda t: f'metric.type="{t}" AND resource.type="{BATCH_RESOURCE}"'
+        )
+        self._alert(
+            name="rejected-rows-alert",
+            config=config,
+            title=f"Pipeline rejected rows ({config.stack})",
+            metric_filter=rejected_rows,
+            threshold=config.monitoring.rejected_rows_threshold,
+            runbook="A run quarantined more rows than rejectedRowsThreshold within five minutes. "
+            "The reasons are in the <table>__rejected table.",
+            channels=channels,
+            opts=after_metrics,
+        )
+        self.register_outputs({"dashboard_url": self.dashboard_url})
+
+    def _alert(
+        self,
+        *,
+        name: str,
+        config: StackConfig,
+        title: str,
+        metric_filter: pulumi.Input[str],
+        threshold: int,
+        runbook: str,
+        channels: list[pulumi.Output[str]],
+        opts: pulumi.ResourceOptions,
+    ) -> gcp.monitoring.AlertPolicy:
+        return gcp.monitoring.AlertPolicy(
+            name,
+            project=config.project_id,
+            display_name=title,
+            combiner="OR",
+            conditions=[
+                gcp.monitoring.AlertPolicyConditionArgs(
+                    display_name=title,
+                    condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+                        filter=metric_filter,
+                        comparison="COMPARISON_GT",
+                        threshold_value=threshold,
+                        duration="0s",
+                        aggregations=[
+                            gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
+                                alignment_period=ALERT_WINDOW,
+                                per_series_aligner="ALIGN_SUM",
+                                cross_series_reducer="REDUCE_SUM",
+                                group_by_fields=[f"metric.label.{report.PIPELINE}"],
+                            )
+                        ],
+                    ),
+                )
+            ],
+            documentation=gcp.monitoring.AlertPolicyDocumentationArgs(
+                content=runbook, mime_type="text/markdown"
+            ),
+            notification_channels=channels,
+            alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close="1800s"),
+            user_labels=dict(config.labels),
+            opts=opts,
+        )
+
+
+def _chart(title: str, data_sets: list[dict[str, object]]) -> dict[str, object]:
+    return {"title": title, "xyChart": {"dataSets": data_sets, "chartOptions": {"mode": "COLOR"}}}
+
+
+def _series(metric_filter: str, aligner: str, group_by: list[str], reducer: str) -> dict[str, object]:
+    return {
+        "timeSeriesQuery": {
+            "timeSeriesFilter": {
+                "filter": metric_filter,
+                "aggregation": {
+                    "alignmentPeriod": "300s",
+                    "perSeriesAligner": aligner,
+                    "crossSeriesReducer": reducer,
+                    "groupByFields": group_by,
+                },
+            }
+        },
+        "plotType": "LINE",
+    }
+
+
+def _dashboard(config: StackConfig, metric_types: dict[str, str]) -> dict[str, object]:
+    """Runs by outcome, run duration, rows loaded vs rejected, executors."""
+
+    def user(metric: str) -> str:
+        return f'metric.type="{metric_types[metric]}" AND resource.type="{BATCH_RESOURCE}"'
+
+    by_pipeline = [f"metric.label.{report.PIPELINE}"]
+    tiles = [
+        _chart(
+            "Runs by outcome",
+            [
+                _series(
+                    user("runs"), "ALIGN_SUM", [*by_pipeline, f"metric.label.{report.STATUS}"], "REDUCE_SUM"
+                )
+            ],
+        ),
+        _chart(
+            "Run duration (median, s)",
+            [_series(user("duration"), "ALIGN_PERCENTILE_50", by_pipeline, "REDUCE_MAX")],
+        ),
+        _chart(
+            "Rows loaded vs rejected",
+            [
+                _series(user("loaded"), "ALIGN_SUM", by_pipeline, "REDUCE_SUM"),
+                _series(user("rejected"), "ALIGN_SUM", by_pipeline, "REDUCE_SUM"),
+            ],
+        ),
+        _chart(
+            "Spark executors",
+            [
+                _series(
+                    f'metric.type="{EXECUTORS_METRIC}" AND resource.type="{BATCH_RESOURCE}"',
+                    "ALIGN_MEAN",
+                    ["metric.label.status"],
+                    "REDUCE_SUM",
+                )
+            ],
+        ),
+    ]
+    width = 6
+    return {
+        "displayName": f"Pipelines ({config.stack})",
+        "mosaicLayout": {
+            "columns": 12,
+            "tiles": [
+                {"xPos": (i % 2) * width, "yPos": (i // 2) * 4, "width": width, "height": 4, "widget": tile}
+                for i, tile in enumerate(tiles)
+            ],
+        },
+    }

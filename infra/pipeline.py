@@ -1,0 +1,227 @@
+"""Per pipeline: upload the template and its data contract, then run it as a Dataproc Serverless batch.
+
+Creating a Batch waits for the Spark run to finish, and every field of a Batch forces replacement. The batch
+id is therefore a digest of everything the run depends on (code, contract, arguments, runtime settings and the
+`runToken` config key): an unchanged stack runs nothing, any change runs a new batch on the next `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config import PipelineConfig, StackConfig
+from infra.storage import Storage
+from infra.template import Template
+
+BATCH_ID_DIGEST_LENGTH = 12
+
+
+def job_arguments(config: StackConfig, pipeline: PipelineConfig) -> list[str]:
+    """The template's command line, without --batch-id (which is derived from these arguments)."""
+    storage = config.storage
+    return [
+        "--input-format",
+        pipeline.input_format,
+        "--input-location",
+        f"gs://{storage.bucket_name('raw')}/{pipeline.input_prefix}",
+        "--contract",
+        pipeline.contract_path.name,
+        "--sink",
+        "bigquery",
+        "--output-table",
+        f"{config.warehouse.dataset_id}.{pipeline.contract.table}",
+        "--temp-bucket",
+        storage.bucket_name("temp"),
+        "--write-mode",
+        pipeline.write_mode,
+        "--max-reject-ratio",
+        repr(pipeline.max_reject_ratio),
+    ]
+
+
+def spark_properties(config: StackConfig) -> dict[str, str]:
+    """Dynamic allocation bounds and executor size. The BigQuery connector ships with the runtime: no jars."""
+    batch = config.batch
+    return {
+        "spark.dynamicAllocation.enabled": "true",
+        "spark.dynamicAllocation.minExecutors": str(batch.min_executors),
+        "spark.dynamicAllocation.maxExecutors": str(batch.max_executors),
+        "spark.executor.cores": str(batch.executor_cores),
+        "spark.driver.cores": str(batch.driver_cores),
+    }
+
+
+def batch_id(
+    stack: str,
+    pipeline: str,
+    *,
+    template_digest: str,
+    contract: bytes,
+    arguments: Sequence[str],
+    settings: Mapping[str, object],
+    run_token: str,
+) -> str:
+    """`<stack>-<pipeline>-<digest>`: 4-63 lowercase letters, digits and hyphens, as Dataproc requires."""
+    material = json.dumps(
+        {
+            "template": template_digest,
+            "contract": hashlib.sha256(contract).hexdigest(),
+            "arguments": list(arguments),
+            "settings": settings,
+            "run_token": run_token,
+        },
+        sort_keys=True,
+    )
+    digest = hashlib.sha256(material.encode()).hexdigest()[:BATCH_ID_DIGEST_LENGTH]
+    return f"{stack}-{pipeline}-{digest}"
+
+
+def console_url(config: StackConfig, batch: str) -> str:
+    return (
+        f"https://console.cloud.google.com/dataproc/batches/{config.region}/{batch}/summary"
+        f"?project={config.project_id}"
+    )
+
+
+class TemplateObjects(pulumi.ComponentResource):
+    """The entry script and package zip in the code bucket, under a folder named by their digest."""
+
+    bucket_name: pulumi.Output[str]
+    entry_script_uri: pulumi.Output[str]
+    package_uri: pulumi.Output[str]
+    digest: str
+    objects: list[pulumi.Resource]
+
+    def __init__(
+        self,
+        name: str,
+        template: Template,
+        storage: Storage,
+        apis_ready: pulumi.Resource,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pipeline:infra:TemplateObjects", name, None, opts)
+        folder = f"jobs/{template.digest[:16]}"
+        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+
+        def upload(
+            logical_name: str, source: Path, object_name: str, content_type: str
+        ) -> gcp.storage.BucketObject:
+            return gcp.storage.BucketObject(
+                logical_name,
+                bucket=storage.code.name,
+                name=f"{folder}/{object_name}",
+                source=pulumi.FileAsset(str(source)),
+                content_type=content_type,
+                opts=child,
+            )
+
+        entry = upload("entry-script", template.entry_script, template.entry_script.name, "text/x-python")
+        package = upload("package-zip", template.package_zip, "spark_jobs.zip", "application/zip")
+        self.bucket_name = storage.code.name
+        self.entry_script_uri = _uri(entry)
+        self.package_uri = _uri(package)
+        self.digest = template.digest
+        self.objects = [entry, package]
+        self.register_outputs({"entry_script": self.entry_script_uri, "package": self.package_uri})
+
+
+def _uri(stored: gcp.storage.BucketObject) -> pulumi.Output[str]:
+    return pulumi.Output.concat("gs://", stored.bucket, "/", stored.name)
+
+
+class Pipeline(pulumi.ComponentResource):
+    """One pipeline's uploaded contract and its batch; the shared template objects are passed in."""
+
+    batch: gcp.dataproc.Batch
+    batch_id: str
+    console_url: str
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        pipeline: PipelineConfig,
+        *,
+        code: TemplateObjects,
+        runner_email: pulumi.Input[str],
+        subnetwork: pulumi.Input[str],
+        depends_on: list[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pipeline:infra:Pipeline", name, None, opts)
+        contract_bytes = pipeline.contract_path.read_bytes()
+        contract_digest = hashlib.sha256(contract_bytes).hexdigest()[:16]
+        contract_object = gcp.storage.BucketObject(
+            f"{pipeline.name}-contract",
+            bucket=code.bucket_name,
+            name=f"contracts/{contract_digest}/{pipeline.contract_path.name}",
+            source=pulumi.FileAsset(str(pipeline.contract_path)),
+            content_type="application/yaml",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
+        arguments = job_arguments(config, pipeline)
+        settings = config.batch
+        ttl = f"{settings.ttl_minutes * 60}s"
+        properties = spark_properties(config)
+        self.batch_id = batch_id(
+            config.stack,
+            pipeline.name,
+            template_digest=code.digest,
+            contract=contract_bytes,
+            arguments=arguments,
+            settings={
+                "runtime_version": settings.runtime_version,
+                "properties": properties,
+                "ttl": ttl,
+                "kms_key": config.kms_key,
+                "network": config.network.existing_subnetwork or config.network.subnet_cidr,
+            },
+            run_token=settings.run_token,
+        )
+        self.batch = gcp.dataproc.Batch(
+            f"{pipeline.name}-batch",
+            project=config.project_id,
+            location=config.region,
+            batch_id=self.batch_id,
+            labels={**config.labels, "pipeline": pipeline.name},
+            pyspark_batch=gcp.dataproc.BatchPysparkBatchArgs(
+                main_python_file_uri=code.entry_script_uri,
+                python_file_uris=[code.package_uri],
+                file_uris=[_uri(contract_object)],
+                args=[*arguments, "--batch-id", self.batch_id],
+            ),
+            runtime_config=gcp.dataproc.BatchRuntimeConfigArgs(
+                version=settings.runtime_version, properties=properties
+            ),
+            environment_config=gcp.dataproc.BatchEnvironmentConfigArgs(
+                execution_config=gcp.dataproc.BatchEnvironmentConfigExecutionConfigArgs(
+                    service_account=runner_email,
+                    subnetwork_uri=subnetwork,
+                    staging_bucket=config.storage.bucket_name("staging"),
+                    ttl=ttl,
+                    kms_key=config.kms_key,
+                    authentication_config=(
+                        gcp.dataproc.BatchEnvironmentConfigExecutionConfigAuthenticationConfigArgs(
+                            user_workload_authentication_type="SERVICE_ACCOUNT"
+                        )
+                        if settings.needs_resource_manager_api
+                        else None
+                    ),
+                )
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*depends_on, contract_object, *code.objects],
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{settings.timeout_minutes}m"),
+                delete_before_replace=True,
+            ),
+        )
+        self.console_url = console_url(config, self.batch_id)
+        self.register_outputs({"batch_id": self.batch_id, "console_url": self.console_url})

@@ -1,0 +1,81 @@
+"""Buckets: raw input, Dataproc staging, BigQuery connector temp, and job code."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config import StackConfig
+
+
+def _delete_after(days: int) -> gcp.storage.BucketLifecycleRuleArgs:
+    return gcp.storage.BucketLifecycleRuleArgs(
+        action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
+        condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=days),
+    )
+
+
+def _delete_noncurrent_after(days: int) -> gcp.storage.BucketLifecycleRuleArgs:
+    return gcp.storage.BucketLifecycleRuleArgs(
+        action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
+        condition=gcp.storage.BucketLifecycleRuleConditionArgs(
+            days_since_noncurrent_time=days, with_state="ARCHIVED"
+        ),
+    )
+
+
+class Storage(pulumi.ComponentResource):
+    """Four private buckets with uniform access, named <bucketPrefix>-<role>.
+
+    raw keeps object versions (an overwritten input file can be recovered); staging and temp hold only
+    transient files, so lifecycle rules delete them.
+    """
+
+    raw: gcp.storage.Bucket
+    staging: gcp.storage.Bucket
+    temp: gcp.storage.Bucket
+    code: gcp.storage.Bucket
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        depends_on: list[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pipeline:infra:Storage", name, None, opts)
+        settings = config.storage
+        child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
+
+        def bucket(
+            role: str,
+            lifecycle: list[gcp.storage.BucketLifecycleRuleArgs],
+            versioning: bool = False,
+        ) -> gcp.storage.Bucket:
+            return gcp.storage.Bucket(
+                role,
+                project=config.project_id,
+                name=settings.bucket_name(role),
+                location=config.region.upper(),
+                storage_class="STANDARD",
+                uniform_bucket_level_access=True,
+                public_access_prevention="enforced",
+                force_destroy=settings.force_destroy,
+                versioning=gcp.storage.BucketVersioningArgs(enabled=versioning),
+                lifecycle_rules=lifecycle,
+                encryption=(
+                    gcp.storage.BucketEncryptionArgs(default_kms_key_name=config.kms_key)
+                    if config.kms_key
+                    else None
+                ),
+                labels={**config.labels, "role": role},
+                opts=child,
+            )
+
+        self.raw = bucket(
+            "raw", [_delete_noncurrent_after(settings.raw_noncurrent_retention_days)], versioning=True
+        )
+        self.staging = bucket("staging", [_delete_after(settings.staging_retention_days)])
+        self.temp = bucket("temp", [_delete_after(settings.temp_retention_days)])
+        self.code = bucket("code", [])
+        self.register_outputs({role: getattr(self, role).name for role in ("raw", "staging", "temp", "code")})

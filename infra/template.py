@@ -1,0 +1,66 @@
+"""The Spark template as uploaded: entry script, package zip and data contracts, with their content digests.
+
+The zip is built deterministically (sorted entries, fixed timestamps and permissions), so an unchanged
+template gives byte-identical archives, identical digests, and therefore no new batch on `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.config import PROJECT_ROOT
+
+PACKAGE = "spark_jobs"
+ENTRY_SCRIPT = "main.py"
+BUILD_DIR = PROJECT_ROOT / "build"
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_FILE_MODE = 0o644 << 16
+
+
+class TemplateError(FileNotFoundError):
+    """The Spark template to upload is missing or incomplete."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """The files a batch needs, on local disk, and the digest that changes whenever any byte of them does."""
+
+    entry_script: Path
+    package_zip: Path
+    digest: str
+
+
+def package_zip_bytes(root: Path = PROJECT_ROOT) -> bytes:
+    """`spark_jobs/**/*.py` as a zip with `spark_jobs/...` at its root, identical for identical sources."""
+    package = root / PACKAGE
+    sources = sorted(
+        path for path in package.rglob("*.py") if "__pycache__" not in path.relative_to(package).parts
+    )
+    if not sources:
+        raise TemplateError(f"{package}: no Python sources to package for the batches")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sources:
+            entry = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=_FIXED_TIME)
+            entry.external_attr = _FILE_MODE
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, path.read_bytes())
+    return buffer.getvalue()
+
+
+def build(root: Path = PROJECT_ROOT, build_dir: Path = BUILD_DIR) -> Template:
+    """Package the template into `build_dir` (named by content) and return what to upload."""
+    entry_script = root / PACKAGE / ENTRY_SCRIPT
+    if not entry_script.is_file():
+        raise TemplateError(f"{entry_script}: the Spark template's entry script is missing")
+    archive = package_zip_bytes(root)
+    digest = hashlib.sha256(entry_script.read_bytes() + b"\0" + archive).hexdigest()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    package_zip = build_dir / f"{PACKAGE}-{digest[:16]}.zip"
+    if not package_zip.exists():
+        package_zip.write_bytes(archive)
+    return Template(entry_script=entry_script, package_zip=package_zip, digest=digest)

@@ -1,0 +1,134 @@
+"""BigQuery: the dataset, and per pipeline the table and its quarantine, both shaped by the data contract."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config import PipelineConfig, StackConfig
+from spark_jobs.contract import (
+    QUARANTINE_CLUSTERING,
+    QUARANTINE_PARTITION_FIELD,
+    QUARANTINE_PARTITION_TYPE,
+)
+
+_MS_PER_DAY = 24 * 60 * 60 * 1000
+
+
+def dataset_accesses(runner_email: pulumi.Input[str]) -> list[gcp.bigquery.DatasetAccessArgs]:
+    """The dataset's complete access list: the project's default grants, then the runner as data editor.
+
+    `accesses` is authoritative: grants made elsewhere (DatasetIamMember, DatasetAccess) would be wiped by the
+    next dataset update (pulumi-gcp issues 3908 and 1898), so every grant lives here, including the defaults
+    BigQuery gives a new dataset. The legacy role names (OWNER, WRITER, READER) are what the API returns, so
+    using them avoids a perpetual diff. WRITER is roles/bigquery.dataEditor on this dataset only.
+    """
+    return [
+        gcp.bigquery.DatasetAccessArgs(role="OWNER", special_group="projectOwners"),
+        gcp.bigquery.DatasetAccessArgs(role="WRITER", special_group="projectWriters"),
+        gcp.bigquery.DatasetAccessArgs(role="READER", special_group="projectReaders"),
+        gcp.bigquery.DatasetAccessArgs(role="WRITER", user_by_email=runner_email),
+    ]
+
+
+def _partitioning(field: str, type_: str) -> gcp.bigquery.TableTimePartitioningArgs:
+    return gcp.bigquery.TableTimePartitioningArgs(type=type_, field=field)
+
+
+def _qualified(table: gcp.bigquery.Table) -> pulumi.Output[str]:
+    return pulumi.Output.concat(table.project, ".", table.dataset_id, ".", table.table_id)
+
+
+class Warehouse(pulumi.ComponentResource):
+    """The dataset and, for every pipeline, `<table>` and `<table>__rejected`.
+
+    With protectData the dataset and tables get Pulumi's `protect` and the tables BigQuery deletion
+    protection; otherwise table deletion protection is explicitly off, because the provider's default (on)
+    would make `pulumi destroy` fail in a throwaway stack.
+    """
+
+    dataset: gcp.bigquery.Dataset
+    tables: dict[str, gcp.bigquery.Table]
+    quarantine_tables: dict[str, gcp.bigquery.Table]
+    table_ids: dict[str, pulumi.Output[str]]
+    """`project.dataset.table` of every table, keyed by pipeline name (and `<name>__rejected`)."""
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        runner_email: pulumi.Input[str],
+        depends_on: list[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pipeline:infra:Warehouse", name, None, opts)
+        settings = config.warehouse
+        self._data_options = pulumi.ResourceOptions(
+            parent=self, depends_on=depends_on, protect=settings.protect
+        )
+        expiration = settings.default_table_expiration_days
+        self.dataset = gcp.bigquery.Dataset(
+            "dataset",
+            project=config.project_id,
+            dataset_id=settings.dataset_id,
+            location=config.region,
+            description=f"Tables loaded by the Dataproc Serverless pipelines of stack {config.stack}",
+            labels=dict(config.labels),
+            default_table_expiration_ms=expiration * _MS_PER_DAY if expiration else None,
+            delete_contents_on_destroy=settings.delete_contents_on_destroy,
+            default_encryption_configuration=(
+                gcp.bigquery.DatasetDefaultEncryptionConfigurationArgs(kms_key_name=config.kms_key)
+                if config.kms_key
+                else None
+            ),
+            accesses=dataset_accesses(runner_email),
+            opts=self._data_options,
+        )
+        self.tables = {}
+        self.quarantine_tables = {}
+        for pipeline in config.pipelines:
+            self.tables[pipeline.name] = self._table(config, pipeline, quarantine=False)
+            self.quarantine_tables[pipeline.name] = self._table(config, pipeline, quarantine=True)
+        self.table_ids = {}
+        for pipeline_name, table in self.tables.items():
+            self.table_ids[pipeline_name] = _qualified(table)
+            self.table_ids[f"{pipeline_name}__rejected"] = _qualified(self.quarantine_tables[pipeline_name])
+        self.register_outputs({"dataset": self.dataset.dataset_id, "tables": self.table_ids})
+
+    def _table(
+        self, config: StackConfig, pipeline: PipelineConfig, *, quarantine: bool
+    ) -> gcp.bigquery.Table:
+        contract = pipeline.contract
+        if quarantine:
+            table_id = contract.quarantine_table
+            schema = contract.quarantine_schema()
+            partitioning: gcp.bigquery.TableTimePartitioningArgs | None = _partitioning(
+                QUARANTINE_PARTITION_FIELD, QUARANTINE_PARTITION_TYPE
+            )
+            clustering = list(QUARANTINE_CLUSTERING)
+            description = f"Rows of {contract.table} rejected by the data contract, with the reasons."
+        else:
+            table_id = contract.table
+            schema = contract.bigquery_schema()
+            partitioning = (
+                _partitioning(contract.partitioning.field, contract.partitioning.type)
+                if contract.partitioning
+                else None
+            )
+            clustering = list(contract.clustering)
+            description = contract.description or f"Loaded by the {pipeline.name} pipeline."
+        return gcp.bigquery.Table(
+            f"{pipeline.name}-{'rejected' if quarantine else 'table'}",
+            project=config.project_id,
+            dataset_id=self.dataset.dataset_id,
+            table_id=table_id,
+            description=description,
+            schema=json.dumps(schema),
+            time_partitioning=partitioning,
+            clusterings=clustering or None,
+            deletion_protection=config.warehouse.protect,
+            labels={**config.labels, "pipeline": pipeline.name},
+            opts=self._data_options,
+        )

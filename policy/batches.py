@@ -1,0 +1,85 @@
+"""Dataproc Serverless batches: a dedicated identity, a chosen subnetwork and a bounded run time."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from policy.declare import mandatory
+from policy.resources import BATCH, nested
+
+DEFAULT_COMPUTE_ACCOUNT = re.compile(r"^\d+-compute@developer\.gserviceaccount\.com$")
+# Durations reach the API as protobuf JSON: seconds with an optional fraction and an "s" suffix.
+DURATION = re.compile(r"^(?P<seconds>\d+)(\.\d+)?s$")
+TTL_MIN_SECONDS = 10 * 60
+TTL_MAX_SECONDS = 14 * 24 * 60 * 60
+
+
+def _execution_config(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+    """The batch's executionConfig ({} when absent), or None for any other resource."""
+    if args.resource_type != BATCH:
+        return None
+    return nested(args.props, "environmentConfig", "executionConfig") or {}
+
+
+def _require_dedicated_service_account(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    execution = _execution_config(args)
+    if execution is None:
+        return
+    account = execution.get("serviceAccount")
+    if not account:
+        report(
+            f"batch '{args.name}' sets no environmentConfig.executionConfig.serviceAccount, so it runs "
+            "as the default Compute Engine service account: set the pipeline's dedicated service account",
+            None,
+        )
+    elif DEFAULT_COMPUTE_ACCOUNT.match(account):
+        report(
+            f"batch '{args.name}' runs as the default Compute Engine service account {account}: "
+            "set the pipeline's dedicated service account",
+            None,
+        )
+
+
+def _require_named_subnetwork(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    execution = _execution_config(args)
+    if execution is not None and not execution.get("subnetworkUri"):
+        report(
+            f"batch '{args.name}' names no environmentConfig.executionConfig.subnetworkUri: "
+            "run it on the pipeline's subnetwork (with Private Google Access), not a default network",
+            None,
+        )
+
+
+def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    execution = _execution_config(args)
+    if execution is None:
+        return
+    ttl = execution.get("ttl")
+    duration = DURATION.match(ttl) if isinstance(ttl, str) else None
+    if duration is None:
+        report(
+            f"batch '{args.name}' has ttl {ttl!r}: set environmentConfig.executionConfig.ttl to a duration "
+            'in seconds such as "3600s" so a stuck run is terminated',
+            None,
+        )
+    elif not TTL_MIN_SECONDS <= int(duration["seconds"]) <= TTL_MAX_SECONDS:
+        report(
+            f"batch '{args.name}' has ttl {ttl}: Dataproc accepts {TTL_MIN_SECONDS}s (10 minutes) "
+            f"to {TTL_MAX_SECONDS}s (14 days)",
+            None,
+        )
+
+
+BATCH_DEDICATED_SERVICE_ACCOUNT = mandatory(
+    "batch-dedicated-service-account",
+    "Batches run as a dedicated service account, never the default compute one.",
+    _require_dedicated_service_account,
+)
+
+BATCH_NAMED_SUBNETWORK = mandatory(
+    "batch-named-subnetwork", "Batches run on an explicitly named subnetwork.", _require_named_subnetwork
+)
+
+BATCH_TTL = mandatory("batch-ttl", "Batches carry a TTL between 10 minutes and 14 days.", _require_ttl)

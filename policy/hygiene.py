@@ -1,0 +1,95 @@
+"""Advisory rules: resources say who manages them and where they belong; protected stacks use CMEK."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+
+from policy.declare import advisory
+from policy.resources import BATCH, BUCKET, DATASET, nested, stack_of
+
+REQUIRED_LABELS = ("env", "managed-by")
+
+# Resource types whose labels live in `userLabels` (their `labels`, if any, mean something else).
+USER_LABELS_TYPES = frozenset(
+    {
+        "gcp:monitoring/alertPolicy:AlertPolicy",
+        "gcp:monitoring/notificationChannel:NotificationChannel",
+        "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+    }
+)
+# Resource types that take `labels` even when a program leaves them out.
+LABELS_TYPES = frozenset(
+    {
+        BUCKET,
+        DATASET,
+        BATCH,
+        "gcp:bigquery/table:Table",
+        "gcp:dataproc/cluster:Cluster",
+        "gcp:dataproc/sessionTemplate:SessionTemplate",
+        "gcp:kms/cryptoKey:CryptoKey",
+        "gcp:pubsub/topic:Topic",
+        "gcp:pubsub/subscription:Subscription",
+    }
+)
+
+# Where each data-holding resource names its customer-managed key.
+CMEK_PROPERTY = {
+    BUCKET: ("encryption", "defaultKmsKeyName"),
+    DATASET: ("defaultEncryptionConfiguration", "kmsKeyName"),
+    BATCH: ("environmentConfig", "executionConfig", "kmsKey"),
+}
+DEFAULT_CMEK_STACKS = ("prod",)
+
+
+def label_property(resource_type: str, props: Mapping[str, Any]) -> str | None:
+    """The property holding the resource's labels, or None when the resource takes no labels."""
+    if resource_type in USER_LABELS_TYPES:
+        return "userLabels"
+    if resource_type in LABELS_TYPES or "labels" in props:
+        return "labels"
+    return None
+
+
+def _require_labels(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    prop = label_property(args.resource_type, args.props)
+    if prop is None:
+        return
+    labels = args.props.get(prop) or {}
+    missing = [key for key in REQUIRED_LABELS if not labels.get(key)]
+    if missing:
+        report(f"'{args.name}' lacks the label(s) {', '.join(missing)} in {prop}", None)
+
+
+def _require_cmek(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    path = CMEK_PROPERTY.get(args.resource_type)
+    stacks = args.get_config().get("stacks", DEFAULT_CMEK_STACKS)
+    if path is None or stack_of(args.urn) not in stacks:
+        return
+    if not nested(args.props, *path):
+        report(
+            f"'{args.name}' in stack {stack_of(args.urn)} has no customer-managed key ({'.'.join(path)}): "
+            "set the stack's KMS key",
+            None,
+        )
+
+
+REQUIRED_LABELS_POLICY = advisory(
+    "required-labels", "Every resource that takes labels carries env and managed-by.", _require_labels
+)
+
+CMEK_IN_PROTECTED_STACKS = advisory(
+    "cmek-in-protected-stacks",
+    "Buckets, datasets and batches use a customer-managed KMS key in the listed stacks.",
+    _require_cmek,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "stacks": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(DEFAULT_CMEK_STACKS),
+                "description": "Stacks whose data must be encrypted with a customer-managed key.",
+            }
+        }
+    ),
+)

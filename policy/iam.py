@@ -1,0 +1,115 @@
+"""IAM grants anywhere (project, bucket, dataset, table, service account, key...): never public, never basic.
+
+Every Google provider IAM resource is recognised by its class name (`...IAMMember`, `...IamBinding`,
+`...IAMPolicy`), so new resource families are covered without listing them. BigQuery datasets also grant
+access through their own `accesses` list and through `DatasetAccess` resources: those entries count too.
+"""
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from policy.declare import mandatory
+from policy.resources import DATASET, DATASET_ACCESS, resource_class
+
+PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
+BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+
+# A dataset access entry names its grantee in exactly one of these fields; the prefix makes it an IAM member.
+_ACCESS_GRANTEE_FIELDS = {
+    "iamMember": "",
+    "specialGroup": "",
+    "userByEmail": "user:",
+    "groupByEmail": "group:",
+    "domain": "domain:",
+}
+
+
+class Grant(NamedTuple):
+    role: str
+    member: str
+
+
+class PolicyDataError(ValueError):
+    """An IAM policy document that cannot be read, so its grants cannot be checked."""
+
+
+def _access_grant(access: Mapping[str, Any]) -> Grant | None:
+    for field, prefix in _ACCESS_GRANTEE_FIELDS.items():
+        if access.get(field):
+            return Grant(str(access.get("role", "")), prefix + str(access[field]))
+    return None
+
+
+def _policy_data_grants(policy_data: Any) -> Iterator[Grant]:
+    try:
+        document = json.loads(policy_data)
+    except (TypeError, json.JSONDecodeError) as error:
+        raise PolicyDataError(f"policyData is not a JSON IAM policy ({error})") from error
+    for binding in document.get("bindings", []):
+        for member in binding.get("members", []):
+            yield Grant(binding.get("role", ""), member)
+
+
+def grants(resource_type: str, props: Mapping[str, Any]) -> Iterator[Grant]:
+    """Every (role, member) pair the resource grants."""
+    kind = resource_class(resource_type).lower()
+    if kind.endswith("iammember"):
+        yield Grant(props.get("role", ""), props.get("member", ""))
+    elif kind.endswith("iambinding"):
+        for member in props.get("members") or []:
+            yield Grant(props.get("role", ""), member)
+    elif kind.endswith("iampolicy"):
+        yield from _policy_data_grants(props.get("policyData"))
+    elif resource_type == DATASET_ACCESS:
+        grant = _access_grant(props)
+        if grant:
+            yield grant
+    elif resource_type == DATASET:
+        for access in props.get("accesses") or []:
+            grant = _access_grant(access)
+            if grant:
+                yield grant
+
+
+def _checked_grants(args: ResourceValidationArgs, report: ReportViolation) -> list[Grant]:
+    try:
+        return list(grants(args.resource_type, args.props))
+    except PolicyDataError as error:
+        report(f"{args.resource_type} '{args.name}': {error}", None)
+        return []
+
+
+def _forbid_public_members(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    for grant in _checked_grants(args, report):
+        if grant.member in PUBLIC_MEMBERS:
+            report(
+                f"{resource_class(args.resource_type)} '{args.name}' grants {grant.role} to {grant.member}: "
+                "public principals are not allowed; grant to a named service account or group",
+                None,
+            )
+
+
+def _forbid_basic_roles(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    for grant in _checked_grants(args, report):
+        if grant.role in BASIC_ROLES:
+            report(
+                f"{resource_class(args.resource_type)} '{args.name}' grants basic role {grant.role} to "
+                f"{grant.member}: use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)",
+                None,
+            )
+
+
+IAM_NO_PUBLIC_MEMBERS = mandatory(
+    "iam-no-public-members",
+    "No IAM grant or dataset access to allUsers or allAuthenticatedUsers.",
+    _forbid_public_members,
+)
+
+IAM_NO_BASIC_ROLES = mandatory(
+    "iam-no-basic-roles",
+    "No IAM grant of the basic (primitive) roles owner, editor or viewer.",
+    _forbid_basic_roles,
+)

@@ -1,0 +1,44 @@
+"""VPC rules: nothing is reachable from the internet, and batch subnets reach Google APIs privately."""
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from policy.declare import mandatory
+from policy.resources import FIREWALL, SUBNETWORK
+
+ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
+def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != FIREWALL or args.props.get("disabled") is True:
+        return
+    if (args.props.get("direction") or "INGRESS") != "INGRESS":
+        return
+    for source in args.props.get("sourceRanges") or []:
+        if source in ANYWHERE:
+            report(
+                f"firewall '{args.name}' allows ingress from {source}: "
+                "restrict source_ranges to the subnet or known ranges",
+                None,
+            )
+
+
+def _require_private_google_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == SUBNETWORK and args.props.get("privateIpGoogleAccess") is not True:
+        report(
+            f"subnetwork '{args.name}' has Private Google Access off: Dataproc Serverless workers have no "
+            "external IP and need private_ip_google_access=True to reach Google APIs",
+            None,
+        )
+
+
+FIREWALL_NO_INTERNET_INGRESS = mandatory(
+    "firewall-no-internet-ingress",
+    "No enabled ingress firewall rule admits 0.0.0.0/0 (or ::/0).",
+    _forbid_internet_ingress,
+)
+
+SUBNET_PRIVATE_GOOGLE_ACCESS = mandatory(
+    "subnet-private-google-access",
+    "Subnetworks enable Private Google Access (Dataproc Serverless requires it).",
+    _require_private_google_access,
+)

@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import pytest
+from affected_stacks import affected_stacks, declared_stacks
+
+STACKS = ["dev", "prod"]
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        (["infra/storage.py"], ["dev", "prod"]),
+        (["spark_jobs/contracts/orders.yaml"], ["dev", "prod"]),
+        (["policy/buckets.py"], ["dev", "prod"]),
+        (["requirements.txt"], ["dev", "prod"]),
+        (["Pulumi.yaml"], ["dev", "prod"]),
+        (["Pulumi.prod.yaml"], ["prod"]),
+        (["Pulumi.dev.yaml", "README.md"], ["dev"]),
+        (["README.md", "tests/infra/test_storage.py", ".github/workflows/deploy.yml", "pyproject.toml"], []),
+        (["requirements-dev.txt", "dev", ".ci/run", "docs/setup.md"], []),
+        (["a-new-kind-of-file.json"], ["dev", "prod"]),
+        ([], []),
+    ],
+)
+def test_a_change_affects_the_stacks_that_read_the_files(changed: list[str], expected: list[str]) -> None:
+    assert affected_stacks(changed, STACKS) == expected
+
+
+def test_lines_read_from_git_diff_are_stripped_and_blank_lines_ignored() -> None:
+    assert affected_stacks(["Pulumi.dev.yaml\n", "\n"], STACKS) == ["dev"]
+
+
+def test_a_deleted_stack_file_affects_no_remaining_stack() -> None:
+    assert affected_stacks(["Pulumi.staging.yaml"], STACKS) == []
+
+
+def test_stacks_are_the_pulumi_stack_files_at_the_repository_root(tmp_path: Path) -> None:
+    for name in ["Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.dev.yaml", "Pulumi.eu-test.yaml", "notes.yaml"]:
+        (tmp_path / name).write_text("config: {}\n")
+    assert declared_stacks(tmp_path) == ["dev", "eu-test", "prod"]

@@ -1,0 +1,49 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import teardown_guard
+from teardown_guard import TeardownRefusedError, check_teardown, protected_stacks
+
+DECLARED = ["dev", "prod"]
+
+
+def test_an_unprotected_stack_is_torn_down_without_confirmation() -> None:
+    check_teardown("dev", "", DECLARED, {"prod"})
+
+
+def test_a_protected_stack_is_torn_down_when_the_confirmation_repeats_its_name() -> None:
+    check_teardown("prod", "prod", DECLARED, {"prod"})
+
+
+@pytest.mark.parametrize("confirmation", ["", "yes", "Prod", "dev"])
+def test_a_protected_stack_is_refused_without_its_exact_name(confirmation: str) -> None:
+    with pytest.raises(TeardownRefusedError, match="stack 'prod' is protected: type its name"):
+        check_teardown("prod", confirmation, DECLARED, {"prod"})
+
+
+def test_an_unknown_stack_is_refused_naming_the_declared_ones() -> None:
+    expected = r"stack 'qa' has no Pulumi.qa.yaml; declared stacks: dev, prod"
+    with pytest.raises(TeardownRefusedError, match=expected):
+        check_teardown("qa", "qa", DECLARED, set())
+
+
+def test_protected_stacks_are_separated_by_spaces_or_commas() -> None:
+    assert protected_stacks(" prod, staging  eu-prod,") == {"prod", "staging", "eu-prod"}
+
+
+def test_the_script_fails_with_one_error_line_for_the_workflow(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.prod.yaml").write_text("config: {}\n")
+    run = subprocess.run(
+        [sys.executable, str(teardown_guard.__file__), "prod", "", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={"PROTECTED_STACKS": ""},
+        check=False,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip() == (
+        "::error::teardown refused: stack 'prod' is protected: type its name in the confirmation input "
+        "to tear it down (its protected data resources are kept either way)"
+    )

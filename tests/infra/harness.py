@@ -1,0 +1,241 @@
+"""Run the real Pulumi program (__main__.py) offline under the SDK's mock engine and return what it declared.
+
+    stack = run_stack("dev", {"protectData": True})
+    bucket = stack.one("gcp:storage/bucket:Bucket", "raw")
+    bucket.inputs["uniformBucketLevelAccess"]   # True   (inputs as the engine sees them: camelCase keys)
+    bucket.options.protect                      # False
+    stack.outputs["raw_bucket"]                 # resolved stack outputs
+
+Config comes from Pulumi.<stack>.yaml, with the defaults of Pulumi.yaml's `config:` block filled in for keys
+the stack file does not set (as the CLI does); `overrides` replace or add keys (None removes a key).
+Keys without a namespace belong to the project. A config error raised by the program propagates unchanged.
+
+The mock engine never sees resource options, so a stack transformation records them as each resource is
+constructed; the two records are joined on (type, logical name), which the program keeps unique.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import pulumi
+import yaml
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = ROOT / "__main__.py"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The resource options the program passed, reduced to plain values (resources named by logical name)."""
+
+    protect: bool
+    parent: str | None
+    parent_type: str | None
+    depends_on: tuple[str, ...]
+    custom_timeouts: Mapping[str, str | None] | None
+    retain_on_delete: bool
+    delete_before_replace: bool
+    ignore_changes: tuple[str, ...]
+    replace_on_changes: tuple[str, ...]
+    aliases: int
+
+
+@dataclass(frozen=True)
+class DeclaredResource:
+    """One declared resource: type token, logical name, inputs as the engine sees them, options."""
+
+    type: str
+    name: str
+    inputs: Mapping[str, Any]
+    options: Options
+    custom: bool
+
+
+@dataclass
+class StackResult:
+    """Everything one run of the program declared."""
+
+    resources: list[DeclaredResource]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[DeclaredResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str, name: str) -> DeclaredResource:
+        found = [r for r in self.resources if r.type == type_token and r.name == name]
+        if len(found) != 1:
+            names = sorted(r.name for r in self.of_type(type_token))
+            raise KeyError(f"{len(found)} resources {type_token} named {name!r}; this type has: {names}")
+        return found[0]
+
+    def named(self, name: str) -> DeclaredResource:
+        found = [r for r in self.resources if r.name == name]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources named {name!r}")
+        return found[0]
+
+
+def project_name() -> str:
+    return str(_project_file()["name"])
+
+
+def _project_file() -> dict[str, Any]:
+    with (ROOT / "Pulumi.yaml").open() as handle:
+        loaded: dict[str, Any] = yaml.safe_load(handle)
+    return loaded
+
+
+def stack_config(stack: str, overrides: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The stack's effective config as `namespace:key` -> value (YAML types), defaults applied."""
+    project = _project_file()
+    name = str(project["name"])
+
+    def qualified(key: str) -> str:
+        return key if ":" in key else f"{name}:{key}"
+
+    values: dict[str, object] = {}
+    for key, declaration in (project.get("config") or {}).items():
+        if isinstance(declaration, dict) and ("default" in declaration or "value" in declaration):
+            values[qualified(key)] = declaration.get("value", declaration.get("default"))
+        elif not isinstance(declaration, dict):
+            values[qualified(key)] = declaration
+    stack_file = ROOT / f"Pulumi.{stack}.yaml"
+    if stack_file.exists():
+        with stack_file.open() as handle:
+            values.update(
+                {qualified(k): v for k, v in ((yaml.safe_load(handle) or {}).get("config") or {}).items()}
+            )
+    for key, value in (overrides or {}).items():
+        if value is None:
+            values.pop(qualified(key), None)
+        else:
+            values[qualified(key)] = value
+    return values
+
+
+def _as_engine_string(value: object) -> str:
+    """The CLI passes every config value as a string: booleans lowercase, structures as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Echo inputs back as state, plus the computed attributes the program reads from a few resource types."""
+
+    def __init__(self, project_id: str) -> None:
+        self.project_id = project_id
+        self.registered: list[tuple[str, str, dict[str, Any], bool]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.registered.append((args.typ, args.name, dict(args.inputs), bool(args.custom)))
+        state = dict(args.inputs)
+        state.update(_computed(args.typ, args.name, args.inputs, self.project_id))
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "gcp:organizations/getProject:getProject":
+            return {"number": "123456789012", "projectId": self.project_id}, []
+        if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
+            email = "service-123456789012@gs-project-accounts.iam.gserviceaccount.com"
+            return {"emailAddress": email, "member": f"serviceAccount:{email}"}, []
+        if args.token == "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount":
+            email = "bq-123456789012@bigquery-encryption.iam.gserviceaccount.com"
+            return {"email": email, "member": f"serviceAccount:{email}"}, []
+        return {}, []
+
+
+def _computed(type_token: str, name: str, inputs: Mapping[str, Any], project_id: str) -> dict[str, Any]:
+    if type_token == "gcp:serviceaccount/account:Account":
+        email = f"{inputs['accountId']}@{project_id}.iam.gserviceaccount.com"
+        return {"email": email, "member": f"serviceAccount:{email}"}
+    if type_token == "gcp:storage/bucket:Bucket":
+        return {"url": f"gs://{inputs['name']}"}
+    if type_token in ("gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork"):
+        kind = "networks" if type_token.endswith("Network") else "subnetworks"
+        return {
+            "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project_id}/{kind}/{inputs.get('name')}"
+        }
+    if type_token == "gcp:monitoring/notificationChannel:NotificationChannel":
+        return {"name": f"projects/{project_id}/notificationChannels/{name}"}
+    if type_token == "gcp:monitoring/dashboard:Dashboard":
+        return {"id": f"projects/123456789012/dashboards/{name}"}
+    return {}
+
+
+def _options(opts: pulumi.ResourceOptions) -> Options:
+    timeouts = opts.custom_timeouts
+    depends = opts.depends_on if isinstance(opts.depends_on, list | tuple) else [opts.depends_on]
+    return Options(
+        protect=bool(opts.protect),
+        parent=opts.parent._name if opts.parent is not None and not isinstance(opts.parent, Stack) else None,
+        parent_type=opts.parent._type
+        if opts.parent is not None and not isinstance(opts.parent, Stack)
+        else None,
+        depends_on=tuple(sorted(d._name for d in depends if isinstance(d, pulumi.Resource))),
+        custom_timeouts=(
+            {"create": timeouts.create, "update": timeouts.update, "delete": timeouts.delete}
+            if timeouts is not None
+            else None
+        ),
+        retain_on_delete=bool(opts.retain_on_delete),
+        delete_before_replace=bool(opts.delete_before_replace),
+        ignore_changes=tuple(opts.ignore_changes or ()),
+        replace_on_changes=tuple(opts.replace_on_changes or ()),
+        aliases=len(opts.aliases or ()),
+    )
+
+
+def stack_config_strings(stack: str, overrides: Mapping[str, object] | None = None) -> dict[str, str]:
+    """The stack's effective config exactly as the engine hands it to the program (every value a string)."""
+    return {key: _as_engine_string(value) for key, value in stack_config(stack, overrides).items()}
+
+
+def run_stack(stack: str = "dev", overrides: Mapping[str, object] | None = None) -> StackResult:
+    """Run __main__.py for `stack` under mocks and return its resources and resolved outputs."""
+    config = stack_config_strings(stack, overrides)
+    project = project_name()
+    project_id = config.get(f"{project}:projectId", "mock-project")
+    mocks = _Mocks(project_id)
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(config)
+
+    captured: dict[tuple[str, str], Options] = {}
+
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        key = (args.type_, args.name)
+        if key in captured:
+            raise AssertionError(
+                f"two resources {args.type_} named {args.name!r}: logical names must be unique"
+            )
+        captured[key] = _options(args.opts)
+
+    pulumi.runtime.register_stack_transformation(record)
+    root = pulumi_settings.get_root_resource()
+    assert isinstance(root, Stack)
+
+    resolved: dict[str, Any] = {}
+
+    def program() -> pulumi.Output[Any]:
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+        return pulumi.Output.all(**root.outputs).apply(resolved.update)
+
+    # pulumi.runtime.test is untyped: it runs the program and waits for every registration and output.
+    run_under_mocks = cast(Callable[[Callable[[], Any]], Callable[[], None]], pulumi.runtime.test)
+    run_under_mocks(program)()
+    resources = [
+        DeclaredResource(type=typ, name=name, inputs=inputs, options=captured[(typ, name)], custom=custom)
+        for typ, name, inputs, custom in mocks.registered
+    ]
+    return StackResult(resources=resources, outputs=resolved)

@@ -1,0 +1,160 @@
+"""Every validation rule of infra/config.py, through the real program: the preview fails with one message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from infra import config as stack_config
+from infra.config import ConfigError, StackConfig
+from tests.infra.harness import project_name, run_stack, stack_config_strings
+
+NO_PIPELINES: dict[str, object] = {"pipelines": []}
+
+
+def _load(overrides: dict[str, object]) -> StackConfig:
+    """Load the dev stack's config directly (no resources), with overrides."""
+    pulumi.runtime.set_all_config(stack_config_strings("dev", overrides))
+    return stack_config.load(pulumi.Config(project_name()), stack="dev")
+
+
+def _error(overrides: dict[str, object]) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", {**NO_PIPELINES, **overrides})
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "allowed"),
+    [
+        ({"projectId": None}, "projectId", "required"),
+        ({"projectId": "Bad_Project"}, "projectId", "lowercase letters, digits, hyphens"),
+        ({"projectId": "abc"}, "projectId", "6-30 characters"),
+        ({"region": "europe west1"}, "region", "a region name"),
+        ({"subnetCidr": "10.10.0.1/24"}, "subnetCidr", "host bits zero"),
+        ({"subnetCidr": "not-a-cidr"}, "subnetCidr", "CIDR notation"),
+        ({"subnetCidr": "10.0.0.0/30"}, "subnetCidr", "prefix from /8 to /29"),
+        ({"subnetCidr": "fd00::/64"}, "subnetCidr", "an IPv4 network"),
+        ({"bucketPrefix": "Upper-Case"}, "bucketPrefix", "valid bucket names"),
+        ({"bucketPrefix": "my-google-data"}, "bucketPrefix", "without 'goog'"),
+        ({"bucketPrefix": "x" * 60}, "bucketPrefix", "3-63"),
+        ({"labels": {"Team": "data"}}, "labels.Team", "a label key"),
+        ({"labels": {"team": "Data Eng"}}, "labels.team", "a label value"),
+        ({"labels": {"stack": "x"}}, "labels.stack", "not one of the labels the program sets"),
+        ({"labels": ["team"]}, "labels", "a map of label keys"),
+        ({"labels": {f"k{i}": "v" for i in range(62)}}, "labels", "at most 61 labels"),
+        ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
+        ({"existingNetwork": "default"}, "existingNetwork", "global/networks"),
+        (
+            {"existingNetwork": "projects/p/global/networks/n"},
+            "existingSubnetwork",
+            "set together with the other one",
+        ),
+        ({"existingSubnetwork": "projects/p/regions/r/subnetworks/s"}, "existingNetwork", "set together"),
+        (
+            {"existingSubnetwork": "subnet-a", "existingNetwork": "projects/p/global/networks/n"},
+            "existingSubnetwork",
+            "subnetworks",
+        ),
+        ({"flowLogs": "yes"}, "flowLogs", "a boolean"),
+        ({"tempRetentionDays": 0}, "tempRetentionDays", "an integer from 1 to 3650"),
+        ({"stagingRetentionDays": "ten"}, "stagingRetentionDays", "an integer from 1 to 3650"),
+        ({"rawNoncurrentRetentionDays": 4000}, "rawNoncurrentRetentionDays", "an integer from 1 to 3650"),
+        ({"datasetId": "my-dataset"}, "datasetId", "letters, digits or underscores"),
+        ({"defaultTableExpirationDays": -1}, "defaultTableExpirationDays", "an integer from 0"),
+        ({"runtimeVersion": "1.1"}, "runtimeVersion", "2.x or 3.x"),
+        ({"minExecutors": 1}, "minExecutors", "an integer from 2 to 1000"),
+        ({"maxExecutors": 2000}, "maxExecutors", "an integer from 2 to 1000"),
+        ({"minExecutors": 8, "maxExecutors": 4}, "maxExecutors", "at least minExecutors (8)"),
+        ({"executorCores": 6}, "executorCores", "one of (4, 8, 16)"),
+        ({"driverCores": 32}, "driverCores", "an integer from 4 to 16"),
+        ({"batchTtlMinutes": 5}, "batchTtlMinutes", "an integer from 10 to 20160"),
+        ({"batchTtlMinutes": 20161}, "batchTtlMinutes", "an integer from 10 to 20160"),
+        ({"batchTimeoutMinutes": 9}, "batchTimeoutMinutes", "an integer from 10 to 20160"),
+        ({"apiPropagationSeconds": 601}, "apiPropagationSeconds", "an integer from 0 to 600"),
+        ({"alertEmail": "oncall"}, "alertEmail", "an email address"),
+        ({"rejectedRowsThreshold": -5}, "rejectedRowsThreshold", "an integer from 0"),
+        ({"pipelines": {"name": "orders"}}, "pipelines", "a list of pipeline maps"),
+        ({"pipelines": ["orders"]}, "pipelines[0]", "a map with name"),
+    ],
+)
+def test_rejects_bad_value_naming_key_value_and_rule(
+    overrides: dict[str, object], key: str, allowed: str
+) -> None:
+    error = _error(overrides)
+    assert error.key == key
+    message = str(error)
+    assert message.startswith(f"config {key}=")
+    assert allowed in message
+    shown = overrides.get(key)
+    if shown is not None and not isinstance(shown, dict | list):
+        assert f"={str(shown)!r}" in message or f"={shown!r}" in message
+
+
+def test_stack_name_must_fit_resource_names() -> None:
+    with pytest.raises(ConfigError, match=r"config \(stack name\)='a_b' is not valid: 1-15 letters"):
+        run_stack("a_b", {**NO_PIPELINES, "projectId": "my-project"})
+
+
+ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "key", "allowed"),
+    [
+        ({**ORDERS, "name": "Orders"}, "pipelines[0].name", "lowercase letters, digits or hyphens"),
+        ({**ORDERS, "name": "o" * 21}, "pipelines[0].name", "1-20"),
+        ({**ORDERS, "name": None}, "pipelines[0].name", "required"),
+        (
+            {**ORDERS, "inputFormat": "xml"},
+            "pipelines[0].inputFormat",
+            "one of ('csv', 'json', 'parquet', 'avro')",
+        ),
+        ({**ORDERS, "writeMode": "upsert"}, "pipelines[0].writeMode", "one of ('append', 'overwrite')"),
+        ({**ORDERS, "maxRejectRatio": 1.5}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        ({**ORDERS, "maxRejectRatio": "lots"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        ({**ORDERS, "inputPrefix": "orders"}, "pipelines[0].inputPrefix", "ending with '/'"),
+        ({**ORDERS, "inputPrefix": "/orders/"}, "pipelines[0].inputPrefix", "an object prefix"),
+        (
+            {**ORDERS, "contract": "spark_jobs/contracts/nope.yaml"},
+            "pipelines[0].contract",
+            "a data contract YAML",
+        ),
+        ({**ORDERS, "contract": 3}, "pipelines[0].contract", "a string"),
+        ({**ORDERS, "inputformat": "csv"}, "pipelines[0].inputformat", "a known pipeline setting"),
+    ],
+)
+def test_rejects_bad_pipeline(pipeline: dict[str, object], key: str, allowed: str) -> None:
+    error = _error({"pipelines": [{k: v for k, v in pipeline.items() if v is not None}]})
+    assert error.key == key
+    assert allowed in str(error)
+
+
+def test_rejects_duplicate_pipeline_names_and_tables() -> None:
+    assert _error({"pipelines": [ORDERS, ORDERS]}).key == "pipelines[1].name"
+    error = _error({"pipelines": [ORDERS, {**ORDERS, "name": "orders-again"}]})
+    assert error.key == "pipelines[1].contract"
+    assert str(error) == "config pipelines[1].contract='orders' is not valid: a table no other pipeline loads"
+
+
+def test_invalid_contract_surfaces_the_contract_error(tmp_path: Path) -> None:
+    contract = tmp_path / "broken.yaml"
+    contract.write_text("table: broken\ncolumns:\n  - {name: id, type: TEXT}\n", encoding="utf-8")
+    error = _error({"pipelines": [{**ORDERS, "contract": str(contract)}]})
+    assert error.key == "pipelines[0].contract"
+    assert str(contract) in str(error)
+    assert "a valid data contract (" in str(error)
+    assert "TEXT" in str(error)
+
+
+def test_defaults_apply_to_optional_pipeline_settings() -> None:
+    config = _load({"pipelines": [ORDERS]})
+    (pipeline,) = config.pipelines
+    assert (pipeline.input_prefix, pipeline.write_mode, pipeline.max_reject_ratio) == (
+        "orders/",
+        "append",
+        0.0,
+    )
+    assert pipeline.contract.table == "orders"

@@ -1,0 +1,204 @@
+"""APIs, network, storage and identity as declared for the dev and prod stacks (under mocks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.infra.harness import StackResult, run_stack
+
+BUCKET = "gcp:storage/bucket:Bucket"
+SERVICE = "gcp:projects/service:Service"
+NO_PIPELINES: dict[str, object] = {"pipelines": []}
+
+
+def test_apis_enabled_and_never_disabled_on_destroy(dev: StackResult) -> None:
+    services = {r.inputs["service"]: r for r in dev.of_type(SERVICE)}
+    assert sorted(services) == sorted(
+        f"{api}.googleapis.com"
+        for api in ("compute", "dataproc", "bigquery", "storage", "iam", "logging", "monitoring")
+    )
+    for service in services.values():
+        assert service.inputs["disableOnDestroy"] is False
+        assert service.inputs["project"] == "my-pipeline-dev"
+        assert service.options.parent == "apis"
+
+
+def test_kms_and_runtime_3_add_their_apis() -> None:
+    stack = run_stack(
+        "dev",
+        {
+            **NO_PIPELINES,
+            "kmsKey": "projects/k/locations/europe-west1/keyRings/r/cryptoKeys/c",
+            "runtimeVersion": "3.0",
+        },
+    )
+    services = {r.inputs["service"] for r in stack.of_type(SERVICE)}
+    assert {"cloudkms.googleapis.com", "dataprocrm.googleapis.com"} <= services
+
+
+def test_everything_that_uses_an_api_waits_for_propagation(dev: StackResult) -> None:
+    wait = dev.one("pulumi-python:dynamic:Resource", "api-propagation")
+    assert wait.inputs["seconds"] == 60
+    assert set(wait.options.depends_on) == {r.name for r in dev.of_type(SERVICE)}
+    cloud = [r for r in dev.resources if r.custom and r.type.startswith("gcp:") and r.type != SERVICE]
+    assert cloud
+    for resource in cloud:
+        assert "api-propagation" in resource.options.depends_on, resource.name
+
+
+def test_every_child_is_parented_to_its_component(dev: StackResult) -> None:
+    components = {r.name: r.type for r in dev.resources if not r.custom}
+    assert set(components) >= {"apis", "network", "storage", "identity"}
+    for resource in dev.resources:
+        if resource.custom:
+            assert resource.options.parent in components, resource.name
+            assert resource.options.parent_type == components[resource.options.parent]
+
+
+def test_dedicated_network_subnet_and_internal_rule(dev: StackResult) -> None:
+    network = dev.one("gcp:compute/network:Network", "vpc")
+    assert network.inputs["autoCreateSubnetworks"] is False
+    subnet = dev.one("gcp:compute/subnetwork:Subnetwork", "subnet")
+    assert subnet.inputs["privateIpGoogleAccess"] is True
+    assert subnet.inputs["ipCidrRange"] == "10.10.0.0/24"
+    assert subnet.inputs["region"] == "europe-west1"
+    assert "logConfig" not in subnet.inputs
+    rule = dev.one("gcp:compute/firewall:Firewall", "allow-internal")
+    assert rule.inputs["direction"] == "INGRESS"
+    assert rule.inputs["sourceRanges"] == ["10.10.0.0/24"]
+    assert rule.inputs["allows"] == [{"protocol": "all"}]
+    assert dev.outputs["subnetwork"] == "subnet-id"
+
+
+def test_flow_logs_on_in_prod(prod: StackResult) -> None:
+    subnet = prod.one("gcp:compute/subnetwork:Subnetwork", "subnet")
+    assert subnet.inputs["logConfig"] == {
+        "aggregationInterval": "INTERVAL_5_SEC",
+        "flowSampling": 0.5,
+        "metadata": "INCLUDE_ALL_METADATA",
+    }
+
+
+@pytest.mark.parametrize("create_rule", [True, False])
+def test_existing_network_creates_no_network(create_rule: bool) -> None:
+    network = "projects/shared/global/networks/corp"
+    subnetwork = "projects/shared/regions/europe-west1/subnetworks/data"
+    stack = run_stack(
+        "dev",
+        {
+            **NO_PIPELINES,
+            "existingNetwork": network,
+            "existingSubnetwork": subnetwork,
+            "subnetCidr": "10.20.0.0/22",
+            "createFirewallRule": create_rule,
+        },
+    )
+    assert stack.of_type("gcp:compute/network:Network") == []
+    assert stack.of_type("gcp:compute/subnetwork:Subnetwork") == []
+    rules = stack.of_type("gcp:compute/firewall:Firewall")
+    if create_rule:
+        assert [(r.inputs["network"], r.inputs["sourceRanges"]) for r in rules] == [
+            (network, ["10.20.0.0/22"])
+        ]
+    else:
+        assert rules == []
+    assert stack.outputs["subnetwork"] == subnetwork
+
+
+def test_buckets_private_uniform_labelled_and_named_from_project_stack_role(dev: StackResult) -> None:
+    buckets = {r.name: r for r in dev.of_type(BUCKET)}
+    assert sorted(buckets) == ["code", "raw", "staging", "temp"]
+    for role, bucket in buckets.items():
+        assert bucket.inputs["name"] == f"my-pipeline-dev-dev-{role}"
+        assert bucket.inputs["uniformBucketLevelAccess"] is True
+        assert bucket.inputs["publicAccessPrevention"] == "enforced"
+        assert bucket.inputs["forceDestroy"] is True
+        assert bucket.inputs["location"] == "EUROPE-WEST1"
+        assert bucket.inputs["labels"] == {
+            "app": "gcs-bigquery-pipeline",
+            "stack": "dev",
+            "managed-by": "pulumi",
+            "env": "dev",
+            "role": role,
+        }
+        assert "encryption" not in bucket.inputs
+        assert dev.outputs[f"{role}_bucket_url"] == f"gs://my-pipeline-dev-dev-{role}"
+    assert buckets["raw"].inputs["versioning"] == {"enabled": True}
+    assert buckets["raw"].inputs["lifecycleRules"] == [
+        {"action": {"type": "Delete"}, "condition": {"daysSinceNoncurrentTime": 30, "withState": "ARCHIVED"}}
+    ]
+    assert buckets["temp"].inputs["lifecycleRules"] == [
+        {"action": {"type": "Delete"}, "condition": {"age": 7}}
+    ]
+    assert buckets["staging"].inputs["lifecycleRules"] == [
+        {"action": {"type": "Delete"}, "condition": {"age": 30}}
+    ]
+
+
+def test_prod_buckets_kept_on_destroy_with_longer_retention(prod: StackResult) -> None:
+    buckets = {r.name: r for r in prod.of_type(BUCKET)}
+    assert {b.inputs["forceDestroy"] for b in buckets.values()} == {False}
+    assert buckets["temp"].inputs["lifecycleRules"][0]["condition"] == {"age": 14}
+    assert buckets["staging"].inputs["lifecycleRules"][0]["condition"] == {"age": 90}
+
+
+def test_cmek_on_buckets_after_service_agents_hold_the_key() -> None:
+    key = "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
+    stack = run_stack("dev", {**NO_PIPELINES, "kmsKey": key})
+    grants = {r.name: r for r in stack.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")}
+    assert {g.inputs["cryptoKeyId"] for g in grants.values()} == {key}
+    assert {g.inputs["role"] for g in grants.values()} == {"roles/cloudkms.cryptoKeyEncrypterDecrypter"}
+    assert {g.inputs["member"] for g in grants.values()} == {
+        "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com",
+        "serviceAccount:bq-123456789012@bigquery-encryption.iam.gserviceaccount.com",
+        "serviceAccount:service-123456789012@dataproc-accounts.iam.gserviceaccount.com",
+        "serviceAccount:service-123456789012@compute-system.iam.gserviceaccount.com",
+        "serviceAccount:pl-dev-runner@my-pipeline-dev.iam.gserviceaccount.com",
+    }
+    agent_grants = {name for name in grants if name.endswith("-agent")}
+    for bucket in stack.of_type(BUCKET):
+        assert bucket.inputs["encryption"] == {"defaultKmsKeyName": key}
+        assert agent_grants <= set(bucket.options.depends_on)
+
+
+def test_runner_account_and_least_privilege_grants(dev: StackResult) -> None:
+    account = dev.one("gcp:serviceaccount/account:Account", "runner")
+    assert account.inputs["accountId"] == "pl-dev-runner"
+    member = "serviceAccount:pl-dev-runner@my-pipeline-dev.iam.gserviceaccount.com"
+    project_roles = {
+        (r.inputs["role"], r.inputs["member"], r.inputs["project"])
+        for r in dev.of_type("gcp:projects/iAMMember:IAMMember")
+    }
+    assert project_roles == {
+        ("roles/dataproc.worker", member, "my-pipeline-dev"),
+        ("roles/bigquery.jobUser", member, "my-pipeline-dev"),
+    }
+    bucket_roles = {
+        (r.inputs["bucket"], r.inputs["role"], r.inputs["member"])
+        for r in dev.of_type("gcp:storage/bucketIAMMember:BucketIAMMember")
+    }
+    assert bucket_roles == {
+        ("my-pipeline-dev-dev-raw", "roles/storage.objectViewer", member),
+        ("my-pipeline-dev-dev-code", "roles/storage.objectViewer", member),
+        ("my-pipeline-dev-dev-staging", "roles/storage.objectAdmin", member),
+        ("my-pipeline-dev-dev-temp", "roles/storage.objectAdmin", member),
+    }
+    assert dev.outputs["service_account_email"] == "pl-dev-runner@my-pipeline-dev.iam.gserviceaccount.com"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_primitive_roles_no_keys_no_authoritative_bindings(stack: str) -> None:
+    result = run_stack(stack, NO_PIPELINES)
+    roles = [r.inputs["role"] for r in result.resources if "role" in r.inputs]
+    assert roles
+    assert not {"roles/owner", "roles/editor", "roles/viewer"} & set(roles)
+    kinds = {r.type for r in result.resources}
+    assert not [k for k in kinds if k.endswith(("IAMBinding", "IAMPolicy")) or "/key:" in k]
+
+
+def test_data_access_audit_logs_only_where_configured(dev: StackResult, prod: StackResult) -> None:
+    assert dev.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig") == []
+    audits = {r.inputs["service"]: r for r in prod.of_type("gcp:projects/iAMAuditConfig:IAMAuditConfig")}
+    assert sorted(audits) == ["bigquery.googleapis.com", "storage.googleapis.com"]
+    for audit in audits.values():
+        assert audit.inputs["auditLogConfigs"] == [{"logType": "DATA_READ"}, {"logType": "DATA_WRITE"}]

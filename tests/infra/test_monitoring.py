@@ -1,0 +1,137 @@
+"""Log-based metrics read the job's real report line; dashboard and alerts chart only metrics that exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from spark_jobs.report import STATUS_FAILED, Report, render_report
+from tests.infra.harness import DeclaredResource, StackResult, run_stack
+
+METRIC = "gcp:logging/metric:Metric"
+ALERT = "gcp:monitoring/alertPolicy:AlertPolicy"
+EXECUTORS = "dataproc.googleapis.com/batch/spark/executors"
+_EXTRACT = re.compile(r'^REGEXP_EXTRACT\(jsonPayload\.message, ("(?:[^"\\]|\\.)*")\)$')
+_MESSAGE_REGEX = re.compile(r'jsonPayload\.message=~("(?:[^"\\]|\\.)*")')
+
+REPORT = Report(
+    pipeline="orders",
+    batch_id="dev-orders-0123456789ab",
+    started_at=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+    ended_at=dt.datetime(2026, 1, 2, 3, 6, 17, 250000, tzinfo=dt.UTC),
+    status=STATUS_FAILED,
+    error='too many rejected rows: "status":"SUCCEEDED" in a message must not confuse the metrics',
+    input_files=("gs://b/orders/a.csv",),
+    rows_read=1200,
+    rows_loaded=1150,
+    rows_rejected=50,
+    rejections_by_rule={"pattern:order_id": 50},
+)
+LINE = render_report(REPORT)
+
+
+def _extracted(extractor: str) -> str | None:
+    """Apply a log-metric REGEXP_EXTRACT to the report line, as Cloud Logging would."""
+    match = _EXTRACT.match(extractor)
+    assert match, extractor
+    found = re.search(json.loads(match.group(1)), LINE)
+    return found.group(1) if found else None
+
+
+def _metric_type(metric_filter: str) -> str:
+    match = re.search(r'metric\.type="([^"]+)"', metric_filter)
+    assert match, metric_filter
+    return match.group(1)
+
+
+def _metrics(stack: StackResult) -> dict[str, DeclaredResource]:
+    return {m.inputs["name"]: m for m in stack.of_type(METRIC)}
+
+
+def test_metrics_select_this_stacks_report_lines_from_driver_output(dev: StackResult) -> None:
+    for metric in dev.of_type(METRIC):
+        selector = metric.inputs["filter"]
+        assert 'resource.type="cloud_dataproc_batch"' in selector
+        assert 'logName="projects/my-pipeline-dev/logs/dataproc.googleapis.com%2Foutput"' in selector
+        assert 'resource.labels.batch_id=~"^dev-"' in selector
+        message = _MESSAGE_REGEX.search(selector)
+        assert message
+        assert re.search(json.loads(message.group(1)), LINE)
+        assert not re.search(json.loads(message.group(1)), "INFO SparkContext: Running Spark version 3.5.1")
+
+
+def test_distributions_extract_the_report_numbers(dev: StackResult) -> None:
+    metrics = _metrics(dev)
+    expected = {
+        "pl-dev/rows_read": "1200",
+        "pl-dev/rows_loaded": "1150",
+        "pl-dev/rows_rejected": "50",
+        "pl-dev/duration_seconds": "132.25",
+    }
+    for name, value in expected.items():
+        metric = metrics[name].inputs
+        assert metric["metricDescriptor"]["valueType"] == "DISTRIBUTION"
+        assert metric["metricDescriptor"]["metricKind"] == "DELTA"
+        assert _extracted(metric["valueExtractor"]) == value
+        assert _extracted(metric["labelExtractors"]["pipeline"]) == "orders"
+        assert "exponentialBuckets" in metric["bucketOptions"]
+
+
+def test_runs_counted_by_pipeline_and_outcome(dev: StackResult) -> None:
+    runs = _metrics(dev)["pl-dev/runs"].inputs
+    assert runs["metricDescriptor"]["valueType"] == "INT64"
+    assert {label["key"] for label in runs["metricDescriptor"]["labels"]} == {"pipeline", "status"}
+    assert _extracted(runs["labelExtractors"]["status"]) == "FAILED"
+    assert _extracted(runs["labelExtractors"]["pipeline"]) == "orders"
+
+
+def test_dashboard_charts_only_declared_or_native_metrics(dev: StackResult) -> None:
+    dashboard = json.loads(dev.one("gcp:monitoring/dashboard:Dashboard", "dashboard").inputs["dashboardJson"])
+    tiles = dashboard["mosaicLayout"]["tiles"]
+    titles = [tile["widget"]["title"] for tile in tiles]
+    assert titles == [
+        "Runs by outcome",
+        "Run duration (median, s)",
+        "Rows loaded vs rejected",
+        "Spark executors",
+    ]
+    declared = {f"logging.googleapis.com/user/{name}" for name in _metrics(dev)} | {EXECUTORS}
+    charted = {
+        _metric_type(data_set["timeSeriesQuery"]["timeSeriesFilter"]["filter"])
+        for tile in tiles
+        for data_set in tile["widget"]["xyChart"]["dataSets"]
+    }
+    assert EXECUTORS in charted
+    assert charted <= declared
+    assert dev.outputs["dashboard_url"].startswith("https://console.cloud.google.com/monitoring/dashboards/")
+
+
+def test_alerts_on_failed_runs_and_rejected_rows(dev: StackResult) -> None:
+    alerts = {a.name: a for a in dev.of_type(ALERT)}
+    failed = alerts["failed-runs-alert"].inputs["conditions"][0]["conditionThreshold"]
+    assert 'metric.type="logging.googleapis.com/user/pl-dev/runs"' in failed["filter"]
+    assert 'metric.label.status="FAILED"' in failed["filter"]
+    assert failed["thresholdValue"] == 0
+    assert failed["comparison"] == "COMPARISON_GT"
+    rejected = alerts["rejected-rows-alert"].inputs["conditions"][0]["conditionThreshold"]
+    assert 'metric.type="logging.googleapis.com/user/pl-dev/rows_rejected"' in rejected["filter"]
+    assert rejected["thresholdValue"] == 0
+    for alert in alerts.values():
+        assert "notificationChannels" not in alert.inputs or alert.inputs["notificationChannels"] == []
+        assert set(alert.options.depends_on) >= {"runs-metric", "rows-rejected-metric"}
+    assert dev.of_type("gcp:monitoring/notificationChannel:NotificationChannel") == []
+
+
+def test_prod_alerts_notify_the_configured_email() -> None:
+    prod = run_stack("prod", {"rejectedRowsThreshold": 500})
+    channel = prod.one("gcp:monitoring/notificationChannel:NotificationChannel", "alert-email")
+    assert channel.inputs["type"] == "email"
+    assert channel.inputs["labels"] == {"email_address": "data-oncall@example.com"}
+    assert channel.inputs["userLabels"]["env"] == "prod"
+    for alert in prod.of_type(ALERT):
+        assert alert.inputs["notificationChannels"] == [
+            "projects/my-pipeline-prod/notificationChannels/alert-email"
+        ]
+    rejected = prod.one(ALERT, "rejected-rows-alert").inputs["conditions"][0]["conditionThreshold"]
+    assert rejected["thresholdValue"] == 500

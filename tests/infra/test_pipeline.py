@@ -1,0 +1,242 @@
+"""Template upload, the Dataproc batch, and when a new batch runs (under mocks)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from infra import template
+from infra.pipeline import batch_id
+from spark_jobs.cli import parse_args
+from tests.infra.harness import ROOT, DeclaredResource, StackResult, run_stack
+
+BATCH = "gcp:dataproc/batch:Batch"
+OBJECT = "gcp:storage/bucketObject:BucketObject"
+BATCH_ID = re.compile(r"^[a-z0-9-]{4,63}$")
+
+
+def _batch(stack: StackResult, pipeline: str = "orders") -> DeclaredResource:
+    return stack.one(BATCH, f"{pipeline}-batch")
+
+
+def test_template_and_contract_uploaded_to_the_code_bucket(dev: StackResult) -> None:
+    objects = {r.name: r for r in dev.of_type(OBJECT)}
+    assert set(objects) == {"entry-script", "package-zip", "orders-contract"}
+    assert {o.inputs["bucket"] for o in objects.values()} == {"my-pipeline-dev-dev-code"}
+    assert re.fullmatch(r"jobs/[0-9a-f]{16}/main\.py", objects["entry-script"].inputs["name"])
+    assert re.fullmatch(r"jobs/[0-9a-f]{16}/spark_jobs\.zip", objects["package-zip"].inputs["name"])
+    assert re.fullmatch(r"contracts/[0-9a-f]{16}/orders\.yaml", objects["orders-contract"].inputs["name"])
+    assert objects["orders-contract"].options.parent == "pipeline-orders"
+    assert objects["entry-script"].options.parent == "template"
+
+
+def test_batch_runs_the_template_with_its_arguments(dev: StackResult) -> None:
+    batch = _batch(dev)
+    objects = {r.name: r.inputs["name"] for r in dev.of_type(OBJECT)}
+    code = "gs://my-pipeline-dev-dev-code/"
+    job = batch.inputs["pysparkBatch"]
+    assert job["mainPythonFileUri"] == code + objects["entry-script"]
+    assert job["pythonFileUris"] == [code + objects["package-zip"]]
+    assert job["fileUris"] == [code + objects["orders-contract"]]
+    assert "jarFileUris" not in job
+    assert job["args"] == [
+        "--input-format", "csv",
+        "--input-location", "gs://my-pipeline-dev-dev-raw/orders/",
+        "--contract", "orders.yaml",
+        "--sink", "bigquery",
+        "--output-table", "pipeline.orders",
+        "--temp-bucket", "my-pipeline-dev-dev-temp",
+        "--write-mode", "append",
+        "--max-reject-ratio", "0.1",
+        "--batch-id", batch.inputs["batchId"],
+    ]  # fmt: skip
+    assert batch.inputs["location"] == "europe-west1"
+    assert batch.inputs["labels"]["pipeline"] == "orders"
+
+
+def test_batch_runtime_and_execution_config(dev: StackResult) -> None:
+    batch = _batch(dev)
+    assert batch.inputs["runtimeConfig"] == {
+        "version": "2.3",
+        "properties": {
+            "spark.dynamicAllocation.enabled": "true",
+            "spark.dynamicAllocation.minExecutors": "2",
+            "spark.dynamicAllocation.maxExecutors": "10",
+            "spark.executor.cores": "4",
+            "spark.driver.cores": "4",
+        },
+    }
+    assert batch.inputs["environmentConfig"] == {
+        "executionConfig": {
+            "serviceAccount": "pl-dev-runner@my-pipeline-dev.iam.gserviceaccount.com",
+            "subnetworkUri": "subnet-id",
+            "stagingBucket": "my-pipeline-dev-dev-staging",
+            "ttl": "14400s",
+        }
+    }
+
+
+def test_batch_waits_for_grants_tables_and_code_with_a_long_timeout(dev: StackResult) -> None:
+    batch = _batch(dev)
+    assert batch.options.custom_timeouts == {"create": "120m", "update": None, "delete": None}
+    assert batch.options.delete_before_replace is True
+    assert batch.options.parent == "pipeline-orders"
+    assert set(batch.options.depends_on) >= {
+        "api-propagation",
+        "runner-dataproc.worker",
+        "runner-bigquery.jobUser",
+        "runner-raw-objectViewer",
+        "runner-code-objectViewer",
+        "runner-staging-objectAdmin",
+        "runner-temp-objectAdmin",
+        "dataset",
+        "orders-table",
+        "entry-script",
+        "package-zip",
+        "orders-contract",
+    }
+
+
+def test_outputs_name_batches_and_console_urls(dev: StackResult) -> None:
+    batch_id_value = _batch(dev).inputs["batchId"]
+    assert dev.outputs["batch_ids"] == {"orders": batch_id_value}
+    assert dev.outputs["batch_console_urls"] == {
+        "orders": "https://console.cloud.google.com/dataproc/batches/europe-west1/"
+        f"{batch_id_value}/summary?project=my-pipeline-dev"
+    }
+
+
+def test_runtime_3_authenticates_as_the_service_account_with_kms() -> None:
+    key = "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
+    batch = _batch(run_stack("dev", {"runtimeVersion": "3.0", "kmsKey": key, "batchTimeoutMinutes": 300}))
+    execution = batch.inputs["environmentConfig"]["executionConfig"]
+    assert execution["authenticationConfig"] == {"userWorkloadAuthenticationType": "SERVICE_ACCOUNT"}
+    assert execution["kmsKey"] == key
+    assert batch.inputs["runtimeConfig"]["version"] == "3.0"
+    assert batch.options.custom_timeouts == {"create": "300m", "update": None, "delete": None}
+
+
+def test_unchanged_stack_keeps_its_batch_id(dev: StackResult) -> None:
+    assert _batch(run_stack("dev")).inputs["batchId"] == _batch(dev).inputs["batchId"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"runToken": "2"},
+        {"maxExecutors": 20},
+        {"batchTtlMinutes": 60},
+        {"runtimeVersion": "2.2"},
+        {
+            "pipelines": [
+                {
+                    "name": "orders",
+                    "contract": "spark_jobs/contracts/orders.yaml",
+                    "inputFormat": "csv",
+                    "writeMode": "overwrite",
+                    "maxRejectRatio": 0.1,
+                }
+            ]
+        },
+    ],
+)
+def test_changed_arguments_or_run_token_run_a_new_batch(dev: StackResult, change: dict[str, object]) -> None:
+    changed = _batch(run_stack("dev", change)).inputs["batchId"]
+    assert BATCH_ID.match(changed)
+    assert changed != _batch(dev).inputs["batchId"]
+
+
+def test_changed_contract_runs_a_new_batch(dev: StackResult, tmp_path: Path) -> None:
+    contract = tmp_path / "orders.yaml"
+    original = (ROOT / "spark_jobs/contracts/orders.yaml").read_text(encoding="utf-8")
+    pipeline = {"name": "orders", "contract": str(contract), "inputFormat": "csv", "maxRejectRatio": 0.1}
+    contract.write_text(original, encoding="utf-8")
+    same = _batch(run_stack("dev", {"pipelines": [pipeline]})).inputs["batchId"]
+    contract.write_text(original.replace("one row per order", "one row per customer order"), encoding="utf-8")
+    changed = _batch(run_stack("dev", {"pipelines": [pipeline]})).inputs["batchId"]
+    assert same == _batch(dev).inputs["batchId"]
+    assert changed != same
+
+
+def _batch_id(stack: str, pipeline: str, code_digest: str) -> str:
+    return batch_id(
+        stack,
+        pipeline,
+        template_digest=code_digest,
+        contract=b"table: t",
+        arguments=["--sink", "bigquery"],
+        settings={},
+        run_token="1",
+    )
+
+
+def test_batch_id_changes_with_the_code_digest_and_fits_dataproc_rules() -> None:
+    first = _batch_id("dev", "orders", "a" * 64)
+    second = _batch_id("dev", "orders", "b" * 64)
+    longest = _batch_id("a" * 15, "b" * 20, "c" * 64)
+    assert first != second
+    assert first.startswith("dev-orders-")
+    for value in (first, second, longest):
+        assert BATCH_ID.match(value), value
+
+
+def _copy_template(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "spark_jobs", root / "spark_jobs", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "spark_jobs" / "__pycache__").mkdir()
+    (root / "spark_jobs" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"compiled")
+    return root
+
+
+def test_package_zip_is_deterministic_and_holds_only_the_package_sources(tmp_path: Path) -> None:
+    root = _copy_template(tmp_path)
+    first = template.build(root, tmp_path / "build1")
+    (root / "spark_jobs" / "main.py").touch()  # a new mtime must not change the archive
+    second = template.build(root, tmp_path / "build2")
+    assert first.digest == second.digest
+    assert first.package_zip.read_bytes() == second.package_zip.read_bytes()
+    with zipfile.ZipFile(first.package_zip) as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        assert all(name.startswith("spark_jobs/") and name.endswith(".py") for name in names)
+        assert "spark_jobs/contract.py" in names
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_code_change_changes_the_template_digest(tmp_path: Path) -> None:
+    root = _copy_template(tmp_path)
+    before = template.build(root, tmp_path / "build").digest
+    with (root / "spark_jobs" / "report.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# changed\n")
+    assert template.build(root, tmp_path / "build").digest != before
+
+
+def test_missing_entry_script_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(
+        template.TemplateError, match=r"spark_jobs/main\.py: the Spark template's entry script"
+    ):
+        template.build(tmp_path, tmp_path / "build")
+
+
+def test_run_batches_off_declares_tables_but_no_batch_or_upload() -> None:
+    stack = run_stack("dev", {"runBatches": False})
+    assert stack.of_type(BATCH) == []
+    assert stack.of_type(OBJECT) == []
+    assert stack.one("gcp:bigquery/table:Table", "orders-table").inputs["tableId"] == "orders"
+    assert "batch_ids" not in stack.outputs
+
+
+def test_batch_arguments_parse_with_the_templates_own_command_line(dev: StackResult) -> None:
+    batch = _batch(dev)
+    job = parse_args(batch.inputs["pysparkBatch"]["args"])
+    assert job.input_format == "csv"
+    assert job.input_location == "gs://my-pipeline-dev-dev-raw/orders/"
+    assert job.contract_path == "orders.yaml"
+    assert job.output_table == "pipeline.orders"
+    assert job.temp_bucket == "my-pipeline-dev-dev-temp"
+    assert job.max_reject_ratio == 0.1
+    assert job.batch_id == batch.inputs["batchId"]

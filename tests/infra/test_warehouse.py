@@ -1,0 +1,99 @@
+"""The dataset and the contract-shaped tables (under mocks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from spark_jobs.contract import load_contract
+from tests.infra.harness import ROOT, StackResult, run_stack
+
+DATASET = "gcp:bigquery/dataset:Dataset"
+TABLE = "gcp:bigquery/table:Table"
+ORDERS = load_contract(ROOT / "spark_jobs/contracts/orders.yaml")
+
+
+def test_dataset_properties(dev: StackResult) -> None:
+    dataset = dev.one(DATASET, "dataset")
+    assert dataset.inputs["datasetId"] == "pipeline"
+    assert dataset.inputs["location"] == "europe-west1"
+    assert dataset.inputs["deleteContentsOnDestroy"] is True
+    assert dataset.inputs["labels"]["stack"] == "dev"
+    assert "defaultTableExpirationMs" not in dataset.inputs
+    assert "defaultEncryptionConfiguration" not in dataset.inputs
+    assert dataset.options.parent == "warehouse"
+    assert "api-propagation" in dataset.options.depends_on
+    assert dev.outputs["dataset_id"] == "my-pipeline-dev:pipeline"
+
+
+def test_dataset_access_is_one_authoritative_list_with_project_defaults(dev: StackResult) -> None:
+    accesses = dev.one(DATASET, "dataset").inputs["accesses"]
+    assert accesses == [
+        {"role": "OWNER", "specialGroup": "projectOwners"},
+        {"role": "WRITER", "specialGroup": "projectWriters"},
+        {"role": "READER", "specialGroup": "projectReaders"},
+        {"role": "WRITER", "userByEmail": "pl-dev-runner@my-pipeline-dev.iam.gserviceaccount.com"},
+    ]
+    mixed = [r.type for r in dev.resources if "datasetIam" in r.type or "datasetAccess" in r.type]
+    assert mixed == []
+
+
+def test_table_expiration_and_cmek_from_config() -> None:
+    key = "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
+    stack = run_stack("dev", {"defaultTableExpirationDays": 30, "kmsKey": key})
+    dataset = stack.one(DATASET, "dataset")
+    assert dataset.inputs["defaultTableExpirationMs"] == 30 * 24 * 3600 * 1000
+    assert dataset.inputs["defaultEncryptionConfiguration"] == {"kmsKeyName": key}
+    assert "kms-bigquery-agent" in dataset.options.depends_on
+
+
+def test_table_shaped_by_the_contract(dev: StackResult) -> None:
+    table = dev.one(TABLE, "orders-table")
+    assert table.inputs["tableId"] == "orders"
+    assert table.inputs["datasetId"] == "pipeline"
+    assert json.loads(table.inputs["schema"]) == ORDERS.bigquery_schema()
+    assert table.inputs["timePartitioning"] == {"type": "DAY", "field": "order_date"}
+    assert table.inputs["clusterings"] == ["customer_id"]
+    assert table.inputs["description"] == "Customer orders, one row per order."
+    assert table.inputs["labels"]["pipeline"] == "orders"
+    assert dev.outputs["table_ids"]["orders"] == "my-pipeline-dev.pipeline.orders"
+
+
+def test_quarantine_table_partitioned_by_ingestion_day(dev: StackResult) -> None:
+    table = dev.one(TABLE, "orders-rejected")
+    assert table.inputs["tableId"] == "orders__rejected"
+    schema = json.loads(table.inputs["schema"])
+    assert schema == ORDERS.quarantine_schema()
+    assert {f["name"]: f["type"] for f in schema}["amount"] == "STRING"
+    assert table.inputs["timePartitioning"] == {"type": "DAY", "field": "_ingested_at"}
+    assert table.inputs["clusterings"] == ["_batch_id"]
+
+
+def test_dev_is_destroyable(dev: StackResult) -> None:
+    for resource in [*dev.of_type(TABLE), *dev.of_type(DATASET)]:
+        assert resource.options.protect is False
+    for table in dev.of_type(TABLE):
+        assert table.inputs["deletionProtection"] is False
+
+
+def test_prod_protects_data(prod: StackResult) -> None:
+    dataset = prod.one(DATASET, "dataset")
+    assert dataset.options.protect is True
+    assert dataset.inputs["deleteContentsOnDestroy"] is False
+    for table in prod.of_type(TABLE):
+        assert table.options.protect is True
+        assert table.inputs["deletionProtection"] is True
+
+
+def test_contract_without_partitioning_or_clustering(tmp_path: Path) -> None:
+    contract = tmp_path / "events.yaml"
+    contract.write_text(
+        "table: events\ncolumns:\n  - {name: id, type: STRING, mode: REQUIRED}\n", encoding="utf-8"
+    )
+    stack = run_stack(
+        "dev", {"pipelines": [{"name": "events", "contract": str(contract), "inputFormat": "json"}]}
+    )
+    table = stack.one(TABLE, "events-table")
+    assert "timePartitioning" not in table.inputs
+    assert "clusterings" not in table.inputs
+    assert table.inputs["description"] == "Loaded by the events pipeline."

@@ -1,0 +1,44 @@
+"""Build what the engine hands a policy, and collect what the policy reports, without a PolicyPack."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+
+def resource_args(
+    resource_type: str,
+    props: Mapping[str, Any],
+    *,
+    name: str = "subject",
+    stack: str = "dev",
+    config: Mapping[str, Any] | None = None,
+    protect: bool = False,
+) -> ResourceValidationArgs:
+    """A resource as the engine presents it: type token, camelCase input properties, URN and options."""
+    options = PolicyResourceOptions(
+        protect=protect,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+    )
+    urn = f"urn:pulumi:{stack}::pipeline::{resource_type}::{name}"
+    return ResourceValidationArgs(resource_type, props, urn, name, options, None, config)
+
+
+def violations(policy: ResourceValidationPolicy, args: ResourceValidationArgs) -> list[str]:
+    """The messages the policy's validate function reports for one resource."""
+    reported: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        reported.append(message)
+
+    policy.validate(args, report)
+    return reported

@@ -1,0 +1,82 @@
+import pytest
+
+from policy.hygiene import CMEK_IN_PROTECTED_STACKS, REQUIRED_LABELS_POLICY
+from policy.resources import BATCH, BUCKET, DATASET
+from tests.policy.resource_args import resource_args, violations
+
+LABELS = {"env": "dev", "managed-by": "pulumi", "pipeline": "orders"}
+ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+
+
+def test_a_labelled_resource_passes() -> None:
+    assert violations(REQUIRED_LABELS_POLICY, resource_args(BUCKET, {"labels": LABELS})) == []
+
+
+def test_an_alert_policy_carries_its_labels_in_user_labels() -> None:
+    args = resource_args(ALERT_POLICY, {"userLabels": LABELS, "displayName": "failed runs"})
+    assert violations(REQUIRED_LABELS_POLICY, args) == []
+
+
+def test_a_resource_missing_a_required_label_is_reported() -> None:
+    args = resource_args(DATASET, {"labels": {"env": "dev"}}, name="warehouse")
+    assert violations(REQUIRED_LABELS_POLICY, args) == ["'warehouse' lacks the label(s) managed-by in labels"]
+
+
+def test_a_label_taking_resource_declared_without_labels_is_reported() -> None:
+    args = resource_args(ALERT_POLICY, {"displayName": "failed runs"}, name="failed-runs")
+    assert violations(REQUIRED_LABELS_POLICY, args) == [
+        "'failed-runs' lacks the label(s) env, managed-by in userLabels"
+    ]
+
+
+def test_an_unlisted_type_with_labels_is_checked_too() -> None:
+    args = resource_args("gcp:artifactregistry/repository:Repository", {"labels": {"managed-by": "pulumi"}})
+    assert violations(REQUIRED_LABELS_POLICY, args) == ["'subject' lacks the label(s) env in labels"]
+
+
+def test_resources_that_take_no_labels_are_not_checked() -> None:
+    args = resource_args("gcp:projects/service:Service", {"service": "dataproc.googleapis.com"})
+    assert violations(REQUIRED_LABELS_POLICY, args) == []
+
+
+KEY = "projects/proj/locations/europe-west1/keyRings/pipeline/cryptoKeys/data"
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        (BUCKET, {"encryption": {"defaultKmsKeyName": KEY}}),
+        (DATASET, {"defaultEncryptionConfiguration": {"kmsKeyName": KEY}}),
+        (BATCH, {"environmentConfig": {"executionConfig": {"kmsKey": KEY}}}),
+    ],
+)
+def test_data_resources_with_a_customer_managed_key_pass_in_prod(
+    resource_type: str, props: dict[str, object]
+) -> None:
+    assert violations(CMEK_IN_PROTECTED_STACKS, resource_args(resource_type, props, stack="prod")) == []
+
+
+def test_a_prod_bucket_without_a_customer_managed_key_is_reported() -> None:
+    args = resource_args(BUCKET, {"labels": LABELS}, name="raw", stack="prod")
+    assert violations(CMEK_IN_PROTECTED_STACKS, args) == [
+        "'raw' in stack prod has no customer-managed key (encryption.defaultKmsKeyName): "
+        "set the stack's KMS key"
+    ]
+
+
+def test_a_prod_batch_without_a_customer_managed_key_is_reported() -> None:
+    args = resource_args(BATCH, {"environmentConfig": {"executionConfig": {"ttl": "600s"}}}, stack="prod")
+    assert len(violations(CMEK_IN_PROTECTED_STACKS, args)) == 1
+
+
+def test_cmek_is_not_required_in_dev() -> None:
+    assert violations(CMEK_IN_PROTECTED_STACKS, resource_args(DATASET, {}, stack="dev")) == []
+
+
+def test_the_stacks_that_need_cmek_come_from_policy_config() -> None:
+    config = {"stacks": ["staging"]}
+    assert (
+        len(violations(CMEK_IN_PROTECTED_STACKS, resource_args(DATASET, {}, stack="staging", config=config)))
+        == 1
+    )
+    assert violations(CMEK_IN_PROTECTED_STACKS, resource_args(DATASET, {}, stack="prod", config=config)) == []

@@ -1,0 +1,90 @@
+from typing import Any
+
+import pytest
+
+from policy.batches import BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL
+from policy.resources import BATCH
+from tests.policy.resource_args import resource_args, violations
+
+EXECUTION = {
+    "serviceAccount": "pipeline-runner@proj.iam.gserviceaccount.com",
+    "subnetworkUri": "projects/proj/regions/europe-west1/subnetworks/pipeline",
+    "ttl": "14400s",
+    "stagingBucket": "proj-dev-staging",
+}
+
+
+def batch(**execution: Any) -> dict[str, Any]:
+    """Batch inputs with the given executionConfig fields replacing the good ones (None removes a field)."""
+    merged = {key: value for key, value in {**EXECUTION, **execution}.items() if value is not None}
+    return {
+        "pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"},
+        "environmentConfig": {"executionConfig": merged},
+    }
+
+
+def test_a_batch_with_a_dedicated_account_subnetwork_and_ttl_passes_every_batch_rule() -> None:
+    args = resource_args(BATCH, batch())
+    for policy in (BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL):
+        assert violations(policy, args) == []
+
+
+def test_a_batch_running_as_the_default_compute_account_is_reported() -> None:
+    account = "123456789012-compute@developer.gserviceaccount.com"
+    args = resource_args(BATCH, batch(serviceAccount=account), name="orders")
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
+        f"batch 'orders' runs as the default Compute Engine service account {account}: "
+        "set the pipeline's dedicated service account"
+    ]
+
+
+def test_a_batch_without_a_service_account_is_reported() -> None:
+    args = resource_args(BATCH, batch(serviceAccount=None), name="orders")
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
+        "batch 'orders' sets no environmentConfig.executionConfig.serviceAccount, so it runs "
+        "as the default Compute Engine service account: set the pipeline's dedicated service account"
+    ]
+
+
+def test_a_batch_without_any_environment_config_breaks_every_batch_rule() -> None:
+    args = resource_args(BATCH, {"pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"}})
+    for policy in (BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL):
+        assert len(violations(policy, args)) == 1
+
+
+def test_a_batch_on_a_network_without_a_named_subnetwork_is_reported() -> None:
+    args = resource_args(BATCH, batch(subnetworkUri=None, networkUri="default"), name="orders")
+    assert violations(BATCH_NAMED_SUBNETWORK, args) == [
+        "batch 'orders' names no environmentConfig.executionConfig.subnetworkUri: "
+        "run it on the pipeline's subnetwork (with Private Google Access), not a default network"
+    ]
+
+
+@pytest.mark.parametrize("ttl", ["600s", "3600.5s", "1209600s"])
+def test_ttls_within_dataproc_bounds_pass(ttl: str) -> None:
+    assert violations(BATCH_TTL, resource_args(BATCH, batch(ttl=ttl))) == []
+
+
+def test_a_batch_without_ttl_is_reported() -> None:
+    assert violations(BATCH_TTL, resource_args(BATCH, batch(ttl=None), name="orders")) == [
+        "batch 'orders' has ttl None: set environmentConfig.executionConfig.ttl to a duration "
+        'in seconds such as "3600s" so a stuck run is terminated'
+    ]
+
+
+def test_a_ttl_not_in_seconds_is_reported() -> None:
+    [message] = violations(BATCH_TTL, resource_args(BATCH, batch(ttl="4h"), name="orders"))
+    assert message.startswith("batch 'orders' has ttl '4h': set environmentConfig.executionConfig.ttl")
+
+
+@pytest.mark.parametrize("ttl", ["599s", "1209601s"])
+def test_a_ttl_outside_dataproc_bounds_is_reported(ttl: str) -> None:
+    assert violations(BATCH_TTL, resource_args(BATCH, batch(ttl=ttl), name="orders")) == [
+        f"batch 'orders' has ttl {ttl}: Dataproc accepts 600s (10 minutes) to 1209600s (14 days)"
+    ]
+
+
+def test_batch_rules_ignore_other_resources() -> None:
+    args = resource_args("gcp:storage/bucket:Bucket", {"name": "raw"})
+    for policy in (BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL):
+        assert violations(policy, args) == []

@@ -1,0 +1,129 @@
+import json
+
+import pytest
+
+from policy.iam import IAM_NO_BASIC_ROLES, IAM_NO_PUBLIC_MEMBERS
+from policy.resources import DATASET, DATASET_ACCESS
+from tests.policy.resource_args import resource_args, violations
+
+PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
+BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
+BUCKET_BINDING = "gcp:storage/bucketIAMBinding:BucketIAMBinding"
+DATASET_MEMBER = "gcp:bigquery/datasetIamMember:DatasetIamMember"
+PROJECT_POLICY = "gcp:projects/iAMPolicy:IAMPolicy"
+RUNNER = "serviceAccount:runner@proj.iam.gserviceaccount.com"
+
+# The dataset's authoritative access list, as the program declares it: legacy roles, default project grants.
+DATASET_ACCESSES = [
+    {"role": "OWNER", "specialGroup": "projectOwners"},
+    {"role": "WRITER", "specialGroup": "projectWriters"},
+    {"role": "READER", "specialGroup": "projectReaders"},
+    {"role": "WRITER", "userByEmail": "runner@proj.iam.gserviceaccount.com"},
+]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        (PROJECT_MEMBER, {"role": "roles/dataproc.worker", "member": RUNNER}),
+        (BUCKET_BINDING, {"role": "roles/storage.objectViewer", "members": [RUNNER]}),
+        (DATASET, {"datasetId": "sales", "accesses": DATASET_ACCESSES}),
+        (DATASET_ACCESS, {"role": "READER", "groupByEmail": "analysts@example.com"}),
+    ],
+)
+def test_grants_to_named_principals_with_predefined_roles_pass(
+    resource_type: str, props: dict[str, object]
+) -> None:
+    args = resource_args(resource_type, props)
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == []
+    assert violations(IAM_NO_BASIC_ROLES, args) == []
+
+
+def test_a_bucket_grant_to_all_users_is_reported() -> None:
+    args = resource_args(
+        BUCKET_MEMBER, {"role": "roles/storage.objectViewer", "member": "allUsers"}, name="leak"
+    )
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        "BucketIAMMember 'leak' grants roles/storage.objectViewer to allUsers: "
+        "public principals are not allowed; grant to a named service account or group"
+    ]
+
+
+def test_a_binding_that_includes_all_authenticated_users_is_reported() -> None:
+    props = {"role": "roles/storage.objectViewer", "members": [RUNNER, "allAuthenticatedUsers"]}
+    reported = violations(IAM_NO_PUBLIC_MEMBERS, resource_args(BUCKET_BINDING, props, name="b"))
+    assert reported == [
+        "BucketIAMBinding 'b' grants roles/storage.objectViewer to allAuthenticatedUsers: "
+        "public principals are not allowed; grant to a named service account or group"
+    ]
+
+
+def test_a_dataset_access_entry_for_all_authenticated_users_is_reported() -> None:
+    accesses = [*DATASET_ACCESSES, {"role": "READER", "specialGroup": "allAuthenticatedUsers"}]
+    args = resource_args(DATASET, {"accesses": accesses}, name="warehouse")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        "Dataset 'warehouse' grants READER to allAuthenticatedUsers: "
+        "public principals are not allowed; grant to a named service account or group"
+    ]
+
+
+def test_a_dataset_access_resource_for_all_users_is_reported() -> None:
+    args = resource_args(DATASET_ACCESS, {"role": "READER", "iamMember": "allUsers"}, name="open")
+    assert len(violations(IAM_NO_PUBLIC_MEMBERS, args)) == 1
+
+
+def test_a_project_grant_of_editor_is_reported() -> None:
+    args = resource_args(PROJECT_MEMBER, {"role": "roles/editor", "member": RUNNER}, name="runner-editor")
+    assert violations(IAM_NO_BASIC_ROLES, args) == [
+        f"IAMMember 'runner-editor' grants basic role roles/editor to {RUNNER}: "
+        "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
+    ]
+
+
+@pytest.mark.parametrize("role", ["roles/owner", "roles/viewer"])
+def test_dataset_grants_of_owner_or_viewer_are_reported(role: str) -> None:
+    args = resource_args(DATASET_MEMBER, {"role": role, "member": RUNNER}, name="ds")
+    assert violations(IAM_NO_BASIC_ROLES, args) == [
+        f"DatasetIamMember 'ds' grants basic role {role} to {RUNNER}: "
+        "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
+    ]
+
+
+def test_a_basic_role_in_a_dataset_access_list_is_reported() -> None:
+    accesses = [*DATASET_ACCESSES, {"role": "roles/viewer", "domain": "example.com"}]
+    args = resource_args(DATASET, {"accesses": accesses}, name="warehouse")
+    assert violations(IAM_NO_BASIC_ROLES, args) == [
+        "Dataset 'warehouse' grants basic role roles/viewer to domain:example.com: "
+        "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
+    ]
+
+
+def test_an_authoritative_policy_document_is_read_binding_by_binding() -> None:
+    document = {
+        "bindings": [
+            {"role": "roles/dataproc.worker", "members": [RUNNER]},
+            {"role": "roles/owner", "members": ["user:admin@example.com", "allUsers"]},
+        ]
+    }
+    args = resource_args(PROJECT_POLICY, {"policyData": json.dumps(document)}, name="policy")
+    assert violations(IAM_NO_BASIC_ROLES, args) == [
+        "IAMPolicy 'policy' grants basic role roles/owner to user:admin@example.com: "
+        "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)",
+        "IAMPolicy 'policy' grants basic role roles/owner to allUsers: "
+        "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)",
+    ]
+    assert len(violations(IAM_NO_PUBLIC_MEMBERS, args)) == 1
+
+
+def test_an_unreadable_policy_document_is_reported_not_skipped() -> None:
+    args = resource_args(PROJECT_POLICY, {"policyData": "{not json"}, name="policy")
+    [message] = violations(IAM_NO_PUBLIC_MEMBERS, args)
+    assert message.startswith(
+        "gcp:projects/iAMPolicy:IAMPolicy 'policy': policyData is not a JSON IAM policy ("
+    )
+
+
+def test_iam_rules_ignore_resources_that_grant_nothing() -> None:
+    args = resource_args("gcp:storage/bucket:Bucket", {"name": "allUsers", "labels": {"role": "roles/owner"}})
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == []
+    assert violations(IAM_NO_BASIC_ROLES, args) == []

@@ -1,0 +1,47 @@
+import pytest
+
+from policy.network import FIREWALL_NO_INTERNET_INGRESS, SUBNET_PRIVATE_GOOGLE_ACCESS
+from policy.resources import FIREWALL, SUBNETWORK
+from tests.policy.resource_args import resource_args, violations
+
+INTERNAL = {"direction": "INGRESS", "sourceRanges": ["10.10.0.0/24"], "allows": [{"protocol": "all"}]}
+
+
+def test_ingress_from_the_subnet_range_passes() -> None:
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, resource_args(FIREWALL, INTERNAL)) == []
+
+
+@pytest.mark.parametrize("anywhere", ["0.0.0.0/0", "::/0"])
+def test_ingress_from_anywhere_is_reported(anywhere: str) -> None:
+    args = resource_args(FIREWALL, {**INTERNAL, "sourceRanges": ["10.10.0.0/24", anywhere]}, name="open")
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        f"firewall 'open' allows ingress from {anywhere}: "
+        "restrict source_ranges to the subnet or known ranges"
+    ]
+
+
+def test_a_rule_without_direction_is_ingress() -> None:
+    args = resource_args(FIREWALL, {"sourceRanges": ["0.0.0.0/0"]})
+    assert len(violations(FIREWALL_NO_INTERNET_INGRESS, args)) == 1
+
+
+@pytest.mark.parametrize("props", [{"direction": "EGRESS"}, {"disabled": True}])
+def test_egress_or_disabled_rules_to_anywhere_pass(props: dict[str, object]) -> None:
+    args = resource_args(
+        FIREWALL, {"sourceRanges": ["0.0.0.0/0"], "destinationRanges": ["0.0.0.0/0"], **props}
+    )
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == []
+
+
+def test_a_subnet_with_private_google_access_passes() -> None:
+    args = resource_args(SUBNETWORK, {"ipCidrRange": "10.10.0.0/24", "privateIpGoogleAccess": True})
+    assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == []
+
+
+@pytest.mark.parametrize("props", [{"privateIpGoogleAccess": False}, {}])
+def test_a_subnet_without_private_google_access_is_reported(props: dict[str, object]) -> None:
+    args = resource_args(SUBNETWORK, {"ipCidrRange": "10.10.0.0/24", **props}, name="batches")
+    assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == [
+        "subnetwork 'batches' has Private Google Access off: Dataproc Serverless workers have no "
+        "external IP and need private_ip_google_access=True to reach Google APIs"
+    ]
