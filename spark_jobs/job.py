@@ -38,6 +38,7 @@ from spark_jobs.errors import (
     ReconciliationError,
     RejectRatioExceededError,
     SchemaMismatchError,
+    SinkError,
 )
 from spark_jobs.readers import read_input
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink
@@ -91,9 +92,11 @@ def run(
     try:
         _reconcile(progress)
         sink = _sink(config, contract, started_at)
-        sink.write_rejected(rejected_rows(rows, contract, started_at, config.batch_id))
+        with _sink_errors_explained("rejected"):
+            sink.write_rejected(rejected_rows(rows, contract, started_at, config.batch_id))
         _check_reject_ratio(progress, config.max_reject_ratio)
-        sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
+        with _sink_errors_explained("loaded"):
+            sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
     finally:
         rows.unpersist()
 
@@ -192,6 +195,14 @@ def _input_errors_explained() -> Iterator[None]:
         if "CSV header" in str(error):
             raise SchemaMismatchError(f"CSV header does not match the contract: {detail}") from None
         raise CorruptInputError(f"an input file could not be read: {detail}") from None
+
+
+@contextmanager
+def _sink_errors_explained(what: str) -> Iterator[None]:
+    try:
+        yield
+    except (Py4JJavaError, PySparkException) as error:
+        raise SinkError(f"writing the {what} rows failed: {_first_meaningful_line(str(error))}") from None
 
 
 def _first_meaningful_line(message: str) -> str:

@@ -235,3 +235,15 @@ def test_loaded_schema_nullability_matches_the_bigquery_modes(spark: SparkSessio
     loaded = loaded_rows(validated, items, dt.datetime(2026, 1, 5, tzinfo=dt.UTC), "b1")
     modes = [(f["name"], f["mode"] == "REQUIRED") for f in items.bigquery_schema()]
     assert [(field.name, not field.nullable) for field in loaded.schema.fields] == modes
+
+
+def test_a_sink_failure_exits_9_with_one_line(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,0,,,,2026-01-05,,"])
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the output directory should be")
+    status, report = run_job(spark, contract_file, tmp_path / "in", blocker, "--max-reject-ratio", "1")
+    assert status == 9
+    assert report["error"].startswith("writing the rejected rows failed: ")
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 1, 1)
