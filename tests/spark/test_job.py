@@ -15,10 +15,9 @@ from pyspark.sql import SparkSession
 from spark_jobs.cli import main
 from spark_jobs.contract import Contract
 from spark_jobs.job import loaded_rows
-from spark_jobs.readers import Source
 from spark_jobs.validation import validate
 
-from .conftest import ITEMS, ITEMS_HEADER, rows_of, write_lines
+from .conftest import ITEMS, ITEMS_HEADER, rows_of, text_source, write_lines
 
 
 @pytest.fixture
@@ -229,9 +228,7 @@ def test_a_bad_contract_fails_before_spark_with_status_3(
 
 
 def test_loaded_schema_nullability_matches_the_bigquery_modes(spark: SparkSession, items: Contract) -> None:
-    names = [*items.column_names, "_raw_record", "_source_file"]
-    frame = spark.createDataFrame([], ", ".join(f"{name} string" for name in names))
-    validated = validate(Source(frame, (), typed=False, malformed_reason="x"), items)
+    validated = validate(text_source(spark, items, []), items)
     loaded = loaded_rows(validated, items, dt.datetime(2026, 1, 5, tzinfo=dt.UTC), "b1")
     modes = [(f["name"], f["mode"] == "REQUIRED") for f in items.bigquery_schema()]
     assert [(field.name, not field.nullable) for field in loaded.schema.fields] == modes
