@@ -31,6 +31,7 @@ from spark_jobs.contract import (
     STRING,
     TIMESTAMP,
     Contract,
+    ContractError,
     Value,
 )
 from spark_jobs.errors import (
@@ -80,6 +81,7 @@ class Progress:
 def run(
     spark: SparkSession, config: JobConfig, contract: Contract, started_at: dt.datetime, progress: Progress
 ) -> None:
+    _check_patterns_in_java(spark, contract, config.contract_path)
     with _input_errors_explained():
         source = read_input(spark, config.input_format, config.input_location, contract)
         progress.input_files = source.files
@@ -99,6 +101,23 @@ def run(
             sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
     finally:
         rows.unpersist()
+
+
+def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_path: str) -> None:
+    """Patterns run as Java regular expressions; the contract parser could only check Python's syntax."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None, "the Spark JVM gateway is not running"
+    for column in contract.columns:
+        if column.pattern is None:
+            continue
+        try:
+            jvm.java.util.regex.Pattern.compile(column.pattern)
+        except (Py4JJavaError, PySparkException) as error:
+            detail = _first_meaningful_line(str(error))
+            raise ContractError(
+                f"{contract_path}: column '{column.name}': pattern {column.pattern!r} is not a valid Java "
+                f"regular expression: {detail}"
+            ) from None
 
 
 def _count(rows: DataFrame, progress: Progress) -> None:

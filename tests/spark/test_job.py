@@ -244,3 +244,16 @@ def test_a_sink_failure_exits_9_with_one_line(
     assert status == 9
     assert report["error"].startswith("writing the rejected rows failed: ")
     assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 1, 1)
+
+
+def test_a_pattern_java_cannot_compile_is_a_contract_error(spark: SparkSession, tmp_path: Path) -> None:
+    columns = [{**ITEMS["columns"][0], "pattern": "^(?P<letters>[A-Z]{2})[0-9]$"}, *ITEMS["columns"][1:]]
+    contract = tmp_path / "items.yaml"
+    contract.write_text(yaml.safe_dump({**ITEMS, "columns": columns}))
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out")
+    assert status == 3
+    expected = (
+        f"{contract}: column 'id': pattern '^(?P<letters>[A-Z]{{2}})[0-9]$' is not a valid Java regular"
+    )
+    assert report["error"].startswith(expected)
