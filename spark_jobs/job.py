@@ -43,7 +43,7 @@ from spark_jobs.errors import (
 )
 from spark_jobs.readers import read_input
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink
-from spark_jobs.validation import TEXT, VALUE, is_loaded, rule_of, validate
+from spark_jobs.validation import is_loaded, rule_of, text_of, validate
 
 LOCAL = "local"
 BIGQUERY = "bigquery"
@@ -176,7 +176,7 @@ def loaded_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, b
     """The rows that passed, typed as the contract says; REQUIRED columns are non-nullable in the schema."""
     columns = []
     for column in contract.columns:
-        value = sf.col(f"{VALUE}.{column.name}")
+        value = sf.col(column.name)
         if column.required:
             # The required rule already passed, so the filler is never used; it only tells Spark (and the
             # BigQuery connector's mode check) that the column cannot be null.
@@ -187,7 +187,7 @@ def loaded_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, b
 
 def rejected_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, batch_id: str) -> DataFrame:
     """The rows that failed, with their original values as text and every reason."""
-    texts = [sf.col(f"{TEXT}.{name}").alias(name) for name in contract.column_names]
+    texts = [text_of(column).alias(column.name) for column in contract.columns]
     return rows.where(~is_loaded()).select(
         *texts, sf.col(ERRORS), sf.col(RAW_RECORD), *_metadata(ingested_at, batch_id)
     )

@@ -43,10 +43,6 @@ class Sink(Protocol):
     def write_loaded(self, rows: DataFrame) -> None: ...
 
 
-def _partition_overwrite(dynamic: bool) -> str:
-    return "dynamic" if dynamic else "static"
-
-
 @dataclass(frozen=True)
 class LocalSink:
     """Parquet under <output_path>/<table>/ and <output_path>/<table>__rejected/ (any Hadoop path)."""
@@ -73,18 +69,17 @@ class LocalSink:
 
     def write_loaded(self, rows: DataFrame) -> None:
         partitioning = self.contract.partitioning
-        writer = rows.write.mode(self.write_mode)
-        if partitioning is not None:
-            partition_id = sf.date_format(
-                sf.col(partitioning.field), _PARTITION_ID_FORMATS[partitioning.type]
-            )
-            writer = (
-                rows.withColumn(PARTITION_ID, partition_id)
-                .write.mode(self.write_mode)
-                .partitionBy(PARTITION_ID)
-            )
-        writer.option("partitionOverwriteMode", _partition_overwrite(partitioning is not None)).parquet(
-            self.table_path
+        if partitioning is None:
+            rows.write.mode(self.write_mode).parquet(self.table_path)
+            return
+        partition_id = sf.date_format(sf.col(partitioning.field), _PARTITION_ID_FORMATS[partitioning.type])
+        # One task per partition directory: a few files per partition instead of one per task and partition.
+        by_partition = rows.withColumn(PARTITION_ID, partition_id).repartition(PARTITION_ID)
+        (
+            by_partition.write.mode(self.write_mode)
+            .option("partitionOverwriteMode", "dynamic")
+            .partitionBy(PARTITION_ID)
+            .parquet(self.table_path)
         )
 
 

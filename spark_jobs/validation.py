@@ -15,13 +15,13 @@ from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, StringType
 
 from spark_jobs.casts import strict_cast
-from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract, Value
+from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, STRING, Contract, Value
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.readers import Source
 
-# Columns of the validated rows.
-TEXT = "_text"
-VALUE = "_value"
+# A validated row holds each non-STRING column twice: typed under its name, and as text under name + suffix
+# (a ':' cannot occur in a contract column name, so the two never collide).
+TEXT_SUFFIX = ":text"
 
 MALFORMED_RULE = "record.malformed"
 DUPLICATE_RULE = "primary_key.duplicate"
@@ -37,9 +37,17 @@ def rule_of(reason: Column) -> Column:
     return sf.substring_index(reason, ":", 1)
 
 
+def text_of(column: ContractColumn) -> Column:
+    """A validated row's original value of `column` as text (a STRING column's value is its text)."""
+    return sf.col(column.name if column.type == STRING else f"`{column.name}{TEXT_SUFFIX}`")
+
+
 def validate(source: Source, contract: Contract) -> DataFrame:
-    """Rows with _text (values as strings), _value (as typed), _errors, _raw_record and _source_file."""
-    texts, values, reasons = [], [], []
+    """Rows with each column typed (under its name) and as text, plus _errors, _raw_record, _source_file.
+
+    The columns stay flat (no structs) because Spark caches flat columns much faster.
+    """
+    outputs, reasons = [], []
     for column in contract.columns:
         if source.typed:
             value = sf.col(column.name)
@@ -56,19 +64,21 @@ def validate(source: Source, contract: Contract) -> DataFrame:
                 )
             )
         reasons.extend(_value_rules(column, text, value))
-        texts.append(text.alias(column.name))
-        values.append(value.alias(column.name))
+        outputs.append(value.alias(column.name))
+        if column.type != STRING:
+            outputs.append(text.alias(column.name + TEXT_SUFFIX))
     malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
     all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))
     checked = sf.filter(all_reasons, lambda reason: reason.isNotNull())
     rows = source.frame.select(
-        sf.struct(*texts).alias(TEXT),
-        sf.struct(*values).alias(VALUE),
+        *outputs,
         sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(checked).alias(ERRORS),
         sf.col(RAW_RECORD),
         sf.col(SOURCE_FILE),
     )
-    return _mark_duplicates(rows, contract) if contract.primary_key else rows
+    if not contract.primary_key:
+        return rows
+    return _mark_duplicates(rows, contract, partitions=source.frame.rdd.getNumPartitions())
 
 
 def _reason(column: ContractColumn, check: str, text: Column, verb: str, expected: str) -> Column:
@@ -122,22 +132,23 @@ def _show(value: Value) -> str:
     return str(value)
 
 
-def _mark_duplicates(rows: DataFrame, contract: Contract) -> DataFrame:
+def _mark_duplicates(rows: DataFrame, contract: Contract, partitions: int) -> DataFrame:
     """Among rows that pass every rule, keep one per primary key and reject the others.
 
     The kept row is the first by source file path, then by the row's values as text (nulls first), so the
-    same input always keeps the same row, however Spark splits the files.
+    same input always keeps the same row, however Spark splits the files. The rows are shuffled by key into
+    as many partitions as the input had: the persisted result keeps that count (adaptive execution does not
+    coalesce a persisted plan), and spark.sql.shuffle.partitions would mean 200 tiny tasks per later step.
     """
-    key = [sf.col(f"{VALUE}.{name}") for name in contract.primary_key]
-    order = [sf.col(SOURCE_FILE)] + [
-        sf.col(f"{TEXT}.{name}").asc_nulls_first() for name in contract.column_names
-    ]
+    key = [sf.col(name) for name in contract.primary_key]
+    order = [sf.col(SOURCE_FILE)] + [text_of(column).asc_nulls_first() for column in contract.columns]
     loaded = is_loaded()
     rank = sf.row_number().over(Window.partitionBy(loaded, *key).orderBy(*order))
-    shown_key = sf.concat_ws(
-        ", ", *[sf.concat(sf.lit(f"{name}="), sf.col(f"{TEXT}.{name}")) for name in contract.primary_key]
-    )
+    rows = rows.repartition(max(partitions, 1), *key)
+    shown = [sf.concat(sf.lit(f"{name}="), text_of(contract.column(name))) for name in contract.primary_key]
     duplicate = sf.array(
-        sf.concat(sf.lit(f"{DUPLICATE_RULE}: another row with "), shown_key, sf.lit(" is loaded"))
+        sf.concat(
+            sf.lit(f"{DUPLICATE_RULE}: another row with "), sf.concat_ws(", ", *shown), sf.lit(" is loaded")
+        )
     )
     return rows.withColumn(ERRORS, sf.when(loaded & (rank > 1), duplicate).otherwise(sf.col(ERRORS)))

@@ -9,7 +9,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract, parse_contract
 from spark_jobs.readers import Source
-from spark_jobs.validation import VALUE, validate
+from spark_jobs.validation import TEXT_SUFFIX, validate
 
 from .conftest import ITEMS, text_source
 
@@ -26,7 +26,7 @@ GOOD = {
 
 
 def errors_by_id(validated: DataFrame) -> dict[str | None, list[str]]:
-    return {row["_text"]["id"]: list(row[ERRORS]) for row in validated.collect()}
+    return {row["id"]: list(row[ERRORS]) for row in validated.collect()}
 
 
 def row(**changes: str | None) -> dict[str, str | None]:
@@ -37,7 +37,7 @@ def test_a_good_row_has_no_errors_and_typed_values(spark: SparkSession, items: C
     validated = validate(text_source(spark, items, [row()]), items).first()
     assert validated is not None
     assert list(validated[ERRORS]) == []
-    assert validated[VALUE].asDict() == {
+    assert {name: validated[name] for name in items.column_names} == {
         "id": "AB1",
         "qty": 5,
         "price": Decimal("9.990000000"),
@@ -113,9 +113,7 @@ def test_duplicates_keep_the_first_row_by_file_then_values(spark: SparkSession, 
         row(id="AB2", qty="4"),
     ]
     validated = validate(text_source(spark, items, rows), items).collect()
-    outcome = sorted(
-        (r["_text"]["id"], r["_text"]["qty"], r[SOURCE_FILE], list(r[ERRORS])) for r in validated
-    )
+    outcome = sorted((r["id"], r["qty" + TEXT_SUFFIX], r[SOURCE_FILE], list(r[ERRORS])) for r in validated)
     duplicate = ["primary_key.duplicate: another row with id=AB1 is loaded"]
     assert outcome == [
         ("AB1", "0", "file:/in/a.csv", ["qty.min: '0' is less than the minimum 1"]),
@@ -131,7 +129,7 @@ def test_the_kept_duplicate_does_not_depend_on_input_order(spark: SparkSession, 
     kept = set()
     for ordering in (rows, list(reversed(rows))):
         frame = validate(text_source(spark, items, ordering), items).repartition(3)
-        kept.add(tuple(r["_text"]["qty"] for r in frame.collect() if not r[ERRORS]))
+        kept.add(tuple(r["qty" + TEXT_SUFFIX] for r in frame.collect() if not r[ERRORS]))
     assert kept == {("3",)}
 
 
