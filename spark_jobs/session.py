@@ -13,9 +13,6 @@ _SETTINGS = {
     "spark.sql.files.ignoreMissingFiles": "false",
     # A CSV record with more fields than the header must be malformed even when few columns are selected.
     "spark.sql.csv.parser.columnPruning.enabled": "false",
-    # Let adaptive execution coalesce the persisted rows' shuffle partitions: without it, the validated rows
-    # keep spark.sql.shuffle.partitions tasks (200) for every count and write, and as many small files.
-    "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "true",
 }
 
 
