@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pulumi
 import pulumi_gcp as gcp
@@ -88,6 +89,53 @@ def console_url(config: StackConfig, batch: str) -> str:
     )
 
 
+class TemplateObjects(pulumi.ComponentResource):
+    """The entry script and package zip in the code bucket, under a folder named by their digest."""
+
+    bucket_name: pulumi.Output[str]
+    entry_script_uri: pulumi.Output[str]
+    package_uri: pulumi.Output[str]
+    digest: str
+    objects: list[pulumi.Resource]
+
+    def __init__(
+        self,
+        name: str,
+        template: Template,
+        storage: Storage,
+        apis_ready: pulumi.Resource,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pipeline:infra:TemplateObjects", name, None, opts)
+        folder = f"jobs/{template.digest[:16]}"
+        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+
+        def upload(
+            logical_name: str, source: Path, object_name: str, content_type: str
+        ) -> gcp.storage.BucketObject:
+            return gcp.storage.BucketObject(
+                logical_name,
+                bucket=storage.code.name,
+                name=f"{folder}/{object_name}",
+                source=pulumi.FileAsset(str(source)),
+                content_type=content_type,
+                opts=child,
+            )
+
+        entry = upload("entry-script", template.entry_script, template.entry_script.name, "text/x-python")
+        package = upload("package-zip", template.package_zip, "spark_jobs.zip", "application/zip")
+        self.bucket_name = storage.code.name
+        self.entry_script_uri = _uri(entry)
+        self.package_uri = _uri(package)
+        self.digest = template.digest
+        self.objects = [entry, package]
+        self.register_outputs({"entry_script": self.entry_script_uri, "package": self.package_uri})
+
+
+def _uri(stored: gcp.storage.BucketObject) -> pulumi.Output[str]:
+    return pulumi.Output.concat("gs://", stored.bucket, "/", stored.name)
+
+
 class Pipeline(pulumi.ComponentResource):
     """One pipeline's uploaded contract and its batch; the shared template objects are passed in."""
 
@@ -146,7 +194,7 @@ class Pipeline(pulumi.ComponentResource):
             pyspark_batch=gcp.dataproc.BatchPysparkBatchArgs(
                 main_python_file_uri=code.entry_script_uri,
                 python_file_uris=[code.package_uri],
-                file_uris=[pulumi.Output.concat("gs://", contract_object.bucket, "/", contract_object.name)],
+                file_uris=[_uri(contract_object)],
                 args=[*arguments, "--batch-id", self.batch_id],
             ),
             runtime_config=gcp.dataproc.BatchRuntimeConfigArgs(
@@ -177,47 +225,3 @@ class Pipeline(pulumi.ComponentResource):
         )
         self.console_url = console_url(config, self.batch_id)
         self.register_outputs({"batch_id": self.batch_id, "console_url": self.console_url})
-
-
-class TemplateObjects(pulumi.ComponentResource):
-    """The entry script and package zip in the code bucket, under a folder named by their digest."""
-
-    bucket_name: pulumi.Output[str]
-    entry_script_uri: pulumi.Output[str]
-    package_uri: pulumi.Output[str]
-    digest: str
-    objects: list[pulumi.Resource]
-
-    def __init__(
-        self,
-        name: str,
-        template: Template,
-        storage: Storage,
-        apis_ready: pulumi.Resource,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("pipeline:infra:TemplateObjects", name, None, opts)
-        folder = f"jobs/{template.digest[:16]}"
-        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
-        entry = gcp.storage.BucketObject(
-            "entry-script",
-            bucket=storage.code.name,
-            name=f"{folder}/{template.entry_script.name}",
-            source=pulumi.FileAsset(str(template.entry_script)),
-            content_type="text/x-python",
-            opts=child,
-        )
-        package = gcp.storage.BucketObject(
-            "package-zip",
-            bucket=storage.code.name,
-            name=f"{folder}/spark_jobs.zip",
-            source=pulumi.FileAsset(str(template.package_zip)),
-            content_type="application/zip",
-            opts=child,
-        )
-        self.bucket_name = storage.code.name
-        self.entry_script_uri = pulumi.Output.concat("gs://", entry.bucket, "/", entry.name)
-        self.package_uri = pulumi.Output.concat("gs://", package.bucket, "/", package.name)
-        self.digest = template.digest
-        self.objects = [entry, package]
-        self.register_outputs({"entry_script": self.entry_script_uri, "package": self.package_uri})

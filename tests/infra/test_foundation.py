@@ -11,16 +11,6 @@ SERVICE = "gcp:projects/service:Service"
 NO_PIPELINES: dict[str, object] = {"pipelines": []}
 
 
-@pytest.fixture(scope="module")
-def dev() -> StackResult:
-    return run_stack("dev", NO_PIPELINES)
-
-
-@pytest.fixture(scope="module")
-def prod() -> StackResult:
-    return run_stack("prod", NO_PIPELINES)
-
-
 def test_apis_enabled_and_never_disabled_on_destroy(dev: StackResult) -> None:
     services = {r.inputs["service"]: r for r in dev.of_type(SERVICE)}
     assert sorted(services) == sorted(

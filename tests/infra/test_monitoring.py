@@ -6,8 +6,6 @@ import datetime as dt
 import json
 import re
 
-import pytest
-
 from spark_jobs.report import STATUS_FAILED, Report, render_report
 from tests.infra.harness import DeclaredResource, StackResult, run_stack
 
@@ -31,11 +29,6 @@ REPORT = Report(
     rejections_by_rule={"pattern:order_id": 50},
 )
 LINE = render_report(REPORT)
-
-
-@pytest.fixture(scope="module")
-def dev() -> StackResult:
-    return run_stack("dev")
 
 
 def _extracted(extractor: str) -> str | None:

@@ -19,11 +19,6 @@ OBJECT = "gcp:storage/bucketObject:BucketObject"
 BATCH_ID = re.compile(r"^[a-z0-9-]{4,63}$")
 
 
-@pytest.fixture(scope="module")
-def dev() -> StackResult:
-    return run_stack("dev")
-
-
 def _batch(stack: StackResult, pipeline: str = "orders") -> DeclaredResource:
     return stack.one(BATCH, f"{pipeline}-batch")
 

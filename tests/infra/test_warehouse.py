@@ -5,24 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from spark_jobs.contract import load_contract
 from tests.infra.harness import ROOT, StackResult, run_stack
 
 DATASET = "gcp:bigquery/dataset:Dataset"
 TABLE = "gcp:bigquery/table:Table"
 ORDERS = load_contract(ROOT / "spark_jobs/contracts/orders.yaml")
-
-
-@pytest.fixture(scope="module")
-def dev() -> StackResult:
-    return run_stack("dev")
-
-
-@pytest.fixture(scope="module")
-def prod() -> StackResult:
-    return run_stack("prod")
 
 
 def test_dataset_properties(dev: StackResult) -> None:
