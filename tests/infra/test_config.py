@@ -158,3 +158,29 @@ def test_defaults_apply_to_optional_pipeline_settings() -> None:
         0.0,
     )
     assert pipeline.contract.table == "orders"
+
+
+def test_misspelled_key_is_rejected_with_a_suggestion() -> None:
+    error = _error({"maxExecutor": 20})
+    assert (
+        str(error)
+        == "config maxExecutor='20' is not valid: a key declared in Pulumi.yaml (did you mean maxExecutors?)"
+    )
+
+
+def test_defaults_come_from_pulumi_yaml_when_a_key_is_unset() -> None:
+    declared = stack_config.declared_keys()
+    config = _load({key: None for key in declared if key != "projectId"})
+    assert config.region == declared["region"]["default"] == "europe-west1"
+    assert config.batch.max_executors == declared["maxExecutors"]["default"] == 10
+    assert config.batch.run_token == declared["runToken"]["default"] == "1"
+    assert config.storage.force_destroy is declared["forceDestroy"]["default"] is True
+    assert config.pipelines == ()
+    assert dict(config.labels) == {"app": "gcs-bigquery-pipeline", "stack": "dev", "managed-by": "pulumi"}
+
+
+def test_every_declared_key_has_a_description_and_scalars_a_type() -> None:
+    for key, declaration in stack_config.declared_keys().items():
+        assert declaration.get("description"), key
+        if key not in ("labels", "pipelines"):
+            assert declaration.get("type") in ("string", "integer", "boolean"), key
