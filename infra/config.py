@@ -244,7 +244,7 @@ def _bounded_int(key: str, value: object, low: int, high: int) -> int:
 
 
 def _matching(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> str:
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise ConfigError(key, value, allowed)
     return value
 
@@ -281,7 +281,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
                 **_labels(reader.structure("labels")),
             }
         ),
-        kms_key=_optional(_kms_key(reader.string("kmsKey"))),
+        kms_key=_optional(_kms_key(reader.string("kmsKey"), region)),
         audit_logs=reader.boolean("auditLogs"),
         api_propagation_seconds=reader.integer("apiPropagationSeconds", 0, 600),
         network=_network(reader),
@@ -320,11 +320,17 @@ def _labels(raw: object) -> Mapping[str, str]:
     return MappingProxyType(labels)
 
 
-def _kms_key(value: str) -> str:
+def _kms_key(value: str, region: str) -> str:
     if value:
         _matching(
             "kmsKey", value, _KMS_KEY, "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>"
         )
+        if value.split("/")[3] != region:
+            raise ConfigError(
+                "kmsKey",
+                value,
+                f"a key in location {region}: buckets, dataset and batches use keys of their region",
+            )
     return value
 
 

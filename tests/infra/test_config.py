@@ -46,6 +46,11 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"labels": ["team"]}, "labels", "a map of label keys"),
         ({"labels": {f"k{i}": "v" for i in range(62)}}, "labels", "at most 61 labels"),
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
+        (
+            {"kmsKey": "projects/k/locations/us/keyRings/r/cryptoKeys/c"},
+            "kmsKey",
+            "a key in location europe-west1",
+        ),
         ({"existingNetwork": "default"}, "existingNetwork", "global/networks"),
         (
             {"existingNetwork": "projects/p/global/networks/n"},
