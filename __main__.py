@@ -51,7 +51,7 @@ if config.pipelines and config.batch.run:
             depends_on=[
                 apis.ready,
                 *encryption,
-                *identity.grants,
+                identity.ready,
                 warehouse.dataset,
                 warehouse.tables[pipeline.name],
             ],

@@ -149,6 +149,7 @@ class StackConfig:
     kms_key: str | None
     audit_logs: bool
     api_propagation_seconds: int
+    iam_propagation_seconds: int
     network: NetworkConfig
     storage: StorageConfig
     warehouse: WarehouseConfig
@@ -284,6 +285,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         kms_key=_optional(_kms_key(reader.string("kmsKey"), region)),
         audit_logs=reader.boolean("auditLogs"),
         api_propagation_seconds=reader.integer("apiPropagationSeconds", 0, 600),
+        iam_propagation_seconds=reader.integer("iamPropagationSeconds", 0, 600),
         network=_network(reader),
         storage=_storage(reader, project_id, stack_name),
         warehouse=_warehouse(reader),

@@ -79,6 +79,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"batchTtlMinutes": 20161}, "batchTtlMinutes", "an integer from 10 to 20160"),
         ({"batchTimeoutMinutes": 9}, "batchTimeoutMinutes", "an integer from 10 to 20160"),
         ({"apiPropagationSeconds": 601}, "apiPropagationSeconds", "an integer from 0 to 600"),
+        ({"iamPropagationSeconds": -1}, "iamPropagationSeconds", "an integer from 0 to 600"),
         ({"alertEmail": "oncall"}, "alertEmail", "an email address"),
         ({"rejectedRowsThreshold": -5}, "rejectedRowsThreshold", "an integer from 0"),
         ({"pipelines": {"name": "orders"}}, "pipelines", "a list of pipeline maps"),

@@ -87,12 +87,7 @@ def test_batch_waits_for_grants_tables_and_code_with_a_long_timeout(dev: StackRe
     assert batch.options.parent == "pipeline-orders"
     assert set(batch.options.depends_on) >= {
         "api-propagation",
-        "runner-dataproc.worker",
-        "runner-bigquery.jobUser",
-        "runner-raw-objectViewer",
-        "runner-code-objectViewer",
-        "runner-staging-objectAdmin",
-        "runner-temp-objectAdmin",
+        "iam-propagation",
         "dataset",
         "orders-table",
         "entry-script",
@@ -116,7 +111,7 @@ def test_runtime_3_authenticates_as_the_service_account_with_kms() -> None:
     execution = batch.inputs["environmentConfig"]["executionConfig"]
     assert execution["authenticationConfig"] == {"userWorkloadAuthenticationType": "SERVICE_ACCOUNT"}
     assert execution["kmsKey"] == key
-    assert {"kms-dataproc-agent", "kms-compute-agent", "runner-kms"} <= set(batch.options.depends_on)
+    assert {"kms-dataproc-agent", "kms-compute-agent", "iam-propagation"} <= set(batch.options.depends_on)
     assert batch.inputs["runtimeConfig"]["version"] == "3.0"
     assert batch.options.custom_timeouts == {"create": "300m", "update": None, "delete": None}
 
