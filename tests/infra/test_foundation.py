@@ -192,11 +192,7 @@ def test_runner_grants_propagate_before_use() -> None:
     wait = stack.one("pulumi-python:dynamic:Resource", "iam-propagation")
     assert wait.inputs["seconds"] == 90
     assert wait.options.parent == "identity"
-    grants = {
-        r.name
-        for r in stack.resources
-        if r.options.parent == "identity" and "IAMMember" in r.type
-    }
+    grants = {r.name for r in stack.resources if r.options.parent == "identity" and "IAMMember" in r.type}
     assert len(grants) == 6
     assert set(wait.options.depends_on) == grants
     assert "roles/dataproc.worker@project" in wait.inputs["triggers"]
