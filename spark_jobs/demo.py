@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from spark_jobs.cli import main
+from spark_jobs.session import local_session
 
 PACKAGE = Path(__file__).parent
 SAMPLES = PACKAGE / "samples" / "orders"
@@ -17,6 +18,7 @@ CONTRACT = PACKAGE / "contracts" / "orders.yaml"
 
 
 def demo(output_path: str) -> int:
+    spark = local_session("orders-demo")
     status = 0
     for input_format in ("csv", "json"):
         print(f"== orders from {input_format.upper()} samples -> {output_path}", file=sys.stderr, flush=True)
@@ -30,7 +32,7 @@ def demo(output_path: str) -> int:
             "--max-reject-ratio", "0.5",
             "--batch-id", f"demo-{input_format}",
         ]  # fmt: skip
-        status = max(status, main(arguments))
+        status = max(status, main(arguments, spark))
     return status
 
 

@@ -11,6 +11,8 @@ _SETTINGS = {
     # Corrupt or vanished files must fail the run, never be skipped silently.
     "spark.sql.files.ignoreCorruptFiles": "false",
     "spark.sql.files.ignoreMissingFiles": "false",
+    # A CSV record with more fields than the header must be malformed even when few columns are selected.
+    "spark.sql.csv.parser.columnPruning.enabled": "false",
 }
 
 
@@ -23,3 +25,17 @@ def configure(spark: SparkSession) -> SparkSession:
 def spark_session(app_name: str) -> SparkSession:
     """The session for a run: the one spark-submit or Dataproc configured, or a local one."""
     return configure(SparkSession.builder.appName(app_name).getOrCreate())
+
+
+def local_session(app_name: str, master: str = "local[*]") -> SparkSession:
+    """A quiet local session sized for small inputs (tests, the demo)."""
+    session = configure(
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session

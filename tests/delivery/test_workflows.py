@@ -1,0 +1,100 @@
+"""The workflows keep the delivery promises that actionlint cannot see: keyless auth, least privilege,
+prod behind its environment, one lock per stack shared by deploy and teardown."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+PULUMI_ACTION = "pulumi/actions@v7"
+AUTH_ACTION = "google-github-actions/auth@v3"
+
+
+def load(name: str) -> dict[str, Any]:
+    loaded: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
+    # YAML 1.1 reads the key `on` as the boolean True.
+    loaded["on"] = loaded.pop(True)
+    return loaded
+
+
+def all_steps() -> list[dict[str, Any]]:
+    return [
+        step
+        for path in sorted(WORKFLOWS.glob("*.yml"))
+        for job in load(path.name)["jobs"].values()
+        for step in job.get("steps", [])
+    ]
+
+
+def test_google_auth_is_workload_identity_federation_only() -> None:
+    auth_steps = [
+        step for step in all_steps() if str(step.get("uses", "")).startswith("google-github-actions/auth")
+    ]
+    assert auth_steps
+    for step in auth_steps:
+        assert step["uses"] == AUTH_ACTION
+        assert set(step["with"]) == {"workload_identity_provider", "service_account"}
+
+
+def test_pulumi_runs_only_through_the_current_action() -> None:
+    pulumi_steps = [step for step in all_steps() if str(step.get("uses", "")).startswith("pulumi/")]
+    assert [step["uses"] for step in pulumi_steps] == [PULUMI_ACTION]
+
+
+def test_the_shared_pulumi_job_installs_and_authenticates_before_running_pulumi() -> None:
+    steps = [step.get("uses", "") for step in load("pulumi.yml")["jobs"]["pulumi"]["steps"]]
+    assert steps.index("./.github/actions/pulumi-env") < steps.index(AUTH_ACTION) < steps.index(PULUMI_ACTION)
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml", "teardown.yml"])
+def test_triggered_workflows_grant_nothing_by_default_and_each_job_only_what_it_needs(name: str) -> None:
+    workflow = load(name)
+    assert workflow["permissions"] == {}
+    allowed = {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    for job in workflow["jobs"].values():
+        assert set(job["permissions"].items()) <= set(allowed.items())
+
+
+def test_pull_requests_preview_with_a_comment_and_never_deploy() -> None:
+    preview = load("pull-request.yml")["jobs"]["preview"]
+    assert preview["with"]["command"] == "preview"
+    assert preview["permissions"]["pull-requests"] == "write"
+    assert "environment" not in preview["with"]
+
+
+def test_main_deploys_dev_then_prod_through_the_protected_environment() -> None:
+    workflow = load("deploy.yml")
+    assert workflow["on"] == {"push": {"branches": ["main"]}}
+    dev, prod = workflow["jobs"]["dev"], workflow["jobs"]["prod"]
+    assert (dev["with"]["stack"], dev["with"]["command"], dev["with"]["environment"]) == ("dev", "up", "dev")
+    assert (prod["with"]["stack"], prod["with"]["command"], prod["with"]["environment"]) == (
+        "prod",
+        "up",
+        "prod",
+    )
+    assert "dev" in prod["needs"]
+    assert "!failure()" in prod["if"]
+
+
+def test_deploy_and_teardown_of_a_stack_share_one_uncancelled_lock() -> None:
+    deploy = load("deploy.yml")["jobs"]
+    teardown = load("teardown.yml")["jobs"]["destroy"]
+    for stack in ("dev", "prod"):
+        assert deploy[stack]["concurrency"] == {"group": f"pulumi-{stack}", "cancel-in-progress": False}
+    assert teardown["concurrency"] == {"group": "pulumi-${{ inputs.stack }}", "cancel-in-progress": False}
+
+
+def test_teardown_is_manual_guarded_and_runs_in_the_stacks_environment() -> None:
+    workflow = load("teardown.yml")
+    assert set(workflow["on"]) == {"workflow_dispatch"}
+    destroy = workflow["jobs"]["destroy"]
+    assert destroy["needs"] == "guard"
+    assert destroy["with"] == {
+        "stack": "${{ inputs.stack }}",
+        "command": "destroy",
+        "environment": "${{ inputs.stack }}",
+    }
+    guard_runs = [step["run"] for step in workflow["jobs"]["guard"]["steps"] if "run" in step]
+    assert guard_runs == ['python3 .github/scripts/teardown_guard.py "$STACK" "$CONFIRM"']

@@ -1,0 +1,115 @@
+"""BigQuery-strict casts: each type accepts exactly BigQuery's literals and rejects Spark's looser ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+import pytest
+from pyspark.sql import SparkSession
+from pyspark.sql.types import (
+    DataType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IntegerType,
+    LongType,
+    StringType,
+    TimestampNTZType,
+    TimestampType,
+)
+
+from spark_jobs.casts import loads_exactly, strict_cast
+
+CASES: list[tuple[str, str, object]] = [
+    ("INT64", "42", 42),
+    ("INT64", "-7", -7),
+    ("INT64", "+3", 3),
+    ("INT64", "9223372036854775807", 2**63 - 1),
+    ("INT64", "-9223372036854775808", -(2**63)),
+    ("INT64", "9223372036854775808", None),
+    ("INT64", "1.5", None),
+    ("INT64", "1.0", None),
+    ("INT64", "1e3", None),
+    ("INT64", " 1", None),
+    ("INT64", "12\n", None),
+    ("INT64", "", None),
+    ("FLOAT64", "1.5", 1.5),
+    ("FLOAT64", "-2e3", -2000.0),
+    ("FLOAT64", ".5", 0.5),
+    ("FLOAT64", "-inf", -math.inf),
+    ("FLOAT64", "1e400", None),
+    ("FLOAT64", "1,5", None),
+    ("FLOAT64", "0x10", None),
+    ("NUMERIC", "25.50", Decimal("25.5")),
+    ("NUMERIC", "-0.123456789", Decimal("-0.123456789")),
+    ("NUMERIC", "0.1234567890", Decimal("0.123456789")),
+    ("NUMERIC", "0.1234567891", None),
+    ("NUMERIC", "9" * 29, Decimal("9" * 29)),
+    ("NUMERIC", "1" + "0" * 29, None),
+    ("NUMERIC", "1e2", None),
+    ("NUMERIC", "1,000.00", None),
+    ("BOOL", "true", True),
+    ("BOOL", "FALSE", False),
+    ("BOOL", "True", True),
+    ("BOOL", "yes", None),
+    ("BOOL", "1", None),
+    ("BOOL", "t", None),
+    ("DATE", "2026-01-05", dt.date(2026, 1, 5)),
+    ("DATE", "2026-1-5", dt.date(2026, 1, 5)),
+    ("DATE", "2024-02-29", dt.date(2024, 2, 29)),
+    ("DATE", "2026-02-30", None),
+    ("DATE", "2026", None),
+    ("DATE", "2026-01", None),
+    ("DATE", "05/01/2026", None),
+    ("DATE", "2026-01-05T00:00:00", None),
+    ("TIMESTAMP", "2026-01-05 10:00:00", dt.datetime(2026, 1, 5, 10)),
+    ("TIMESTAMP", "2026-01-05T10:00:00Z", dt.datetime(2026, 1, 5, 10)),
+    ("TIMESTAMP", "2026-01-05T12:30:00+02:30", dt.datetime(2026, 1, 5, 10)),
+    ("TIMESTAMP", "2026-01-05 10:00:00 UTC", dt.datetime(2026, 1, 5, 10)),
+    ("TIMESTAMP", "2026-01-05 10:00:00.123456", dt.datetime(2026, 1, 5, 10, 0, 0, 123456)),
+    ("TIMESTAMP", "2026-01-05", dt.datetime(2026, 1, 5)),
+    ("TIMESTAMP", "2026-01-05T10:00:00.1234567", None),
+    ("TIMESTAMP", "2026-01-05T25:00:00", None),
+    ("TIMESTAMP", "2026-02-30T10:00:00", None),
+    ("TIMESTAMP", "2026", None),
+    ("TIMESTAMP", "1767607200", None),
+    ("STRING", " any text ", " any text "),
+]
+
+
+def test_every_type_accepts_bigquery_literals_and_rejects_the_rest(spark: SparkSession) -> None:
+    frame = spark.createDataFrame([(text,) for _, text, _ in CASES], "t string")
+    types = sorted({type_ for type_, _, _ in CASES})
+    results = frame.select("t", *[strict_cast("t", type_).alias(type_) for type_ in types]).collect()
+    actual = {(type_, row["t"]): row[type_] for row in results for type_ in types}
+    assert [(t, text, actual[(t, text)]) for t, text, _ in CASES] == CASES
+
+
+def test_nan_is_a_float64(spark: SparkSession) -> None:
+    row = spark.createDataFrame([("NaN",)], "t string").select(strict_cast("t", "FLOAT64").alias("f")).first()
+    assert row is not None and math.isnan(row["f"])
+
+
+@pytest.mark.parametrize(
+    ("source", "type_", "exact"),
+    [
+        (IntegerType(), "INT64", True),
+        (LongType(), "INT64", True),
+        (DoubleType(), "INT64", False),
+        (FloatType(), "FLOAT64", True),
+        (LongType(), "FLOAT64", False),
+        (DecimalType(38, 9), "NUMERIC", True),
+        (DecimalType(10, 2), "NUMERIC", True),
+        (DecimalType(38, 10), "NUMERIC", False),
+        (DecimalType(38, 0), "NUMERIC", False),
+        (IntegerType(), "NUMERIC", True),
+        (TimestampNTZType(), "TIMESTAMP", True),
+        (TimestampType(), "TIMESTAMP", True),
+        (StringType(), "DATE", False),
+        (StringType(), "STRING", True),
+    ],
+)
+def test_typed_inputs_must_convert_exactly(source: DataType, type_: str, exact: bool) -> None:
+    assert loads_exactly(source, type_) is exact

@@ -1,0 +1,136 @@
+"""Readers: the contract's schema per format, malformed records kept as rows, and clear input failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, Contract
+from spark_jobs.errors import NoInputError, SchemaMismatchError
+from spark_jobs.readers import read_input
+
+from .conftest import ITEMS_HEADER, rows_of, write_lines
+
+
+def test_csv_follows_rfc_4180_and_keeps_wrong_field_counts_as_malformed(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    write_lines(
+        tmp_path / "in",
+        "a.csv",
+        [
+            ITEMS_HEADER,
+            'AB1,1,2.5,0.1,true,2026-01-05,,"red, dark"',
+            'AB2,2,,,,2026-01-05,,"say ""hi"""',
+            "AB3,3,1,0,false,2026-01-05,,red,extra",
+            "AB4,4",
+        ],
+    )
+    source = read_input(spark, "csv", str(tmp_path / "in"), items)
+    assert not source.typed
+    assert source.files == (f"file://{tmp_path}/in/a.csv",)
+    assert rows_of(source.frame, "id", "qty", "price", "color", RAW_RECORD) == [
+        ("AB1", "1", "2.5", "red, dark", None),
+        ("AB2", "2", None, 'say "hi"', None),
+        ("AB3", "3", "1", "red", "AB3,3,1,0,false,2026-01-05,,red,extra"),
+        ("AB4", "4", None, None, "AB4,4"),
+    ]
+    assert {row[SOURCE_FILE] for row in source.frame.collect()} == {f"file://{tmp_path}/in/a.csv"}
+
+
+def test_csv_header_must_name_the_contract_columns(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    write_lines(
+        tmp_path / "in", "a.csv", ["id,qty,price,ratio,flag,day,at,colour", "AB1,1,1,0,true,2026-01-05,,red"]
+    )
+    source = read_input(spark, "csv", str(tmp_path / "in"), items)
+    with pytest.raises(Exception, match="CSV header does not conform to the schema"):
+        source.frame.collect()
+
+
+def test_json_lines_ignore_unknown_fields_and_keep_invalid_lines(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    write_lines(
+        tmp_path / "in",
+        "a.json",
+        [
+            '{"id": "AB1", "qty": 3, "price": "2.50", "flag": true, "day": "2026-01-05", "extra": {"x": 1}}',
+            '{"id": "AB2", "qty": 1.5',
+            "",
+            '{"id": "AB3", "qty": null}',
+        ],
+    )
+    source = read_input(spark, "json", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "qty", "price", "flag", "day", RAW_RECORD) == [
+        ("AB1", "3", "2.50", "true", "2026-01-05", None),
+        ("AB3", None, None, None, None, None),
+        (None, None, None, None, None, '{"id": "AB2", "qty": 1.5'),
+    ]
+
+
+def test_all_files_under_the_location_are_read(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    write_lines(tmp_path / "in" / "2026" / "01", "b.csv", [ITEMS_HEADER, "AB2,2,,,,2026-01-05,,"])
+    write_lines(tmp_path / "in", "empty.csv", [])
+    source = read_input(spark, "csv", str(tmp_path / "in"), items)
+    assert len(source.files) == 3
+    assert rows_of(source.frame, "id", "qty") == [("AB1", "1"), ("AB2", "2")]
+
+
+def test_no_matching_input_is_an_error(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
+    with pytest.raises(NoInputError, match=f"no input file matches {tmp_path}/missing"):
+        read_input(spark, "csv", str(tmp_path / "missing"), items)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NoInputError, match="no input file matches"):
+        read_input(spark, "json", str(tmp_path / "empty"), items)
+
+
+def test_parquet_columns_are_matched_by_name_and_widened(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    frame = spark.createDataFrame(
+        [(dt.date(2026, 1, 5), 7, "AB1", Decimal("1.50"), 1.5, dt.datetime(2026, 1, 5, 10), "ignored")],
+        "day date, qty int, id string, price decimal(10,2), ratio float, at timestamp_ntz, other string",
+    )
+    frame.write.parquet(str(tmp_path / "in"))
+    source = read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert source.typed
+    typed = source.frame.drop(SOURCE_FILE)
+    assert [field.dataType.simpleString() for field in typed.schema.fields] == [
+        "string", "bigint", "decimal(38,9)", "double", "boolean", "date", "timestamp", "string", "string"
+    ]  # fmt: skip
+    assert rows_of(typed, "id", "qty", "price", "ratio", "flag", "day", "at") == [
+        ("AB1", 7, Decimal("1.5"), 1.5, None, dt.date(2026, 1, 5), dt.datetime(2026, 1, 5, 10))
+    ]
+
+
+def test_parquet_missing_required_column_or_inexact_type_fails_with_every_problem(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    spark.createDataFrame([("AB1", 1.5, "x")], "id string, qty double, price string").write.parquet(
+        str(tmp_path / "in")
+    )
+    with pytest.raises(SchemaMismatchError) as caught:
+        read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert str(caught.value) == (
+        f"input {tmp_path}/in does not match contract 'items': "
+        "column 'qty' is double, which does not convert exactly to INT64; "
+        "column 'price' is string, which does not convert exactly to NUMERIC; "
+        "required column 'day' is missing"
+    )
+
+
+@pytest.mark.cloud
+def test_avro_is_read_like_parquet(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
+    """Needs the spark-avro package (present on Dataproc, not installable offline here)."""
+    spark.createDataFrame([("AB1", 3, dt.date(2026, 1, 5))], "id string, qty int, day date").write.format(
+        "avro"
+    ).save(str(tmp_path / "in"))
+    source = read_input(spark, "avro", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "qty", "day") == [("AB1", 3, dt.date(2026, 1, 5))]

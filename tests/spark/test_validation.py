@@ -1,0 +1,170 @@
+"""One-pass validation: every failed rule of every row, the malformed records, and the duplicate keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pyspark.sql import DataFrame, SparkSession
+
+from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract, parse_contract
+from spark_jobs.readers import Source
+from spark_jobs.validation import VALUE, validate
+
+from .conftest import ITEMS
+
+GOOD = {
+    "id": "AB1",
+    "qty": "5",
+    "price": "9.99",
+    "ratio": "0.5",
+    "flag": "true",
+    "day": "2026-01-05",
+    "at": None,
+    "color": "red",
+}
+
+
+def text_source(spark: SparkSession, contract: Contract, rows: list[dict[str, str | None]]) -> Source:
+    """A CSV-like source: every contract column as text, plus the raw record and the file name."""
+    names = [*contract.column_names, RAW_RECORD, SOURCE_FILE]
+    data = [tuple(row.get(name) for name in names) for row in rows]
+    frame = spark.createDataFrame(data, ", ".join(f"{name} string" for name in names))
+    return Source(frame, ("f",), typed=False, malformed_reason="bad line")
+
+
+def errors_by_id(validated: DataFrame) -> dict[str | None, list[str]]:
+    return {row["_text"]["id"]: list(row[ERRORS]) for row in validated.collect()}
+
+
+def row(**changes: str | None) -> dict[str, str | None]:
+    return {**GOOD, SOURCE_FILE: "file:/in/a.csv", **changes}
+
+
+def test_a_good_row_has_no_errors_and_typed_values(spark: SparkSession, items: Contract) -> None:
+    validated = validate(text_source(spark, items, [row()]), items).first()
+    assert validated is not None
+    assert list(validated[ERRORS]) == []
+    assert validated[VALUE].asDict() == {
+        "id": "AB1",
+        "qty": 5,
+        "price": Decimal("9.990000000"),
+        "ratio": 0.5,
+        "flag": True,
+        "day": dt.date(2026, 1, 5),
+        "at": None,
+        "color": "red",
+    }
+
+
+def test_every_rule_rejects_with_column_value_and_reason(spark: SparkSession, items: Contract) -> None:
+    rows = [
+        row(
+            id="AB2",
+            qty="0",
+            price="100.6",
+            ratio="-1.5",
+            day="2025-12-31",
+            at="2030-01-01T00:00:01Z",
+            color="Red",
+        ),
+        row(id="ab3", qty="11"),
+        row(id="AB4", qty="x", flag="yes", day="2026-02-30", at="2026"),
+        row(id=None, day=None),
+        row(
+            id="AB5",
+            qty="10",
+            price="100.5",
+            ratio="1",
+            day="2026-01-01",
+            at="2030-01-01T00:00:00Z",
+            color="blue",
+        ),
+    ]
+    assert errors_by_id(validate(text_source(spark, items, rows), items)) == {
+        "AB2": [
+            "qty.min: '0' is less than the minimum 1",
+            "price.max: '100.6' is greater than the maximum 100.5",
+            "ratio.min: '-1.5' is less than the minimum -1.0",
+            "day.min: '2025-12-31' is less than the minimum 2026-01-01",
+            "at.max: '2030-01-01T00:00:01Z' is greater than the maximum 2030-01-01T00:00:00Z",
+            "color.allowed: 'Red' is not one of red, blue",
+        ],
+        "ab3": [
+            "id.pattern: 'ab3' does not match ^[A-Z]{2}[0-9]$",
+            "qty.max: '11' is greater than the maximum 10",
+        ],
+        "AB4": [
+            "qty.type: 'x' is not a valid INT64",
+            "flag.type: 'yes' is not a valid BOOL",
+            "day.type: '2026-02-30' is not a valid DATE",
+            "at.type: '2026' is not a valid TIMESTAMP",
+        ],
+        None: ["id.required: a value is required", "day.required: a value is required"],
+        "AB5": [],
+    }
+
+
+def test_a_malformed_record_carries_only_the_malformed_reason(spark: SparkSession, items: Contract) -> None:
+    rows = [row(id="AB1", qty="not checked", **{RAW_RECORD: "AB1,not checked"})]
+    assert errors_by_id(validate(text_source(spark, items, rows), items)) == {
+        "AB1": ["record.malformed: bad line"]
+    }
+
+
+def test_duplicates_keep_the_first_row_by_file_then_values(spark: SparkSession, items: Contract) -> None:
+    rows = [
+        row(id="AB1", qty="3", **{SOURCE_FILE: "file:/in/b.csv"}),
+        row(id="AB1", qty="2", **{SOURCE_FILE: "file:/in/a.csv"}),
+        row(id="AB1", qty="1", **{SOURCE_FILE: "file:/in/a.csv"}),
+        row(id="AB1", qty="0", **{SOURCE_FILE: "file:/in/a.csv"}),
+        row(id="AB2", qty="4"),
+    ]
+    validated = validate(text_source(spark, items, rows), items).collect()
+    outcome = sorted(
+        (r["_text"]["id"], r["_text"]["qty"], r[SOURCE_FILE], list(r[ERRORS])) for r in validated
+    )
+    duplicate = ["primary_key.duplicate: another row with id=AB1 is loaded"]
+    assert outcome == [
+        ("AB1", "0", "file:/in/a.csv", ["qty.min: '0' is less than the minimum 1"]),
+        ("AB1", "1", "file:/in/a.csv", []),
+        ("AB1", "2", "file:/in/a.csv", duplicate),
+        ("AB1", "3", "file:/in/b.csv", duplicate),
+        ("AB2", "4", "file:/in/a.csv", []),
+    ]
+
+
+def test_the_kept_duplicate_does_not_depend_on_input_order(spark: SparkSession, items: Contract) -> None:
+    rows = [row(id="AB1", qty=str(n), **{SOURCE_FILE: f"file:/in/{n % 3}.csv"}) for n in range(1, 10)]
+    kept = set()
+    for ordering in (rows, list(reversed(rows))):
+        frame = validate(text_source(spark, items, ordering), items).repartition(3)
+        kept.add(tuple(r["_text"]["qty"] for r in frame.collect() if not r[ERRORS]))
+    assert kept == {("3",)}
+
+
+def test_a_composite_key_names_every_key_column(spark: SparkSession) -> None:
+    contract = parse_contract({**ITEMS, "primary_key": ["id", "day"]}, "items.yaml")
+    rows = [row(qty="1"), row(qty="2"), row(day="2026-01-06")]
+    reasons = [list(r[ERRORS]) for r in validate(text_source(spark, contract, rows), contract).collect()]
+    assert sorted(reasons) == [
+        [],
+        [],
+        ["primary_key.duplicate: another row with id=AB1, day=2026-01-05 is loaded"],
+    ]
+
+
+def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Contract) -> None:
+    schema = (
+        "id string, qty bigint, price decimal(38,9), ratio double, flag boolean, day date, at timestamp, "
+        f"color string, {RAW_RECORD} string, {SOURCE_FILE} string"
+    )
+    data = [
+        ("AB1", 20, Decimal("1"), 0.0, None, dt.date(2026, 1, 2), None, "red", None, "f"),
+        ("AB2", None, None, None, None, None, None, None, None, "f"),
+    ]
+    source = Source(spark.createDataFrame(data, schema), ("f",), typed=True, malformed_reason="unused")
+    assert errors_by_id(validate(source, items)) == {
+        "AB1": ["qty.max: '20' is greater than the maximum 10"],
+        "AB2": ["day.required: a value is required"],
+    }
