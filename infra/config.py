@@ -49,6 +49,8 @@ _SUBNETWORK = re.compile(
 _KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_LABELS = 64
+_BATCH_START_MARGIN_MINUTES = 10
+"""Time a batch may spend pending before its TTL starts counting down."""
 _RESERVED_LABELS = ("app", "stack", "managed-by")
 
 
@@ -409,6 +411,16 @@ def _warehouse(reader: _Reader) -> WarehouseConfig:
 
 
 def _batch(reader: _Reader) -> BatchConfig:
+    ttl_minutes = reader.integer("batchTtlMinutes", 10, 20160)
+    timeout_minutes = reader.integer("batchTimeoutMinutes", 10, 20160)
+    margin = _BATCH_START_MARGIN_MINUTES
+    if timeout_minutes < ttl_minutes + margin:
+        raise ConfigError(
+            "batchTimeoutMinutes",
+            timeout_minutes,
+            f"at least batchTtlMinutes + {margin} ({ttl_minutes + margin}): a batch must end, at the latest"
+            " by its TTL, before pulumi stops waiting for it",
+        )
     min_executors = reader.integer("minExecutors", 2, 1000)
     max_executors = reader.integer("maxExecutors", 2, 1000)
     if max_executors < min_executors:
@@ -424,8 +436,8 @@ def _batch(reader: _Reader) -> BatchConfig:
         max_executors=max_executors,
         executor_cores=_cores("executorCores", reader.string("executorCores")),
         driver_cores=_cores("driverCores", reader.string("driverCores")),
-        ttl_minutes=reader.integer("batchTtlMinutes", 10, 20160),
-        timeout_minutes=reader.integer("batchTimeoutMinutes", 10, 20160),
+        ttl_minutes=ttl_minutes,
+        timeout_minutes=timeout_minutes,
         run_token=reader.string("runToken"),
         run=reader.boolean("runBatches"),
     )

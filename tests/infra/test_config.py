@@ -78,6 +78,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"batchTtlMinutes": 5}, "batchTtlMinutes", "an integer from 10 to 20160"),
         ({"batchTtlMinutes": 20161}, "batchTtlMinutes", "an integer from 10 to 20160"),
         ({"batchTimeoutMinutes": 9}, "batchTimeoutMinutes", "an integer from 10 to 20160"),
+        ({"batchTimeoutMinutes": 125}, "batchTimeoutMinutes", "at least batchTtlMinutes + 10 (130)"),
         ({"apiPropagationSeconds": 601}, "apiPropagationSeconds", "an integer from 0 to 600"),
         ({"iamPropagationSeconds": -1}, "iamPropagationSeconds", "an integer from 0 to 600"),
         ({"alertEmail": "oncall"}, "alertEmail", "an email address"),
