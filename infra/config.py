@@ -460,7 +460,7 @@ def _monitoring(reader: _Reader) -> MonitoringConfig:
     )
 
 
-_PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio")
+PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio")
 
 
 def _pipelines(raw: object) -> tuple[PipelineConfig, ...]:
@@ -485,8 +485,8 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
     if not isinstance(item, dict):
         raise ConfigError(key, item, "a map with name, contract, inputFormat and optional settings")
     for field in item:
-        if field not in _PIPELINE_KEYS:
-            raise ConfigError(f"{key}.{field}", item[field], f"a known pipeline setting: {_PIPELINE_KEYS}")
+        if field not in PIPELINE_KEYS:
+            raise ConfigError(f"{key}.{field}", item[field], f"a known pipeline setting: {PIPELINE_KEYS}")
 
     def text(field: str, default: str | None = None) -> str:
         value = item.get(field, default)
