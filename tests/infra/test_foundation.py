@@ -98,8 +98,8 @@ def test_existing_network_creates_no_network(create_rule: bool) -> None:
     assert stack.of_type("gcp:compute/subnetwork:Subnetwork") == []
     rules = stack.of_type("gcp:compute/firewall:Firewall")
     if create_rule:
-        assert [(r.inputs["network"], r.inputs["sourceRanges"]) for r in rules] == [
-            (network, ["10.20.0.0/22"])
+        assert [(r.inputs["network"], r.inputs["sourceRanges"], r.inputs["project"]) for r in rules] == [
+            (network, ["10.20.0.0/22"], "shared")
         ]
     else:
         assert rules == []
