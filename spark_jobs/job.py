@@ -145,7 +145,9 @@ def _sink(config: JobConfig, contract: Contract, started_at: dt.datetime) -> Sin
 
 
 def _metadata(ingested_at: dt.datetime, batch_id: str) -> list[Column]:
-    return [sf.lit(ingested_at).alias(INGESTED_AT), sf.col(SOURCE_FILE), sf.lit(batch_id).alias(BATCH_ID)]
+    """The metadata columns, non-nullable as their REQUIRED modes say (the file name is never null)."""
+    source_file = sf.coalesce(sf.col(SOURCE_FILE), sf.lit("")).alias(SOURCE_FILE)
+    return [sf.lit(ingested_at).alias(INGESTED_AT), source_file, sf.lit(batch_id).alias(BATCH_ID)]
 
 
 def loaded_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, batch_id: str) -> DataFrame:
@@ -187,14 +189,23 @@ def _input_errors_explained() -> Iterator[None]:
         yield
     except (Py4JJavaError, PySparkException) as error:
         detail = _first_meaningful_line(str(error))
-        if "CSV header does not conform to the schema" in str(error):
+        if "CSV header" in str(error):
             raise SchemaMismatchError(f"CSV header does not match the contract: {detail}") from None
         raise CorruptInputError(f"an input file could not be read: {detail}") from None
 
 
 def _first_meaningful_line(message: str) -> str:
-    """The most specific line of a Java error: the deepest 'Caused by', else the first line, shortened."""
+    """The most specific part of a Java error: the deepest 'Caused by' message without its stack trace."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
-    causes = [line for line in lines if line.startswith("Caused by:")]
-    line = causes[-1].removeprefix("Caused by:").strip() if causes else (lines[0] if lines else message)
-    return line if len(line) <= 400 else line[:397] + "..."
+    starts = [index for index, line in enumerate(lines) if line.startswith("Caused by:")]
+    block = lines[starts[-1] :] if starts else lines
+    text_lines = []
+    for line in block:
+        if line.startswith(("at ", "...")):
+            break
+        text_lines.append(line.removeprefix("Caused by:").strip())
+    text = " ".join(text_lines) or message
+    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
+
+
+_MAX_DETAIL = 500

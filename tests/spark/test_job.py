@@ -1,0 +1,237 @@
+"""The whole run through the command line: outputs, report, reconciliation, thresholds and exit statuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pyspark.sql import SparkSession
+
+from spark_jobs.cli import main
+from spark_jobs.contract import Contract
+from spark_jobs.job import loaded_rows
+from spark_jobs.readers import Source
+from spark_jobs.validation import validate
+
+from .conftest import ITEMS, ITEMS_HEADER, rows_of, write_lines
+
+
+@pytest.fixture
+def contract_file(tmp_path: Path) -> Path:
+    path = tmp_path / "items.yaml"
+    path.write_text(yaml.safe_dump(ITEMS))
+    return path
+
+
+def run_job(
+    spark: SparkSession, contract_file: Path, location: Path, out: Path, *extra: str, fmt: str = "csv"
+) -> tuple[int, dict[str, Any]]:
+    report_path = out.parent / "report.json"
+    argv = [
+        "--input-format", fmt,
+        "--input-location", str(location),
+        "--contract", str(contract_file),
+        "--sink", "local",
+        "--output-path", str(out),
+        "--report-path", str(report_path),
+        *extra,
+    ]  # fmt: skip
+    if "--batch-id" not in extra:
+        argv += ["--batch-id", "b1"]
+    status = main(argv, spark)
+    return status, json.loads(report_path.read_text())
+
+
+def read_table(spark: SparkSession, path: Path, *columns: str) -> list[tuple[Any, ...]]:
+    return rows_of(spark.read.option("basePath", str(path)).parquet(str(path)), *columns)
+
+
+def test_loads_good_rows_quarantines_bad_ones_and_reports(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_lines(
+        tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,2.50,,,2026-01-05,,red", "AB2,0,,,,2026-01-06,,"]
+    )
+    write_lines(
+        tmp_path / "in", "b.csv", [ITEMS_HEADER, "AB3,2,,,,2026-01-06,,blue", "AB1,5,,,,2026-01-07,,", "bad"]
+    )
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.6"
+    )
+    assert status == 0
+    printed = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads(printed) == report
+    summary = {k: report[k] for k in ("event", "pipeline", "batch_id", "status", "error")}
+    assert summary == {
+        "event": "pipeline_report", "pipeline": "items", "batch_id": "b1", "status": "SUCCEEDED",
+        "error": None,
+    }  # fmt: skip
+    assert report["input_files"] == [f"file://{tmp_path}/in/a.csv", f"file://{tmp_path}/in/b.csv"]
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (5, 2, 3)
+    assert report["rejections_by_rule"] == {"primary_key.duplicate": 1, "qty.min": 1, "record.malformed": 1}
+    assert read_table(
+        spark, tmp_path / "out" / "items", "id", "qty", "price", "day", "_batch_id", "_partition_id"
+    ) == [
+        ("AB1", 1, Decimal("2.500000000"), dt.date(2026, 1, 5), "b1", 20260105),
+        ("AB3", 2, None, dt.date(2026, 1, 6), "b1", 20260106),
+    ]
+    quarantine = read_table(
+        spark, tmp_path / "out" / "items__rejected", "id", "qty", "_errors", "_raw_record", "_batch_id"
+    )
+    assert quarantine == [
+        ("AB1", "5", ["primary_key.duplicate: another row with id=AB1 is loaded"], None, "b1"),
+        ("AB2", "0", ["qty.min: '0' is less than the minimum 1"], None, "b1"),
+        (
+            "bad",
+            None,
+            ["record.malformed: the line is not a CSV record with exactly the header's fields"],
+            "bad",
+            "b1",
+        ),
+    ]
+
+
+def test_reject_ratio_exceeded_writes_nothing_to_the_main_table(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,99,,,,2026-01-05,,"])
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.4"
+    )
+    assert status == 7
+    assert report["status"] == "FAILED"
+    assert report["error"].startswith("1 of 2 rows rejected (ratio 0.5000) exceeds --max-reject-ratio 0.4")
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 1, 1)
+    assert not (tmp_path / "out" / "items").exists()
+    assert read_table(spark, tmp_path / "out" / "items__rejected", "id") == [("AB2",)]
+    assert "pipeline items batch b1 failed: 1 of 2 rows rejected" in capsys.readouterr().err
+
+
+def test_the_ratio_at_the_limit_passes(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,99,,,,2026-01-05,,"])
+    status, _ = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5")
+    assert status == 0
+
+
+def test_reruns_are_idempotent(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,1,,,,2026-01-06,,", "AB9,0,,,,2026-01-06,,"]
+    write_lines(tmp_path / "day1", "a.csv", first)
+    write_lines(tmp_path / "day2", "a.csv", [ITEMS_HEADER, "AB3,3,,,,2026-01-06,,"])
+    overwrite = ("--write-mode", "overwrite", "--max-reject-ratio", "1")
+    for _ in range(2):
+        assert run_job(spark, contract_file, tmp_path / "day1", out, *overwrite)[0] == 0
+    assert read_table(spark, out / "items", "id", "day") == [
+        ("AB1", dt.date(2026, 1, 5)),
+        ("AB2", dt.date(2026, 1, 6)),
+    ]
+    assert read_table(spark, out / "items__rejected", "id", "_batch_id") == [("AB9", "b1")]
+    # Another batch overwrites only the partition it holds (2026-01-06), and the quarantine keeps batch b1.
+    assert run_job(spark, contract_file, tmp_path / "day2", out, *overwrite, "--batch-id", "b2")[0] == 0
+    assert read_table(spark, out / "items", "id", "day") == [
+        ("AB1", dt.date(2026, 1, 5)),
+        ("AB3", dt.date(2026, 1, 6)),
+    ]
+    assert read_table(spark, out / "items__rejected", "id", "_batch_id") == [("AB9", "b1")]
+    # Re-running b1 after fixing its bad row removes that batch's quarantined rows.
+    write_lines(tmp_path / "day1", "a.csv", first[:3])
+    assert run_job(spark, contract_file, tmp_path / "day1", out, *overwrite)[0] == 0
+    assert not (out / "items__rejected" / "_batch_id=b1").exists()
+
+
+def test_append_adds_rows(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    for batch in ("b1", "b2"):
+        assert run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", "--batch-id", batch)[0] == 0
+    assert read_table(spark, tmp_path / "out" / "items", "id", "_batch_id") == [("AB1", "b1"), ("AB1", "b2")]
+
+
+def test_json_run_and_empty_files(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
+    write_lines(tmp_path / "in", "a.json", ['{"id": "AB1", "qty": 2, "day": "2026-01-05"}', "{not json"])
+    write_lines(tmp_path / "in", "empty.json", [])
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5", fmt="json"
+    )
+    assert status == 0
+    assert (report["rows_read"], report["rows_loaded"], report["rejections_by_rule"]) == (
+        2,
+        1,
+        {"record.malformed": 1},
+    )
+    assert len(report["input_files"]) == 2
+
+
+def test_only_empty_files_load_nothing_and_succeed(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    write_lines(tmp_path / "in", "empty.csv", [])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert (status, report["status"], report["rows_read"]) == (0, "SUCCEEDED", 0)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("missing", "csv", 4, "no input file matches"),
+        ("header", "csv", 5, "CSV header does not match the contract"),
+        ("truncated", "parquet", 6, "an input file could not be read"),
+        ("wrong_type", "parquet", 5, "column 'qty' is string, which does not convert exactly to INT64"),
+    ],
+)
+def test_input_failures_exit_with_one_clear_line(
+    spark: SparkSession,
+    contract_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    case: tuple[str, str, int, str],
+) -> None:
+    setup, fmt, status, message = case
+    location = tmp_path / "in"
+    if setup == "header":
+        write_lines(location, "a.csv", ["id,qty", "AB1,1"])
+    elif setup == "truncated":
+        spark.createDataFrame([("AB1", 1, dt.date(2026, 1, 5))], "id string, qty bigint, day date").coalesce(
+            1
+        ).write.parquet(str(location))
+        part = next(location.glob("*.parquet"))
+        part.write_bytes(part.read_bytes()[:40])
+    elif setup == "wrong_type":
+        spark.createDataFrame(
+            [("AB1", "1", dt.date(2026, 1, 5))], "id string, qty string, day date"
+        ).write.parquet(str(location))
+    actual_status, report = run_job(spark, contract_file, location, tmp_path / "out", fmt=fmt)
+    assert actual_status == status
+    assert report["status"] == "FAILED" and message in report["error"]
+    error_lines = [
+        line for line in capsys.readouterr().err.splitlines() if "pipeline items batch b1 failed" in line
+    ]
+    assert len(error_lines) == 1 and message in error_lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_contract_fails_before_spark_with_status_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    contract = tmp_path / "broken.yaml"
+    contract.write_text(yaml.safe_dump({**ITEMS, "clustering": ["nope"]}))
+    argv = ["--input-format", "csv", "--input-location", str(tmp_path), "--contract", str(contract)]
+    argv += ["--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1"]
+    assert main(argv) == 3
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert (report["pipeline"], report["status"]) == ("broken", "FAILED")
+    assert report["error"] == f"{contract}: clustering: column 'nope' is not declared in columns"
+
+
+def test_loaded_schema_nullability_matches_the_bigquery_modes(spark: SparkSession, items: Contract) -> None:
+    names = [*items.column_names, "_raw_record", "_source_file"]
+    frame = spark.createDataFrame([], ", ".join(f"{name} string" for name in names))
+    validated = validate(Source(frame, (), typed=False, malformed_reason="x"), items)
+    loaded = loaded_rows(validated, items, dt.datetime(2026, 1, 5, tzinfo=dt.UTC), "b1")
+    modes = [(f["name"], f["mode"] == "REQUIRED") for f in items.bigquery_schema()]
+    assert [(field.name, not field.nullable) for field in loaded.schema.fields] == modes
