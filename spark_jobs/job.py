@@ -31,6 +31,7 @@ from spark_jobs.contract import (
     STRING,
     TIMESTAMP,
     Contract,
+    ContractError,
     Value,
 )
 from spark_jobs.errors import (
@@ -38,6 +39,7 @@ from spark_jobs.errors import (
     ReconciliationError,
     RejectRatioExceededError,
     SchemaMismatchError,
+    SinkError,
 )
 from spark_jobs.readers import read_input
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink
@@ -79,6 +81,7 @@ class Progress:
 def run(
     spark: SparkSession, config: JobConfig, contract: Contract, started_at: dt.datetime, progress: Progress
 ) -> None:
+    _check_patterns_in_java(spark, contract, config.contract_path)
     with _input_errors_explained():
         source = read_input(spark, config.input_format, config.input_location, contract)
         progress.input_files = source.files
@@ -91,11 +94,30 @@ def run(
     try:
         _reconcile(progress)
         sink = _sink(config, contract, started_at)
-        sink.write_rejected(rejected_rows(rows, contract, started_at, config.batch_id))
+        with _sink_errors_explained("rejected"):
+            sink.write_rejected(rejected_rows(rows, contract, started_at, config.batch_id))
         _check_reject_ratio(progress, config.max_reject_ratio)
-        sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
+        with _sink_errors_explained("loaded"):
+            sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
     finally:
         rows.unpersist()
+
+
+def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_path: str) -> None:
+    """Patterns run as Java regular expressions; the contract parser could only check Python's syntax."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None, "the Spark JVM gateway is not running"
+    for column in contract.columns:
+        if column.pattern is None:
+            continue
+        try:
+            jvm.java.util.regex.Pattern.compile(column.pattern)
+        except (Py4JJavaError, PySparkException) as error:
+            detail = _first_meaningful_line(str(error))
+            raise ContractError(
+                f"{contract_path}: column '{column.name}': pattern {column.pattern!r} is not a valid Java "
+                f"regular expression: {detail}"
+            ) from None
 
 
 def _count(rows: DataFrame, progress: Progress) -> None:
@@ -192,6 +214,14 @@ def _input_errors_explained() -> Iterator[None]:
         if "CSV header" in str(error):
             raise SchemaMismatchError(f"CSV header does not match the contract: {detail}") from None
         raise CorruptInputError(f"an input file could not be read: {detail}") from None
+
+
+@contextmanager
+def _sink_errors_explained(what: str) -> Iterator[None]:
+    try:
+        yield
+    except (Py4JJavaError, PySparkException) as error:
+        raise SinkError(f"writing the {what} rows failed: {_first_meaningful_line(str(error))}") from None
 
 
 def _first_meaningful_line(message: str) -> str:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
-from spark_jobs.contract import Contract, parse_contract
+from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, Contract, parse_contract
+from spark_jobs.readers import Source
 from spark_jobs.session import local_session
 
 # Collected timestamps are converted with the Python process's zone: make it UTC like the session.
@@ -61,3 +62,11 @@ def write_lines(directory: Path, name: str, lines: list[str]) -> Path:
 def rows_of(frame: DataFrame, *columns: str) -> list[tuple[Any, ...]]:
     """The frame's rows as tuples of the given columns, sorted, for exact comparisons."""
     return sorted((tuple(row) for row in frame.select(*columns).collect()), key=repr)
+
+
+def text_source(spark: SparkSession, contract: Contract, rows: list[dict[str, str | None]]) -> Source:
+    """A source as the CSV or JSON reader makes it: every contract column as text, raw record, file name."""
+    names = [*contract.column_names, RAW_RECORD, SOURCE_FILE]
+    data = [tuple(row.get(name) for name in names) for row in rows]
+    frame = spark.createDataFrame(data, ", ".join(f"{name} string" for name in names))
+    return Source(frame, ("f",), typed=False, malformed_reason="bad line")

@@ -15,10 +15,9 @@ from pyspark.sql import SparkSession
 from spark_jobs.cli import main
 from spark_jobs.contract import Contract
 from spark_jobs.job import loaded_rows
-from spark_jobs.readers import Source
 from spark_jobs.validation import validate
 
-from .conftest import ITEMS, ITEMS_HEADER, rows_of, write_lines
+from .conftest import ITEMS, ITEMS_HEADER, rows_of, text_source, write_lines
 
 
 @pytest.fixture
@@ -229,9 +228,32 @@ def test_a_bad_contract_fails_before_spark_with_status_3(
 
 
 def test_loaded_schema_nullability_matches_the_bigquery_modes(spark: SparkSession, items: Contract) -> None:
-    names = [*items.column_names, "_raw_record", "_source_file"]
-    frame = spark.createDataFrame([], ", ".join(f"{name} string" for name in names))
-    validated = validate(Source(frame, (), typed=False, malformed_reason="x"), items)
+    validated = validate(text_source(spark, items, []), items)
     loaded = loaded_rows(validated, items, dt.datetime(2026, 1, 5, tzinfo=dt.UTC), "b1")
     modes = [(f["name"], f["mode"] == "REQUIRED") for f in items.bigquery_schema()]
     assert [(field.name, not field.nullable) for field in loaded.schema.fields] == modes
+
+
+def test_a_sink_failure_exits_9_with_one_line(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,0,,,,2026-01-05,,"])
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the output directory should be")
+    status, report = run_job(spark, contract_file, tmp_path / "in", blocker, "--max-reject-ratio", "1")
+    assert status == 9
+    assert report["error"].startswith("writing the rejected rows failed: ")
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 1, 1)
+
+
+def test_a_pattern_java_cannot_compile_is_a_contract_error(spark: SparkSession, tmp_path: Path) -> None:
+    columns = [{**ITEMS["columns"][0], "pattern": "^(?P<letters>[A-Z]{2})[0-9]$"}, *ITEMS["columns"][1:]]
+    contract = tmp_path / "items.yaml"
+    contract.write_text(yaml.safe_dump({**ITEMS, "columns": columns}))
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out")
+    assert status == 3
+    expected = (
+        f"{contract}: column 'id': pattern '^(?P<letters>[A-Z]{{2}})[0-9]$' is not a valid Java regular"
+    )
+    assert report["error"].startswith(expected)

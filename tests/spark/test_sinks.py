@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import Contract, parse_contract
+from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
+from spark_jobs.job import loaded_rows, rejected_rows
 from spark_jobs.sinks import (
     BigQuerySink,
     batch_replacement_sql,
     bigquery_write_options,
     quarantine_write_options,
 )
+from spark_jobs.validation import validate
 
-from .conftest import ITEMS
+from .conftest import ITEMS, text_source
 
 BASE = {
     "table": "sales.items",
@@ -84,11 +87,26 @@ def test_batch_replacement_deletes_only_earlier_runs_of_the_batch() -> None:
     )
 
 
+def row(identifier: str, quantity: str) -> dict[str, str | None]:
+    return {"id": identifier, "qty": quantity, "day": "2026-01-05", SOURCE_FILE: "f"}
+
+
 @pytest.mark.cloud
-def test_bigquery_sink_writes_through_the_connector(spark: SparkSession, items: Contract) -> None:
-    """Needs the spark-bigquery connector, a project, a dataset with the tables and a bucket (set below)."""
-    sink = BigQuerySink(
-        items, "pipeline_test.items", "pipeline-test-temp", "append", "t-1", dt.datetime.now(dt.UTC)
+def test_bigquery_sink_round_trip(spark: SparkSession, items: Contract) -> None:
+    """Needs the connector, credentials, PIPELINE_TEST_BUCKET (a staging bucket) and PIPELINE_TEST_TABLE
+    (DATASET.TABLE and its __rejected twin, created from the items contract of these tests)."""
+    table, bucket = os.environ["PIPELINE_TEST_TABLE"], os.environ["PIPELINE_TEST_BUCKET"]
+    batch = f"test-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"
+    validated = validate(text_source(spark, items, [row("AB1", "1"), row("AB2", "0")]), items)
+    for _ in range(2):  # the second run of the batch replaces the first one's quarantined rows
+        started = dt.datetime.now(dt.UTC)
+        sink = BigQuerySink(items, table, bucket, "overwrite", batch, started)
+        sink.write_rejected(rejected_rows(validated, items, started, batch))
+        sink.write_loaded(loaded_rows(validated, items, started, batch))
+    read = spark.read.format("bigquery")
+    loaded = read.load(table).where(f"_batch_id = '{batch}'").select("id", "qty").collect()
+    rejected = (
+        read.load(table + "__rejected").where(f"_batch_id = '{batch}'").select("id", "_errors").collect()
     )
-    rows = spark.createDataFrame([], "id string")
-    sink.write_rejected(rows)
+    assert [tuple(row) for row in loaded] == [("AB1", 1)]
+    assert [tuple(row) for row in rejected] == [("AB2", ["qty.min: '0' is less than the minimum 1"])]

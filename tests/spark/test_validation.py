@@ -11,7 +11,7 @@ from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract, parse
 from spark_jobs.readers import Source
 from spark_jobs.validation import VALUE, validate
 
-from .conftest import ITEMS
+from .conftest import ITEMS, text_source
 
 GOOD = {
     "id": "AB1",
@@ -23,14 +23,6 @@ GOOD = {
     "at": None,
     "color": "red",
 }
-
-
-def text_source(spark: SparkSession, contract: Contract, rows: list[dict[str, str | None]]) -> Source:
-    """A CSV-like source: every contract column as text, plus the raw record and the file name."""
-    names = [*contract.column_names, RAW_RECORD, SOURCE_FILE]
-    data = [tuple(row.get(name) for name in names) for row in rows]
-    frame = spark.createDataFrame(data, ", ".join(f"{name} string" for name in names))
-    return Source(frame, ("f",), typed=False, malformed_reason="bad line")
 
 
 def errors_by_id(validated: DataFrame) -> dict[str | None, list[str]]:

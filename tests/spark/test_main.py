@@ -1,0 +1,71 @@
+"""The batch's main file runs as a script with only the package zip on sys.path, as on Dataproc."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[2] / "spark_jobs"
+
+
+def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
+    archive = tmp_path / "spark_jobs.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for source in PACKAGE.rglob("*.py"):
+            bundle.write(source, source.relative_to(PACKAGE.parent).as_posix())
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(PACKAGE / "main.py", work / "main.py")
+    environment = {**os.environ, "PYTHONPATH": str(archive)}
+    result = subprocess.run(
+        [sys.executable, "main.py", "--help"],
+        cwd=work,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--input-format {csv,json,parquet,avro}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--input-fromat", "csv"], "unrecognized arguments: --input-fromat csv"),
+        (["--sink", "local"], "--output-path is required with --sink local"),
+        (
+            ["--sink", "local", "--output-path", "o", "--temp-bucket", "tmp-bucket"],
+            "--temp-bucket applies only to --sink bigquery",
+        ),
+        (
+            ["--sink", "bigquery", "--temp-bucket", "tmp-bucket"],
+            "--output-table is required with --sink bigquery",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "1.5"],
+            "1.5 is not between 0 and 1",
+        ),
+        (["--sink", "local", "--output-path", "o", "--batch-id", "a/b"], "'a/b' is not a valid batch id"),
+        (
+            ["--sink", "bigquery", "--output-table", "justatable", "--temp-bucket", "tmp-bucket"],
+            "not a valid BigQuery table",
+        ),
+    ],
+)
+def test_arguments_are_strict(arguments: list[str], message: str) -> None:
+    base = ["--input-format", "csv", "--input-location", "in", "--contract", "c.yaml", "--batch-id", "b1"]
+    if "--batch-id" in arguments:
+        base = base[:-2]
+    if "--input-fromat" in arguments:
+        base += ["--sink", "local", "--output-path", "o"]
+    command = [sys.executable, "-m", "spark_jobs.main", *base, *arguments]
+    result = subprocess.run(command, cwd=PACKAGE.parent, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert message in result.stderr
