@@ -48,7 +48,13 @@ if config.pipelines and config.batch.run:
             code=code,
             runner_email=identity.email,
             subnetwork=network.subnetwork_id,
-            depends_on=[apis.ready, *identity.grants, warehouse.dataset, warehouse.tables[pipeline.name]],
+            depends_on=[
+                apis.ready,
+                *encryption,
+                identity.ready,
+                warehouse.dataset,
+                warehouse.tables[pipeline.name],
+            ],
         )
         batches[pipeline.name] = run.batch_id
         urls[pipeline.name] = run.console_url

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import pulumi
 import pulumi_gcp as gcp
-from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
 from infra.config import StackConfig
+from infra.wait import PropagationWait
 
 BASE_SERVICES = (
     "compute.googleapis.com",
@@ -30,29 +27,6 @@ def required_services(config: StackConfig) -> tuple[str, ...]:
     if config.batch.needs_resource_manager_api:
         extra.append("dataprocrm.googleapis.com")
     return BASE_SERVICES + tuple(extra)
-
-
-class _SleepProvider(ResourceProvider):
-    """Sleeps on create (and whenever the watched services change); nothing to read, update or delete."""
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        time.sleep(int(props["seconds"]))
-        return CreateResult(id_="api-propagation", outs=props)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = olds.get("services") != news.get("services")
-        return DiffResult(
-            changes=changed, replaces=["services"] if changed else [], delete_before_replace=True
-        )
-
-
-class PropagationWait(Resource):
-    """Newly enabled APIs answer 403 "not enabled" for a while: dependants wait this long after enabling."""
-
-    def __init__(
-        self, name: str, seconds: int, services: list[str], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
-        super().__init__(_SleepProvider(), name, {"seconds": seconds, "services": services}, opts)
 
 
 class Apis(pulumi.ComponentResource):

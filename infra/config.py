@@ -7,6 +7,7 @@ API call half-way through an update.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import math
@@ -17,11 +18,14 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pulumi
+import yaml
+from pulumi.runtime.config import CONFIG, get_config_env
 
 from spark_jobs.contract import Contract, ContractError, load_contract
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
+PROJECT_FILE = PROJECT_ROOT / "Pulumi.yaml"
 
 APP_LABEL = "gcs-bigquery-pipeline"
 INPUT_FORMATS = ("csv", "json", "parquet", "avro")
@@ -45,6 +49,8 @@ _SUBNETWORK = re.compile(
 _KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_LABELS = 64
+_BATCH_START_MARGIN_MINUTES = 10
+"""Time a batch may spend pending before its TTL starts counting down."""
 _RESERVED_LABELS = ("app", "stack", "managed-by")
 
 
@@ -145,6 +151,7 @@ class StackConfig:
     kms_key: str | None
     audit_logs: bool
     api_propagation_seconds: int
+    iam_propagation_seconds: int
     network: NetworkConfig
     storage: StorageConfig
     warehouse: WarehouseConfig
@@ -158,44 +165,72 @@ class StackConfig:
         return f"pl-{self.stack}"
 
 
+def declared_keys(project_file: Path = PROJECT_FILE) -> dict[str, dict[str, object]]:
+    """The keys Pulumi.yaml declares for this project, each with its type, default and description."""
+    with project_file.open(encoding="utf-8") as handle:
+        declared = yaml.safe_load(handle).get("config") or {}
+    return {key: value if isinstance(value, dict) else {"default": value} for key, value in declared.items()}
+
+
 class _Reader:
-    """Typed access to the project's config namespace, raising ConfigError on values of the wrong shape."""
+    """Typed access to the project's config namespace, with the defaults Pulumi.yaml declares (as the CLI).
 
-    def __init__(self, config: pulumi.Config) -> None:
+    Pulumi.yaml is the one declaration of every key: reading an undeclared key is a programming error, and a
+    set key that nothing reads (a typo such as `maxExecutor`) is a ConfigError from `unread_keys`.
+    """
+
+    def __init__(self, config: pulumi.Config, declared: Mapping[str, Mapping[str, object]]) -> None:
         self._config = config
+        self._declared = declared
+        self.read: set[str] = set()
 
-    def string(self, key: str, default: str = "") -> str:
+    def _value(self, key: str) -> object:
+        if key not in self._declared:
+            raise KeyError(f"config key {key!r} is read by the program but not declared in Pulumi.yaml")
+        self.read.add(key)
         value = self._config.get(key)
-        return default if value is None else value
+        return self._declared[key].get("default") if value is None else value
+
+    def string(self, key: str) -> str:
+        value = self._value(key)
+        return "" if value is None else str(value)
 
     def required(self, key: str) -> str:
-        value = self._config.get(key)
+        value = self.string(key)
         if not value:
-            raise ConfigError(key, value, "required: set it with `pulumi config set " + key + " <value>`")
+            raise ConfigError(key, value, f"required: set it with `pulumi config set {key} <value>`")
         return value
 
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self._config.get(key)
-        if value is None:
-            return default
-        if value.lower() in ("true", "false"):
+    def boolean(self, key: str) -> bool:
+        value = self._value(key)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         raise ConfigError(key, value, "a boolean (true or false)")
 
-    def integer(self, key: str, default: int, low: int, high: int) -> int:
-        value = self._config.get(key)
-        if value is None:
-            return default
-        return _bounded_int(key, value, low, high)
+    def integer(self, key: str, low: int, high: int) -> int:
+        return _bounded_int(key, self._value(key), low, high)
 
-    def json(self, key: str, default: object) -> object:
-        value = self._config.get(key)
-        if value is None:
-            return default
+    def structure(self, key: str) -> object:
+        value = self._value(key)
+        if not isinstance(value, str):
+            return value
         try:
             return json.loads(value)
         except json.JSONDecodeError:
             raise ConfigError(key, value, "a YAML/JSON structure") from None
+
+    def unread_keys(self) -> None:
+        """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete)."""
+        prefix = f"{self._config.name}:"
+        present = {**get_config_env(), **CONFIG.get()}
+        for full_key in sorted(present):
+            key = full_key.removeprefix(prefix)
+            if full_key.startswith(prefix) and key not in self.read:
+                close = difflib.get_close_matches(key, sorted(self._declared), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ConfigError(key, present[full_key], f"a key declared in Pulumi.yaml{hint}")
 
 
 def _bounded_int(key: str, value: object, low: int, high: int) -> int:
@@ -212,7 +247,7 @@ def _bounded_int(key: str, value: object, low: int, high: int) -> int:
 
 
 def _matching(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> str:
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise ConfigError(key, value, allowed)
     return value
 
@@ -223,7 +258,7 @@ def _optional(value: str) -> str | None:
 
 def load(config: pulumi.Config | None = None, stack: str | None = None) -> StackConfig:
     """Read and validate the whole stack config (the current project's namespace)."""
-    reader = _Reader(config or pulumi.Config())
+    reader = _Reader(config or pulumi.Config(), declared_keys())
     stack_name = _matching(
         "(stack name)",
         (stack or pulumi.get_stack()).lower(),
@@ -236,10 +271,8 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         _PROJECT_ID,
         "6-30 characters: lowercase letters, digits, hyphens; a letter first, no hyphen last",
     )
-    region = _matching(
-        "region", reader.string("region", "europe-west1"), _REGION, "a region name such as europe-west1"
-    )
-    return StackConfig(
+    region = _matching("region", reader.string("region"), _REGION, "a region name such as europe-west1")
+    loaded = StackConfig(
         project_id=project_id,
         region=region,
         stack=stack_name,
@@ -248,19 +281,22 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
                 "app": APP_LABEL,
                 "stack": stack_name,
                 "managed-by": "pulumi",
-                **_labels(reader.json("labels", {})),
+                **_labels(reader.structure("labels")),
             }
         ),
-        kms_key=_optional(_kms_key(reader.string("kmsKey"))),
-        audit_logs=reader.boolean("auditLogs", False),
-        api_propagation_seconds=reader.integer("apiPropagationSeconds", 60, 0, 600),
+        kms_key=_optional(_kms_key(reader.string("kmsKey"), region)),
+        audit_logs=reader.boolean("auditLogs"),
+        api_propagation_seconds=reader.integer("apiPropagationSeconds", 0, 600),
+        iam_propagation_seconds=reader.integer("iamPropagationSeconds", 0, 600),
         network=_network(reader),
         storage=_storage(reader, project_id, stack_name),
         warehouse=_warehouse(reader),
         batch=_batch(reader),
         monitoring=_monitoring(reader),
-        pipelines=_pipelines(reader.json("pipelines", [])),
+        pipelines=_pipelines(reader.structure("pipelines")),
     )
+    reader.unread_keys()
+    return loaded
 
 
 def _labels(raw: object) -> Mapping[str, str]:
@@ -288,11 +324,17 @@ def _labels(raw: object) -> Mapping[str, str]:
     return MappingProxyType(labels)
 
 
-def _kms_key(value: str) -> str:
+def _kms_key(value: str, region: str) -> str:
     if value:
         _matching(
             "kmsKey", value, _KMS_KEY, "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>"
         )
+        if value.split("/")[3] != region:
+            raise ConfigError(
+                "kmsKey",
+                value,
+                f"a key in location {region}: buckets, dataset and batches use keys of their region",
+            )
     return value
 
 
@@ -314,9 +356,9 @@ def _network(reader: _Reader) -> NetworkConfig:
     return NetworkConfig(
         existing_network=_optional(network),
         existing_subnetwork=_optional(subnetwork),
-        subnet_cidr=_cidr("subnetCidr", reader.string("subnetCidr", "10.10.0.0/24")),
-        flow_logs=reader.boolean("flowLogs", False),
-        create_firewall_rule=reader.boolean("createFirewallRule", True),
+        subnet_cidr=_cidr("subnetCidr", reader.string("subnetCidr")),
+        flow_logs=reader.boolean("flowLogs"),
+        create_firewall_rule=reader.boolean("createFirewallRule"),
     )
 
 
@@ -346,48 +388,58 @@ def _storage(reader: _Reader, project_id: str, stack: str) -> StorageConfig:
             )
     return StorageConfig(
         bucket_prefix=prefix,
-        force_destroy=reader.boolean("forceDestroy", True),
-        temp_retention_days=reader.integer("tempRetentionDays", 7, 1, 3650),
-        staging_retention_days=reader.integer("stagingRetentionDays", 30, 1, 3650),
-        raw_noncurrent_retention_days=reader.integer("rawNoncurrentRetentionDays", 30, 1, 3650),
+        force_destroy=reader.boolean("forceDestroy"),
+        temp_retention_days=reader.integer("tempRetentionDays", 1, 3650),
+        staging_retention_days=reader.integer("stagingRetentionDays", 1, 3650),
+        raw_noncurrent_retention_days=reader.integer("rawNoncurrentRetentionDays", 1, 3650),
     )
 
 
 def _warehouse(reader: _Reader) -> WarehouseConfig:
-    expiration = reader.integer("defaultTableExpirationDays", 0, 0, 36500)
+    expiration = reader.integer("defaultTableExpirationDays", 0, 36500)
     return WarehouseConfig(
         dataset_id=_matching(
             "datasetId",
-            reader.string("datasetId", "pipeline"),
+            reader.string("datasetId"),
             _DATASET_ID,
             "1-1024 letters, digits or underscores",
         ),
         default_table_expiration_days=expiration or None,
-        delete_contents_on_destroy=reader.boolean("deleteContentsOnDestroy", True),
-        protect=reader.boolean("protectData", False),
+        delete_contents_on_destroy=reader.boolean("deleteContentsOnDestroy"),
+        protect=reader.boolean("protectData"),
     )
 
 
 def _batch(reader: _Reader) -> BatchConfig:
-    min_executors = reader.integer("minExecutors", 2, 2, 1000)
-    max_executors = reader.integer("maxExecutors", 10, 2, 1000)
+    ttl_minutes = reader.integer("batchTtlMinutes", 10, 20160)
+    timeout_minutes = reader.integer("batchTimeoutMinutes", 10, 20160)
+    margin = _BATCH_START_MARGIN_MINUTES
+    if timeout_minutes < ttl_minutes + margin:
+        raise ConfigError(
+            "batchTimeoutMinutes",
+            timeout_minutes,
+            f"at least batchTtlMinutes + {margin} ({ttl_minutes + margin}): a batch must end, at the latest"
+            " by its TTL, before pulumi stops waiting for it",
+        )
+    min_executors = reader.integer("minExecutors", 2, 1000)
+    max_executors = reader.integer("maxExecutors", 2, 1000)
     if max_executors < min_executors:
         raise ConfigError("maxExecutors", max_executors, f"at least minExecutors ({min_executors})")
     return BatchConfig(
         runtime_version=_matching(
             "runtimeVersion",
-            reader.string("runtimeVersion", "2.3"),
+            reader.string("runtimeVersion"),
             _RUNTIME_VERSION,
             "a Dataproc Serverless runtime version 2.x or 3.x, e.g. 2.3",
         ),
         min_executors=min_executors,
         max_executors=max_executors,
-        executor_cores=_cores("executorCores", reader.string("executorCores", "4")),
-        driver_cores=_cores("driverCores", reader.string("driverCores", "4")),
-        ttl_minutes=reader.integer("batchTtlMinutes", 240, 10, 20160),
-        timeout_minutes=reader.integer("batchTimeoutMinutes", 120, 10, 20160),
-        run_token=reader.string("runToken", "1"),
-        run=reader.boolean("runBatches", True),
+        executor_cores=_cores("executorCores", reader.string("executorCores")),
+        driver_cores=_cores("driverCores", reader.string("driverCores")),
+        ttl_minutes=ttl_minutes,
+        timeout_minutes=timeout_minutes,
+        run_token=reader.string("runToken"),
+        run=reader.boolean("runBatches"),
     )
 
 
@@ -404,11 +456,11 @@ def _monitoring(reader: _Reader) -> MonitoringConfig:
         _matching("alertEmail", email, _EMAIL, "empty, or an email address")
     return MonitoringConfig(
         alert_email=_optional(email),
-        rejected_rows_threshold=reader.integer("rejectedRowsThreshold", 0, 0, 10**12),
+        rejected_rows_threshold=reader.integer("rejectedRowsThreshold", 0, 10**12),
     )
 
 
-_PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio")
+PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio")
 
 
 def _pipelines(raw: object) -> tuple[PipelineConfig, ...]:
@@ -433,8 +485,8 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
     if not isinstance(item, dict):
         raise ConfigError(key, item, "a map with name, contract, inputFormat and optional settings")
     for field in item:
-        if field not in _PIPELINE_KEYS:
-            raise ConfigError(f"{key}.{field}", item[field], f"a known pipeline setting: {_PIPELINE_KEYS}")
+        if field not in PIPELINE_KEYS:
+            raise ConfigError(f"{key}.{field}", item[field], f"a known pipeline setting: {PIPELINE_KEYS}")
 
     def text(field: str, default: str | None = None) -> str:
         value = item.get(field, default)

@@ -13,6 +13,7 @@ import pulumi_gcp as gcp
 from infra.config import StackConfig
 from infra.kms import ENCRYPTER_DECRYPTER
 from infra.storage import Storage
+from infra.wait import PropagationWait
 
 PROJECT_ROLES = (
     "roles/dataproc.worker",  # run as a Dataproc Serverless workload, write its logs and metrics
@@ -27,13 +28,20 @@ BUCKET_ROLES = {
 AUDITED_SERVICES = ("bigquery.googleapis.com", "storage.googleapis.com")
 
 
+def _granted(config: StackConfig) -> list[tuple[str, str]]:
+    """(scope, role) of every grant to the runner: a change re-runs the propagation wait."""
+    granted = [("project", role) for role in PROJECT_ROLES] + list(BUCKET_ROLES.items())
+    return granted + ([("kms", ENCRYPTER_DECRYPTER)] if config.kms_key else [])
+
+
 class Identity(pulumi.ComponentResource):
     """Creates the runner service account (no keys) and grants it exactly what a batch needs."""
 
     account: gcp.serviceaccount.Account
     email: pulumi.Output[str]
     grants: list[pulumi.Resource]
-    """Every grant to the runner: a batch must not start before they exist."""
+    ready: pulumi.Resource
+    """Depend on this to use the runner: it completes once every grant has had time to propagate."""
 
     def __init__(
         self,
@@ -98,4 +106,10 @@ class Identity(pulumi.ComponentResource):
                     ],
                     opts=child,
                 )
+        self.ready = PropagationWait(
+            "iam-propagation",
+            config.iam_propagation_seconds,
+            [f"{role}@{name}" for name, role in _granted(config)],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.grants),
+        )
         self.register_outputs({"email": self.email})

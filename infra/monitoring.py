@@ -24,6 +24,12 @@ BATCH_RESOURCE = "cloud_dataproc_batch"
 DRIVER_LOG = "dataproc.googleapis.com%2Foutput"
 EXECUTORS_METRIC = "dataproc.googleapis.com/batch/spark/executors"
 ALERT_WINDOW = "300s"
+# Aggregations valid for these metric kinds (google/monitoring/v3/common.proto): the runs counter is numeric,
+# so it is summed; the report distributions are summed per series (ALIGN_SUM keeps a distribution) and then
+# reduced with REDUCE_MEAN, which turns a distribution into the exact mean of its values: per batch, that is
+# the value the run reported.
+_BY_PIPELINE = f"metric.label.{report.PIPELINE}"
+_BY_BATCH = "resource.label.batch_id"
 REPORT_LINE = f'"{report.EVENT}": ?"{report.REPORT_EVENT}"'
 """Regex matching the report line and no other driver output."""
 
@@ -189,6 +195,7 @@ class Monitoring(pulumi.ComponentResource):
             title=f"Pipeline run failed ({config.stack})",
             metric_filter=failed_runs,
             threshold=0,
+            reducer=("REDUCE_SUM", _BY_PIPELINE),
             runbook="A batch reported status FAILED. Open it from the stack output batch_console_urls "
             "and read its driver log.",
             channels=channels,
@@ -203,7 +210,8 @@ class Monitoring(pulumi.ComponentResource):
             title=f"Pipeline rejected rows ({config.stack})",
             metric_filter=rejected_rows,
             threshold=config.monitoring.rejected_rows_threshold,
-            runbook="A run quarantined more rows than rejectedRowsThreshold within five minutes. "
+            reducer=("REDUCE_MEAN", _BY_BATCH),
+            runbook="A run quarantined more rows than rejectedRowsThreshold. "
             "The reasons are in the <table>__rejected table.",
             channels=channels,
             opts=after_metrics,
@@ -218,6 +226,7 @@ class Monitoring(pulumi.ComponentResource):
         title: str,
         metric_filter: pulumi.Input[str],
         threshold: int,
+        reducer: tuple[str, str],
         runbook: str,
         channels: list[pulumi.Output[str]],
         opts: pulumi.ResourceOptions,
@@ -239,8 +248,8 @@ class Monitoring(pulumi.ComponentResource):
                             gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
                                 alignment_period=ALERT_WINDOW,
                                 per_series_aligner="ALIGN_SUM",
-                                cross_series_reducer="REDUCE_SUM",
-                                group_by_fields=[f"metric.label.{report.PIPELINE}"],
+                                cross_series_reducer=reducer[0],
+                                group_by_fields=[reducer[1]],
                             )
                         ],
                     ),
@@ -260,7 +269,7 @@ def _chart(title: str, data_sets: list[dict[str, object]]) -> dict[str, object]:
     return {"title": title, "xyChart": {"dataSets": data_sets, "chartOptions": {"mode": "COLOR"}}}
 
 
-def _series(metric_filter: str, aligner: str, group_by: list[str], reducer: str) -> dict[str, object]:
+def _series(metric_filter: str, aligner: str, reducer: str, group_by: list[str]) -> dict[str, object]:
     return {
         "timeSeriesQuery": {
             "timeSeriesFilter": {
@@ -283,35 +292,28 @@ def _dashboard(config: StackConfig, metric_types: dict[str, str]) -> dict[str, o
     def user(metric: str) -> str:
         return f'metric.type="{metric_types[metric]}" AND resource.type="{BATCH_RESOURCE}"'
 
-    by_pipeline = [f"metric.label.{report.PIPELINE}"]
+    def per_run(metric: str) -> dict[str, object]:
+        return _series(user(metric), "ALIGN_SUM", "REDUCE_MEAN", [_BY_PIPELINE])
+
     tiles = [
         _chart(
             "Runs by outcome",
             [
                 _series(
-                    user("runs"), "ALIGN_SUM", [*by_pipeline, f"metric.label.{report.STATUS}"], "REDUCE_SUM"
+                    user("runs"), "ALIGN_SUM", "REDUCE_SUM", [_BY_PIPELINE, f"metric.label.{report.STATUS}"]
                 )
             ],
         ),
-        _chart(
-            "Run duration (median, s)",
-            [_series(user("duration"), "ALIGN_PERCENTILE_50", by_pipeline, "REDUCE_MAX")],
-        ),
-        _chart(
-            "Rows loaded vs rejected",
-            [
-                _series(user("loaded"), "ALIGN_SUM", by_pipeline, "REDUCE_SUM"),
-                _series(user("rejected"), "ALIGN_SUM", by_pipeline, "REDUCE_SUM"),
-            ],
-        ),
+        _chart("Run duration (s, mean per run)", [per_run("duration")]),
+        _chart("Rows loaded vs rejected (mean per run)", [per_run("loaded"), per_run("rejected")]),
         _chart(
             "Spark executors",
             [
                 _series(
                     f'metric.type="{EXECUTORS_METRIC}" AND resource.type="{BATCH_RESOURCE}"',
                     "ALIGN_MEAN",
-                    ["metric.label.status"],
                     "REDUCE_SUM",
+                    ["metric.label.status"],
                 )
             ],
         ),

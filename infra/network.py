@@ -8,6 +8,12 @@ import pulumi_gcp as gcp
 from infra.config import StackConfig
 
 
+def _project_of(network: str) -> str:
+    """The project owning a network named projects/<project>/global/networks/<name> (a Shared VPC host)."""
+    parts = network.split("/")
+    return parts[parts.index("projects") + 1]
+
+
 class Network(pulumi.ComponentResource):
     """The subnet Dataproc Serverless attaches to, with Private Google Access and the internal ingress rule.
 
@@ -29,7 +35,9 @@ class Network(pulumi.ComponentResource):
         super().__init__("pipeline:infra:Network", name, None, opts)
         settings = config.network
         child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        firewall_project = config.project_id
         if settings.existing_network and settings.existing_subnetwork:
+            firewall_project = _project_of(settings.existing_network)
             self.network_id = pulumi.Output.from_input(settings.existing_network)
             self.subnetwork_id = pulumi.Output.from_input(settings.existing_subnetwork)
         else:
@@ -66,7 +74,7 @@ class Network(pulumi.ComponentResource):
         if settings.create_firewall_rule:
             gcp.compute.Firewall(
                 "allow-internal",
-                project=config.project_id,
+                project=firewall_project,
                 name=f"{config.name_prefix}-allow-internal",
                 network=self.network_id,
                 direction="INGRESS",

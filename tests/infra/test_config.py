@@ -46,6 +46,11 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"labels": ["team"]}, "labels", "a map of label keys"),
         ({"labels": {f"k{i}": "v" for i in range(62)}}, "labels", "at most 61 labels"),
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
+        (
+            {"kmsKey": "projects/k/locations/us/keyRings/r/cryptoKeys/c"},
+            "kmsKey",
+            "a key in location europe-west1",
+        ),
         ({"existingNetwork": "default"}, "existingNetwork", "global/networks"),
         (
             {"existingNetwork": "projects/p/global/networks/n"},
@@ -73,7 +78,9 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"batchTtlMinutes": 5}, "batchTtlMinutes", "an integer from 10 to 20160"),
         ({"batchTtlMinutes": 20161}, "batchTtlMinutes", "an integer from 10 to 20160"),
         ({"batchTimeoutMinutes": 9}, "batchTimeoutMinutes", "an integer from 10 to 20160"),
+        ({"batchTimeoutMinutes": 125}, "batchTimeoutMinutes", "at least batchTtlMinutes + 10 (130)"),
         ({"apiPropagationSeconds": 601}, "apiPropagationSeconds", "an integer from 0 to 600"),
+        ({"iamPropagationSeconds": -1}, "iamPropagationSeconds", "an integer from 0 to 600"),
         ({"alertEmail": "oncall"}, "alertEmail", "an email address"),
         ({"rejectedRowsThreshold": -5}, "rejectedRowsThreshold", "an integer from 0"),
         ({"pipelines": {"name": "orders"}}, "pipelines", "a list of pipeline maps"),
@@ -158,3 +165,29 @@ def test_defaults_apply_to_optional_pipeline_settings() -> None:
         0.0,
     )
     assert pipeline.contract.table == "orders"
+
+
+def test_misspelled_key_is_rejected_with_a_suggestion() -> None:
+    error = _error({"maxExecutor": 20})
+    assert (
+        str(error)
+        == "config maxExecutor='20' is not valid: a key declared in Pulumi.yaml (did you mean maxExecutors?)"
+    )
+
+
+def test_defaults_come_from_pulumi_yaml_when_a_key_is_unset() -> None:
+    declared = stack_config.declared_keys()
+    config = _load({key: None for key in declared if key != "projectId"})
+    assert config.region == declared["region"]["default"] == "europe-west1"
+    assert config.batch.max_executors == declared["maxExecutors"]["default"] == 10
+    assert config.batch.run_token == declared["runToken"]["default"] == "1"
+    assert config.storage.force_destroy is declared["forceDestroy"]["default"] is True
+    assert config.pipelines == ()
+    assert dict(config.labels) == {"app": "gcs-bigquery-pipeline", "stack": "dev", "managed-by": "pulumi"}
+
+
+def test_every_declared_key_has_a_description_and_scalars_a_type() -> None:
+    for key, declaration in stack_config.declared_keys().items():
+        assert declaration.get("description"), key
+        if key not in ("labels", "pipelines"):
+            assert declaration.get("type") in ("string", "integer", "boolean"), key

@@ -39,6 +39,7 @@ def test_kms_and_runtime_3_add_their_apis() -> None:
 def test_everything_that_uses_an_api_waits_for_propagation(dev: StackResult) -> None:
     wait = dev.one("pulumi-python:dynamic:Resource", "api-propagation")
     assert wait.inputs["seconds"] == 60
+    assert wait.inputs["triggers"] == sorted(r.inputs["service"] for r in dev.of_type(SERVICE))
     assert set(wait.options.depends_on) == {r.name for r in dev.of_type(SERVICE)}
     cloud = [r for r in dev.resources if r.custom and r.type.startswith("gcp:") and r.type != SERVICE]
     assert cloud
@@ -97,8 +98,8 @@ def test_existing_network_creates_no_network(create_rule: bool) -> None:
     assert stack.of_type("gcp:compute/subnetwork:Subnetwork") == []
     rules = stack.of_type("gcp:compute/firewall:Firewall")
     if create_rule:
-        assert [(r.inputs["network"], r.inputs["sourceRanges"]) for r in rules] == [
-            (network, ["10.20.0.0/22"])
+        assert [(r.inputs["network"], r.inputs["sourceRanges"], r.inputs["project"]) for r in rules] == [
+            (network, ["10.20.0.0/22"], "shared")
         ]
     else:
         assert rules == []
@@ -184,6 +185,17 @@ def test_runner_account_and_least_privilege_grants(dev: StackResult) -> None:
         ("my-pipeline-dev-dev-temp", "roles/storage.objectAdmin", member),
     }
     assert dev.outputs["service_account_email"] == "pl-dev-runner@my-pipeline-dev.iam.gserviceaccount.com"
+
+
+def test_runner_grants_propagate_before_use() -> None:
+    stack = run_stack("dev", {"iamPropagationSeconds": 90})
+    wait = stack.one("pulumi-python:dynamic:Resource", "iam-propagation")
+    assert wait.inputs["seconds"] == 90
+    assert wait.options.parent == "identity"
+    grants = {r.name for r in stack.resources if r.options.parent == "identity" and "IAMMember" in r.type}
+    assert len(grants) == 6
+    assert set(wait.options.depends_on) == grants
+    assert "roles/dataproc.worker@project" in wait.inputs["triggers"]
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -92,8 +92,8 @@ def test_dashboard_charts_only_declared_or_native_metrics(dev: StackResult) -> N
     titles = [tile["widget"]["title"] for tile in tiles]
     assert titles == [
         "Runs by outcome",
-        "Run duration (median, s)",
-        "Rows loaded vs rejected",
+        "Run duration (s, mean per run)",
+        "Rows loaded vs rejected (mean per run)",
         "Spark executors",
     ]
     declared = {f"logging.googleapis.com/user/{name}" for name in _metrics(dev)} | {EXECUTORS}
@@ -135,3 +135,59 @@ def test_prod_alerts_notify_the_configured_email() -> None:
         ]
     rejected = prod.one(ALERT, "rejected-rows-alert").inputs["conditions"][0]["conditionThreshold"]
     assert rejected["thresholdValue"] == 500
+
+
+# What google/monitoring/v3/common.proto allows per value type (and what turns a distribution into a number).
+_DISTRIBUTION_ALIGNERS = {"ALIGN_DELTA", "ALIGN_SUM"} | {
+    f"ALIGN_PERCENTILE_{p}" for p in ("99", "95", "50", "05")
+}
+_NUMERIC_ALIGNERS = {"ALIGN_DELTA", "ALIGN_SUM", "ALIGN_MEAN", "ALIGN_MIN", "ALIGN_MAX", "ALIGN_COUNT"}
+_TO_NUMBER = {"REDUCE_MEAN", "REDUCE_STDDEV", "REDUCE_COUNT"} | {
+    f"REDUCE_PERCENTILE_{p}" for p in ("99", "95", "50", "05")
+}
+
+
+def _check_aggregation(value_type: str, aligner: str, reducer: str) -> None:
+    if value_type == "DISTRIBUTION":
+        assert aligner in _DISTRIBUTION_ALIGNERS, aligner
+        assert aligner.startswith("ALIGN_PERCENTILE") or reducer in _TO_NUMBER, (aligner, reducer)
+    else:
+        assert aligner in _NUMERIC_ALIGNERS, aligner
+        assert reducer in {"REDUCE_SUM", "REDUCE_MEAN", "REDUCE_MAX", "REDUCE_MIN"}, reducer
+
+
+def test_every_chart_and_alert_aggregates_its_metric_validly(dev: StackResult) -> None:
+    value_types = {
+        f"logging.googleapis.com/user/{name}": metric.inputs["metricDescriptor"]["valueType"]
+        for name, metric in _metrics(dev).items()
+    } | {EXECUTORS: "INT64"}
+    dashboard = json.loads(dev.one("gcp:monitoring/dashboard:Dashboard", "dashboard").inputs["dashboardJson"])
+    for tile in dashboard["mosaicLayout"]["tiles"]:
+        for data_set in tile["widget"]["xyChart"]["dataSets"]:
+            query = data_set["timeSeriesQuery"]["timeSeriesFilter"]
+            aggregation = query["aggregation"]
+            _check_aggregation(
+                value_types[_metric_type(query["filter"])],
+                aggregation["perSeriesAligner"],
+                aggregation["crossSeriesReducer"],
+            )
+    for alert in dev.of_type(ALERT):
+        condition = alert.inputs["conditions"][0]["conditionThreshold"]
+        (aggregation,) = condition["aggregations"]
+        _check_aggregation(
+            value_types[_metric_type(condition["filter"])],
+            aggregation["perSeriesAligner"],
+            aggregation["crossSeriesReducer"],
+        )
+
+
+def test_rejected_rows_alert_judges_each_batch_on_its_own(dev: StackResult) -> None:
+    condition = dev.one(ALERT, "rejected-rows-alert").inputs["conditions"][0]["conditionThreshold"]
+    assert condition["aggregations"] == [
+        {
+            "alignmentPeriod": "300s",
+            "perSeriesAligner": "ALIGN_SUM",
+            "crossSeriesReducer": "REDUCE_MEAN",
+            "groupByFields": ["resource.label.batch_id"],
+        }
+    ]

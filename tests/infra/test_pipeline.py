@@ -75,24 +75,19 @@ def test_batch_runtime_and_execution_config(dev: StackResult) -> None:
             "serviceAccount": "pl-dev-runner@my-pipeline-dev.iam.gserviceaccount.com",
             "subnetworkUri": "subnet-id",
             "stagingBucket": "my-pipeline-dev-dev-staging",
-            "ttl": "14400s",
+            "ttl": "7200s",
         }
     }
 
 
 def test_batch_waits_for_grants_tables_and_code_with_a_long_timeout(dev: StackResult) -> None:
     batch = _batch(dev)
-    assert batch.options.custom_timeouts == {"create": "120m", "update": None, "delete": None}
+    assert batch.options.custom_timeouts == {"create": "150m", "update": None, "delete": None}
     assert batch.options.delete_before_replace is True
     assert batch.options.parent == "pipeline-orders"
     assert set(batch.options.depends_on) >= {
         "api-propagation",
-        "runner-dataproc.worker",
-        "runner-bigquery.jobUser",
-        "runner-raw-objectViewer",
-        "runner-code-objectViewer",
-        "runner-staging-objectAdmin",
-        "runner-temp-objectAdmin",
+        "iam-propagation",
         "dataset",
         "orders-table",
         "entry-script",
@@ -116,6 +111,7 @@ def test_runtime_3_authenticates_as_the_service_account_with_kms() -> None:
     execution = batch.inputs["environmentConfig"]["executionConfig"]
     assert execution["authenticationConfig"] == {"userWorkloadAuthenticationType": "SERVICE_ACCOUNT"}
     assert execution["kmsKey"] == key
+    assert {"kms-dataproc-agent", "kms-compute-agent", "iam-propagation"} <= set(batch.options.depends_on)
     assert batch.inputs["runtimeConfig"]["version"] == "3.0"
     assert batch.options.custom_timeouts == {"create": "300m", "update": None, "delete": None}
 
@@ -129,7 +125,7 @@ def test_unchanged_stack_keeps_its_batch_id(dev: StackResult) -> None:
     [
         {"runToken": "2"},
         {"maxExecutors": 20},
-        {"batchTtlMinutes": 60},
+        {"batchTtlMinutes": 60, "batchTimeoutMinutes": 70},
         {"runtimeVersion": "2.2"},
         {
             "pipelines": [

@@ -1,0 +1,57 @@
+"""Deterministic CSV orders for the benchmark: realistic values with a known share of contract breaches."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+HEADER = "order_id,customer_id,amount,currency,order_date\n"
+CURRENCIES = ("EUR", "USD", "GBP")
+FIRST_DAY = date(2026, 1, 1)
+
+
+def _good_row(rng: random.Random, number: int) -> list[str]:
+    day = FIRST_DAY + timedelta(days=rng.randrange(300))
+    return [
+        f"ORD-{number:08d}",
+        str(rng.randrange(1, 500_000)),
+        f"{rng.randrange(0, 1_000_000) / 100:.2f}",
+        rng.choice(CURRENCIES),
+        day.isoformat(),
+    ]
+
+
+def _breach(rng: random.Random, row: list[str]) -> list[str]:
+    """Break one rule, chosen at random, so every kind of rejection shows up in the load."""
+    breaches: tuple[Callable[[list[str]], None], ...] = (
+        lambda r: r.__setitem__(0, f"ORDER-{r[0][4:]}"),  # pattern
+        lambda r: r.__setitem__(1, "12a"),  # INT64 cast
+        lambda r: r.__setitem__(2, f"-{r[2]}"),  # min 0
+        lambda r: r.__setitem__(3, "eur"),  # allowed (case-sensitive)
+        lambda r: r.__setitem__(4, "2026-02-30"),  # DATE cast
+        lambda r: r.__setitem__(4, ""),  # REQUIRED
+    )
+    rng.choice(breaches)(row)
+    return row
+
+
+def write_orders_csv(directory: Path, rows: int, files: int, bad_share: float, seed: int = 7) -> int:
+    """Write `rows` data rows over `files` CSV files; return the total size in bytes."""
+    rng = random.Random(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    per_file = -(-rows // files)
+    number = 0
+    for index in range(files):
+        with (directory / f"orders-{index:03d}.csv").open("w", encoding="utf-8") as out:
+            out.write(HEADER)
+            lines = []
+            for _ in range(min(per_file, rows - number)):
+                row = _good_row(rng, number)
+                if rng.random() < bad_share:
+                    row = _breach(rng, row)
+                lines.append(",".join(row))
+                number += 1
+            out.write("\n".join(lines) + "\n")
+    return sum(path.stat().st_size for path in directory.glob("*.csv"))

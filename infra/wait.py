@@ -1,0 +1,37 @@
+"""A resource that only waits: Google Cloud changes that are eventually consistent get time to propagate.
+
+Newly enabled APIs answer 403 "has not been used in project ... or it is disabled" for a while, and new IAM
+grants can take a minute or more to reach every service. Resources that depend on such a change depend on a
+`PropagationWait` instead, which sleeps once after the change and again whenever its `triggers` change.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
+
+
+class _SleepProvider(ResourceProvider):
+    """Sleeps on create; a change of triggers replaces (and so re-runs) it. Nothing to read or delete."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        time.sleep(int(props["seconds"]))
+        return CreateResult(id_=f"waited-{props['seconds']}s", outs=props)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = olds.get("triggers") != news.get("triggers")
+        return DiffResult(
+            changes=changed, replaces=["triggers"] if changed else [], delete_before_replace=True
+        )
+
+
+class PropagationWait(Resource):
+    """Waits `seconds` after the resources in `opts.depends_on`, again whenever `triggers` change."""
+
+    def __init__(
+        self, name: str, seconds: int, triggers: list[str], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(_SleepProvider(), name, {"seconds": seconds, "triggers": sorted(triggers)}, opts)
