@@ -84,14 +84,11 @@ def run(
     _check_patterns_in_java(spark, contract, config.contract_path)
     with _input_errors_explained():
         source = read_input(spark, config.input_format, config.input_location, contract)
-        progress.input_files = source.files
-        rows = validate(source, contract).persist()
-        try:
-            _count(rows, progress)
-        except BaseException:
-            rows.unpersist()
-            raise
+    progress.input_files = source.files
+    rows = validate(source, contract).persist()
     try:
+        with _input_errors_explained():  # the first action reads the input
+            _count(rows, progress)
         _reconcile(progress)
         sink = _sink(config, contract, started_at)
         with _sink_errors_explained("rejected"):

@@ -27,9 +27,9 @@ MALFORMED_RULE = "record.malformed"
 DUPLICATE_RULE = "primary_key.duplicate"
 
 
-def is_loaded(errors: Column | None = None) -> Column:
+def is_loaded() -> Column:
     """A row is loaded exactly when it has no reasons; the split and the counts share this predicate."""
-    return sf.size(sf.col(ERRORS) if errors is None else errors) == 0
+    return sf.size(sf.col(ERRORS)) == 0
 
 
 def rule_of(reason: Column) -> Column:
@@ -97,20 +97,20 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
     if column.min is not None:
         rules.append(
             sf.when(
-                value < _literal(column.min),
+                value < sf.lit(column.min),
                 _reason(column, "min", text, "is less than the minimum", _show(column.min)),
             )
         )
     if column.max is not None:
         rules.append(
             sf.when(
-                value > _literal(column.max),
+                value > sf.lit(column.max),
                 _reason(column, "max", text, "is greater than the maximum", _show(column.max)),
             )
         )
     if column.allowed is not None:
         shown = ", ".join(_show(item) for item in column.allowed)
-        allowed = value.isin([_literal(item) for item in column.allowed])
+        allowed = value.isin([sf.lit(item) for item in column.allowed])
         rules.append(sf.when(~allowed, _reason(column, "allowed", text, "is not one of", shown)))
     if column.pattern is not None:
         rules.append(
@@ -120,10 +120,6 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
             )
         )
     return rules
-
-
-def _literal(value: Value) -> Column:
-    return sf.lit(value)
 
 
 def _show(value: Value) -> str:
