@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
@@ -12,6 +13,7 @@ from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
 from spark_jobs.job import loaded_rows, rejected_rows
 from spark_jobs.sinks import (
     BigQuerySink,
+    LocalSink,
     batch_replacement_sql,
     bigquery_write_options,
     quarantine_write_options,
@@ -110,3 +112,28 @@ def test_bigquery_sink_round_trip(spark: SparkSession, items: Contract) -> None:
     )
     assert [tuple(row) for row in loaded] == [("AB1", 1)]
     assert [tuple(row) for row in rejected] == [("AB2", ["qty.min: '0' is less than the minimum 1"])]
+
+
+@pytest.mark.parametrize(
+    ("partitioning", "directories"),
+    [
+        ({"field": "at", "type": "HOUR"}, ["2026010510", "2026010511", "__HIVE_DEFAULT_PARTITION__"]),
+        ({"field": "at", "type": "MONTH"}, ["202601", "__HIVE_DEFAULT_PARTITION__"]),
+        ({"field": "day", "type": "YEAR"}, ["2026"]),
+    ],
+)
+def test_local_partition_directories_are_named_by_bigquery_partition_ids(
+    spark: SparkSession, tmp_path: Path, partitioning: dict[str, str], directories: list[str]
+) -> None:
+    contract = parse_contract({**ITEMS, "partitioning": partitioning}, "items.yaml")
+    rows = spark.createDataFrame(
+        [
+            ("AB1", dt.date(2026, 1, 5), dt.datetime(2026, 1, 5, 10, 30)),
+            ("AB2", dt.date(2026, 1, 6), dt.datetime(2026, 1, 5, 11, 0)),
+            ("AB3", dt.date(2026, 2, 1), None),
+        ],
+        "id string, day date, at timestamp",
+    )
+    LocalSink(str(tmp_path), contract, "overwrite", "b1").write_loaded(rows)
+    written = sorted(path.name for path in (tmp_path / "items").iterdir() if path.is_dir())
+    assert written == [f"_partition_id={name}" for name in directories]
