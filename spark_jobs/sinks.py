@@ -148,6 +148,8 @@ class BigQuerySink:
         _delete_earlier_runs(quarantine_table_of(self.table), self.batch_id, self.ingested_at)
 
     def write_loaded(self, rows: DataFrame) -> None:
+        if self.write_mode == APPEND and rows.isEmpty():
+            return  # nothing to add: spare the load job
         options = bigquery_write_options(self.contract, self.table, self.temp_bucket, self.write_mode)
         _write_with_connector(rows, options, self.write_mode)
 
