@@ -1,14 +1,14 @@
 """The pipeline: read → validate → count and reconcile → write rejected → check the ratio → write loaded.
 
-The validated rows are persisted once, so the input is read a single time; the counts, the quarantine and
-the load are all derived from those rows.
+The checked rows are persisted once, so the input is read a single time; the duplicate keys, the counts,
+the quarantine and the load are all derived from those rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from py4j.protocol import Py4JJavaError
@@ -41,9 +41,17 @@ from spark_jobs.errors import (
     SchemaMismatchError,
     SinkError,
 )
-from spark_jobs.readers import read_input
+from spark_jobs.readers import Source, read_input
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink
-from spark_jobs.validation import is_loaded, rule_of, text_of, validate
+from spark_jobs.validation import (
+    check_rules,
+    duplicate_losers,
+    duplicated_key_hashes,
+    is_loaded,
+    mark_duplicates,
+    rule_of,
+    text_of,
+)
 
 LOCAL = "local"
 BIGQUERY = "bigquery"
@@ -85,9 +93,9 @@ def run(
     with _input_errors_explained():
         source = read_input(spark, config.input_format, config.input_location, contract)
     progress.input_files = source.files
-    rows = validate(source, contract).persist()
-    try:
-        with _input_errors_explained():  # the first action reads the input
+    with ExitStack() as cached:
+        with _input_errors_explained():  # the first action reads the input, once, into the cache
+            rows = _validated(source, contract, cached)
             _count(rows, progress)
         _reconcile(progress)
         sink = _sink(config, contract, started_at)
@@ -96,8 +104,31 @@ def run(
         _check_reject_ratio(progress, config.max_reject_ratio)
         with _sink_errors_explained("loaded"):
             sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
+
+
+def _validated(source: Source, contract: Contract, cached: ExitStack) -> DataFrame:
+    """The validated rows, derived from checked rows cached once; the caches last as long as `cached`.
+
+    The duplicate keys' hashes and the losing rows' ids are cached too: few and of a size Spark then knows,
+    they are broadcast to the rows instead of every row being shuffled to meet them.
+    """
+    checked = cached.enter_context(_cached(check_rules(source, contract)))
+    if not contract.primary_key:
+        return checked
+    hashes = cached.enter_context(_cached(duplicated_key_hashes(checked)))
+    losers = cached.enter_context(_cached(duplicate_losers(checked, hashes, contract)))
+    return mark_duplicates(checked, losers, contract)
+
+
+@contextmanager
+def _cached(frame: DataFrame) -> Iterator[DataFrame]:
+    """`frame` persisted and computed, until the context ends."""
+    frame = frame.persist()
+    try:
+        frame.count()
+        yield frame
     finally:
-        rows.unpersist()
+        frame.unpersist()
 
 
 def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_path: str) -> None:

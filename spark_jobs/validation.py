@@ -25,6 +25,9 @@ TEXT_SUFFIX = ":text"
 
 MALFORMED_RULE = "record.malformed"
 DUPLICATE_RULE = "primary_key.duplicate"
+# With a primary key, the rows carry these while their duplicates are marked.
+ROW_ID = "_row_id"
+KEY_HASH = "_key_hash"
 
 
 def is_loaded() -> Column:
@@ -43,9 +46,20 @@ def text_of(column: ContractColumn) -> Column:
 
 
 def validate(source: Source, contract: Contract) -> DataFrame:
+    """Every rule checked and the duplicate keys marked: what `check_rules` and `mark_duplicates` give."""
+    rows = check_rules(source, contract)
+    if not contract.primary_key:
+        return rows
+    losers = duplicate_losers(rows, duplicated_key_hashes(rows), contract)
+    return mark_duplicates(rows, losers, contract)
+
+
+def check_rules(source: Source, contract: Contract) -> DataFrame:
     """Rows with each column typed (under its name) and as text, plus _errors, _raw_record, _source_file.
 
-    The columns stay flat (no structs) because Spark caches flat columns much faster.
+    The primary key's rule is left to the duplicate marking; with a primary key, each row also gets a
+    `_row_id` that names it and the `_key_hash` of its key for that step. The columns stay flat (no
+    structs) because Spark caches flat columns much faster.
     """
     outputs, reasons = [], []
     for column in contract.columns:
@@ -72,15 +86,18 @@ def validate(source: Source, contract: Contract) -> DataFrame:
     # Drop the passed rules (nulls). array_except runs as generated code, whereas filter with a lambda would
     # evaluate every rule expression beneath it interpreted. Reasons are unique (each names its rule).
     checked = sf.array_except(all_reasons, sf.array(sf.lit(None).cast(StringType())))
-    rows = source.frame.select(
+    keys = []
+    if contract.primary_key:
+        # The row id is unique and, for a given split of the input, the same each time the rows are computed.
+        key_hash = sf.xxhash64(*[sf.col(name) for name in contract.primary_key])
+        keys = [sf.monotonically_increasing_id().alias(ROW_ID), key_hash.alias(KEY_HASH)]
+    return source.frame.select(
         *outputs,
         sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(checked).alias(ERRORS),
         sf.col(RAW_RECORD),
         sf.col(SOURCE_FILE),
+        *keys,
     )
-    if not contract.primary_key:
-        return rows
-    return _mark_duplicates(rows, contract, partitions=source.frame.rdd.getNumPartitions())
 
 
 def _reason(column: ContractColumn, check: str, text: Column, verb: str, expected: str) -> Column:
@@ -130,23 +147,47 @@ def _show(value: Value) -> str:
     return str(value)
 
 
-def _mark_duplicates(rows: DataFrame, contract: Contract, partitions: int) -> DataFrame:
-    """Among rows that pass every rule, keep one per primary key and reject the others.
+def duplicated_key_hashes(rows: DataFrame) -> DataFrame:
+    """The `_key_hash`es that more than one row passing every rule has: a superset of the duplicated keys.
+
+    Keys are nearly always unique, so this aggregation, which shuffles one 64-bit hash per row (not the
+    rows), is the only full pass the primary key costs; a hash collision only makes a few more candidates.
+    """
+    passed = rows.where(is_loaded())
+    return passed.groupBy(KEY_HASH).count().where(sf.col("count") > 1).select(KEY_HASH)
+
+
+def duplicate_losers(rows: DataFrame, hashes: DataFrame, contract: Contract) -> DataFrame:
+    """The `_row_id`s of the rows that pass every rule but lose to another such row with the same key.
 
     The kept row is the first by source file path, then by the row's values as text (nulls first), so the
-    same input always keeps the same row, however Spark splits the files. The rows are shuffled by key into
-    as many partitions as the input had: the persisted result keeps that count (adaptive execution does not
-    coalesce a persisted plan), and spark.sql.shuffle.partitions would mean 200 tiny tasks per later step.
+    same input always keeps the same row, however Spark splits the files. Only the rows whose key hash is
+    among `hashes` (from `duplicated_key_hashes`) are ranked.
     """
-    key = [sf.col(name) for name in contract.primary_key]
+    candidates = rows.where(is_loaded()).join(hashes, on=KEY_HASH, how="left_semi")
     order = [sf.col(SOURCE_FILE)] + [text_of(column).asc_nulls_first() for column in contract.columns]
-    loaded = is_loaded()
-    rank = sf.row_number().over(Window.partitionBy(loaded, *key).orderBy(*order))
-    rows = rows.repartition(max(partitions, 1), *key)
+    rank = sf.row_number().over(Window.partitionBy(*contract.primary_key).orderBy(*order))
+    return candidates.select(ROW_ID, rank.alias("rank")).where(sf.col("rank") > 1).select(ROW_ID)
+
+
+def mark_duplicates(rows: DataFrame, losers: DataFrame, contract: Contract) -> DataFrame:
+    """`rows` (from `check_rules`) with each of the `losers` (`duplicate_losers`) rejected as a duplicate.
+
+    The rows keep their partitioning: when the losers are few, Spark broadcasts them instead of shuffling
+    every row (persist them first so that it knows their size).
+    """
     shown = [sf.concat(sf.lit(f"{name}="), text_of(contract.column(name))) for name in contract.primary_key]
     duplicate = sf.array(
         sf.concat(
             sf.lit(f"{DUPLICATE_RULE}: another row with "), sf.concat_ws(", ", *shown), sf.lit(" is loaded")
         )
     )
-    return rows.withColumn(ERRORS, sf.when(loaded & (rank > 1), duplicate).otherwise(sf.col(ERRORS)))
+    lost = losers.select(ROW_ID, sf.lit(True).alias(_LOST))
+    marked = rows.join(lost, on=ROW_ID, how="left")
+    errors = sf.when(sf.col(_LOST).isNotNull(), duplicate).otherwise(sf.col(ERRORS))
+    return marked.select(
+        *[errors.alias(ERRORS) if name == ERRORS else sf.col(f"`{name}`") for name in rows.columns]
+    )
+
+
+_LOST = "_lost"
