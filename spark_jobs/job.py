@@ -42,6 +42,7 @@ from spark_jobs.errors import (
     SinkError,
 )
 from spark_jobs.readers import Source, read_input
+from spark_jobs.session import configure
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink
 from spark_jobs.validation import (
     check_rules,
@@ -89,6 +90,7 @@ class Progress:
 def run(
     spark: SparkSession, config: JobConfig, contract: Contract, started_at: dt.datetime, progress: Progress
 ) -> None:
+    configure(spark)  # whoever made the session, the job's settings apply
     _check_patterns_in_java(spark, contract, config.contract_path)
     with _input_errors_explained():
         source = read_input(spark, config.input_format, config.input_location, contract)
