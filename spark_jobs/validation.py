@@ -61,15 +61,24 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     `_row_id` that names it and the `_key_hash` of its key for that step. The columns stay flat (no
     structs) because Spark caches flat columns much faster.
     """
-    outputs, reasons = [], []
+    values: list[Column] = []
     for column in contract.columns:
         if source.typed:
-            value = sf.col(column.name)
-            text = value.cast(StringType())
+            value, text = sf.col(column.name), sf.col(column.name).cast(StringType())
+        else:
+            value, text = strict_cast(column.name, column.type), sf.col(column.name)
+        values.append(value.alias(column.name))
+        if column.type != STRING:
+            values.append(text.alias(column.name + TEXT_SUFFIX))
+    # The typed values are computed here, once per row, and only referenced by the rules: Spark would
+    # compute a cast again for every rule using it, since the rules sit in conditional branches.
+    typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE))
+    reasons = []
+    for column in contract.columns:
+        value, text = sf.col(column.name), text_of(column)
+        if source.typed:
             reasons.extend(_required(column, value))
         else:
-            text = sf.col(column.name)
-            value = strict_cast(column.name, column.type)
             reasons.extend(_required(column, text))
             reasons.append(
                 sf.when(
@@ -78,9 +87,6 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
                 )
             )
         reasons.extend(_value_rules(column, text, value))
-        outputs.append(value.alias(column.name))
-        if column.type != STRING:
-            outputs.append(text.alias(column.name + TEXT_SUFFIX))
     malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
     all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))
     # Drop the passed rules (nulls). array_except runs as generated code, whereas filter with a lambda would
@@ -88,11 +94,12 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     checked = sf.array_except(all_reasons, sf.array(sf.lit(None).cast(StringType())))
     keys = []
     if contract.primary_key:
-        # The row id is unique and, for a given split of the input, the same each time the rows are computed.
+        # The row id is unique and, for a given split of the input, the same each time the rows are computed;
+        # the hash is of the typed key, as the duplicates are.
         key_hash = sf.xxhash64(*[sf.col(name) for name in contract.primary_key])
         keys = [sf.monotonically_increasing_id().alias(ROW_ID), key_hash.alias(KEY_HASH)]
-    return source.frame.select(
-        *outputs,
+    return typed.select(
+        *[sf.col(f"`{name}`") for name in typed.columns[: len(values)]],
         sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(checked).alias(ERRORS),
         sf.col(RAW_RECORD),
         sf.col(SOURCE_FILE),

@@ -144,6 +144,16 @@ def test_a_composite_key_names_every_key_column(spark: SparkSession) -> None:
     ]
 
 
+def test_keys_are_compared_as_typed_values(spark: SparkSession) -> None:
+    contract = parse_contract({**ITEMS, "primary_key": ["id", "day"]}, "items.yaml")
+    rows = [row(qty="1", day="2026-01-05"), row(qty="2", day="2026-1-5")]
+    validated = validate(text_source(spark, contract, rows), contract).collect()
+    assert sorted((r["qty" + TEXT_SUFFIX], list(r[ERRORS])) for r in validated) == [
+        ("1", []),
+        ("2", ["primary_key.duplicate: another row with id=AB1, day=2026-1-5 is loaded"]),
+    ]
+
+
 def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Contract) -> None:
     schema = (
         "id string, qty bigint, price decimal(38,9), ratio double, flag boolean, day date, at timestamp, "
