@@ -111,23 +111,25 @@ def run(
 def _validated(source: Source, contract: Contract, cached: ExitStack) -> DataFrame:
     """The validated rows, derived from checked rows cached once; the caches last as long as `cached`.
 
-    The duplicate keys' hashes and the losing rows' ids are cached too: few and of a size Spark then knows,
-    they are broadcast to the rows instead of every row being shuffled to meet them.
+    The duplicate keys' hashes and the losing rows' ids are cached and computed at once: few, and of a
+    size Spark then knows, they are broadcast to the rows instead of every row being shuffled to meet them.
+    Computing the hashes is the first action: it fills the rows' cache as it reads the input.
     """
-    checked = cached.enter_context(_cached(check_rules(source, contract)))
+    checked = cached.enter_context(_persisted(check_rules(source, contract)))
     if not contract.primary_key:
         return checked
-    hashes = cached.enter_context(_cached(duplicated_key_hashes(checked)))
-    losers = cached.enter_context(_cached(duplicate_losers(checked, hashes, contract)))
+    hashes = cached.enter_context(_persisted(duplicated_key_hashes(checked)))
+    hashes.count()
+    losers = cached.enter_context(_persisted(duplicate_losers(checked, hashes, contract)))
+    losers.count()
     return mark_duplicates(checked, losers, contract)
 
 
 @contextmanager
-def _cached(frame: DataFrame) -> Iterator[DataFrame]:
-    """`frame` persisted and computed, until the context ends."""
+def _persisted(frame: DataFrame) -> Iterator[DataFrame]:
+    """`frame`, cached as soon as an action computes it, until the context ends."""
     frame = frame.persist()
     try:
-        frame.count()
         yield frame
     finally:
         frame.unpersist()
