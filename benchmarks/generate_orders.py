@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 HEADER = "order_id,customer_id,amount,currency,order_date\n"
 CURRENCIES = ("EUR", "USD", "GBP")
 FIRST_DAY = date(2026, 1, 1)
+
+
+@dataclass(frozen=True)
+class GeneratedInput:
+    size_bytes: int
+    bad_rows: int
 
 
 def _good_row(rng: random.Random, number: int) -> list[str]:
@@ -37,12 +44,14 @@ def _breach(rng: random.Random, row: list[str]) -> list[str]:
     return row
 
 
-def write_orders_csv(directory: Path, rows: int, files: int, bad_share: float, seed: int = 7) -> int:
-    """Write `rows` data rows over `files` CSV files; return the total size in bytes."""
+def write_orders_csv(
+    directory: Path, rows: int, files: int, bad_share: float, seed: int = 7
+) -> GeneratedInput:
+    """Write `rows` data rows over `files` CSV files; each row breaks one rule with chance `bad_share`."""
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
     per_file = -(-rows // files)
-    number = 0
+    number = bad_rows = 0
     for index in range(files):
         with (directory / f"orders-{index:03d}.csv").open("w", encoding="utf-8") as out:
             out.write(HEADER)
@@ -51,7 +60,9 @@ def write_orders_csv(directory: Path, rows: int, files: int, bad_share: float, s
                 row = _good_row(rng, number)
                 if rng.random() < bad_share:
                     row = _breach(rng, row)
+                    bad_rows += 1
                 lines.append(",".join(row))
                 number += 1
             out.write("\n".join(lines) + "\n")
-    return sum(path.stat().st_size for path in directory.glob("*.csv"))
+    size = sum(path.stat().st_size for path in directory.glob("*.csv"))
+    return GeneratedInput(size, bad_rows)

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ingest-benchmark-"))
     data = workdir / "input"
     shutil.rmtree(data, ignore_errors=True)
-    input_size = write_orders_csv(data, args.rows, args.files, args.bad_share)
+    input_size = write_orders_csv(data, args.rows, args.files, args.bad_share).size_bytes
     spark = _session()
     best: dict[str, Measurement] = {}
     for _ in range(args.rounds):

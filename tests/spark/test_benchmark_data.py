@@ -1,0 +1,38 @@
+"""The benchmark's generated input: every row it breaks is one the job rejects, and no other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from benchmarks.generate_orders import write_orders_csv
+from benchmarks.run_benchmark import CONTRACT
+from tests.spark.test_job import run_job
+
+
+def test_generated_breaches_are_exactly_the_rejected_rows(spark: SparkSession, tmp_path: Path) -> None:
+    generated = write_orders_csv(tmp_path / "in", rows=400, files=3, bad_share=0.25, seed=11)
+    assert 60 < generated.bad_rows < 140, "a quarter of the rows, give or take chance"
+
+    status, report = run_job(spark, CONTRACT, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1")
+
+    assert status == 0
+    assert report["rows_read"] == 400
+    assert report["rows_rejected"] == generated.bad_rows
+    assert set(report["rejections_by_rule"]) == {
+        "order_id.pattern",
+        "customer_id.type",
+        "amount.min",
+        "currency.allowed",
+        "order_date.type",
+        "order_date.required",
+    }
+
+
+def test_generation_is_deterministic(tmp_path: Path) -> None:
+    first = write_orders_csv(tmp_path / "a", rows=50, files=2, bad_share=0.5)
+    second = write_orders_csv(tmp_path / "b", rows=50, files=2, bad_share=0.5)
+    assert first == second
+    for name in ("orders-000.csv", "orders-001.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
