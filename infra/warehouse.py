@@ -12,6 +12,7 @@ from spark_jobs.contract import (
     QUARANTINE_CLUSTERING,
     QUARANTINE_PARTITION_FIELD,
     QUARANTINE_PARTITION_TYPE,
+    QUARANTINE_SUFFIX,
 )
 
 _MS_PER_DAY = 24 * 60 * 60 * 1000
@@ -94,7 +95,9 @@ class Warehouse(pulumi.ComponentResource):
         self.table_ids = {}
         for pipeline_name, table in self.tables.items():
             self.table_ids[pipeline_name] = _qualified(table)
-            self.table_ids[f"{pipeline_name}__rejected"] = _qualified(self.quarantine_tables[pipeline_name])
+            self.table_ids[pipeline_name + QUARANTINE_SUFFIX] = _qualified(
+                self.quarantine_tables[pipeline_name]
+            )
         self.register_outputs({"dataset": self.dataset.dataset_id, "tables": self.table_ids})
 
     def _table(
