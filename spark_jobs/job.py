@@ -113,13 +113,15 @@ def _validated(source: Source, contract: Contract, cached: ExitStack) -> DataFra
 
     The duplicate keys' hashes and the losing rows' ids are cached and computed at once: few, and of a
     size Spark then knows, they are broadcast to the rows instead of every row being shuffled to meet them.
-    Computing the hashes is the first action: it fills the rows' cache as it reads the input.
+    Computing the hashes is the first action: it fills the rows' cache as it reads the input. When no hash
+    repeats, the usual case, no row can be a duplicate and the checked rows are used as they are.
     """
     checked = cached.enter_context(_persisted(check_rules(source, contract)))
     if not contract.primary_key:
         return checked
-    hashes = cached.enter_context(_persisted(duplicated_key_hashes(checked)))
-    hashes.count()
+    hashes = cached.enter_context(_persisted(duplicated_key_hashes(checked, source.partitions)))
+    if hashes.count() == 0:
+        return checked
     losers = cached.enter_context(_persisted(duplicate_losers(checked, hashes, contract)))
     losers.count()
     return mark_duplicates(checked, losers, contract)

@@ -38,6 +38,11 @@ class Source:
     typed: bool
     malformed_reason: str
 
+    @property
+    def partitions(self) -> int:
+        """How many splits Spark reads the input in; at least one, even when every file is empty."""
+        return max(1, self.frame.rdd.getNumPartitions())
+
 
 def read_input(spark: SparkSession, input_format: str, location: str, contract: Contract) -> Source:
     reader, malformed_reason = _READERS[input_format]

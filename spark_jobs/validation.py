@@ -50,7 +50,8 @@ def validate(source: Source, contract: Contract) -> DataFrame:
     rows = check_rules(source, contract)
     if not contract.primary_key:
         return rows
-    losers = duplicate_losers(rows, duplicated_key_hashes(rows), contract)
+    hashes = duplicated_key_hashes(rows, source.partitions)
+    losers = duplicate_losers(rows, hashes, contract)
     return mark_duplicates(rows, losers, contract)
 
 
@@ -91,7 +92,11 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))
     # Drop the passed rules (nulls). array_except runs as generated code, whereas filter with a lambda would
     # evaluate every rule expression beneath it interpreted. Reasons are unique (each names its rule).
-    checked = sf.array_except(all_reasons, sf.array(sf.lit(None).cast(StringType())))
+    failed = sf.array_except(all_reasons, sf.array(sf.lit(None).cast(StringType())))
+    # Most rows pass every rule, and the coalesce that tells so is cheap: only the rows that fail a rule
+    # build the array of reasons and the hash set array_except uses.
+    no_reasons = sf.array().cast(ArrayType(StringType()))
+    checked = sf.when(sf.coalesce(*reasons).isNotNull(), failed).otherwise(no_reasons)
     keys = []
     if contract.primary_key:
         # The row id is unique and, for a given split of the input, the same each time the rows are computed;
@@ -154,13 +159,15 @@ def _show(value: Value) -> str:
     return str(value)
 
 
-def duplicated_key_hashes(rows: DataFrame) -> DataFrame:
+def duplicated_key_hashes(rows: DataFrame, partitions: int) -> DataFrame:
     """The `_key_hash`es that more than one row passing every rule has: a superset of the duplicated keys.
 
     Keys are nearly always unique, so this aggregation, which shuffles one 64-bit hash per row (not the
     rows), is the only full pass the primary key costs; a hash collision only makes a few more candidates.
+    The hashes go straight to `partitions` partitions: a map-side partial count would find nothing to
+    combine, and a cached aggregation keeps the shuffle's partition count (Spark does not coalesce it).
     """
-    passed = rows.where(is_loaded())
+    passed = rows.where(is_loaded()).select(KEY_HASH).repartition(partitions, KEY_HASH)
     return passed.groupBy(KEY_HASH).count().where(sf.col("count") > 1).select(KEY_HASH)
 
 
