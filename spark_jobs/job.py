@@ -122,7 +122,7 @@ def _validated(source: Source, contract: Contract, cached: ExitStack) -> DataFra
     hashes = cached.enter_context(_persisted(duplicated_key_hashes(checked, source.partitions)))
     if hashes.count() == 0:
         return checked
-    losers = cached.enter_context(_persisted(duplicate_losers(checked, hashes, contract)))
+    losers = cached.enter_context(_persisted(duplicate_losers(checked, hashes, contract, source.partitions)))
     losers.count()
     return mark_duplicates(checked, losers, contract)
 

@@ -51,7 +51,7 @@ def validate(source: Source, contract: Contract) -> DataFrame:
     if not contract.primary_key:
         return rows
     hashes = duplicated_key_hashes(rows, source.partitions)
-    losers = duplicate_losers(rows, hashes, contract)
+    losers = duplicate_losers(rows, hashes, contract, source.partitions)
     return mark_duplicates(rows, losers, contract)
 
 
@@ -174,14 +174,16 @@ def duplicated_key_hashes(rows: DataFrame, partitions: int) -> DataFrame:
     return counted.where(sf.col("count") > 1).select(KEY_HASH).distinct()
 
 
-def duplicate_losers(rows: DataFrame, hashes: DataFrame, contract: Contract) -> DataFrame:
+def duplicate_losers(rows: DataFrame, hashes: DataFrame, contract: Contract, partitions: int) -> DataFrame:
     """The `_row_id`s of the rows that pass every rule but lose to another such row with the same key.
 
     The kept row is the first by source file path, then by the row's values as text (nulls first), so the
     same input always keeps the same row, however Spark splits the files. Only the rows whose key hash is
-    among `hashes` (from `duplicated_key_hashes`) are ranked.
+    among `hashes` (from `duplicated_key_hashes`) are ranked, in `partitions` partitions: every later
+    query that marks the duplicates scans the losers in as many tasks.
     """
     candidates = rows.where(is_loaded()).join(hashes, on=KEY_HASH, how="left_semi")
+    candidates = candidates.repartition(partitions, *[sf.col(name) for name in contract.primary_key])
     order = [sf.col(SOURCE_FILE)] + [text_of(column).asc_nulls_first() for column in contract.columns]
     rank = sf.row_number().over(Window.partitionBy(*contract.primary_key).orderBy(*order))
     return candidates.select(ROW_ID, rank.alias("rank")).where(sf.col("rank") > 1).select(ROW_ID)
