@@ -9,7 +9,13 @@ from pyspark.sql import DataFrame, SparkSession
 
 from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract, parse_contract
 from spark_jobs.readers import Source
-from spark_jobs.validation import TEXT_SUFFIX, check_rules, duplicated_key_hashes, validate
+from spark_jobs.validation import (
+    TEXT_SUFFIX,
+    check_rules,
+    duplicate_losers,
+    duplicated_key_hashes,
+    validate,
+)
 
 from .conftest import ITEMS, text_source
 
@@ -133,16 +139,18 @@ def test_the_kept_duplicate_does_not_depend_on_input_order(spark: SparkSession, 
     assert kept == {("3",)}
 
 
-def test_duplicate_keys_are_counted_in_as_many_partitions_as_the_input_has(
+def test_duplicate_keys_are_found_in_as_many_partitions_as_the_input_has(
     spark: SparkSession, items: Contract
 ) -> None:
-    """Not spark.sql.shuffle.partitions (2 here): a cached aggregation would keep that many, however small."""
+    """Not spark.sql.shuffle.partitions (2 here): a cached shuffle's output would keep that many."""
     source = text_source(spark, items, [row(id=f"AB{n}") for n in range(1, 8)] + [row(id="AB1")])
     source = Source(source.frame.repartition(5), source.files, source.typed, source.malformed_reason)
-    hashes = duplicated_key_hashes(check_rules(source, items), source.partitions)
+    checked = check_rules(source, items)
+    hashes = duplicated_key_hashes(checked, source.partitions)
+    losers = duplicate_losers(checked, hashes, items, source.partitions)
     assert source.partitions == 5
-    assert hashes.rdd.getNumPartitions() == 5
-    assert hashes.count() == 1
+    assert (hashes.rdd.getNumPartitions(), hashes.count()) == (5, 1)
+    assert (losers.rdd.getNumPartitions(), losers.count()) == (5, 1)
 
 
 def test_a_composite_key_names_every_key_column(spark: SparkSession) -> None:
