@@ -30,16 +30,22 @@ def _good_row(rng: random.Random, number: int) -> list[str]:
     ]
 
 
-def _breach(rng: random.Random, row: list[str]) -> list[str]:
-    """Break one rule, chosen at random, so every kind of rejection shows up in the load."""
-    breaches: tuple[Callable[[list[str]], None], ...] = (
+def _breach(rng: random.Random, row: list[str], last_good: list[str] | None) -> list[str]:
+    """Break one rule, chosen at random, so every kind of rejection shows up in the load.
+
+    A duplicate repeats the last good row as it was written (a record delivered twice): exactly one of
+    the copies is loaded, so each breach is still exactly one rejected row.
+    """
+    breaches: list[Callable[[list[str]], None]] = [
         lambda r: r.__setitem__(0, f"ORDER-{r[0][4:]}"),  # pattern
         lambda r: r.__setitem__(1, "12a"),  # INT64 cast
         lambda r: r.__setitem__(2, f"-{r[2]}"),  # min 0
         lambda r: r.__setitem__(3, "eur"),  # allowed (case-sensitive)
         lambda r: r.__setitem__(4, "2026-02-30"),  # DATE cast
         lambda r: r.__setitem__(4, ""),  # REQUIRED
-    )
+    ]
+    if last_good is not None:
+        breaches.append(lambda r: r.__setitem__(slice(None), last_good))  # primary key
     rng.choice(breaches)(row)
     return row
 
@@ -52,6 +58,7 @@ def write_orders_csv(
     directory.mkdir(parents=True, exist_ok=True)
     per_file = -(-rows // files)
     number = bad_rows = 0
+    last_good: list[str] | None = None
     for index in range(files):
         with (directory / f"orders-{index:03d}.csv").open("w", encoding="utf-8") as out:
             out.write(HEADER)
@@ -59,8 +66,10 @@ def write_orders_csv(
             for _ in range(min(per_file, rows - number)):
                 row = _good_row(rng, number)
                 if rng.random() < bad_share:
-                    row = _breach(rng, row)
+                    row = _breach(rng, row, last_good)
                     bad_rows += 1
+                else:
+                    last_good = row
                 lines.append(",".join(row))
                 number += 1
             out.write("\n".join(lines) + "\n")

@@ -167,6 +167,8 @@ def _count(rows: DataFrame, progress: Progress) -> None:
         totals["loaded"],
         totals["rejected"],
     )
+    if progress.rows_rejected == 0:
+        return
     reasons = rows.where(~loaded).select(sf.explode(ERRORS).alias("reason"))
     by_rule = reasons.groupBy(rule_of(sf.col("reason")).alias("rule")).count().collect()
     progress.rejections_by_rule = {row["rule"]: row["count"] for row in by_rule}

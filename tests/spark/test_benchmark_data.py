@@ -27,6 +27,7 @@ def test_generated_breaches_are_exactly_the_rejected_rows(spark: SparkSession, t
         "currency.allowed",
         "order_date.type",
         "order_date.required",
+        "primary_key.duplicate",
     }
 
 
