@@ -96,7 +96,9 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     # Most rows pass every rule, and the coalesce that tells so is cheap: only the rows that fail a rule
     # build the array of reasons and the hash set array_except uses.
     no_reasons = sf.array().cast(ArrayType(StringType()))
-    checked = sf.when(sf.coalesce(*reasons).isNotNull(), failed).otherwise(no_reasons)
+    checked = (
+        sf.when(sf.coalesce(*reasons).isNotNull(), failed).otherwise(no_reasons) if reasons else no_reasons
+    )
     keys = []
     if contract.primary_key:
         # The row id is unique and, for a given split of the input, the same each time the rows are computed;
@@ -162,8 +164,8 @@ def _show(value: Value) -> str:
 def duplicated_key_hashes(rows: DataFrame, partitions: int) -> DataFrame:
     """The `_key_hash`es that more than one row passing every rule has: a superset of the duplicated keys.
 
-    Keys are nearly always unique, so this aggregation, which shuffles one 64-bit hash per row (not the
-    rows), is the only full pass the primary key costs; a hash collision only makes a few more candidates.
+    Keys are nearly always unique, so this count, which shuffles one 64-bit hash per row (not the rows),
+    is the only full pass the primary key costs; a hash collision only makes a few more candidates.
     The hashes go straight to `partitions` partitions: a map-side partial count would find nothing to
     combine, and a cached aggregation keeps the shuffle's partition count (Spark does not coalesce it).
     They are counted with a window, which sorts them (a radix sort of longs), faster here than a hash

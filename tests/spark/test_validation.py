@@ -103,6 +103,17 @@ def test_every_rule_rejects_with_column_value_and_reason(spark: SparkSession, it
     }
 
 
+def test_a_contract_without_rules_rejects_only_malformed_records(spark: SparkSession) -> None:
+    notes = parse_contract({"table": "notes", "columns": [{"name": "id", "type": "STRING"}]}, "notes.yaml")
+    rows = [{"id": "n1"}, {"id": None}, {"id": None, RAW_RECORD: "n3,extra"}]
+    validated = validate(text_source(spark, notes, rows), notes).collect()
+    assert sorted((r[RAW_RECORD] or "", list(r[ERRORS])) for r in validated) == [
+        ("", []),
+        ("", []),
+        ("n3,extra", ["record.malformed: bad line"]),
+    ]
+
+
 def test_a_malformed_record_carries_only_the_malformed_reason(spark: SparkSession, items: Contract) -> None:
     rows = [row(id="AB1", qty="not checked", **{RAW_RECORD: "AB1,not checked"})]
     assert errors_by_id(validate(text_source(spark, items, rows), items)) == {
