@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
@@ -38,9 +39,12 @@ class Source:
     typed: bool
     malformed_reason: str
 
-    @property
+    @cached_property
     def partitions(self) -> int:
-        """How many splits Spark reads the input in; at least one, even when every file is empty."""
+        """How many splits Spark reads the input in; at least one, even when every file is empty.
+
+        Cached: finding out plans the scan, and the duplicate marking asks more than once.
+        """
         return max(1, self.frame.rdd.getNumPartitions())
 
 

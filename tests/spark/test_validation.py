@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from pyspark.sql import DataFrame, SparkSession
@@ -155,7 +156,7 @@ def test_duplicate_keys_are_found_in_as_many_partitions_as_the_input_has(
 ) -> None:
     """Not spark.sql.shuffle.partitions (2 here): a cached shuffle's output would keep that many."""
     source = text_source(spark, items, [row(id=f"AB{n}") for n in range(1, 8)] + [row(id="AB1")])
-    source = Source(source.frame.repartition(5), source.files, source.typed, source.malformed_reason)
+    source = replace(source, frame=source.frame.repartition(5))
     checked = check_rules(source, items)
     hashes = duplicated_key_hashes(checked, source.partitions)
     losers = duplicate_losers(checked, hashes, items, source.partitions)
