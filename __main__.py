@@ -54,6 +54,8 @@ if config.pipelines and config.batch.run:
                 identity.ready,
                 warehouse.dataset,
                 warehouse.tables[pipeline.name],
+                warehouse.quarantine_tables[pipeline.name],
+                *([network.firewall] if network.firewall else []),
             ],
         )
         batches[pipeline.name] = run.batch_id

@@ -9,6 +9,8 @@ from infra.config import StackConfig
 from infra.wait import PropagationWait
 
 BASE_SERVICES = (
+    # Project IAM grants, audit-log config and project lookups go through Cloud Resource Manager.
+    "cloudresourcemanager.googleapis.com",
     "compute.googleapis.com",
     "dataproc.googleapis.com",
     "bigquery.googleapis.com",

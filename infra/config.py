@@ -37,11 +37,11 @@ _PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]+(-[a-z]+)+[0-9]+$")
 _LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 _RUNTIME_VERSION = re.compile(r"^[23]\.[0-9]+$")
-_STACK = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
-_PIPELINE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
+_PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
 _NETWORK = re.compile(r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/]+/global/networks/[^/]+$")
 _SUBNETWORK = re.compile(
     r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/]+/regions/[^/]+/subnetworks/[^/]+$"
@@ -51,11 +51,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_LABELS = 64
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
-_RESERVED_LABELS = ("app", "stack", "managed-by")
+# Set by the program on every resource, or per resource: `role` on buckets, `pipeline` on tables and batches.
+_RESERVED_LABELS = ("app", "stack", "managed-by", "role", "pipeline")
 
 
-class ConfigError(ValueError):
-    """A stack config value is missing or not allowed; the message names key, value and what is allowed."""
+class ConfigError(pulumi.RunError, ValueError):
+    """A stack config value is missing or not allowed; the message names key, value and what is allowed.
+
+    A `RunError`: the Pulumi CLI shows its message alone, without a Python traceback.
+    """
 
     def __init__(self, key: str, value: object, allowed: str) -> None:
         super().__init__(f"config {key}={value!r} is not valid: {allowed}")
@@ -152,6 +156,7 @@ class StackConfig:
     audit_logs: bool
     api_propagation_seconds: int
     iam_propagation_seconds: int
+    metric_propagation_seconds: int
     network: NetworkConfig
     storage: StorageConfig
     warehouse: WarehouseConfig
@@ -263,7 +268,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         "(stack name)",
         (stack or pulumi.get_stack()).lower(),
         _STACK,
-        "1-15 letters, digits or hyphens, starting with a letter (it is part of resource names)",
+        "1-15 letters, digits or hyphens, a letter first and no hyphen last (it is part of resource names)",
     )
     project_id = _matching(
         "projectId",
@@ -288,7 +293,8 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         audit_logs=reader.boolean("auditLogs"),
         api_propagation_seconds=reader.integer("apiPropagationSeconds", 0, 600),
         iam_propagation_seconds=reader.integer("iamPropagationSeconds", 0, 600),
-        network=_network(reader),
+        metric_propagation_seconds=reader.integer("metricPropagationSeconds", 0, 600),
+        network=_network(reader, region),
         storage=_storage(reader, project_id, stack_name),
         warehouse=_warehouse(reader),
         batch=_batch(reader),
@@ -338,7 +344,7 @@ def _kms_key(value: str, region: str) -> str:
     return value
 
 
-def _network(reader: _Reader) -> NetworkConfig:
+def _network(reader: _Reader, region: str) -> NetworkConfig:
     network = reader.string("existingNetwork")
     subnetwork = reader.string("existingSubnetwork")
     if network:
@@ -353,6 +359,8 @@ def _network(reader: _Reader) -> NetworkConfig:
     if bool(network) != bool(subnetwork):
         missing = "existingSubnetwork" if network else "existingNetwork"
         raise ConfigError(missing, "", "set together with the other one (an existing network needs both)")
+    if network and subnetwork:
+        _check_existing_subnetwork(network, subnetwork, region)
     return NetworkConfig(
         existing_network=_optional(network),
         existing_subnetwork=_optional(subnetwork),
@@ -360,6 +368,30 @@ def _network(reader: _Reader) -> NetworkConfig:
         flow_logs=reader.boolean("flowLogs"),
         create_firewall_rule=reader.boolean("createFirewallRule"),
     )
+
+
+def _check_existing_subnetwork(network: str, subnetwork: str, region: str) -> None:
+    """The batches run in `region`, in a subnet of the network's own project (a Shared VPC's host)."""
+    network_project = path_part(network, "projects")
+    subnet_project, subnet_region = path_part(subnetwork, "projects"), path_part(subnetwork, "regions")
+    if subnet_region != region:
+        raise ConfigError(
+            "existingSubnetwork",
+            subnetwork,
+            f"a subnet in region {region} (the stack's region), not {subnet_region}",
+        )
+    if subnet_project != network_project:
+        raise ConfigError(
+            "existingSubnetwork",
+            subnetwork,
+            f"a subnet of existingNetwork's project {network_project}, which owns the network's subnets",
+        )
+
+
+def path_part(path: str, collection: str) -> str:
+    """The id after `collection` in a resource path such as projects/<project>/regions/<region>/..."""
+    parts = path.split("/")
+    return parts[parts.index(collection) + 1]
 
 
 def _cidr(key: str, value: str) -> str:
@@ -372,19 +404,32 @@ def _cidr(key: str, value: str) -> str:
         raise ConfigError(key, value, allowed) from None
     if network.version != 4 or not 8 <= network.prefixlen <= 29:
         raise ConfigError(key, value, allowed)
+    for prohibited in _PROHIBITED_SUBNET_RANGES:
+        if network.overlaps(prohibited):
+            raise ConfigError(
+                key, value, f"a range Google Cloud allows for subnets, not overlapping {prohibited}"
+            )
     return str(network)
+
+
+# Ranges no VPC subnet may use: "this" network, loopback, link-local (metadata server), multicast, broadcast.
+_PROHIBITED_SUBNET_RANGES = tuple(
+    ipaddress.IPv4Network(block)
+    for block in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32")
+)
 
 
 def _storage(reader: _Reader, project_id: str, stack: str) -> StorageConfig:
     prefix = reader.string("bucketPrefix") or f"{project_id}-{stack}"
     for role in BUCKET_ROLES:
         name = f"{prefix}-{role}"
-        if not _BUCKET_NAME.match(name) or "goog" in name or "google" in name or ".." in name:
+        # Dotted names are domain names that need a verified domain: the pattern allows no dots.
+        if not _BUCKET_NAME.match(name) or "goog" in name:
             raise ConfigError(
                 "bucketPrefix",
                 prefix,
-                f"a prefix giving valid bucket names (bucket {name!r}: 3-63 lowercase letters, digits, -, _ "
-                "or ., letter or digit first and last, without 'goog'); set a shorter bucketPrefix",
+                f"a prefix giving valid bucket names (bucket {name!r}: 3-63 lowercase letters, digits, - "
+                "or _, letter or digit first and last, without 'goog'); set a shorter bucketPrefix",
             )
     return StorageConfig(
         bucket_prefix=prefix,
@@ -412,8 +457,8 @@ def _warehouse(reader: _Reader) -> WarehouseConfig:
 
 def _batch(reader: _Reader) -> BatchConfig:
     ttl_minutes = reader.integer("batchTtlMinutes", 10, 20160)
-    timeout_minutes = reader.integer("batchTimeoutMinutes", 10, 20160)
     margin = _BATCH_START_MARGIN_MINUTES
+    timeout_minutes = reader.integer("batchTimeoutMinutes", 10 + margin, 20160 + margin)
     if timeout_minutes < ttl_minutes + margin:
         raise ConfigError(
             "batchTimeoutMinutes",
@@ -506,7 +551,7 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         f"{key}.name",
         text("name"),
         _PIPELINE_NAME,
-        "1-20 lowercase letters, digits or hyphens, starting with a letter",
+        "1-20 lowercase letters, digits or hyphens, a letter first and no hyphen last",
     )
     contract_path = _contract_path(f"{key}.contract", text("contract"))
     return PipelineConfig(

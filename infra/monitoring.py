@@ -18,6 +18,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import StackConfig
+from infra.pipeline import batch_id_pattern
+from infra.wait import PropagationWait
 from spark_jobs import report
 
 BATCH_RESOURCE = "cloud_dataproc_batch"
@@ -30,6 +32,8 @@ ALERT_WINDOW = "300s"
 # the value the run reported.
 _BY_PIPELINE = f"metric.label.{report.PIPELINE}"
 _BY_BATCH = "resource.label.batch_id"
+_RUNS = "runs"
+"""The counter metric's name after the stack's prefix; the distributions are named by their report field."""
 REPORT_LINE = f'"{report.EVENT}": ?"{report.REPORT_EVENT}"'
 """Regex matching the report line and no other driver output."""
 
@@ -45,12 +49,13 @@ def _number_field(name: str) -> str:
 
 
 def report_filter(config: StackConfig) -> str:
-    """Selects the report lines of this stack's batches (their ids start with the stack name)."""
+    """Selects the report lines of this stack's batches (their ids name the stack and a pipeline)."""
+    pipeline_names = [pipeline.name for pipeline in config.pipelines]
     return " AND ".join(
         [
             f'resource.type="{BATCH_RESOURCE}"',
             f'logName="projects/{config.project_id}/logs/{DRIVER_LOG}"',
-            f"resource.labels.batch_id=~{json.dumps('^' + config.stack + '-')}",
+            f"resource.labels.batch_id=~{json.dumps(batch_id_pattern(config.stack, pipeline_names))}",
             f"jsonPayload.message=~{json.dumps(REPORT_LINE)}",
         ]
     )
@@ -106,7 +111,7 @@ class Monitoring(pulumi.ComponentResource):
         runs = gcp.logging.Metric(
             "runs-metric",
             project=config.project_id,
-            name=f"{config.name_prefix}/runs",
+            name=f"{config.name_prefix}/{_RUNS}",
             description="Pipeline runs, one per report line, by pipeline and outcome",
             filter=selector,
             metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
@@ -149,6 +154,14 @@ class Monitoring(pulumi.ComponentResource):
         }
         metrics = [runs, *distributions.values()]
         after_metrics = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, *metrics])
+        # An alert on a metric created moments ago fails with "Cannot find metric(s)": let it propagate.
+        metrics_known = PropagationWait(
+            "metric-propagation",
+            config.metric_propagation_seconds,
+            [f"{config.name_prefix}/{field}" for field in (_RUNS, *(spec.field for spec in _DISTRIBUTIONS))],
+            opts=after_metrics,
+        )
+        after_metrics_known = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, metrics_known])
 
         self.dashboard = gcp.monitoring.Dashboard(
             "dashboard",
@@ -199,7 +212,7 @@ class Monitoring(pulumi.ComponentResource):
             runbook="A batch reported status FAILED. Open it from the stack output batch_console_urls "
             "and read its driver log.",
             channels=channels,
-            opts=after_metrics,
+            opts=after_metrics_known,
         )
         rejected_rows = _user_metric(distributions[report.ROWS_REJECTED]).apply(
             lambda t: f'metric.type="{t}" AND resource.type="{BATCH_RESOURCE}"'
@@ -214,7 +227,7 @@ class Monitoring(pulumi.ComponentResource):
             runbook="A run quarantined more rows than rejectedRowsThreshold. "
             "The reasons are in the <table>__rejected table.",
             channels=channels,
-            opts=after_metrics,
+            opts=after_metrics_known,
         )
         self.register_outputs({"dashboard_url": self.dashboard_url})
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import StackConfig
+from infra.config import StackConfig, path_part
 
 
-def _project_of(network: str) -> str:
-    """The project owning a network named projects/<project>/global/networks/<name> (a Shared VPC host)."""
-    parts = network.split("/")
-    return parts[parts.index("projects") + 1]
+def _existing_subnet_range(subnetwork: str) -> pulumi.Output[str]:
+    """The primary range of an existing subnet, read at deploy time rather than trusted from config."""
+    found = gcp.compute.get_subnetwork_output(
+        project=path_part(subnetwork, "projects"),
+        region=path_part(subnetwork, "regions"),
+        name=path_part(subnetwork, "subnetworks"),
+    )
+    return found.ip_cidr_range
 
 
 class Network(pulumi.ComponentResource):
@@ -19,11 +23,13 @@ class Network(pulumi.ComponentResource):
 
     Serverless Spark nodes have no external IPs: they reach Cloud Storage and BigQuery through Private Google
     Access, and the driver and executors talk to each other on any port, hence the rule allowing all protocols
-    from the subnet's own range.
+    from the subnet's own range to the subnet's own range (not to every instance of a shared network).
     """
 
     network_id: pulumi.Output[str]
     subnetwork_id: pulumi.Output[str]
+    firewall: gcp.compute.Firewall | None
+    """The internal ingress rule, when the stack creates it (batches must not start before it exists)."""
 
     def __init__(
         self,
@@ -36,8 +42,13 @@ class Network(pulumi.ComponentResource):
         settings = config.network
         child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
         firewall_project = config.project_id
+        firewall_name = f"{config.name_prefix}-allow-internal"
+        subnet_range: pulumi.Input[str] = settings.subnet_cidr
         if settings.existing_network and settings.existing_subnetwork:
-            firewall_project = _project_of(settings.existing_network)
+            # A Shared VPC host holds the rules of every service project: the project id keeps names apart.
+            firewall_project = path_part(settings.existing_network, "projects")
+            firewall_name = f"{config.name_prefix}-{config.project_id}-internal"
+            subnet_range = _existing_subnet_range(settings.existing_subnetwork)
             self.network_id = pulumi.Output.from_input(settings.existing_network)
             self.subnetwork_id = pulumi.Output.from_input(settings.existing_subnetwork)
         else:
@@ -71,15 +82,17 @@ class Network(pulumi.ComponentResource):
             )
             self.network_id = network.id
             self.subnetwork_id = subnet.id
+        self.firewall = None
         if settings.create_firewall_rule:
-            gcp.compute.Firewall(
+            self.firewall = gcp.compute.Firewall(
                 "allow-internal",
                 project=firewall_project,
-                name=f"{config.name_prefix}-allow-internal",
+                name=firewall_name,
                 network=self.network_id,
                 direction="INGRESS",
                 priority=1000,
-                source_ranges=[settings.subnet_cidr],
+                source_ranges=[subnet_range],
+                destination_ranges=[subnet_range],
                 allows=[gcp.compute.FirewallAllowArgs(protocol="all")],
                 description="Dataproc Serverless: driver and executors reach each other on every port",
                 opts=child,

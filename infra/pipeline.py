@@ -82,6 +82,15 @@ def batch_id(
     return f"{stack}-{pipeline}-{digest}"
 
 
+def batch_id_pattern(stack: str, pipelines: Sequence[str]) -> str:
+    """An RE2 pattern matching exactly the ids `batch_id` gives this stack's pipelines, and no other stack's.
+
+    A prefix alone would not do: the batches of a stack `dev-eu` also start with `dev-`.
+    """
+    names = "|".join(pipelines)
+    return f"^{stack}-(?:{names})-[0-9a-f]{{{BATCH_ID_DIGEST_LENGTH}}}$"
+
+
 def console_url(config: StackConfig, batch: str) -> str:
     return (
         f"https://console.cloud.google.com/dataproc/batches/{config.region}/{batch}/summary"

@@ -133,5 +133,12 @@ class Warehouse(pulumi.ComponentResource):
             clusterings=clustering or None,
             deletion_protection=config.warehouse.protect,
             labels={**config.labels, "pipeline": pipeline.name},
+            # Declared, not only inherited from the dataset: the provider reads the inherited key back into
+            # state, and a key missing from the program would then plan a replacement of the table.
+            encryption_configuration=(
+                gcp.bigquery.TableEncryptionConfigurationArgs(kms_key_name=config.kms_key)
+                if config.kms_key
+                else None
+            ),
             opts=self._data_options,
         )

@@ -30,6 +30,8 @@ from pulumi.runtime.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "__main__.py"
+EXISTING_SUBNET_RANGE = "10.20.0.0/22"
+"""The primary range the mock reports for any existing subnet the program looks up."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class StackResult:
 
     resources: list[DeclaredResource]
     outputs: dict[str, Any] = field(default_factory=dict)
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """The data-source calls the program made: token and arguments."""
 
     def of_type(self, type_token: str) -> list[DeclaredResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -136,6 +140,7 @@ class _Mocks(pulumi.runtime.Mocks):
     def __init__(self, project_id: str) -> None:
         self.project_id = project_id
         self.registered: list[tuple[str, str, dict[str, Any], bool]] = []
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.registered.append((args.typ, args.name, dict(args.inputs), bool(args.custom)))
@@ -144,11 +149,14 @@ class _Mocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        self.invokes.append((args.token, dict(args.args)))
         if args.token == "gcp:organizations/getProject:getProject":
             return {"number": "123456789012", "projectId": self.project_id}, []
         if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
             email = "service-123456789012@gs-project-accounts.iam.gserviceaccount.com"
             return {"emailAddress": email, "member": f"serviceAccount:{email}"}, []
+        if args.token == "gcp:compute/getSubnetwork:getSubnetwork":
+            return {**dict(args.args), "ipCidrRange": EXISTING_SUBNET_RANGE}, []
         if args.token == "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount":
             email = "bq-123456789012@bigquery-encryption.iam.gserviceaccount.com"
             return {"email": email, "member": f"serviceAccount:{email}"}, []
@@ -238,4 +246,4 @@ def run_stack(stack: str = "dev", overrides: Mapping[str, object] | None = None)
         DeclaredResource(type=typ, name=name, inputs=inputs, options=captured[(typ, name)], custom=custom)
         for typ, name, inputs, custom in mocks.registered
     ]
-    return StackResult(resources=resources, outputs=resolved)
+    return StackResult(resources=resources, outputs=resolved, invokes=mocks.invokes)

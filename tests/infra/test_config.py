@@ -40,11 +40,18 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"bucketPrefix": "Upper-Case"}, "bucketPrefix", "valid bucket names"),
         ({"bucketPrefix": "my-google-data"}, "bucketPrefix", "without 'goog'"),
         ({"bucketPrefix": "x" * 60}, "bucketPrefix", "3-63"),
+        ({"bucketPrefix": "data.example.com"}, "bucketPrefix", "digits, - or _"),
+        ({"subnetCidr": "127.0.0.0/24"}, "subnetCidr", "not overlapping 127.0.0.0/8"),
+        ({"subnetCidr": "0.0.0.0/8"}, "subnetCidr", "not overlapping 0.0.0.0/8"),
+        ({"subnetCidr": "169.254.0.0/20"}, "subnetCidr", "not overlapping 169.254.0.0/16"),
+        ({"subnetCidr": "224.0.0.0/8"}, "subnetCidr", "not overlapping 224.0.0.0/4"),
         ({"labels": {"Team": "data"}}, "labels.Team", "a label key"),
         ({"labels": {"team": "Data Eng"}}, "labels.team", "a label value"),
         ({"labels": {"stack": "x"}}, "labels.stack", "not one of the labels the program sets"),
+        ({"labels": {"role": "finance"}}, "labels.role", "not one of the labels the program sets"),
+        ({"labels": {"pipeline": "x"}}, "labels.pipeline", "not one of the labels the program sets"),
         ({"labels": ["team"]}, "labels", "a map of label keys"),
-        ({"labels": {f"k{i}": "v" for i in range(62)}}, "labels", "at most 61 labels"),
+        ({"labels": {f"k{i}": "v" for i in range(60)}}, "labels", "at most 59 labels"),
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
         (
             {"kmsKey": "projects/k/locations/us/keyRings/r/cryptoKeys/c"},
@@ -63,6 +70,22 @@ def _error(overrides: dict[str, object]) -> ConfigError:
             "existingSubnetwork",
             "subnetworks",
         ),
+        (
+            {
+                "existingNetwork": "projects/host/global/networks/n",
+                "existingSubnetwork": "projects/host/regions/us-central1/subnetworks/s",
+            },
+            "existingSubnetwork",
+            "a subnet in region europe-west1 (the stack's region), not us-central1",
+        ),
+        (
+            {
+                "existingNetwork": "projects/host/global/networks/n",
+                "existingSubnetwork": "projects/other/regions/europe-west1/subnetworks/s",
+            },
+            "existingSubnetwork",
+            "a subnet of existingNetwork's project host",
+        ),
         ({"flowLogs": "yes"}, "flowLogs", "a boolean"),
         ({"tempRetentionDays": 0}, "tempRetentionDays", "an integer from 1 to 3650"),
         ({"stagingRetentionDays": "ten"}, "stagingRetentionDays", "an integer from 1 to 3650"),
@@ -77,7 +100,8 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"driverCores": 32}, "driverCores", "an integer from 4 to 16"),
         ({"batchTtlMinutes": 5}, "batchTtlMinutes", "an integer from 10 to 20160"),
         ({"batchTtlMinutes": 20161}, "batchTtlMinutes", "an integer from 10 to 20160"),
-        ({"batchTimeoutMinutes": 9}, "batchTimeoutMinutes", "an integer from 10 to 20160"),
+        ({"batchTimeoutMinutes": 9}, "batchTimeoutMinutes", "an integer from 20 to 20170"),
+        ({"batchTimeoutMinutes": 20171}, "batchTimeoutMinutes", "an integer from 20 to 20170"),
         ({"batchTimeoutMinutes": 125}, "batchTimeoutMinutes", "at least batchTtlMinutes + 10 (130)"),
         ({"apiPropagationSeconds": 601}, "apiPropagationSeconds", "an integer from 0 to 600"),
         ({"iamPropagationSeconds": -1}, "iamPropagationSeconds", "an integer from 0 to 600"),
@@ -105,6 +129,17 @@ def test_stack_name_must_fit_resource_names() -> None:
         run_stack("a_b", {**NO_PIPELINES, "projectId": "my-project"})
 
 
+def test_config_errors_are_run_errors_the_cli_shows_without_a_traceback() -> None:
+    error = _error({"tempRetentionDays": 0})
+    assert isinstance(error, pulumi.RunError)
+    assert str(error) == "config tempRetentionDays='0' is not valid: an integer from 1 to 3650"
+
+
+def test_the_longest_ttl_fits_under_the_longest_timeout() -> None:
+    loaded = _load({"batchTtlMinutes": 20160, "batchTimeoutMinutes": 20170})
+    assert (loaded.batch.ttl_minutes, loaded.batch.timeout_minutes) == (20160, 20170)
+
+
 ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
 
 
@@ -113,6 +148,7 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
     [
         ({**ORDERS, "name": "Orders"}, "pipelines[0].name", "lowercase letters, digits or hyphens"),
         ({**ORDERS, "name": "o" * 21}, "pipelines[0].name", "1-20"),
+        ({**ORDERS, "name": "orders-"}, "pipelines[0].name", "no hyphen last"),
         ({**ORDERS, "name": None}, "pipelines[0].name", "required"),
         (
             {**ORDERS, "inputFormat": "xml"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.infra.harness import StackResult, run_stack
+from tests.infra.harness import EXISTING_SUBNET_RANGE, StackResult, run_stack
 
 BUCKET = "gcp:storage/bucket:Bucket"
 SERVICE = "gcp:projects/service:Service"
@@ -15,7 +15,16 @@ def test_apis_enabled_and_never_disabled_on_destroy(dev: StackResult) -> None:
     services = {r.inputs["service"]: r for r in dev.of_type(SERVICE)}
     assert sorted(services) == sorted(
         f"{api}.googleapis.com"
-        for api in ("compute", "dataproc", "bigquery", "storage", "iam", "logging", "monitoring")
+        for api in (
+            "cloudresourcemanager",
+            "compute",
+            "dataproc",
+            "bigquery",
+            "storage",
+            "iam",
+            "logging",
+            "monitoring",
+        )
     )
     for service in services.values():
         assert service.inputs["disableOnDestroy"] is False
@@ -66,7 +75,9 @@ def test_dedicated_network_subnet_and_internal_rule(dev: StackResult) -> None:
     assert "logConfig" not in subnet.inputs
     rule = dev.one("gcp:compute/firewall:Firewall", "allow-internal")
     assert rule.inputs["direction"] == "INGRESS"
+    assert rule.inputs["name"] == "pl-dev-allow-internal"
     assert rule.inputs["sourceRanges"] == ["10.10.0.0/24"]
+    assert rule.inputs["destinationRanges"] == ["10.10.0.0/24"]
     assert rule.inputs["allows"] == [{"protocol": "all"}]
     assert dev.outputs["subnetwork"] == "subnet-id"
 
@@ -90,7 +101,7 @@ def test_existing_network_creates_no_network(create_rule: bool) -> None:
             **NO_PIPELINES,
             "existingNetwork": network,
             "existingSubnetwork": subnetwork,
-            "subnetCidr": "10.20.0.0/22",
+            "subnetCidr": "10.99.0.0/24",  # only for a created subnet: the rule takes the real range
             "createFirewallRule": create_rule,
         },
     )
@@ -98,9 +109,16 @@ def test_existing_network_creates_no_network(create_rule: bool) -> None:
     assert stack.of_type("gcp:compute/subnetwork:Subnetwork") == []
     rules = stack.of_type("gcp:compute/firewall:Firewall")
     if create_rule:
-        assert [(r.inputs["network"], r.inputs["sourceRanges"], r.inputs["project"]) for r in rules] == [
-            (network, ["10.20.0.0/22"], "shared")
-        ]
+        [rule] = rules
+        assert rule.inputs["network"] == network
+        assert rule.inputs["project"] == "shared"
+        assert rule.inputs["name"] == "pl-dev-my-pipeline-dev-internal"
+        assert rule.inputs["sourceRanges"] == [EXISTING_SUBNET_RANGE]
+        assert rule.inputs["destinationRanges"] == [EXISTING_SUBNET_RANGE]
+        assert (
+            "gcp:compute/getSubnetwork:getSubnetwork",
+            {"project": "shared", "region": "europe-west1", "name": "data"},
+        ) in stack.invokes
     else:
         assert rules == []
     assert stack.outputs["subnetwork"] == subnetwork

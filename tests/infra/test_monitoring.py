@@ -54,7 +54,13 @@ def test_metrics_select_this_stacks_report_lines_from_driver_output(dev: StackRe
         selector = metric.inputs["filter"]
         assert 'resource.type="cloud_dataproc_batch"' in selector
         assert 'logName="projects/my-pipeline-dev/logs/dataproc.googleapis.com%2Foutput"' in selector
-        assert 'resource.labels.batch_id=~"^dev-"' in selector
+        batch_ids = re.search(r'resource\.labels\.batch_id=~("[^"]*")', selector)
+        assert batch_ids
+        pattern = json.loads(batch_ids.group(1))
+        assert re.search(pattern, dev.outputs["batch_ids"]["orders"])
+        assert re.search(pattern, "dev-orders-0123456789ab")
+        for other in ("dev-eu-orders-0123456789ab", "dev-payments-0123456789ab", "prod-orders-0123456789ab"):
+            assert not re.search(pattern, other), other
         message = _MESSAGE_REGEX.search(selector)
         assert message
         assert re.search(json.loads(message.group(1)), LINE)
@@ -119,7 +125,12 @@ def test_alerts_on_failed_runs_and_rejected_rows(dev: StackResult) -> None:
     assert rejected["thresholdValue"] == 0
     for alert in alerts.values():
         assert "notificationChannels" not in alert.inputs or alert.inputs["notificationChannels"] == []
-        assert set(alert.options.depends_on) >= {"runs-metric", "rows-rejected-metric"}
+        assert "metric-propagation" in alert.options.depends_on
+    wait = dev.one("pulumi-python:dynamic:Resource", "metric-propagation")
+    assert wait.inputs["seconds"] == 60
+    metrics = dev.of_type(METRIC)
+    assert wait.inputs["triggers"] == sorted(m.inputs["name"] for m in metrics)
+    assert set(wait.options.depends_on) >= {m.name for m in metrics}
     assert dev.of_type("gcp:monitoring/notificationChannel:NotificationChannel") == []
 
 

@@ -90,6 +90,8 @@ def test_batch_waits_for_grants_tables_and_code_with_a_long_timeout(dev: StackRe
         "iam-propagation",
         "dataset",
         "orders-table",
+        "orders-rejected",
+        "allow-internal",
         "entry-script",
         "package-zip",
         "orders-contract",
