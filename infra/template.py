@@ -12,6 +12,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pulumi
+
 from infra.config import PROJECT_ROOT
 
 PACKAGE = "spark_jobs"
@@ -21,8 +23,8 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o644 << 16
 
 
-class TemplateError(FileNotFoundError):
-    """The Spark template to upload is missing or incomplete."""
+class TemplateError(pulumi.RunError, FileNotFoundError):
+    """The Spark template to upload is missing or incomplete (a RunError: the CLI shows only its message)."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pulumi
 import pytest
 
 from infra import template
@@ -216,8 +217,9 @@ def test_code_change_changes_the_template_digest(tmp_path: Path) -> None:
 def test_missing_entry_script_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(
         template.TemplateError, match=r"spark_jobs/main\.py: the Spark template's entry script"
-    ):
+    ) as caught:
         template.build(tmp_path, tmp_path / "build")
+    assert isinstance(caught.value, pulumi.RunError)  # the CLI shows the message without a traceback
 
 
 def test_run_batches_off_declares_tables_but_no_batch_or_upload() -> None:
