@@ -9,11 +9,20 @@ ANYWHERE = ("0.0.0.0/0", "::/0")
 
 
 def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != FIREWALL or args.props.get("disabled") is True:
+    props = args.props
+    if args.resource_type != FIREWALL or props.get("disabled") is True:
         return
-    if (args.props.get("direction") or "INGRESS") != "INGRESS":
+    # Egress rules, and rules that only deny, admit nothing.
+    if (props.get("direction") or "INGRESS") != "INGRESS" or not props.get("allows"):
         return
-    for source in args.props.get("sourceRanges") or []:
+    sources = props.get("sourceRanges") or []
+    if not (sources or props.get("sourceTags") or props.get("sourceServiceAccounts")):
+        report(
+            f"firewall '{args.name}' allows ingress without a source, which Google Cloud applies to "
+            "0.0.0.0/0: set source_ranges to the subnet or known ranges",
+            None,
+        )
+    for source in sources:
         if source in ANYWHERE:
             report(
                 f"firewall '{args.name}' allows ingress from {source}: "
@@ -33,7 +42,7 @@ def _require_private_google_access(args: ResourceValidationArgs, report: ReportV
 
 FIREWALL_NO_INTERNET_INGRESS = mandatory(
     "firewall-no-internet-ingress",
-    "No enabled ingress firewall rule admits 0.0.0.0/0 (or ::/0).",
+    "No enabled ingress firewall rule allows 0.0.0.0/0, ::/0, or any source (no source given).",
     _forbid_internet_ingress,
 )
 

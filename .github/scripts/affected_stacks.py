@@ -3,9 +3,11 @@
 Usage: git diff --name-only BASE HEAD | python3 .github/scripts/affected_stacks.py [REPO_ROOT]
 
 A stack is a `Pulumi.<stack>.yaml` file at the repository root. A change to one stack file affects only
-that stack; a change to a file that cannot reach any stack (docs, tests, CI, developer tooling) affects
-none; any other file (the program, the Spark template it uploads, the policy pack, the runtime lock) affects
-every stack. Unknown paths count as affecting every stack: a new kind of file is previewed, never skipped.
+that stack; a change to a file that cannot reach any stack (docs, tests, the quality gate, developer
+tooling) affects none; any other file affects every stack: the program, the Spark template it uploads, the
+policy pack, the locks CI installs the CLI's Python from, the mypy settings Pulumi type-checks with, and
+the workflow and action that run the CLI. Unknown paths count as affecting every stack: a new kind of file
+is previewed, never skipped.
 """
 
 import json
@@ -23,12 +25,14 @@ NO_STACK_EFFECT = (
     "docs/*",
     "tests/*",
     ".ci/*",
-    ".github/*",
+    ".github/scripts/*",
+    ".github/workflows/check.yml",
+    ".github/workflows/deploy.yml",
+    ".github/workflows/pull-request.yml",
+    ".github/workflows/teardown.yml",
     ".gitignore",
+    "benchmarks/*",
     "dev",
-    "pyproject.toml",
-    "requirements-dev.in",
-    "requirements-dev.txt",
 )
 
 

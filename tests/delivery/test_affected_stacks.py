@@ -16,8 +16,16 @@ STACKS = ["dev", "prod"]
         (["Pulumi.yaml"], ["dev", "prod"]),
         (["Pulumi.prod.yaml"], ["prod"]),
         (["Pulumi.dev.yaml", "README.md"], ["dev"]),
-        (["README.md", "tests/infra/test_storage.py", ".github/workflows/deploy.yml", "pyproject.toml"], []),
-        (["requirements-dev.txt", "dev", ".ci/run", "docs/setup.md"], []),
+        (["README.md", "tests/infra/test_storage.py", ".github/workflows/deploy.yml"], []),
+        (
+            [".github/scripts/teardown_guard.py", "dev", ".ci/run", "docs/setup.md", "benchmarks/measure.py"],
+            [],
+        ),
+        # What CI runs the CLI with: the Python locks, the type checker's settings, the shared job and action.
+        (["requirements-dev.txt"], ["dev", "prod"]),
+        (["pyproject.toml"], ["dev", "prod"]),
+        ([".github/workflows/pulumi.yml"], ["dev", "prod"]),
+        ([".github/actions/pulumi-env/action.yml"], ["dev", "prod"]),
         (["a-new-kind-of-file.json"], ["dev", "prod"]),
         ([], []),
     ],

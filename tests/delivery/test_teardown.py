@@ -1,7 +1,7 @@
 """Teardown at program level: what `pulumi destroy` will do follows from the options and inputs declared.
 
-dev must go entirely with no manual step; prod must refuse to delete its data. A resource type the program
-does not declare yet is skipped (visibly), not passed.
+dev must go entirely with no manual step; prod must refuse to delete its data. Each test first requires the
+resources it is about to exist, so that losing them fails the test instead of passing it vacuously.
 """
 
 import pytest
@@ -27,8 +27,7 @@ def prod() -> StackResult:
 
 def declared(stack: StackResult, resource_type: str) -> list[DeclaredResource]:
     found = stack.of_type(resource_type)
-    if not found:
-        pytest.skip(f"the program declares no {resource_type} yet")
+    assert found, f"the program declares no {resource_type}"
     return found
 
 

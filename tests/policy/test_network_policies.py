@@ -21,8 +21,32 @@ def test_ingress_from_anywhere_is_reported(anywhere: str) -> None:
 
 
 def test_a_rule_without_direction_is_ingress() -> None:
-    args = resource_args(FIREWALL, {"sourceRanges": ["0.0.0.0/0"]})
+    args = resource_args(FIREWALL, {"sourceRanges": ["0.0.0.0/0"], "allows": [{"protocol": "tcp"}]})
     assert len(violations(FIREWALL_NO_INTERNET_INGRESS, args)) == 1
+
+
+@pytest.mark.parametrize("no_source", [{}, {"sourceRanges": []}, {"sourceRanges": [], "sourceTags": []}])
+def test_an_allow_rule_without_a_source_is_open_to_anywhere(no_source: dict[str, object]) -> None:
+    args = resource_args(
+        FIREWALL, {"direction": "INGRESS", "allows": [{"protocol": "all"}], **no_source}, name="x"
+    )
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        "firewall 'x' allows ingress without a source, which Google Cloud applies to 0.0.0.0/0: "
+        "set source_ranges to the subnet or known ranges"
+    ]
+
+
+@pytest.mark.parametrize(
+    "source", [{"sourceTags": ["batch"]}, {"sourceServiceAccounts": ["sa@p.iam.gserviceaccount.com"]}]
+)
+def test_an_allow_rule_from_tags_or_service_accounts_passes(source: dict[str, object]) -> None:
+    args = resource_args(FIREWALL, {"direction": "INGRESS", "allows": [{"protocol": "all"}], **source})
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == []
+
+
+def test_a_deny_rule_from_anywhere_passes() -> None:
+    deny_all = {"direction": "INGRESS", "sourceRanges": ["0.0.0.0/0"], "denies": [{"protocol": "all"}]}
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, resource_args(FIREWALL, deny_all)) == []
 
 
 @pytest.mark.parametrize("props", [{"direction": "EGRESS"}, {"disabled": True}])
