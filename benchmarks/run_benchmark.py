@@ -5,7 +5,8 @@ On the same generated CSV and the same local Spark session, in one run:
   (b) inferred  read with inferSchema=true, write Parquet (what the widely used GCS-to-BigQuery template does)
   (c) template  our job: contract validation, loaded and quarantined rows written as Parquet
 Prints c/a and c/b, and for each variant the bytes Spark read from the input relative to the input's size,
-from Spark's own monitoring API. Usage: `.venv/bin/python -m benchmarks.run_benchmark --rows 3000000`.
+from the Hadoop file-system statistics Spark reads through (see measure.py).
+Usage: `.venv/bin/python -m benchmarks.run_benchmark --rows 3000000`.
 """
 
 from __future__ import annotations

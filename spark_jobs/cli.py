@@ -80,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--output-table",
         type=_matching(_BIGQUERY_TABLE, "BigQuery table ([PROJECT.]DATASET.TABLE)"),
-        metavar="DATASET.TABLE",
-        help="bigquery sink: the table to load; rejected rows go to DATASET.TABLE__rejected",
+        metavar="[PROJECT.]DATASET.TABLE",
+        help="bigquery sink: the table to load; rejected rows go to the same name + __rejected",
     )
     parser.add_argument(
         "--output-path",
