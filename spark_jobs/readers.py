@@ -77,9 +77,12 @@ def _read_csv(spark: SparkSession, location: str, contract: Contract) -> DataFra
         .option("header", "true")
         # Check the header against the contract's columns instead of trusting the column order.
         .option("enforceSchema", "false")
-        # RFC 4180: fields are quoted with " and a quote inside a quoted field is doubled.
+        # RFC 4180: fields are quoted with " and a quote inside a quoted field is doubled; a quoted field may
+        # hold line breaks, so records are parsed from the whole file instead of line by line (each file is
+        # then read by one task).
         .option("quote", '"')
         .option("escape", '"')
+        .option("multiLine", "true")
         .option("mode", "PERMISSIVE")
         .option("columnNameOfCorruptRecord", RAW_RECORD)
         .csv(location)

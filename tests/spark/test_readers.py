@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,6 +43,43 @@ def test_csv_follows_rfc_4180_and_keeps_wrong_field_counts_as_malformed(
     assert {row[SOURCE_FILE] for row in source.frame.collect()} == {f"file://{tmp_path}/in/a.csv"}
 
 
+def test_csv_quoted_fields_may_span_lines_in_any_line_ending_bom_or_compression(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    lines = [
+        ITEMS_HEADER,
+        '"AB1",1,,,,2026-01-05,,"dark',
+        'red"',
+        "AB2,2,,,,2026-01-05,,",
+        '"AB3",3,,,,2026-01-05,,"a ""quoted""',
+        "line",
+        '"',
+        "AB4,4",
+        "   ",
+        'AB5,5,,,,2026-01-05,,"',
+        "last field",
+        '"',
+    ]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "lf.csv").write_bytes("\n".join(lines).encode())
+    # The header's names are compared ignoring case, as BigQuery's column names are.
+    crlf = "\r\n".join([ITEMS_HEADER.upper(), *lines[1:]])
+    (tmp_path / "in" / "crlf-bom.csv").write_bytes(("\ufeff" + crlf + "\r\n").encode())
+    (tmp_path / "in" / "lf.csv.gz").write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    source = read_input(spark, "csv", str(tmp_path / "in"), items)
+    rows = source.frame.select("id", "qty", "color", RAW_RECORD, SOURCE_FILE).collect()
+    for name in ("lf.csv", "crlf-bom.csv", "lf.csv.gz"):
+        # A line break inside a quoted field is read as \n, whatever the file's line ending.
+        assert sorted((tuple(row)[:4] for row in rows if row[SOURCE_FILE].endswith(name)), key=repr) == [
+            ("   ", None, None, "   "),
+            ("AB1", "1", "dark\nred", None),
+            ("AB2", "2", None, None),
+            ("AB3", "3", 'a "quoted"\nline\n', None),
+            ("AB4", "4", None, "AB4,4"),
+            ("AB5", "5", "\nlast field\n", None),
+        ], name
+
+
 def test_csv_header_must_name_the_contract_columns(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
@@ -78,8 +116,9 @@ def test_all_files_under_the_location_are_read(spark: SparkSession, items: Contr
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
     write_lines(tmp_path / "in" / "2026" / "01", "b.csv", [ITEMS_HEADER, "AB2,2,,,,2026-01-05,,"])
     write_lines(tmp_path / "in", "empty.csv", [])
+    write_lines(tmp_path / "in", "header-only.csv", [ITEMS_HEADER])
     source = read_input(spark, "csv", str(tmp_path / "in"), items)
-    assert len(source.files) == 3
+    assert len(source.files) == 4
     assert rows_of(source.frame, "id", "qty") == [("AB1", "1"), ("AB2", "2")]
 
 
