@@ -16,7 +16,7 @@ from functools import cached_property
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, MapType, StringType, StructField, StructType
 
 from spark_jobs.casts import SPARK_TYPES, loads_exactly
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, Contract
@@ -90,13 +90,51 @@ def _read_csv(spark: SparkSession, location: str, contract: Contract) -> DataFra
 
 
 def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
-    return (
-        spark.read.schema(_text_schema(contract))
-        .option("recursiveFileLookup", "true")
-        .option("mode", "PERMISSIVE")
-        .option("columnNameOfCorruptRecord", RAW_RECORD)
-        .json(location)
+    """JSON lines, each line parsed as a whole from its text, field names compared ignoring case.
+
+    Spark's JSON reader takes the first value on a line and ignores what follows, and matches field names
+    exactly. Here a line is wrapped in brackets and parsed as an array of objects: it is one valid object
+    when the array holds exactly one object (anything after it breaks the array or adds an element) and the
+    line ends with that object's brace. Objects are read as maps of field name to text, so that names can be
+    compared in lower case; two fields with the same name make the line malformed. Each step is its own
+    projection: Spark computes a projected value once, instead of once for each later expression using it.
+    """
+    lines = spark.read.option("recursiveFileLookup", "true").text(location)
+    text = sf.col("value")
+    wrapped = sf.from_json(sf.concat(sf.lit("["), text, sf.lit("]")), _OBJECTS, _STRICT_JSON)
+    parsed = lines.where(text.rlike(_NOT_BLANK)).select(text.alias(RAW_RECORD), wrapped.alias(_PARSED))
+
+    fields = sf.col(_PARSED)[0]
+    one_object = (sf.size(_PARSED) == 1) & fields.isNotNull() & sf.col(RAW_RECORD).rlike(_ENDS_WITH_BRACE)
+    named = parsed.select(
+        RAW_RECORD,
+        one_object.alias(_VALID),
+        sf.transform(sf.map_keys(fields), sf.lower).alias(_NAMES),
+        sf.map_values(fields).alias(_VALUES),
     )
+
+    unique = sf.size(_NAMES) == sf.size(sf.array_distinct(_NAMES))
+    by_name = sf.when(sf.col(_VALID) & unique, sf.map_from_arrays(_NAMES, _VALUES))
+    objects = named.select(RAW_RECORD, by_name.alias(_FIELDS))
+
+    return objects.select(
+        *[sf.col(_FIELDS)[name.lower()].alias(name) for name in contract.column_names],
+        sf.when(sf.col(_FIELDS).isNull(), sf.col(RAW_RECORD)).alias(RAW_RECORD),
+    )
+
+
+# Strict JSON, as BigQuery reads it: Spark would otherwise accept single quotes and NaN.
+_STRICT_JSON = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false"}
+_OBJECTS = ArrayType(MapType(StringType(), StringType()))
+# A line of only JSON whitespace is skipped (Spark splits lines at \n and \r).
+_NOT_BLANK = r"[^ \t]"
+_ENDS_WITH_BRACE = r"\}[ \t]*\z"
+# The JSON reader's intermediate columns; the contract's columns appear only in its last step.
+_PARSED = "_parsed"
+_VALID = "_valid"
+_FIELDS = "_fields"
+_NAMES = "_names"
+_VALUES = "_values"
 
 
 def _typed_reader(data_source: str) -> Callable[[SparkSession, str, Contract], DataFrame]:
@@ -150,7 +188,7 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
 
 _READERS: dict[str, tuple[Callable[[SparkSession, str, Contract], DataFrame], str]] = {
     CSV: (_read_csv, "the line is not a CSV record with exactly the header's fields"),
-    JSON: (_read_json, "the line is not a valid JSON object"),
+    JSON: (_read_json, "the line is not one JSON object with distinct field names (ignoring case)"),
     PARQUET: (_typed_reader("parquet"), "the record could not be read"),
     AVRO: (_typed_reader("avro"), "the record could not be read"),
 }

@@ -101,14 +101,94 @@ def test_json_lines_ignore_unknown_fields_and_keep_invalid_lines(
             '{"id": "AB1", "qty": 3, "price": "2.50", "flag": true, "day": "2026-01-05", "extra": {"x": 1}}',
             '{"id": "AB2", "qty": 1.5',
             "",
+            " \t ",
             '{"id": "AB3", "qty": null}',
+            "{}",
         ],
     )
     source = read_input(spark, "json", str(tmp_path / "in"), items)
-    assert rows_of(source.frame, "id", "qty", "price", "flag", "day", RAW_RECORD) == [
-        ("AB1", "3", "2.50", "true", "2026-01-05", None),
-        ("AB3", None, None, None, None, None),
-        (None, None, None, None, None, '{"id": "AB2", "qty": 1.5'),
+    assert not source.typed
+    assert rows_of(source.frame, "id", "qty", "price", "flag", "day", RAW_RECORD, SOURCE_FILE) == [
+        ("AB1", "3", "2.50", "true", "2026-01-05", None, f"file://{tmp_path}/in/a.json"),
+        ("AB3", None, None, None, None, None, f"file://{tmp_path}/in/a.json"),
+        (None, None, None, None, None, '{"id": "AB2", "qty": 1.5', f"file://{tmp_path}/in/a.json"),
+        (None, None, None, None, None, None, f"file://{tmp_path}/in/a.json"),
+    ]
+
+
+def test_json_files_may_be_gzipped_with_a_bom_and_crlf_line_endings(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    text = '\ufeff{"id": "AB1"}\r\n\r\n{"id": "AB2"}\r\n{"id": \r\n'
+    (tmp_path / "in" / "a.json.gz").write_bytes(gzip.compress(text.encode()))
+    source = read_input(spark, "json", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", RAW_RECORD) == [("AB1", None), ("AB2", None), (None, '{"id": ')]
+
+
+def test_a_json_line_is_valid_only_as_exactly_one_strict_json_object(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    invalid = [
+        '{"id": "AB1"} trailing garbage',
+        '{"id": "AB2"},',
+        '{"id": "AB3"}]',
+        '{"id": "AB4"}{"id": "AB5"}',
+        '{"id": "AB6"}, {"id": "AB7"}',
+        '[{"id": "AB8"}, {"id": "AB9"}]',
+        '[{"id": "AB8"}]',
+        "{'id': 'AC1'}",
+        '{"id": "AC2", "ratio": NaN}',
+        '{"id": "AC3", "color": "tab\tinside"}',
+        '"AC4"',
+        "5",
+        "null",
+        "[",
+        "]",
+    ]
+    write_lines(tmp_path / "in", "a.jsonl", [*invalid, ' \t{"id" : "AD1", "ratio": 1e-1} \t'])
+    source = read_input(spark, "json", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "ratio", RAW_RECORD) == sorted(
+        [("AD1", "0.1", None)] + [(None, None, line) for line in invalid], key=repr
+    )
+
+
+def test_json_field_names_match_the_contract_ignoring_case_and_must_be_distinct(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    write_lines(
+        tmp_path / "in",
+        "a.json",
+        [
+            '{"ID": "AB1", "Qty": "2", "COLOR": "red", "other": 1}',
+            '{"id": "AB2", "color": "red", "Color": "blue"}',
+            '{"id": "AB3", "id": "AB4"}',
+            '{"id": "AB5", "other": 1, "OTHER": 2}',
+        ],
+    )
+    source = read_input(spark, "json", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "qty", "color", RAW_RECORD) == [
+        ("AB1", "2", "red", None),
+        (None, None, None, '{"id": "AB2", "color": "red", "Color": "blue"}'),
+        (None, None, None, '{"id": "AB3", "id": "AB4"}'),
+        (None, None, None, '{"id": "AB5", "other": 1, "OTHER": 2}'),
+    ]
+
+
+def test_json_values_are_read_as_text(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
+    """Numbers pass through a double (Spark's JSON parser); objects and arrays keep their JSON text."""
+    write_lines(
+        tmp_path / "in",
+        "a.json",
+        [
+            '{"id": "AB1", "price": 12345678.5, "qty": 12345678901234567890, "color": {"r": 1}}',
+            '{"id": "AB2", "price": "12345678.5", "flag": false, "color": [1, 2]}',
+        ],
+    )
+    source = read_input(spark, "json", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "price", "qty", "flag", "color") == [
+        ("AB1", "1.23456785E7", "12345678901234567890", None, '{"r":1}'),
+        ("AB2", "12345678.5", None, "false", "[1,2]"),
     ]
 
 
