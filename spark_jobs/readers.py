@@ -2,7 +2,8 @@
 
 CSV and JSON are read as text (every contract column a string) so the validation can cast each value with
 BigQuery's rules and report what did not parse. Parquet and Avro carry their own types: their columns are
-matched by name and must convert to the contract's types exactly, or the run fails before writing anything.
+matched by name, ignoring case, and must convert to the contract's types exactly, or the run fails before
+writing anything.
 Every reader returns the same shape: the contract's columns, `_raw_record` (the record as read, when it
 could not be split into columns) and `_source_file`.
 """
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, reduce
 
+from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, MapType, StringType, StructField, StructType
 
@@ -138,39 +140,75 @@ _VALUES = "_values"
 
 
 def _typed_reader(data_source: str) -> Callable[[SparkSession, str, Contract], DataFrame]:
+    """A reader of files that carry their types; their schemas are merged, so a column may be in some only."""
+
     def read(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
-        frame = (
-            spark.read.format(data_source)
-            .option("recursiveFileLookup", "true")
-            .option("mergeSchema", "true")
-            .load(location)
-        )
+        try:
+            frame = _typed_files(spark, data_source).option("mergeSchema", "true").load(location)
+        except Py4JJavaError as error:
+            if "[CANNOT_MERGE_SCHEMAS]" not in str(error.java_exception.getMessage()):
+                raise
+            return _read_by_schema(spark, data_source, location, contract)
         return _match_by_name(frame, contract, location)
 
     return read
 
 
-def _match_by_name(frame: DataFrame, contract: Contract, location: str) -> DataFrame:
-    """The contract's columns taken by name from a typed input; problems are reported all at once."""
-    available = {field.name: field.dataType for field in frame.schema.fields}
+def _typed_files(spark: SparkSession, data_source: str) -> DataFrameReader:
+    return spark.read.format(data_source).option("recursiveFileLookup", "true")
+
+
+def _read_by_schema(spark: SparkSession, data_source: str, location: str, contract: Contract) -> DataFrame:
+    """Files whose schemas Spark cannot merge (a column int in some, bigint in others), read per schema.
+
+    Each group of files sharing a schema is matched to the contract on its own, so a column may convert
+    exactly from a different type in each; the groups are then stacked. Finding the groups reads every
+    file's schema one by one, which only files that disagree pay for.
+    """
+    groups: dict[StructType, list[str]] = {}
+    for file in sorted(_typed_files(spark, data_source).load(location).inputFiles()):
+        groups.setdefault(_typed_files(spark, data_source).load(file).schema, []).append(file)
+    frames = [
+        _match_by_name(_typed_files(spark, data_source).load(files), contract, _describe(files))
+        for files in groups.values()
+    ]
+    return reduce(DataFrame.union, frames)
+
+
+def _describe(files: list[str]) -> str:
+    return files[0] + (f" (one of {len(files)} files with this schema)" if len(files) > 1 else "")
+
+
+def _match_by_name(frame: DataFrame, contract: Contract, where: str) -> DataFrame:
+    """The contract's columns taken from a typed input by name, ignoring case as BigQuery does.
+
+    The problems are reported all at once.
+    """
+    by_name: dict[str, list[StructField]] = {}
+    for field in frame.schema.fields:
+        by_name.setdefault(field.name.lower(), []).append(field)
     problems = []
     columns = []
     for column in contract.columns:
         target = SPARK_TYPES[column.type]
-        if column.name not in available:
+        fields = by_name.get(column.name.lower(), [])
+        if not fields:
             if column.required:
                 problems.append(f"required column '{column.name}' is missing")
             columns.append(sf.lit(None).cast(target).alias(column.name))
-        elif not loads_exactly(available[column.name], column.type):
-            found = available[column.name].simpleString()
+        elif len(fields) > 1:
+            names = " and ".join(f"'{field.name}'" for field in fields)
+            problems.append(f"columns {names} both match '{column.name}' (names ignore case)")
+        elif not loads_exactly(fields[0].dataType, column.type):
+            found = fields[0].dataType.simpleString()
             problems.append(
                 f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
             )
         else:
-            columns.append(sf.col(f"`{column.name}`").cast(target).alias(column.name))
+            columns.append(sf.col(f"`{fields[0].name}`").cast(target).alias(column.name))
     if problems:
         raise SchemaMismatchError(
-            f"input {location} does not match contract '{contract.table}': {'; '.join(problems)}"
+            f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}"
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
 
@@ -181,6 +219,9 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
         return NoInputError(f"no input file matches {location}")
     if input_format == AVRO and "avro" in message.lower() and "data source" in message.lower():
         return JobError("reading Avro needs the spark-avro package, which this Spark installation lacks")
+    if "COLUMN_ALREADY_EXISTS" in message:
+        name = (error.getMessageParameters() or {}).get("columnName", "")
+        return SchemaMismatchError(f"input {location} has two columns named {name} (names ignore case)")
     if "UNABLE_TO_INFER_SCHEMA" in message:
         return NoInputError(f"no readable {input_format} file under {location}")
     return SchemaMismatchError(f"cannot read {location} as {input_format}: {message.splitlines()[0]}")

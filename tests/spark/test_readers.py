@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -253,3 +254,89 @@ def test_avro_is_read_like_parquet(spark: SparkSession, items: Contract, tmp_pat
     ).save(str(tmp_path / "in"))
     source = read_input(spark, "avro", str(tmp_path / "in"), items)
     assert rows_of(source.frame, "id", "qty", "day") == [("AB1", 3, dt.date(2026, 1, 5))]
+
+
+def test_parquet_columns_are_matched_ignoring_case(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    write_parquet(
+        spark, tmp_path / "in" / "1", "ID string, Qty bigint, DAY date", ("AB1", 2, dt.date(2026, 1, 5))
+    )
+    write_parquet(
+        spark, tmp_path / "in" / "2", "id string, qty bigint, day date", ("AB2", 3, dt.date(2026, 1, 6))
+    )
+    source = read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "qty", "day") == [
+        ("AB1", 2, dt.date(2026, 1, 5)),
+        ("AB2", 3, dt.date(2026, 1, 6)),
+    ]
+
+
+@pytest.fixture
+def case_sensitive(spark: SparkSession) -> Iterator[None]:
+    """Spark's case-sensitive mode, in which a file may have columns whose names differ only by case."""
+    spark.conf.set("spark.sql.caseSensitive", "true")
+    try:
+        yield
+    finally:
+        spark.conf.set("spark.sql.caseSensitive", "false")
+
+
+def test_parquet_columns_differing_only_by_case_are_a_schema_mismatch(
+    spark: SparkSession, items: Contract, tmp_path: Path, case_sensitive: None
+) -> None:
+    location = str(tmp_path / "in")
+    write_parquet(spark, tmp_path / "in", "id string, Day string, day string", ("AB1", "x", "y"))
+    with pytest.raises(SchemaMismatchError) as caught:
+        read_input(spark, "parquet", location, items)
+    assert str(caught.value) == (
+        f"input {location} does not match contract 'items': columns 'Day' and 'day' both match 'day' "
+        "(names ignore case)"
+    )
+    spark.conf.set("spark.sql.caseSensitive", "false")
+    with pytest.raises(SchemaMismatchError) as caught:
+        read_input(spark, "parquet", location, items)
+    assert str(caught.value) == f"input {location} has two columns named `day` (names ignore case)"
+
+
+def test_parquet_files_may_disagree_on_a_type_that_converts_exactly(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    narrow = "id string, qty int, price decimal(5,2), day date"
+    wide = "id string, qty bigint, price decimal(12,3), day date"
+    day = dt.date(2026, 1, 5)
+    write_parquet(spark, tmp_path / "in" / "1", narrow, ("AB1", 2, Decimal("1.50"), day))
+    write_parquet(spark, tmp_path / "in" / "2", wide, ("AB2", 3, Decimal("2.125"), day))
+    write_parquet(spark, tmp_path / "in" / "3", narrow, ("AB3", 4, Decimal("3.5"), day))
+    source = read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "qty", "price", SOURCE_FILE) == [
+        ("AB1", 2, Decimal("1.5"), source.files[0]),
+        ("AB2", 3, Decimal("2.125"), source.files[1]),
+        ("AB3", 4, Decimal("3.5"), source.files[2]),
+    ]
+
+
+def test_parquet_files_disagreeing_on_a_type_name_the_file_that_does_not_convert(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    write_parquet(
+        spark, tmp_path / "in" / "1", "id string, qty bigint, day date", ("AB1", 2, dt.date(2026, 1, 5))
+    )
+    write_parquet(
+        spark, tmp_path / "in" / "2", "id string, qty double, day date", ("AB2", 2.0, dt.date(2026, 1, 5))
+    )
+    write_parquet(
+        spark, tmp_path / "in" / "3", "id string, qty double, day date", ("AB3", 2.0, dt.date(2026, 1, 5))
+    )
+    with pytest.raises(SchemaMismatchError) as caught:
+        read_input(spark, "parquet", str(tmp_path / "in"), items)
+    (file,) = (tmp_path / "in" / "2").glob("*.parquet")
+    assert str(caught.value) == (
+        f"input file://{file} (one of 2 files with this schema) does not match contract 'items': "
+        "column 'qty' is double, which does not convert exactly to INT64"
+    )
+
+
+def write_parquet(spark: SparkSession, directory: Path, schema: str, row: tuple[object, ...]) -> None:
+    """One Parquet file holding `row`."""
+    spark.createDataFrame([row], schema).coalesce(1).write.parquet(str(directory))
