@@ -7,6 +7,7 @@ the quarantine and the load are all derived from those rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -246,10 +247,30 @@ def _input_errors_explained() -> Iterator[None]:
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:
-        detail = _first_meaningful_line(str(error))
-        if "CSV header" in str(error):
+        message = str(error)
+        detail = _first_meaningful_line(message)
+        if "CSV header" in message:
             raise SchemaMismatchError(f"CSV header does not match the contract: {detail}") from None
-        raise CorruptInputError(f"an input file could not be read: {detail}") from None
+        raise CorruptInputError(
+            f"an input file could not be read: {_naming_the_file(detail, message)}"
+        ) from None
+
+
+def _naming_the_file(detail: str, message: str) -> str:
+    """`detail`, led by the input file that Spark names elsewhere in `message` (often only in an outer error).
+
+    Spark does not name the file for every failure (not for a truncated gzip file): the text says so.
+    """
+    if _INPUT_FILE.search(detail):
+        return detail
+    named = _INPUT_FILE.search(message)
+    if named is None:
+        return f"{detail} (Spark does not say which file)"
+    return f"{named.group().rstrip('.')}: {detail}"
+
+
+# A local or Cloud Storage path, as Spark writes it in its errors ("file:/…", "file:///…", "gs://…").
+_INPUT_FILE = re.compile(r"\b(?:file|gs):/[^\s;,\]]+")
 
 
 @contextmanager

@@ -1,0 +1,63 @@
+"""A file that cannot be read fails the run with status 6 and a line naming the file, when Spark names it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from spark_jobs.contract import Contract
+from spark_jobs.errors import CorruptInputError
+from spark_jobs.job import _input_errors_explained, _naming_the_file
+from spark_jobs.readers import read_input
+
+from .conftest import ITEMS_HEADER
+
+
+def test_a_truncated_parquet_file_is_named(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
+    location = tmp_path / "in"
+    spark.createDataFrame([("AB1", 1, dt.date(2026, 1, 5))], "id string, qty bigint, day date").coalesce(
+        1
+    ).write.parquet(str(location))
+    part = next(location.glob("*.parquet"))
+    part.write_bytes(part.read_bytes()[:40])
+    for checksum in location.glob(".*.crc"):  # as on Cloud Storage, no checksum file tells first
+        checksum.unlink()
+    with pytest.raises(CorruptInputError) as caught, _input_errors_explained():
+        read_input(spark, "parquet", str(location), items)
+    assert caught.value.exit_code == 6
+    assert str(caught.value).startswith(
+        f"an input file could not be read: java.lang.RuntimeException: file:{part} is not a Parquet file. "
+        "Expected magic number at tail"
+    )
+
+
+def test_a_truncated_gzip_file_is_reported_without_a_name_spark_does_not_give(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    rows = "".join(f"AB{index % 10},{index},,,,2026-01-05,,\n" for index in range(5000))
+    compressed = gzip.compress((ITEMS_HEADER + "\n" + rows).encode())
+    (tmp_path / "in" / "a.csv.gz").write_bytes(compressed[: len(compressed) // 2])
+    source = read_input(spark, "csv", str(tmp_path / "in"), items)
+    with pytest.raises(CorruptInputError) as caught, _input_errors_explained():
+        source.frame.collect()
+    assert str(caught.value) == (
+        "an input file could not be read: java.io.EOFException: Unexpected end of input stream "
+        "(Spark does not say which file)"
+    )
+
+
+def test_a_file_named_only_in_an_outer_error_leads_the_detail() -> None:
+    message = (
+        "org.apache.spark.SparkException: Encountered error while reading file gs://raw/in/a.csv. Details:\n"
+        "\tat org.apache.spark.sql.errors.QueryExecutionErrors$.cannotReadFilesError\n"
+        "Caused by: java.io.IOException: Stream is closed\n"
+        "\tat com.google.cloud.hadoop.fs.gcs.GoogleHadoopFSInputStream.read(GoogleHadoopFSInputStream.java)\n"
+    )
+    assert _naming_the_file("java.io.IOException: Stream is closed", message) == (
+        "gs://raw/in/a.csv: java.io.IOException: Stream is closed"
+    )
