@@ -130,20 +130,20 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
     if column.min is not None:
         rules.append(
             sf.when(
-                value < sf.lit(column.min),
+                value < _literal(column.min),
                 _reason(column, "min", text, "is less than the minimum", _show(column.min)),
             )
         )
     if column.max is not None:
         rules.append(
             sf.when(
-                value > sf.lit(column.max),
+                value > _literal(column.max),
                 _reason(column, "max", text, "is greater than the maximum", _show(column.max)),
             )
         )
     if column.allowed is not None:
         shown = ", ".join(_show(item) for item in column.allowed)
-        allowed = value.isin([sf.lit(item) for item in column.allowed])
+        allowed = value.isin([_literal(item) for item in column.allowed])
         rules.append(sf.when(~allowed, _reason(column, "allowed", text, "is not one of", shown)))
     if column.pattern is not None:
         rules.append(
@@ -153,6 +153,16 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
             )
         )
     return rules
+
+
+def _literal(value: Value) -> Column:
+    """A contract value as a Spark literal. Dates and times go through their ISO text, which Spark reads in
+    the proleptic Gregorian calendar: a Python date before 1582 would be shifted through the Julian one."""
+    if isinstance(value, dt.datetime):
+        return sf.lit(value.isoformat()).cast("timestamp")
+    if isinstance(value, dt.date):
+        return sf.lit(value.isoformat()).cast("date")
+    return sf.lit(value)
 
 
 def _show(value: Value) -> str:

@@ -115,6 +115,30 @@ def test_a_contract_without_rules_rejects_only_malformed_records(spark: SparkSes
     ]
 
 
+def test_bounds_before_the_gregorian_reform_compare_in_the_proleptic_calendar(spark: SparkSession) -> None:
+    columns = [
+        {"name": "day", "type": "DATE", "min": "1500-01-01", "allowed": ["1500-01-01"]},
+        {"name": "at", "type": "TIMESTAMP", "max": "1500-01-01T00:00:00Z"},
+    ]
+    old = parse_contract({"table": "old", "columns": columns}, "old.yaml")
+    rows = [
+        {"day": "1500-01-01", "at": "1500-01-01T00:00:00Z"},
+        {"day": "1499-12-31", "at": "1500-01-01T00:00:01Z"},
+    ]
+    validated = validate(text_source(spark, old, rows), old).collect()
+    assert sorted((r["day:text"], list(r[ERRORS])) for r in validated) == [
+        (
+            "1499-12-31",
+            [
+                "day.min: '1499-12-31' is less than the minimum 1500-01-01",
+                "day.allowed: '1499-12-31' is not one of 1500-01-01",
+                "at.max: '1500-01-01T00:00:01Z' is greater than the maximum 1500-01-01T00:00:00Z",
+            ],
+        ),
+        ("1500-01-01", []),
+    ]
+
+
 def test_a_malformed_record_carries_only_the_malformed_reason(spark: SparkSession, items: Contract) -> None:
     rows = [row(id="AB1", qty="not checked", **{RAW_RECORD: "AB1,not checked"})]
     assert errors_by_id(validate(text_source(spark, items, rows), items)) == {
