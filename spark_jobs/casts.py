@@ -31,13 +31,18 @@ from pyspark.sql.types import (
 from spark_jobs.contract import (
     BOOL,
     DATE,
+    DATE_LITERAL,
+    DECIMAL_LITERAL,
     FLOAT64,
+    FLOAT64_LITERAL,
     INT64,
+    INT64_LITERAL,
     NUMERIC,
     NUMERIC_INTEGER_DIGITS,
     NUMERIC_SCALE,
     STRING,
     TIMESTAMP,
+    TIMESTAMP_LITERAL,
 )
 
 NUMERIC_TYPE = DecimalType(NUMERIC_INTEGER_DIGITS + NUMERIC_SCALE, NUMERIC_SCALE)
@@ -54,25 +59,21 @@ SPARK_TYPES: dict[str, DataType] = {
 }
 
 # Java regular expressions (Spark's rlike); \z anchors at the very end, so a trailing newline never passes.
-_INTEGER = r"^[+-]?[0-9]+\z"
-_DECIMAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\z"
+_INTEGER = rf"^{INT64_LITERAL}\z"
+_DECIMAL = rf"^{DECIMAL_LITERAL}\z"
 # A decimal with an exponent, which BigQuery's NUMERIC accepts too (NUMERIC '1.23e05'): sign, integer digits,
 # decimals and exponent in groups 1 to 3.
 _SCIENTIFIC = r"^[+-]?([0-9]*)\.?([0-9]*)[eE]([+-]?[0-9]{1,9})\z"
-_FLOAT = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\z"
+_FLOAT = rf"^{FLOAT64_LITERAL}\z"
 _FLOAT_SPECIAL = r"^(?i)[+-]?(inf|infinity|nan)\z"
 # A non-zero digit after the ninth decimal: NUMERIC would have to round it away.
 _TOO_MANY_DECIMALS = r"\.[0-9]{" + str(NUMERIC_SCALE) + r"}[0-9]*[1-9]"
-_DATE = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\z"
+_DATE = rf"^{DATE_LITERAL}\z"
 # BigQuery's DATE and TIMESTAMP ranges, years 1 to 9999 (UTC). Written as SQL literals: a Python date this
 # old would be converted through the Julian calendar.
 _DAYS = "DATE'0001-01-01'", "DATE'9999-12-31'"
 _INSTANTS = "TIMESTAMP'0001-01-01 00:00:00Z'", "TIMESTAMP'9999-12-31 23:59:59.999999Z'"
-_TIMESTAMP = (
-    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-    r"([ Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]{1,6})?)?"
-    r"( ?([Zz]|UTC|[+-][0-9]{1,2}(:?[0-9]{2})?))?\z"
-)
+_TIMESTAMP = rf"^{TIMESTAMP_LITERAL}\z"
 
 
 def _try_cast(name: str, spark_type: str) -> Column:

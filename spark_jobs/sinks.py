@@ -17,6 +17,7 @@ from pyspark.sql import functions as sf
 from spark_jobs.contract import (
     BATCH_ID,
     INGESTED_AT,
+    PARTITION_ID,
     QUARANTINE_CLUSTERING,
     QUARANTINE_PARTITION_FIELD,
     QUARANTINE_PARTITION_TYPE,
@@ -30,7 +31,6 @@ OVERWRITE = "overwrite"
 WRITE_MODES = (APPEND, OVERWRITE)
 
 # The local sink's partition directories are named by the BigQuery partition id of each row.
-PARTITION_ID = "_partition_id"
 _PARTITION_ID_FORMATS = {"HOUR": "yyyyMMddHH", "DAY": "yyyyMMdd", "MONTH": "yyyyMM", "YEAR": "yyyy"}
 # The Pulumi program creates both tables from the contract; the connector must not create one from Spark's
 # schema (which would lose the descriptions and the REQUIRED modes).

@@ -15,7 +15,17 @@ from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, StringType
 
 from spark_jobs.casts import strict_cast
-from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, STRING, Contract, Value
+from spark_jobs.contract import (
+    ERRORS,
+    KEY_HASH,
+    LOST,
+    RAW_RECORD,
+    ROW_ID,
+    SOURCE_FILE,
+    STRING,
+    Contract,
+    Value,
+)
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.readers import Source
 
@@ -25,9 +35,6 @@ TEXT_SUFFIX = ":text"
 
 MALFORMED_RULE = "record.malformed"
 DUPLICATE_RULE = "primary_key.duplicate"
-# With a primary key, the rows carry these while their duplicates are marked.
-ROW_ID = "_row_id"
-KEY_HASH = "_key_hash"
 
 
 def is_loaded() -> Column:
@@ -213,12 +220,9 @@ def mark_duplicates(rows: DataFrame, losers: DataFrame, contract: Contract) -> D
             sf.lit(f"{DUPLICATE_RULE}: another row with "), sf.concat_ws(", ", *shown), sf.lit(" is loaded")
         )
     )
-    lost = losers.select(ROW_ID, sf.lit(True).alias(_LOST))
+    lost = losers.select(ROW_ID, sf.lit(True).alias(LOST))
     marked = rows.join(lost, on=ROW_ID, how="left")
-    errors = sf.when(sf.col(_LOST).isNotNull(), duplicate).otherwise(sf.col(ERRORS))
+    errors = sf.when(sf.col(LOST).isNotNull(), duplicate).otherwise(sf.col(ERRORS))
     return marked.select(
         *[errors.alias(ERRORS) if name == ERRORS else sf.col(f"`{name}`") for name in rows.columns]
     )
-
-
-_LOST = "_lost"
