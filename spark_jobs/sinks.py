@@ -24,7 +24,7 @@ from spark_jobs.contract import (
     QUARANTINE_SUFFIX,
     Contract,
 )
-from spark_jobs.hadoop_fs import delete_path
+from spark_jobs.hadoop_fs import delete_path, replace_path
 
 APPEND = "append"
 OVERWRITE = "overwrite"
@@ -69,8 +69,15 @@ class LocalSink:
 
     def write_loaded(self, rows: DataFrame) -> None:
         partitioning = self.contract.partitioning
+        if partitioning is None and self.write_mode == OVERWRITE:
+            # Spark's own overwrite deletes the table before writing: a failed write would lose it. Written
+            # beside it first (a hidden directory readers skip), the table is replaced only once complete.
+            staging = f"{self.output_path.rstrip('/')}/.{self.contract.table}.overwrite"
+            rows.write.mode(OVERWRITE).parquet(staging)
+            replace_path(rows.sparkSession, staging, self.table_path)
+            return
         if partitioning is None:
-            rows.write.mode(self.write_mode).parquet(self.table_path)
+            rows.write.mode(APPEND).parquet(self.table_path)
             return
         partition_id = sf.date_format(sf.col(partitioning.field), _PARTITION_ID_FORMATS[partitioning.type])
         # One task per partition directory: a few files per partition instead of one per task and partition.
