@@ -34,6 +34,7 @@ from spark_jobs.readers import Source
 TEXT_SUFFIX = ":text"
 
 MALFORMED_RULE = "record.malformed"
+_REPLACEMENT_CHARACTER = "\ufffd"
 DUPLICATE_RULE = "primary_key.duplicate"
 
 
@@ -94,6 +95,15 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
                     _reason(column, "type", text, "is not a valid", column.type),
                 )
             )
+            if column.type == STRING:
+                # Bytes that are not UTF-8 reach Spark as U+FFFD: reject them instead of loading the damage
+                # (for the other types, the cast already fails).
+                reasons.append(
+                    sf.when(
+                        text.contains(_REPLACEMENT_CHARACTER),
+                        _reason(column, "encoding", text, "is not", "UTF-8"),
+                    )
+                )
         reasons.extend(_value_rules(column, text, value))
     malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
     all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))

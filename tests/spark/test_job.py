@@ -300,3 +300,16 @@ def test_dates_before_the_gregorian_reform_load_as_written(spark: SparkSession, 
     loaded = spark.read.parquet(str(tmp_path / "out" / "history"))
     shown = loaded.select(loaded["day"].cast("string"), loaded["at"].cast("string")).collect()
     assert [tuple(row) for row in shown] == [("1588-07-29", "1899-12-31 23:00:00")]
+
+
+def test_latin1_bytes_in_a_csv_are_quarantined(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    latin1 = f"{ITEMS_HEADER}\nAB1,1,,,,2026-01-05,,red\nAB2,1,,,,2026-01-05,,r\xe9d\n".encode("latin-1")
+    (tmp_path / "in" / "a.csv").write_bytes(latin1)
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1"
+    )
+    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 1)
+    assert report["rejections_by_rule"]["color.encoding"] == 1

@@ -104,6 +104,16 @@ def test_every_rule_rejects_with_column_value_and_reason(spark: SparkSession, it
     }
 
 
+def test_text_that_was_not_utf8_is_rejected_not_loaded_damaged(spark: SparkSession) -> None:
+    notes = parse_contract({"table": "notes", "columns": [{"name": "note", "type": "STRING"}]}, "notes.yaml")
+    rows = [{"note": "caf\ufffd"}, {"note": "café"}]
+    validated = validate(text_source(spark, notes, rows), notes).collect()
+    assert sorted((r["note"], list(r[ERRORS])) for r in validated) == [
+        ("café", []),
+        ("caf\ufffd", ["note.encoding: 'caf\ufffd' is not UTF-8"]),
+    ]
+
+
 def test_a_contract_without_rules_rejects_only_malformed_records(spark: SparkSession) -> None:
     notes = parse_contract({"table": "notes", "columns": [{"name": "id", "type": "STRING"}]}, "notes.yaml")
     rows = [{"id": "n1"}, {"id": None}, {"id": None, RAW_RECORD: "n3,extra"}]
