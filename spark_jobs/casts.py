@@ -1,9 +1,9 @@
 """BigQuery-strict conversion of text to the contract's types, with Spark built-in expressions only.
 
-Spark's own casts are looser than BigQuery: they accept `2026` as a DATE, `yes` as a BOOL, truncate `1.5` to
-an INT64 and round extra decimals. Here a text value is first checked against the literal syntax BigQuery
-accepts, then cast with `try_cast`; anything that does not fit exactly becomes null, which the validation
-reports as a type error for a non-null input.
+Spark's own casts are looser than BigQuery: they accept `2026` as a DATE, `yes` as a BOOL, year 0, truncate
+`1.5` to an INT64 and round extra decimals. Here a text value is first checked against the literal syntax
+BigQuery accepts, then cast with `try_cast`; anything that does not fit exactly becomes null, which the
+validation reports as a type error for a non-null input.
 """
 
 from __future__ import annotations
@@ -31,13 +31,18 @@ from pyspark.sql.types import (
 from spark_jobs.contract import (
     BOOL,
     DATE,
+    DATE_LITERAL,
+    DECIMAL_LITERAL,
     FLOAT64,
+    FLOAT64_LITERAL,
     INT64,
+    INT64_LITERAL,
     NUMERIC,
     NUMERIC_INTEGER_DIGITS,
     NUMERIC_SCALE,
     STRING,
     TIMESTAMP,
+    TIMESTAMP_LITERAL,
 )
 
 NUMERIC_TYPE = DecimalType(NUMERIC_INTEGER_DIGITS + NUMERIC_SCALE, NUMERIC_SCALE)
@@ -54,18 +59,21 @@ SPARK_TYPES: dict[str, DataType] = {
 }
 
 # Java regular expressions (Spark's rlike); \z anchors at the very end, so a trailing newline never passes.
-_INTEGER = r"^[+-]?[0-9]+\z"
-_DECIMAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\z"
-_FLOAT = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\z"
+_INTEGER = rf"^{INT64_LITERAL}\z"
+_DECIMAL = rf"^{DECIMAL_LITERAL}\z"
+# A decimal with an exponent, which BigQuery's NUMERIC accepts too (NUMERIC '1.23e05'): sign, integer digits,
+# decimals and exponent in groups 1 to 3.
+_SCIENTIFIC = r"^[+-]?([0-9]*)\.?([0-9]*)[eE]([+-]?[0-9]{1,9})\z"
+_FLOAT = rf"^{FLOAT64_LITERAL}\z"
 _FLOAT_SPECIAL = r"^(?i)[+-]?(inf|infinity|nan)\z"
 # A non-zero digit after the ninth decimal: NUMERIC would have to round it away.
 _TOO_MANY_DECIMALS = r"\.[0-9]{" + str(NUMERIC_SCALE) + r"}[0-9]*[1-9]"
-_DATE = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\z"
-_TIMESTAMP = (
-    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-    r"([ Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]{1,6})?)?"
-    r"( ?([Zz]|UTC|[+-][0-9]{1,2}(:?[0-9]{2})?))?\z"
-)
+_DATE = rf"^{DATE_LITERAL}\z"
+# BigQuery's DATE and TIMESTAMP ranges, years 1 to 9999 (UTC). Written as SQL literals: a Python date this
+# old would be converted through the Julian calendar.
+_DAYS = "DATE'0001-01-01'", "DATE'9999-12-31'"
+_INSTANTS = "TIMESTAMP'0001-01-01 00:00:00Z'", "TIMESTAMP'9999-12-31 23:59:59.999999Z'"
+_TIMESTAMP = rf"^{TIMESTAMP_LITERAL}\z"
 
 
 def _try_cast(name: str, spark_type: str) -> Column:
@@ -99,16 +107,32 @@ def _cast_float64(name: str, text: Column) -> Column:
 
 
 def _cast_numeric(name: str, text: Column) -> Column:
-    exact = text.rlike(_DECIMAL) & ~text.rlike(_TOO_MANY_DECIMALS)
-    return sf.when(exact, _try_cast(name, NUMERIC_TYPE.simpleString().upper()))
+    value = _try_cast(name, NUMERIC_TYPE.simpleString().upper())
+    plain_and_exact = text.rlike(_DECIMAL) & ~text.rlike(_TOO_MANY_DECIMALS)
+    return sf.when(plain_and_exact, value).when(_scientific_fits_scale(text), value)
+
+
+def _scientific_fits_scale(text: Column) -> Column:
+    """Whether a decimal with an exponent has at most NUMERIC_SCALE decimals, so the cast rounds nothing.
+
+    Its decimals are the mantissa's decimals minus the exponent, less the mantissa's trailing zeros:
+    `1.23456785E7` has 1, `100e-3` has 1, `1e-10` has 10.
+    """
+    integer, fraction, exponent = (sf.regexp_extract(text, _SCIENTIFIC, group) for group in (1, 2, 3))
+    digits = sf.concat(integer, fraction)
+    trailing_zeros = sf.length(digits) - sf.length(sf.regexp_replace(digits, "0+$", ""))
+    decimals = sf.length(fraction) - exponent.cast("int") - trailing_zeros
+    return text.rlike(_SCIENTIFIC) & (sf.length(digits) > 0) & (decimals <= NUMERIC_SCALE)
 
 
 def _cast_date(name: str, text: Column) -> Column:
-    return sf.when(text.rlike(_DATE), _try_cast(name, "DATE"))
+    value = _try_cast(name, "DATE")
+    return sf.when(text.rlike(_DATE) & value.between(*map(sf.expr, _DAYS)), value)
 
 
 def _cast_timestamp(name: str, text: Column) -> Column:
-    return sf.when(text.rlike(_TIMESTAMP), _try_cast(name, "TIMESTAMP"))
+    value = _try_cast(name, "TIMESTAMP")
+    return sf.when(text.rlike(_TIMESTAMP) & value.between(*map(sf.expr, _INSTANTS)), value)
 
 
 _CASTS: dict[str, Callable[[str, Column], Column]] = {

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import ContractError, load_contract
@@ -135,6 +137,8 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
                 parser.error(f"{flag} is required with --sink {sink}")
             if args.sink != sink and getattr(args, name) is not None:
                 parser.error(f"{flag} applies only to --sink {sink}")
+    if args.report_path and _local_path(args.report_path).is_dir():
+        parser.error(f"--report-path {args.report_path} is a directory: name the report file inside it")
     return JobConfig(
         input_format=args.input_format,
         input_location=args.input_location,
@@ -186,18 +190,30 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         rejections_by_rule=progress.rejections_by_rule,
     )
     print(render_report(report), flush=True)
-    if config.report_path:
-        _save_report(report, config.report_path, session)
+    if config.report_path and not _save_report(report, config.report_path, session) and not error:
+        error, exit_code = f"the report could not be written to {config.report_path}", UNEXPECTED_ERROR_EXIT
     if error:
         print(f"pipeline {pipeline} batch {config.batch_id} failed: {error}", file=sys.stderr, flush=True)
     return exit_code
 
 
-def _save_report(report: Report, path: str, spark: SparkSession | None) -> None:
-    """A local path is written directly; a URI (gs://...) through Spark's Hadoop file systems."""
-    if "://" not in path or path.startswith("file://"):
-        write_report(report, path.removeprefix("file://"))
-    elif spark is not None:
-        write_text(spark, path, render_report(report) + "\n")
-    else:
-        print(f"report not written to {path}: Spark did not start", file=sys.stderr, flush=True)
+def _local_path(path: str) -> Path:
+    return Path(path.removeprefix("file://"))
+
+
+def _save_report(report: Report, path: str, spark: SparkSession | None) -> bool:
+    """Whether the report was saved: a local path is written directly, a URI (gs://...) through Spark's
+    Hadoop file systems. A failure is one line on stderr: the report is on stdout already."""
+    try:
+        if "://" not in path or path.startswith("file://"):
+            write_report(report, _local_path(path))
+        elif spark is not None:
+            write_text(spark, path, render_report(report) + "\n")
+        else:
+            print(f"report not written to {path}: Spark did not start", file=sys.stderr, flush=True)
+            return False
+    except (OSError, Py4JJavaError, PySparkException) as failure:
+        reason = next(iter(str(failure).splitlines()), type(failure).__name__)
+        print(f"report not written to {path}: {reason}", file=sys.stderr, flush=True)
+        return False
+    return True

@@ -43,6 +43,12 @@ METADATA_COLUMNS = (INGESTED_AT, SOURCE_FILE, BATCH_ID)
 # Columns only the quarantine table has.
 ERRORS = "_errors"
 RAW_RECORD = "_raw_record"
+# Columns the job uses while it works, never written: the duplicate marking's row id, key hash and mark, and
+# the local sink's partition directory.
+ROW_ID = "_row_id"
+KEY_HASH = "_key_hash"
+LOST = "_lost"
+PARTITION_ID = "_partition_id"
 
 QUARANTINE_SUFFIX = "__rejected"
 # The quarantine is a history partitioned by ingestion day and clustered by batch, so replacing one batch's
@@ -57,6 +63,18 @@ INT64_MAX = 2**63 - 1
 NUMERIC_INTEGER_DIGITS = 29
 NUMERIC_SCALE = 9
 
+# BigQuery's literal syntax per type, shared by the job's casts (as Java regular expressions, anchored there)
+# and the rule values of a contract, so that a bound is written as the data is. Groups capture the parts.
+INT64_LITERAL = r"[+-]?[0-9]+"
+DECIMAL_LITERAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+FLOAT64_LITERAL = DECIMAL_LITERAL + r"(?:[eE][+-]?[0-9]+)?"
+DATE_LITERAL = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+TIMESTAMP_LITERAL = (
+    DATE_LITERAL
+    + r"(?:[ Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]{1,6}))?)?"
+    + r"(?: ?(?:[Zz]|UTC|([+-])([0-9]{1,2})(?::?([0-9]{2}))?))?"
+)
+
 # Which rules fit which types.
 _ORDERED_TYPES = (INT64, FLOAT64, NUMERIC, DATE, TIMESTAMP)
 _ENUMERABLE_TYPES = (STRING, INT64, NUMERIC, DATE)
@@ -70,7 +88,7 @@ _MAX_TABLE_NAME = 1024 - len(QUARANTINE_SUFFIX)
 _MAX_COLUMN_NAME = 300
 # Prefixes BigQuery reserves for column names (compared case-insensitively, as BigQuery does).
 _RESERVED_COLUMN_PREFIXES = ("_TABLE_", "_FILE_", "_PARTITION", "_ROW_TIMESTAMP", "__ROOT__", "_COLON_")
-_JOB_COLUMNS = (*METADATA_COLUMNS, ERRORS, RAW_RECORD)
+_JOB_COLUMNS = (*METADATA_COLUMNS, ERRORS, RAW_RECORD, ROW_ID, KEY_HASH, LOST, PARTITION_ID)
 
 _TOP_LEVEL_KEYS = ("table", "description", "columns", "primary_key", "partitioning", "clustering")
 _COLUMN_KEYS = ("name", "type", "mode", "description", "min", "max", "allowed", "pattern")
@@ -182,7 +200,8 @@ def load_contract(path: str | Path) -> Contract:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ContractError(f"{source}: not valid YAML: {error}") from None
+        detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        raise ContractError(f"{source}: not valid YAML: {detail}") from None
     return parse_contract(document, source)
 
 
@@ -260,11 +279,12 @@ class _Parser:
         return columns
 
     def column(self, value: object, index: int) -> Column:
-        raw = self.mapping(value, f"columns[{index}]", _COLUMN_KEYS)
+        named = isinstance(value, Mapping) and isinstance(value.get("name"), str) and value["name"].strip()
+        where = f"column '{value['name']}'" if named else f"columns[{index}]"  # type: ignore[index]
+        raw = self.mapping(value, where, _COLUMN_KEYS)
         if "name" not in raw:
-            raise self.fail(f"columns[{index}]", "missing required key 'name'")
+            raise self.fail(where, "missing required key 'name'")
         name = self.text(raw["name"], f"columns[{index}].name")
-        where = f"column '{name}'"
         self.check_column_name(name, where)
         if "type" not in raw:
             raise self.fail(where, f"missing required key 'type' (one of {', '.join(TYPES)})")
@@ -299,7 +319,7 @@ class _Parser:
         if any(upper.startswith(prefix) for prefix in _RESERVED_COLUMN_PREFIXES):
             raise self.fail(where, f"BigQuery reserves column names starting with {upper[:10]}...")
         if name.lower() in _JOB_COLUMNS:
-            raise self.fail(where, f"the job adds a column named {name.lower()} itself")
+            raise self.fail(where, f"the job uses a column named {name.lower()} itself")
 
     def column_type(self, value: object, where: str) -> str:
         if isinstance(value, str):
@@ -332,7 +352,7 @@ class _Parser:
             raise self.fail(where, f"'pattern' does not apply to a {type_} column")
         pattern = self.text(value, where)
         try:
-            re.compile(pattern)
+            re.compile(_in_python_syntax(pattern))
         except re.error as error:
             raise self.fail(
                 where, f"pattern {pattern!r} is not a valid regular expression: {error}"
@@ -345,7 +365,9 @@ class _Parser:
         def convert(value: object, key: str) -> Value:
             converted = _CONVERTERS[type_](value)
             if converted is None:
-                raise self.fail(where, f"{key} value {_show(value)} is not a valid {type_}")
+                raise self.fail(
+                    where, f"{key} value {_show(value)} is not a valid {type_} ({_EXPECTED[type_]})"
+                )
             return converted
 
         return convert
@@ -395,23 +417,52 @@ class _Parser:
         return names
 
 
+# Java regular-expression syntax that Python's `re` spells differently or lacks, rewritten so that the parser
+# can check a pattern's syntax without a JVM; the job compiles the pattern itself with Java before reading.
+_JAVA_SYNTAX: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"\\Q(.*?)(?:\\E|$)", re.DOTALL), lambda quoted: re.escape(quoted.group(1))),
+    (re.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])"), "x"),  # Unicode classes: \p{Lu}, \pL
+    (re.compile(r"\\[hHR]"), "x"),  # horizontal whitespace, any line break
+    (re.compile(r"\\z"), r"\\Z"),  # the very end of the input
+    (re.compile(r"\(\?<([A-Za-z][A-Za-z0-9]*)>"), r"(?P<\1>"),  # named groups
+    (re.compile(r"\\k<([A-Za-z][A-Za-z0-9]*)>"), r"(?P=\1)"),  # their back-references
+)
+
+
+def _in_python_syntax(pattern: str) -> str:
+    for java, python in _JAVA_SYNTAX:
+        pattern = java.sub(python, pattern)
+    return pattern
+
+
 def _show(value: object) -> str:
     return f"{type(value).__name__} {value!r}" if value is not None else "nothing"
 
 
+def _literal(value: object, syntax: str) -> str | None:
+    """A YAML string written as a BigQuery literal of the syntax (YAML reads `1e3` as a string, say)."""
+    return value if isinstance(value, str) and re.fullmatch(syntax, value) else None
+
+
 def _as_int64(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX:
-        return value
+    text = _literal(value, INT64_LITERAL)
+    number = int(text) if text is not None else value
+    if isinstance(number, int) and not isinstance(number, bool) and INT64_MIN <= number <= INT64_MAX:
+        return number
     return None
 
 
 def _as_float64(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
+    text = _literal(value, FLOAT64_LITERAL)
+    number = float(text) if text is not None else value
+    if isinstance(number, int | float) and not isinstance(number, bool) and math.isfinite(number):
+        return float(number)
     return None
 
 
 def _as_numeric(value: object) -> Decimal | None:
+    if isinstance(value, str):
+        value = _literal(value, FLOAT64_LITERAL)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
@@ -431,26 +482,40 @@ def _as_numeric(value: object) -> Decimal | None:
 def _as_date(value: object) -> dt.date | None:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+    found = re.fullmatch(DATE_LITERAL, value) if isinstance(value, str) else None
+    if found is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in found.groups()))
+    except ValueError:  # a day that does not exist, or year 0
+        return None
 
 
 def _as_timestamp(value: object) -> dt.datetime | None:
-    """A timezone-aware UTC datetime; a value without an offset is UTC, as in BigQuery."""
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
+    """A timezone-aware UTC datetime; a value without an offset is UTC, and a date is its midnight UTC."""
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
-    return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    found = re.fullmatch(TIMESTAMP_LITERAL, value) if isinstance(value, str) else None
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, sign, offset_hours, offset_minutes = found.groups()
+    offset = dt.timedelta(hours=int(offset_hours or 0), minutes=int(offset_minutes or 0))
+    try:
+        local = dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            int((fraction or "0").ljust(6, "0")),
+            tzinfo=dt.timezone(-offset if sign == "-" else offset),
+        )
+        return local.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # a day or time that does not exist, or outside years 1-9999
+        return None
 
 
 def _as_string(value: object) -> str | None:
@@ -458,6 +523,15 @@ def _as_string(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# What a rule value of each type must be, for error messages.
+_EXPECTED = {
+    STRING: "a quoted string",
+    INT64: "an integer within 64 bits",
+    FLOAT64: "a finite number",
+    NUMERIC: f"a number with at most {NUMERIC_INTEGER_DIGITS} integer digits and {NUMERIC_SCALE} decimals",
+    DATE: "YYYY-MM-DD, an existing day from year 1 to 9999",
+    TIMESTAMP: "YYYY-MM-DD[ HH:MM:SS[.ffffff]][ zone], from year 1 to 9999 in UTC",
+}
 # Converters for the types that take rule values (min, max, allowed).
 _CONVERTERS: dict[str, Callable[[object], Value | None]] = {
     STRING: _as_string,

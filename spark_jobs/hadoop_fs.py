@@ -22,6 +22,15 @@ def delete_path(spark: SparkSession, path: str) -> None:
     file_system.delete(hadoop_path, True)
 
 
+def replace_path(spark: SparkSession, source: str, target: str) -> None:
+    """Put the directory `source` in the place of `target`, whatever `target` held before."""
+    file_system, target_path = _file_system(spark, target)
+    _, source_path = _file_system(spark, source)
+    file_system.delete(target_path, True)
+    if not file_system.rename(source_path, target_path):
+        raise OSError(f"could not move {source} to {target}")
+
+
 def write_text(spark: SparkSession, path: str, text: str) -> None:
     """Create or replace a small text file."""
     file_system, hadoop_path = _file_system(spark, path)

@@ -83,6 +83,8 @@ class Progress:
 
     input_files: tuple[str, ...] = ()
     rows_read: int = 0
+    rows_passed: int = 0
+    """Rows that passed every rule; they count as loaded only once the main table's write succeeded."""
     rows_loaded: int = 0
     rows_rejected: int = 0
     rejections_by_rule: dict[str, int] = field(default_factory=dict)
@@ -100,13 +102,14 @@ def run(
         with _input_errors_explained():  # the first action reads the input, once, into the cache
             rows = _validated(source, contract, cached)
             _count(rows, progress)
-        _reconcile(progress)
+        reconcile(progress)
         sink = _sink(config, contract, started_at)
         with _sink_errors_explained("rejected"):
             sink.write_rejected(rejected_rows(rows, contract, started_at, config.batch_id))
         _check_reject_ratio(progress, config.max_reject_ratio)
         with _sink_errors_explained("loaded"):
             sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
+        progress.rows_loaded = progress.rows_passed
 
 
 def _validated(source: Source, contract: Contract, cached: ExitStack) -> DataFrame:
@@ -159,13 +162,13 @@ def _count(rows: DataFrame, progress: Progress) -> None:
     loaded = is_loaded()
     totals = rows.agg(
         sf.count(sf.lit(1)).alias("read"),
-        sf.count(sf.when(loaded, 1)).alias("loaded"),
+        sf.count(sf.when(loaded, 1)).alias("passed"),
         sf.count(sf.when(~loaded, 1)).alias("rejected"),
     ).first()
     assert totals is not None, "an aggregate always returns one row"
-    progress.rows_read, progress.rows_loaded, progress.rows_rejected = (
+    progress.rows_read, progress.rows_passed, progress.rows_rejected = (
         totals["read"],
-        totals["loaded"],
+        totals["passed"],
         totals["rejected"],
     )
     if progress.rows_rejected == 0:
@@ -175,11 +178,11 @@ def _count(rows: DataFrame, progress: Progress) -> None:
     progress.rejections_by_rule = {row["rule"]: row["count"] for row in by_rule}
 
 
-def _reconcile(progress: Progress) -> None:
-    if progress.rows_read != progress.rows_loaded + progress.rows_rejected:
+def reconcile(progress: Progress) -> None:
+    if progress.rows_read != progress.rows_passed + progress.rows_rejected:
         raise ReconciliationError(
-            f"reconciliation failed: read {progress.rows_read} rows but loaded {progress.rows_loaded} "
-            f"and rejected {progress.rows_rejected}"
+            f"reconciliation failed: read {progress.rows_read} rows but {progress.rows_passed} passed "
+            f"and {progress.rows_rejected} were rejected"
         )
 
 

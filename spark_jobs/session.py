@@ -11,6 +11,10 @@ _SETTINGS = {
     # Corrupt or vanished files must fail the run, never be skipped silently.
     "spark.sql.files.ignoreCorruptFiles": "false",
     "spark.sql.files.ignoreMissingFiles": "false",
+    # Dates before 1582 and timestamps before 1900 are written as they are (the proleptic Gregorian calendar
+    # BigQuery uses too), instead of failing the write for want of a rebase decision.
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
     # A CSV record with more fields than the header must be malformed even when few columns are selected.
     "spark.sql.csv.parser.columnPruning.enabled": "false",
     # The job caches its checked rows once and scans them a few times: compressing the cache took longer

@@ -17,20 +17,20 @@ from pyspark.sql import functions as sf
 from spark_jobs.contract import (
     BATCH_ID,
     INGESTED_AT,
+    PARTITION_ID,
     QUARANTINE_CLUSTERING,
     QUARANTINE_PARTITION_FIELD,
     QUARANTINE_PARTITION_TYPE,
     QUARANTINE_SUFFIX,
     Contract,
 )
-from spark_jobs.hadoop_fs import delete_path
+from spark_jobs.hadoop_fs import delete_path, replace_path
 
 APPEND = "append"
 OVERWRITE = "overwrite"
 WRITE_MODES = (APPEND, OVERWRITE)
 
 # The local sink's partition directories are named by the BigQuery partition id of each row.
-PARTITION_ID = "_partition_id"
 _PARTITION_ID_FORMATS = {"HOUR": "yyyyMMddHH", "DAY": "yyyyMMdd", "MONTH": "yyyyMM", "YEAR": "yyyy"}
 # The Pulumi program creates both tables from the contract; the connector must not create one from Spark's
 # schema (which would lose the descriptions and the REQUIRED modes).
@@ -69,8 +69,15 @@ class LocalSink:
 
     def write_loaded(self, rows: DataFrame) -> None:
         partitioning = self.contract.partitioning
+        if partitioning is None and self.write_mode == OVERWRITE:
+            # Spark's own overwrite deletes the table before writing: a failed write would lose it. Written
+            # beside it first (a hidden directory readers skip), the table is replaced only once complete.
+            staging = f"{self.output_path.rstrip('/')}/.{self.contract.table}.overwrite"
+            rows.write.mode(OVERWRITE).parquet(staging)
+            replace_path(rows.sparkSession, staging, self.table_path)
+            return
         if partitioning is None:
-            rows.write.mode(self.write_mode).parquet(self.table_path)
+            rows.write.mode(APPEND).parquet(self.table_path)
             return
         partition_id = sf.date_format(sf.col(partitioning.field), _PARTITION_ID_FORMATS[partitioning.type])
         # One task per partition directory: a few files per partition instead of one per task and partition.

@@ -15,7 +15,17 @@ from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, StringType
 
 from spark_jobs.casts import strict_cast
-from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, STRING, Contract, Value
+from spark_jobs.contract import (
+    ERRORS,
+    KEY_HASH,
+    LOST,
+    RAW_RECORD,
+    ROW_ID,
+    SOURCE_FILE,
+    STRING,
+    Contract,
+    Value,
+)
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.readers import Source
 
@@ -24,10 +34,8 @@ from spark_jobs.readers import Source
 TEXT_SUFFIX = ":text"
 
 MALFORMED_RULE = "record.malformed"
+_REPLACEMENT_CHARACTER = "\ufffd"
 DUPLICATE_RULE = "primary_key.duplicate"
-# With a primary key, the rows carry these while their duplicates are marked.
-ROW_ID = "_row_id"
-KEY_HASH = "_key_hash"
 
 
 def is_loaded() -> Column:
@@ -87,6 +95,15 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
                     _reason(column, "type", text, "is not a valid", column.type),
                 )
             )
+            if column.type == STRING:
+                # Bytes that are not UTF-8 reach Spark as U+FFFD: reject them instead of loading the damage
+                # (for the other types, the cast already fails).
+                reasons.append(
+                    sf.when(
+                        text.contains(_REPLACEMENT_CHARACTER),
+                        _reason(column, "encoding", text, "is not", "UTF-8"),
+                    )
+                )
         reasons.extend(_value_rules(column, text, value))
     malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
     all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))
@@ -130,20 +147,20 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
     if column.min is not None:
         rules.append(
             sf.when(
-                value < sf.lit(column.min),
+                value < _literal(column.min),
                 _reason(column, "min", text, "is less than the minimum", _show(column.min)),
             )
         )
     if column.max is not None:
         rules.append(
             sf.when(
-                value > sf.lit(column.max),
+                value > _literal(column.max),
                 _reason(column, "max", text, "is greater than the maximum", _show(column.max)),
             )
         )
     if column.allowed is not None:
         shown = ", ".join(_show(item) for item in column.allowed)
-        allowed = value.isin([sf.lit(item) for item in column.allowed])
+        allowed = value.isin([_literal(item) for item in column.allowed])
         rules.append(sf.when(~allowed, _reason(column, "allowed", text, "is not one of", shown)))
     if column.pattern is not None:
         rules.append(
@@ -153,6 +170,16 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
             )
         )
     return rules
+
+
+def _literal(value: Value) -> Column:
+    """A contract value as a Spark literal. Dates and times go through their ISO text, which Spark reads in
+    the proleptic Gregorian calendar: a Python date before 1582 would be shifted through the Julian one."""
+    if isinstance(value, dt.datetime):
+        return sf.lit(value.isoformat()).cast("timestamp")
+    if isinstance(value, dt.date):
+        return sf.lit(value.isoformat()).cast("date")
+    return sf.lit(value)
 
 
 def _show(value: Value) -> str:
@@ -203,12 +230,9 @@ def mark_duplicates(rows: DataFrame, losers: DataFrame, contract: Contract) -> D
             sf.lit(f"{DUPLICATE_RULE}: another row with "), sf.concat_ws(", ", *shown), sf.lit(" is loaded")
         )
     )
-    lost = losers.select(ROW_ID, sf.lit(True).alias(_LOST))
+    lost = losers.select(ROW_ID, sf.lit(True).alias(LOST))
     marked = rows.join(lost, on=ROW_ID, how="left")
-    errors = sf.when(sf.col(_LOST).isNotNull(), duplicate).otherwise(sf.col(ERRORS))
+    errors = sf.when(sf.col(LOST).isNotNull(), duplicate).otherwise(sf.col(ERRORS))
     return marked.select(
         *[errors.alias(ERRORS) if name == ERRORS else sf.col(f"`{name}`") for name in rows.columns]
     )
-
-
-_LOST = "_lost"

@@ -25,6 +25,7 @@ NO_STACK_EFFECT = (
     "docs/*",
     "tests/*",
     ".ci/*",
+    ".github/dependabot.yml",
     ".github/scripts/*",
     ".github/workflows/check.yml",
     ".github/workflows/deploy.yml",

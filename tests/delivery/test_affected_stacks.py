@@ -16,7 +16,15 @@ STACKS = ["dev", "prod"]
         (["Pulumi.yaml"], ["dev", "prod"]),
         (["Pulumi.prod.yaml"], ["prod"]),
         (["Pulumi.dev.yaml", "README.md"], ["dev"]),
-        (["README.md", "tests/infra/test_storage.py", ".github/workflows/deploy.yml"], []),
+        (
+            [
+                "README.md",
+                "tests/infra/test_storage.py",
+                ".github/workflows/deploy.yml",
+                ".github/dependabot.yml",
+            ],
+            [],
+        ),
         (
             [".github/scripts/teardown_guard.py", "dev", ".ci/run", "docs/setup.md", "benchmarks/measure.py"],
             [],

@@ -48,7 +48,19 @@ CASES: list[tuple[str, str, object]] = [
     ("NUMERIC", "0.1234567891", None),
     ("NUMERIC", "9" * 29, Decimal("9" * 29)),
     ("NUMERIC", "1" + "0" * 29, None),
-    ("NUMERIC", "1e2", None),
+    ("NUMERIC", "1e2", Decimal("100")),
+    ("NUMERIC", "1.23456785E7", Decimal("12345678.5")),
+    ("NUMERIC", "1.0E-4", Decimal("0.0001")),
+    ("NUMERIC", "-9.876e-3", Decimal("-0.009876")),
+    ("NUMERIC", "100e-11", Decimal("0.000000001")),
+    ("NUMERIC", "1e-10", None),
+    ("NUMERIC", "1.5e-9", None),
+    ("NUMERIC", "1e29", None),
+    ("NUMERIC", "9.99e28", Decimal("99900000000000000000000000000")),
+    ("NUMERIC", "e5", None),
+    ("NUMERIC", ".e5", None),
+    ("NUMERIC", "1e", None),
+    ("NUMERIC", "1e99999999999", None),
     ("NUMERIC", "1,000.00", None),
     ("BOOL", "true", True),
     ("BOOL", "FALSE", False),
@@ -64,6 +76,8 @@ CASES: list[tuple[str, str, object]] = [
     ("DATE", "2026-01", None),
     ("DATE", "05/01/2026", None),
     ("DATE", "2026-01-05T00:00:00", None),
+    ("DATE", "0000-01-01", None),
+    ("DATE", "9999-12-31", dt.date(9999, 12, 31)),
     ("TIMESTAMP", "2026-01-05 10:00:00", dt.datetime(2026, 1, 5, 10)),
     ("TIMESTAMP", "2026-01-05T10:00:00Z", dt.datetime(2026, 1, 5, 10)),
     ("TIMESTAMP", "2026-01-05T12:30:00+02:30", dt.datetime(2026, 1, 5, 10)),
@@ -75,6 +89,9 @@ CASES: list[tuple[str, str, object]] = [
     ("TIMESTAMP", "2026-02-30T10:00:00", None),
     ("TIMESTAMP", "2026", None),
     ("TIMESTAMP", "1767607200", None),
+    ("TIMESTAMP", "0000-06-01T00:00:00Z", None),
+    ("TIMESTAMP", "0001-01-01T00:30:00+01:00", None),
+    ("TIMESTAMP", "9999-12-31T23:00:00-05:00", None),
     ("STRING", " any text ", " any text "),
 ]
 
@@ -85,6 +102,21 @@ def test_every_type_accepts_bigquery_literals_and_rejects_the_rest(spark: SparkS
     results = frame.select("t", *[strict_cast("t", type_).alias(type_) for type_ in types]).collect()
     actual = {(type_, row["t"]): row[type_] for row in results for type_ in types}
     assert [(t, text, actual[(t, text)]) for t, text, _ in CASES] == CASES
+
+
+def test_dates_and_timestamps_span_bigquerys_range_from_year_1_to_9999(spark: SparkSession) -> None:
+    # Shown as text: Python cannot convert an instant this close to year 1 from a Spark row.
+    texts = ["0001-01-01", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "0000-12-31T23:59:59Z"]
+    frame = spark.createDataFrame([(text,) for text in texts], "t string")
+    shown = frame.select(
+        *[strict_cast("t", type_).cast("string").alias(type_) for type_ in ("DATE", "TIMESTAMP")]
+    ).collect()
+    assert [(row["DATE"], row["TIMESTAMP"]) for row in shown] == [
+        ("0001-01-01", "0001-01-01 00:00:00"),
+        (None, "0001-01-01 00:00:00"),
+        (None, "9999-12-31 23:59:59.999999"),
+        (None, None),
+    ]
 
 
 def test_nan_is_a_float64(spark: SparkSession) -> None:

@@ -152,7 +152,8 @@ def test_aliases_and_typed_rule_values() -> None:
         (minimal(columns=[]), "columns: expected a non-empty list"),
         (with_column(name="x", type="VARCHAR"), "column 'x': unknown type str 'VARCHAR'"),
         (with_column(name="x"), "column 'x': missing required key 'type'"),
-        (with_column(name="x", type="STRING", nullable=True), "columns[4]: unknown key(s) nullable"),
+        (with_column(name="x", type="STRING", nullable=True), "column 'x': unknown key(s) nullable"),
+        (minimal(columns=[{"type": "STRING", "minimum": 1}]), "columns[0]: unknown key(s) minimum"),
         (
             with_column(name="x", type="STRING", mode="REPEATED"),
             "column 'x': mode must be REQUIRED or NULLABLE",
@@ -184,7 +185,20 @@ def test_aliases_and_typed_rule_values() -> None:
         (with_column(name="x", type="INT64", min=True), "min value bool True is not a valid INT64"),
         (
             with_column(name="x", type="NUMERIC", min="0.0000000001"),
-            "min value str '0.0000000001' is not a valid",
+            "min value str '0.0000000001' is not a valid NUMERIC (a number with at most 29 integer digits "
+            "and 9 decimals)",
+        ),
+        (with_column(name="x", type="FLOAT64", max="1e3x"), "max value str '1e3x' is not a valid FLOAT64"),
+        (with_column(name="x", type="INT64", max=" 12"), "max value str ' 12' is not a valid INT64"),
+        (with_column(name="x", type="NUMERIC", max="1_000"), "max value str '1_000' is not a valid NUMERIC"),
+        (
+            with_column(name="x", type="DATE", min="20260101"),
+            "min value str '20260101' is not a valid DATE (YYYY-MM-DD",
+        ),
+        (with_column(name="x", type="DATE", min="0000-01-01"), "min value str '0000-01-01' is not a valid"),
+        (
+            with_column(name="x", type="TIMESTAMP", min="2026-01-05T10"),
+            "min value str '2026-01-05T10' is not a valid TIMESTAMP",
         ),
         (with_column(name="x", type="NUMERIC", max="1" + "0" * 29), "is not a valid NUMERIC"),
         (with_column(name="x", type="FLOAT64", max=float("inf")), "is not a valid FLOAT64"),
@@ -199,7 +213,10 @@ def test_aliases_and_typed_rule_values() -> None:
         (with_column(name="x", type="INT64", min=5, max=4), "column 'x': min 5 is greater than max 4"),
         (with_column(name="x-y", type="STRING"), "column 'x-y': not a valid BigQuery column name"),
         (with_column(name="_PARTITIONTIME", type="STRING"), "BigQuery reserves column names"),
-        (with_column(name="_batch_id", type="STRING"), "the job adds a column named _batch_id itself"),
+        (with_column(name="_batch_id", type="STRING"), "the job uses a column named _batch_id itself"),
+        (with_column(name="_Key_Hash", type="INT64"), "the job uses a column named _key_hash itself"),
+        (with_column(name="_row_id", type="INT64"), "the job uses a column named _row_id itself"),
+        (with_column(name="_lost", type="BOOL"), "the job uses a column named _lost itself"),
         (
             with_column(name="ID", type="STRING"),
             "column 'ID': declared twice (BigQuery names ignore case: 'id')",
@@ -222,6 +239,29 @@ def test_refusals_name_the_place_and_the_problem(document: object, expected: str
     assert expected in refusal(document)
 
 
+def test_rule_values_may_be_written_as_the_data_is() -> None:
+    document = minimal()
+    document["columns"] = [
+        {"name": "i", "type": "INT64", "min": "-12", "max": "+12"},
+        {"name": "f", "type": "FLOAT64", "max": "1e3"},
+        {"name": "n", "type": "NUMERIC", "max": "1.5e3"},
+        {"name": "d", "type": "DATE", "min": "2026-1-5"},
+        {"name": "t", "type": "TIMESTAMP", "min": dt.date(2026, 1, 5), "max": "2026-01-05 12:30:00.5 +02:30"},
+    ]
+    i, f, n, d, t = parse_contract(document, "c.yaml").columns
+    assert (i.min, i.max, f.max, n.max, d.min) == (-12, 12, 1000.0, Decimal("1500"), dt.date(2026, 1, 5))
+    assert (t.min, t.max) == (
+        dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 5, 10, 0, 0, 500000, tzinfo=dt.UTC),
+    )
+
+
+@pytest.mark.parametrize("pattern", [r"^\p{Lu}{2}[0-9]\z", r"^(?<code>[A-Z]{2})-\k<code>$", r"^\Q1.5\E$"])
+def test_java_only_pattern_syntax_is_accepted(pattern: str) -> None:
+    column = parse_contract(with_column(name="x", type="STRING", pattern=pattern), "c.yaml").columns[-1]
+    assert column.pattern == pattern
+
+
 def test_clustering_refuses_float_and_more_than_four_columns() -> None:
     document = with_column(name="f", type="FLOAT64")
     assert "column 'f' is FLOAT64, which cannot be clustered" in refusal({**document, "clustering": ["f"]})
@@ -242,8 +282,9 @@ def test_load_contract_reports_unreadable_and_invalid_yaml(tmp_path: Path) -> No
         load_contract(tmp_path / "missing.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("table: [unclosed\n")
-    with pytest.raises(ContractError, match=r"broken\.yaml: not valid YAML"):
+    with pytest.raises(ContractError, match=r"broken\.yaml: not valid YAML") as caught:
         load_contract(broken)
+    assert "\n" not in str(caught.value)
 
 
 def test_importing_contract_and_report_does_not_import_pyspark() -> None:

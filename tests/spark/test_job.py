@@ -14,7 +14,8 @@ from pyspark.sql import SparkSession
 
 from spark_jobs.cli import main
 from spark_jobs.contract import Contract
-from spark_jobs.job import loaded_rows
+from spark_jobs.errors import ReconciliationError
+from spark_jobs.job import Progress, loaded_rows, reconcile
 from spark_jobs.validation import validate
 
 from .conftest import ITEMS, ITEMS_HEADER, rows_of, text_source, write_lines
@@ -105,7 +106,7 @@ def test_reject_ratio_exceeded_writes_nothing_to_the_main_table(
     assert status == 7
     assert report["status"] == "FAILED"
     assert report["error"].startswith("1 of 2 rows rejected (ratio 0.5000) exceeds --max-reject-ratio 0.4")
-    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 1, 1)
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 0, 1)
     assert not (tmp_path / "out" / "items").exists()
     assert read_table(spark, tmp_path / "out" / "items__rejected", "id") == [("AB2",)]
     assert "pipeline items batch b1 failed: 1 of 2 rows rejected" in capsys.readouterr().err
@@ -243,7 +244,15 @@ def test_a_sink_failure_exits_9_with_one_line(
     status, report = run_job(spark, contract_file, tmp_path / "in", blocker, "--max-reject-ratio", "1")
     assert status == 9
     assert report["error"].startswith("writing the rejected rows failed: ")
-    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 1, 1)
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 0, 1)
+
+
+def test_the_reconciliation_refuses_counts_that_do_not_add_up() -> None:
+    reconcile(Progress(rows_read=5, rows_passed=3, rows_rejected=2))
+    with pytest.raises(ReconciliationError) as caught:
+        reconcile(Progress(rows_read=5, rows_passed=3, rows_rejected=1))
+    assert str(caught.value) == "reconciliation failed: read 5 rows but 3 passed and 1 were rejected"
+    assert caught.value.exit_code == 8
 
 
 def test_a_pattern_java_cannot_compile_is_a_contract_error(spark: SparkSession, tmp_path: Path) -> None:
@@ -257,3 +266,50 @@ def test_a_pattern_java_cannot_compile_is_a_contract_error(spark: SparkSession, 
         f"{contract}: column 'id': pattern '^(?P<letters>[A-Z]{{2}})[0-9]$' is not a valid Java regular"
     )
     assert report["error"].startswith(expected)
+
+
+def test_a_report_that_cannot_be_saved_fails_the_run_after_printing_it(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the report's directory should be")
+    argv = [
+        "--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", str(contract_file),
+        "--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1",
+        "--report-path", str(blocker / "report.json"),
+    ]  # fmt: skip
+    assert main(argv, spark) == 1
+    printed = capsys.readouterr()
+    assert json.loads(printed.out)["status"] == "SUCCEEDED"
+    assert f"report not written to {blocker / 'report.json'}: " in printed.err
+    assert f"failed: the report could not be written to {blocker / 'report.json'}" in printed.err
+
+
+def test_dates_before_the_gregorian_reform_load_as_written(spark: SparkSession, tmp_path: Path) -> None:
+    contract = tmp_path / "history.yaml"
+    columns = [
+        {"name": "event", "type": "STRING", "mode": "REQUIRED"},
+        {"name": "day", "type": "DATE"},
+        {"name": "at", "type": "TIMESTAMP"},
+    ]
+    contract.write_text(yaml.safe_dump({"table": "history", "columns": columns}))
+    write_lines(tmp_path / "in", "a.csv", ["event,day,at", "armada,1588-07-29,1899-12-31T23:00:00Z"])
+    status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out")
+    assert (status, report["rows_loaded"]) == (0, 1)
+    loaded = spark.read.parquet(str(tmp_path / "out" / "history"))
+    shown = loaded.select(loaded["day"].cast("string"), loaded["at"].cast("string")).collect()
+    assert [tuple(row) for row in shown] == [("1588-07-29", "1899-12-31 23:00:00")]
+
+
+def test_latin1_bytes_in_a_csv_are_quarantined(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    latin1 = f"{ITEMS_HEADER}\nAB1,1,,,,2026-01-05,,red\nAB2,1,,,,2026-01-05,,r\xe9d\n".encode("latin-1")
+    (tmp_path / "in" / "a.csv").write_bytes(latin1)
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1"
+    )
+    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 1)
+    assert report["rejections_by_rule"]["color.encoding"] == 1

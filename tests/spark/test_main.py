@@ -57,6 +57,10 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             ["--sink", "bigquery", "--output-table", "justatable", "--temp-bucket", "tmp-bucket"],
             "not a valid BigQuery table",
         ),
+        (
+            ["--sink", "local", "--output-path", "o", "--report-path", "spark_jobs"],
+            "--report-path spark_jobs is a directory: name the report file inside it",
+        ),
     ],
 )
 def test_arguments_are_strict(arguments: list[str], message: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as sf
 
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
 from spark_jobs.job import loaded_rows, rejected_rows
@@ -20,7 +21,7 @@ from spark_jobs.sinks import (
 )
 from spark_jobs.validation import validate
 
-from .conftest import ITEMS, text_source
+from .conftest import ITEMS, rows_of, text_source
 
 BASE = {
     "table": "sales.items",
@@ -137,3 +138,20 @@ def test_local_partition_directories_are_named_by_bigquery_partition_ids(
     LocalSink(str(tmp_path), contract, "overwrite", "b1").write_loaded(rows)
     written = sorted(path.name for path in (tmp_path / "items").iterdir() if path.is_dir())
     assert written == [f"_partition_id={name}" for name in directories]
+
+
+def test_a_failed_overwrite_of_an_unpartitioned_table_keeps_the_table(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    contract = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
+    sink = LocalSink(str(tmp_path), contract, "overwrite", "b1")
+    sink.write_loaded(spark.createDataFrame([("AB1",), ("AB2",)], "id string"))
+    # The write fails while its tasks run, after Spark has started writing.
+    rows = spark.createDataFrame([("AB3",)], "id string")
+    failing = rows.where(sf.assert_true(sf.col("id") == "x").isNull())
+    with pytest.raises(Exception, match="is not true"):
+        sink.write_loaded(failing)
+    assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB1",), ("AB2",)]
+    sink.write_loaded(spark.createDataFrame([("AB4",)], "id string"))
+    assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB4",)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["items"]

@@ -104,6 +104,16 @@ def test_every_rule_rejects_with_column_value_and_reason(spark: SparkSession, it
     }
 
 
+def test_text_that_was_not_utf8_is_rejected_not_loaded_damaged(spark: SparkSession) -> None:
+    notes = parse_contract({"table": "notes", "columns": [{"name": "note", "type": "STRING"}]}, "notes.yaml")
+    rows = [{"note": "caf\ufffd"}, {"note": "café"}]
+    validated = validate(text_source(spark, notes, rows), notes).collect()
+    assert sorted((r["note"], list(r[ERRORS])) for r in validated) == [
+        ("café", []),
+        ("caf\ufffd", ["note.encoding: 'caf\ufffd' is not UTF-8"]),
+    ]
+
+
 def test_a_contract_without_rules_rejects_only_malformed_records(spark: SparkSession) -> None:
     notes = parse_contract({"table": "notes", "columns": [{"name": "id", "type": "STRING"}]}, "notes.yaml")
     rows = [{"id": "n1"}, {"id": None}, {"id": None, RAW_RECORD: "n3,extra"}]
@@ -112,6 +122,30 @@ def test_a_contract_without_rules_rejects_only_malformed_records(spark: SparkSes
         ("", []),
         ("", []),
         ("n3,extra", ["record.malformed: bad line"]),
+    ]
+
+
+def test_bounds_before_the_gregorian_reform_compare_in_the_proleptic_calendar(spark: SparkSession) -> None:
+    columns = [
+        {"name": "day", "type": "DATE", "min": "1500-01-01", "allowed": ["1500-01-01"]},
+        {"name": "at", "type": "TIMESTAMP", "max": "1500-01-01T00:00:00Z"},
+    ]
+    old = parse_contract({"table": "old", "columns": columns}, "old.yaml")
+    rows = [
+        {"day": "1500-01-01", "at": "1500-01-01T00:00:00Z"},
+        {"day": "1499-12-31", "at": "1500-01-01T00:00:01Z"},
+    ]
+    validated = validate(text_source(spark, old, rows), old).collect()
+    assert sorted((r["day:text"], list(r[ERRORS])) for r in validated) == [
+        (
+            "1499-12-31",
+            [
+                "day.min: '1499-12-31' is less than the minimum 1500-01-01",
+                "day.allowed: '1499-12-31' is not one of 1500-01-01",
+                "at.max: '1500-01-01T00:00:01Z' is greater than the maximum 1500-01-01T00:00:00Z",
+            ],
+        ),
+        ("1500-01-01", []),
     ]
 
 
