@@ -319,15 +319,9 @@ def test_parquet_files_may_disagree_on_a_type_that_converts_exactly(
 def test_parquet_files_disagreeing_on_a_type_name_the_file_that_does_not_convert(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
-    write_parquet(
-        spark, tmp_path / "in" / "1", "id string, qty bigint, day date", ("AB1", 2, dt.date(2026, 1, 5))
-    )
-    write_parquet(
-        spark, tmp_path / "in" / "2", "id string, qty double, day date", ("AB2", 2.0, dt.date(2026, 1, 5))
-    )
-    write_parquet(
-        spark, tmp_path / "in" / "3", "id string, qty double, day date", ("AB3", 2.0, dt.date(2026, 1, 5))
-    )
+    for part, qty_type, qty in (("1", "bigint", 2), ("2", "double", 2.0), ("3", "double", 3.0)):
+        schema = f"id string, qty {qty_type}, day date"
+        write_parquet(spark, tmp_path / "in" / part, schema, (f"AB{part}", qty, dt.date(2026, 1, 5)))
     with pytest.raises(SchemaMismatchError) as caught:
         read_input(spark, "parquet", str(tmp_path / "in"), items)
     (file,) = (tmp_path / "in" / "2").glob("*.parquet")
