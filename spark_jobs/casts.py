@@ -61,9 +61,13 @@ SPARK_TYPES: dict[str, DataType] = {
 # Java regular expressions (Spark's rlike); \z anchors at the very end, so a trailing newline never passes.
 _INTEGER = rf"^{INT64_LITERAL}\z"
 _DECIMAL = rf"^{DECIMAL_LITERAL}\z"
-# A decimal with an exponent, which BigQuery's NUMERIC accepts too (NUMERIC '1.23e05'): sign, integer digits,
-# decimals and exponent in groups 1 to 3.
-_SCIENTIFIC = r"^[+-]?([0-9]*)\.?([0-9]*)[eE]([+-]?[0-9]{1,9})\z"
+# A decimal with an exponent, which BigQuery's NUMERIC accepts too (NUMERIC '1.23e05'), and the parts that
+# tell how many decimals its value has: the mantissa's decimals up to the last non-zero one, the zeros that
+# end its integer part when it has no non-zero decimal, and the exponent.
+_SCIENTIFIC = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]{1,9}\z"
+_SIGNIFICANT_DECIMALS = r"\.([0-9]*[1-9])?0*[eE]"
+_INTEGER_TRAILING_ZEROS = r"^[+-]?[0-9]*?(0*)(?:\.0*)?[eE]"
+_EXPONENT = r"[eE]([+-]?[0-9]+)$"
 _FLOAT = rf"^{FLOAT64_LITERAL}\z"
 _FLOAT_SPECIAL = r"^(?i)[+-]?(inf|infinity|nan)\z"
 # A non-zero digit after the ninth decimal: NUMERIC would have to round it away.
@@ -113,16 +117,18 @@ def _cast_numeric(name: str, text: Column) -> Column:
 
 
 def _scientific_fits_scale(text: Column) -> Column:
-    """Whether a decimal with an exponent has at most NUMERIC_SCALE decimals, so the cast rounds nothing.
-
-    Its decimals are the mantissa's decimals minus the exponent, less the mantissa's trailing zeros:
+    """Whether a decimal with an exponent has at most NUMERIC_SCALE decimals, so the cast rounds nothing:
     `1.23456785E7` has 1, `100e-3` has 1, `1e-10` has 10.
+
+    Each part is extracted once: an expression used twice would be hoisted by Spark and computed for every
+    row, the many without an exponent included.
     """
-    integer, fraction, exponent = (sf.regexp_extract(text, _SCIENTIFIC, group) for group in (1, 2, 3))
-    digits = sf.concat(integer, fraction)
-    trailing_zeros = sf.length(digits) - sf.length(sf.regexp_replace(digits, "0+$", ""))
-    decimals = sf.length(fraction) - exponent.cast("int") - trailing_zeros
-    return text.rlike(_SCIENTIFIC) & (sf.length(digits) > 0) & (decimals <= NUMERIC_SCALE)
+    decimals = (
+        sf.length(sf.regexp_extract(text, _SIGNIFICANT_DECIMALS, 1))
+        - sf.length(sf.regexp_extract(text, _INTEGER_TRAILING_ZEROS, 1))
+        - sf.regexp_extract(text, _EXPONENT, 1).cast("int")
+    )
+    return text.rlike(_SCIENTIFIC) & (decimals <= NUMERIC_SCALE)
 
 
 def _cast_date(name: str, text: Column) -> Column:
