@@ -228,7 +228,7 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
 
 
 _READERS: dict[str, tuple[Callable[[SparkSession, str, Contract], DataFrame], str]] = {
-    CSV: (_read_csv, "the line is not a CSV record with exactly the header's fields"),
+    CSV: (_read_csv, "the record does not have exactly the header's fields (RFC 4180)"),
     JSON: (_read_json, "the line is not one JSON object with distinct field names (ignoring case)"),
     PARQUET: (_typed_reader("parquet"), "the record could not be read"),
     AVRO: (_typed_reader("avro"), "the record could not be read"),

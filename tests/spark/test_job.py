@@ -89,7 +89,7 @@ def test_loads_good_rows_quarantines_bad_ones_and_reports(
         (
             "bad",
             None,
-            ["record.malformed: the line is not a CSV record with exactly the header's fields"],
+            ["record.malformed: the record does not have exactly the header's fields (RFC 4180)"],
             "bad",
             "b1",
         ),
