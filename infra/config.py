@@ -42,11 +42,11 @@ _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 _RUNTIME_VERSION = re.compile(r"^[23]\.[0-9]+$")
 _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
 _PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
-_NETWORK = re.compile(r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/]+/global/networks/[^/]+$")
+_NETWORK = re.compile(r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/\s]+/global/networks/[^/\s]+$")
 _SUBNETWORK = re.compile(
-    r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/]+/regions/[^/]+/subnetworks/[^/]+$"
+    r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/\s]+/regions/[^/\s]+/subnetworks/[^/\s]+$"
 )
-_KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
+_KMS_KEY = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_LABELS = 64
 _BATCH_START_MARGIN_MINUTES = 10
@@ -566,9 +566,13 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
 
 
 def _contract_path(key: str, value: str) -> Path:
-    path = (PROJECT_ROOT / value).resolve()
+    allowed = f"a data contract YAML file, relative to {PROJECT_ROOT}"
+    try:
+        path = (PROJECT_ROOT / value).resolve()
+    except (OSError, ValueError):  # a name the file system cannot hold, such as one with a NUL byte
+        raise ConfigError(key, value, allowed) from None
     if not path.is_file():
-        raise ConfigError(key, value, f"a data contract YAML file, relative to {PROJECT_ROOT}")
+        raise ConfigError(key, value, allowed)
     return path
 
 
@@ -591,7 +595,7 @@ def _ratio(key: str, value: object) -> float:
         raise ConfigError(key, value, allowed)
     try:
         ratio = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ConfigError(key, value, allowed) from None
     if math.isnan(ratio) or not 0.0 <= ratio <= 1.0:
         raise ConfigError(key, value, allowed)

@@ -29,7 +29,8 @@ class KmsGrants(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pipeline:infra:KmsGrants", name, None, opts)
-        invoke = pulumi.InvokeOptions(parent=self)
+        # After the APIs: on a new project, the look-ups call Cloud Resource Manager, Storage and BigQuery.
+        invoke = pulumi.InvokeOutputOptions(parent=self, depends_on=[apis_ready])
         project_number = gcp.organizations.get_project_output(
             project_id=config.project_id, opts=invoke
         ).number

@@ -8,14 +8,35 @@ import pulumi_gcp as gcp
 from infra.config import StackConfig, path_part
 
 
-def _existing_subnet_range(subnetwork: str) -> pulumi.Output[str]:
-    """The primary range of an existing subnet, read at deploy time rather than trusted from config."""
+def _existing_subnet_range(
+    network: str, subnetwork: str, opts: pulumi.InvokeOutputOptions
+) -> pulumi.Output[str]:
+    """The primary range of an existing subnet, read at deploy time rather than trusted from config.
+
+    The subnet must belong to `network`, where the rule is created: otherwise the batches would run in a
+    network without it.
+    """
     found = gcp.compute.get_subnetwork_output(
         project=path_part(subnetwork, "projects"),
         region=path_part(subnetwork, "regions"),
         name=path_part(subnetwork, "subnetworks"),
+        opts=opts,
     )
-    return found.ip_cidr_range
+
+    def range_in_network(subnet: gcp.compute.GetSubnetworkResult) -> str:
+        if _relative(subnet.network) != _relative(network):
+            raise pulumi.RunError(
+                f"config existingSubnetwork={subnetwork!r} belongs to network {_relative(subnet.network)}, "
+                f"not to existingNetwork {_relative(network)}"
+            )
+        return subnet.ip_cidr_range
+
+    return found.apply(range_in_network)
+
+
+def _relative(link: str) -> str:
+    """projects/... of a resource's full URL or relative name, so that both spellings compare equal."""
+    return link[link.index("projects/") :] if "projects/" in link else link
 
 
 class Network(pulumi.ComponentResource):
@@ -48,7 +69,11 @@ class Network(pulumi.ComponentResource):
             # A Shared VPC host holds the rules of every service project: the project id keeps names apart.
             firewall_project = path_part(settings.existing_network, "projects")
             firewall_name = f"{config.name_prefix}-{config.project_id}-internal"
-            subnet_range = _existing_subnet_range(settings.existing_subnetwork)
+            if settings.create_firewall_rule:
+                lookup = pulumi.InvokeOutputOptions(parent=self, depends_on=[apis_ready])
+                subnet_range = _existing_subnet_range(
+                    settings.existing_network, settings.existing_subnetwork, lookup
+                )
             self.network_id = pulumi.Output.from_input(settings.existing_network)
             self.subnetwork_id = pulumi.Output.from_input(settings.existing_subnetwork)
         else:

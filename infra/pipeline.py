@@ -83,9 +83,11 @@ def batch_id(
 
 
 def batch_id_pattern(stack: str, pipelines: Sequence[str]) -> str:
-    """An RE2 pattern matching exactly the ids `batch_id` gives this stack's pipelines, and no other stack's.
+    """An RE2 pattern matching exactly the ids `batch_id` gives this stack's pipelines.
 
-    A prefix alone would not do: the batches of a stack `dev-eu` also start with `dev-`.
+    A prefix alone would not do: the batches of a stack `dev-eu` also start with `dev-`. Only pipeline names
+    that themselves extend the stack name can still meet (stack `dev` with pipeline `eu-orders`, stack
+    `dev-eu` with pipeline `orders`), and those two would share batch ids in the project anyway.
     """
     names = "|".join(pipelines)
     return f"^{stack}-(?:{names})-[0-9a-f]{{{BATCH_ID_DIGEST_LENGTH}}}$"

@@ -1,11 +1,24 @@
 """VPC rules: nothing is reachable from the internet, and batch subnets reach Google APIs privately."""
 
+import ipaddress
+
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
 from policy.resources import FIREWALL, SUBNETWORK
 
-ANYWHERE = ("0.0.0.0/0", "::/0")
+# A source range with a prefix this short or shorter opens a rule to (half) the internet: 0.0.0.0/0 however
+# it is written, and the same space split into two /1 halves.
+_OPEN_PREFIX_LENGTH = 1
+
+
+def _is_open(source: str) -> bool:
+    """Whether a source range spans the internet; a range Google Cloud would refuse counts as open too."""
+    try:
+        network = ipaddress.ip_network(source.strip(), strict=False)
+    except ValueError:
+        return True
+    return network.prefixlen <= _OPEN_PREFIX_LENGTH
 
 
 def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -23,7 +36,7 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
             None,
         )
     for source in sources:
-        if source in ANYWHERE:
+        if _is_open(source):
             report(
                 f"firewall '{args.name}' allows ingress from {source}: "
                 "restrict source_ranges to the subnet or known ranges",
@@ -42,7 +55,7 @@ def _require_private_google_access(args: ResourceValidationArgs, report: ReportV
 
 FIREWALL_NO_INTERNET_INGRESS = mandatory(
     "firewall-no-internet-ingress",
-    "No enabled ingress firewall rule allows 0.0.0.0/0, ::/0, or any source (no source given).",
+    "No enabled ingress firewall rule allows the internet (a /0 or /1 source range) or has no source.",
     _forbid_internet_ingress,
 )
 

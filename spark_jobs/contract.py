@@ -197,6 +197,8 @@ def load_contract(path: str | Path) -> Contract:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise ContractError(f"{source}: cannot read the contract: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ContractError(f"{source}: not UTF-8 text (byte {error.start}): save it as UTF-8") from None
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -128,3 +128,15 @@ def test_the_cli_ci_installs_matches_the_sdk_the_program_and_the_pack_pin() -> N
     for lock_input in ("requirements.in", "policy/requirements.in"):
         pins = [line for line in (root / lock_input).read_text().splitlines() if line.startswith("pulumi==")]
         assert pins == [f"pulumi=={cli}"], lock_input
+
+
+def test_changed_files_are_listed_without_rename_detection() -> None:
+    # A rename is listed by its new path only: a program file moved into tests/ would look like a test edit.
+    diffs = [
+        line.strip()
+        for name in ("deploy.yml", "pull-request.yml")
+        for line in load(name)["jobs"]["changes"]["steps"][-1]["run"].splitlines()
+        if "git diff" in line
+    ]
+    assert len(diffs) == 2
+    assert all("git diff --name-only --no-renames" in line for line in diffs)

@@ -31,7 +31,7 @@ from pulumi.runtime.stack import Stack
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "__main__.py"
 EXISTING_SUBNET_RANGE = "10.20.0.0/22"
-"""The primary range the mock reports for any existing subnet the program looks up."""
+"""The primary range the mock reports for any existing subnet the program looks up (in network `corp`)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ class StackResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     """The data-source calls the program made: token and arguments."""
+    sequence: list[str] = field(default_factory=list)
+    """Resource names and invoke tokens in the order the engine received them."""
 
     def of_type(self, type_token: str) -> list[DeclaredResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -141,22 +143,28 @@ class _Mocks(pulumi.runtime.Mocks):
         self.project_id = project_id
         self.registered: list[tuple[str, str, dict[str, Any], bool]] = []
         self.invokes: list[tuple[str, dict[str, Any]]] = []
+        self.sequence: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.registered.append((args.typ, args.name, dict(args.inputs), bool(args.custom)))
+        self.sequence.append(args.name)
         state = dict(args.inputs)
         state.update(_computed(args.typ, args.name, args.inputs, self.project_id))
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         self.invokes.append((args.token, dict(args.args)))
+        self.sequence.append(args.token)
         if args.token == "gcp:organizations/getProject:getProject":
             return {"number": "123456789012", "projectId": self.project_id}, []
         if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
             email = "service-123456789012@gs-project-accounts.iam.gserviceaccount.com"
             return {"emailAddress": email, "member": f"serviceAccount:{email}"}, []
         if args.token == "gcp:compute/getSubnetwork:getSubnetwork":
-            return {**dict(args.args), "ipCidrRange": EXISTING_SUBNET_RANGE}, []
+            network = (
+                f"https://www.googleapis.com/compute/v1/projects/{args.args['project']}/global/networks/corp"
+            )
+            return {**dict(args.args), "ipCidrRange": EXISTING_SUBNET_RANGE, "network": network}, []
         if args.token == "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount":
             email = "bq-123456789012@bigquery-encryption.iam.gserviceaccount.com"
             return {"email": email, "member": f"serviceAccount:{email}"}, []
@@ -246,4 +254,4 @@ def run_stack(stack: str = "dev", overrides: Mapping[str, object] | None = None)
         DeclaredResource(type=typ, name=name, inputs=inputs, options=captured[(typ, name)], custom=custom)
         for typ, name, inputs, custom in mocks.registered
     ]
-    return StackResult(resources=resources, outputs=resolved, invokes=mocks.invokes)
+    return StackResult(resources=resources, outputs=resolved, invokes=mocks.invokes, sequence=mocks.sequence)

@@ -60,6 +60,14 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ),
         ({"existingNetwork": "default"}, "existingNetwork", "global/networks"),
         (
+            {
+                "existingNetwork": "projects/h/global/networks/n ",
+                "existingSubnetwork": "projects/h/regions/europe-west1/subnetworks/s",
+            },
+            "existingNetwork",
+            "global/networks",
+        ),
+        (
             {"existingNetwork": "projects/p/global/networks/n"},
             "existingSubnetwork",
             "set together with the other one",
@@ -158,6 +166,8 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ({**ORDERS, "writeMode": "upsert"}, "pipelines[0].writeMode", "one of ('append', 'overwrite')"),
         ({**ORDERS, "maxRejectRatio": 1.5}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         ({**ORDERS, "maxRejectRatio": "lots"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        ({**ORDERS, "maxRejectRatio": 10**400}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        ({**ORDERS, "contract": "spark_jobs/\x00.yaml"}, "pipelines[0].contract", "a data contract YAML"),
         ({**ORDERS, "inputPrefix": "orders"}, "pipelines[0].inputPrefix", "ending with '/'"),
         ({**ORDERS, "inputPrefix": "/orders/"}, "pipelines[0].inputPrefix", "an object prefix"),
         (
@@ -190,6 +200,14 @@ def test_invalid_contract_surfaces_the_contract_error(tmp_path: Path) -> None:
     assert str(contract) in str(error)
     assert "a valid data contract (" in str(error)
     assert "TEXT" in str(error)
+
+
+def test_a_contract_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    contract = tmp_path / "latin1.yaml"
+    contract.write_bytes("table: caf\xe9\n".encode("latin-1"))
+    error = _error({"pipelines": [{**ORDERS, "contract": str(contract)}]})
+    assert error.key == "pipelines[0].contract"
+    assert "not UTF-8 text (byte 10): save it as UTF-8" in str(error)
 
 
 def test_defaults_apply_to_optional_pipeline_settings() -> None:

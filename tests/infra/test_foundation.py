@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
 from tests.infra.harness import EXISTING_SUBNET_RANGE, StackResult, run_stack
@@ -121,7 +122,26 @@ def test_existing_network_creates_no_network(create_rule: bool) -> None:
         ) in stack.invokes
     else:
         assert rules == []
+        # Without the rule there is nothing to look up, and no permission on the host project to need.
+        assert [token for token, _ in stack.invokes if "getSubnetwork" in token] == []
     assert stack.outputs["subnetwork"] == subnetwork
+
+
+def test_an_existing_subnet_of_another_network_is_refused() -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack(
+            "dev",
+            {
+                **NO_PIPELINES,
+                "existingNetwork": "projects/shared/global/networks/other",
+                "existingSubnetwork": "projects/shared/regions/europe-west1/subnetworks/data",
+            },
+        )
+    assert str(caught.value) == (
+        "config existingSubnetwork='projects/shared/regions/europe-west1/subnetworks/data' belongs to "
+        "network projects/shared/global/networks/corp, "
+        "not to existingNetwork projects/shared/global/networks/other"
+    )
 
 
 def test_buckets_private_uniform_labelled_and_named_from_project_stack_role(dev: StackResult) -> None:
@@ -232,3 +252,15 @@ def test_data_access_audit_logs_only_where_configured(dev: StackResult, prod: St
     assert sorted(audits) == ["bigquery.googleapis.com", "storage.googleapis.com"]
     for audit in audits.values():
         assert audit.inputs["auditLogConfigs"] == [{"logType": "DATA_READ"}, {"logType": "DATA_WRITE"}]
+
+
+def test_lookups_wait_for_the_apis_they_call() -> None:
+    network = "projects/shared/global/networks/corp"
+    subnetwork = "projects/shared/regions/europe-west1/subnetworks/data"
+    key = "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
+    stack = run_stack(
+        "dev", {**NO_PIPELINES, "kmsKey": key, "existingNetwork": network, "existingSubnetwork": subnetwork}
+    )
+    lookups = [index for index, event in enumerate(stack.sequence) if event.startswith("gcp:")]
+    assert len(lookups) == 4  # project, storage agent, BigQuery agent, subnet
+    assert stack.sequence.index("api-propagation") < min(lookups)

@@ -11,7 +11,9 @@ def test_ingress_from_the_subnet_range_passes() -> None:
     assert violations(FIREWALL_NO_INTERNET_INGRESS, resource_args(FIREWALL, INTERNAL)) == []
 
 
-@pytest.mark.parametrize("anywhere", ["0.0.0.0/0", "::/0"])
+@pytest.mark.parametrize(
+    "anywhere", ["0.0.0.0/0", "::/0", "0.0.0.0/00", "::0/0", "0::/0", "128.0.0.0/1", "not-a-range"]
+)
 def test_ingress_from_anywhere_is_reported(anywhere: str) -> None:
     args = resource_args(FIREWALL, {**INTERNAL, "sourceRanges": ["10.10.0.0/24", anywhere]}, name="open")
     assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
@@ -51,9 +53,12 @@ def test_a_deny_rule_from_anywhere_passes() -> None:
 
 @pytest.mark.parametrize("props", [{"direction": "EGRESS"}, {"disabled": True}])
 def test_egress_or_disabled_rules_to_anywhere_pass(props: dict[str, object]) -> None:
-    args = resource_args(
-        FIREWALL, {"sourceRanges": ["0.0.0.0/0"], "destinationRanges": ["0.0.0.0/0"], **props}
-    )
+    open_rule = {
+        "sourceRanges": ["0.0.0.0/0"],
+        "destinationRanges": ["0.0.0.0/0"],
+        "allows": [{"protocol": "all"}],
+    }
+    args = resource_args(FIREWALL, {**open_rule, **props})
     assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == []
 
 
