@@ -42,7 +42,9 @@ _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 _RUNTIME_VERSION = re.compile(r"^[23]\.[0-9]+$")
 _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
 _PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
-_NETWORK = re.compile(r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/\s]+/global/networks/[^/\s]+$")
+_NETWORK = re.compile(
+    r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/\s]+/global/networks/[^/\s]+$"
+)
 _SUBNETWORK = re.compile(
     r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/\s]+/regions/[^/\s]+/subnetworks/[^/\s]+$"
 )
