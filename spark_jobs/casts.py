@@ -68,6 +68,7 @@ _SCIENTIFIC = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]{1,9}\z"
 _SIGNIFICANT_DECIMALS = r"\.([0-9]*[1-9])?0*[eE]"
 _INTEGER_TRAILING_ZEROS = r"^[+-]?[0-9]*?(0*)(?:\.0*)?[eE]"
 _EXPONENT = r"[eE]([+-]?[0-9]+)$"
+_ZERO_MANTISSA = r"^[+-]?[0.]*[eE]"
 _FLOAT = rf"^{FLOAT64_LITERAL}\z"
 _FLOAT_SPECIAL = r"^(?i)[+-]?(inf|infinity|nan)\z"
 # A non-zero digit after the ninth decimal: NUMERIC would have to round it away.
@@ -128,17 +129,23 @@ def _scientific_fits_scale(text: Column) -> Column:
         - sf.length(sf.regexp_extract(text, _INTEGER_TRAILING_ZEROS, 1))
         - sf.regexp_extract(text, _EXPONENT, 1).cast("int")
     )
-    return text.rlike(_SCIENTIFIC) & (decimals <= NUMERIC_SCALE)
+    return text.rlike(_SCIENTIFIC) & ((decimals <= NUMERIC_SCALE) | text.rlike(_ZERO_MANTISSA))
 
 
 def _cast_date(name: str, text: Column) -> Column:
     value = _try_cast(name, "DATE")
-    return sf.when(text.rlike(_DATE) & value.between(*map(sf.expr, _DAYS)), value)
+    return sf.when(text.rlike(_DATE) & in_bigquery_range(value, DATE), value)
 
 
 def _cast_timestamp(name: str, text: Column) -> Column:
     value = _try_cast(name, "TIMESTAMP")
-    return sf.when(text.rlike(_TIMESTAMP) & value.between(*map(sf.expr, _INSTANTS)), value)
+    return sf.when(text.rlike(_TIMESTAMP) & in_bigquery_range(value, TIMESTAMP), value)
+
+
+def in_bigquery_range(value: Column, type_: str) -> Column:
+    """Whether a DATE or TIMESTAMP value lies in BigQuery's range (a Parquet file may hold any year)."""
+    first, last = _DAYS if type_ == DATE else _INSTANTS
+    return value.between(sf.expr(first), sf.expr(last))
 
 
 _CASTS: dict[str, Callable[[str, Column], Column]] = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -137,8 +138,10 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
                 parser.error(f"{flag} is required with --sink {sink}")
             if args.sink != sink and getattr(args, name) is not None:
                 parser.error(f"{flag} applies only to --sink {sink}")
-    if args.report_path and _local_path(args.report_path).is_dir():
-        parser.error(f"--report-path {args.report_path} is a directory: name the report file inside it")
+    if args.report_path is not None:
+        problem = _report_path_problem(args.report_path)
+        if problem:
+            parser.error(f"--report-path {args.report_path!r} {problem}")
     return JobConfig(
         input_format=args.input_format,
         input_location=args.input_location,
@@ -199,6 +202,24 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
 
 def _local_path(path: str) -> Path:
     return Path(path.removeprefix("file://"))
+
+
+def _report_path_problem(path: str) -> str | None:
+    """Why a report could not be saved at `path`, checked before the run writes any data; None if it can.
+
+    A remote path (gs://...) is only known to work once written.
+    """
+    if "://" in path and not path.startswith("file://"):
+        return None
+    local = _local_path(path)
+    if not path.strip() or path.endswith("/") or local.is_dir():
+        return "is a directory: name the report file inside it"
+    existing = next(parent for parent in (local, *local.parents) if parent.exists())
+    if existing != local and not existing.is_dir():
+        return f"cannot be created: {existing} is a file"
+    if not os.access(existing, os.W_OK):
+        return f"cannot be written: {existing} is not writable"
+    return None
 
 
 def _save_report(report: Report, path: str, spark: SparkSession | None) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -354,7 +355,9 @@ class _Parser:
             raise self.fail(where, f"'pattern' does not apply to a {type_} column")
         pattern = self.text(value, where)
         try:
-            re.compile(_in_python_syntax(pattern))
+            with warnings.catch_warnings():  # Java's class intersection (&&) is only a warning in Python
+                warnings.simplefilter("ignore", FutureWarning)
+                re.compile(_in_python_syntax(pattern))
         except re.error as error:
             raise self.fail(
                 where, f"pattern {pattern!r} is not a valid regular expression: {error}"
@@ -424,7 +427,9 @@ class _Parser:
 _JAVA_SYNTAX: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"\\Q(.*?)(?:\\E|$)", re.DOTALL), lambda quoted: re.escape(quoted.group(1))),
     (re.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])"), "x"),  # Unicode classes: \p{Lu}, \pL
-    (re.compile(r"\\[hHR]"), "x"),  # horizontal whitespace, any line break
+    (re.compile(r"\\[hHRXeG]|\\c[@-_a-z]|\\x\{[0-9A-Fa-f]+\}"), "x"),  # \h, \R, \X, \e, \G, \cA, \x{1F600}
+    (re.compile(r"\(\?[idmsuxU]*(?:-[idmsuxU]+)?\)"), ""),  # inline flags, which Java allows anywhere
+    (re.compile(r"\(\?[idmsuxU]*(?:-[idmsuxU]+)?:"), "(?:"),  # flags of a group
     (re.compile(r"\\z"), r"\\Z"),  # the very end of the input
     (re.compile(r"\(\?<([A-Za-z][A-Za-z0-9]*)>"), r"(?P<\1>"),  # named groups
     (re.compile(r"\\k<([A-Za-z][A-Za-z0-9]*)>"), r"(?P=\1)"),  # their back-references
@@ -496,7 +501,10 @@ def _as_date(value: object) -> dt.date | None:
 def _as_timestamp(value: object) -> dt.datetime | None:
     """A timezone-aware UTC datetime; a value without an offset is UTC, and a date is its midnight UTC."""
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        try:
+            return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        except OverflowError:  # an offset that takes it outside years 1-9999
+            return None
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     found = re.fullmatch(TIMESTAMP_LITERAL, value) if isinstance(value, str) else None

@@ -94,32 +94,36 @@ def _read_csv(spark: SparkSession, location: str, contract: Contract) -> DataFra
 def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
     """JSON lines, each line parsed as a whole from its text, field names compared ignoring case.
 
-    Spark's JSON reader takes the first value on a line and ignores what follows, and matches field names
-    exactly. Here a line is wrapped in brackets and parsed as an array of objects: it is one valid object
-    when the array holds exactly one object (anything after it breaks the array or adds an element) and the
-    line ends with that object's brace. Objects are read as maps of field name to text, so that names can be
-    compared in lower case; two fields with the same name make the line malformed. Each step is its own
+    Spark's JSON parsing takes the first value on a line and ignores whatever follows it, and matches field
+    names exactly. So a line is first parsed as the first element of an array whose second element is an end
+    marker: the array has exactly the line's value and the marker only when nothing follows that value.
+    The value must be an object; it is then read as a map of field name to text, so that names can be
+    compared in lower case, and two fields with the same name make the line malformed. Each step is its own
     projection: Spark computes a projected value once, instead of once for each later expression using it.
     """
     lines = spark.read.option("recursiveFileLookup", "true").text(location)
     text = sf.col("value")
-    wrapped = sf.from_json(sf.concat(sf.lit("["), text, sf.lit("]")), _OBJECTS, _STRICT_JSON)
-    parsed = lines.where(text.rlike(_NOT_BLANK)).select(text.alias(RAW_RECORD), wrapped.alias(_PARSED))
+    with_marker = sf.concat(sf.lit("["), text, sf.lit(f",{_END_MARKER_JSON}]"))
+    elements = sf.from_json(with_marker, _ELEMENTS, _STRICT_JSON)
+    parsed = lines.where(text.rlike(_NOT_BLANK)).select(text.alias(RAW_RECORD), elements.alias(_PARSED))
 
-    fields = sf.col(_PARSED)[0]
-    one_object = (sf.size(_PARSED) == 1) & fields.isNotNull() & sf.col(RAW_RECORD).rlike(_ENDS_WITH_BRACE)
-    named = parsed.select(
+    value = sf.col(_PARSED)[0]
+    whole_line = (sf.size(_PARSED) == 2) & (sf.col(_PARSED)[1] == _END_MARKER) & value.startswith("{")
+    objects = parsed.select(
         RAW_RECORD,
-        one_object.alias(_VALID),
+        sf.when(whole_line, sf.from_json(value, _OBJECT.simpleString(), _STRICT_JSON)).alias(_OBJECT_FIELDS),
+    )
+
+    fields = sf.col(_OBJECT_FIELDS)
+    named = objects.select(
+        RAW_RECORD,
         sf.transform(sf.map_keys(fields), sf.lower).alias(_NAMES),
         sf.map_values(fields).alias(_VALUES),
     )
-
     unique = sf.size(_NAMES) == sf.size(sf.array_distinct(_NAMES))
-    by_name = sf.when(sf.col(_VALID) & unique, sf.map_from_arrays(_NAMES, _VALUES))
-    objects = named.select(RAW_RECORD, by_name.alias(_FIELDS))
+    by_name = named.select(RAW_RECORD, sf.when(unique, sf.map_from_arrays(_NAMES, _VALUES)).alias(_FIELDS))
 
-    return objects.select(
+    return by_name.select(
         *[sf.col(_FIELDS)[name.lower()].alias(name) for name in contract.column_names],
         sf.when(sf.col(_FIELDS).isNull(), sf.col(RAW_RECORD)).alias(RAW_RECORD),
     )
@@ -127,13 +131,17 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
 
 # Strict JSON, as BigQuery reads it: Spark would otherwise accept single quotes and NaN.
 _STRICT_JSON = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false"}
-_OBJECTS = ArrayType(MapType(StringType(), StringType()))
+# Each element as its JSON text (an object's too), and an object as field name -> value as text.
+_ELEMENTS = ArrayType(StringType())
+_OBJECT = MapType(StringType(), StringType())
+# The end marker: a string no JSON line ends with by accident (it starts with an escaped NUL).
+_END_MARKER = "\x00end of line"
+_END_MARKER_JSON = '"\\u0000end of line"'
 # A line of only JSON whitespace is skipped (Spark splits lines at \n and \r).
 _NOT_BLANK = r"[^ \t]"
-_ENDS_WITH_BRACE = r"\}[ \t]*\z"
 # The JSON reader's intermediate columns; the contract's columns appear only in its last step.
 _PARSED = "_parsed"
-_VALID = "_valid"
+_OBJECT_FIELDS = "_object"
 _FIELDS = "_fields"
 _NAMES = "_names"
 _VALUES = "_values"

@@ -14,8 +14,9 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, StringType
 
-from spark_jobs.casts import strict_cast
+from spark_jobs.casts import in_bigquery_range, strict_cast
 from spark_jobs.contract import (
+    DATE,
     ERRORS,
     KEY_HASH,
     LOST,
@@ -23,6 +24,7 @@ from spark_jobs.contract import (
     ROW_ID,
     SOURCE_FILE,
     STRING,
+    TIMESTAMP,
     Contract,
     Value,
 )
@@ -87,6 +89,14 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
         value, text = sf.col(column.name), text_of(column)
         if source.typed:
             reasons.extend(_required(column, value))
+            if column.type in (DATE, TIMESTAMP):
+                out_of_range = ~in_bigquery_range(value, column.type)
+                reasons.append(
+                    sf.when(
+                        out_of_range,
+                        _reason(column, "type", text, "is outside the years 1-9999 of", column.type),
+                    )
+                )
         else:
             reasons.extend(_required(column, text))
             reasons.append(

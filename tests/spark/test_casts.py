@@ -63,6 +63,7 @@ CASES: list[tuple[str, str, object]] = [
     ("NUMERIC", "1e99999999999", None),
     ("NUMERIC", "1000000000000e-20", Decimal("0.00000001")),
     ("NUMERIC", "0.000e5", Decimal("0")),
+    ("NUMERIC", "0e-20", Decimal("0")),
     ("NUMERIC", "+.5e1", Decimal("5")),
     ("NUMERIC", "1.0000000001e0", None),
     ("NUMERIC", "1,000.00", None),

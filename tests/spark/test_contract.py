@@ -239,6 +239,13 @@ def test_refusals_name_the_place_and_the_problem(document: object, expected: str
     assert expected in refusal(document)
 
 
+def test_a_timestamp_bound_whose_offset_leaves_the_range_is_refused() -> None:
+    early = dt.datetime(1, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    message = refusal(with_column(name="x", type="TIMESTAMP", min=early))
+    assert "column 'x': min value datetime" in message
+    assert "is not a valid TIMESTAMP (YYYY-MM-DD" in message
+
+
 def test_rule_values_may_be_written_as_the_data_is() -> None:
     document = minimal()
     document["columns"] = [
@@ -256,7 +263,18 @@ def test_rule_values_may_be_written_as_the_data_is() -> None:
     )
 
 
-@pytest.mark.parametrize("pattern", [r"^\p{Lu}{2}[0-9]\z", r"^(?<code>[A-Z]{2})-\k<code>$", r"^\Q1.5\E$"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^\p{Lu}{2}[0-9]\z",
+        r"^(?<code>[A-Z]{2})-\k<code>$",
+        r"^\Q1.5\E$",
+        r"^ORD-(?i)[a-z]+$",
+        r"^\e\cA\x{1F600}$",
+        r"(?U)^\w+$",
+        r"^[a-z&&[^aeiou]]+$",
+    ],
+)
 def test_java_only_pattern_syntax_is_accepted(pattern: str) -> None:
     column = parse_contract(with_column(name="x", type="STRING", pattern=pattern), "c.yaml").columns[-1]
     assert column.pattern == pattern

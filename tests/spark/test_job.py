@@ -12,10 +12,11 @@ import pytest
 import yaml
 from pyspark.sql import SparkSession
 
-from spark_jobs.cli import main
+from spark_jobs.cli import _save_report, main
 from spark_jobs.contract import Contract
 from spark_jobs.errors import ReconciliationError
 from spark_jobs.job import Progress, loaded_rows, reconcile
+from spark_jobs.report import Report, utc_now
 from spark_jobs.validation import validate
 
 from .conftest import ITEMS, ITEMS_HEADER, rows_of, text_source, write_lines
@@ -268,7 +269,7 @@ def test_a_pattern_java_cannot_compile_is_a_contract_error(spark: SparkSession, 
     assert report["error"].startswith(expected)
 
 
-def test_a_report_that_cannot_be_saved_fails_the_run_after_printing_it(
+def test_a_report_path_that_cannot_be_written_stops_the_run_before_any_data(
     spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
@@ -279,11 +280,22 @@ def test_a_report_that_cannot_be_saved_fails_the_run_after_printing_it(
         "--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1",
         "--report-path", str(blocker / "report.json"),
     ]  # fmt: skip
-    assert main(argv, spark) == 1
-    printed = capsys.readouterr()
-    assert json.loads(printed.out)["status"] == "SUCCEEDED"
-    assert f"report not written to {blocker / 'report.json'}: " in printed.err
-    assert f"failed: the report could not be written to {blocker / 'report.json'}" in printed.err
+    with pytest.raises(SystemExit) as exited:
+        main(argv, spark)
+    assert exited.value.code == 2
+    assert f"cannot be created: {blocker} is a file" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_report_that_fails_to_save_after_the_run_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The path was checked before the run; here its directory was replaced by a file in the meantime.
+    report = Report(pipeline="items", batch_id="b1", started_at=utc_now(), ended_at=utc_now())
+    blocker = tmp_path / "reports"
+    blocker.write_text("not a directory")
+    assert _save_report(report, str(blocker / "report.json"), None) is False
+    assert capsys.readouterr().err.startswith(f"report not written to {blocker / 'report.json'}: ")
 
 
 def test_dates_before_the_gregorian_reform_load_as_written(spark: SparkSession, tmp_path: Path) -> None:

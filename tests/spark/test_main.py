@@ -59,7 +59,19 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
         ),
         (
             ["--sink", "local", "--output-path", "o", "--report-path", "spark_jobs"],
-            "--report-path spark_jobs is a directory: name the report file inside it",
+            "--report-path 'spark_jobs' is a directory: name the report file inside it",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--report-path", ""],
+            "--report-path '' is a directory: name the report file inside it",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--report-path", "reports/new/"],
+            "--report-path 'reports/new/' is a directory: name the report file inside it",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--report-path", "spark_jobs/main.py/report.json"],
+            "--report-path 'spark_jobs/main.py/report.json' cannot be created: spark_jobs/main.py is a file",
         ),
     ],
 )

@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as sf
 
 from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract, parse_contract
 from spark_jobs.readers import Source
@@ -228,9 +229,17 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
     data = [
         ("AB1", 20, Decimal("1"), 0.0, None, dt.date(2026, 1, 2), None, "red", None, "f"),
         ("AB2", None, None, None, None, None, None, None, None, "f"),
+        ("AB3", 1, None, None, None, dt.date(2026, 1, 2), None, None, None, "f"),
     ]
-    source = Source(spark.createDataFrame(data, schema), ("f",), typed=True, malformed_reason="unused")
-    assert errors_by_id(validate(source, items)) == {
-        "AB1": ["qty.max: '20' is greater than the maximum 10"],
-        "AB2": ["day.required: a value is required"],
-    }
+    frame = spark.createDataFrame(data, schema)
+    # A Parquet file may hold a year BigQuery cannot: 10000, made here as the year after 9999-12-31.
+    beyond = sf.expr("TIMESTAMP'9999-12-31 23:59:59.999999Z' + INTERVAL 1 SECOND")
+    frame = frame.withColumn("at", sf.when(sf.col("id") == "AB3", beyond).otherwise(sf.col("at")))
+    source = Source(frame, ("f",), typed=True, malformed_reason="unused")
+    errors = errors_by_id(validate(source, items).select("id", ERRORS))
+    assert errors["AB1"] == ["qty.max: '20' is greater than the maximum 10"]
+    assert errors["AB2"] == ["day.required: a value is required"]
+    assert errors["AB3"] == [
+        "at.type: '+10000-01-01 00:00:00.999999' is outside the years 1-9999 of TIMESTAMP",
+        "at.max: '+10000-01-01 00:00:00.999999' is greater than the maximum 2030-01-01T00:00:00Z",
+    ]
