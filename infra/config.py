@@ -55,6 +55,8 @@ _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
 # Set by the program on every resource, or per resource: `role` on buckets, `pipeline` on tables and batches.
 _RESERVED_LABELS = ("app", "stack", "managed-by", "role", "pipeline")
+# A resource carries the three common labels and at most one of role or pipeline.
+_MAX_USER_LABELS = _MAX_LABELS - 4
 
 
 class ConfigError(pulumi.RunError, ValueError):
@@ -310,8 +312,8 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
 def _labels(raw: object) -> Mapping[str, str]:
     if not isinstance(raw, dict):
         raise ConfigError("labels", raw, "a map of label keys to label values")
-    if len(raw) > _MAX_LABELS - len(_RESERVED_LABELS):
-        raise ConfigError("labels", raw, f"at most {_MAX_LABELS - len(_RESERVED_LABELS)} labels")
+    if len(raw) > _MAX_USER_LABELS:
+        raise ConfigError("labels", raw, f"at most {_MAX_USER_LABELS} labels")
     labels: dict[str, str] = {}
     for key, value in raw.items():
         if key in _RESERVED_LABELS:

@@ -51,7 +51,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"labels": {"role": "finance"}}, "labels.role", "not one of the labels the program sets"),
         ({"labels": {"pipeline": "x"}}, "labels.pipeline", "not one of the labels the program sets"),
         ({"labels": ["team"]}, "labels", "a map of label keys"),
-        ({"labels": {f"k{i}": "v" for i in range(60)}}, "labels", "at most 59 labels"),
+        ({"labels": {f"k{i}": "v" for i in range(61)}}, "labels", "at most 60 labels"),
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
         (
             {"kmsKey": "projects/k/locations/us/keyRings/r/cryptoKeys/c"},
@@ -245,3 +245,10 @@ def test_every_declared_key_has_a_description_and_scalars_a_type() -> None:
         assert declaration.get("description"), key
         if key not in ("labels", "pipelines"):
             assert declaration.get("type") in ("string", "integer", "boolean"), key
+
+
+def test_user_labels_fill_the_64_a_resource_may_carry() -> None:
+    labels = {f"k{i}": "v" for i in range(60)}
+    stack = run_stack("dev", {**NO_PIPELINES, "labels": labels})
+    raw = stack.one("gcp:storage/bucket:Bucket", "raw")
+    assert len(raw.inputs["labels"]) == 64
