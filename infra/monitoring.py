@@ -48,6 +48,11 @@ def _number_field(name: str) -> str:
     return f'"{name}": ?([0-9]+(?:\\.[0-9]+)?)'
 
 
+def _metric_name(config: StackConfig, field: str) -> str:
+    """A log-based metric's name: the stack's prefix, then the report field (or `runs`) it counts."""
+    return f"{config.name_prefix}/{field}"
+
+
 def report_filter(config: StackConfig) -> str:
     """Selects the report lines of this stack's batches (their ids name the stack and a pipeline)."""
     pipeline_names = [pipeline.name for pipeline in config.pipelines]
@@ -111,7 +116,7 @@ class Monitoring(pulumi.ComponentResource):
         runs = gcp.logging.Metric(
             "runs-metric",
             project=config.project_id,
-            name=f"{config.name_prefix}/{_RUNS}",
+            name=_metric_name(config, _RUNS),
             description="Pipeline runs, one per report line, by pipeline and outcome",
             filter=selector,
             metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
@@ -135,7 +140,7 @@ class Monitoring(pulumi.ComponentResource):
             spec.field: gcp.logging.Metric(
                 f"{spec.field.replace('_', '-')}-metric",
                 project=config.project_id,
-                name=f"{config.name_prefix}/{spec.field}",
+                name=_metric_name(config, spec.field),
                 description=spec.description,
                 filter=selector,
                 metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
@@ -158,7 +163,7 @@ class Monitoring(pulumi.ComponentResource):
         metrics_known = PropagationWait(
             "metric-propagation",
             config.metric_propagation_seconds,
-            [f"{config.name_prefix}/{field}" for field in (_RUNS, *(spec.field for spec in _DISTRIBUTIONS))],
+            [_metric_name(config, field) for field in (_RUNS, *(spec.field for spec in _DISTRIBUTIONS))],
             opts=after_metrics,
         )
         after_metrics_known = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, metrics_known])

@@ -25,6 +25,7 @@ def _existing_subnet_range(
 
     def range_in_network(subnet: gcp.compute.GetSubnetworkResult) -> str:
         if _relative(subnet.network) != _relative(network):
+            # Not a ConfigError: Pulumi wraps a ValueError raised while resolving an input in its own text.
             raise pulumi.RunError(
                 f"config existingSubnetwork={subnetwork!r} belongs to network {_relative(subnet.network)}, "
                 f"not to existingNetwork {_relative(network)}"

@@ -200,6 +200,10 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     return exit_code
 
 
+def _is_local(path: str) -> bool:
+    return "://" not in path or path.startswith("file://")
+
+
 def _local_path(path: str) -> Path:
     return Path(path.removeprefix("file://"))
 
@@ -209,7 +213,7 @@ def _report_path_problem(path: str) -> str | None:
 
     A remote path (gs://...) is only known to work once written.
     """
-    if "://" in path and not path.startswith("file://"):
+    if not _is_local(path):
         return None
     local = _local_path(path)
     if not path.strip() or path.endswith("/") or local.is_dir():
@@ -226,7 +230,7 @@ def _save_report(report: Report, path: str, spark: SparkSession | None) -> bool:
     """Whether the report was saved: a local path is written directly, a URI (gs://...) through Spark's
     Hadoop file systems. A failure is one line on stderr: the report is on stdout already."""
     try:
-        if "://" not in path or path.startswith("file://"):
+        if _is_local(path):
             write_report(report, _local_path(path))
         elif spark is not None:
             write_text(spark, path, render_report(report) + "\n")

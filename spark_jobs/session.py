@@ -30,8 +30,9 @@ def configure(spark: SparkSession) -> SparkSession:
 
 
 def spark_session(app_name: str) -> SparkSession:
-    """The session for a run: the one spark-submit or Dataproc configured, or a local one."""
-    return configure(SparkSession.builder.appName(app_name).getOrCreate())
+    """The session for a run: the one spark-submit or Dataproc configured, or a local one (the job applies
+    its settings to it, as to any session it is given)."""
+    return SparkSession.builder.appName(app_name).getOrCreate()
 
 
 def local_session(app_name: str, master: str = "local[*]") -> SparkSession:

@@ -54,11 +54,14 @@ class LocalSink:
 
     @property
     def table_path(self) -> str:
-        return f"{self.output_path.rstrip('/')}/{self.contract.table}"
+        return self._under_output(self.contract.table)
 
     @property
     def quarantine_path(self) -> str:
-        return f"{self.output_path.rstrip('/')}/{self.contract.quarantine_table}"
+        return self._under_output(self.contract.quarantine_table)
+
+    def _under_output(self, name: str) -> str:
+        return f"{self.output_path.rstrip('/')}/{name}"
 
     def write_rejected(self, rows: DataFrame) -> None:
         """Replace this batch's directory in the quarantine, which is partitioned by batch id."""
@@ -72,7 +75,7 @@ class LocalSink:
         if partitioning is None and self.write_mode == OVERWRITE:
             # Spark's own overwrite deletes the table before writing: a failed write would lose it. Written
             # beside it first (a hidden directory readers skip), the table is replaced only once complete.
-            staging = f"{self.output_path.rstrip('/')}/.{self.contract.table}.overwrite"
+            staging = self._under_output(f".{self.contract.table}.overwrite")
             rows.write.mode(OVERWRITE).parquet(staging)
             replace_path(rows.sparkSession, staging, self.table_path)
             return

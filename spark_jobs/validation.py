@@ -36,8 +36,9 @@ from spark_jobs.readers import Source
 TEXT_SUFFIX = ":text"
 
 MALFORMED_RULE = "record.malformed"
-_REPLACEMENT_CHARACTER = "\ufffd"
 DUPLICATE_RULE = "primary_key.duplicate"
+# What a decoder puts in place of bytes that are not UTF-8.
+_REPLACEMENT_CHARACTER = "\ufffd"
 
 
 def is_loaded() -> Column:
