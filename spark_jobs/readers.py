@@ -95,31 +95,28 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
     """JSON lines, each line parsed as a whole from its text, field names compared ignoring case.
 
     Spark's JSON parsing takes the first value on a line and ignores whatever follows it, and matches field
-    names exactly. So a line is first parsed as the first element of an array whose second element is an end
-    marker: the array has exactly the line's value and the marker only when nothing follows that value.
-    The value must be an object; it is then read as a map of field name to text, so that names can be
-    compared in lower case, and two fields with the same name make the line malformed. Each step is its own
-    projection: Spark computes a projected value once, instead of once for each later expression using it.
+    names exactly. So a line is parsed as the first element of an array whose second element is an end
+    marker, each element an object read as a map of field name to text: the array has exactly the line's
+    object and the marker only when the line is one object and nothing follows it. Names are then compared
+    in lower case (lowering them only when one is not), and two fields with the same name make the line
+    malformed. Numbers that are field values are quoted first, so that their text arrives exactly. Each
+    step is its own projection: Spark computes a projected value once, instead of once for each later
+    expression using it.
     """
     lines = spark.read.option("recursiveFileLookup", "true").text(location)
     text = sf.col("value")
-    with_marker = sf.concat(sf.lit("["), text, sf.lit(f",{_END_MARKER_JSON}]"))
-    elements = sf.from_json(with_marker, _ELEMENTS, _STRICT_JSON)
+    exact_numbers = sf.regexp_replace(text, _FIELD_NUMBER, _FIELD_NUMBER_QUOTED)
+    with_marker = sf.concat(sf.lit("["), exact_numbers, sf.lit(f",{_END_MARKER_JSON}]"))
+    elements = sf.from_json(with_marker, _OBJECTS, _STRICT_JSON)
     parsed = lines.where(text.rlike(_NOT_BLANK)).select(text.alias(RAW_RECORD), elements.alias(_PARSED))
 
-    value = sf.col(_PARSED)[0]
-    whole_line = (sf.size(_PARSED) == 2) & (sf.col(_PARSED)[1] == _END_MARKER) & value.startswith("{")
-    objects = parsed.select(
-        RAW_RECORD,
-        sf.when(whole_line, sf.from_json(value, _OBJECT.simpleString(), _STRICT_JSON)).alias(_OBJECT_FIELDS),
-    )
+    whole_line = (sf.size(_PARSED) == 2) & (sf.col(_PARSED)[1][_END_NAME] == "")
+    objects = parsed.select(RAW_RECORD, sf.when(whole_line, sf.col(_PARSED)[0]).alias(_OBJECT_FIELDS))
 
-    fields = sf.col(_OBJECT_FIELDS)
-    named = objects.select(
-        RAW_RECORD,
-        sf.transform(sf.map_keys(fields), sf.lower).alias(_NAMES),
-        sf.map_values(fields).alias(_VALUES),
-    )
+    names = sf.map_keys(_OBJECT_FIELDS)
+    all_names = sf.array_join(names, "")
+    lowered = sf.when(sf.lower(all_names) == all_names, names).otherwise(sf.transform(names, sf.lower))
+    named = objects.select(RAW_RECORD, lowered.alias(_NAMES), sf.map_values(_OBJECT_FIELDS).alias(_VALUES))
     unique = sf.size(_NAMES) == sf.size(sf.array_distinct(_NAMES))
     by_name = named.select(RAW_RECORD, sf.when(unique, sf.map_from_arrays(_NAMES, _VALUES)).alias(_FIELDS))
 
@@ -131,12 +128,22 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
 
 # Strict JSON, as BigQuery reads it: Spark would otherwise accept single quotes and NaN.
 _STRICT_JSON = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false"}
-# Each element as its JSON text (an object's too), and an object as field name -> value as text.
-_ELEMENTS = ArrayType(StringType())
-_OBJECT = MapType(StringType(), StringType())
-# The end marker: a string no JSON line ends with by accident (it starts with an escaped NUL).
-_END_MARKER = "\x00end of line"
-_END_MARKER_JSON = '"\\u0000end of line"'
+# Spark 3.5 reads a JSON number with a fraction or an exponent through a double: its text would come back
+# rounded to about 16 digits (`12345678.5` as `1.23456785E7`, `1e-400` as `0.0`). So a valid JSON number
+# that follows a field name's colon is quoted first. The pattern steps over whole strings, so a number inside
+# one is never touched; a quoted line is valid JSON exactly when the line was, with the same values, now as
+# text. A replacement can only insert text the match captured: the quotes are the field name's closing one,
+# captured once the lookahead has made sure a number follows.
+_JSON_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_JSON_NUMBER = r"-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][+-]?[0-9]++)?+(?![0-9.eE+-])"
+_COLON = r"[ \t]*+:[ \t]*+"
+_FIELD_NUMBER = rf'({_JSON_STRING})(?:(?={_COLON}{_JSON_NUMBER})(?<=("))({_COLON})({_JSON_NUMBER}))?'
+_FIELD_NUMBER_QUOTED = "$1$3$2$4$2"
+# Each element an object, as field name -> value as text (an object's or array's as its JSON text).
+_OBJECTS = ArrayType(MapType(StringType(), StringType()))
+# The end marker: an object no JSON line ends with by accident (its field's name starts with an escaped NUL).
+_END_NAME = "\x00end of line"
+_END_MARKER_JSON = '{"\\u0000end of line":""}'
 # A line of only JSON whitespace is skipped (Spark splits lines at \n and \r).
 _NOT_BLANK = r"[^ \t]"
 # The JSON reader's intermediate columns; the contract's columns appear only in its last step.

@@ -149,11 +149,23 @@ def test_a_json_line_is_valid_only_as_exactly_one_strict_json_object(
         "null",
         "[",
         "]",
+        '{"id": "AF1", "qty": 01}',
+        '{"id": "AF2", "qty": 1.}',
+        '{"id": "AF3", "qty": .5}',
+        '{"id": "AF4", "qty": +1}',
+        '{"id": "AF5", "qty": 1.5.5}',
+        '{"id": "AF6", "qty": 1e}',
+        '{"id": "AF7", "qty": -}',
+        '{"id": "AF8", 5: 1}',
+        '{"id": "AF9" 1}',
+        '{"id": "AG1", "qty": 1 2}',
+        '{"id": "AG2\\", "qty": 1}',
+        '{"id": "AG3"}, "x": 2',
     ]
     write_lines(tmp_path / "in", "a.jsonl", [*invalid, ' \t{"id" : "AD1", "ratio": 1e-1} \t'])
     source = read_input(spark, "json", str(tmp_path / "in"), items)
     assert rows_of(source.frame, "id", "ratio", RAW_RECORD) == sorted(
-        [("AD1", "0.1", None)] + [(None, None, line) for line in invalid], key=repr
+        [("AD1", "1e-1", None)] + [(None, None, line) for line in invalid], key=repr
     )
 
 
@@ -180,19 +192,24 @@ def test_json_field_names_match_the_contract_ignoring_case_and_must_be_distinct(
 
 
 def test_json_values_are_read_as_text(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
-    """Numbers pass through a double (Spark's JSON parser); objects and arrays keep their JSON text."""
+    """Numbers keep their exact text (Spark alone would pass them through a double); objects and arrays keep
+    their JSON text."""
     write_lines(
         tmp_path / "in",
         "a.json",
         [
             '{"id": "AB1", "price": 12345678.5, "qty": 12345678901234567890, "color": {"r": 1}}',
-            '{"id": "AB2", "price": "12345678.5", "flag": false, "color": [1, 2]}',
+            '{"id": "AB2", "price": "12345678.5", "flag": false, "color": [1.5, 2]}',
+            '{"id":"AB3","price":99999999999999999999999999999.999999999,"ratio":1e-400,"at":-0}',
+            '{"id": "AB4", "price" \t:\t1.0E+29, "ratio": 1e400, "color": "x\\": 1.5, \\"qty\\": 2"}',
         ],
     )
     source = read_input(spark, "json", str(tmp_path / "in"), items)
-    assert rows_of(source.frame, "id", "price", "qty", "flag", "color") == [
-        ("AB1", "1.23456785E7", "12345678901234567890", None, '{"r":1}'),
-        ("AB2", "12345678.5", None, "false", "[1,2]"),
+    assert rows_of(source.frame, "id", "price", "qty", "ratio", "flag", "at", "color", RAW_RECORD) == [
+        ("AB1", "12345678.5", "12345678901234567890", None, None, None, '{"r":"1"}', None),
+        ("AB2", "12345678.5", None, None, "false", None, "[1.5,2]", None),
+        ("AB3", "99999999999999999999999999999.999999999", None, "1e-400", None, "-0", None, None),
+        ("AB4", "1.0E+29", None, "1e400", None, None, 'x": 1.5, "qty": 2', None),
     ]
 
 
