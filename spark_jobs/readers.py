@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, reduce
+from uuid import uuid4
 
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
@@ -106,11 +107,13 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
     lines = spark.read.option("recursiveFileLookup", "true").text(location)
     text = sf.col("value")
     exact_numbers = sf.regexp_replace(text, _FIELD_NUMBER, _FIELD_NUMBER_QUOTED)
-    with_marker = sf.concat(sf.lit("["), exact_numbers, sf.lit(f",{_END_MARKER_JSON}]"))
+    # The end marker: an object whose one field's name is new to this run, so no line can contain it.
+    end_name = f"end of line {uuid4().hex}"
+    with_marker = sf.concat(sf.lit("["), exact_numbers, sf.lit(f',{{"{end_name}":""}}]'))
     elements = sf.from_json(with_marker, _OBJECTS, _STRICT_JSON)
     parsed = lines.where(text.rlike(_NOT_BLANK)).select(text.alias(RAW_RECORD), elements.alias(_PARSED))
 
-    whole_line = (sf.size(_PARSED) == 2) & (sf.col(_PARSED)[1][_END_NAME] == "")
+    whole_line = (sf.size(_PARSED) == 2) & (sf.col(_PARSED)[1][end_name] == "")
     objects = parsed.select(RAW_RECORD, sf.when(whole_line, sf.col(_PARSED)[0]).alias(_OBJECT_FIELDS))
 
     names = sf.map_keys(_OBJECT_FIELDS)
@@ -130,20 +133,20 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
 _STRICT_JSON = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false"}
 # Spark 3.5 reads a JSON number with a fraction or an exponent through a double: its text would come back
 # rounded to about 16 digits (`12345678.5` as `1.23456785E7`, `1e-400` as `0.0`). So a valid JSON number
-# that follows a field name's colon is quoted first. The pattern steps over whole strings, so a number inside
-# one is never touched; a quoted line is valid JSON exactly when the line was, with the same values, now as
-# text. A replacement can only insert text the match captured: the quotes are the field name's closing one,
-# captured once the lookahead has made sure a number follows.
-_JSON_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+# that is a field's value (it follows a field name's colon) is quoted first; numbers in arrays are left as
+# they are. The pattern matches every string whole, so a number inside one is never touched, and a quoted
+# line is valid JSON exactly when the line was, with the same values, now as text. The replacement is the
+# same for every match and the number is optional, so the quotes it adds must be captured text: the field
+# name's closing quote, captured only once the lookahead has made sure a number follows. A string left
+# open runs to the end of the line and a backslash may precede any character, so that a malformed line is
+# still scanned once (rescanning it from each escaped quote took minutes on a 300,000-character line).
+_JSON_STRING = r'"[^"\\]*+(?:\\[\s\S]?[^"\\]*+)*+"?'
 _JSON_NUMBER = r"-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][+-]?[0-9]++)?+(?![0-9.eE+-])"
 _COLON = r"[ \t]*+:[ \t]*+"
 _FIELD_NUMBER = rf'({_JSON_STRING})(?:(?={_COLON}{_JSON_NUMBER})(?<=("))({_COLON})({_JSON_NUMBER}))?'
 _FIELD_NUMBER_QUOTED = "$1$3$2$4$2"
 # Each element an object, as field name -> value as text (an object's or array's as its JSON text).
 _OBJECTS = ArrayType(MapType(StringType(), StringType()))
-# The end marker: an object no JSON line ends with by accident (its field's name starts with an escaped NUL).
-_END_NAME = "\x00end of line"
-_END_MARKER_JSON = '{"\\u0000end of line":""}'
 # A line of only JSON whitespace is skipped (Spark splits lines at \n and \r).
 _NOT_BLANK = r"[^ \t]"
 # The JSON reader's intermediate columns; the contract's columns appear only in its last step.

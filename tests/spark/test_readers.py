@@ -161,6 +161,7 @@ def test_a_json_line_is_valid_only_as_exactly_one_strict_json_object(
         '{"id": "AG1", "qty": 1 2}',
         '{"id": "AG2\\", "qty": 1}',
         '{"id": "AG3"}, "x": 2',
+        '{"id": "AG4", "color": "' + '\\"x' * 20_000 + "}",
     ]
     write_lines(tmp_path / "in", "a.jsonl", [*invalid, ' \t{"id" : "AD1", "ratio": 1e-1} \t'])
     source = read_input(spark, "json", str(tmp_path / "in"), items)
@@ -192,14 +193,14 @@ def test_json_field_names_match_the_contract_ignoring_case_and_must_be_distinct(
 
 
 def test_json_values_are_read_as_text(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
-    """Numbers keep their exact text (Spark alone would pass them through a double); objects and arrays keep
-    their JSON text."""
+    """A field's number keeps its exact text (Spark alone would pass it through a double); objects and arrays
+    keep their JSON text, in which numbers directly in an array still pass through a double."""
     write_lines(
         tmp_path / "in",
         "a.json",
         [
             '{"id": "AB1", "price": 12345678.5, "qty": 12345678901234567890, "color": {"r": 1}}',
-            '{"id": "AB2", "price": "12345678.5", "flag": false, "color": [1.5, 2]}',
+            '{"id": "AB2", "price": "12345678.5", "flag": false, "color": [1e400, 2]}',
             '{"id":"AB3","price":99999999999999999999999999999.999999999,"ratio":1e-400,"at":-0}',
             '{"id": "AB4", "price" \t:\t1.0E+29, "ratio": 1e400, "color": "x\\": 1.5, \\"qty\\": 2"}',
         ],
@@ -207,7 +208,7 @@ def test_json_values_are_read_as_text(spark: SparkSession, items: Contract, tmp_
     source = read_input(spark, "json", str(tmp_path / "in"), items)
     assert rows_of(source.frame, "id", "price", "qty", "ratio", "flag", "at", "color", RAW_RECORD) == [
         ("AB1", "12345678.5", "12345678901234567890", None, None, None, '{"r":"1"}', None),
-        ("AB2", "12345678.5", None, None, "false", None, "[1.5,2]", None),
+        ("AB2", "12345678.5", None, None, "false", None, '["Infinity",2]', None),
         ("AB3", "99999999999999999999999999999.999999999", None, "1e-400", None, "-0", None, None),
         ("AB4", "1.0E+29", None, "1e400", None, None, 'x": 1.5, "qty": 2', None),
     ]
