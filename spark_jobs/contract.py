@@ -11,9 +11,9 @@ import datetime as dt
 import math
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +72,11 @@ FLOAT64_LITERAL = DECIMAL_LITERAL + r"(?:[eE][+-]?[0-9]+)?"
 DATE_LITERAL = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
 TIMESTAMP_LITERAL = (
     DATE_LITERAL
-    + r"(?:[ Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]{1,6}))?)?"
-    + r"(?: ?(?:[Zz]|UTC|([+-])([0-9]{1,2})(?::?([0-9]{2}))?))?"
+    + r"(?:[ T]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]{1,6}))?"
+    + r"(?: ?(?:Z|UTC|([+-])([0-9]{1,2})(?::?([0-9]{2}))?))?)?"
 )
+# The largest time zone offset Spark (java.time) accepts.
+_MAX_OFFSET = dt.timedelta(hours=18)
 
 # Which rules fit which types.
 _ORDERED_TYPES = (INT64, FLOAT64, NUMERIC, DATE, TIMESTAMP)
@@ -201,11 +203,58 @@ def load_contract(path: str | Path) -> Contract:
     except UnicodeDecodeError as error:
         raise ContractError(f"{source}: not UTF-8 text (byte {error.start}): save it as UTF-8") from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_ContractLoader)  # a SafeLoader
     except yaml.YAMLError as error:
         detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
         raise ContractError(f"{source}: not valid YAML: {detail}") from None
     return parse_contract(document, source)
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_RETYPED_TAGS = (_INT_TAG, _FLOAT_TAG, "tag:yaml.org,2002:timestamp")
+
+
+class _ContractLoader(yaml.SafeLoader):
+    """YAML that keeps rule values as written: PyYAML's YAML 1.1 rules would read `010` as 8, `1:30` as 90,
+    a long decimal as a rounded float and `2026-02-30` as an error; and a key given twice is refused instead
+    of the last one silently winning. Numbers are read as decimal integers and exact Decimals; dates and
+    times stay text, which the contract parses with the job's own literal syntax."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # PyYAML refuses it with its own message
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _exact_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    return int(loader.construct_scalar(node))
+
+
+def _exact_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
+    return Decimal(loader.construct_scalar(node))
+
+
+_ContractLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in _RETYPED_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ContractLoader.add_implicit_resolver(_INT_TAG, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_ContractLoader.add_implicit_resolver(
+    _FLOAT_TAG,
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+_ContractLoader.add_constructor(_INT_TAG, _exact_int)
+_ContractLoader.add_constructor(_FLOAT_TAG, _exact_decimal)
 
 
 def parse_contract(document: object, source: str) -> Contract:
@@ -462,15 +511,17 @@ def _as_int64(value: object) -> int | None:
 def _as_float64(value: object) -> float | None:
     text = _literal(value, FLOAT64_LITERAL)
     number = float(text) if text is not None else value
-    if isinstance(number, int | float) and not isinstance(number, bool) and math.isfinite(number):
+    if isinstance(number, int | float | Decimal) and not isinstance(number, bool) and math.isfinite(number):
         return float(number)
     return None
 
 
 def _as_numeric(value: object) -> Decimal | None:
+    """The value at NUMERIC's own scale, so that Spark compares it at that scale (a bound written with more
+    trailing zeros would make Spark compare at a wider scale, where large values no longer fit)."""
     if isinstance(value, str):
         value = _literal(value, FLOAT64_LITERAL)
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         return None
     try:
         number = Decimal(str(value))
@@ -483,7 +534,11 @@ def _as_numeric(value: object) -> Decimal | None:
     fits = (
         isinstance(exponent, int) and -exponent <= NUMERIC_SCALE and integer_digits <= NUMERIC_INTEGER_DIGITS
     )
-    return number if fits else None
+    return number.quantize(_NUMERIC_UNIT, context=_NUMERIC_CONTEXT) if fits else None
+
+
+_NUMERIC_UNIT = Decimal(1).scaleb(-NUMERIC_SCALE)
+_NUMERIC_CONTEXT = Context(prec=NUMERIC_INTEGER_DIGITS + NUMERIC_SCALE)
 
 
 def _as_date(value: object) -> dt.date | None:
@@ -511,7 +566,6 @@ def _as_timestamp(value: object) -> dt.datetime | None:
     if found is None:
         return None
     year, month, day, hour, minute, second, fraction, sign, offset_hours, offset_minutes = found.groups()
-    offset = dt.timedelta(hours=int(offset_hours or 0), minutes=int(offset_minutes or 0))
     try:
         local = dt.datetime(
             int(year),
@@ -521,11 +575,19 @@ def _as_timestamp(value: object) -> dt.datetime | None:
             int(minute or 0),
             int(second or 0),
             int((fraction or "0").ljust(6, "0")),
-            tzinfo=dt.timezone(-offset if sign == "-" else offset),
+            tzinfo=_zone(sign, offset_hours, offset_minutes),
         )
         return local.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # a day or time that does not exist, or outside years 1-9999
+    except (ValueError, OverflowError):  # a day, time or offset that does not exist, or outside years 1-9999
         return None
+
+
+def _zone(sign: str | None, hours: str | None, minutes: str | None) -> dt.timezone:
+    """The zone of a literal's offset; beyond what Spark accepts for the data, a ValueError."""
+    offset = dt.timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+    if offset > _MAX_OFFSET:
+        raise ValueError(f"offset {offset} is beyond {_MAX_OFFSET}")
+    return dt.timezone(-offset if sign == "-" else offset)
 
 
 def _as_string(value: object) -> str | None:
@@ -540,7 +602,7 @@ _EXPECTED = {
     FLOAT64: "a finite number",
     NUMERIC: f"a number with at most {NUMERIC_INTEGER_DIGITS} integer digits and {NUMERIC_SCALE} decimals",
     DATE: "YYYY-MM-DD, an existing day from year 1 to 9999",
-    TIMESTAMP: "YYYY-MM-DD[ HH:MM:SS[.ffffff]][ zone], from year 1 to 9999 in UTC",
+    TIMESTAMP: "YYYY-MM-DD[ HH:MM:SS[.ffffff][ zone]], from year 1 to 9999 in UTC",
 }
 # Converters for the types that take rule values (min, max, allowed).
 _CONVERTERS: dict[str, Callable[[object], Value | None]] = {

@@ -9,6 +9,7 @@ built-in column expressions; a reason reads `<rule>: <detail>`, where the rule i
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as sf
@@ -196,6 +197,8 @@ def _literal(value: Value) -> Column:
 def _show(value: Value) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, Decimal):  # held at NUMERIC's scale: shown without its trailing zeros
+        return format(value.normalize(), "f")
     return str(value)
 
 

@@ -305,6 +305,76 @@ def test_load_contract_reports_unreadable_and_invalid_yaml(tmp_path: Path) -> No
     assert "\n" not in str(caught.value)
 
 
+def test_yaml_rule_values_are_read_as_written(tmp_path: Path) -> None:
+    """Not as YAML 1.1 would: octal 010, base-60 1:30, a float rounding a long decimal, a truncated time."""
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "table: t\n"
+        "columns:\n"
+        "  - {name: i, type: INT64, min: 010, max: +12}\n"
+        "  - {name: n, type: NUMERIC, min: -99999999999999999999999999999.9999999990,"
+        " max: 12345678901234567890.123456789}\n"
+        "  - {name: f, type: FLOAT64, max: 1e3}\n"
+        "  - {name: d, type: DATE, min: 2026-01-05}\n"
+        "  - {name: t, type: TIMESTAMP, max: 2026-01-05 12:30:00.123456Z}\n"
+    )
+    i, n, f, d, t = load_contract(path).columns
+    assert (i.min, i.max, f.max, d.min) == (10, 12, 1000.0, dt.date(2026, 1, 5))
+    assert (n.min, n.max) == (
+        Decimal("-99999999999999999999999999999.999999999"),
+        Decimal("12345678901234567890.123456789"),
+    )
+    assert t.max == dt.datetime(2026, 1, 5, 12, 30, 0, 123456, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("{name: i, type: INT64, max: 1:30}", "column 'i': max value str '1:30' is not a valid INT64"),
+        (
+            "{name: d, type: DATE, min: 2026-02-30}",
+            "column 'd': min value str '2026-02-30' is not a valid DATE",
+        ),
+        (
+            "{name: d, type: DATE, min: 0000-01-01}",
+            "column 'd': min value str '0000-01-01' is not a valid DATE",
+        ),
+        (
+            "{name: t, type: TIMESTAMP, max: 2026-01-01 00:00:00.0000009Z}",
+            "column 't': max value str '2026-01-01 00:00:00.0000009Z' is not a valid TIMESTAMP",
+        ),
+        ("{name: t, type: TIMESTAMP, max: 2026-01-01 25:00:00Z}", "is not a valid TIMESTAMP"),
+        ("{name: i, type: INT64, min: 0, min: 10}", "key 'min' is given twice"),
+    ],
+)
+def test_yaml_rule_values_that_are_not_literals_or_repeat_a_key_are_refused(
+    tmp_path: Path, column: str, expected: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(f"table: t\ncolumns:\n  - {column}\n")
+    with pytest.raises(ContractError) as caught:
+        load_contract(path)
+    assert expected in str(caught.value)
+
+
+def test_numeric_rule_values_are_held_at_numeric_scale() -> None:
+    """So that Spark compares at NUMERIC's scale, where every NUMERIC value fits."""
+    document = with_column(
+        name="m", type="NUMERIC", min="0e999999999", max="5.0000000000000000000000000000000", allowed=["1.50"]
+    )
+    column = parse_contract(document, "c.yaml").columns[-1]
+    assert (str(column.min), str(column.max), [str(v) for v in column.allowed or ()]) == (
+        "0E-9",
+        "5.000000000",
+        ["1.500000000"],
+    )
+
+
+@pytest.mark.parametrize("bound", ["2026-01-01t00:00:00z", "2026-01-01Z", "2026-01-01 00:00:00 +19"])
+def test_timestamp_rule_values_follow_the_data_syntax(bound: str) -> None:
+    assert "is not a valid TIMESTAMP" in refusal(with_column(name="t", type="TIMESTAMP", max=bound))
+
+
 def test_importing_contract_and_report_does_not_import_pyspark() -> None:
     code = "import sys, spark_jobs.contract, spark_jobs.report; print('pyspark' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

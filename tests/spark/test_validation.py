@@ -126,6 +126,26 @@ def test_a_contract_without_rules_rejects_only_malformed_records(spark: SparkSes
     ]
 
 
+def test_numeric_bounds_written_with_many_zeros_still_check_the_largest_values(spark: SparkSession) -> None:
+    bounds = {"name": "n", "type": "NUMERIC", "min": "-1.0000000000000000000000000", "allowed": ["1.50"]}
+    amounts = parse_contract(
+        {"table": "amounts", "columns": [{"name": "id", "type": "STRING"}, bounds]}, "amounts.yaml"
+    )
+    values = ["99999999999999999999999999999", "-99999999999999999999999999999", "1.5", "-1"]
+    rows = [{"id": value, "n": value} for value in values]
+    assert errors_by_id(validate(text_source(spark, amounts, rows), amounts)) == {
+        "99999999999999999999999999999": [
+            "n.allowed: '99999999999999999999999999999' is not one of 1.5",
+        ],
+        "-99999999999999999999999999999": [
+            "n.min: '-99999999999999999999999999999' is less than the minimum -1",
+            "n.allowed: '-99999999999999999999999999999' is not one of 1.5",
+        ],
+        "1.5": [],
+        "-1": ["n.allowed: '-1' is not one of 1.5"],
+    }
+
+
 def test_bounds_before_the_gregorian_reform_compare_in_the_proleptic_calendar(spark: SparkSession) -> None:
     columns = [
         {"name": "day", "type": "DATE", "min": "1500-01-01", "allowed": ["1500-01-01"]},
