@@ -52,6 +52,7 @@ from spark_jobs.validation import (
     is_loaded,
     mark_duplicates,
     rule_of,
+    spark_pattern,
     text_of,
 )
 
@@ -149,7 +150,7 @@ def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_pa
         if column.pattern is None:
             continue
         try:
-            jvm.java.util.regex.Pattern.compile(column.pattern)
+            jvm.java.util.regex.Pattern.compile(spark_pattern(column.pattern))
         except (Py4JJavaError, PySparkException) as error:
             detail = _first_meaningful_line(str(error))
             raise ContractError(

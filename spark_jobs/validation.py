@@ -9,6 +9,7 @@ built-in column expressions; a reason reads `<rule>: <detail>`, where the rule i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from pyspark.sql import Column, DataFrame, Window
@@ -177,11 +178,41 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
     if column.pattern is not None:
         rules.append(
             sf.when(
-                ~text.rlike(column.pattern),
+                ~text.rlike(spark_pattern(column.pattern)),
                 _reason(column, "pattern", text, "does not match", column.pattern),
             )
         )
     return rules
+
+
+def spark_pattern(pattern: str) -> str:
+    """`pattern` as Spark runs it (Java), with each `$` anchor written `\\z`: Java's `$` also matches before a
+    line break that ends the value, where BigQuery's regular expressions (RE2) match only at its very end.
+
+    A `$` that is escaped, quoted (`\\Q…\\E`) or in a character class is not an anchor; a pattern that sets
+    the multi-line flag, where `$` ends every line, is left as written.
+    """
+    if _MULTI_LINE_FLAG.search(pattern):
+        return pattern
+    parts = []
+    position, class_depth = 0, 0
+    while position < len(pattern):
+        if pattern.startswith(r"\Q", position):
+            end = pattern.find(r"\E", position)
+            token = pattern[position:] if end < 0 else pattern[position : end + 2]
+        else:
+            token = pattern[position : position + 2] if pattern[position] == "\\" else pattern[position]
+        if token == "[":
+            class_depth += 1
+        elif token == "]" and class_depth:
+            class_depth -= 1
+        parts.append(r"\z" if token == "$" and not class_depth else token)
+        position += len(token)
+    return "".join(parts)
+
+
+# An inline flag group that turns on multi-line mode: (?m), (?im), (?m:…).
+_MULTI_LINE_FLAG = re.compile(r"\(\?[a-zA-Z]*m")
 
 
 def _literal(value: Value) -> Column:

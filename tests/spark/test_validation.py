@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
@@ -16,6 +17,7 @@ from spark_jobs.validation import (
     check_rules,
     duplicate_losers,
     duplicated_key_hashes,
+    spark_pattern,
     validate,
 )
 
@@ -144,6 +146,38 @@ def test_numeric_bounds_written_with_many_zeros_still_check_the_largest_values(s
         "1.5": [],
         "-1": ["n.allowed: '-1' is not one of 1.5"],
     }
+
+
+def test_a_pattern_anchored_with_dollar_refuses_a_value_ending_with_a_line_break(
+    spark: SparkSession, items: Contract
+) -> None:
+    """As in BigQuery (RE2), `$` is the very end of the value, not also the place before a last line break."""
+    rows = [row(id=value) for value in ["AB1", "AB2\n", "AB3\r", "AB4\r\n", "AB5\u2028"]]
+    validated = validate(text_source(spark, items, rows), items).collect()
+    assert {r["id"]: len(r[ERRORS]) for r in validated} == {
+        "AB1": 0,
+        "AB2\n": 1,
+        "AB3\r": 1,
+        "AB4\r\n": 1,
+        "AB5\u2028": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("pattern", "for_spark"),
+    [
+        (r"^ORD-[0-9]{6}$", r"^ORD-[0-9]{6}\z"),
+        (r"a|b$|(c$)", r"a|b\z|(c\z)"),
+        (r"^\$[$]$", r"^\$[$]\z"),
+        (r"^[a-z&&[^$]]+$", r"^[a-z&&[^$]]+\z"),
+        (r"\Q$\E$", r"\Q$\E\z"),
+        (r"^x\Q$", r"^x\Q$"),
+        (r"(?m)^a$", r"(?m)^a$"),
+        (r"(?im:^a$)", r"(?im:^a$)"),
+    ],
+)
+def test_spark_patterns_end_at_the_very_end_of_the_value(pattern: str, for_spark: str) -> None:
+    assert spark_pattern(pattern) == for_spark
 
 
 def test_bounds_before_the_gregorian_reform_compare_in_the_proleptic_calendar(spark: SparkSession) -> None:
