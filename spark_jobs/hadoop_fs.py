@@ -27,6 +27,7 @@ def replace_path(spark: SparkSession, source: str, target: str) -> None:
     file_system, target_path = _file_system(spark, target)
     _, source_path = _file_system(spark, source)
     file_system.delete(target_path, True)
+    file_system.mkdirs(target_path.getParent())
     if not file_system.rename(source_path, target_path):
         raise OSError(f"could not move {source} to {target}")
 

@@ -287,16 +287,20 @@ def _sink_errors_explained(what: str) -> Iterator[None]:
 
 def _first_meaningful_line(message: str) -> str:
     """The most specific part of a Java error: the deepest 'Caused by' message without its stack trace."""
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    lines = [
+        line.strip() for line in message.splitlines() if line.strip() and not line.startswith(_PY4J_PREAMBLE)
+    ]
     starts = [index for index, line in enumerate(lines) if line.startswith("Caused by:")]
     block = lines[starts[-1] :] if starts else lines
     text_lines = []
     for line in block:
         if line.startswith(("at ", "...")):
             break
-        text_lines.append(line.removeprefix("Caused by:").strip())
+        text_lines.append(line.removeprefix("Caused by:").removeprefix(": ").strip())
     text = " ".join(text_lines) or message
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
 
 
 _MAX_DETAIL = 500
+# How py4j introduces a Java exception ("An error occurred while calling o911.parquet."): no help to a reader.
+_PY4J_PREAMBLE = "An error occurred while calling "

@@ -26,13 +26,34 @@ _SETTINGS = {
 def configure(spark: SparkSession) -> SparkSession:
     for key, value in _SETTINGS.items():
         spark.conf.set(key, value)
+    _quiet_task_failures(spark)
     return spark
+
+
+def _quiet_task_failures(spark: SparkSession) -> None:
+    """A failed task's Java stack trace is logged by the executor and again by the scheduler; the job reports
+    the cause as one line instead."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None, "the Spark JVM gateway is not running"
+    log4j = jvm.org.apache.logging.log4j
+    for logger in _TASK_FAILURE_LOGGERS:
+        log4j.core.config.Configurator.setLevel(logger, log4j.Level.OFF)
+
+
+_TASK_FAILURE_LOGGERS = (
+    "org.apache.spark.executor.Executor",
+    "org.apache.spark.scheduler.TaskSetManager",
+    "org.apache.spark.storage.BlockManager",  # a block the failed task was caching
+)
 
 
 def spark_session(app_name: str) -> SparkSession:
     """The session for a run: the one spark-submit or Dataproc configured, or a local one (the job applies
     its settings to it, as to any session it is given)."""
-    return SparkSession.builder.appName(app_name).getOrCreate()
+    # The console progress bar would run into the job's own lines on stderr.
+    return (
+        SparkSession.builder.appName(app_name).config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    )
 
 
 def local_session(app_name: str, master: str = "local[*]") -> SparkSession:

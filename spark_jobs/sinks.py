@@ -64,11 +64,19 @@ class LocalSink:
         return f"{self.output_path.rstrip('/')}/{name}"
 
     def write_rejected(self, rows: DataFrame) -> None:
-        """Replace this batch's directory in the quarantine, which is partitioned by batch id."""
+        """Replace this batch's directory in the quarantine, which is partitioned by batch id.
+
+        The rows are written beside the quarantine (a hidden directory readers skip) and then swapped in, so
+        a failed write keeps what an earlier run of the batch left, as the BigQuery sink does.
+        """
         batch_directory = f"{self.quarantine_path}/{BATCH_ID}={self.batch_id}"
-        delete_path(rows.sparkSession, batch_directory)
-        if not rows.isEmpty():
-            rows.write.mode(APPEND).partitionBy(BATCH_ID).parquet(self.quarantine_path)
+        if rows.isEmpty():
+            delete_path(rows.sparkSession, batch_directory)
+            return
+        staging = self._under_output(f".{self.contract.quarantine_table}.{self.batch_id}")
+        # The directory's name holds the batch id, as partitionBy would write it.
+        rows.drop(BATCH_ID).write.mode(OVERWRITE).parquet(staging)
+        replace_path(rows.sparkSession, staging, batch_directory)
 
     def write_loaded(self, rows: DataFrame) -> None:
         partitioning = self.contract.partitioning

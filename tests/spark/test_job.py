@@ -244,7 +244,9 @@ def test_a_sink_failure_exits_9_with_one_line(
     blocker.write_text("a file where the output directory should be")
     status, report = run_job(spark, contract_file, tmp_path / "in", blocker, "--max-reject-ratio", "1")
     assert status == 9
-    assert report["error"].startswith("writing the rejected rows failed: ")
+    assert report["error"].startswith(
+        "writing the rejected rows failed: org.apache.hadoop.fs.ParentNotDirectoryException: "
+    )
     assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 0, 1)
 
 

@@ -155,3 +155,21 @@ def test_a_failed_overwrite_of_an_unpartitioned_table_keeps_the_table(
     sink.write_loaded(spark.createDataFrame([("AB4",)], "id string"))
     assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB4",)]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["items"]
+
+
+def test_a_failed_rewrite_of_a_batch_keeps_its_earlier_quarantined_rows(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    contract = parse_contract(ITEMS, "items.yaml")
+    sink = LocalSink(str(tmp_path), contract, "append", "b1")
+    quarantine = str(tmp_path / "items__rejected")
+    sink.write_rejected(spark.createDataFrame([("AB1", "b1")], "id string, _batch_id string"))
+    failing = spark.createDataFrame([("AB2", "b1")], "id string, _batch_id string")
+    with pytest.raises(Exception, match="is not true"):
+        sink.write_rejected(failing.where(sf.assert_true(sf.col("id") == "x").isNull()))
+    assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB1", "b1")]
+    sink.write_rejected(spark.createDataFrame([("AB3", "b1")], "id string, _batch_id string"))
+    other = LocalSink(str(tmp_path), contract, "append", "b2")
+    other.write_rejected(spark.createDataFrame([("AB4", "b2")], "id string, _batch_id string"))
+    assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB3", "b1"), ("AB4", "b2")]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["items__rejected"]
