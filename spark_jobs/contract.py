@@ -408,6 +408,8 @@ class _Parser:
                 warnings.simplefilter("ignore", FutureWarning)
                 re.compile(_in_python_syntax(pattern))
         except re.error as error:
+            if _ONLY_PYTHON_REFUSES in str(error):
+                return pattern  # Java allows a look-behind of bounded length; the job's Java compile decides
             raise self.fail(
                 where, f"pattern {pattern!r} is not a valid regular expression: {error}"
             ) from None
@@ -483,6 +485,10 @@ _JAVA_SYNTAX: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
     (re.compile(r"\(\?<([A-Za-z][A-Za-z0-9]*)>"), r"(?P<\1>"),  # named groups
     (re.compile(r"\\k<([A-Za-z][A-Za-z0-9]*)>"), r"(?P=\1)"),  # their back-references
 )
+
+
+# Python's refusal of a look-behind whose length varies, which Java accepts when the length is bounded.
+_ONLY_PYTHON_REFUSES = "look-behind requires fixed-width pattern"
 
 
 def _in_python_syntax(pattern: str) -> str:

@@ -273,6 +273,8 @@ def test_rule_values_may_be_written_as_the_data_is() -> None:
         r"^\e\cA\x{1F600}$",
         r"(?U)^\w+$",
         r"^[a-z&&[^aeiou]]+$",
+        r"(?<=ab?)c",
+        r"(?<!\d{1,3})x",
     ],
 )
 def test_java_only_pattern_syntax_is_accepted(pattern: str) -> None:
