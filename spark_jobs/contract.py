@@ -73,7 +73,7 @@ DATE_LITERAL = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
 TIMESTAMP_LITERAL = (
     DATE_LITERAL
     + r"(?:[ T]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]{1,6}))?"
-    + r"(?: ?(?:Z|UTC|([+-])([0-9]{1,2})(?::?([0-9]{2}))?))?)?"
+    + r"(?: ?(?:Z|UTC|([+-])([0-9]{1,2})(?::?([0-5][0-9]))?))?)?"
 )
 # The largest time zone offset Spark (java.time) accepts.
 _MAX_OFFSET = dt.timedelta(hours=18)
@@ -212,6 +212,7 @@ def load_contract(path: str | Path) -> Contract:
 
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _RETYPED_TAGS = (_INT_TAG, _FLOAT_TAG, "tag:yaml.org,2002:timestamp")
 
 
@@ -224,6 +225,8 @@ class _ContractLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue  # `<<: *alias` merges a mapping, whose keys the mapping may then override
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, Hashable):
                 continue  # PyYAML refuses it with its own message
@@ -250,7 +253,7 @@ _ContractLoader.yaml_implicit_resolvers = {
 _ContractLoader.add_implicit_resolver(_INT_TAG, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
 _ContractLoader.add_implicit_resolver(
     _FLOAT_TAG,
-    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?$"),
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),  # `1e3` stays text, as in YAML 1.1
     list("-+0123456789."),
 )
 _ContractLoader.add_constructor(_INT_TAG, _exact_int)
@@ -355,7 +358,7 @@ class _Parser:
         minimum = bound("min", _ORDERED_TYPES)
         maximum = bound("max", _ORDERED_TYPES)
         if minimum is not None and maximum is not None and minimum > maximum:  # type: ignore[operator]
-            raise self.fail(where, f"min {minimum} is greater than max {maximum}")
+            raise self.fail(where, f"min {show_value(minimum)} is greater than max {show_value(maximum)}")
         allowed = self.allowed(raw.get("allowed"), type_, where, convert)
         pattern = self.pattern(raw.get("pattern"), type_, where)
         return Column(name, type_, required, description, minimum, maximum, allowed, pattern)
@@ -501,6 +504,15 @@ def _show(value: object) -> str:
     return f"{type(value).__name__} {value!r}" if value is not None else "nothing"
 
 
+def show_value(value: Value) -> str:
+    """A rule value as messages show it: a timestamp in UTC with Z, a NUMERIC without its trailing zeros."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
 def _literal(value: object, syntax: str) -> str | None:
     """A YAML string written as a BigQuery literal of the syntax (YAML reads `1e3` as a string, say)."""
     return value if isinstance(value, str) and re.fullmatch(syntax, value) else None
@@ -508,6 +520,8 @@ def _literal(value: object, syntax: str) -> str | None:
 
 def _as_int64(value: object) -> int | None:
     text = _literal(value, INT64_LITERAL)
+    if text is not None and len(text.lstrip("+-0")) > len(str(INT64_MAX)):
+        return None  # out of range, and Python refuses to convert thousands of digits
     number = int(text) if text is not None else value
     if isinstance(number, int) and not isinstance(number, bool) and INT64_MIN <= number <= INT64_MAX:
         return number
@@ -533,14 +547,21 @@ def _as_numeric(value: object) -> Decimal | None:
         number = Decimal(str(value))
     except InvalidOperation:
         return None
-    if not number.is_finite():
+    if not number.is_finite() or not _fits_numeric(number):
         return None
-    exponent = number.normalize().as_tuple().exponent
-    integer_digits = len(str(abs(int(number)))) if int(number) else 0
-    fits = (
-        isinstance(exponent, int) and -exponent <= NUMERIC_SCALE and integer_digits <= NUMERIC_INTEGER_DIGITS
-    )
-    return number.quantize(_NUMERIC_UNIT, context=_NUMERIC_CONTEXT) if fits else None
+    return number.quantize(_NUMERIC_UNIT, context=_NUMERIC_CONTEXT)
+
+
+def _fits_numeric(number: Decimal) -> bool:
+    """At most NUMERIC's integer digits and decimals, found from the digits alone: arithmetic on a number like
+    1e999999999 would overflow the decimal context."""
+    if number.is_zero():
+        return True
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int), "a finite Decimal has an integer exponent"
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    decimals = -(exponent + trailing_zeros)
+    return decimals <= NUMERIC_SCALE and number.adjusted() < NUMERIC_INTEGER_DIGITS
 
 
 _NUMERIC_UNIT = Decimal(1).scaleb(-NUMERIC_SCALE)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as sf
@@ -29,6 +28,7 @@ from spark_jobs.contract import (
     TIMESTAMP,
     Contract,
     Value,
+    show_value,
 )
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.readers import Source
@@ -161,18 +161,18 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
         rules.append(
             sf.when(
                 value < _literal(column.min),
-                _reason(column, "min", text, "is less than the minimum", _show(column.min)),
+                _reason(column, "min", text, "is less than the minimum", show_value(column.min)),
             )
         )
     if column.max is not None:
         rules.append(
             sf.when(
                 value > _literal(column.max),
-                _reason(column, "max", text, "is greater than the maximum", _show(column.max)),
+                _reason(column, "max", text, "is greater than the maximum", show_value(column.max)),
             )
         )
     if column.allowed is not None:
-        shown = ", ".join(_show(item) for item in column.allowed)
+        shown = ", ".join(show_value(item) for item in column.allowed)
         allowed = value.isin([_literal(item) for item in column.allowed])
         rules.append(sf.when(~allowed, _reason(column, "allowed", text, "is not one of", shown)))
     if column.pattern is not None:
@@ -189,30 +189,43 @@ def spark_pattern(pattern: str) -> str:
     """`pattern` as Spark runs it (Java), with each `$` anchor written `\\z`: Java's `$` also matches before a
     line break that ends the value, where BigQuery's regular expressions (RE2) match only at its very end.
 
-    A `$` that is escaped, quoted (`\\Q…\\E`) or in a character class is not an anchor; a pattern that sets
-    the multi-line flag, where `$` ends every line, is left as written.
+    Only a `$` that is an anchor changes: not one escaped, quoted (`\\Q…\\E`), in a character class or in a
+    comment (`(?x)` mode). A pattern turning on multi-line mode, where `$` ends every line, is left as it is.
     """
-    if _MULTI_LINE_FLAG.search(pattern):
-        return pattern
     parts = []
-    position, class_depth = 0, 0
+    position, class_depth, class_start, comments = 0, 0, False, False
     while position < len(pattern):
-        if pattern.startswith(r"\Q", position):
-            end = pattern.find(r"\E", position)
-            token = pattern[position:] if end < 0 else pattern[position : end + 2]
-        else:
-            token = pattern[position : position + 2] if pattern[position] == "\\" else pattern[position]
+        flags = None if class_depth else _FLAG_GROUP.match(pattern, position)
+        if flags and "m" in flags.group(1):
+            return pattern
+        comments = comments or bool(flags and "x" in flags.group(1))
+        token = flags.group() if flags else _token(pattern, position, comments and not class_depth)
         if token == "[":
             class_depth += 1
-        elif token == "]" and class_depth:
+        elif token == "]" and class_depth and not class_start:
             class_depth -= 1
+        # Java reads a `]` first in a class (`[]a]`, `[^]a]`) as a member.
+        class_start = token == "[" or (class_start and token == "^")
         parts.append(r"\z" if token == "$" and not class_depth else token)
         position += len(token)
     return "".join(parts)
 
 
-# An inline flag group that turns on multi-line mode: (?m), (?im), (?m:…).
-_MULTI_LINE_FLAG = re.compile(r"\(\?[a-zA-Z]*m")
+def _token(pattern: str, position: int, in_comments_mode: bool) -> str:
+    """The pattern's token at `position`: a quoted stretch, an escape, a comment or one character."""
+    if pattern.startswith(r"\Q", position):
+        end = pattern.find(r"\E", position)
+        return pattern[position:] if end < 0 else pattern[position : end + 2]
+    if pattern[position] == "\\":
+        return pattern[position : position + 2]
+    if in_comments_mode and pattern[position] == "#":
+        end = pattern.find("\n", position)
+        return pattern[position:] if end < 0 else pattern[position:end]
+    return pattern[position]
+
+
+# An inline flag group, its flags turned on in group 1: (?m), (?i-x), (?x:…).
+_FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)(?:-[a-zA-Z]*)?[:)]")
 
 
 def _literal(value: Value) -> Column:
@@ -223,14 +236,6 @@ def _literal(value: Value) -> Column:
     if isinstance(value, dt.date):
         return sf.lit(value.isoformat()).cast("date")
     return sf.lit(value)
-
-
-def _show(value: Value) -> str:
-    if isinstance(value, dt.datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, Decimal):  # held at NUMERIC's scale: shown without its trailing zeros
-        return format(value.normalize(), "f")
-    return str(value)
 
 
 def duplicated_key_hashes(rows: DataFrame, partitions: int) -> DataFrame:

@@ -359,6 +359,34 @@ def test_yaml_rule_values_that_are_not_literals_or_repeat_a_key_are_refused(
     assert expected in str(caught.value)
 
 
+def test_yaml_merge_keys_and_unquoted_exponents_load_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "table: t\n"
+        "columns:\n"
+        "  - &money {name: amount, type: NUMERIC, min: 0}\n"
+        "  - {<<: *money, name: tax, max: 10.5}\n"
+        "  - {name: code, type: STRING, allowed: [1e3, 2e5], description: 5e10}\n"
+    )
+    amount, tax, code = load_contract(path).columns
+    assert (amount.min, amount.max, tax.type, tax.min, tax.max) == (0, None, "NUMERIC", 0, Decimal("10.5"))
+    assert (code.allowed, code.description) == (("1e3", "2e5"), "5e10")
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ({"type": "NUMERIC", "min": "1e5000"}, "min value str '1e5000' is not a valid NUMERIC"),
+        ({"type": "NUMERIC", "max": Decimal("1.0e999999999")}, "is not a valid NUMERIC"),
+        ({"type": "INT64", "max": "1" + "0" * 5000}, "is not a valid INT64"),
+        ({"type": "TIMESTAMP", "max": "2026-01-05 10:00:00+05:75"}, "is not a valid TIMESTAMP"),
+        ({"type": "NUMERIC", "min": 5, "max": 1}, "min 5 is greater than max 1"),
+    ],
+)
+def test_out_of_range_rule_values_are_contract_errors(column: dict[str, object], expected: str) -> None:
+    assert expected in refusal(with_column(name="x", **column))
+
+
 def test_numeric_rule_values_are_held_at_numeric_scale() -> None:
     """So that Spark compares at NUMERIC's scale, where every NUMERIC value fits."""
     document = with_column(
