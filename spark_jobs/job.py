@@ -42,7 +42,7 @@ from spark_jobs.errors import (
     SchemaMismatchError,
     SinkError,
 )
-from spark_jobs.readers import Source, read_input
+from spark_jobs.readers import CSV_MAX_FIELDS, Source, read_input
 from spark_jobs.session import configure
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink
 from spark_jobs.validation import (
@@ -255,6 +255,8 @@ def _input_errors_explained() -> Iterator[None]:
         detail = _first_meaningful_line(message)
         if "CSV header" in message:
             raise SchemaMismatchError(f"CSV header does not match the contract: {detail}") from None
+        if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
+            detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
         raise CorruptInputError(
             f"an input file could not be read: {_naming_the_file(detail, message)}"
         ) from None

@@ -31,6 +31,8 @@ PARQUET = "parquet"
 AVRO = "avro"
 FORMATS = (CSV, JSON, PARQUET, AVRO)
 TEXT_FORMATS = (CSV, JSON)
+# The most fields a CSV record may have and still be read (and rejected as malformed when they are too many).
+CSV_MAX_FIELDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,9 @@ def _read_csv(spark: SparkSession, location: str, contract: Contract) -> DataFra
         .option("quote", '"')
         .option("escape", '"')
         .option("multiLine", "true")
+        # A record with more fields than this fails the run instead of being malformed (Spark's default,
+        # 20,480, is easily passed by a broken file; a much larger limit slows every read).
+        .option("maxColumns", CSV_MAX_FIELDS)
         .option("mode", "PERMISSIVE")
         .option("columnNameOfCorruptRecord", RAW_RECORD)
         .csv(location)

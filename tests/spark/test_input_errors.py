@@ -12,7 +12,7 @@ from pyspark.sql import SparkSession
 from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError
 from spark_jobs.job import _input_errors_explained, _naming_the_file
-from spark_jobs.readers import read_input
+from spark_jobs.readers import CSV_MAX_FIELDS, read_input
 
 from .conftest import ITEMS_HEADER
 
@@ -47,6 +47,20 @@ def test_a_truncated_gzip_file_is_reported_without_a_name_spark_does_not_give(
         source.frame.collect()
     assert str(caught.value) == (
         "an input file could not be read: java.io.EOFException: Unexpected end of input stream "
+        "(Spark does not say which file)"
+    )
+
+
+def test_a_csv_record_wider_than_the_field_limit_fails_the_run_saying_so(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text(f"{ITEMS_HEADER}\n" + "x," * CSV_MAX_FIELDS + "x\n")
+    source = read_input(spark, "csv", str(tmp_path / "in"), items)
+    with pytest.raises(CorruptInputError) as caught, _input_errors_explained():
+        source.frame.collect()
+    assert str(caught.value) == (
+        f"an input file could not be read: a CSV record has more than {CSV_MAX_FIELDS} fields "
         "(Spark does not say which file)"
     )
 

@@ -30,6 +30,7 @@ def test_csv_follows_rfc_4180_and_keeps_wrong_field_counts_as_malformed(
             'AB2,2,,,,2026-01-05,,"say ""hi"""',
             "AB3,3,1,0,false,2026-01-05,,red,extra",
             "AB4,4",
+            "AB5," * 30_000 + "AB5",
         ],
     )
     source = read_input(spark, "csv", str(tmp_path / "in"), items)
@@ -40,6 +41,7 @@ def test_csv_follows_rfc_4180_and_keeps_wrong_field_counts_as_malformed(
         ("AB2", "2", None, 'say "hi"', None),
         ("AB3", "3", "1", "red", "AB3,3,1,0,false,2026-01-05,,red,extra"),
         ("AB4", "4", None, None, "AB4,4"),
+        ("AB5", "AB5", "AB5", "AB5", "AB5," * 30_000 + "AB5"),
     ]
     assert {row[SOURCE_FILE] for row in source.frame.collect()} == {f"file://{tmp_path}/in/a.csv"}
 
