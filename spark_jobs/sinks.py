@@ -148,6 +148,15 @@ def batch_replacement_sql(quarantine_table: str) -> str:
     return f"DELETE FROM `{quarantine_table}` WHERE {BATCH_ID} = @batch_id AND {INGESTED_AT} != @ingested_at"
 
 
+def null_partition_replacement_sql(table: str, partition_field: str) -> str:
+    """DML removing the rows of the null partition written by earlier runs (parameter @ingested_at).
+
+    The connector's dynamic overwrite replaces only the non-null partitions of a load: rows whose partition
+    field is null would be added again by every rerun.
+    """
+    return f"DELETE FROM `{table}` WHERE `{partition_field}` IS NULL AND {INGESTED_AT} != @ingested_at"
+
+
 @dataclass(frozen=True)
 class BigQuerySink:
     """BigQuery tables written through the spark-bigquery connector; runs only where the connector exists."""
@@ -163,27 +172,40 @@ class BigQuerySink:
         """Append this run's rejected rows, then delete the rows earlier runs of this batch id left."""
         if not rows.isEmpty():
             _write_with_connector(rows, quarantine_write_options(self.table, self.temp_bucket), APPEND)
-        _delete_earlier_runs(quarantine_table_of(self.table), self.batch_id, self.ingested_at)
+        _delete(batch_replacement_sql(quarantine_table_of(self.table)), self.ingested_at, self.batch_id)
 
     def write_loaded(self, rows: DataFrame) -> None:
         if self.write_mode == APPEND and rows.isEmpty():
             return  # nothing to add: spare the load job
+        null_partition_field = self._null_partition_field(rows)
         options = bigquery_write_options(self.contract, self.table, self.temp_bucket, self.write_mode)
         _write_with_connector(rows, options, self.write_mode)
+        if null_partition_field is not None:
+            _delete(null_partition_replacement_sql(self.table, null_partition_field), self.ingested_at)
+
+    def _null_partition_field(self, rows: DataFrame) -> str | None:
+        """The partition field, when this overwrite loads rows whose partition field is null."""
+        partitioning = self.contract.partitioning
+        if self.write_mode != OVERWRITE or partitioning is None:
+            return None
+        field = partitioning.field
+        if self.contract.column(field).required or rows.where(sf.col(field).isNull()).isEmpty():
+            return None
+        return field
 
 
 def _write_with_connector(rows: DataFrame, options: dict[str, str], mode: str) -> None:
     rows.write.format("bigquery").options(**options).mode(mode).save()
 
 
-def _delete_earlier_runs(quarantine_table: str, batch_id: str, ingested_at: dt.datetime) -> None:
+def _delete(statement: str, ingested_at: dt.datetime, batch_id: str | None = None) -> None:
+    """Run a DELETE statement with its @ingested_at (and @batch_id) parameters."""
     # google-cloud-bigquery is preinstalled in the Dataproc Serverless runtimes; imported here because only
     # the BigQuery sink needs it.
     from google.cloud import bigquery  # type: ignore[import-untyped, import-not-found, unused-ignore]  # noqa: PLC0415
 
-    parameters = [
-        bigquery.ScalarQueryParameter("batch_id", "STRING", batch_id),
-        bigquery.ScalarQueryParameter("ingested_at", "TIMESTAMP", ingested_at),
-    ]
+    parameters = [bigquery.ScalarQueryParameter("ingested_at", "TIMESTAMP", ingested_at)]
+    if batch_id is not None:
+        parameters.append(bigquery.ScalarQueryParameter("batch_id", "STRING", batch_id))
     config = bigquery.QueryJobConfig(query_parameters=parameters)
-    bigquery.Client().query(batch_replacement_sql(quarantine_table), job_config=config).result()
+    bigquery.Client().query(statement, job_config=config).result()

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
@@ -17,6 +17,7 @@ from spark_jobs.sinks import (
     LocalSink,
     batch_replacement_sql,
     bigquery_write_options,
+    null_partition_replacement_sql,
     quarantine_write_options,
 )
 from spark_jobs.validation import validate
@@ -88,6 +89,30 @@ def test_batch_replacement_deletes_only_earlier_runs_of_the_batch() -> None:
         "DELETE FROM `proj.sales.items__rejected` "
         "WHERE _batch_id = @batch_id AND _ingested_at != @ingested_at"
     )
+
+
+def test_null_partition_replacement_deletes_only_earlier_rows_of_the_null_partition() -> None:
+    assert null_partition_replacement_sql("proj.sales.items", "at") == (
+        "DELETE FROM `proj.sales.items` WHERE `at` IS NULL AND _ingested_at != @ingested_at"
+    )
+
+
+def test_only_an_overwrite_loading_null_partition_rows_replaces_that_partition(
+    spark: SparkSession, items: Contract
+) -> None:
+    hourly = parse_contract({**ITEMS, "partitioning": {"field": "at", "type": "HOUR"}}, "items.yaml")
+    started = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    with_null = spark.createDataFrame([(None,), (started,)], "at timestamp")
+    without_null = spark.createDataFrame([(started,)], "at timestamp")
+
+    def field(contract: Contract, mode: str, rows: DataFrame) -> str | None:
+        return BigQuerySink(contract, "d.t", "b", mode, "b1", started)._null_partition_field(rows)
+
+    assert field(hourly, "overwrite", with_null) == "at"
+    assert field(hourly, "overwrite", without_null) is None
+    assert field(hourly, "append", with_null) is None
+    daily_required = items  # partitioned on `day`, which is REQUIRED
+    assert field(daily_required, "overwrite", spark.createDataFrame([(None,)], "day date")) is None
 
 
 def row(identifier: str, quantity: str) -> dict[str, str | None]:
