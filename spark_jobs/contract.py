@@ -214,6 +214,7 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _RETYPED_TAGS = (_INT_TAG, _FLOAT_TAG, "tag:yaml.org,2002:timestamp")
+_MAX_INT_TEXT = 100
 
 
 class _ContractLoader(yaml.SafeLoader):
@@ -238,8 +239,10 @@ class _ContractLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def _exact_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    return int(loader.construct_scalar(node))
+def _exact_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
+    text = loader.construct_scalar(node)
+    # Python refuses to convert thousands of digits; no rule value is that long, and as text it is refused.
+    return int(text) if len(text) <= _MAX_INT_TEXT else text
 
 
 def _exact_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
@@ -501,7 +504,13 @@ def _in_python_syntax(pattern: str) -> str:
 
 
 def _show(value: object) -> str:
-    return f"{type(value).__name__} {value!r}" if value is not None else "nothing"
+    if value is None:
+        return "nothing"
+    shown = repr(value)
+    return f"{type(value).__name__} {shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + '...'}"
+
+
+_MAX_SHOWN = 80
 
 
 def show_value(value: Value) -> str:
@@ -509,7 +518,7 @@ def show_value(value: Value) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return "0" if value.is_zero() else format(value.normalize(_NUMERIC_CONTEXT), "f")
     return str(value)
 
 
@@ -520,11 +529,13 @@ def _literal(value: object, syntax: str) -> str | None:
 
 def _as_int64(value: object) -> int | None:
     text = _literal(value, INT64_LITERAL)
-    if text is not None and len(text.lstrip("+-0")) > len(str(INT64_MAX)):
-        return None  # out of range, and Python refuses to convert thousands of digits
-    number = int(text) if text is not None else value
-    if isinstance(number, int) and not isinstance(number, bool) and INT64_MIN <= number <= INT64_MAX:
-        return number
+    if text is not None:
+        digits = text.lstrip("+-").lstrip("0") or "0"
+        if len(digits) > len(str(INT64_MAX)):
+            return None  # out of range, and Python refuses to convert thousands of digits
+        value = int(("-" if text.startswith("-") else "") + digits)
+    if isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX:
+        return value
     return None
 
 

@@ -189,17 +189,15 @@ def spark_pattern(pattern: str) -> str:
     """`pattern` as Spark runs it (Java), with each `$` anchor written `\\z`: Java's `$` also matches before a
     line break that ends the value, where BigQuery's regular expressions (RE2) match only at its very end.
 
-    Only a `$` that is an anchor changes: not one escaped, quoted (`\\Q…\\E`), in a character class or in a
-    comment (`(?x)` mode). A pattern turning on multi-line mode, where `$` ends every line, is left as it is.
+    Only a `$` that is an anchor changes: not one escaped, quoted (`\\Q…\\E`) or in a character class. A
+    pattern that turns on multi-line mode (where `$` ends every line) or comments mode is left as it is.
     """
+    if _MULTI_LINE_OR_COMMENTS.search(pattern):
+        return pattern
     parts = []
-    position, class_depth, class_start, comments = 0, 0, False, False
+    position, class_depth, class_start = 0, 0, False
     while position < len(pattern):
-        flags = None if class_depth else _FLAG_GROUP.match(pattern, position)
-        if flags and "m" in flags.group(1):
-            return pattern
-        comments = comments or bool(flags and "x" in flags.group(1))
-        token = flags.group() if flags else _token(pattern, position, comments and not class_depth)
+        token = _token(pattern, position)
         if token == "[":
             class_depth += 1
         elif token == "]" and class_depth and not class_start:
@@ -211,21 +209,22 @@ def spark_pattern(pattern: str) -> str:
     return "".join(parts)
 
 
-def _token(pattern: str, position: int, in_comments_mode: bool) -> str:
-    """The pattern's token at `position`: a quoted stretch, an escape, a comment or one character."""
+def _token(pattern: str, position: int) -> str:
+    """The pattern's token at `position`: a quoted stretch, an escape (`\\cX` names a control character) or
+    one character."""
     if pattern.startswith(r"\Q", position):
         end = pattern.find(r"\E", position)
         return pattern[position:] if end < 0 else pattern[position : end + 2]
+    if pattern.startswith(r"\c", position):
+        return pattern[position : position + 3]
     if pattern[position] == "\\":
         return pattern[position : position + 2]
-    if in_comments_mode and pattern[position] == "#":
-        end = pattern.find("\n", position)
-        return pattern[position:] if end < 0 else pattern[position:end]
     return pattern[position]
 
 
-# An inline flag group, its flags turned on in group 1: (?m), (?i-x), (?x:…).
-_FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)(?:-[a-zA-Z]*)?[:)]")
+# A flag group turning on multi-line or comments mode, e.g. (?m), (?ix), (?x:…), wherever the text could be
+# one (a false match only leaves the pattern as written).
+_MULTI_LINE_OR_COMMENTS = re.compile(r"\(\?[a-zA-Z]*[mx]")
 
 
 def _literal(value: Value) -> Column:

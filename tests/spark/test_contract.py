@@ -359,6 +359,13 @@ def test_yaml_rule_values_that_are_not_literals_or_repeat_a_key_are_refused(
     assert expected in str(caught.value)
 
 
+def test_a_yaml_integer_of_thousands_of_digits_is_refused_as_a_value(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(f"table: t\ncolumns:\n  - {{name: i, type: INT64, max: {'1' * 5000}}}\n")
+    with pytest.raises(ContractError, match="column 'i': max value str '1111"):
+        load_contract(path)
+
+
 def test_yaml_merge_keys_and_unquoted_exponents_load_as_before(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(
@@ -381,6 +388,11 @@ def test_yaml_merge_keys_and_unquoted_exponents_load_as_before(tmp_path: Path) -
         ({"type": "INT64", "max": "1" + "0" * 5000}, "is not a valid INT64"),
         ({"type": "TIMESTAMP", "max": "2026-01-05 10:00:00+05:75"}, "is not a valid TIMESTAMP"),
         ({"type": "NUMERIC", "min": 5, "max": 1}, "min 5 is greater than max 1"),
+        ({"type": "INT64", "min": "0" * 5000 + "1", "max": "-0"}, "min 1 is greater than max 0"),
+        (
+            {"type": "NUMERIC", "min": "9" * 29 + ".999999999", "max": "9" * 29 + ".99999999"},
+            f"min {'9' * 29}.999999999 is greater than max {'9' * 29}.99999999",
+        ),
     ],
 )
 def test_out_of_range_rule_values_are_contract_errors(column: dict[str, object], expected: str) -> None:

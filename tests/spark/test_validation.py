@@ -177,8 +177,9 @@ def test_a_pattern_anchored_with_dollar_refuses_a_value_ending_with_a_line_break
         (r"(?i)^a$", r"(?i)^a\z"),
         (r"^[]$]+$", r"^[]$]+\z"),
         (r"^[^]$]+$", r"^[^]$]+\z"),
-        (r"^[0-9]+ ?\(?mm\)?$", r"^[0-9]+ ?\(?mm\)?\z"),
-        ("(?x) ^ORD- [0-9]{6}  # an id [ or $\n $", "(?x) ^ORD- [0-9]{6}  # an id [ or $\n \\z"),
+        (r"^[0-9]+ ?\(mm\)$", r"^[0-9]+ ?\(mm\)\z"),
+        (r"^a\c$b$", r"^a\c$b\z"),
+        ("(?x) ^ORD- [0-9]{6}  # an id [ or $\n $", "(?x) ^ORD- [0-9]{6}  # an id [ or $\n $"),
     ],
 )
 def test_spark_patterns_end_at_the_very_end_of_the_value(pattern: str, for_spark: str) -> None:
