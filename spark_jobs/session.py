@@ -15,6 +15,14 @@ _SETTINGS = {
     # BigQuery uses too), instead of failing the write for want of a rebase decision.
     "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
     "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+    # Read them so too from files other writers made (Spark's own files say how they were written); without
+    # a setting, Spark refuses to read a date before 1582 from a file it cannot tell the writer of.
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
+    "spark.sql.avro.datetimeRebaseModeInRead": "CORRECTED",
+    # A nanosecond timestamp column (pandas writes them) is read as a number, so that the contract check
+    # names it, or ignores it when the contract does not have it, instead of failing the whole read.
+    "spark.sql.legacy.parquet.nanosAsLong": "true",
     # A CSV record with more fields than the header must be malformed even when few columns are selected.
     "spark.sql.csv.parser.columnPruning.enabled": "false",
     # The job caches its checked rows once and scans them a few times: compressing the cache took longer

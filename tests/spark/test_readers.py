@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, Contract
+from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, Contract, parse_contract
 from spark_jobs.errors import NoInputError, SchemaMismatchError
 from spark_jobs.readers import read_input
 
@@ -357,3 +357,44 @@ def test_parquet_files_disagreeing_on_a_type_name_the_file_that_does_not_convert
 def write_parquet(spark: SparkSession, directory: Path, schema: str, row: tuple[object, ...]) -> None:
     """One Parquet file holding `row`."""
     spark.createDataFrame([row], schema).coalesce(1).write.parquet(str(directory))
+
+
+def test_parquet_from_other_writers_loads_old_dates_and_names_nanosecond_columns(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """Files without Spark's metadata, as pandas, BigQuery exports or Hive write them."""
+    columns = [{"name": "d", "type": "DATE"}, {"name": "ts", "type": "TIMESTAMP"}]
+    contract = parse_contract({"table": "t", "columns": columns}, "t.yaml")
+    days = (dt.date(1000, 1, 1) - dt.date(1970, 1, 1)).days
+    micros = (dt.datetime(1600, 1, 1, tzinfo=dt.UTC) - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(
+        microseconds=1
+    )
+    schema = (
+        "message m { optional int32 d (DATE); optional int64 ts (TIMESTAMP(MICROS,true)); "
+        "optional int64 n (TIMESTAMP(NANOS,true)); }"
+    )
+    write_foreign_parquet(spark, tmp_path / "in" / "a.parquet", schema, {"d": days, "ts": micros, "n": 2**40})
+    source = read_input(spark, "parquet", str(tmp_path / "in"), contract)
+    assert rows_of(source.frame, "d", "ts") == [(dt.date(1000, 1, 1), dt.datetime(1600, 1, 1))]
+    nanos = parse_contract({"table": "t", "columns": [{"name": "n", "type": "TIMESTAMP"}]}, "t.yaml")
+    with pytest.raises(SchemaMismatchError, match="column 'n' is bigint, which does not convert exactly"):
+        read_input(spark, "parquet", str(tmp_path / "in"), nanos)
+
+
+def write_foreign_parquet(spark: SparkSession, path: Path, schema: str, row: dict[str, int]) -> None:
+    """One row in a Parquet file written by parquet-mr's example writer, without Spark's metadata."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    message = jvm.org.apache.parquet.schema.MessageTypeParser.parseMessageType(schema)
+    writer = (
+        jvm.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(jvm.org.apache.hadoop.fs.Path(str(path)))
+        .withType(message)
+        .withConf(spark.sparkContext._jsc.hadoopConfiguration())
+        .build()
+    )
+    group = jvm.org.apache.parquet.example.data.simple.SimpleGroupFactory(message).newGroup()
+    for name, value in row.items():
+        is_int64 = str(message.getType(name).asPrimitiveType().getPrimitiveTypeName()) == "INT64"
+        group.append(name, jvm.java.lang.Long(value) if is_int64 else value)
+    writer.write(group)
+    writer.close()
