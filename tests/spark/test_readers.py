@@ -366,9 +366,8 @@ def test_parquet_from_other_writers_loads_old_dates_and_names_nanosecond_columns
     columns = [{"name": "d", "type": "DATE"}, {"name": "ts", "type": "TIMESTAMP"}]
     contract = parse_contract({"table": "t", "columns": columns}, "t.yaml")
     days = (dt.date(1000, 1, 1) - dt.date(1970, 1, 1)).days
-    micros = (dt.datetime(1600, 1, 1, tzinfo=dt.UTC) - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(
-        microseconds=1
-    )
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    micros = (dt.datetime(1600, 1, 1, tzinfo=dt.UTC) - epoch) // dt.timedelta(microseconds=1)
     schema = (
         "message m { optional int32 d (DATE); optional int64 ts (TIMESTAMP(MICROS,true)); "
         "optional int64 n (TIMESTAMP(NANOS,true)); }"
@@ -387,7 +386,9 @@ def write_foreign_parquet(spark: SparkSession, path: Path, schema: str, row: dic
     assert jvm is not None
     message = jvm.org.apache.parquet.schema.MessageTypeParser.parseMessageType(schema)
     writer = (
-        jvm.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(jvm.org.apache.hadoop.fs.Path(str(path)))
+        jvm.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+            jvm.org.apache.hadoop.fs.Path(str(path))
+        )
         .withType(message)
         .withConf(spark.sparkContext._jsc.hadoopConfiguration())
         .build()
