@@ -19,10 +19,10 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
-from pyspark.sql.types import ArrayType, MapType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, BinaryType, MapType, StringType, StructField, StructType
 
 from spark_jobs.casts import SPARK_TYPES, loads_exactly
-from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, Contract
+from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, Contract
 from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError
 
 CSV = "csv"
@@ -191,8 +191,9 @@ def _read_by_schema(spark: SparkSession, data_source: str, location: str, contra
     groups: dict[StructType, list[str]] = {}
     for file in sorted(_typed_files(spark, data_source).load(location).inputFiles()):
         groups.setdefault(_typed_files(spark, data_source).load(file).schema, []).append(file)
+    input_names = frozenset(field.name.lower() for schema in groups for field in schema.fields)
     frames = [
-        _match_by_name(_typed_files(spark, data_source).load(files), contract, _describe(files))
+        _match_by_name(_typed_files(spark, data_source).load(files), contract, _describe(files), input_names)
         for files in groups.values()
     ]
     return reduce(DataFrame.union, frames)
@@ -202,10 +203,14 @@ def _describe(files: list[str]) -> str:
     return files[0] + (f" (one of {len(files)} files with this schema)" if len(files) > 1 else "")
 
 
-def _match_by_name(frame: DataFrame, contract: Contract, where: str) -> DataFrame:
+def _match_by_name(
+    frame: DataFrame, contract: Contract, where: str, input_names: frozenset[str] | None = None
+) -> DataFrame:
     """The contract's columns taken from a typed input by name, ignoring case as BigQuery does.
 
-    The problems are reported all at once.
+    A REQUIRED column is missing only when no file of the input has it (`input_names`, in lower case; by
+    default the frame's own): the rows of the files without it are rejected by the validation, whether
+    Spark could merge the files' schemas or they were read in groups. The problems are reported all at once.
     """
     by_name: dict[str, list[StructField]] = {}
     for field in frame.schema.fields:
@@ -216,7 +221,7 @@ def _match_by_name(frame: DataFrame, contract: Contract, where: str) -> DataFram
         target = SPARK_TYPES[column.type]
         fields = by_name.get(column.name.lower(), [])
         if not fields:
-            if column.required:
+            if column.required and column.name.lower() not in (input_names or by_name):
                 problems.append(f"required column '{column.name}' is missing")
             columns.append(sf.lit(None).cast(target).alias(column.name))
         elif len(fields) > 1:
@@ -228,7 +233,12 @@ def _match_by_name(frame: DataFrame, contract: Contract, where: str) -> DataFram
                 f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
             )
         else:
-            columns.append(sf.col(f"`{fields[0].name}`").cast(target).alias(column.name))
+            value = sf.col(f"`{fields[0].name}`")
+            if column.type == STRING:
+                # A Parquet or Avro string holds its bytes as written; decoded here, as the text readers do,
+                # bytes that are not UTF-8 become U+FFFD, which the validation rejects.
+                value = sf.decode(value.cast(BinaryType()), "UTF-8")
+            columns.append(value.cast(target).alias(column.name))
     if problems:
         raise SchemaMismatchError(
             f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}"

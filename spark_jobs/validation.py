@@ -108,15 +108,15 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
                     _reason(column, "type", text, "is not a valid", column.type),
                 )
             )
-            if column.type == STRING:
-                # Bytes that are not UTF-8 reach Spark as U+FFFD: reject them instead of loading the damage
-                # (for the other types, the cast already fails).
-                reasons.append(
-                    sf.when(
-                        text.contains(_REPLACEMENT_CHARACTER),
-                        _reason(column, "encoding", text, "is not", "UTF-8"),
-                    )
+        if column.type == STRING:
+            # Bytes that are not UTF-8 reach Spark as U+FFFD (the readers decode typed files' strings too):
+            # reject them instead of loading the damage (for the other types, the cast already fails).
+            reasons.append(
+                sf.when(
+                    text.contains(_REPLACEMENT_CHARACTER),
+                    _reason(column, "encoding", text, "is not", "UTF-8"),
                 )
+            )
         reasons.extend(_value_rules(column, text, value))
     malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
     all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))

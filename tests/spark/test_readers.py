@@ -354,6 +354,20 @@ def test_parquet_files_disagreeing_on_a_type_name_the_file_that_does_not_convert
     )
 
 
+def test_a_required_column_only_some_files_lack_is_null_there_whether_or_not_schemas_merge(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """The validation then rejects those rows; a column no file has fails the run (as tested above)."""
+    for extra in ("int", "bigint"):  # merged into one schema, or read in groups when `extra` disagrees
+        location = tmp_path / extra
+        write_parquet(
+            spark, location / "1", "id string, day date, extra int", ("AB1", dt.date(2026, 1, 5), 1)
+        )
+        write_parquet(spark, location / "2", f"id string, extra {extra}", ("AB2", 2))
+        source = read_input(spark, "parquet", str(location), items)
+        assert rows_of(source.frame, "id", "day") == [("AB1", dt.date(2026, 1, 5)), ("AB2", None)]
+
+
 def write_parquet(spark: SparkSession, directory: Path, schema: str, row: tuple[object, ...]) -> None:
     """One Parquet file holding `row`."""
     spark.createDataFrame([row], schema).coalesce(1).write.parquet(str(directory))
@@ -399,3 +413,16 @@ def write_foreign_parquet(spark: SparkSession, path: Path, schema: str, row: dic
         group.append(name, jvm.java.lang.Long(value) if is_int64 else value)
     writer.write(group)
     writer.close()
+
+
+def test_parquet_strings_that_are_not_utf8_arrive_with_replacement_characters(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """As the text readers give them, so that the validation rejects them instead of loading the bytes."""
+    rows = [("AB1", bytearray(b"ab\xff\xfe")), ("AB2", bytearray("r\u00e9d".encode()))]
+    frame = spark.createDataFrame(rows, "id string, raw binary")
+    frame.selectExpr("id", "CAST(raw AS STRING) AS color", "DATE'2026-01-05' AS day").write.parquet(
+        str(tmp_path / "in")
+    )
+    source = read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "color") == [("AB1", "ab\ufffd\ufffd"), ("AB2", "r\u00e9d")]

@@ -290,6 +290,7 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
         ("AB1", 20, Decimal("1"), 0.0, None, dt.date(2026, 1, 2), None, "red", None, "f"),
         ("AB2", None, None, None, None, None, None, None, None, "f"),
         ("AB3", 1, None, None, None, dt.date(2026, 1, 2), None, None, None, "f"),
+        ("AB4", 1, None, None, None, dt.date(2026, 1, 2), None, "re\ufffd", None, "f"),
     ]
     frame = spark.createDataFrame(data, schema)
     # A Parquet file may hold a year BigQuery cannot: 10000, made here as the year after 9999-12-31.
@@ -302,4 +303,8 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
     assert errors["AB3"] == [
         "at.type: '+10000-01-01 00:00:00.999999' is outside the years 1-9999 of TIMESTAMP",
         "at.max: '+10000-01-01 00:00:00.999999' is greater than the maximum 2030-01-01T00:00:00Z",
+    ]
+    assert errors["AB4"] == [
+        "color.encoding: 're\ufffd' is not UTF-8",
+        "color.allowed: 're\ufffd' is not one of red, blue",
     ]
