@@ -81,13 +81,13 @@ _INSTANTS = "TIMESTAMP'0001-01-01 00:00:00Z'", "TIMESTAMP'9999-12-31 23:59:59.99
 _TIMESTAMP = rf"^{TIMESTAMP_LITERAL}\z"
 
 
-def _try_cast(name: str, spark_type: str) -> Column:
+def try_cast(name: str, spark_type: str) -> Column:
     """Spark SQL's try_cast (null instead of an error, whatever spark.sql.ansi.enabled says).
 
-    Spark 3.5 has no Column.try_cast, so the column is referenced by name; contract column names are
-    plain identifiers, safe inside backquotes.
+    Spark 3.5 has no Column.try_cast, so the column is referenced by name, inside backquotes (doubled in it).
     """
-    return sf.expr(f"try_cast(`{name}` AS {spark_type})")
+    quoted = name.replace("`", "``")
+    return sf.expr(f"try_cast(`{quoted}` AS {spark_type})")
 
 
 def strict_cast(name: str, type_: str) -> Column:
@@ -101,18 +101,18 @@ def _cast_bool(name: str, text: Column) -> Column:
 
 
 def _cast_int64(name: str, text: Column) -> Column:
-    return sf.when(text.rlike(_INTEGER), _try_cast(name, "BIGINT"))
+    return sf.when(text.rlike(_INTEGER), try_cast(name, "BIGINT"))
 
 
 def _cast_float64(name: str, text: Column) -> Column:
-    value = _try_cast(name, "DOUBLE")
+    value = try_cast(name, "DOUBLE")
     finite_literal = text.rlike(_FLOAT)
     overflowed = finite_literal & (sf.abs(value) == sf.lit(float("inf")))
     return sf.when((finite_literal & ~overflowed) | text.rlike(_FLOAT_SPECIAL), value)
 
 
 def _cast_numeric(name: str, text: Column) -> Column:
-    value = _try_cast(name, NUMERIC_TYPE.simpleString().upper())
+    value = try_cast(name, NUMERIC_TYPE.simpleString().upper())
     plain_and_exact = text.rlike(_DECIMAL) & ~text.rlike(_TOO_MANY_DECIMALS)
     return sf.when(plain_and_exact, value).when(_scientific_fits_scale(text), value)
 
@@ -133,12 +133,12 @@ def _scientific_fits_scale(text: Column) -> Column:
 
 
 def _cast_date(name: str, text: Column) -> Column:
-    value = _try_cast(name, "DATE")
+    value = try_cast(name, "DATE")
     return sf.when(text.rlike(_DATE) & in_bigquery_range(value, DATE), value)
 
 
 def _cast_timestamp(name: str, text: Column) -> Column:
-    value = _try_cast(name, "TIMESTAMP")
+    value = try_cast(name, "TIMESTAMP")
     return sf.when(text.rlike(_TIMESTAMP) & in_bigquery_range(value, TIMESTAMP), value)
 
 
@@ -163,15 +163,16 @@ _INTEGRAL = (ByteType, ShortType, IntegerType, LongType)
 
 
 def loads_exactly(source: DataType, type_: str) -> bool:
-    """Whether a typed input column (Parquet, Avro) converts to the contract type without losing anything."""
+    """Whether a typed input column (Parquet, Avro) converts to the contract type without rounding: a value
+    too large for the type becomes null, which the validation rejects (a decimal(38,0) for NUMERIC)."""
     if type_ == INT64:
-        return isinstance(source, _INTEGRAL)
+        return isinstance(source, _INTEGRAL) or (isinstance(source, DecimalType) and source.scale == 0)
     if type_ == FLOAT64:
-        return isinstance(source, FloatType | DoubleType)
+        # A double holds every 32-bit integer exactly, not every 64-bit one.
+        return isinstance(source, FloatType | DoubleType | ByteType | ShortType | IntegerType)
     if type_ == NUMERIC:
         if isinstance(source, DecimalType):
-            fraction_fits = source.scale <= NUMERIC_SCALE
-            return fraction_fits and source.precision - source.scale <= NUMERIC_INTEGER_DIGITS
+            return source.scale <= NUMERIC_SCALE
         return isinstance(source, _INTEGRAL)
     if type_ == TIMESTAMP:
         # A timestamp without time zone is read as UTC (the session time zone), as BigQuery does.

@@ -41,6 +41,9 @@ INGESTED_AT = "_ingested_at"
 SOURCE_FILE = "_source_file"
 BATCH_ID = "_batch_id"
 METADATA_COLUMNS = (INGESTED_AT, SOURCE_FILE, BATCH_ID)
+# A non-STRING column's value as text, beside its typed value while the job works (a ':' cannot occur in a
+# contract column name, so the two never collide).
+TEXT_SUFFIX = ":text"
 # Columns only the quarantine table has.
 ERRORS = "_errors"
 RAW_RECORD = "_raw_record"

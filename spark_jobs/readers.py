@@ -2,10 +2,10 @@
 
 CSV and JSON are read as text (every contract column a string) so the validation can cast each value with
 BigQuery's rules and report what did not parse. Parquet and Avro carry their own types: their columns are
-matched by name, ignoring case, and must convert to the contract's types exactly, or the run fails before
-writing anything.
-Every reader returns the same shape: the contract's columns, `_raw_record` (the record as read, when it
-could not be split into columns) and `_source_file`.
+matched by name, ignoring case, and must convert to the contract's types without rounding, or the run fails
+before writing anything; each non-STRING column then also comes as its original text (`<name>:text`).
+Every reader also gives `_raw_record` (the record as read, when it could not be split into columns) and
+`_source_file`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from uuid import uuid4
 
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
-from pyspark.sql import DataFrame, DataFrameReader, SparkSession
+from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, BinaryType, MapType, StringType, StructField, StructType
 
-from spark_jobs.casts import SPARK_TYPES, loads_exactly
-from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, Contract
+from spark_jobs.casts import SPARK_TYPES, loads_exactly, try_cast
+from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, TEXT_SUFFIX, Contract
+from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError
 
 CSV = "csv"
@@ -218,12 +219,11 @@ def _match_by_name(
     problems = []
     columns = []
     for column in contract.columns:
-        target = SPARK_TYPES[column.type]
         fields = by_name.get(column.name.lower(), [])
         if not fields:
             if column.required and column.name.lower() not in (input_names or by_name):
                 problems.append(f"required column '{column.name}' is missing")
-            columns.append(sf.lit(None).cast(target).alias(column.name))
+            columns.extend(_typed_and_text(column, None))
         elif len(fields) > 1:
             names = " and ".join(f"'{field.name}'" for field in fields)
             problems.append(f"columns {names} both match '{column.name}' (names ignore case)")
@@ -233,17 +233,33 @@ def _match_by_name(
                 f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
             )
         else:
-            value = sf.col(f"`{fields[0].name}`")
-            if column.type == STRING:
-                # A Parquet or Avro string holds its bytes as written; decoded here, as the text readers do,
-                # bytes that are not UTF-8 become U+FFFD, which the validation rejects.
-                value = sf.decode(value.cast(BinaryType()), "UTF-8")
-            columns.append(value.cast(target).alias(column.name))
+            columns.extend(_typed_and_text(column, fields[0]))
     if problems:
         raise SchemaMismatchError(
             f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}"
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
+
+
+def _typed_and_text(column: ContractColumn, field: StructField | None) -> list[Column]:
+    """A typed input's column as the contract's type and, unless it is a STRING, as its original text; null
+    when the input has no such `field`.
+
+    The conversion rounds nothing (`loads_exactly`); a value too large for the type becomes null, which the
+    validation rejects against the text. A Parquet or Avro string holds its bytes as written: decoded here,
+    as the text readers do, bytes that are not UTF-8 become U+FFFD, which the validation rejects too.
+    """
+    target = SPARK_TYPES[column.type]
+    if field is None:
+        typed, text = sf.lit(None).cast(target), sf.lit(None).cast(StringType())
+    else:
+        found = sf.col(f"`{field.name.replace('`', '``')}`")
+        if column.type == STRING:
+            return [sf.decode(found.cast(BinaryType()), "UTF-8").alias(column.name)]
+        typed, text = try_cast(field.name, target.simpleString()), found.cast(StringType())
+    if column.type == STRING:
+        return [typed.alias(column.name)]
+    return [typed.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]
 
 
 def _explain(error: AnalysisException, input_format: str, location: str) -> JobError:

@@ -25,6 +25,7 @@ from spark_jobs.contract import (
     ROW_ID,
     SOURCE_FILE,
     STRING,
+    TEXT_SUFFIX,
     TIMESTAMP,
     Contract,
     Value,
@@ -32,10 +33,6 @@ from spark_jobs.contract import (
 )
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.readers import Source
-
-# A validated row holds each non-STRING column twice: typed under its name, and as text under name + suffix
-# (a ':' cannot occur in a contract column name, so the two never collide).
-TEXT_SUFFIX = ":text"
 
 MALFORMED_RULE = "record.malformed"
 DUPLICATE_RULE = "primary_key.duplicate"
@@ -78,7 +75,7 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     values: list[Column] = []
     for column in contract.columns:
         if source.typed:
-            value, text = sf.col(column.name), sf.col(column.name).cast(StringType())
+            value, text = sf.col(column.name), text_of(column)
         else:
             value, text = strict_cast(column.name, column.type), sf.col(column.name)
         values.append(value.alias(column.name))
@@ -90,22 +87,18 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     reasons = []
     for column in contract.columns:
         value, text = sf.col(column.name), text_of(column)
-        if source.typed:
-            reasons.extend(_required(column, value))
-            if column.type in (DATE, TIMESTAMP):
-                out_of_range = ~in_bigquery_range(value, column.type)
-                reasons.append(
-                    sf.when(
-                        out_of_range,
-                        _reason(column, "type", text, "is outside the years 1-9999 of", column.type),
-                    )
-                )
-        else:
-            reasons.extend(_required(column, text))
+        reasons.extend(_required(column, text))
+        reasons.append(
+            sf.when(
+                text.isNotNull() & value.isNull(),
+                _reason(column, "type", text, "is not a valid", column.type),
+            )
+        )
+        if source.typed and column.type in (DATE, TIMESTAMP):
+            out_of_range = ~in_bigquery_range(value, column.type)
             reasons.append(
                 sf.when(
-                    text.isNotNull() & value.isNull(),
-                    _reason(column, "type", text, "is not a valid", column.type),
+                    out_of_range, _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
                 )
             )
         if column.type == STRING:

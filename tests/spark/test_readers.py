@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, Contract, parse_contract
+from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
 from spark_jobs.errors import NoInputError, SchemaMismatchError
 from spark_jobs.readers import read_input
 
@@ -244,13 +244,16 @@ def test_parquet_columns_are_matched_by_name_and_widened(
     frame.write.parquet(str(tmp_path / "in"))
     source = read_input(spark, "parquet", str(tmp_path / "in"), items)
     assert source.typed
-    typed = source.frame.drop(SOURCE_FILE)
+    typed = source.frame.select(*items.column_names)
     assert [field.dataType.simpleString() for field in typed.schema.fields] == [
-        "string", "bigint", "decimal(38,9)", "double", "boolean", "date", "timestamp", "string", "string"
+        "string", "bigint", "decimal(38,9)", "double", "boolean", "date", "timestamp", "string"
     ]  # fmt: skip
     assert rows_of(typed, "id", "qty", "price", "ratio", "flag", "day", "at") == [
         ("AB1", 7, Decimal("1.5"), 1.5, None, dt.date(2026, 1, 5), dt.datetime(2026, 1, 5, 10))
     ]
+    # The original values as text, for the quarantine: a widened value keeps the text it had.
+    texts = [name + TEXT_SUFFIX for name in ("qty", "price", "ratio", "flag", "day", "at")]
+    assert rows_of(source.frame, *texts) == [("7", "1.50", "1.5", None, "2026-01-05", "2026-01-05 10:00:00")]
 
 
 def test_parquet_missing_required_column_or_inexact_type_fails_with_every_problem(

@@ -10,10 +10,9 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
-from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract, parse_contract
+from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
 from spark_jobs.readers import Source
 from spark_jobs.validation import (
-    TEXT_SUFFIX,
     check_rules,
     duplicate_losers,
     duplicated_key_hashes,
@@ -291,11 +290,19 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
         ("AB2", None, None, None, None, None, None, None, None, "f"),
         ("AB3", 1, None, None, None, dt.date(2026, 1, 2), None, None, None, "f"),
         ("AB4", 1, None, None, None, dt.date(2026, 1, 2), None, "re\ufffd", None, "f"),
+        ("AB5", 1, None, None, None, dt.date(2026, 1, 2), None, None, None, "f"),
     ]
     frame = spark.createDataFrame(data, schema)
     # A Parquet file may hold a year BigQuery cannot: 10000, made here as the year after 9999-12-31.
     beyond = sf.expr("TIMESTAMP'9999-12-31 23:59:59.999999Z' + INTERVAL 1 SECOND")
     frame = frame.withColumn("at", sf.when(sf.col("id") == "AB3", beyond).otherwise(sf.col("at")))
+    # A typed reader gives each non-STRING column's original text too (a NUMERIC that was too large is null).
+    texts = [
+        sf.col(c.name).cast("string").alias(c.name + TEXT_SUFFIX) for c in items.columns if c.type != "STRING"
+    ]
+    frame = frame.select("*", *texts).withColumn(
+        "price:text", sf.when(sf.col("id") == "AB5", "1e40").otherwise(sf.col("`price:text`"))
+    )
     source = Source(frame, ("f",), typed=True, malformed_reason="unused")
     errors = errors_by_id(validate(source, items).select("id", ERRORS))
     assert errors["AB1"] == ["qty.max: '20' is greater than the maximum 10"]
@@ -308,3 +315,4 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
         "color.encoding: 're\ufffd' is not UTF-8",
         "color.allowed: 're\ufffd' is not one of red, blue",
     ]
+    assert errors["AB5"] == ["price.type: '1e40' is not a valid NUMERIC"]
