@@ -81,7 +81,7 @@ _INSTANTS = "TIMESTAMP'0001-01-01 00:00:00Z'", "TIMESTAMP'9999-12-31 23:59:59.99
 _TIMESTAMP = rf"^{TIMESTAMP_LITERAL}\z"
 
 
-def try_cast(name: str, spark_type: str) -> Column:
+def _try_cast(name: str, spark_type: str) -> Column:
     """Spark SQL's try_cast (null instead of an error, whatever spark.sql.ansi.enabled says).
 
     Spark 3.5 has no Column.try_cast, so the column is referenced by name, inside backquotes (doubled in it).
@@ -101,18 +101,18 @@ def _cast_bool(name: str, text: Column) -> Column:
 
 
 def _cast_int64(name: str, text: Column) -> Column:
-    return sf.when(text.rlike(_INTEGER), try_cast(name, "BIGINT"))
+    return sf.when(text.rlike(_INTEGER), _try_cast(name, "BIGINT"))
 
 
 def _cast_float64(name: str, text: Column) -> Column:
-    value = try_cast(name, "DOUBLE")
+    value = _try_cast(name, "DOUBLE")
     finite_literal = text.rlike(_FLOAT)
     overflowed = finite_literal & (sf.abs(value) == sf.lit(float("inf")))
     return sf.when((finite_literal & ~overflowed) | text.rlike(_FLOAT_SPECIAL), value)
 
 
 def _cast_numeric(name: str, text: Column) -> Column:
-    value = try_cast(name, NUMERIC_TYPE.simpleString().upper())
+    value = _try_cast(name, NUMERIC_TYPE.simpleString().upper())
     plain_and_exact = text.rlike(_DECIMAL) & ~text.rlike(_TOO_MANY_DECIMALS)
     return sf.when(plain_and_exact, value).when(_scientific_fits_scale(text), value)
 
@@ -133,12 +133,12 @@ def _scientific_fits_scale(text: Column) -> Column:
 
 
 def _cast_date(name: str, text: Column) -> Column:
-    value = try_cast(name, "DATE")
+    value = _try_cast(name, "DATE")
     return sf.when(text.rlike(_DATE) & in_bigquery_range(value, DATE), value)
 
 
 def _cast_timestamp(name: str, text: Column) -> Column:
-    value = try_cast(name, "TIMESTAMP")
+    value = _try_cast(name, "TIMESTAMP")
     return sf.when(text.rlike(_TIMESTAMP) & in_bigquery_range(value, TIMESTAMP), value)
 
 
@@ -163,18 +163,24 @@ _INTEGRAL = (ByteType, ShortType, IntegerType, LongType)
 
 
 def loads_exactly(source: DataType, type_: str) -> bool:
-    """Whether a typed input column (Parquet, Avro) converts to the contract type without rounding: a value
-    too large for the type becomes null, which the validation rejects (a decimal(38,0) for NUMERIC)."""
+    """Whether every value of a typed input column (Parquet, Avro) converts to the contract type exactly."""
     if type_ == INT64:
-        return isinstance(source, _INTEGRAL) or (isinstance(source, DecimalType) and source.scale == 0)
+        # A decimal of up to 18 digits and no fraction fits a 64-bit integer.
+        return isinstance(source, _INTEGRAL) or (
+            isinstance(source, DecimalType) and source.scale == 0 and source.precision <= _LONG_DIGITS
+        )
     if type_ == FLOAT64:
         # A double holds every 32-bit integer exactly, not every 64-bit one.
         return isinstance(source, FloatType | DoubleType | ByteType | ShortType | IntegerType)
     if type_ == NUMERIC:
         if isinstance(source, DecimalType):
-            return source.scale <= NUMERIC_SCALE
+            fraction_fits = source.scale <= NUMERIC_SCALE
+            return fraction_fits and source.precision - source.scale <= NUMERIC_INTEGER_DIGITS
         return isinstance(source, _INTEGRAL)
     if type_ == TIMESTAMP:
         # A timestamp without time zone is read as UTC (the session time zone), as BigQuery does.
         return isinstance(source, TimestampType | TimestampNTZType)
     return source == SPARK_TYPES[type_]
+
+
+_LONG_DIGITS = 18

@@ -19,9 +19,9 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
-from pyspark.sql.types import ArrayType, BinaryType, MapType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, DoubleType, FloatType, MapType, StringType, StructField, StructType
 
-from spark_jobs.casts import SPARK_TYPES, loads_exactly, try_cast
+from spark_jobs.casts import SPARK_TYPES, loads_exactly
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError
@@ -245,18 +245,17 @@ def _typed_and_text(column: ContractColumn, field: StructField | None) -> list[C
     """A typed input's column as the contract's type and, unless it is a STRING, as its original text; null
     when the input has no such `field`.
 
-    The conversion rounds nothing (`loads_exactly`); a value too large for the type becomes null, which the
-    validation rejects against the text. A Parquet or Avro string holds its bytes as written: decoded here,
-    as the text readers do, bytes that are not UTF-8 become U+FFFD, which the validation rejects too.
+    The conversion is exact (`loads_exactly`). A float's text is its value as a double, the value compared
+    and loaded (`0.10000000149011612` for the float nearest 0.1), so that a reason never contradicts itself.
     """
     target = SPARK_TYPES[column.type]
     if field is None:
         typed, text = sf.lit(None).cast(target), sf.lit(None).cast(StringType())
     else:
         found = sf.col(f"`{field.name.replace('`', '``')}`")
-        if column.type == STRING:
-            return [sf.decode(found.cast(BinaryType()), "UTF-8").alias(column.name)]
-        typed, text = try_cast(field.name, target.simpleString()), found.cast(StringType())
+        if isinstance(field.dataType, FloatType):
+            found = found.cast(DoubleType())
+        typed, text = found.cast(target), found.cast(StringType())
     if column.type == STRING:
         return [typed.alias(column.name)]
     return [typed.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]

@@ -88,12 +88,13 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     for column in contract.columns:
         value, text = sf.col(column.name), text_of(column)
         reasons.extend(_required(column, text))
-        reasons.append(
-            sf.when(
-                text.isNotNull() & value.isNull(),
-                _reason(column, "type", text, "is not a valid", column.type),
+        if not source.typed:  # a typed input's values convert exactly, or the reader refused the input
+            reasons.append(
+                sf.when(
+                    text.isNotNull() & value.isNull(),
+                    _reason(column, "type", text, "is not a valid", column.type),
+                )
             )
-        )
         if source.typed and column.type in (DATE, TIMESTAMP):
             out_of_range = ~in_bigquery_range(value, column.type)
             reasons.append(
@@ -101,9 +102,9 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
                     out_of_range, _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
                 )
             )
-        if column.type == STRING:
-            # Bytes that are not UTF-8 reach Spark as U+FFFD (the readers decode typed files' strings too):
-            # reject them instead of loading the damage (for the other types, the cast already fails).
+        if column.type == STRING and not source.typed:
+            # Bytes that are not UTF-8 reach Spark as U+FFFD when it decodes text: reject them instead of
+            # loading the damage (for the other types, the cast already fails).
             reasons.append(
                 sf.when(
                     text.contains(_REPLACEMENT_CHARACTER),

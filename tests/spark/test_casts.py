@@ -140,8 +140,9 @@ def test_nan_is_a_float64(spark: SparkSession) -> None:
         (DecimalType(38, 9), "NUMERIC", True),
         (DecimalType(10, 2), "NUMERIC", True),
         (DecimalType(38, 10), "NUMERIC", False),
-        (DecimalType(38, 0), "NUMERIC", True),
-        (DecimalType(10, 0), "INT64", True),
+        (DecimalType(38, 0), "NUMERIC", False),
+        (DecimalType(18, 0), "INT64", True),
+        (DecimalType(19, 0), "INT64", False),
         (DecimalType(10, 1), "INT64", False),
         (IntegerType(), "FLOAT64", True),
         (IntegerType(), "NUMERIC", True),
@@ -151,5 +152,5 @@ def test_nan_is_a_float64(spark: SparkSession) -> None:
         (StringType(), "STRING", True),
     ],
 )
-def test_typed_inputs_must_convert_without_rounding(source: DataType, type_: str, exact: bool) -> None:
+def test_typed_inputs_must_convert_exactly(source: DataType, type_: str, exact: bool) -> None:
     assert loads_exactly(source, type_) is exact
