@@ -23,6 +23,10 @@ _SETTINGS = {
     # A nanosecond timestamp column (pandas writes them) is read as a number, so that the contract check
     # names it, or ignores it when the contract does not have it, instead of failing the whole read.
     "spark.sql.legacy.parquet.nanosAsLong": "true",
+    # A contract's rules become one generated Java method per stage; past 8000 bytes of bytecode, which a
+    # contract of 15 columns passes, the JVM no longer compiles it and validating took twice as long. Past
+    # that size Spark now generates smaller methods instead (the setting Spark's documentation suggests).
+    "spark.sql.codegen.hugeMethodLimit": "8000",
     # A CSV record with more fields than the header must be malformed even when few columns are selected.
     "spark.sql.csv.parser.columnPruning.enabled": "false",
     # The job caches its checked rows once and scans them a few times: compressing the cache took longer

@@ -20,3 +20,5 @@ def test_the_job_pins_utc_and_silences_the_logs_that_repeat_a_failed_task(spark:
         "org.apache.spark.scheduler.TaskSetManager": "OFF",
     }
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+    # Wide contracts' validation code stays small enough for the JVM to compile.
+    assert spark.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
