@@ -84,10 +84,10 @@ _TIMESTAMP = rf"^{TIMESTAMP_LITERAL}\z"
 def _try_cast(name: str, spark_type: str) -> Column:
     """Spark SQL's try_cast (null instead of an error, whatever spark.sql.ansi.enabled says).
 
-    Spark 3.5 has no Column.try_cast, so the column is referenced by name, inside backquotes (doubled in it).
+    Spark 3.5 has no Column.try_cast, so the column is referenced by name; contract column names are
+    plain identifiers, safe inside backquotes.
     """
-    quoted = name.replace("`", "``")
-    return sf.expr(f"try_cast(`{quoted}` AS {spark_type})")
+    return sf.expr(f"try_cast(`{name}` AS {spark_type})")
 
 
 def strict_cast(name: str, type_: str) -> Column:

@@ -63,6 +63,13 @@ class LocalSink:
     def _under_output(self, name: str) -> str:
         return f"{self.output_path.rstrip('/')}/{name}"
 
+    def _replace(self, target: str, rows: DataFrame, staging_name: str) -> None:
+        """Put `rows` in the place of the directory `target` only once they are written in full: first to
+        `.<staging_name>` under the output path, a hidden directory readers skip."""
+        staging = self._under_output(f".{staging_name}")
+        rows.write.mode(OVERWRITE).parquet(staging)
+        replace_path(rows.sparkSession, staging, target)
+
     def write_rejected(self, rows: DataFrame) -> None:
         """Replace this batch's directory in the quarantine, which is partitioned by batch id.
 
@@ -73,19 +80,15 @@ class LocalSink:
         if rows.isEmpty():
             delete_path(rows.sparkSession, batch_directory)
             return
-        staging = self._under_output(f".{self.contract.quarantine_table}.{self.batch_id}")
         # The directory's name holds the batch id, as partitionBy would write it.
-        rows.drop(BATCH_ID).write.mode(OVERWRITE).parquet(staging)
-        replace_path(rows.sparkSession, staging, batch_directory)
+        staging = f"{self.contract.quarantine_table}.{self.batch_id}"
+        self._replace(batch_directory, rows.drop(BATCH_ID), staging)
 
     def write_loaded(self, rows: DataFrame) -> None:
         partitioning = self.contract.partitioning
         if partitioning is None and self.write_mode == OVERWRITE:
-            # Spark's own overwrite deletes the table before writing: a failed write would lose it. Written
-            # beside it first (a hidden directory readers skip), the table is replaced only once complete.
-            staging = self._under_output(f".{self.contract.table}.overwrite")
-            rows.write.mode(OVERWRITE).parquet(staging)
-            replace_path(rows.sparkSession, staging, self.table_path)
+            # Spark's own overwrite deletes the table before writing: a failed write would lose it.
+            self._replace(self.table_path, rows, f"{self.contract.table}.overwrite")
             return
         if partitioning is None:
             rows.write.mode(APPEND).parquet(self.table_path)

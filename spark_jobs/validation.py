@@ -88,29 +88,27 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     for column in contract.columns:
         value, text = sf.col(column.name), text_of(column)
         reasons.extend(_required(column, text))
-        if not source.typed:  # a typed input's values convert exactly, or the reader refused the input
+        if source.typed:  # the values converted exactly (or the reader refused the input): only ranges remain
+            if column.type in (DATE, TIMESTAMP):
+                out_of_range = ~in_bigquery_range(value, column.type)
+                reason = _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
+                reasons.append(sf.when(out_of_range, reason))
+        else:
             reasons.append(
                 sf.when(
                     text.isNotNull() & value.isNull(),
                     _reason(column, "type", text, "is not a valid", column.type),
                 )
             )
-        if source.typed and column.type in (DATE, TIMESTAMP):
-            out_of_range = ~in_bigquery_range(value, column.type)
-            reasons.append(
-                sf.when(
-                    out_of_range, _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
+            if column.type == STRING:
+                # Bytes that are not UTF-8 reach Spark as U+FFFD when it decodes text: reject them instead of
+                # loading the damage (for the other types, the cast already fails).
+                reasons.append(
+                    sf.when(
+                        text.contains(_REPLACEMENT_CHARACTER),
+                        _reason(column, "encoding", text, "is not", "UTF-8"),
+                    )
                 )
-            )
-        if column.type == STRING and not source.typed:
-            # Bytes that are not UTF-8 reach Spark as U+FFFD when it decodes text: reject them instead of
-            # loading the damage (for the other types, the cast already fails).
-            reasons.append(
-                sf.when(
-                    text.contains(_REPLACEMENT_CHARACTER),
-                    _reason(column, "encoding", text, "is not", "UTF-8"),
-                )
-            )
         reasons.extend(_value_rules(column, text, value))
     malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
     all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))
