@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from py4j.protocol import Py4JJavaError
@@ -188,13 +189,16 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         error=error,
         input_files=progress.input_files,
         rows_read=progress.rows_read,
+        rows_passed=progress.rows_passed,
         rows_loaded=progress.rows_loaded,
         rows_rejected=progress.rows_rejected,
         rejections_by_rule=progress.rejections_by_rule,
     )
-    print(render_report(report), flush=True)
     if config.report_path and not _save_report(report, config.report_path, session) and not error:
+        # The data is written, but whoever waits for the file will not find it: the run did not succeed.
         error, exit_code = f"the report could not be written to {config.report_path}", UNEXPECTED_ERROR_EXIT
+        report = replace(report, status=STATUS_FAILED, error=error)
+    print(render_report(report), flush=True)
     if error:
         print(f"pipeline {pipeline} batch {config.batch_id} failed: {error}", file=sys.stderr, flush=True)
     return exit_code
@@ -228,7 +232,7 @@ def _report_path_problem(path: str) -> str | None:
 
 def _save_report(report: Report, path: str, spark: SparkSession | None) -> bool:
     """Whether the report was saved: a local path is written directly, a URI (gs://...) through Spark's
-    Hadoop file systems. A failure is one line on stderr: the report is on stdout already."""
+    Hadoop file systems. A failure is one line on stderr; the report line on stdout then says FAILED."""
     try:
         if _is_local(path):
             write_report(report, _local_path(path))

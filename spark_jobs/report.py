@@ -25,6 +25,7 @@ STATUS = "status"
 ERROR = "error"
 INPUT_FILES = "input_files"
 ROWS_READ = "rows_read"
+ROWS_PASSED = "rows_passed"
 ROWS_LOADED = "rows_loaded"
 ROWS_REJECTED = "rows_rejected"
 REJECTIONS_BY_RULE = "rejections_by_rule"
@@ -39,6 +40,7 @@ FIELDS = (
     ERROR,
     INPUT_FILES,
     ROWS_READ,
+    ROWS_PASSED,
     ROWS_LOADED,
     ROWS_REJECTED,
     REJECTIONS_BY_RULE,
@@ -60,6 +62,8 @@ class Report:
     error: str | None = None
     input_files: tuple[str, ...] = ()
     rows_read: int = 0
+    rows_passed: int = 0
+    """Rows that passed every rule: `rows_loaded` once the main table's write succeeded, else not loaded."""
     rows_loaded: int = 0
     rows_rejected: int = 0
     rejections_by_rule: Mapping[str, int] = field(default_factory=dict)
@@ -85,6 +89,7 @@ class Report:
             ERROR: self.error,
             INPUT_FILES: list(self.input_files),
             ROWS_READ: self.rows_read,
+            ROWS_PASSED: self.rows_passed,
             ROWS_LOADED: self.rows_loaded,
             ROWS_REJECTED: self.rows_rejected,
             REJECTIONS_BY_RULE: dict(sorted(self.rejections_by_rule.items())),

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from pyspark.sql import SparkSession
 
+from spark_jobs import cli
 from spark_jobs.cli import _save_report, main
 from spark_jobs.contract import Contract
 from spark_jobs.errors import ReconciliationError
@@ -73,7 +74,8 @@ def test_loads_good_rows_quarantines_bad_ones_and_reports(
         "error": None,
     }  # fmt: skip
     assert report["input_files"] == [f"file://{tmp_path}/in/a.csv", f"file://{tmp_path}/in/b.csv"]
-    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (5, 2, 3)
+    counts = ("rows_read", "rows_passed", "rows_loaded", "rows_rejected")
+    assert tuple(report[count] for count in counts) == (5, 2, 2, 3)
     assert report["rejections_by_rule"] == {"primary_key.duplicate": 1, "qty.min": 1, "record.malformed": 1}
     assert read_table(
         spark, tmp_path / "out" / "items", "id", "qty", "price", "day", "_batch_id", "_partition_id"
@@ -107,7 +109,8 @@ def test_reject_ratio_exceeded_writes_nothing_to_the_main_table(
     assert status == 7
     assert report["status"] == "FAILED"
     assert report["error"].startswith("1 of 2 rows rejected (ratio 0.5000) exceeds --max-reject-ratio 0.4")
-    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 0, 1)
+    counts = ("rows_read", "rows_passed", "rows_loaded", "rows_rejected")
+    assert tuple(report[count] for count in counts) == (2, 1, 0, 1)
     assert not (tmp_path / "out" / "items").exists()
     assert read_table(spark, tmp_path / "out" / "items__rejected", "id") == [("AB2",)]
     assert "pipeline items batch b1 failed: 1 of 2 rows rejected" in capsys.readouterr().err
@@ -298,6 +301,34 @@ def test_a_report_that_fails_to_save_after_the_run_is_one_line(
     blocker.write_text("not a directory")
     assert _save_report(report, str(blocker / "report.json"), None) is False
     assert capsys.readouterr().err.startswith(f"report not written to {blocker / 'report.json'}: ")
+
+
+def test_a_run_whose_report_cannot_be_saved_fails_and_says_so_on_stdout(
+    spark: SparkSession,
+    contract_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def disk_full(report: Report, path: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "write_report", disk_full)
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    argv = [
+        "--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", str(contract_file),
+        "--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1",
+        "--report-path", str(tmp_path / "report.json"),
+    ]  # fmt: skip
+    assert main(argv, spark) == 1
+    captured = capsys.readouterr()
+    report = json.loads(captured.out.strip().splitlines()[-1])
+    assert (report["status"], report["rows_loaded"]) == ("FAILED", 1)
+    assert report["error"] == f"the report could not be written to {tmp_path / 'report.json'}"
+    assert f"report not written to {tmp_path / 'report.json'}: [Errno 28] No space left on device" in (
+        captured.err
+    )
+    assert read_table(spark, tmp_path / "out" / "items", "id") == [("AB1",)]
 
 
 def test_dates_before_the_gregorian_reform_load_as_written(spark: SparkSession, tmp_path: Path) -> None:

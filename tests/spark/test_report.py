@@ -23,6 +23,7 @@ def test_report_renders_as_one_sorted_compact_line() -> None:
             ended_at=START + dt.timedelta(seconds=12, milliseconds=345),
             input_files=("gs://raw/a.csv", "gs://raw/b.csv"),
             rows_read=10,
+            rows_passed=7,
             rows_loaded=7,
             rows_rejected=3,
             rejections_by_rule={"currency.allowed": 1, "amount.min": 2},
@@ -32,8 +33,8 @@ def test_report_renders_as_one_sorted_compact_line() -> None:
     assert line == (
         '{"batch_id":"b-1","duration_seconds":12.345,"ended_at":"2026-01-05T10:00:12.345Z","error":null,'
         '"event":"pipeline_report","input_files":["gs://raw/a.csv","gs://raw/b.csv"],"pipeline":"orders",'
-        '"rejections_by_rule":{"amount.min":2,"currency.allowed":1},"rows_loaded":7,"rows_read":10,'
-        '"rows_rejected":3,"started_at":"2026-01-05T10:00:00.000Z","status":"SUCCEEDED"}'
+        '"rejections_by_rule":{"amount.min":2,"currency.allowed":1},"rows_loaded":7,"rows_passed":7,'
+        '"rows_read":10,"rows_rejected":3,"started_at":"2026-01-05T10:00:00.000Z","status":"SUCCEEDED"}'
     )
     assert set(json.loads(line)) == set(report.FIELDS)
 
