@@ -19,11 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pyspark.sql import SparkSession
-from pyspark.sql.types import StructField, StructType
 
 from benchmarks.generate_orders import write_orders_csv
 from benchmarks.measure import Measurement, measure
-from spark_jobs.casts import SPARK_TYPES
+from spark_jobs.casts import typed_schema
 from spark_jobs.cli import main as run_template
 from spark_jobs.contract import load_contract
 
@@ -58,7 +57,7 @@ def _session() -> SparkSession:
 
 def _variants(spark: SparkSession, data: Path, out: Path) -> dict[str, Callable[[], object]]:
     contract = load_contract(CONTRACT)
-    schema = StructType([StructField(column.name, SPARK_TYPES[column.type]) for column in contract.columns])
+    schema = typed_schema(contract)
 
     def floor() -> None:
         frame = spark.read.option("header", True).schema(schema).csv(str(data))

@@ -24,6 +24,8 @@ from pyspark.sql.types import (
     LongType,
     ShortType,
     StringType,
+    StructField,
+    StructType,
     TimestampNTZType,
     TimestampType,
 )
@@ -43,6 +45,7 @@ from spark_jobs.contract import (
     STRING,
     TIMESTAMP,
     TIMESTAMP_LITERAL,
+    Contract,
 )
 
 NUMERIC_TYPE = DecimalType(NUMERIC_INTEGER_DIGITS + NUMERIC_SCALE, NUMERIC_SCALE)
@@ -57,6 +60,12 @@ SPARK_TYPES: dict[str, DataType] = {
     DATE: DateType(),
     TIMESTAMP: TimestampType(),
 }
+
+
+def typed_schema(contract: Contract) -> StructType:
+    """The contract's columns with the Spark types they are loaded as."""
+    return StructType([StructField(column.name, SPARK_TYPES[column.type]) for column in contract.columns])
+
 
 # Java regular expressions (Spark's rlike); \z anchors at the very end, so a trailing newline never passes.
 _INTEGER = rf"^{INT64_LITERAL}\z"

@@ -21,7 +21,7 @@ from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, DoubleType, FloatType, MapType, StringType, StructField, StructType
 
-from spark_jobs.casts import SPARK_TYPES, loads_exactly
+from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError
@@ -170,9 +170,7 @@ def _typed_reader(data_source: str) -> Callable[[SparkSession, str, Contract], D
         try:
             frame = _typed_files(spark, data_source).option("mergeSchema", "true").load(location)
         except Py4JJavaError as error:
-            if "[CANNOT_MERGE_SCHEMAS]" not in str(error.java_exception.getMessage()):
-                raise
-            return _read_by_schema(spark, data_source, location, contract)
+            return _read_after_failed_merge(spark, data_source, location, contract, error)
         return _match_by_name(frame, contract, location)
 
     return read
@@ -182,15 +180,45 @@ def _typed_files(spark: SparkSession, data_source: str) -> DataFrameReader:
     return spark.read.format(data_source).option("recursiveFileLookup", "true")
 
 
-def _read_by_schema(spark: SparkSession, data_source: str, location: str, contract: Contract) -> DataFrame:
-    """Files whose schemas Spark cannot merge (a column int in some, bigint in others), read per schema.
+def _read_after_failed_merge(
+    spark: SparkSession, data_source: str, location: str, contract: Contract, error: Py4JJavaError
+) -> DataFrame:
+    """Read `location` when merging its files' schemas failed: because of zero-byte files, which have no
+    schema (a failed or interrupted writer leaves them) and hold no rows, or because the files disagree on
+    a column's type. Any other failure is the input's problem and is raised as it is.
+
+    Zero-byte files are read as the empty files they are: the schema is merged from the other files (the
+    contract's own when there are none) and given to the reader, which then never opens them; they are
+    still among the input files.
+    """
+    listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
+    # Named as Spark names input files (file:///…), not as the listing's own path column does (file:/…).
+    paths = listing.where(sf.col("length") > 0).select(sf.input_file_name().alias("path")).collect()
+    with_data = sorted(row.path for row in paths)
+    cannot_merge = "[CANNOT_MERGE_SCHEMAS]" in str(error.java_exception.getMessage())
+    if len(with_data) == len(listing.inputFiles()) and not cannot_merge:
+        raise error
+    if not with_data:
+        schema = typed_schema(contract)
+    else:
+        try:
+            schema = _typed_files(spark, data_source).option("mergeSchema", "true").load(with_data).schema
+        except Py4JJavaError as merge_error:
+            if "[CANNOT_MERGE_SCHEMAS]" not in str(merge_error.java_exception.getMessage()):
+                raise
+            return _read_by_schema(spark, data_source, with_data, contract)
+    return _match_by_name(_typed_files(spark, data_source).schema(schema).load(location), contract, location)
+
+
+def _read_by_schema(spark: SparkSession, data_source: str, files: list[str], contract: Contract) -> DataFrame:
+    """`files` whose schemas Spark cannot merge (a column int in some, bigint in others), read per schema.
 
     Each group of files sharing a schema is matched to the contract on its own, so a column may convert
     exactly from a different type in each; the groups are then stacked. Finding the groups reads every
     file's schema one by one, which only files that disagree pay for.
     """
     groups: dict[StructType, list[str]] = {}
-    for file in sorted(_typed_files(spark, data_source).load(location).inputFiles()):
+    for file in files:
         groups.setdefault(_typed_files(spark, data_source).load(file).schema, []).append(file)
     input_names = frozenset(field.name.lower() for schema in groups for field in schema.fields)
     frames = [
