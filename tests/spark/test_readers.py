@@ -278,8 +278,10 @@ def test_avro_is_read_like_parquet(spark: SparkSession, items: Contract, tmp_pat
     spark.createDataFrame([("AB1", 3, dt.date(2026, 1, 5))], "id string, qty int, day date").write.format(
         "avro"
     ).save(str(tmp_path / "in"))
+    (tmp_path / "in" / "0-zero-bytes.avro").write_bytes(b"")  # listed first, so schema inference meets it
     source = read_input(spark, "avro", str(tmp_path / "in"), items)
     assert rows_of(source.frame, "id", "qty", "day") == [("AB1", 3, dt.date(2026, 1, 5))]
+    assert f"file://{tmp_path / 'in' / '0-zero-bytes.avro'}" in source.files
 
 
 def test_parquet_columns_are_matched_ignoring_case(
