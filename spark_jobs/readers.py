@@ -188,15 +188,15 @@ def _read_after_failed_merge(
     a column's type. Any other failure is the input's problem and is raised as it is.
 
     Zero-byte files are read as the empty files they are: the schema is merged from the other files (the
-    contract's own when there are none) and given to the reader, which then never opens them; they are
-    still among the input files.
+    contract's own when there are none) and given to the reader, which then never opens them, so they are
+    still among the input files; when the other files must be read in schema groups, they are left out.
     """
     listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
-    # Named as Spark names input files (file:///…), not as the listing's own path column does (file:/…).
-    paths = listing.where(sf.col("length") > 0).select(sf.input_file_name().alias("path")).collect()
-    with_data = sorted(row.path for row in paths)
-    cannot_merge = "[CANNOT_MERGE_SCHEMAS]" in str(error.java_exception.getMessage())
-    if len(with_data) == len(listing.inputFiles()) and not cannot_merge:
+    # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
+    with_data = sorted(row.path for row in listing.where(sf.col("length") > 0).select("path").collect())
+    if len(with_data) == len(listing.inputFiles()):
+        if _cannot_merge(error):
+            return _read_by_schema(spark, data_source, with_data, contract)
         raise error
     if not with_data:
         schema = typed_schema(contract)
@@ -204,10 +204,14 @@ def _read_after_failed_merge(
         try:
             schema = _typed_files(spark, data_source).option("mergeSchema", "true").load(with_data).schema
         except Py4JJavaError as merge_error:
-            if "[CANNOT_MERGE_SCHEMAS]" not in str(merge_error.java_exception.getMessage()):
+            if not _cannot_merge(merge_error):
                 raise
             return _read_by_schema(spark, data_source, with_data, contract)
     return _match_by_name(_typed_files(spark, data_source).schema(schema).load(location), contract, location)
+
+
+def _cannot_merge(error: Py4JJavaError) -> bool:
+    return "[CANNOT_MERGE_SCHEMAS]" in str(error.java_exception.getMessage())
 
 
 def _read_by_schema(spark: SparkSession, data_source: str, files: list[str], contract: Contract) -> DataFrame:
