@@ -39,24 +39,27 @@ _LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
+# "google" and its look-alikes with zeros for the o's, which Cloud Storage also refuses in bucket names.
+_GOOGLE = re.compile(r"g[o0][o0]gle")
 _RUNTIME_VERSION = re.compile(r"^[23]\.[0-9]+$")
 _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
 _PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
 _NETWORK = re.compile(
-    r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/\s]+/global/networks/[^/\s]+$"
+    r"^(https://(www|compute)\.googleapis\.com/compute/v1/)?projects/[^/\s]+/global/networks/[^/\s]+$"
 )
 _SUBNETWORK = re.compile(
-    r"^(https://www\.googleapis\.com/compute/v1/)?projects/[^/\s]+/regions/[^/\s]+/subnetworks/[^/\s]+$"
+    r"^(https://(www|compute)\.googleapis\.com/compute/v1/)?projects/[^/\s]+/regions/[^/\s]+/subnetworks/[^/\s]+$"
 )
 _KMS_KEY = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MAX_LABELS = 64
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
 # Set by the program on every resource, or per resource: `role` on buckets, `pipeline` on tables and batches.
 _RESERVED_LABELS = ("app", "stack", "managed-by", "role", "pipeline")
-# A resource carries the three common labels and at most one of role or pipeline.
-_MAX_USER_LABELS = _MAX_LABELS - 4
+# A Dataproc batch may carry 32 labels, the fewest of any labelled resource here (the others 64). It has the
+# three common labels, `pipeline`, and `goog-pulumi-provisioned`, which the provider adds to every resource.
+_BATCH_MAX_LABELS = 32
+_MAX_USER_LABELS = _BATCH_MAX_LABELS - 5
 
 
 class ConfigError(pulumi.RunError, ValueError):
@@ -313,7 +316,12 @@ def _labels(raw: object) -> Mapping[str, str]:
     if not isinstance(raw, dict):
         raise ConfigError("labels", raw, "a map of label keys to label values")
     if len(raw) > _MAX_USER_LABELS:
-        raise ConfigError("labels", raw, f"at most {_MAX_USER_LABELS} labels")
+        raise ConfigError(
+            "labels",
+            raw,
+            f"at most {_MAX_USER_LABELS} labels (a Dataproc batch carries at most {_BATCH_MAX_LABELS}, "
+            "5 of them set by the program and the provider)",
+        )
     labels: dict[str, str] = {}
     for key, value in raw.items():
         if key in _RESERVED_LABELS:
@@ -428,12 +436,19 @@ def _storage(reader: _Reader, project_id: str, stack: str) -> StorageConfig:
     for role in BUCKET_ROLES:
         name = f"{prefix}-{role}"
         # Dotted names are domain names that need a verified domain: the pattern allows no dots.
-        if not _BUCKET_NAME.match(name) or "goog" in name:
+        if not _BUCKET_NAME.match(name):
             raise ConfigError(
                 "bucketPrefix",
                 prefix,
                 f"a prefix giving valid bucket names (bucket {name!r}: 3-63 lowercase letters, digits, - "
-                "or _, letter or digit first and last, without 'goog'); set a shorter bucketPrefix",
+                "or _, letter or digit first and last); set a shorter bucketPrefix",
+            )
+        if name.startswith("goog") or _GOOGLE.search(name):
+            raise ConfigError(
+                "bucketPrefix",
+                prefix,
+                f"a prefix giving valid bucket names (bucket {name!r}: Cloud Storage refuses names that "
+                "start with 'goog' or contain 'google' or a look-alike such as 'g00gle'); set bucketPrefix",
             )
     return StorageConfig(
         bucket_prefix=prefix,
@@ -446,6 +461,14 @@ def _storage(reader: _Reader, project_id: str, stack: str) -> StorageConfig:
 
 def _warehouse(reader: _Reader) -> WarehouseConfig:
     expiration = reader.integer("defaultTableExpirationDays", 0, 36500)
+    protect = reader.boolean("protectData")
+    if expiration and protect:
+        raise ConfigError(
+            "defaultTableExpirationDays",
+            expiration,
+            "0 while protectData is true: BigQuery would delete the pipelines' own tables, which it applies "
+            "to as well, that many days after they are created",
+        )
     return WarehouseConfig(
         dataset_id=_matching(
             "datasetId",
@@ -455,7 +478,7 @@ def _warehouse(reader: _Reader) -> WarehouseConfig:
         ),
         default_table_expiration_days=expiration or None,
         delete_contents_on_destroy=reader.boolean("deleteContentsOnDestroy"),
-        protect=reader.boolean("protectData"),
+        protect=protect,
     )
 
 
@@ -517,9 +540,13 @@ def _pipelines(raw: object) -> tuple[PipelineConfig, ...]:
         raise ConfigError("pipelines", raw, "a list of pipeline maps")
     pipelines = tuple(_pipeline(index, item) for index, item in enumerate(raw))
     _unique("name", [pipeline.name for pipeline in pipelines], "a name no other pipeline uses")
-    _unique(
-        "contract", [pipeline.contract.table for pipeline in pipelines], "a table no other pipeline loads"
-    )
+    tables = [pipeline.contract.table for pipeline in pipelines]
+    _unique("contract", tables, "a table no other pipeline loads")
+    quarantines = {pipeline.contract.quarantine_table for pipeline in pipelines}
+    for index, table in enumerate(tables):
+        if table in quarantines:
+            allowed = "a table that is not another pipeline's quarantine table"
+            raise ConfigError(f"pipelines[{index}].contract", table, allowed)
     return pipelines
 
 

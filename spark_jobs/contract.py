@@ -92,6 +92,10 @@ _MAX_CLUSTERING_COLUMNS = 4
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAX_TABLE_NAME = 1024 - len(QUARANTINE_SUFFIX)
 _MAX_COLUMN_NAME = 300
+_MAX_TABLE_DESCRIPTION = 16_384
+_MAX_COLUMN_DESCRIPTION = 1_024
+# BigQuery's 10,000 columns a table, less the quarantine table's own: the reasons, the record, the metadata.
+_MAX_COLUMNS = 10_000 - 2 - len(METADATA_COLUMNS)
 # Prefixes BigQuery reserves for column names (compared case-insensitively, as BigQuery does).
 _RESERVED_COLUMN_PREFIXES = ("_TABLE_", "_FILE_", "_PARTITION", "_ROW_TIMESTAMP", "__ROOT__", "_COLON_")
 _JOB_COLUMNS = (*METADATA_COLUMNS, ERRORS, RAW_RECORD, ROW_ID, KEY_HASH, LOST, PARTITION_ID)
@@ -293,6 +297,15 @@ class _Parser:
             raise self.fail(where, f"expected a non-empty string, got {_show(value)}")
         return value
 
+    def description(self, value: object, where: str, limit: int) -> str | None:
+        """An optional description, at most `limit` characters (BigQuery's limit where it goes)."""
+        if value is None:
+            return None
+        text = self.text(value, where)
+        if len(text) > limit:
+            raise self.fail(where, f"a description may have at most {limit} characters, not {len(text)}")
+        return text
+
     def names(self, value: object, where: str, columns: Mapping[str, Column]) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail(where, f"expected a non-empty list of column names, got {_show(value)}")
@@ -316,7 +329,7 @@ class _Parser:
                 f"'{table}' is not a usable BigQuery table name (letters, digits and underscores, "
                 f"not starting with a digit, at most {_MAX_TABLE_NAME} characters)",
             )
-        description = None if top.get("description") is None else self.text(top["description"], "description")
+        description = self.description(top.get("description"), "description", _MAX_TABLE_DESCRIPTION)
         columns = self.columns(top["columns"])
         by_name = {column.name: column for column in columns}
         primary_key = self.primary_key(top.get("primary_key"), by_name)
@@ -327,6 +340,12 @@ class _Parser:
     def columns(self, value: object) -> tuple[Column, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail("columns", f"expected a non-empty list of columns, got {_show(value)}")
+        if len(value) > _MAX_COLUMNS:
+            raise self.fail(
+                "columns",
+                f"at most {_MAX_COLUMNS} columns (BigQuery's 10000 a table, less the quarantine's own), "
+                f"not {len(value)}",
+            )
         columns = tuple(self.column(item, index) for index, item in enumerate(value))
         seen: dict[str, str] = {}
         for column in columns:
@@ -351,7 +370,7 @@ class _Parser:
             raise self.fail(where, f"missing required key 'type' (one of {', '.join(TYPES)})")
         type_ = self.column_type(raw["type"], where)
         required = self.mode(raw.get("mode", NULLABLE), where)
-        description = None if raw.get("description") is None else self.text(raw["description"], where)
+        description = self.description(raw.get("description"), where, _MAX_COLUMN_DESCRIPTION)
         convert = self.value_converter(type_, where)
 
         def bound(key: str, fits: tuple[str, ...]) -> Value | None:

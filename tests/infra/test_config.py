@@ -38,7 +38,9 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"subnetCidr": "10.0.0.0/30"}, "subnetCidr", "prefix from /8 to /29"),
         ({"subnetCidr": "fd00::/64"}, "subnetCidr", "an IPv4 network"),
         ({"bucketPrefix": "Upper-Case"}, "bucketPrefix", "valid bucket names"),
-        ({"bucketPrefix": "my-google-data"}, "bucketPrefix", "without 'goog'"),
+        ({"bucketPrefix": "my-google-data"}, "bucketPrefix", "contain 'google' or a look-alike"),
+        ({"bucketPrefix": "my-g00gle-data"}, "bucketPrefix", "contain 'google' or a look-alike"),
+        ({"bucketPrefix": "goog-data"}, "bucketPrefix", "start with 'goog'"),
         ({"bucketPrefix": "x" * 60}, "bucketPrefix", "3-63"),
         ({"bucketPrefix": "data.example.com"}, "bucketPrefix", "digits, - or _"),
         ({"subnetCidr": "127.0.0.0/24"}, "subnetCidr", "not overlapping 127.0.0.0/8"),
@@ -51,7 +53,8 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"labels": {"role": "finance"}}, "labels.role", "not one of the labels the program sets"),
         ({"labels": {"pipeline": "x"}}, "labels.pipeline", "not one of the labels the program sets"),
         ({"labels": ["team"]}, "labels", "a map of label keys"),
-        ({"labels": {f"k{i}": "v" for i in range(61)}}, "labels", "at most 60 labels"),
+        ({"labels": {f"k{i}": "v" for i in range(28)}}, "labels", "at most 27 labels (a Dataproc batch"),
+        ({"defaultTableExpirationDays": 30, "protectData": True}, "defaultTableExpirationDays", "0 while"),
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
         (
             {"kmsKey": "projects/k/locations/us/keyRings/r/cryptoKeys/c"},
@@ -192,6 +195,16 @@ def test_rejects_duplicate_pipeline_names_and_tables() -> None:
     assert str(error) == "config pipelines[1].contract='orders' is not valid: a table no other pipeline loads"
 
 
+def test_rejects_a_table_named_like_another_pipelines_quarantine(tmp_path: Path) -> None:
+    contract = tmp_path / "rejected.yaml"
+    contract.write_text("table: orders__rejected\ncolumns:\n  - {name: id, type: STRING}\n", encoding="utf-8")
+    error = _error({"pipelines": [ORDERS, {**ORDERS, "name": "second", "contract": str(contract)}]})
+    assert str(error) == (
+        "config pipelines[1].contract='orders__rejected' is not valid: "
+        "a table that is not another pipeline's quarantine table"
+    )
+
+
 def test_invalid_contract_surfaces_the_contract_error(tmp_path: Path) -> None:
     contract = tmp_path / "broken.yaml"
     contract.write_text("table: broken\ncolumns:\n  - {name: id, type: TEXT}\n", encoding="utf-8")
@@ -247,8 +260,8 @@ def test_every_declared_key_has_a_description_and_scalars_a_type() -> None:
             assert declaration.get("type") in ("string", "integer", "boolean"), key
 
 
-def test_user_labels_fill_the_64_a_resource_may_carry() -> None:
-    labels = {f"k{i}": "v" for i in range(60)}
-    stack = run_stack("dev", {**NO_PIPELINES, "labels": labels})
-    raw = stack.one("gcp:storage/bucket:Bucket", "raw")
-    assert len(raw.inputs["labels"]) == 64
+def test_user_labels_fill_the_32_a_batch_may_carry_with_the_providers_own() -> None:
+    labels = {f"k{i}": "v" for i in range(27)}
+    stack = run_stack("dev", {"labels": labels})
+    batch = stack.one("gcp:dataproc/batch:Batch", "orders-batch")
+    assert len(batch.inputs["labels"]) == 31  # and the provider's goog-pulumi-provisioned makes 32

@@ -127,6 +127,17 @@ def test_existing_network_creates_no_network(create_rule: bool) -> None:
     assert stack.outputs["subnetwork"] == subnetwork
 
 
+@pytest.mark.parametrize("host", ["www.googleapis.com", "compute.googleapis.com"])
+def test_existing_network_may_be_given_as_a_self_link_of_either_host(host: str) -> None:
+    prefix = f"https://{host}/compute/v1/"
+    network = f"{prefix}projects/shared/global/networks/corp"
+    subnetwork = f"{prefix}projects/shared/regions/europe-west1/subnetworks/data"
+    stack = run_stack("dev", {**NO_PIPELINES, "existingNetwork": network, "existingSubnetwork": subnetwork})
+    [rule] = stack.of_type("gcp:compute/firewall:Firewall")
+    assert (rule.inputs["network"], rule.inputs["project"]) == (network, "shared")
+    assert stack.outputs["subnetwork"] == subnetwork
+
+
 def test_an_existing_subnet_of_another_network_is_refused() -> None:
     with pytest.raises(pulumi.RunError) as caught:
         run_stack(

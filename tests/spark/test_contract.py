@@ -150,6 +150,18 @@ def test_aliases_and_typed_rule_values() -> None:
         (minimal(table="1abc"), "is not a usable BigQuery table name"),
         (minimal(table="t" * 1015), "is not a usable BigQuery table name"),
         (minimal(columns=[]), "columns: expected a non-empty list"),
+        (
+            minimal(columns=[{"name": f"c{i}", "type": "STRING"} for i in range(9996)]),
+            "columns: at most 9995 columns (BigQuery's 10000 a table, less the quarantine's own), not 9996",
+        ),
+        (
+            minimal(description="d" * 16_385),
+            "description: a description may have at most 16384 characters, not 16385",
+        ),
+        (
+            with_column(name="x", type="STRING", description="d" * 1_025),
+            "column 'x': a description may have at most 1024 characters, not 1025",
+        ),
         (with_column(name="x", type="VARCHAR"), "column 'x': unknown type str 'VARCHAR'"),
         (with_column(name="x"), "column 'x': missing required key 'type'"),
         (with_column(name="x", type="STRING", nullable=True), "column 'x': unknown key(s) nullable"),
@@ -237,6 +249,13 @@ def test_aliases_and_typed_rule_values() -> None:
 )
 def test_refusals_name_the_place_and_the_problem(document: object, expected: str) -> None:
     assert expected in refusal(document)
+
+
+def test_bigquery_size_limits_are_inclusive() -> None:
+    columns = [{"name": f"c{i}", "type": "STRING"} for i in range(9994)]
+    columns.append({"name": "last", "type": "STRING", "description": "d" * 1_024})
+    contract = parse_contract(minimal(description="d" * 16_384, columns=columns), "c.yaml")
+    assert (len(contract.quarantine_schema()), len(contract.columns[-1].description or "")) == (10_000, 1_024)
 
 
 def test_a_timestamp_bound_whose_offset_leaves_the_range_is_refused() -> None:
