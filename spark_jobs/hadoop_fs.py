@@ -32,6 +32,26 @@ def replace_path(spark: SparkSession, source: str, target: str) -> None:
         raise OSError(f"could not move {source} to {target}")
 
 
+def path_exists(spark: SparkSession, path: str) -> bool:
+    file_system, hadoop_path = _file_system(spark, path)
+    return bool(file_system.exists(hadoop_path))
+
+
+def move_files_into(spark: SparkSession, source: str, target: str) -> None:
+    """Move the data files of the directory `source` into the directory `target` (created if missing),
+    beside what it holds, then delete `source`. Files whose names start with `_` or `.` (Spark's markers,
+    checksums) stay behind."""
+    file_system, source_path = _file_system(spark, source)
+    file_system.mkdirs(_file_system(spark, target)[1])
+    for status in file_system.listStatus(source_path):
+        name = status.getPath().getName()
+        if status.isFile() and not name.startswith(("_", ".")):
+            _, moved = _file_system(spark, f"{target.rstrip('/')}/{name}")
+            if not file_system.rename(status.getPath(), moved):
+                raise OSError(f"could not move {status.getPath()} to {target}")
+    file_system.delete(source_path, True)
+
+
 def write_text(spark: SparkSession, path: str, text: str) -> None:
     """Create or replace a small text file."""
     file_system, hadoop_path = _file_system(spark, path)

@@ -2,7 +2,8 @@
 
 Both sinks give a re-run the same result. `overwrite` replaces only the partitions present in the load
 (dynamic partition overwrite; the whole table when it is not partitioned), and the quarantine keeps a
-history in which a re-run of a batch id replaces that batch's rejected rows.
+history in which a successful re-run of a batch id replaces that batch's rejected rows, while a failed one
+adds its own beside them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import (
@@ -24,7 +25,7 @@ from spark_jobs.contract import (
     QUARANTINE_SUFFIX,
     Contract,
 )
-from spark_jobs.hadoop_fs import delete_path, replace_path
+from spark_jobs.hadoop_fs import delete_path, move_files_into, path_exists, replace_path
 
 APPEND = "append"
 OVERWRITE = "overwrite"
@@ -38,9 +39,15 @@ CREATE_DISPOSITION = "CREATE_NEVER"
 
 
 class Sink(Protocol):
-    def write_rejected(self, rows: DataFrame) -> None: ...
+    def write_rejected(self, rows: DataFrame) -> None:
+        """Write this run's rejected rows, apart from the batch's earlier ones until `settle_rejected`."""
 
     def write_loaded(self, rows: DataFrame) -> None: ...
+
+    def settle_rejected(self, spark: SparkSession, succeeded: bool) -> None:
+        """Once the run has ended: when it succeeded, its rejected rows replace those earlier runs of the
+        batch id left; when it failed, they join them (each run's rows have its own `_ingested_at`), so that
+        the batch's quarantine still holds the rows its loaded rows were checked with."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,17 @@ class LocalSink:
     def _under_output(self, name: str) -> str:
         return f"{self.output_path.rstrip('/')}/{name}"
 
+    @property
+    def _batch_directory(self) -> str:
+        """This batch's directory in the quarantine, which is partitioned by batch id: the directory's name
+        holds the batch id, as partitionBy would write it."""
+        return f"{self.quarantine_path}/{BATCH_ID}={self.batch_id}"
+
+    @property
+    def _rejected_staging(self) -> str:
+        """Where this run's rejected rows wait for the run's outcome: a hidden directory readers skip."""
+        return self._under_output(f".{self.contract.quarantine_table}.{self.batch_id}")
+
     def _replace(self, target: str, rows: DataFrame, staging_name: str) -> None:
         """Put `rows` in the place of the directory `target` only once they are written in full: first to
         `.<staging_name>` under the output path, a hidden directory readers skip."""
@@ -71,18 +89,21 @@ class LocalSink:
         replace_path(rows.sparkSession, staging, target)
 
     def write_rejected(self, rows: DataFrame) -> None:
-        """Replace this batch's directory in the quarantine, which is partitioned by batch id.
-
-        The rows are written beside the quarantine (a hidden directory readers skip) and then swapped in, so
-        a failed write keeps what an earlier run of the batch left, as the BigQuery sink does.
-        """
-        batch_directory = f"{self.quarantine_path}/{BATCH_ID}={self.batch_id}"
+        """Write this run's rejected rows beside the quarantine; `settle_rejected` moves them into it."""
         if rows.isEmpty():
-            delete_path(rows.sparkSession, batch_directory)
+            delete_path(rows.sparkSession, self._rejected_staging)  # what a crashed run may have left
             return
-        # The directory's name holds the batch id, as partitionBy would write it.
-        staging = f"{self.contract.quarantine_table}.{self.batch_id}"
-        self._replace(batch_directory, rows.drop(BATCH_ID), staging)
+        rows.drop(BATCH_ID).write.mode(OVERWRITE).parquet(self._rejected_staging)
+
+    def settle_rejected(self, spark: SparkSession, succeeded: bool) -> None:
+        staging, batch_directory = self._rejected_staging, self._batch_directory
+        written = path_exists(spark, staging)
+        if succeeded and written:
+            replace_path(spark, staging, batch_directory)
+        elif succeeded:
+            delete_path(spark, batch_directory)
+        elif written:
+            move_files_into(spark, staging, batch_directory)
 
     def write_loaded(self, rows: DataFrame) -> None:
         partitioning = self.contract.partitioning
@@ -172,10 +193,13 @@ class BigQuerySink:
     ingested_at: dt.datetime
 
     def write_rejected(self, rows: DataFrame) -> None:
-        """Append this run's rejected rows, then delete the rows earlier runs of this batch id left."""
+        """Append this run's rejected rows; once the run succeeds, `settle_rejected` deletes earlier runs'."""
         if not rows.isEmpty():
             _write_with_connector(rows, quarantine_write_options(self.table, self.temp_bucket), APPEND)
-        _delete(batch_replacement_sql(quarantine_table_of(self.table)), self.ingested_at, self.batch_id)
+
+    def settle_rejected(self, spark: SparkSession, succeeded: bool) -> None:
+        if succeeded:
+            _delete(batch_replacement_sql(quarantine_table_of(self.table)), self.ingested_at, self.batch_id)
 
     def write_loaded(self, rows: DataFrame) -> None:
         if self.write_mode == APPEND and rows.isEmpty():

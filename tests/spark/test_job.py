@@ -303,6 +303,24 @@ def test_a_report_that_fails_to_save_after_the_run_is_one_line(
     assert capsys.readouterr().err.startswith(f"report not written to {blocker / 'report.json'}: ")
 
 
+def test_a_failed_rerun_of_a_batch_adds_its_rejected_rows_to_those_of_the_batchs_loaded_rows(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,0,,,,2026-01-05,,"])
+    status, _ = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5")
+    assert status == 0
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB3,1,,,,2026-01-05,,", "AB4,0,,,,2026-01-05,,"])
+    status, _ = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.4")
+    assert status == 7
+    # The loaded row of the first run is still there, and so are the rows it was loaded beside.
+    assert read_table(spark, tmp_path / "out" / "items", "id", "_batch_id") == [("AB1", "b1")]
+    quarantine = read_table(spark, tmp_path / "out" / "items__rejected", "id", "_batch_id")
+    assert quarantine == [("AB2", "b1"), ("AB4", "b1")]
+    status, _ = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5")
+    assert status == 0
+    assert read_table(spark, tmp_path / "out" / "items__rejected", "id", "_batch_id") == [("AB4", "b1")]
+
+
 def test_a_run_whose_report_cannot_be_saved_fails_and_says_so_on_stdout(
     spark: SparkSession,
     contract_file: Path,

@@ -131,6 +131,7 @@ def test_bigquery_sink_round_trip(spark: SparkSession, items: Contract) -> None:
         sink = BigQuerySink(items, table, bucket, "overwrite", batch, started)
         sink.write_rejected(rejected_rows(validated, items, started, batch))
         sink.write_loaded(loaded_rows(validated, items, started, batch))
+        sink.settle_rejected(spark, succeeded=True)
     read = spark.read.format("bigquery")
     loaded = read.load(table).where(f"_batch_id = '{batch}'").select("id", "qty").collect()
     rejected = (
@@ -182,19 +183,43 @@ def test_a_failed_overwrite_of_an_unpartitioned_table_keeps_the_table(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["items"]
 
 
-def test_a_failed_rewrite_of_a_batch_keeps_its_earlier_quarantined_rows(
+def test_a_batchs_quarantine_is_replaced_by_a_run_that_succeeds_and_added_to_by_one_that_fails(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    contract = parse_contract(ITEMS, "items.yaml")
+    quarantine = str(tmp_path / "items__rejected")
+
+    def run(batch: str, ids: list[str], succeeded: bool) -> None:
+        sink = LocalSink(str(tmp_path), contract, "append", batch)
+        rows = spark.createDataFrame([(id_, batch) for id_ in ids], "id string, _batch_id string")
+        sink.write_rejected(rows)
+        sink.settle_rejected(spark, succeeded)
+
+    def quarantined() -> list[tuple[object, ...]]:
+        return rows_of(spark.read.parquet(quarantine), "id", "_batch_id")
+
+    run("b1", ["AB1"], succeeded=True)
+    run("b1", ["AB2", "AB3"], succeeded=False)
+    assert quarantined() == [("AB1", "b1"), ("AB2", "b1"), ("AB3", "b1")]
+    run("b2", ["AB4"], succeeded=True)
+    run("b1", ["AB5"], succeeded=True)
+    assert quarantined() == [("AB4", "b2"), ("AB5", "b1")]
+    run("b1", [], succeeded=False)
+    assert quarantined() == [("AB4", "b2"), ("AB5", "b1")]
+    run("b1", [], succeeded=True)
+    assert quarantined() == [("AB4", "b2")]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["items__rejected"]
+
+
+def test_a_failed_write_of_a_batchs_rejected_rows_keeps_its_earlier_ones(
     spark: SparkSession, tmp_path: Path
 ) -> None:
     contract = parse_contract(ITEMS, "items.yaml")
     sink = LocalSink(str(tmp_path), contract, "append", "b1")
     quarantine = str(tmp_path / "items__rejected")
     sink.write_rejected(spark.createDataFrame([("AB1", "b1")], "id string, _batch_id string"))
+    sink.settle_rejected(spark, succeeded=True)
     failing = spark.createDataFrame([("AB2", "b1")], "id string, _batch_id string")
     with pytest.raises(Exception, match="is not true"):
         sink.write_rejected(failing.where(sf.assert_true(sf.col("id") == "x").isNull()))
     assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB1", "b1")]
-    sink.write_rejected(spark.createDataFrame([("AB3", "b1")], "id string, _batch_id string"))
-    other = LocalSink(str(tmp_path), contract, "append", "b2")
-    other.write_rejected(spark.createDataFrame([("AB4", "b2")], "id string, _batch_id string"))
-    assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB3", "b1"), ("AB4", "b2")]
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["items__rejected"]
