@@ -35,8 +35,10 @@ BUCKET_ROLES = ("raw", "staging", "temp", "code")
 
 _PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]+(-[a-z]+)+[0-9]+$")
-_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+# Labels go on the batches too, where Dataproc allows fewer characters than elsewhere (RFC 1035): no "_",
+# and a letter or digit last.
+_LABEL_KEY = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 # "google" and its look-alikes with zeros for the o's, which Cloud Storage also refuses in bucket names.
@@ -332,12 +334,15 @@ def _labels(raw: object) -> Mapping[str, str]:
             f"labels.{key}",
             str(key),
             _LABEL_KEY,
-            "a label key: 1-63 lowercase letters, digits, _ or -, starting with a letter",
+            "a label key: 1-63 lowercase letters, digits or -, a letter first, no - last (Dataproc's rule)",
         )
         if not isinstance(value, str):
             raise ConfigError(f"labels.{key}", value, "a string label value")
         labels[key] = _matching(
-            f"labels.{key}", value, _LABEL_VALUE, "a label value: 0-63 lowercase letters, digits, _ or -"
+            f"labels.{key}",
+            value,
+            _LABEL_VALUE,
+            "a label value: 0-63 lowercase letters, digits or -, no - first or last (Dataproc's rule)",
         )
     return MappingProxyType(labels)
 
