@@ -56,6 +56,8 @@ def _require_labels(args: ResourceValidationArgs, report: ReportViolation) -> No
     if prop is None:
         return
     labels = args.props.get(prop) or {}
+    if not isinstance(labels, Mapping):
+        return  # a list of label descriptors (a metric's), not the resource's own labels
     missing = [key for key in REQUIRED_LABELS if not labels.get(key)]
     if missing:
         report(f"'{args.name}' lacks the label(s) {', '.join(missing)} in {prop}", None)

@@ -12,9 +12,11 @@ from typing import Any, NamedTuple
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import DATASET, DATASET_ACCESS, resource_class
+from policy.resources import DATASET, DATASET_ACCESS, known, resource_class
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
+# A member that a preview does not know yet: the role alone may already break a rule.
+UNKNOWN_MEMBER = "(a member known only when the update runs)"
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
 
 # A dataset access entry names its grantee in exactly one of these fields; the prefix makes it an IAM member.
@@ -48,7 +50,10 @@ def _policy_data_grants(policy_data: Any) -> Iterator[Grant]:
         document = json.loads(policy_data)
     except (TypeError, json.JSONDecodeError) as error:
         raise PolicyDataError(f"policyData is not a JSON IAM policy ({error})") from error
-    for binding in document.get("bindings", []):
+    bindings = document.get("bindings", []) if isinstance(document, dict) else None
+    if not isinstance(bindings, list) or not all(isinstance(binding, dict) for binding in bindings):
+        raise PolicyDataError("policyData is not a JSON IAM policy (an object with a list of bindings)")
+    for binding in bindings:
         for member in binding.get("members", []):
             yield Grant(binding.get("role", ""), member)
 
@@ -57,10 +62,11 @@ def grants(resource_type: str, props: Mapping[str, Any]) -> Iterator[Grant]:
     """Every (role, member) pair the resource grants."""
     kind = resource_class(resource_type).lower()
     if kind.endswith("iammember"):
-        yield Grant(props.get("role", ""), props.get("member", ""))
+        yield Grant(props.get("role", ""), known(props, "member", UNKNOWN_MEMBER, absent=""))
     elif kind.endswith("iambinding"):
-        for member in props.get("members") or []:
-            yield Grant(props.get("role", ""), member)
+        members = props.get("members") or []
+        for index in range(len(members)):
+            yield Grant(props.get("role", ""), known(members, index, UNKNOWN_MEMBER))
     elif kind.endswith("iampolicy"):
         yield from _policy_data_grants(props.get("policyData"))
     elif resource_type == DATASET_ACCESS:

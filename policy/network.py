@@ -5,7 +5,7 @@ import ipaddress
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import FIREWALL, SUBNETWORK
+from policy.resources import FIREWALL, FIREWALL_POLICY_RULES, SUBNETWORK, known_items, nested
 
 # A source range with a prefix this short or shorter opens a rule to (half) the internet: 0.0.0.0/0 however
 # it is written, and the same space split into two /1 halves.
@@ -23,7 +23,12 @@ def _is_open(source: str) -> bool:
 
 def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    if args.resource_type != FIREWALL or props.get("disabled") is True:
+    if props.get("disabled") is True:
+        return
+    if args.resource_type in FIREWALL_POLICY_RULES:
+        _forbid_internet_ingress_by_policy_rule(args, report)
+        return
+    if args.resource_type != FIREWALL:
         return
     # Egress rules, and rules that only deny, admit nothing.
     if (props.get("direction") or "INGRESS") != "INGRESS" or not props.get("allows"):
@@ -35,11 +40,24 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
             "0.0.0.0/0: set source_ranges to the subnet or known ranges",
             None,
         )
-    for source in sources:
+    for source in known_items(sources):
         if _is_open(source):
             report(
                 f"firewall '{args.name}' allows ingress from {source}: "
                 "restrict source_ranges to the subnet or known ranges",
+                None,
+            )
+
+
+def _forbid_internet_ingress_by_policy_rule(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = args.props
+    if (props.get("direction") or "INGRESS") != "INGRESS" or props.get("action") != "allow":
+        return
+    for source in known_items(nested(props, "match", "srcIpRanges")):
+        if _is_open(source):
+            report(
+                f"firewall policy rule '{args.name}' allows ingress from {source}: "
+                "restrict match.src_ip_ranges to the subnet or known ranges",
                 None,
             )
 
@@ -55,7 +73,8 @@ def _require_private_google_access(args: ResourceValidationArgs, report: ReportV
 
 FIREWALL_NO_INTERNET_INGRESS = mandatory(
     "firewall-no-internet-ingress",
-    "No enabled ingress firewall rule allows the internet (a /0 or /1 source range) or has no source.",
+    "No enabled ingress firewall rule or firewall policy rule allows the internet (a /0 or /1 source "
+    "range), and no firewall rule has no source.",
     _forbid_internet_ingress,
 )
 

@@ -1,13 +1,24 @@
 """How the engine presents resources to a policy: type tokens and camelCase input properties."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+from pulumi_policy.proxy import UnknownValueError
 
 BUCKET = "gcp:storage/bucket:Bucket"
 DATASET = "gcp:bigquery/dataset:Dataset"
 DATASET_ACCESS = "gcp:bigquery/datasetAccess:DatasetAccess"
 TABLE = "gcp:bigquery/table:Table"
 FIREWALL = "gcp:compute/firewall:Firewall"
+# Rules of firewall policies (global and regional network policies, hierarchical policies): they allow or
+# deny traffic as firewall rules do, matching sources in `match.srcIpRanges`.
+FIREWALL_POLICY_RULES = frozenset(
+    {
+        "gcp:compute/networkFirewallPolicyRule:NetworkFirewallPolicyRule",
+        "gcp:compute/regionNetworkFirewallPolicyRule:RegionNetworkFirewallPolicyRule",
+        "gcp:compute/firewallPolicyRule:FirewallPolicyRule",
+    }
+)
 SUBNETWORK = "gcp:compute/subnetwork:Subnetwork"
 BATCH = "gcp:dataproc/batch:Batch"
 
@@ -30,3 +41,25 @@ def stack_of(urn: str) -> str:
 def resource_class(resource_type: str) -> str:
     """The class part of a type token, e.g. `IAMMember` for `gcp:projects/iAMMember:IAMMember`."""
     return resource_type.rsplit(":", 1)[-1]
+
+
+def known(container: Any, key: Any, unknown: Any, absent: Any = None) -> Any:
+    """`container[key]`, `absent` when it has none, or `unknown` when a preview does not know it yet (the
+    update checks it again)."""
+    try:
+        return container[key]
+    except UnknownValueError:
+        return unknown
+    except (KeyError, IndexError):
+        return absent
+
+
+def known_items(values: Sequence[Any] | None) -> Iterator[Any]:
+    """The items of `values` that a preview already knows: one not known yet is checked by the update."""
+    for index in range(len(values or ())):
+        item = known(values, index, _UNKNOWN)
+        if item is not _UNKNOWN:
+            yield item
+
+
+_UNKNOWN = object()

@@ -9,6 +9,10 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+# How the engine marks a string a preview does not know yet.
+UNKNOWN = UNKNOWN_STRING_VALUE
 
 
 def resource_args(
@@ -30,7 +34,10 @@ def resource_args(
         additional_secret_outputs=[],
     )
     urn = f"urn:pulumi:{stack}::pipeline::{resource_type}::{name}"
-    return ResourceValidationArgs(resource_type, props, urn, name, options, None, config)
+    # Wrapped as the engine wraps them: reading a value a preview does not know raises UnknownValueError.
+    return ResourceValidationArgs(
+        resource_type, unknown_checking_proxy(dict(props)), urn, name, options, None, config
+    )
 
 
 def violations(policy: ResourceValidationPolicy, args: ResourceValidationArgs) -> list[str]:

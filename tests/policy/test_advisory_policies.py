@@ -39,6 +39,12 @@ def test_resources_that_take_no_labels_are_not_checked() -> None:
     assert violations(REQUIRED_LABELS_POLICY, args) == []
 
 
+def test_labels_that_are_a_list_describe_something_else_and_are_not_checked() -> None:
+    descriptor = {"labels": [{"key": "env", "valueType": "STRING"}], "type": "custom.googleapis.com/rows"}
+    args = resource_args("gcp:monitoring/metricDescriptor:MetricDescriptor", descriptor)
+    assert violations(REQUIRED_LABELS_POLICY, args) == []
+
+
 KEY = "projects/proj/locations/europe-west1/keyRings/pipeline/cryptoKeys/data"
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from policy.iam import IAM_NO_BASIC_ROLES, IAM_NO_PUBLIC_MEMBERS
 from policy.resources import DATASET, DATASET_ACCESS
-from tests.policy.resource_args import resource_args, violations
+from tests.policy.resource_args import UNKNOWN, resource_args, violations
 
 PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
 BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
@@ -121,6 +121,37 @@ def test_an_unreadable_policy_document_is_reported_not_skipped() -> None:
     assert message.startswith(
         "gcp:projects/iAMPolicy:IAMPolicy 'policy': policyData is not a JSON IAM policy ("
     )
+
+
+@pytest.mark.parametrize(
+    "document", ["null", "[]", '{"bindings": {"role": "roles/owner"}}', '{"bindings": [1]}']
+)
+def test_a_policy_document_that_is_json_but_not_a_policy_is_reported(document: str) -> None:
+    args = resource_args(PROJECT_POLICY, {"policyData": document}, name="policy")
+    assert violations(IAM_NO_BASIC_ROLES, args) == [
+        "gcp:projects/iAMPolicy:IAMPolicy 'policy': policyData is not a JSON IAM policy "
+        "(an object with a list of bindings)"
+    ]
+
+
+def test_a_preview_reports_what_it_knows_of_a_grant_whose_member_is_not_known_yet() -> None:
+    member = resource_args(
+        "gcp:projects/iAMMember:IAMMember", {"role": "roles/editor", "member": UNKNOWN}, name="grant"
+    )
+    assert violations(IAM_NO_BASIC_ROLES, member) == [
+        "IAMMember 'grant' grants basic role roles/editor to (a member known only when the update runs): "
+        "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
+    ]
+    assert violations(IAM_NO_PUBLIC_MEMBERS, member) == []
+    binding = resource_args(
+        "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+        {"role": "roles/storage.objectViewer", "members": [UNKNOWN, "allUsers"]},
+        name="readers",
+    )
+    assert violations(IAM_NO_PUBLIC_MEMBERS, binding) == [
+        "BucketIAMBinding 'readers' grants roles/storage.objectViewer to allUsers: public principals are "
+        "not allowed; grant to a named service account or group"
+    ]
 
 
 def test_iam_rules_ignore_resources_that_grant_nothing() -> None:

@@ -2,7 +2,7 @@ import pytest
 
 from policy.network import FIREWALL_NO_INTERNET_INGRESS, SUBNET_PRIVATE_GOOGLE_ACCESS
 from policy.resources import FIREWALL, SUBNETWORK
-from tests.policy.resource_args import resource_args, violations
+from tests.policy.resource_args import UNKNOWN, resource_args, violations
 
 INTERNAL = {"direction": "INGRESS", "sourceRanges": ["10.10.0.0/24"], "allows": [{"protocol": "all"}]}
 
@@ -74,3 +74,39 @@ def test_a_subnet_without_private_google_access_is_reported(props: dict[str, obj
         "subnetwork 'batches' has Private Google Access off: Dataproc Serverless workers have no "
         "external IP and need private_ip_google_access=True to reach Google APIs"
     ]
+
+
+def test_a_preview_checks_the_source_ranges_it_knows() -> None:
+    args = resource_args(FIREWALL, {**INTERNAL, "sourceRanges": [UNKNOWN, "0.0.0.0/0"]}, name="open")
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        "firewall 'open' allows ingress from 0.0.0.0/0: restrict source_ranges to the subnet or known ranges"
+    ]
+
+
+NETWORK_POLICY_RULE = "gcp:compute/networkFirewallPolicyRule:NetworkFirewallPolicyRule"
+
+
+@pytest.mark.parametrize(
+    ("rule", "reported"),
+    [
+        ({"direction": "INGRESS", "action": "allow", "match": {"srcIpRanges": ["0.0.0.0/0"]}}, True),
+        ({"action": "allow", "match": {"srcIpRanges": ["10.0.0.0/8", "::/0"]}}, True),
+        ({"direction": "INGRESS", "action": "deny", "match": {"srcIpRanges": ["0.0.0.0/0"]}}, False),
+        ({"direction": "EGRESS", "action": "allow", "match": {"destIpRanges": ["0.0.0.0/0"]}}, False),
+        ({"direction": "INGRESS", "action": "allow", "match": {"srcIpRanges": ["10.0.0.0/8"]}}, False),
+        (
+            {
+                "direction": "INGRESS",
+                "action": "allow",
+                "disabled": True,
+                "match": {"srcIpRanges": ["0.0.0.0/0"]},
+            },
+            False,
+        ),
+    ],
+)
+def test_firewall_policy_rules_open_to_the_internet_are_reported(
+    rule: dict[str, object], reported: bool
+) -> None:
+    args = resource_args(NETWORK_POLICY_RULE, rule, name="rule")
+    assert bool(violations(FIREWALL_NO_INTERNET_INGRESS, args)) is reported
