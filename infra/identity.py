@@ -11,7 +11,6 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import StackConfig
-from infra.kms import ENCRYPTER_DECRYPTER
 from infra.storage import Storage
 from infra.wait import PropagationWait
 
@@ -28,10 +27,8 @@ BUCKET_ROLES = {
 AUDITED_SERVICES = ("bigquery.googleapis.com", "storage.googleapis.com")
 
 
-def _granted(config: StackConfig) -> list[tuple[str, str]]:
-    """(scope, role) of every grant to the runner: a change re-runs the propagation wait."""
-    granted = [("project", role) for role in PROJECT_ROLES] + list(BUCKET_ROLES.items())
-    return granted + ([("kms", ENCRYPTER_DECRYPTER)] if config.kms_key else [])
+# (scope, role) of every grant to the runner: a change re-runs the propagation wait.
+_GRANTED = [("project", role) for role in PROJECT_ROLES] + list(BUCKET_ROLES.items())
 
 
 class Identity(pulumi.ComponentResource):
@@ -84,16 +81,6 @@ class Identity(pulumi.ComponentResource):
                     opts=child,
                 )
             )
-        if config.kms_key:
-            self.grants.append(
-                gcp.kms.CryptoKeyIAMMember(
-                    "runner-kms",
-                    crypto_key_id=config.kms_key,
-                    role=ENCRYPTER_DECRYPTER,
-                    member=member,
-                    opts=child,
-                )
-            )
         if config.audit_logs:
             for service in AUDITED_SERVICES:
                 gcp.projects.IAMAuditConfig(
@@ -109,7 +96,7 @@ class Identity(pulumi.ComponentResource):
         self.ready = PropagationWait(
             "iam-propagation",
             config.iam_propagation_seconds,
-            [f"{role}@{name}" for name, role in _granted(config)],
+            [f"{role}@{name}" for name, role in _GRANTED],
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.grants),
         )
         self.register_outputs({"email": self.email})

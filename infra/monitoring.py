@@ -336,14 +336,23 @@ def _dashboard(config: StackConfig, metric_types: dict[str, str]) -> dict[str, o
             ],
         ),
     ]
-    width = 6
     return {
         "displayName": f"Pipelines ({config.stack})",
         "mosaicLayout": {
             "columns": 12,
-            "tiles": [
-                {"xPos": (i % 2) * width, "yPos": (i // 2) * 4, "width": width, "height": 4, "widget": tile}
-                for i, tile in enumerate(tiles)
-            ],
+            "tiles": [_tile(index, widget) for index, widget in enumerate(tiles)],
         },
+    }
+
+
+def _tile(index: int, widget: dict[str, object]) -> dict[str, object]:
+    """The widget's place in a grid of two columns. A zero position is left out: the Monitoring API does not
+    store it, and a position sent but not read back would show as a change on every preview."""
+    width, height = 6, 4
+    position = {"xPos": (index % 2) * width, "yPos": (index // 2) * height}
+    return {
+        **{key: value for key, value in position.items() if value},
+        "width": width,
+        "height": height,
+        "widget": widget,
     }

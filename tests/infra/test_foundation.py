@@ -203,8 +203,7 @@ def test_cmek_on_buckets_after_service_agents_hold_the_key() -> None:
         "serviceAccount:bq-123456789012@bigquery-encryption.iam.gserviceaccount.com",
         "serviceAccount:service-123456789012@dataproc-accounts.iam.gserviceaccount.com",
         "serviceAccount:service-123456789012@compute-system.iam.gserviceaccount.com",
-        "serviceAccount:pl-dev-runner@my-pipeline-dev.iam.gserviceaccount.com",
-    }
+    }  # not the runner: Google encrypts with the key through these service agents
     agent_grants = {name for name in grants if name.endswith("-agent")}
     for bucket in stack.of_type(BUCKET):
         assert bucket.inputs["encryption"] == {"defaultKmsKeyName": key}

@@ -102,6 +102,9 @@ def test_dashboard_charts_only_declared_or_native_metrics(dev: StackResult) -> N
         "Rows loaded vs rejected (mean per run)",
         "Spark executors",
     ]
+    # Two columns; the API stores no zero position, so none is sent (it would show as a change every time).
+    places = [(tile.get("xPos"), tile.get("yPos"), tile["width"], tile["height"]) for tile in tiles]
+    assert places == [(None, None, 6, 4), (6, None, 6, 4), (None, 4, 6, 4), (6, 4, 6, 4)]
     declared = {f"logging.googleapis.com/user/{name}" for name in _metrics(dev)} | {EXECUTORS}
     charted = {
         _metric_type(data_set["timeSeriesQuery"]["timeSeriesFilter"]["filter"])
