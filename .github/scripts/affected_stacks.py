@@ -1,6 +1,10 @@
 """Which Pulumi stacks a set of changed files can affect, printed as a JSON list for a workflow matrix.
 
 Usage: git diff --name-only BASE HEAD | python3 .github/scripts/affected_stacks.py [REPO_ROOT]
+   or: python3 .github/scripts/affected_stacks.py --since-deployed [REPO_ROOT]
+The second form compares each stack with the commit it was last deployed from, which the deploy workflow
+marks with the tag `deployed/<stack>` (every file counts as changed when a stack has no such tag): a change
+that a failed, cancelled or rejected deploy left out is still deployed by the next push.
 
 A stack is a `Pulumi.<stack>.yaml` file at the repository root. A change to one stack file affects only
 that stack; a change to a file that cannot reach any stack (docs, tests, the quality gate, developer
@@ -12,6 +16,7 @@ is previewed, never skipped.
 
 import json
 import re
+import subprocess
 import sys
 from collections.abc import Iterable
 from fnmatch import fnmatch
@@ -29,6 +34,7 @@ NO_STACK_EFFECT = (
     ".github/scripts/*",
     ".github/workflows/check.yml",
     ".github/workflows/deploy.yml",
+    ".github/workflows/mark-deployed.yml",
     ".github/workflows/pull-request.yml",
     ".github/workflows/teardown.yml",
     ".gitignore",
@@ -57,9 +63,44 @@ def affected_stacks(changed_files: Iterable[str], stacks: list[str]) -> list[str
     return [stack for stack in stacks if stack in affected]
 
 
+DEPLOYED_TAG = "deployed/{stack}"
+
+
+def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
+    """The files that differ between HEAD and the commit `stack` was last deployed from (all when none is)."""
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=repo_root, capture_output=True, text=True, check=False)
+
+    deployed = f"refs/tags/{DEPLOYED_TAG.format(stack=stack)}"
+    if git("rev-parse", "--quiet", "--verify", f"{deployed}^{{commit}}").returncode != 0:
+        listed = git("ls-files")
+    else:
+        listed = git("diff", "--name-only", "--no-renames", deployed, "HEAD")
+    if listed.returncode != 0:
+        raise SystemExit(f"affected_stacks: git failed: {listed.stderr.strip()}")
+    return listed.stdout.splitlines()
+
+
+def stacks_to_deploy(repo_root: Path) -> list[str]:
+    """The declared stacks that the changes since each one's last deploy can affect."""
+    stacks = declared_stacks(repo_root)
+    return [
+        stack
+        for stack in stacks
+        if stack in affected_stacks(changed_since_deployed(repo_root, stack), stacks)
+    ]
+
+
 def main() -> None:
-    repo_root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd()
-    print(json.dumps(affected_stacks(sys.stdin, declared_stacks(repo_root))))
+    arguments = sys.argv[1:]
+    since_deployed = "--since-deployed" in arguments
+    paths = [argument for argument in arguments if argument != "--since-deployed"]
+    repo_root = Path(paths[0]) if paths else Path.cwd()
+    if since_deployed:
+        print(json.dumps(stacks_to_deploy(repo_root)))
+    else:
+        print(json.dumps(affected_stacks(sys.stdin, declared_stacks(repo_root))))
 
 
 if __name__ == "__main__":

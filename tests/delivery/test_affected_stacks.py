@@ -1,7 +1,8 @@
+import subprocess
 from pathlib import Path
 
 import pytest
-from affected_stacks import affected_stacks, declared_stacks
+from affected_stacks import affected_stacks, declared_stacks, stacks_to_deploy
 
 STACKS = ["dev", "prod"]
 
@@ -54,3 +55,33 @@ def test_stacks_are_the_pulumi_stack_files_at_the_repository_root(tmp_path: Path
     for name in ["Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.dev.yaml", "Pulumi.eu-test.yaml", "notes.yaml"]:
         (tmp_path / name).write_text("config: {}\n")
     assert declared_stacks(tmp_path) == ["dev", "eu-test", "prod"]
+
+
+def test_each_stack_is_compared_with_the_commit_it_was_last_deployed_from(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    def commit(path: str, text: str) -> None:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+        git("add", path)
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", path)
+
+    git("init", "-q")
+    commit("Pulumi.dev.yaml", "config: {}\n")
+    commit("Pulumi.prod.yaml", "config: {}\n")
+    assert stacks_to_deploy(tmp_path) == ["dev", "prod"]  # never deployed: everything counts
+    git("tag", "deployed/dev")
+    git("tag", "deployed/prod")
+    commit("infra/storage.py", "# a change whose prod deploy failed or was not approved\n")
+    git("tag", "-f", "deployed/dev")
+    commit("Pulumi.dev.yaml", "config: {a: 1}\n")
+    assert stacks_to_deploy(tmp_path) == ["dev", "prod"]  # prod still lacks the program's change
+    git("tag", "-f", "deployed/prod")
+    commit("README.md", "docs\n")
+    assert stacks_to_deploy(tmp_path) == ["dev"]  # dev was not deployed since its own file changed
+    git("tag", "-f", "deployed/dev")
+    (tmp_path / "tests").mkdir()
+    git("mv", "infra/storage.py", "tests/storage.py")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "move")
+    assert stacks_to_deploy(tmp_path) == ["dev", "prod"]  # a program file gone is a change, not a test edit

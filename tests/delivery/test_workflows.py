@@ -54,7 +54,35 @@ def test_triggered_workflows_grant_nothing_by_default_and_each_job_only_what_it_
     assert workflow["permissions"] == {}
     allowed = {"contents": "read", "id-token": "write", "pull-requests": "write"}
     for job in workflow["jobs"].values():
+        if job.get("uses") == "./.github/workflows/mark-deployed.yml":
+            continue  # below
         assert set(job["permissions"].items()) <= set(allowed.items())
+
+
+def test_only_the_deploy_markers_write_to_the_repository_and_they_hold_nothing_else() -> None:
+    jobs = load("deploy.yml")["jobs"]
+    markers = {
+        name: job for name, job in jobs.items() if job.get("uses") == "./.github/workflows/mark-deployed.yml"
+    }
+    assert {name: (job["needs"], job["if"], job["with"]) for name, job in markers.items()} == {
+        "mark-dev": (["dev"], "needs.dev.result == 'success'", {"stack": "dev"}),
+        "mark-prod": (["prod"], "needs.prod.result == 'success'", {"stack": "prod"}),
+    }
+    for job in markers.values():
+        assert job["permissions"] == {"contents": "write"}
+        assert "secrets" not in job
+    mark = load("mark-deployed.yml")
+    assert mark["permissions"] == {}
+    [job] = mark["jobs"].values()
+    assert job["permissions"] == {"contents": "write"}
+    assert all("uses" not in step for step in job["steps"])  # no checkout: none of the repository's code runs
+
+
+def test_deploys_compare_each_stack_with_the_commit_it_was_last_deployed_from() -> None:
+    changes = load("deploy.yml")["jobs"]["changes"]
+    checkout, affected = changes["steps"]
+    assert (checkout["with"]["fetch-depth"], checkout["with"]["fetch-tags"]) == (0, True)
+    assert "python3 .github/scripts/affected_stacks.py --since-deployed" in affected["run"]
 
 
 def test_pull_requests_preview_with_a_comment_and_never_deploy() -> None:
@@ -132,11 +160,11 @@ def test_the_cli_ci_installs_matches_the_sdk_the_program_and_the_pack_pin() -> N
 
 def test_changed_files_are_listed_without_rename_detection() -> None:
     # A rename is listed by its new path only: a program file moved into tests/ would look like a test edit.
+    # (Deploys list their changes in affected_stacks.py, whose tests move one.)
     diffs = [
         line.strip()
-        for name in ("deploy.yml", "pull-request.yml")
-        for line in load(name)["jobs"]["changes"]["steps"][-1]["run"].splitlines()
+        for line in load("pull-request.yml")["jobs"]["changes"]["steps"][-1]["run"].splitlines()
         if "git diff" in line
     ]
-    assert len(diffs) == 2
+    assert len(diffs) == 1
     assert all("git diff --name-only --no-renames" in line for line in diffs)
