@@ -232,9 +232,6 @@ class Pipeline(pulumi.ComponentResource):
                 depends_on=[*depends_on, contract_object, *code.objects],
                 custom_timeouts=pulumi.CustomTimeouts(create=f"{settings.timeout_minutes}m"),
                 delete_before_replace=True,
-                # A batch cannot be changed: new labels alone would replace it, and so run it again under
-                # the same id (in append mode, loading the same input twice). They reach the next batch.
-                ignore_changes=["labels"],
             ),
         )
         self.console_url = console_url(config, self.batch_id)

@@ -10,6 +10,7 @@ from policy.resources import FIREWALL, FIREWALL_POLICY_RULES, SUBNETWORK, known_
 # A source range with a prefix this short or shorter opens a rule to (half) the internet: 0.0.0.0/0 however
 # it is written, and the same space split into two /1 halves.
 _OPEN_PREFIX_LENGTH = 1
+_ALLOWING_ACTIONS = ("allow", "apply_security_profile_group")
 
 
 def _is_open(source: str) -> bool:
@@ -51,7 +52,8 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
 
 def _forbid_internet_ingress_by_policy_rule(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = args.props
-    if (props.get("direction") or "INGRESS") != "INGRESS" or props.get("action") != "allow":
+    # Traffic an apply_security_profile_group rule inspects is let through too.
+    if (props.get("direction") or "INGRESS") != "INGRESS" or props.get("action") not in _ALLOWING_ACTIONS:
         return
     for source in known_items(nested(props, "match", "srcIpRanges")):
         if _is_open(source):

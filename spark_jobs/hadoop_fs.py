@@ -32,24 +32,35 @@ def replace_path(spark: SparkSession, source: str, target: str) -> None:
         raise OSError(f"could not move {source} to {target}")
 
 
-def path_exists(spark: SparkSession, path: str) -> bool:
-    file_system, hadoop_path = _file_system(spark, path)
-    return bool(file_system.exists(hadoop_path))
-
-
-def move_files_into(spark: SparkSession, source: str, target: str) -> None:
-    """Move the data files of the directory `source` into the directory `target` (created if missing),
-    beside what it holds, then delete `source`. Files whose names start with `_` or `.` (Spark's markers,
-    checksums) stay behind."""
+def move_files_into(spark: SparkSession, source: str, target: str, prefix: str) -> None:
+    """Move the data files of the directory `source` into the directory `target` (created if missing), each
+    renamed `<prefix><name>`, beside what it holds; then delete `source`. Files whose names start with `_` or
+    `.` (Spark's markers, checksums) stay behind."""
     file_system, source_path = _file_system(spark, source)
     file_system.mkdirs(_file_system(spark, target)[1])
     for status in file_system.listStatus(source_path):
         name = status.getPath().getName()
         if status.isFile() and not name.startswith(("_", ".")):
-            _, moved = _file_system(spark, f"{target.rstrip('/')}/{name}")
+            _, moved = _file_system(spark, f"{target.rstrip('/')}/{prefix}{name}")
             if not file_system.rename(status.getPath(), moved):
                 raise OSError(f"could not move {status.getPath()} to {target}")
     file_system.delete(source_path, True)
+
+
+def delete_files_before(spark: SparkSession, directory: str, name: str) -> None:
+    """Delete the files of `directory` whose names sort before `name`, and the directory itself when none
+    is left; a missing directory is fine."""
+    file_system, directory_path = _file_system(spark, directory)
+    if not file_system.exists(directory_path):
+        return
+    kept = 0
+    for status in file_system.listStatus(directory_path):
+        if status.getPath().getName() < name:
+            file_system.delete(status.getPath(), True)
+        else:
+            kept += 1
+    if not kept:
+        file_system.delete(directory_path, True)
 
 
 def write_text(spark: SparkSession, path: str, text: str) -> None:

@@ -1,5 +1,5 @@
-"""The pipeline: read → validate → count and reconcile → write rejected → check the ratio → write loaded →
-settle the rejected (they replace the batch's earlier ones when the run succeeded, join them when it failed).
+"""The pipeline: read → validate → count and reconcile → add the rejected rows to their batch's → check the
+ratio → write loaded → remove the rejected rows earlier runs of the batch left (only once all succeeded).
 
 The checked rows are persisted once, so the input is read a single time; the duplicate keys, the counts,
 the quarantine and the load are all derived from those rows.
@@ -108,16 +108,12 @@ def run(
         sink = _sink(config, contract, started_at)
         with _sink_errors_explained("rejected"):
             sink.write_rejected(rejected_rows(rows, contract, started_at, config.batch_id))
-        succeeded = False
-        try:
-            _check_reject_ratio(progress, config.max_reject_ratio)
-            with _sink_errors_explained("loaded"):
-                sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
-            progress.rows_loaded = progress.rows_passed
-            succeeded = True
-        finally:
-            with _sink_errors_explained("rejected"):
-                sink.settle_rejected(spark, succeeded)
+        _check_reject_ratio(progress, config.max_reject_ratio)
+        with _sink_errors_explained("loaded"):
+            sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
+        progress.rows_loaded = progress.rows_passed
+        with _sink_errors_explained("rejected"):
+            sink.replace_earlier_rejected(spark)
 
 
 def _validated(source: Source, contract: Contract, cached: ExitStack) -> DataFrame:

@@ -2,15 +2,16 @@
 
 Both sinks give a re-run the same result. `overwrite` replaces only the partitions present in the load
 (dynamic partition overwrite; the whole table when it is not partitioned), and the quarantine keeps a
-history in which a successful re-run of a batch id replaces that batch's rejected rows, while a failed one
-adds its own beside them.
+history in which each run adds its rejected rows to its batch's, and a run that succeeds then removes
+those earlier runs of the batch id left: a run that fails or dies leaves them, and its own, in place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
+from uuid import uuid4
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
@@ -25,7 +26,7 @@ from spark_jobs.contract import (
     QUARANTINE_SUFFIX,
     Contract,
 )
-from spark_jobs.hadoop_fs import delete_path, move_files_into, path_exists, replace_path
+from spark_jobs.hadoop_fs import delete_files_before, move_files_into, replace_path
 
 APPEND = "append"
 OVERWRITE = "overwrite"
@@ -40,14 +41,13 @@ CREATE_DISPOSITION = "CREATE_NEVER"
 
 class Sink(Protocol):
     def write_rejected(self, rows: DataFrame) -> None:
-        """Write this run's rejected rows, apart from the batch's earlier ones until `settle_rejected`."""
+        """Add this run's rejected rows to its batch's quarantined rows (each with its `_ingested_at`)."""
 
     def write_loaded(self, rows: DataFrame) -> None: ...
 
-    def settle_rejected(self, spark: SparkSession, succeeded: bool) -> None:
-        """Once the run has ended: when it succeeded, its rejected rows replace those earlier runs of the
-        batch id left; when it failed, they join them (each run's rows have its own `_ingested_at`), so that
-        the batch's quarantine still holds the rows its loaded rows were checked with."""
+    def replace_earlier_rejected(self, spark: SparkSession) -> None:
+        """Once the run has succeeded, remove the batch's rejected rows that earlier runs of it left. Until
+        then, a batch's loaded rows keep the rejected rows they were checked with."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ class LocalSink:
     contract: Contract
     write_mode: str
     batch_id: str
+    run_id: str = field(
+        default_factory=lambda: f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid4().hex[:8]}"
+    )
+    """Names this run's files in the quarantine; it sorts after the ids of the runs that started before."""
 
     @property
     def table_path(self) -> str:
@@ -77,9 +81,8 @@ class LocalSink:
         return f"{self.quarantine_path}/{BATCH_ID}={self.batch_id}"
 
     @property
-    def _rejected_staging(self) -> str:
-        """Where this run's rejected rows wait for the run's outcome: a hidden directory readers skip."""
-        return self._under_output(f".{self.contract.quarantine_table}.{self.batch_id}")
+    def _run_prefix(self) -> str:
+        return f"run-{self.run_id}-"
 
     def _replace(self, target: str, rows: DataFrame, staging_name: str) -> None:
         """Put `rows` in the place of the directory `target` only once they are written in full: first to
@@ -89,21 +92,18 @@ class LocalSink:
         replace_path(rows.sparkSession, staging, target)
 
     def write_rejected(self, rows: DataFrame) -> None:
-        """Write this run's rejected rows beside the quarantine; `settle_rejected` moves them into it."""
+        """Write this run's rejected rows beside the quarantine (a hidden directory readers skip), then move
+        them into the batch's directory, named after this run: a failed write adds nothing."""
         if rows.isEmpty():
-            delete_path(rows.sparkSession, self._rejected_staging)  # what a crashed run may have left
             return
-        rows.drop(BATCH_ID).write.mode(OVERWRITE).parquet(self._rejected_staging)
+        staging = self._under_output(f".{self.contract.quarantine_table}.{self.batch_id}.{self.run_id}")
+        rows.drop(BATCH_ID).write.mode(OVERWRITE).parquet(staging)
+        move_files_into(rows.sparkSession, staging, self._batch_directory, self._run_prefix)
 
-    def settle_rejected(self, spark: SparkSession, succeeded: bool) -> None:
-        staging, batch_directory = self._rejected_staging, self._batch_directory
-        written = path_exists(spark, staging)
-        if succeeded and written:
-            replace_path(spark, staging, batch_directory)
-        elif succeeded:
-            delete_path(spark, batch_directory)
-        elif written:
-            move_files_into(spark, staging, batch_directory)
+    def replace_earlier_rejected(self, spark: SparkSession) -> None:
+        """Delete the files of the runs of this batch that started before this one (their names sort first;
+        so do those an earlier version wrote); a run that started later, still running, keeps its own."""
+        delete_files_before(spark, self._batch_directory, self._run_prefix)
 
     def write_loaded(self, rows: DataFrame) -> None:
         partitioning = self.contract.partitioning
@@ -168,8 +168,9 @@ def quarantine_table_of(table: str) -> str:
 
 
 def batch_replacement_sql(quarantine_table: str) -> str:
-    """DML removing a batch's rejected rows written by earlier runs (parameters @batch_id, @ingested_at)."""
-    return f"DELETE FROM `{quarantine_table}` WHERE {BATCH_ID} = @batch_id AND {INGESTED_AT} != @ingested_at"
+    """DML removing a batch's rejected rows written by runs that started before this one (parameters
+    @batch_id, @ingested_at: this run's start); a run that started later, still running, keeps its rows."""
+    return f"DELETE FROM `{quarantine_table}` WHERE {BATCH_ID} = @batch_id AND {INGESTED_AT} < @ingested_at"
 
 
 def null_partition_replacement_sql(table: str, partition_field: str) -> str:
@@ -178,7 +179,7 @@ def null_partition_replacement_sql(table: str, partition_field: str) -> str:
     The connector's dynamic overwrite replaces only the non-null partitions of a load: rows whose partition
     field is null would be added again by every rerun.
     """
-    return f"DELETE FROM `{table}` WHERE `{partition_field}` IS NULL AND {INGESTED_AT} != @ingested_at"
+    return f"DELETE FROM `{table}` WHERE `{partition_field}` IS NULL AND {INGESTED_AT} < @ingested_at"
 
 
 @dataclass(frozen=True)
@@ -193,13 +194,11 @@ class BigQuerySink:
     ingested_at: dt.datetime
 
     def write_rejected(self, rows: DataFrame) -> None:
-        """Append this run's rejected rows; once the run succeeds, `settle_rejected` deletes earlier runs'."""
         if not rows.isEmpty():
             _write_with_connector(rows, quarantine_write_options(self.table, self.temp_bucket), APPEND)
 
-    def settle_rejected(self, spark: SparkSession, succeeded: bool) -> None:
-        if succeeded:
-            _delete(batch_replacement_sql(quarantine_table_of(self.table)), self.ingested_at, self.batch_id)
+    def replace_earlier_rejected(self, spark: SparkSession) -> None:
+        _delete(batch_replacement_sql(quarantine_table_of(self.table)), self.ingested_at, self.batch_id)
 
     def write_loaded(self, rows: DataFrame) -> None:
         if self.write_mode == APPEND and rows.isEmpty():

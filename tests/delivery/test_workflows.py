@@ -59,7 +59,7 @@ def test_triggered_workflows_grant_nothing_by_default_and_each_job_only_what_it_
         assert set(job["permissions"].items()) <= set(allowed.items())
 
 
-def test_only_the_deploy_markers_write_to_the_repository_and_they_hold_nothing_else() -> None:
+def test_only_the_deploy_and_teardown_markers_write_to_the_repository_and_hold_nothing_else() -> None:
     jobs = load("deploy.yml")["jobs"]
     markers = {
         name: job for name, job in jobs.items() if job.get("uses") == "./.github/workflows/mark-deployed.yml"
@@ -71,6 +71,10 @@ def test_only_the_deploy_markers_write_to_the_repository_and_they_hold_nothing_e
     for job in markers.values():
         assert job["permissions"] == {"contents": "write"}
         assert "secrets" not in job
+    unmark = load("teardown.yml")["jobs"]["unmark"]
+    assert (unmark["needs"], unmark["if"]) == ("destroy", "needs.destroy.result == 'success'")
+    assert unmark["with"] == {"stack": "${{ inputs.stack }}", "destroyed": True}
+    assert (unmark["permissions"], "secrets" in unmark) == ({"contents": "write"}, False)
     mark = load("mark-deployed.yml")
     assert mark["permissions"] == {}
     [job] = mark["jobs"].values()

@@ -85,8 +85,6 @@ def test_batch_waits_for_grants_tables_and_code_with_a_long_timeout(dev: StackRe
     batch = _batch(dev)
     assert batch.options.custom_timeouts == {"create": "150m", "update": None, "delete": None}
     assert batch.options.delete_before_replace is True
-    # New labels alone must not replace (and so re-run) a batch.
-    assert batch.options.ignore_changes == ("labels",)
     assert batch.options.parent == "pipeline-orders"
     assert set(batch.options.depends_on) >= {
         "api-propagation",

@@ -91,6 +91,7 @@ NETWORK_POLICY_RULE = "gcp:compute/networkFirewallPolicyRule:NetworkFirewallPoli
     [
         ({"direction": "INGRESS", "action": "allow", "match": {"srcIpRanges": ["0.0.0.0/0"]}}, True),
         ({"action": "allow", "match": {"srcIpRanges": ["10.0.0.0/8", "::/0"]}}, True),
+        ({"action": "apply_security_profile_group", "match": {"srcIpRanges": ["0.0.0.0/0"]}}, True),
         ({"direction": "INGRESS", "action": "deny", "match": {"srcIpRanges": ["0.0.0.0/0"]}}, False),
         ({"direction": "EGRESS", "action": "allow", "match": {"destIpRanges": ["0.0.0.0/0"]}}, False),
         ({"direction": "INGRESS", "action": "allow", "match": {"srcIpRanges": ["10.0.0.0/8"]}}, False),

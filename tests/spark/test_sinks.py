@@ -86,14 +86,13 @@ def test_quarantine_is_appended_by_ingestion_day_clustered_by_batch() -> None:
 
 def test_batch_replacement_deletes_only_earlier_runs_of_the_batch() -> None:
     assert batch_replacement_sql("proj.sales.items__rejected") == (
-        "DELETE FROM `proj.sales.items__rejected` "
-        "WHERE _batch_id = @batch_id AND _ingested_at != @ingested_at"
+        "DELETE FROM `proj.sales.items__rejected` WHERE _batch_id = @batch_id AND _ingested_at < @ingested_at"
     )
 
 
 def test_null_partition_replacement_deletes_only_earlier_rows_of_the_null_partition() -> None:
     assert null_partition_replacement_sql("proj.sales.items", "at") == (
-        "DELETE FROM `proj.sales.items` WHERE `at` IS NULL AND _ingested_at != @ingested_at"
+        "DELETE FROM `proj.sales.items` WHERE `at` IS NULL AND _ingested_at < @ingested_at"
     )
 
 
@@ -131,7 +130,7 @@ def test_bigquery_sink_round_trip(spark: SparkSession, items: Contract) -> None:
         sink = BigQuerySink(items, table, bucket, "overwrite", batch, started)
         sink.write_rejected(rejected_rows(validated, items, started, batch))
         sink.write_loaded(loaded_rows(validated, items, started, batch))
-        sink.settle_rejected(spark, succeeded=True)
+        sink.replace_earlier_rejected(spark)
     read = spark.read.format("bigquery")
     loaded = read.load(table).where(f"_batch_id = '{batch}'").select("id", "qty").collect()
     rejected = (
@@ -189,17 +188,20 @@ def test_a_batchs_quarantine_is_replaced_by_a_run_that_succeeds_and_added_to_by_
     contract = parse_contract(ITEMS, "items.yaml")
     quarantine = str(tmp_path / "items__rejected")
 
-    def run(batch: str, ids: list[str], succeeded: bool) -> None:
+    def run(batch: str, ids: list[str], succeeded: bool) -> LocalSink:
         sink = LocalSink(str(tmp_path), contract, "append", batch)
-        rows = spark.createDataFrame([(id_, batch) for id_ in ids], "id string, _batch_id string")
-        sink.write_rejected(rows)
-        sink.settle_rejected(spark, succeeded)
+        sink.write_rejected(
+            spark.createDataFrame([(id_, batch) for id_ in ids], "id string, _batch_id string")
+        )
+        if succeeded:
+            sink.replace_earlier_rejected(spark)
+        return sink
 
     def quarantined() -> list[tuple[object, ...]]:
         return rows_of(spark.read.parquet(quarantine), "id", "_batch_id")
 
     run("b1", ["AB1"], succeeded=True)
-    run("b1", ["AB2", "AB3"], succeeded=False)
+    run("b1", ["AB2", "AB3"], succeeded=False)  # a reject ratio over the limit, a failed load, a crash
     assert quarantined() == [("AB1", "b1"), ("AB2", "b1"), ("AB3", "b1")]
     run("b2", ["AB4"], succeeded=True)
     run("b1", ["AB5"], succeeded=True)
@@ -208,18 +210,23 @@ def test_a_batchs_quarantine_is_replaced_by_a_run_that_succeeds_and_added_to_by_
     assert quarantined() == [("AB4", "b2"), ("AB5", "b1")]
     run("b1", [], succeeded=True)
     assert quarantined() == [("AB4", "b2")]
+    # Two runs of one batch at once: the one that succeeds last keeps its rows, none are mixed or lost.
+    first, second = run("b2", ["AB6"], succeeded=False), run("b2", ["AB7"], succeeded=False)
+    first.replace_earlier_rejected(spark)
+    second.replace_earlier_rejected(spark)
+    assert quarantined() == [("AB7", "b2")]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["items__rejected"]
 
 
-def test_a_failed_write_of_a_batchs_rejected_rows_keeps_its_earlier_ones(
-    spark: SparkSession, tmp_path: Path
-) -> None:
+def test_a_failed_write_of_a_batchs_rejected_rows_adds_nothing(spark: SparkSession, tmp_path: Path) -> None:
     contract = parse_contract(ITEMS, "items.yaml")
     sink = LocalSink(str(tmp_path), contract, "append", "b1")
     quarantine = str(tmp_path / "items__rejected")
     sink.write_rejected(spark.createDataFrame([("AB1", "b1")], "id string, _batch_id string"))
-    sink.settle_rejected(spark, succeeded=True)
+    sink.replace_earlier_rejected(spark)
     failing = spark.createDataFrame([("AB2", "b1")], "id string, _batch_id string")
     with pytest.raises(Exception, match="is not true"):
-        sink.write_rejected(failing.where(sf.assert_true(sf.col("id") == "x").isNull()))
+        LocalSink(str(tmp_path), contract, "append", "b1").write_rejected(
+            failing.where(sf.assert_true(sf.col("id") == "x").isNull())
+        )
     assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB1", "b1")]
