@@ -203,7 +203,7 @@ def _check_reject_ratio(progress: Progress, max_reject_ratio: float) -> None:
 def _sink(config: JobConfig, contract: Contract, started_at: dt.datetime) -> Sink:
     if config.sink == LOCAL:
         assert config.output_path is not None, "the command line requires --output-path for the local sink"
-        return LocalSink(config.output_path, contract, config.write_mode, config.batch_id)
+        return LocalSink(config.output_path, contract, config.write_mode, config.batch_id, started_at)
     assert config.output_table is not None and config.temp_bucket is not None, "checked by the command line"
     return BigQuerySink(
         contract, config.output_table, config.temp_bucket, config.write_mode, config.batch_id, started_at

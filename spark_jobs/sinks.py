@@ -58,10 +58,9 @@ class LocalSink:
     contract: Contract
     write_mode: str
     batch_id: str
-    run_id: str = field(
-        default_factory=lambda: f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid4().hex[:8]}"
-    )
-    """Names this run's files in the quarantine; it sorts after the ids of the runs that started before."""
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    """When the run started (its rows' `_ingested_at`): it orders the runs of a batch."""
+    nonce: str = field(default_factory=lambda: uuid4().hex[:8])
 
     @property
     def table_path(self) -> str:
@@ -82,7 +81,8 @@ class LocalSink:
 
     @property
     def _run_prefix(self) -> str:
-        return f"run-{self.run_id}-"
+        """Names this run's quarantine files: fixed-width, it sorts after the runs that started before."""
+        return f"run-{self.started_at.astimezone(dt.UTC):%Y%m%dT%H%M%S%f}-{self.nonce}-"
 
     def _replace(self, target: str, rows: DataFrame, staging_name: str) -> None:
         """Put `rows` in the place of the directory `target` only once they are written in full: first to
@@ -96,7 +96,7 @@ class LocalSink:
         them into the batch's directory, named after this run: a failed write adds nothing."""
         if rows.isEmpty():
             return
-        staging = self._under_output(f".{self.contract.quarantine_table}.{self.batch_id}.{self.run_id}")
+        staging = self._under_output(f".{self.contract.quarantine_table}.{self.batch_id}.{self._run_prefix}")
         rows.drop(BATCH_ID).write.mode(OVERWRITE).parquet(staging)
         move_files_into(rows.sparkSession, staging, self._batch_directory, self._run_prefix)
 

@@ -210,12 +210,28 @@ def test_a_batchs_quarantine_is_replaced_by_a_run_that_succeeds_and_added_to_by_
     assert quarantined() == [("AB4", "b2"), ("AB5", "b1")]
     run("b1", [], succeeded=True)
     assert quarantined() == [("AB4", "b2")]
-    # Two runs of one batch at once: the one that succeeds last keeps its rows, none are mixed or lost.
-    first, second = run("b2", ["AB6"], succeeded=False), run("b2", ["AB7"], succeeded=False)
-    first.replace_earlier_rejected(spark)
-    second.replace_earlier_rejected(spark)
-    assert quarantined() == [("AB7", "b2")]
+    # Two runs of one batch at once: whichever succeeds first, the one that started later keeps its rows.
+    for finishing_order in ((0, 1), (1, 0)):
+        runs = [run("b2", ["AB6"], succeeded=False), run("b2", ["AB7"], succeeded=False)]
+        for index in finishing_order:
+            runs[index].replace_earlier_rejected(spark)
+        assert quarantined() == [("AB7", "b2")]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["items__rejected"]
+
+
+def test_a_runs_files_are_named_after_its_start_and_earlier_versions_files_count_as_earlier(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    contract = parse_contract(ITEMS, "items.yaml")
+    batch_directory = tmp_path / "items__rejected" / "_batch_id=b1"
+    batch_directory.mkdir(parents=True)
+    (batch_directory / "part-00000-old-version.snappy.parquet").write_bytes(b"")
+    started = dt.datetime(2026, 1, 5, 10, 0, 0, 123456, tzinfo=dt.UTC)
+    sink = LocalSink(str(tmp_path), contract, "append", "b1", started, "cafe0123")
+    sink.write_rejected(spark.createDataFrame([("AB1", "b1")], "id string, _batch_id string"))
+    sink.replace_earlier_rejected(spark)
+    names = sorted(path.name for path in batch_directory.iterdir() if not path.name.startswith("."))
+    assert names and all(name.startswith("run-20260105T100000123456-cafe0123-part-") for name in names)
 
 
 def test_a_failed_write_of_a_batchs_rejected_rows_adds_nothing(spark: SparkSession, tmp_path: Path) -> None:
