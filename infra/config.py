@@ -609,6 +609,9 @@ def _contract_path(key: str, value: str) -> Path:
         raise ConfigError(key, value, allowed) from None
     if not path.is_file():
         raise ConfigError(key, value, allowed)
+    if path.name.startswith("-"):
+        # The batch passes the file's name as the value of --contract, where it would read as an option.
+        raise ConfigError(key, value, "a data contract file whose name does not start with '-'")
     return path
 
 
@@ -620,9 +623,26 @@ def _contract(key: str, path: Path) -> Contract:
 
 
 def _prefix(key: str, value: str) -> str:
-    if value.startswith("/") or not value.endswith("/") or "//" in value:
-        raise ConfigError(key, value, "an object prefix inside the raw bucket ending with '/', e.g. orders/")
+    """A plain object prefix: the job reads it as a Hadoop path, where glob characters select other folders,
+    `.` and `..` segments are resolved (`a/../` is the whole bucket) and `:` breaks the path."""
+    segments = value.split("/")[:-1]
+    if (
+        value.startswith("/")
+        or not value.endswith("/")
+        or "" in segments
+        or any(segment in (".", "..") for segment in segments)
+        or _NOT_IN_PREFIX.search(value)
+    ):
+        raise ConfigError(
+            key,
+            value,
+            "an object prefix inside the raw bucket ending with '/', e.g. orders/ or landing/orders/: no "
+            "empty, . or .. folder, and none of * ? [ ] { } \\ :",
+        )
     return value
+
+
+_NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:]")
 
 
 def _ratio(key: str, value: object) -> float:

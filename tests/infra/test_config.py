@@ -176,6 +176,12 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ({**ORDERS, "contract": "spark_jobs/\x00.yaml"}, "pipelines[0].contract", "a data contract YAML"),
         ({**ORDERS, "inputPrefix": "orders"}, "pipelines[0].inputPrefix", "ending with '/'"),
         ({**ORDERS, "inputPrefix": "/orders/"}, "pipelines[0].inputPrefix", "an object prefix"),
+        # The job reads the prefix as a Hadoop path: globs pick other folders, `..` climbs out of the prefix.
+        ({**ORDERS, "inputPrefix": "orders-[1]/"}, "pipelines[0].inputPrefix", "none of * ? [ ] { }"),
+        ({**ORDERS, "inputPrefix": "{orders,users}/"}, "pipelines[0].inputPrefix", "none of * ? [ ] { }"),
+        ({**ORDERS, "inputPrefix": "orders/../"}, "pipelines[0].inputPrefix", "no empty, . or .. folder"),
+        ({**ORDERS, "inputPrefix": "./"}, "pipelines[0].inputPrefix", "no empty, . or .. folder"),
+        ({**ORDERS, "inputPrefix": "a:b/"}, "pipelines[0].inputPrefix", "none of * ? [ ] { }"),
         (
             {**ORDERS, "contract": "spark_jobs/contracts/nope.yaml"},
             "pipelines[0].contract",
@@ -216,6 +222,16 @@ def test_invalid_contract_surfaces_the_contract_error(tmp_path: Path) -> None:
     assert str(contract) in str(error)
     assert "a valid data contract (" in str(error)
     assert "TEXT" in str(error)
+
+
+def test_a_contract_file_named_like_an_option_is_refused(tmp_path: Path) -> None:
+    contract = tmp_path / "-orders.yaml"
+    contract.write_text((Path(__file__).parents[2] / "spark_jobs/contracts/orders.yaml").read_text())
+    error = _error({"pipelines": [{**ORDERS, "contract": str(contract)}]})
+    assert (error.key, "a data contract file whose name does not start with '-'" in str(error)) == (
+        "pipelines[0].contract",
+        True,
+    )
 
 
 def test_a_contract_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
