@@ -115,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--batch-id",
         required=True,
-        type=_matching(_BATCH_ID, "batch id (letters, digits, '_', '.', '-'; at most 128)"),
+        type=_matching(
+            _BATCH_ID, "batch id (letters, digits, '_', '.', '-', a letter or digit first; at most 128)"
+        ),
         metavar="ID",
         help="id of this load, stored on every row; re-running an id replaces its quarantined rows",
     )
@@ -139,6 +141,14 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
                 parser.error(f"{flag} is required with --sink {sink}")
             if args.sink != sink and getattr(args, name) is not None:
                 parser.error(f"{flag} applies only to --sink {sink}")
+    for flag, value in (("--input-location", args.input_location), ("--output-path", args.output_path)):
+        if value is not None and not value.strip():
+            parser.error(f"{flag} must not be empty")
+    if args.output_path is not None and _within(args.output_path, args.input_location):
+        parser.error(
+            f"--output-path {args.output_path!r} is inside --input-location {args.input_location!r}: "
+            "a later run would read this run's output as input"
+        )
     if args.report_path is not None:
         problem = _report_path_problem(args.report_path)
         if problem:
@@ -202,6 +212,15 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     if error:
         print(f"pipeline {pipeline} batch {config.batch_id} failed: {error}", file=sys.stderr, flush=True)
     return exit_code
+
+
+def _within(path: str, location: str) -> bool:
+    """Whether `path` is `location` or under it (local paths resolved, URIs compared as written)."""
+    if _is_local(path) and _is_local(location):
+        inside, outside = _local_path(path).resolve(), _local_path(location).resolve()
+        return inside == outside or outside in inside.parents
+    inside_uri, outside_uri = path.rstrip("/"), location.rstrip("/")
+    return inside_uri == outside_uri or inside_uri.startswith(outside_uri + "/")
 
 
 def _is_local(path: str) -> bool:

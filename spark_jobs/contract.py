@@ -329,6 +329,11 @@ class _Parser:
                 f"'{table}' is not a usable BigQuery table name (letters, digits and underscores, "
                 f"not starting with a digit, at most {_MAX_TABLE_NAME} characters)",
             )
+        if table.endswith(QUARANTINE_SUFFIX):
+            raise self.fail(
+                "table",
+                f"'{table}' ends with {QUARANTINE_SUFFIX}, which names the quarantine of another table",
+            )
         description = self.description(top.get("description"), "description", _MAX_TABLE_DESCRIPTION)
         columns = self.columns(top["columns"])
         by_name = {column.name: column for column in columns}

@@ -56,6 +56,7 @@ _TASK_FAILURE_LOGGERS = (
     "org.apache.spark.executor.Executor",
     "org.apache.spark.scheduler.TaskSetManager",
     "org.apache.spark.storage.BlockManager",  # a block the failed task was caching
+    "org.apache.spark.sql.execution.datasources.FileFormatWriter",  # "Aborting job", with the trace again
 )
 
 

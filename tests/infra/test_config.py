@@ -208,9 +208,10 @@ def test_rejects_a_table_named_like_another_pipelines_quarantine(tmp_path: Path)
     contract = tmp_path / "rejected.yaml"
     contract.write_text("table: orders__rejected\ncolumns:\n  - {name: id, type: STRING}\n", encoding="utf-8")
     error = _error({"pipelines": [ORDERS, {**ORDERS, "name": "second", "contract": str(contract)}]})
-    assert str(error) == (
-        "config pipelines[1].contract='orders__rejected' is not valid: "
-        "a table that is not another pipeline's quarantine table"
+    assert error.key == "pipelines[1].contract"
+    assert (
+        "table: 'orders__rejected' ends with __rejected, which names the quarantine of another table"
+        in str(error)
     )
 
 

@@ -149,6 +149,10 @@ def test_aliases_and_typed_rule_values() -> None:
         (minimal(table="my-table"), "table: 'my-table' is not a usable BigQuery table name"),
         (minimal(table="1abc"), "is not a usable BigQuery table name"),
         (minimal(table="t" * 1015), "is not a usable BigQuery table name"),
+        (
+            minimal(table="orders__rejected"),
+            "table: 'orders__rejected' ends with __rejected, which names the",
+        ),
         (minimal(columns=[]), "columns: expected a non-empty list"),
         (
             minimal(columns=[{"name": f"c{i}", "type": "STRING"} for i in range(9996)]),

@@ -223,7 +223,7 @@ def test_a_bad_contract_fails_before_spark_with_status_3(
 ) -> None:
     contract = tmp_path / "broken.yaml"
     contract.write_text(yaml.safe_dump({**ITEMS, "clustering": ["nope"]}))
-    argv = ["--input-format", "csv", "--input-location", str(tmp_path), "--contract", str(contract)]
+    argv = ["--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", str(contract)]
     argv += ["--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1"]
     assert main(argv) == 3
     captured = capsys.readouterr()

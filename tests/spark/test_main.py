@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from spark_jobs.cli import _within
+
 PACKAGE = Path(__file__).parents[2] / "spark_jobs"
 
 
@@ -53,6 +55,15 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             "1.5 is not between 0 and 1",
         ),
         (["--sink", "local", "--output-path", "o", "--batch-id", "a/b"], "'a/b' is not a valid batch id"),
+        (["--sink", "local", "--output-path", " "], "--output-path must not be empty"),
+        (
+            ["--sink", "local", "--output-path", "in/out"],
+            "--output-path 'in/out' is inside --input-location 'in': a later run would read this run's",
+        ),
+        (
+            ["--sink", "local", "--output-path", "./in/"],
+            "--output-path './in/' is inside --input-location 'in'",
+        ),
         (
             ["--sink", "bigquery", "--output-table", "justatable", "--temp-bucket", "tmp-bucket"],
             "not a valid BigQuery table",
@@ -85,3 +96,20 @@ def test_arguments_are_strict(arguments: list[str], message: str) -> None:
     result = subprocess.run(command, cwd=PACKAGE.parent, capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "location", "inside"),
+    [
+        ("gs://b/raw/out", "gs://b/raw/", True),
+        ("gs://b/raw", "gs://b/raw", True),
+        ("gs://b/raw-out", "gs://b/raw", False),
+        ("gs://b/out", "gs://b/raw", False),
+        ("/data/in/../out", "/data/in", False),
+        ("file:///data/in/x", "/data/in", True),
+    ],
+)
+def test_an_output_path_is_inside_the_input_only_when_it_is_the_location_or_under_it(
+    path: str, location: str, inside: bool
+) -> None:
+    assert _within(path, location) is inside
