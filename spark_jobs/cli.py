@@ -6,6 +6,7 @@ This is the only place that turns errors into an exit status and a single log li
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import math
 import os
 import re
@@ -18,8 +19,8 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import ContractError, load_contract
-from spark_jobs.errors import JobError
+from spark_jobs.contract import Contract, ContractError, load_contract
+from spark_jobs.errors import JobError, UsageError
 from spark_jobs.hadoop_fs import write_text
 from spark_jobs.job import BIGQUERY, LOCAL, SINKS, JobConfig, Progress, run
 from spark_jobs.readers import FORMATS
@@ -180,6 +181,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     try:
         contract = load_contract(config.contract_path)
         pipeline = contract.table
+        _check_input_apart_from_tables(config, contract)
         if session is None:
             session = spark_session(f"{pipeline}-{config.batch_id}")
         run(session, config, contract, started_at, progress)
@@ -214,8 +216,45 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     return exit_code
 
 
+def _check_input_apart_from_tables(config: JobConfig, contract: Contract) -> None:
+    """The local sink's tables must not hold the input, nor lie inside it: a run would read rows it wrote."""
+    if config.output_path is None:
+        return
+    for name in (contract.table, contract.quarantine_table):
+        table = f"{config.output_path.rstrip('/')}/{name}"
+        if _within(config.input_location, table) or _within(table, config.input_location):
+            raise UsageError(
+                f"--input-location {config.input_location!r} and the table {table!r} written under "
+                "--output-path overlap: a run would read rows it wrote"
+            )
+
+
 def _within(path: str, location: str) -> bool:
-    """Whether `path` is `location` or under it (local paths resolved, URIs compared as written)."""
+    """Whether `path` is `location` or under it (local paths resolved, URIs compared as written). For a
+    glob `location`, whether `path` is under the directory where the pattern starts and its next folder
+    can match the pattern's first part (a `{…}` alternative is taken to match)."""
+    glob = _GLOB.search(location)
+    if glob is None:
+        return _under(path, location)
+    directory = location[: location.rfind("/", 0, glob.start()) + 1]
+    pattern = location[len(directory) :].split("/", 1)[0]
+    directory = directory or "."
+    if not _under(path, directory):
+        return False
+    first = _first_folder_under(path, directory)
+    return first in ("", ".") or "{" in pattern or fnmatch.fnmatchcase(first, pattern)
+
+
+def _first_folder_under(path: str, directory: str) -> str:
+    """The name of the folder (or file) of `directory` that holds `path`; "." for `directory` itself."""
+    if _is_local(path) and _is_local(directory):
+        relative = _local_path(path).resolve().relative_to(_local_path(directory).resolve()).as_posix()
+    else:
+        relative = path.rstrip("/")[len(directory.rstrip("/")) :].lstrip("/")
+    return relative.split("/", 1)[0]
+
+
+def _under(path: str, location: str) -> bool:
     if _is_local(path) and _is_local(location):
         inside, outside = _local_path(path).resolve(), _local_path(location).resolve()
         return inside == outside or outside in inside.parents
@@ -224,11 +263,18 @@ def _within(path: str, location: str) -> bool:
 
 
 def _is_local(path: str) -> bool:
-    return "://" not in path or path.startswith("file://")
+    return not _SCHEME.match(path) or path.startswith("file:")
 
 
 def _local_path(path: str) -> Path:
-    return Path(path.removeprefix("file://"))
+    """A local path, written plainly or as a file: URI (`file:///tmp/x` or Hadoop's `file:/tmp/x`)."""
+    return Path(_FILE_SCHEME.sub("", path))
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_FILE_SCHEME = re.compile(r"^file:(//)?")
+# Where a Hadoop glob pattern starts.
+_GLOB = re.compile(r"[*?\[{]")
 
 
 def _report_path_problem(path: str) -> str | None:

@@ -218,6 +218,20 @@ def test_input_failures_exit_with_one_clear_line(
     assert not (tmp_path / "out").exists()
 
 
+def test_an_input_inside_a_table_the_run_writes_is_refused_before_spark(
+    tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--input-format", "parquet", "--input-location", str(tmp_path / "out" / "items__rejected")]
+    argv += ["--contract", str(contract_file), "--sink", "local", "--output-path", str(tmp_path / "out")]
+    assert main([*argv, "--batch-id", "b1"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    table = tmp_path / "out" / "items__rejected"
+    assert report["error"] == (
+        f"--input-location '{table}' and the table '{table}' written under --output-path overlap: "
+        "a run would read rows it wrote"
+    )
+
+
 def test_a_bad_contract_fails_before_spark_with_status_3(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -107,6 +107,12 @@ def test_arguments_are_strict(arguments: list[str], message: str) -> None:
         ("gs://b/out", "gs://b/raw", False),
         ("/data/in/../out", "/data/in", False),
         ("file:///data/in/x", "/data/in", True),
+        ("file:/data/in/x", "/data/in", True),  # Hadoop writes file: URIs with one slash
+        # A glob: under the folder where it starts, and matching its first part.
+        ("w/in-out", "w/in*", True),
+        ("gs://b/raw/out", "gs://b/raw/*", True),
+        ("w/out", "w/*.csv", False),
+        ("gs://b/x/out", "gs://b/{x,y}/*.csv", True),
     ],
 )
 def test_an_output_path_is_inside_the_input_only_when_it_is_the_location_or_under_it(
