@@ -35,8 +35,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rows", type=int, default=3_000_000, help="data rows to generate (default 3000000)")
     parser.add_argument("--files", type=int, default=8, help="CSV files to spread them over (default 8)")
-    parser.add_argument("--bad-share", type=float, default=0.03, help="share of rows breaking a rule")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of (a, b, c); the fastest counts")
+    parser.add_argument(
+        "--bad-share", type=float, default=0.03, help="share of rows breaking a rule (default 0.03)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of (a, b, c); the fastest counts (default 3)"
+    )
     parser.add_argument("--workdir", type=Path, help="where data and outputs go (default: a temp dir)")
     return parser.parse_args(argv)
 
