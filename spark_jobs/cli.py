@@ -9,6 +9,7 @@ import argparse
 import fnmatch
 import math
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Sequence
@@ -230,9 +231,9 @@ def _check_input_apart_from_tables(config: JobConfig, contract: Contract) -> Non
 
 
 def _within(path: str, location: str) -> bool:
-    """Whether `path` is `location` or under it (local paths resolved, URIs compared as written). For a
+    """Whether `path` is `location` or under it, both taken as Hadoop takes them (`..` resolved). For a
     glob `location`, whether `path` is under the directory where the pattern starts and its next folder
-    can match the pattern's first part (a `{…}` alternative is taken to match)."""
+    matches the pattern's first part."""
     glob = _GLOB.search(location)
     if glob is None:
         return _under(path, location)
@@ -241,29 +242,41 @@ def _within(path: str, location: str) -> bool:
     directory = directory or "."
     if not _under(path, directory):
         return False
-    first = _first_folder_under(path, directory)
-    return first in ("", ".") or "{" in pattern or fnmatch.fnmatchcase(first, pattern)
+    first = _relative(path, directory).split("/", 1)[0]
+    return first == "" or any(fnmatch.fnmatchcase(first, one) for one in _fnmatch_patterns(pattern))
 
 
-def _first_folder_under(path: str, directory: str) -> str:
-    """The name of the folder (or file) of `directory` that holds `path`; "." for `directory` itself."""
-    if _is_local(path) and _is_local(directory):
-        relative = _local_path(path).resolve().relative_to(_local_path(directory).resolve()).as_posix()
-    else:
-        relative = path.rstrip("/")[len(directory.rstrip("/")) :].lstrip("/")
-    return relative.split("/", 1)[0]
+def _fnmatch_patterns(glob: str) -> list[str]:
+    """A Hadoop glob part as fnmatch patterns: each `{a,b}` alternative spelled out, `[^…]` as `[!…]`."""
+    braces = re.search(r"\{([^{}]*)\}", glob)
+    if braces is None:
+        return [glob.replace("[^", "[!")]
+    before, after = glob[: braces.start()], glob[braces.end() :]
+    return [pattern for one in braces[1].split(",") for pattern in _fnmatch_patterns(before + one + after)]
 
 
 def _under(path: str, location: str) -> bool:
-    if _is_local(path) and _is_local(location):
-        inside, outside = _local_path(path).resolve(), _local_path(location).resolve()
-        return inside == outside or outside in inside.parents
-    inside_uri, outside_uri = path.rstrip("/"), location.rstrip("/")
-    return inside_uri == outside_uri or inside_uri.startswith(outside_uri + "/")
+    inside, outside = _normalized(path), _normalized(location)
+    return inside == outside or inside.startswith(outside.rstrip("/") + "/")
+
+
+def _relative(path: str, directory: str) -> str:
+    """`path` (under `directory`) relative to it; "" for `directory` itself."""
+    return _normalized(path)[len(_normalized(directory).rstrip("/")) :].strip("/")
+
+
+def _normalized(path: str) -> str:
+    """`path` as Hadoop resolves it: a local one absolute with links followed (a loop is left as it is), a
+    URI with `.`, `..` and empty segments removed."""
+    if _is_local(path):
+        return os.path.realpath(_local_path(path))
+    scheme, _, rest = path.partition("://")
+    authority, _, segments = rest.partition("/")
+    return f"{scheme}://{authority}{posixpath.normpath('/' + segments.lstrip('/'))}"
 
 
 def _is_local(path: str) -> bool:
-    return not _SCHEME.match(path) or path.startswith("file:")
+    return path.startswith("file:") or "://" not in path
 
 
 def _local_path(path: str) -> Path:
@@ -271,7 +284,6 @@ def _local_path(path: str) -> Path:
     return Path(_FILE_SCHEME.sub("", path))
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _FILE_SCHEME = re.compile(r"^file:(//)?")
 # Where a Hadoop glob pattern starts.
 _GLOB = re.compile(r"[*?\[{]")

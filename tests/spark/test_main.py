@@ -113,6 +113,13 @@ def test_arguments_are_strict(arguments: list[str], message: str) -> None:
         ("gs://b/raw/out", "gs://b/raw/*", True),
         ("w/out", "w/*.csv", False),
         ("gs://b/x/out", "gs://b/{x,y}/*.csv", True),
+        ("warehouse", "{landing,other}/*.csv", False),
+        ("data/out", "data/{2024,2025}/*.csv", False),
+        ("data/out", "data/[^x]*", True),  # Hadoop's negated class, which fnmatch spells [!x]
+        ("data/out", "data/[^o]*", False),
+        # URIs as Hadoop resolves them.
+        ("gs://b/out", "gs://b/raw/../out", True),
+        ("gs://b/raw/out", "gs://b//raw", True),
     ],
 )
 def test_an_output_path_is_inside_the_input_only_when_it_is_the_location_or_under_it(
