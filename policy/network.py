@@ -1,6 +1,7 @@
 """VPC rules: nothing is reachable from the internet, and batch subnets reach Google APIs privately."""
 
 import ipaddress
+from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
@@ -41,13 +42,7 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
             "0.0.0.0/0: set source_ranges to the subnet or known ranges",
             None,
         )
-    for source in known_items(sources):
-        if _is_open(source):
-            report(
-                f"firewall '{args.name}' allows ingress from {source}: "
-                "restrict source_ranges to the subnet or known ranges",
-                None,
-            )
+    _report_open_sources(sources, f"firewall '{args.name}'", "source_ranges", report)
 
 
 def _forbid_internet_ingress_by_policy_rule(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -55,12 +50,16 @@ def _forbid_internet_ingress_by_policy_rule(args: ResourceValidationArgs, report
     # Traffic an apply_security_profile_group rule inspects is let through too.
     if (props.get("direction") or "INGRESS") != "INGRESS" or props.get("action") not in _ALLOWING_ACTIONS:
         return
-    for source in known_items(nested(props, "match", "srcIpRanges")):
+    sources = nested(props, "match", "srcIpRanges")
+    _report_open_sources(sources, f"firewall policy rule '{args.name}'", "match.src_ip_ranges", report)
+
+
+def _report_open_sources(sources: Any, rule: str, field: str, report: ReportViolation) -> None:
+    """One violation per source range of `rule` that spans the internet (those a preview knows)."""
+    for source in known_items(sources):
         if _is_open(source):
             report(
-                f"firewall policy rule '{args.name}' allows ingress from {source}: "
-                "restrict match.src_ip_ranges to the subnet or known ranges",
-                None,
+                f"{rule} allows ingress from {source}: restrict {field} to the subnet or known ranges", None
             )
 
 

@@ -235,15 +235,20 @@ def _within(path: str, location: str) -> bool:
     glob `location`, whether `path` is under the directory where the pattern starts and its next folder
     matches the pattern's first part."""
     glob = _GLOB.search(location)
-    if glob is None:
-        return _under(path, location)
-    directory = location[: location.rfind("/", 0, glob.start()) + 1]
-    pattern = location[len(directory) :].split("/", 1)[0]
-    directory = directory or "."
-    if not _under(path, directory):
+    pattern = None
+    if glob is not None:
+        directory = location[: location.rfind("/", 0, glob.start()) + 1]
+        pattern = location[len(directory) :].split("/", 1)[0]
+        location = directory or "."
+    inside, outside = _normalized(path), _normalized(location).rstrip("/")
+    if inside != outside and not inside.startswith(outside + "/"):
         return False
-    first = _relative(path, directory).split("/", 1)[0]
-    return first == "" or any(fnmatch.fnmatchcase(first, one) for one in _fnmatch_patterns(pattern))
+    first = inside[len(outside) :].strip("/").split("/", 1)[0]
+    return (
+        pattern is None
+        or first == ""
+        or any(fnmatch.fnmatchcase(first, one) for one in _fnmatch_patterns(pattern))
+    )
 
 
 def _fnmatch_patterns(glob: str) -> list[str]:
@@ -253,16 +258,6 @@ def _fnmatch_patterns(glob: str) -> list[str]:
         return [glob.replace("[^", "[!")]
     before, after = glob[: braces.start()], glob[braces.end() :]
     return [pattern for one in braces[1].split(",") for pattern in _fnmatch_patterns(before + one + after)]
-
-
-def _under(path: str, location: str) -> bool:
-    inside, outside = _normalized(path), _normalized(location)
-    return inside == outside or inside.startswith(outside.rstrip("/") + "/")
-
-
-def _relative(path: str, directory: str) -> str:
-    """`path` (under `directory`) relative to it; "" for `directory` itself."""
-    return _normalized(path)[len(_normalized(directory).rstrip("/")) :].strip("/")
 
 
 def _normalized(path: str) -> str:
