@@ -12,6 +12,7 @@ import os
 import posixpath
 import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -135,6 +136,8 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
     """Parse strictly: unknown or misplaced arguments end the program with status 2 and a usage message."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    for flag in _repeated_options(sys.argv[1:] if argv is None else argv):
+        parser.error(f"{flag} is given more than once")
     needed = {BIGQUERY: ("output_table", "temp_bucket"), LOCAL: ("output_path",)}
     for sink, names in needed.items():
         for name in names:
@@ -143,9 +146,16 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
                 parser.error(f"{flag} is required with --sink {sink}")
             if args.sink != sink and getattr(args, name) is not None:
                 parser.error(f"{flag} applies only to --sink {sink}")
-    for flag, value in (("--input-location", args.input_location), ("--output-path", args.output_path)):
+    paths = (
+        ("--input-location", args.input_location),
+        ("--output-path", args.output_path),
+        ("--report-path", args.report_path),
+    )
+    for flag, value in paths:
         if value is not None and not value.strip():
             parser.error(f"{flag} must not be empty")
+        if value is not None and _FILE_URI_WITH_HOST.match(value):
+            parser.error(f"{flag} {value!r} names a host: write a local path as /path or file:///path")
     if args.output_path is not None and _within(args.output_path, args.input_location):
         parser.error(
             f"--output-path {args.output_path!r} is inside --input-location {args.input_location!r}: "
@@ -168,6 +178,12 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
         temp_bucket=args.temp_bucket,
         report_path=args.report_path,
     )
+
+
+def _repeated_options(argv: Sequence[str]) -> list[str]:
+    """The options given more than once: argparse would silently keep the last value of each."""
+    counts = Counter(token.split("=", 1)[0] for token in argv if token.startswith("--"))
+    return sorted(flag for flag, count in counts.items() if count > 1)
 
 
 def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> int:
@@ -280,6 +296,8 @@ def _local_path(path: str) -> Path:
 
 
 _FILE_SCHEME = re.compile(r"^file:(//)?")
+# Hadoop reads local files only through file: URIs without a host (file:///tmp/x, not file://localhost/tmp/x).
+_FILE_URI_WITH_HOST = re.compile(r"^file://[^/]")
 # Where a Hadoop glob pattern starts.
 _GLOB = re.compile(r"[*?\[{]")
 
@@ -292,7 +310,7 @@ def _report_path_problem(path: str) -> str | None:
     if not _is_local(path):
         return None
     local = _local_path(path)
-    if not path.strip() or path.endswith("/") or local.is_dir():
+    if path.endswith("/") or local.is_dir():
         return "is a directory: name the report file inside it"
     existing = next(parent for parent in (local, *local.parents) if parent.exists())
     if existing != local and not existing.is_dir():

@@ -74,7 +74,19 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
         ),
         (
             ["--sink", "local", "--output-path", "o", "--report-path", ""],
-            "--report-path '' is a directory: name the report file inside it",
+            "--report-path must not be empty",
+        ),
+        (
+            ["--sink", "local", "--output-path", "file://localhost/tmp/o"],
+            "--output-path 'file://localhost/tmp/o' names a host: write a local path as /path or file:///path",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--report-path", "file://host/r.json"],
+            "--report-path 'file://host/r.json' names a host",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--batch-id=b2"],
+            "--batch-id is given more than once",
         ),
         (
             ["--sink", "local", "--output-path", "o", "--report-path", "reports/new/"],
