@@ -16,7 +16,7 @@ from infra.warehouse import Warehouse
 config = stack_config.load()
 apis = Apis("apis", config)
 encryption: list[pulumi.Resource] = (
-    KmsGrants("kms", config, config.kms_key, apis.ready).grants if config.kms_key else []
+    [KmsGrants("kms", config, config.kms_key, apis.ready).ready] if config.kms_key else []
 )
 network = Network("network", config, apis.ready)
 storage = Storage("storage", config, [apis.ready, *encryption])

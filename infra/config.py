@@ -378,12 +378,21 @@ def _network(reader: _Reader, region: str) -> NetworkConfig:
         raise ConfigError(missing, "", "set together with the other one (an existing network needs both)")
     if network and subnetwork:
         _check_existing_subnetwork(network, subnetwork, region)
+    create_firewall_rule = reader.boolean("createFirewallRule")
+    if not network and not create_firewall_rule:
+        raise ConfigError(
+            "createFirewallRule",
+            False,
+            "true when the stack creates the network: Dataproc Serverless needs its VMs to reach each other "
+            "on every port, and a new network allows nothing until the rule exists (false only with "
+            "existingNetwork, whose owners manage the rule)",
+        )
     return NetworkConfig(
         existing_network=_optional(network),
         existing_subnetwork=_optional(subnetwork),
         subnet_cidr=_cidr("subnetCidr", reader.string("subnetCidr")),
         flow_logs=reader.boolean("flowLogs"),
-        create_firewall_rule=reader.boolean("createFirewallRule"),
+        create_firewall_rule=create_firewall_rule,
     )
 
 
@@ -442,11 +451,12 @@ def _storage(reader: _Reader, project_id: str, stack: str) -> StorageConfig:
         name = f"{prefix}-{role}"
         # Dotted names are domain names that need a verified domain: the pattern allows no dots.
         if not _BUCKET_NAME.match(name):
+            fix = "a shorter bucketPrefix" if len(name) > 63 else "bucketPrefix"
             raise ConfigError(
                 "bucketPrefix",
                 prefix,
                 f"a prefix giving valid bucket names (bucket {name!r}: 3-63 lowercase letters, digits, - "
-                "or _, letter or digit first and last); set a shorter bucketPrefix",
+                f"or _, letter or digit first and last); set {fix}",
             )
         if name.startswith("goog") or _GOOGLE.search(name):
             raise ConfigError(
@@ -549,6 +559,7 @@ def _pipelines(raw: object) -> tuple[PipelineConfig, ...]:
     _unique(
         "contract", [pipeline.contract.table for pipeline in pipelines], "a table no other pipeline loads"
     )
+    _apart([pipeline.input_prefix for pipeline in pipelines])
     return pipelines
 
 
@@ -556,6 +567,19 @@ def _unique(field: str, values: list[str], allowed: str) -> None:
     for index, value in enumerate(values):
         if value in values[:index]:
             raise ConfigError(f"pipelines[{index}].{field}", value, allowed)
+
+
+def _apart(prefixes: list[str]) -> None:
+    """No pipeline's input folder may hold another's: the job reads every file under its folder."""
+    for index, prefix in enumerate(prefixes):
+        for other_index, other in enumerate(prefixes[:index]):
+            if prefix.startswith(other) or other.startswith(prefix):
+                raise ConfigError(
+                    f"pipelines[{index}].inputPrefix",
+                    prefix,
+                    f"a folder apart from pipelines[{other_index}]'s {other!r} (the default is <name>/): the "
+                    "job reads every file under its folder, so one pipeline would load the other's files",
+                )
 
 
 def _pipeline(index: int, item: object) -> PipelineConfig:
@@ -567,7 +591,7 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
             raise ConfigError(f"{key}.{field}", item[field], f"a known pipeline setting: {PIPELINE_KEYS}")
 
     def text(field: str, default: str | None = None) -> str:
-        value = item.get(field, default)
+        value = _or_default(item.get(field), default)
         if value is None:
             raise ConfigError(f"{key}.{field}", value, "required")
         if not isinstance(value, str):
@@ -594,8 +618,13 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         input_format=choice("inputFormat", INPUT_FORMATS),
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
         write_mode=choice("writeMode", WRITE_MODES, "append"),
-        max_reject_ratio=_ratio(f"{key}.maxRejectRatio", item.get("maxRejectRatio", 0.0)),
+        max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
     )
+
+
+def _or_default(value: object, default: object) -> object:
+    """A pipeline setting left empty in YAML (`inputPrefix:`) is null: it takes its default."""
+    return default if value is None else value
 
 
 def _contract_path(key: str, value: str) -> Path:

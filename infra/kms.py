@@ -6,6 +6,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import StackConfig
+from infra.wait import PropagationWait
 
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 
@@ -13,12 +14,13 @@ ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 class KmsGrants(pulumi.ComponentResource):
     """Grants the key to the Cloud Storage, BigQuery, Dataproc and Compute Engine service agents.
 
-    Buckets, the dataset and the batches' disks are encrypted by these agents, so the grants must exist before
-    those resources are created: they depend on `grants`. The key itself is managed outside this stack (keys
-    cannot be deleted, only their versions destroyed).
+    Buckets, the dataset and the batches' disks are encrypted by these agents, so the grants must have reached
+    Cloud KMS before those resources are created ("Permission denied on Cloud KMS key" otherwise): they
+    depend on `ready`, which waits `iamPropagationSeconds` after the grants. The key itself is managed
+    outside this stack (keys cannot be deleted, only their versions destroyed).
     """
 
-    grants: list[pulumi.Resource]
+    ready: pulumi.Resource
 
     def __init__(
         self,
@@ -49,7 +51,7 @@ class KmsGrants(pulumi.ComponentResource):
             ),
         }
         child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
-        self.grants = [
+        grants = [
             gcp.kms.CryptoKeyIAMMember(
                 f"kms-{agent}-agent",
                 crypto_key_id=kms_key,
@@ -59,4 +61,10 @@ class KmsGrants(pulumi.ComponentResource):
             )
             for agent, member in members.items()
         ]
+        self.ready = PropagationWait(
+            "kms-propagation",
+            config.iam_propagation_seconds,
+            [f"{ENCRYPTER_DECRYPTER}@{agent}-agent" for agent in members],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
+        )
         self.register_outputs({"key": kms_key})

@@ -37,11 +37,12 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"subnetCidr": "not-a-cidr"}, "subnetCidr", "CIDR notation"),
         ({"subnetCidr": "10.0.0.0/30"}, "subnetCidr", "prefix from /8 to /29"),
         ({"subnetCidr": "fd00::/64"}, "subnetCidr", "an IPv4 network"),
-        ({"bucketPrefix": "Upper-Case"}, "bucketPrefix", "valid bucket names"),
+        ({"bucketPrefix": "Upper-Case"}, "bucketPrefix", "letter or digit first and last); set bucketPrefix"),
         ({"bucketPrefix": "my-google-data"}, "bucketPrefix", "contain 'google' or a look-alike"),
         ({"bucketPrefix": "my-g00gle-data"}, "bucketPrefix", "contain 'google' or a look-alike"),
         ({"bucketPrefix": "goog-data"}, "bucketPrefix", "start with 'goog'"),
-        ({"bucketPrefix": "x" * 60}, "bucketPrefix", "3-63"),
+        ({"bucketPrefix": "x" * 60}, "bucketPrefix", "3-63 lowercase"),
+        ({"bucketPrefix": "x" * 60}, "bucketPrefix", "set a shorter bucketPrefix"),
         ({"bucketPrefix": "data.example.com"}, "bucketPrefix", "digits, - or _"),
         ({"subnetCidr": "127.0.0.0/24"}, "subnetCidr", "not overlapping 127.0.0.0/8"),
         ({"subnetCidr": "0.0.0.0/8"}, "subnetCidr", "not overlapping 0.0.0.0/8"),
@@ -101,6 +102,8 @@ def _error(overrides: dict[str, object]) -> ConfigError:
             "a subnet of existingNetwork's project host",
         ),
         ({"flowLogs": "yes"}, "flowLogs", "a boolean"),
+        # A new network allows no traffic between the batch's VMs without the rule.
+        ({"createFirewallRule": False}, "createFirewallRule", "true when the stack creates the network"),
         ({"tempRetentionDays": 0}, "tempRetentionDays", "an integer from 1 to 3650"),
         ({"stagingRetentionDays": "ten"}, "stagingRetentionDays", "an integer from 1 to 3650"),
         ({"rawNoncurrentRetentionDays": 4000}, "rawNoncurrentRetentionDays", "an integer from 1 to 3650"),
@@ -204,6 +207,33 @@ def test_rejects_duplicate_pipeline_names_and_tables() -> None:
     assert str(error) == "config pipelines[1].contract='orders' is not valid: a table no other pipeline loads"
 
 
+def _events_pipeline(folder: Path, name: str = "events") -> dict[str, object]:
+    contract = folder / "events.yaml"
+    contract.write_text("table: events\ncolumns:\n  - {name: id, type: STRING}\n", encoding="utf-8")
+    return {"name": name, "contract": str(contract), "inputFormat": "json"}
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("landing/", "landing/events/"), ("landing/events/", "landing/"), ("events/archive/", None)],
+)
+def test_rejects_a_pipeline_reading_inside_another_pipelines_folder(
+    first: str, second: str | None, tmp_path: Path
+) -> None:
+    """The default prefix (<name>/) counts: a pipeline named events reads events/."""
+    events = _events_pipeline(tmp_path)
+    events = {**events, "inputPrefix": second} if second else events
+    error = _error({"pipelines": [{**ORDERS, "inputPrefix": first}, events]})
+    assert error.key == "pipelines[1].inputPrefix"
+    assert f"a folder apart from pipelines[0]'s {first!r}" in str(error)
+
+
+def test_a_pipeline_prefix_that_only_starts_like_another_is_apart(tmp_path: Path) -> None:
+    events = _events_pipeline(tmp_path)
+    config = _load({"pipelines": [{**ORDERS, "inputPrefix": "land/"}, {**events, "inputPrefix": "landing/"}]})
+    assert [pipeline.input_prefix for pipeline in config.pipelines] == ["land/", "landing/"]
+
+
 def test_rejects_a_table_named_like_another_pipelines_quarantine(tmp_path: Path) -> None:
     contract = tmp_path / "rejected.yaml"
     contract.write_text("table: orders__rejected\ncolumns:\n  - {name: id, type: STRING}\n", encoding="utf-8")
@@ -252,6 +282,16 @@ def test_defaults_apply_to_optional_pipeline_settings() -> None:
         0.0,
     )
     assert pipeline.contract.table == "orders"
+
+
+def test_a_pipeline_setting_left_empty_takes_its_default() -> None:
+    empty = {"inputPrefix": None, "writeMode": None, "maxRejectRatio": None}
+    (pipeline,) = _load({"pipelines": [{**ORDERS, **empty}]}).pipelines
+    assert (pipeline.input_prefix, pipeline.write_mode, pipeline.max_reject_ratio) == (
+        "orders/",
+        "append",
+        0.0,
+    )
 
 
 def test_misspelled_key_is_rejected_with_a_suggestion() -> None:

@@ -204,10 +204,12 @@ def test_cmek_on_buckets_after_service_agents_hold_the_key() -> None:
         "serviceAccount:service-123456789012@dataproc-accounts.iam.gserviceaccount.com",
         "serviceAccount:service-123456789012@compute-system.iam.gserviceaccount.com",
     }  # not the runner: Google encrypts with the key through these service agents
-    agent_grants = {name for name in grants if name.endswith("-agent")}
+    # The grants reach Cloud KMS a while after they are made: the buckets wait for them.
+    wait = stack.one("pulumi-python:dynamic:Resource", "kms-propagation")
+    assert (wait.inputs["seconds"], set(wait.options.depends_on)) == (60, set(grants))
     for bucket in stack.of_type(BUCKET):
         assert bucket.inputs["encryption"] == {"defaultKmsKeyName": key}
-        assert agent_grants <= set(bucket.options.depends_on)
+        assert "kms-propagation" in bucket.options.depends_on
 
 
 def test_runner_account_and_least_privilege_grants(dev: StackResult) -> None:

@@ -114,7 +114,7 @@ def test_runtime_3_authenticates_as_the_service_account_with_kms() -> None:
     execution = batch.inputs["environmentConfig"]["executionConfig"]
     assert execution["authenticationConfig"] == {"userWorkloadAuthenticationType": "SERVICE_ACCOUNT"}
     assert execution["kmsKey"] == key
-    assert {"kms-dataproc-agent", "kms-compute-agent", "iam-propagation"} <= set(batch.options.depends_on)
+    assert {"kms-propagation", "iam-propagation"} <= set(batch.options.depends_on)
     assert batch.inputs["runtimeConfig"]["version"] == "3.0"
     assert batch.options.custom_timeouts == {"create": "300m", "update": None, "delete": None}
 

@@ -44,10 +44,10 @@ def test_table_expiration_and_cmek_from_config() -> None:
     dataset = stack.one(DATASET, "dataset")
     assert dataset.inputs["defaultTableExpirationMs"] == 30 * 24 * 3600 * 1000
     assert dataset.inputs["defaultEncryptionConfiguration"] == {"kmsKeyName": key}
-    assert "kms-bigquery-agent" in dataset.options.depends_on
+    assert "kms-propagation" in dataset.options.depends_on
     for table in stack.of_type(TABLE):
         assert table.inputs["encryptionConfiguration"] == {"kmsKeyName": key}, table.name
-        assert "kms-bigquery-agent" in table.options.depends_on, table.name
+        assert "kms-propagation" in table.options.depends_on, table.name
 
 
 def test_table_shaped_by_the_contract(dev: StackResult) -> None:
