@@ -10,9 +10,11 @@ Every reader also gives `_raw_record` (the record as read, when it could not be 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, reduce
+from urllib.parse import unquote
 from uuid import uuid4
 
 from py4j.protocol import Py4JJavaError
@@ -60,11 +62,16 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
         frame = reader(spark, location, contract)
     except AnalysisException as error:
         raise _explain(error, input_format, location) from None
-    files = tuple(sorted(frame.inputFiles()))
+    # Spark names input files URL-encoded (`a b.csv` as `a%20b.csv`): the rows and the report carry the
+    # names the files have, so that lineage finds them.
+    files = tuple(sorted(unquote(file) for file in frame.inputFiles()))
     if not files:
         raise NoInputError(f"no input file matches {location}")
+    name = sf.input_file_name()
+    # A `+` is a plus in a path, where url_decode would read it as a space; most names have nothing to decode.
+    decoded = sf.when(name.contains("%"), sf.url_decode(sf.replace(name, sf.lit("+"), sf.lit("%2B"))))
     return Source(
-        frame.withColumn(SOURCE_FILE, sf.input_file_name()),
+        frame.withColumn(SOURCE_FILE, decoded.otherwise(name)),
         files,
         typed=input_format not in TEXT_FORMATS,
         malformed_reason=malformed_reason,
@@ -202,12 +209,24 @@ def _read_after_failed_merge(
         schema = typed_schema(contract)
     else:
         try:
-            schema = _typed_files(spark, data_source).option("mergeSchema", "true").load(with_data).schema
+            schema = _load_files(spark, data_source, with_data, merge_schemas=True).schema
         except Py4JJavaError as merge_error:
             if not _cannot_merge(merge_error):
                 raise
             return _read_by_schema(spark, data_source, with_data, contract)
     return _match_by_name(_typed_files(spark, data_source).schema(schema).load(location), contract, location)
+
+
+def _load_files(
+    spark: SparkSession, data_source: str, files: list[str], merge_schemas: bool = False
+) -> DataFrame:
+    """Exactly `files`: the reader takes any path as a Hadoop glob pattern, where a file named
+    `data[1].parquet` would match `data1.parquet` instead, so their glob characters are escaped."""
+    patterns = [_GLOB_CHARACTER.sub(r"\\\g<0>", file) for file in files]
+    return _typed_files(spark, data_source).option("mergeSchema", str(merge_schemas).lower()).load(patterns)
+
+
+_GLOB_CHARACTER = re.compile(r"[\\\[\]{}*?]")
 
 
 def _cannot_merge(error: Py4JJavaError) -> bool:
@@ -223,10 +242,10 @@ def _read_by_schema(spark: SparkSession, data_source: str, files: list[str], con
     """
     groups: dict[StructType, list[str]] = {}
     for file in files:
-        groups.setdefault(_typed_files(spark, data_source).load(file).schema, []).append(file)
+        groups.setdefault(_load_files(spark, data_source, [file]).schema, []).append(file)
     input_names = frozenset(field.name.lower() for schema in groups for field in schema.fields)
     frames = [
-        _match_by_name(_typed_files(spark, data_source).load(files), contract, _describe(files), input_names)
+        _match_by_name(_load_files(spark, data_source, files), contract, _describe(files), input_names)
         for files in groups.values()
     ]
     return reduce(DataFrame.union, frames)

@@ -46,6 +46,21 @@ def test_csv_follows_rfc_4180_and_keeps_wrong_field_counts_as_malformed(
     assert {row[SOURCE_FILE] for row in source.frame.collect()} == {f"file://{tmp_path}/in/a.csv"}
 
 
+def test_rows_and_report_name_files_as_the_file_system_does(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Spark names input files URL-encoded; lineage needs the names the files have."""
+    names = ["plain.csv", "a b+c%20d.csv", "é[1].csv"]
+    for name in names:
+        write_lines(tmp_path / "in", name, [ITEMS_HEADER, f"{name},1,,,,2026-01-05,,"])
+    source = read_input(spark, "csv", str(tmp_path / "in"), items)
+    expected = {f"file://{tmp_path}/in/{name}" for name in names}
+    assert set(source.files) == expected
+    assert {row["id"]: row[SOURCE_FILE] for row in source.frame.collect()} == {
+        name: f"file://{tmp_path}/in/{name}" for name in names
+    }
+
+
 def test_csv_quoted_fields_may_span_lines_in_any_line_ending_bom_or_compression(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
@@ -378,12 +393,13 @@ def test_zero_byte_parquet_files_are_empty_files_whatever_the_others_hold(
 ) -> None:
     """A writer that failed leaves zero-byte files: they hold no rows (nor a schema), but they are input.
 
-    The locations' names have a space, which Spark's names for input files encode (%20).
+    The files' paths have a space, which Spark's names for input files encode (%20), and characters that a
+    path given to Spark's reader would mean as a glob pattern.
     """
     day = dt.date(2026, 1, 5)
-    write_parquet(spark, tmp_path / "merged in" / "1", "id string, qty int, day date", ("AB1", 2, day))
-    write_parquet(spark, tmp_path / "by schema" / "1", "id string, qty int, day date", ("AB1", 2, day))
-    write_parquet(spark, tmp_path / "by schema" / "2", "id string, qty bigint, day date", ("AB2", 3, day))
+    write_parquet(spark, tmp_path / "merged in" / "[1]", "id string, qty int, day date", ("AB1", 2, day))
+    write_parquet(spark, tmp_path / "by schema" / "{1}", "id string, qty int, day date", ("AB1", 2, day))
+    write_parquet(spark, tmp_path / "by schema" / "2*", "id string, qty bigint, day date", ("AB2", 3, day))
     for location, expected in (
         ("merged in", [("AB1", 2, day)]),
         ("by schema", [("AB1", 2, day), ("AB2", 3, day)]),
@@ -395,7 +411,7 @@ def test_zero_byte_parquet_files_are_empty_files_whatever_the_others_hold(
         source = read_input(spark, "parquet", str(tmp_path / location), items)
         assert rows_of(source.frame, "id", "qty", "day") == expected
         if location != "by schema":  # files read in schema groups are only those with rows
-            assert zero_bytes.as_uri() in source.files
+            assert f"file://{zero_bytes}" in source.files
 
 
 def write_parquet(spark: SparkSession, directory: Path, schema: str, row: tuple[object, ...]) -> None:
