@@ -62,20 +62,55 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
         frame = reader(spark, location, contract)
     except AnalysisException as error:
         raise _explain(error, input_format, location) from None
-    # Spark names input files URL-encoded (`a b.csv` as `a%20b.csv`): the rows and the report carry the
-    # names the files have, so that lineage finds them.
+    # The rows and the report carry the names the files have (see _file_name), so that lineage finds them.
     files = tuple(sorted(unquote(file) for file in frame.inputFiles()))
     if not files:
         raise NoInputError(f"no input file matches {location}")
-    name = sf.input_file_name()
-    # A `+` is a plus in a path, where url_decode would read it as a space; most names have nothing to decode.
-    decoded = sf.when(name.contains("%"), sf.url_decode(sf.replace(name, sf.lit("+"), sf.lit("%2B"))))
     return Source(
-        frame.withColumn(SOURCE_FILE, decoded.otherwise(name)),
+        frame.withColumn(SOURCE_FILE, _file_name()),
         files,
         typed=input_format not in TEXT_FORMATS,
         malformed_reason=malformed_reason,
     )
+
+
+def _file_name() -> Column:
+    """The path of the row's file as its file system names it: Spark gives it URL-encoded (`a b.csv` as
+    `a%20b.csv`). Most names have nothing to decode."""
+    name = sf.input_file_name()
+    return sf.when(name.contains("%"), _url_decoded(name)).otherwise(name)
+
+
+def _url_decoded(text: Column) -> Column:
+    # A `+` in a path is a plus, where url_decode would read a space.
+    return sf.url_decode(sf.replace(text, sf.lit("+"), sf.lit("%2B")))
+
+
+def _named_by_directories(files: list[str], contract: Contract) -> set[str]:
+    """The contract columns that a directory on some file's path names, Hive-style (`order_date=2026-01-05/`,
+    as Spark's partitionBy writes them); names ignore case."""
+    by_lower_name = {name.lower(): name for name in contract.column_names}
+    named = set()
+    for file in files:
+        for directory in unquote(file).split("/")[:-1]:
+            key, equals, _ = directory.partition("=")
+            if equals and key.lower() in by_lower_name:
+                named.add(by_lower_name[key.lower()])
+    return named
+
+
+def _directory_value(name: str) -> Column:
+    """The text that the deepest directory `<name>=<value>/` on the row's file path gives column `name`,
+    unescaped as Spark and Hive escape it (`%3A` for `:`); null without such a directory or for Hive's
+    null, `__HIVE_DEFAULT_PARTITION__`."""
+    value = sf.regexp_extract(_file_name(), rf"(?i)^.*/{name}=([^/]*)/", 1)
+    unescaped = sf.when(value.rlike(_ESCAPED), _url_decoded(value)).otherwise(value)
+    return sf.when((value != "") & (value != _HIVE_NULL), unescaped)
+
+
+# Text whose every % starts an escape (%XX), so that decoding it cannot fail.
+_ESCAPED = r"^(?:[^%]|%[0-9A-Fa-f]{2})*$"
+_HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
 def _text_schema(contract: Contract) -> StructType:
@@ -136,8 +171,13 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
     unique = sf.size(_NAMES) == sf.size(sf.array_distinct(_NAMES))
     by_name = named.select(RAW_RECORD, sf.when(unique, sf.map_from_arrays(_NAMES, _VALUES)).alias(_FIELDS))
 
+    # A field a line leaves out (or null) takes the value of a directory named after it.
+    from_directories = _named_by_directories(lines.inputFiles(), contract)
+    values = {name: sf.col(_FIELDS)[name.lower()] for name in contract.column_names}
+    for name in from_directories:
+        values[name] = sf.coalesce(values[name], _directory_value(name))
     return by_name.select(
-        *[sf.col(_FIELDS)[name.lower()].alias(name) for name in contract.column_names],
+        *[value.alias(name) for name, value in values.items()],
         sf.when(sf.col(_FIELDS).isNull(), sf.col(RAW_RECORD)).alias(RAW_RECORD),
     )
 
@@ -267,11 +307,14 @@ def _match_by_name(
     by_name: dict[str, list[StructField]] = {}
     for field in frame.schema.fields:
         by_name.setdefault(field.name.lower(), []).append(field)
+    from_directories = _named_by_directories(frame.inputFiles(), contract)
     problems = []
     columns = []
     for column in contract.columns:
         fields = by_name.get(column.name.lower(), [])
-        if not fields:
+        if not fields and column.name in from_directories:
+            columns.extend(_from_directories(column))
+        elif not fields:
             if column.required and column.name.lower() not in (input_names or by_name):
                 problems.append(f"required column '{column.name}' is missing")
             columns.extend(_typed_and_text(column, None))
@@ -290,6 +333,15 @@ def _match_by_name(
             f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}"
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
+
+
+def _from_directories(column: ContractColumn) -> list[Column]:
+    """A column the files lack, taken as text from directories named after it: the validation casts it.
+    Shaped as `_typed_and_text`'s columns, so that frames of files grouped by schema stack."""
+    text = _directory_value(column.name)
+    if column.type == STRING:
+        return [text.alias(column.name)]
+    return [text.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]
 
 
 def _typed_and_text(column: ContractColumn, field: StructField | None) -> list[Column]:

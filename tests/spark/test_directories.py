@@ -1,0 +1,68 @@
+"""Hive-style directories (`day=2026-01-05/`, as Spark's partitionBy writes them) give their values to the
+contract columns the files do not hold, validated like any text value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from spark_jobs.contract import ERRORS, Contract
+from spark_jobs.readers import read_input
+from spark_jobs.validation import validate
+
+from .conftest import ITEMS_HEADER, write_lines
+
+
+def checked(spark: SparkSession, input_format: str, location: Path, items: Contract) -> dict[str, tuple]:
+    """Each row's id → its typed day and at, and its reasons."""
+    rows = validate(read_input(spark, input_format, str(location), items), items).collect()
+    return {row["id"]: (row["day"], row["at"], list(row[ERRORS])) for row in rows}
+
+
+def test_parquet_columns_the_files_lack_come_from_directories(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Spark escapes `:` in a directory name (`%3A`) and writes a null as __HIVE_DEFAULT_PARTITION__."""
+    at = dt.datetime(2026, 1, 5, 10, 30)  # Spark collects timestamps naive, in UTC (conftest)
+    frame = spark.createDataFrame(
+        [("AB1", dt.date(2026, 1, 5), at), ("AB2", None, None)], "id string, day date, at timestamp"
+    )
+    frame.write.partitionBy("day", "at").parquet(str(tmp_path / "in"))
+    # A directory made by hand, its name in another case, holding a day BigQuery has no literal for.
+    spark.createDataFrame([("AB3",)], "id string").write.parquet(str(tmp_path / "in" / "Day=2026-02-30"))
+    assert checked(spark, "parquet", tmp_path / "in", items) == {
+        "AB1": (dt.date(2026, 1, 5), at, []),
+        "AB2": (None, None, ["day.required: a value is required"]),
+        "AB3": (None, None, ["day.type: '2026-02-30' is not a valid DATE"]),
+    }
+
+
+def test_a_column_a_parquet_file_holds_is_taken_from_the_file(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    day = dt.date(2026, 1, 7)
+    frame = spark.createDataFrame([("AB1", day)], "id string, day date")
+    frame.write.parquet(str(tmp_path / "in" / "day=2026-01-05"))
+    assert checked(spark, "parquet", tmp_path / "in", items) == {"AB1": (day, None, [])}
+
+
+def test_a_json_field_a_line_leaves_out_or_null_comes_from_directories(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    lines = ['{"id": "AB1"}', '{"id": "AB2", "day": null}', '{"id": "AB3", "day": "2026-01-07"}']
+    write_lines(tmp_path / "in" / "day=2026-01-05", "part.jsonl", lines)
+    write_lines(tmp_path / "in" / "other", "part.jsonl", ['{"id": "AB4"}'])
+    day = dt.date(2026, 1, 5)
+    assert checked(spark, "json", tmp_path / "in", items) == {
+        "AB1": (day, None, []),
+        "AB2": (day, None, []),
+        "AB3": (dt.date(2026, 1, 7), None, []),
+        "AB4": (None, None, ["day.required: a value is required"]),
+    }
+
+
+def test_csv_takes_every_column_from_its_header(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
+    write_lines(tmp_path / "in" / "day=2026-01-05", "part.csv", [ITEMS_HEADER, "AB1,,,,,2026-01-07,,"])
+    assert checked(spark, "csv", tmp_path / "in", items) == {"AB1": (dt.date(2026, 1, 7), None, [])}
