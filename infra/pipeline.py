@@ -170,7 +170,9 @@ class Pipeline(pulumi.ComponentResource):
         contract_bytes = pipeline.contract_path.read_bytes()
         contract_digest = hashlib.sha256(contract_bytes).hexdigest()[:16]
         contract_object = gcp.storage.BucketObject(
-            f"{pipeline.name}-contract",
+            # Named after the table, as the object is: a renamed pipeline's new resource would write the
+            # same object, which its old resource's deletion would then remove.
+            f"{pipeline.contract.table}-contract",
             bucket=code.bucket_name,
             name=f"contracts/{contract_digest}/{pipeline.contract_path.name}",
             source=pulumi.FileAsset(str(pipeline.contract_path)),

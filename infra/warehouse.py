@@ -122,8 +122,10 @@ class Warehouse(pulumi.ComponentResource):
             )
             clustering = list(contract.clustering)
             description = contract.description or f"Loaded by the {pipeline.name} pipeline."
+        # Named after the table, not the pipeline: renaming a pipeline keeps its tables, where a new resource
+        # would try to create the same table again.
         return gcp.bigquery.Table(
-            f"{pipeline.name}-{'rejected' if quarantine else 'table'}",
+            f"{contract.table}-{'rejected' if quarantine else 'table'}",
             project=config.project_id,
             dataset_id=self.dataset.dataset_id,
             table_id=table_id,

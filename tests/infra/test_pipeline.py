@@ -240,3 +240,26 @@ def test_batch_arguments_parse_with_the_templates_own_command_line(dev: StackRes
     assert job.temp_bucket == "my-pipeline-dev-dev-temp"
     assert job.max_reject_ratio == 0.1
     assert job.batch_id == batch.inputs["batchId"]
+
+
+def test_renaming_a_pipeline_keeps_its_tables_and_contract_object() -> None:
+    """They are named after the contract's table: resources named after the pipeline would be replaced by new
+    ones creating the same table (BigQuery refuses) and writing the same object (which the old one's
+    deletion then removes). The batch is new: its id names the pipeline."""
+    kept = ("gcp:bigquery/table:Table", OBJECT)
+
+    def declared(name: str) -> tuple[set[tuple[str, str, object]], str]:
+        pipeline = {"name": name, "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
+        stack = run_stack("dev", {"pipelines": [pipeline]})
+        resources = {
+            (r.type, r.name, r.inputs.get("tableId", r.inputs.get("name")))
+            for r in stack.resources
+            if r.type in kept
+        }
+        return resources, _batch(stack, name).inputs["batchId"]
+
+    orders, orders_batch = declared("orders")
+    sales, sales_batch = declared("sales")
+    assert orders == sales
+    assert {name for _, name, _ in orders} >= {"orders-table", "orders-rejected", "orders-contract"}
+    assert orders_batch != sales_batch
