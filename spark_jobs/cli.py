@@ -26,7 +26,15 @@ from spark_jobs.errors import JobError, UsageError
 from spark_jobs.hadoop_fs import write_text
 from spark_jobs.job import BIGQUERY, LOCAL, SINKS, JobConfig, Progress, run
 from spark_jobs.readers import FORMATS
-from spark_jobs.report import STATUS_FAILED, STATUS_SUCCEEDED, Report, render_report, utc_now, write_report
+from spark_jobs.report import (
+    LOGGED_INPUT_FILES,
+    STATUS_FAILED,
+    STATUS_SUCCEEDED,
+    Report,
+    render_report,
+    utc_now,
+    write_report,
+)
 from spark_jobs.session import spark_session
 from spark_jobs.sinks import APPEND, WRITE_MODES
 
@@ -227,7 +235,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         # The data is written, but whoever waits for the file will not find it: the run did not succeed.
         error, exit_code = f"the report could not be written to {config.report_path}", UNEXPECTED_ERROR_EXIT
         report = replace(report, status=STATUS_FAILED, error=error)
-    print(render_report(report), flush=True)
+    print(render_report(report, LOGGED_INPUT_FILES), flush=True)
     if error:
         print(f"pipeline {pipeline} batch {config.batch_id} failed: {error}", file=sys.stderr, flush=True)
     return exit_code

@@ -24,6 +24,7 @@ BATCH_ID = "batch_id"
 STATUS = "status"
 ERROR = "error"
 INPUT_FILES = "input_files"
+INPUT_FILE_COUNT = "input_file_count"
 ROWS_READ = "rows_read"
 ROWS_PASSED = "rows_passed"
 ROWS_LOADED = "rows_loaded"
@@ -39,6 +40,7 @@ FIELDS = (
     STATUS,
     ERROR,
     INPUT_FILES,
+    INPUT_FILE_COUNT,
     ROWS_READ,
     ROWS_PASSED,
     ROWS_LOADED,
@@ -80,14 +82,16 @@ class Report:
     def duration_seconds(self) -> float:
         return round((self.ended_at - self.started_at).total_seconds(), 3)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, max_input_files: int | None = None) -> dict[str, object]:
+        """The report's fields; `input_files` holds the first `max_input_files` names when given."""
         return {
             EVENT: REPORT_EVENT,
             PIPELINE: self.pipeline,
             BATCH_ID: self.batch_id,
             STATUS: self.status,
             ERROR: self.error,
-            INPUT_FILES: list(self.input_files),
+            INPUT_FILES: list(self.input_files[:max_input_files]),
+            INPUT_FILE_COUNT: len(self.input_files),
             ROWS_READ: self.rows_read,
             ROWS_PASSED: self.rows_passed,
             ROWS_LOADED: self.rows_loaded,
@@ -99,9 +103,15 @@ class Report:
         }
 
 
-def render_report(report: Report) -> str:
+def render_report(report: Report, max_input_files: int | None = None) -> str:
     """The report as one line of compact JSON with sorted keys, ready to print."""
-    return json.dumps(report.to_dict(), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    fields = report.to_dict(max_input_files)
+    return json.dumps(fields, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+# How many input files the logged line names: Cloud Logging refuses an entry over 256 KB, and the job reads
+# every file under its prefix, a list that grows with each delivery. The saved report names them all.
+LOGGED_INPUT_FILES = 100
 
 
 def write_report(report: Report, path: str | Path) -> None:

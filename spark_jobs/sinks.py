@@ -128,14 +128,21 @@ class LocalSink:
 def bigquery_write_options(
     contract: Contract, table: str, temp_bucket: str, write_mode: str
 ) -> dict[str, str]:
-    """spark-bigquery connector options for the main table."""
+    """spark-bigquery connector options for the main table.
+
+    A dynamic overwrite goes without the partitioning and clustering options: the connector loads into an
+    unpartitioned temporary table, which BigQuery refuses to load with a partitioning spec ("Incompatible
+    table partitioning spec", connector issue 1514), and then merges it into the table, whose own spec
+    (created from the contract) decides the partitions.
+    """
     options = _common_options(table, temp_bucket)
+    if contract.partitioning is not None and write_mode == OVERWRITE:
+        # Replace only the partitions present in the load, as the local sink does.
+        options["spark.sql.sources.partitionOverwriteMode"] = "DYNAMIC"
+        return options
     if contract.partitioning is not None:
         options["partitionField"] = contract.partitioning.field
         options["partitionType"] = contract.partitioning.type
-        if write_mode == OVERWRITE:
-            # Replace only the partitions present in the load, as the local sink does.
-            options["spark.sql.sources.partitionOverwriteMode"] = "DYNAMIC"
     if contract.clustering:
         options["clusteredFields"] = ",".join(contract.clustering)
     return options

@@ -32,11 +32,22 @@ def test_report_renders_as_one_sorted_compact_line() -> None:
     assert "\n" not in line
     assert line == (
         '{"batch_id":"b-1","duration_seconds":12.345,"ended_at":"2026-01-05T10:00:12.345Z","error":null,'
-        '"event":"pipeline_report","input_files":["gs://raw/a.csv","gs://raw/b.csv"],"pipeline":"orders",'
+        '"event":"pipeline_report","input_file_count":2,"input_files":["gs://raw/a.csv","gs://raw/b.csv"],'
+        '"pipeline":"orders",'
         '"rejections_by_rule":{"amount.min":2,"currency.allowed":1},"rows_loaded":7,"rows_passed":7,'
         '"rows_read":10,"rows_rejected":3,"started_at":"2026-01-05T10:00:00.000Z","status":"SUCCEEDED"}'
     )
     assert set(json.loads(line)) == set(report.FIELDS)
+
+
+def test_the_logged_line_names_the_first_files_and_counts_them_all() -> None:
+    """An input of many files must not make the line too long for Cloud Logging (256 KB an entry)."""
+    files = tuple(f"gs://raw/orders/part-{index:05d}.csv" for index in range(5000))
+    many = Report(pipeline="orders", batch_id="b-1", started_at=START, ended_at=START, input_files=files)
+    logged = json.loads(render_report(many, 100))
+    assert (logged[report.INPUT_FILES], logged[report.INPUT_FILE_COUNT]) == (list(files[:100]), 5000)
+    assert len(render_report(many, 100)) < 10_000
+    assert json.loads(render_report(many))[report.INPUT_FILES] == list(files)
 
 
 def test_failed_report_carries_the_error_and_converts_times_to_utc(tmp_path: Path) -> None:

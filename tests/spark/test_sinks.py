@@ -34,11 +34,17 @@ BASE = {
 
 
 def test_overwrite_of_a_partitioned_table_replaces_only_present_partitions(items: Contract) -> None:
+    """Without partitioning or clustering options: the connector's temporary table has neither."""
     assert bigquery_write_options(items, "sales.items", "tmp-bucket", "overwrite") == {
         **BASE,
-        "partitionField": "day",
-        "partitionType": "DAY",
         "spark.sql.sources.partitionOverwriteMode": "DYNAMIC",
+    }
+
+
+def test_overwrite_of_an_unpartitioned_table_keeps_its_clustering(items: Contract) -> None:
+    clustered = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
+    assert bigquery_write_options(clustered, "sales.items", "tmp-bucket", "overwrite") == {
+        **BASE,
         "clusteredFields": "color",
     }
 
