@@ -64,7 +64,7 @@ class KmsGrants(pulumi.ComponentResource):
         self.ready = PropagationWait(
             "kms-propagation",
             config.iam_propagation_seconds,
-            [f"{ENCRYPTER_DECRYPTER}@{agent}-agent" for agent in members],
+            [f"{ENCRYPTER_DECRYPTER}@{agent}-agent on {kms_key}" for agent in members],
             opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
         )
         self.register_outputs({"key": kms_key})

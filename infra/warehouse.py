@@ -8,6 +8,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import PipelineConfig, StackConfig
+from infra.renames import renamed_from
 from spark_jobs.contract import (
     QUARANTINE_CLUSTERING,
     QUARANTINE_PARTITION_FIELD,
@@ -122,10 +123,11 @@ class Warehouse(pulumi.ComponentResource):
             )
             clustering = list(contract.clustering)
             description = contract.description or f"Loaded by the {pipeline.name} pipeline."
-        # Named after the table, not the pipeline: renaming a pipeline keeps its tables, where a new resource
-        # would try to create the same table again.
+        # Named after the table, not the pipeline (as before): renaming a pipeline keeps its tables, where a
+        # new resource would try to create the same table again.
+        suffix = "rejected" if quarantine else "table"
         return gcp.bigquery.Table(
-            f"{contract.table}-{'rejected' if quarantine else 'table'}",
+            f"{contract.table}-{suffix}",
             project=config.project_id,
             dataset_id=self.dataset.dataset_id,
             table_id=table_id,
@@ -142,5 +144,7 @@ class Warehouse(pulumi.ComponentResource):
                 if config.kms_key
                 else None
             ),
-            opts=self._data_options,
+            opts=pulumi.ResourceOptions.merge(
+                self._data_options, renamed_from(f"{pipeline.name}-{suffix}", f"{contract.table}-{suffix}")
+            ),
         )

@@ -104,12 +104,12 @@ def _directory_value(name: str) -> Column:
     unescaped as Spark and Hive escape it (`%3A` for `:`); null without such a directory or for Hive's
     null, `__HIVE_DEFAULT_PARTITION__`."""
     value = sf.regexp_extract(_file_name(), rf"(?i)^.*/{name}=([^/]*)/", 1)
-    unescaped = sf.when(value.rlike(_ESCAPED), _url_decoded(value)).otherwise(value)
+    # A % that starts no escape stands for itself, as Spark reads it: escaped first, decoding cannot fail.
+    unescaped = _url_decoded(sf.regexp_replace(value, _STRAY_PERCENT, "%25"))
     return sf.when((value != "") & (value != _HIVE_NULL), unescaped)
 
 
-# Text whose every % starts an escape (%XX), so that decoding it cannot fail.
-_ESCAPED = r"^(?:[^%]|%[0-9A-Fa-f]{2})*$"
+_STRAY_PERCENT = r"%(?![0-9A-Fa-f]{2})"
 _HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
@@ -174,8 +174,9 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
     # A field a line leaves out (or null) takes the value of a directory named after it.
     from_directories = _named_by_directories(lines.inputFiles(), contract)
     values = {name: sf.col(_FIELDS)[name.lower()] for name in contract.column_names}
-    for name in from_directories:
-        values[name] = sf.coalesce(values[name], _directory_value(name))
+    for name in from_directories:  # not for a line that could not be split into fields
+        filled = sf.coalesce(values[name], _directory_value(name))
+        values[name] = sf.when(sf.col(_FIELDS).isNotNull(), filled)
     return by_name.select(
         *[value.alias(name) for name, value in values.items()],
         sf.when(sf.col(_FIELDS).isNull(), sf.col(RAW_RECORD)).alias(RAW_RECORD),
@@ -283,7 +284,8 @@ def _read_by_schema(spark: SparkSession, data_source: str, files: list[str], con
     groups: dict[StructType, list[str]] = {}
     for file in files:
         groups.setdefault(_load_files(spark, data_source, [file]).schema, []).append(file)
-    input_names = frozenset(field.name.lower() for schema in groups for field in schema.fields)
+    in_files = {field.name.lower() for schema in groups for field in schema.fields}
+    input_names = frozenset(in_files | {name.lower() for name in _named_by_directories(files, contract)})
     frames = [
         _match_by_name(_load_files(spark, data_source, files), contract, _describe(files), input_names)
         for files in groups.values()
@@ -300,9 +302,10 @@ def _match_by_name(
 ) -> DataFrame:
     """The contract's columns taken from a typed input by name, ignoring case as BigQuery does.
 
-    A REQUIRED column is missing only when no file of the input has it (`input_names`, in lower case; by
-    default the frame's own): the rows of the files without it are rejected by the validation, whether
-    Spark could merge the files' schemas or they were read in groups. The problems are reported all at once.
+    A REQUIRED column is missing only when no file of the input has it and no directory gives it
+    (`input_names`, in lower case, when the files are read in groups; by default the frame's own): the rows
+    of the files without it are rejected by the validation, whether Spark could merge the files' schemas or
+    they were read in groups. The problems are reported all at once.
     """
     by_name: dict[str, list[StructField]] = {}
     for field in frame.schema.fields:
@@ -312,20 +315,20 @@ def _match_by_name(
     columns = []
     for column in contract.columns:
         fields = by_name.get(column.name.lower(), [])
-        if not fields and column.name in from_directories:
-            columns.extend(_from_directories(column))
-        elif not fields:
-            if column.required and column.name.lower() not in (input_names or by_name):
-                problems.append(f"required column '{column.name}' is missing")
-            columns.extend(_typed_and_text(column, None))
-        elif len(fields) > 1:
+        if len(fields) > 1:
             names = " and ".join(f"'{field.name}'" for field in fields)
             problems.append(f"columns {names} both match '{column.name}' (names ignore case)")
-        elif not loads_exactly(fields[0].dataType, column.type):
+        elif fields and not loads_exactly(fields[0].dataType, column.type):
             found = fields[0].dataType.simpleString()
             problems.append(
                 f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
             )
+        elif column.name in from_directories:
+            columns.extend(_from_directories(column, fields[0] if fields else None))
+        elif not fields:
+            if column.required and column.name.lower() not in (input_names or by_name):
+                problems.append(f"required column '{column.name}' is missing")
+            columns.extend(_typed_and_text(column, None))
         else:
             columns.extend(_typed_and_text(column, fields[0]))
     if problems:
@@ -335,10 +338,13 @@ def _match_by_name(
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
 
 
-def _from_directories(column: ContractColumn) -> list[Column]:
-    """A column the files lack, taken as text from directories named after it: the validation casts it.
-    Shaped as `_typed_and_text`'s columns, so that frames of files grouped by schema stack."""
+def _from_directories(column: ContractColumn, field: StructField | None) -> list[Column]:
+    """A column that directories are named after, as text: the file's value where the file holds one (its
+    type converts exactly, so its text casts back to the same value), else the directory's. The validation
+    casts it. Shaped as `_typed_and_text`'s columns, so that frames of files grouped by schema stack."""
     text = _directory_value(column.name)
+    if field is not None:
+        text = sf.coalesce(_found(field).cast(StringType()), text)
     if column.type == STRING:
         return [text.alias(column.name)]
     return [text.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]
@@ -355,13 +361,16 @@ def _typed_and_text(column: ContractColumn, field: StructField | None) -> list[C
     if field is None:
         typed, text = sf.lit(None).cast(target), sf.lit(None).cast(StringType())
     else:
-        found = sf.col(f"`{field.name.replace('`', '``')}`")
-        if isinstance(field.dataType, FloatType):
-            found = found.cast(DoubleType())
-        typed, text = found.cast(target), found.cast(StringType())
+        typed, text = _found(field).cast(target), _found(field).cast(StringType())
     if column.type == STRING:
         return [typed.alias(column.name)]
     return [typed.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]
+
+
+def _found(field: StructField) -> Column:
+    """A typed input's column; a float as the double it is compared and loaded as."""
+    found = sf.col(f"`{field.name.replace('`', '``')}`")
+    return found.cast(DoubleType()) if isinstance(field.dataType, FloatType) else found
 
 
 def _explain(error: AnalysisException, input_format: str, location: str) -> JobError:

@@ -47,7 +47,8 @@ class Options:
     delete_before_replace: bool
     ignore_changes: tuple[str, ...]
     replace_on_changes: tuple[str, ...]
-    aliases: int
+    aliases: tuple[str, ...]
+    """The names (or URNs) the resource had before."""
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def _options(opts: pulumi.ResourceOptions) -> Options:
         delete_before_replace=bool(opts.delete_before_replace),
         ignore_changes=tuple(opts.ignore_changes or ()),
         replace_on_changes=tuple(opts.replace_on_changes or ()),
-        aliases=len(opts.aliases or ()),
+        aliases=tuple(str(a.name) if isinstance(a, pulumi.Alias) else str(a) for a in opts.aliases or ()),
     )
 
 

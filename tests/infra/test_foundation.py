@@ -207,6 +207,10 @@ def test_cmek_on_buckets_after_service_agents_hold_the_key() -> None:
     # The grants reach Cloud KMS a while after they are made: the buckets wait for them.
     wait = stack.one("pulumi-python:dynamic:Resource", "kms-propagation")
     assert (wait.inputs["seconds"], set(wait.options.depends_on)) == (60, set(grants))
+    # Another key is granted anew: the wait runs again.
+    other = run_stack("dev", {**NO_PIPELINES, "kmsKey": key + "-2"})
+    other_wait = other.one("pulumi-python:dynamic:Resource", "kms-propagation")
+    assert set(other_wait.inputs["triggers"]).isdisjoint(wait.inputs["triggers"])
     for bucket in stack.of_type(BUCKET):
         assert bucket.inputs["encryption"] == {"defaultKmsKeyName": key}
         assert "kms-propagation" in bucket.options.depends_on

@@ -263,3 +263,17 @@ def test_renaming_a_pipeline_keeps_its_tables_and_contract_object() -> None:
     assert orders == sales
     assert {name for _, name, _ in orders} >= {"orders-table", "orders-rejected", "orders-contract"}
     assert orders_batch != sales_batch
+
+
+def test_resources_named_after_the_pipeline_before_keep_their_state() -> None:
+    """Earlier versions named the tables and the contract object after the pipeline: aliases keep them."""
+    pipeline = {"name": "sales", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
+    stack = run_stack("dev", {"pipelines": [pipeline]})
+    aliases = {r.name: r.options.aliases for r in stack.resources if r.name.startswith("orders-")}
+    assert aliases == {
+        "orders-table": ("sales-table",),
+        "orders-rejected": ("sales-rejected",),
+        "orders-contract": ("sales-contract",),
+    }
+    unchanged = run_stack("dev", {"pipelines": [{**pipeline, "name": "orders"}]})
+    assert {r.options.aliases for r in unchanged.resources if r.name.startswith("orders-")} == {()}

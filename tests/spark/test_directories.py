@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import ERRORS, Contract
+from spark_jobs.contract import ERRORS, Contract, parse_contract
 from spark_jobs.readers import read_input
 from spark_jobs.validation import validate
 
@@ -39,27 +40,56 @@ def test_parquet_columns_the_files_lack_come_from_directories(
     }
 
 
-def test_a_column_a_parquet_file_holds_is_taken_from_the_file(
-    spark: SparkSession, items: Contract, tmp_path: Path
+@pytest.mark.parametrize("other_qty", ["int", "bigint"])
+def test_a_parquet_file_value_comes_first_whether_or_not_the_schemas_merge(
+    spark: SparkSession, items: Contract, tmp_path: Path, other_qty: str
 ) -> None:
+    """A file holding the column gives its value (null: the directory's); one lacking it, the directory's.
+    With qty int in one file and bigint in another, Spark cannot merge the schemas: the files are read in
+    groups, with the same result. A file in no such directory and lacking the column has no value."""
     day = dt.date(2026, 1, 7)
-    frame = spark.createDataFrame([("AB1", day)], "id string, day date")
-    frame.write.parquet(str(tmp_path / "in" / "day=2026-01-05"))
-    assert checked(spark, "parquet", tmp_path / "in", items) == {"AB1": (day, None, [])}
+    rows = [("AB1", 1, day), ("AB2", 2, None)]
+    spark.createDataFrame(rows, "id string, qty int, day date").write.parquet(
+        str(tmp_path / "in/day=2026-01-05")
+    )
+    lacking = spark.createDataFrame([("AB3", 3)], f"id string, qty {other_qty}")
+    lacking.write.parquet(str(tmp_path / "in/day=2026-01-06"))
+    spark.createDataFrame([("AB4", 4)], f"id string, qty {other_qty}").write.parquet(
+        str(tmp_path / "in/other")
+    )
+    assert checked(spark, "parquet", tmp_path / "in", items) == {
+        "AB1": (day, None, []),
+        "AB2": (dt.date(2026, 1, 5), None, []),
+        "AB3": (dt.date(2026, 1, 6), None, []),
+        "AB4": (None, None, ["day.required: a value is required"]),
+    }
+
+
+def test_a_directory_value_undoes_escapes_and_keeps_a_stray_percent(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    columns = [{"name": "id", "type": "STRING"}, {"name": "tag", "type": "STRING"}]
+    contract = parse_contract({"table": "t", "columns": columns}, "t.yaml")
+    for tag in ("a%2Fb%zz+c", "%C3%BC"):
+        spark.createDataFrame([(tag,)], "id string").write.parquet(str(tmp_path / "in" / f"tag={tag}"))
+    rows = read_input(spark, "parquet", str(tmp_path / "in"), contract).frame.collect()
+    assert {row["id"]: row["tag"] for row in rows} == {"a%2Fb%zz+c": "a/b%zz+c", "%C3%BC": "ü"}
 
 
 def test_a_json_field_a_line_leaves_out_or_null_comes_from_directories(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
-    lines = ['{"id": "AB1"}', '{"id": "AB2", "day": null}', '{"id": "AB3", "day": "2026-01-07"}']
+    lines = ['{"id": "AB1"}', '{"id": "AB2", "day": null}', '{"id": "AB3", "day": "2026-01-07"}', '{"id"']
     write_lines(tmp_path / "in" / "day=2026-01-05", "part.jsonl", lines)
     write_lines(tmp_path / "in" / "other", "part.jsonl", ['{"id": "AB4"}'])
     day = dt.date(2026, 1, 5)
+    malformed = "record.malformed: the line is not one JSON object with distinct field names (ignoring case)"
     assert checked(spark, "json", tmp_path / "in", items) == {
         "AB1": (day, None, []),
         "AB2": (day, None, []),
         "AB3": (dt.date(2026, 1, 7), None, []),
         "AB4": (None, None, ["day.required: a value is required"]),
+        None: (None, None, [malformed]),  # a line that has no fields gets none from its directory either
     }
 
 

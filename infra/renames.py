@@ -1,0 +1,12 @@
+"""Resources that earlier versions of the program named differently keep their state under the new name."""
+
+from __future__ import annotations
+
+import pulumi
+
+
+def renamed_from(previous: str, name: str) -> pulumi.ResourceOptions:
+    """Options making resource `name` the one a stack deployed earlier recorded as `previous`: without the
+    alias, Pulumi would create it anew and then delete the old one, which for a table or an object with the
+    same cloud name fails or deletes what was just written."""
+    return pulumi.ResourceOptions(aliases=[pulumi.Alias(name=previous)] if previous != name else None)
