@@ -7,18 +7,19 @@ marks with the tag `deployed/<stack>` (every file counts as changed when a stack
 that a failed, cancelled or rejected deploy left out is still deployed by the next push.
 
 A stack is a `Pulumi.<stack>.yaml` file at the repository root. A change to one stack file affects only
-that stack; a change to a file that cannot reach any stack (docs, tests, the quality gate, developer
-tooling) affects none; any other file affects every stack: the program, the Spark template it uploads, the
-policy pack, the locks CI installs the CLI's Python from, the mypy settings Pulumi type-checks with, and
-the workflow and action that run the CLI. Unknown paths count as affecting every stack: a new kind of file
-is previewed, never skipped.
+that stack, and so does a change to a data contract its pipelines name (wherever the file is); a change to
+a file that cannot reach any stack (docs, tests, the quality gate, developer tooling) affects none; any
+other file affects every stack: the program, the Spark template it uploads, the policy pack, the locks CI
+installs the CLI's Python from, the mypy settings Pulumi type-checks with, and the workflow and action that
+run the CLI. Unknown paths count as affecting every stack: a new kind of file is previewed, never skipped.
 """
 
 import json
+import posixpath
 import re
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -49,11 +50,34 @@ def declared_stacks(repo_root: Path) -> list[str]:
     return sorted(match["stack"] for match in found if match)
 
 
-def affected_stacks(changed_files: Iterable[str], stacks: list[str]) -> list[str]:
-    """The subset of `stacks` (in their order) that the changed files can affect."""
+def contracts_named(repo_root: Path, stacks: list[str]) -> dict[str, set[str]]:
+    """Per stack, the data contract files its pipelines name (`contract: <path>` in its stack file)."""
+    return {
+        stack: {
+            posixpath.normpath(path)
+            for path in _CONTRACT_SETTING.findall(
+                (repo_root / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8")
+            )
+        }
+        for stack in stacks
+    }
+
+
+# A pipeline's contract setting, in block (`contract: x.yaml`) or flow style (`{…, contract: 'x.yaml'}`).
+_CONTRACT_SETTING = re.compile(r"\bcontract:[ \t]*[\"']?([^\"'\s,}#]+)")
+
+
+def affected_stacks(
+    changed_files: Iterable[str], stacks: list[str], contracts: Mapping[str, set[str]] | None = None
+) -> list[str]:
+    """The subset of `stacks` (in their order) that the changed files can affect; `contracts` are the
+    contract files each stack names (`contracts_named`), which affect it wherever they are."""
     affected: set[str] = set()
     for path in (line.strip() for line in changed_files):
-        if not path or any(fnmatch(path, pattern) for pattern in NO_STACK_EFFECT):
+        if not path:
+            continue
+        affected.update(stack for stack, named in (contracts or {}).items() if path in named)
+        if any(fnmatch(path, pattern) for pattern in NO_STACK_EFFECT):
             continue
         stack_file = STACK_FILE.match(path)
         if stack_file:
@@ -70,7 +94,9 @@ def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
     """The files that differ between HEAD and the commit `stack` was last deployed from (all when none is)."""
 
     def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", *args], cwd=repo_root, capture_output=True, text=True, check=False)
+        # Paths as they are: git would quote a name with non-ASCII characters ("docs/caf\303\251.md").
+        command = ["git", "-c", "core.quotePath=false", *args]
+        return subprocess.run(command, cwd=repo_root, capture_output=True, text=True, check=False)
 
     deployed = f"refs/tags/{DEPLOYED_TAG.format(stack=stack)}"
     if git("rev-parse", "--quiet", "--verify", f"{deployed}^{{commit}}").returncode != 0:
@@ -85,10 +111,11 @@ def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
 def stacks_to_deploy(repo_root: Path) -> list[str]:
     """The declared stacks that the changes since each one's last deploy can affect."""
     stacks = declared_stacks(repo_root)
+    contracts = contracts_named(repo_root, stacks)
     return [
         stack
         for stack in stacks
-        if stack in affected_stacks(changed_since_deployed(repo_root, stack), stacks)
+        if stack in affected_stacks(changed_since_deployed(repo_root, stack), stacks, contracts)
     ]
 
 
@@ -100,7 +127,8 @@ def main() -> None:
     if since_deployed:
         print(json.dumps(stacks_to_deploy(repo_root)))
     else:
-        print(json.dumps(affected_stacks(sys.stdin, declared_stacks(repo_root))))
+        stacks = declared_stacks(repo_root)
+        print(json.dumps(affected_stacks(sys.stdin, stacks, contracts_named(repo_root, stacks))))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,9 @@ def check_teardown(stack: str, confirmation: str, declared: list[str], protected
 def main() -> None:
     stack, confirmation = sys.argv[1], sys.argv[2]
     repo_root = Path(sys.argv[3]) if len(sys.argv) > 3 else Path.cwd()
-    protected = protected_stacks(os.environ.get("PROTECTED_STACKS") or DEFAULT_PROTECTED_STACKS)
+    # A setting that names no stack (blank, or only separators) protects the default ones, not none.
+    setting = protected_stacks(os.environ.get("PROTECTED_STACKS", ""))
+    protected = setting or protected_stacks(DEFAULT_PROTECTED_STACKS)
     try:
         check_teardown(stack, confirmation, declared_stacks(repo_root), protected)
     except TeardownRefusedError as refusal:

@@ -2,7 +2,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from affected_stacks import affected_stacks, declared_stacks, stacks_to_deploy
+from affected_stacks import affected_stacks, contracts_named, declared_stacks, stacks_to_deploy
 
 STACKS = ["dev", "prod"]
 
@@ -47,6 +47,26 @@ def test_lines_read_from_git_diff_are_stripped_and_blank_lines_ignored() -> None
     assert affected_stacks(["Pulumi.dev.yaml\n", "\n"], STACKS) == ["dev"]
 
 
+def test_a_contract_affects_the_stacks_that_name_it_wherever_it_is(tmp_path: Path) -> None:
+    """A stack may take its contract from a folder whose files otherwise affect no stack."""
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  app:pipelines:\n    - name: orders\n      contract: tests/fixtures/orders.yaml\n"
+        "    - {name: events, contract: './docs/events.yaml', inputFormat: json}\n"
+    )
+    (tmp_path / "Pulumi.prod.yaml").write_text(
+        'config:\n  app:pipelines:\n    - name: orders\n      contract: "spark_jobs/contracts/orders.yaml"\n'
+    )
+    contracts = contracts_named(tmp_path, STACKS)
+    assert contracts == {
+        "dev": {"tests/fixtures/orders.yaml", "docs/events.yaml"},
+        "prod": {"spark_jobs/contracts/orders.yaml"},
+    }
+    assert affected_stacks(["tests/fixtures/orders.yaml"], STACKS, contracts) == ["dev"]
+    assert affected_stacks(["docs/events.yaml", "README.md"], STACKS, contracts) == ["dev"]
+    assert affected_stacks(["tests/fixtures/other.yaml"], STACKS, contracts) == []
+    assert affected_stacks(["spark_jobs/contracts/orders.yaml"], STACKS, contracts) == STACKS
+
+
 def test_a_deleted_stack_file_affects_no_remaining_stack() -> None:
     assert affected_stacks(["Pulumi.staging.yaml"], STACKS) == []
 
@@ -85,3 +105,7 @@ def test_each_stack_is_compared_with_the_commit_it_was_last_deployed_from(tmp_pa
     git("mv", "infra/storage.py", "tests/storage.py")
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "move")
     assert stacks_to_deploy(tmp_path) == ["dev", "prod"]  # a program file gone is a change, not a test edit
+    git("tag", "-f", "deployed/dev")
+    git("tag", "-f", "deployed/prod")
+    commit("docs/café.md", "a name git would quote\n")
+    assert stacks_to_deploy(tmp_path) == []

@@ -33,13 +33,15 @@ def test_protected_stacks_are_separated_by_spaces_or_commas() -> None:
     assert protected_stacks(" prod, staging  eu-prod,") == {"prod", "staging", "eu-prod"}
 
 
-def test_the_script_fails_with_one_error_line_for_the_workflow(tmp_path: Path) -> None:
+@pytest.mark.parametrize("setting", ["", " ", ",", None])
+def test_the_script_fails_with_one_error_line_for_the_workflow(tmp_path: Path, setting: str | None) -> None:
+    """A setting that names no stack protects the default ones."""
     (tmp_path / "Pulumi.prod.yaml").write_text("config: {}\n")
     run = subprocess.run(
         [sys.executable, str(teardown_guard.__file__), "prod", "", str(tmp_path)],
         capture_output=True,
         text=True,
-        env={"PROTECTED_STACKS": ""},
+        env={} if setting is None else {"PROTECTED_STACKS": setting},
         check=False,
     )
     assert run.returncode == 1
