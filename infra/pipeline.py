@@ -182,7 +182,11 @@ class Pipeline(pulumi.ComponentResource):
             content_type="application/yaml",
             opts=pulumi.ResourceOptions.merge(
                 pulumi.ResourceOptions(parent=self, depends_on=depends_on),
-                renamed_from(f"{pipeline.name}-contract", f"{table}-contract"),
+                renamed_from(
+                    f"{pipeline.name}-contract",
+                    f"{table}-contract",
+                    {f"{other.contract.table}-contract" for other in config.pipelines},
+                ),
             ),
         )
         arguments = job_arguments(config, pipeline)

@@ -145,6 +145,11 @@ class Warehouse(pulumi.ComponentResource):
                 else None
             ),
             opts=pulumi.ResourceOptions.merge(
-                self._data_options, renamed_from(f"{pipeline.name}-{suffix}", f"{contract.table}-{suffix}")
+                self._data_options,
+                renamed_from(
+                    f"{pipeline.name}-{suffix}",
+                    f"{contract.table}-{suffix}",
+                    {f"{other.contract.table}-{suffix}" for other in config.pipelines},
+                ),
             ),
         )

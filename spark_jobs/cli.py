@@ -305,7 +305,7 @@ def _local_path(path: str) -> Path:
 
 _FILE_SCHEME = re.compile(r"^file:(//)?")
 # Hadoop reads local files only through file: URIs without a host (file:///tmp/x, not file://localhost/tmp/x).
-_FILE_URI_WITH_HOST = re.compile(r"^file://[^/]")
+_FILE_URI_WITH_HOST = re.compile(r"^file://[^/]", re.IGNORECASE)
 # Where a Hadoop glob pattern starts.
 _GLOB = re.compile(r"[*?\[{]")
 

@@ -42,6 +42,7 @@ from spark_jobs.errors import (
     RejectRatioExceededError,
     SchemaMismatchError,
     SinkError,
+    UsageError,
 )
 from spark_jobs.readers import CSV_MAX_FIELDS, Source, read_input
 from spark_jobs.session import configure
@@ -255,6 +256,7 @@ def _input_errors_explained() -> Iterator[None]:
         yield
     except (Py4JJavaError, PySparkException) as error:
         message = str(error)
+        _raise_if_file_system_missing(message)
         detail = _first_meaningful_line(message)
         if "CSV header" in message:
             raise SchemaMismatchError(f"CSV header does not match the contract: {detail}") from None
@@ -287,7 +289,22 @@ def _sink_errors_explained(what: str) -> Iterator[None]:
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:
+        _raise_if_file_system_missing(str(error))
         raise SinkError(f"writing the {what} rows failed: {_first_meaningful_line(str(error))}") from None
+
+
+def _raise_if_file_system_missing(message: str) -> None:
+    """A path whose scheme this Spark cannot read (gs:// outside Dataproc) is the command line's mistake,
+    not a corrupt file or a failed write."""
+    missing = _NO_FILE_SYSTEM.search(message)
+    if missing:
+        raise UsageError(
+            f"this Spark has no file system for {missing[1]}:// paths: gs:// needs the Cloud Storage "
+            "connector, which Dataproc provides; to run locally, use local paths"
+        ) from None
+
+
+_NO_FILE_SYSTEM = re.compile(r'No FileSystem for scheme "?([^"\s]+)"?')
 
 
 def _first_meaningful_line(message: str) -> str:

@@ -52,7 +52,7 @@ def test_batch_runs_the_template_with_its_arguments(dev: StackResult) -> None:
         "--output-table", "pipeline.orders",
         "--temp-bucket", "my-pipeline-dev-dev-temp",
         "--write-mode", "append",
-        "--max-reject-ratio", "0.1",
+        "--max-reject-ratio", "0.5",
         "--batch-id", batch.inputs["batchId"],
     ]  # fmt: skip
     assert batch.inputs["location"] == "europe-west1"
@@ -152,7 +152,7 @@ def test_changed_arguments_or_run_token_run_a_new_batch(dev: StackResult, change
 def test_changed_contract_runs_a_new_batch(dev: StackResult, tmp_path: Path) -> None:
     contract = tmp_path / "orders.yaml"
     original = (ROOT / "spark_jobs/contracts/orders.yaml").read_text(encoding="utf-8")
-    pipeline = {"name": "orders", "contract": str(contract), "inputFormat": "csv", "maxRejectRatio": 0.1}
+    pipeline = {"name": "orders", "contract": str(contract), "inputFormat": "csv", "maxRejectRatio": 0.5}
     contract.write_text(original, encoding="utf-8")
     same = _batch(run_stack("dev", {"pipelines": [pipeline]})).inputs["batchId"]
     contract.write_text(original.replace("one row per order", "one row per customer order"), encoding="utf-8")
@@ -238,7 +238,7 @@ def test_batch_arguments_parse_with_the_templates_own_command_line(dev: StackRes
     assert job.contract_path == "orders.yaml"
     assert job.output_table == "pipeline.orders"
     assert job.temp_bucket == "my-pipeline-dev-dev-temp"
-    assert job.max_reject_ratio == 0.1
+    assert job.max_reject_ratio == 0.5
     assert job.batch_id == batch.inputs["batchId"]
 
 
@@ -277,3 +277,25 @@ def test_resources_named_after_the_pipeline_before_keep_their_state() -> None:
     }
     unchanged = run_stack("dev", {"pipelines": [{**pipeline, "name": "orders"}]})
     assert {r.options.aliases for r in unchanged.resources if r.name.startswith("orders-")} == {()}
+
+
+def test_no_alias_names_a_resource_the_program_declares(tmp_path: Path) -> None:
+    """Pipeline `legacy` loads table `orders` while pipeline `orders` loads `orders_v2`: an alias of the
+    latter's tables to `orders-table` would name the former's."""
+    contract = tmp_path / "orders_v2.yaml"
+    contract.write_text("table: orders_v2\ncolumns:\n  - {name: id, type: STRING}\n", encoding="utf-8")
+    pipelines = [
+        {"name": "legacy", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"},
+        {"name": "orders", "contract": str(contract), "inputFormat": "csv", "inputPrefix": "v2/"},
+    ]
+    stack = run_stack("dev", {"pipelines": pipelines})
+    aliases = {r.name: r.options.aliases for r in stack.resources if r.name.startswith("orders")}
+    assert aliases == {
+        "orders-table": ("legacy-table",),
+        "orders-rejected": ("legacy-rejected",),
+        "orders-contract": ("legacy-contract",),
+        "orders_v2-table": (),
+        "orders_v2-rejected": (),
+        "orders_v2-contract": (),
+        "orders-batch": (),
+    }

@@ -390,3 +390,21 @@ def test_latin1_bytes_in_a_csv_are_quarantined(
     )
     assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 1)
     assert report["rejections_by_rule"]["color.encoding"] == 1
+
+
+@pytest.mark.parametrize("option", ["--input-location", "--output-path"])
+def test_a_scheme_this_spark_cannot_read_is_a_usage_error_not_a_corrupt_file(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, option: str
+) -> None:
+    """Locally there is no Cloud Storage connector: gs:// paths work on Dataproc only."""
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    paths = {"--input-location": str(tmp_path / "in"), "--output-path": str(tmp_path / "out")}
+    paths[option] = "gs://no-such-bucket/data/"
+    argv = [f"{flag}={path}" for flag, path in paths.items()]
+    argv += ["--input-format=csv", f"--contract={contract_file}", "--sink=local", "--batch-id=b1"]
+    report_path = tmp_path / "report.json"
+    assert main([*argv, f"--report-path={report_path}"], spark) == 2
+    assert json.loads(report_path.read_text())["error"] == (
+        "this Spark has no file system for gs:// paths: gs:// needs the Cloud Storage connector, which "
+        "Dataproc provides; to run locally, use local paths"
+    )
