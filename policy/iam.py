@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import DATASET, DATASET_ACCESS, known, resource_class
+from policy.resources import DATASET, DATASET_ACCESS, known, known_items, resource_class
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 # A member that a preview does not know yet: the role alone may already break a rule.
@@ -40,8 +40,10 @@ class PolicyDataError(ValueError):
 
 def _access_grant(access: Mapping[str, Any]) -> Grant | None:
     for field, prefix in _ACCESS_GRANTEE_FIELDS.items():
-        if access.get(field):
-            return Grant(str(access.get("role", "")), prefix + str(access[field]))
+        grantee = known(access, field, UNKNOWN_MEMBER)
+        if grantee:
+            member = grantee if grantee == UNKNOWN_MEMBER else prefix + str(grantee)
+            return Grant(str(access.get("role", "")), member)
     return None
 
 
@@ -64,8 +66,10 @@ def grants(resource_type: str, props: Mapping[str, Any]) -> Iterator[Grant]:
     if kind.endswith("iammember"):
         yield Grant(props.get("role", ""), known(props, "member", UNKNOWN_MEMBER, absent=""))
     elif kind.endswith("iambinding"):
-        members = props.get("members") or []
-        for index in range(len(members)):
+        members = known(props, "members", None, absent=[])
+        if members is None:  # the whole list is not known yet: the role alone may break a rule
+            yield Grant(props.get("role", ""), UNKNOWN_MEMBER)
+        for index in range(len(members or ())):
             yield Grant(props.get("role", ""), known(members, index, UNKNOWN_MEMBER))
     elif kind.endswith("iampolicy"):
         yield from _policy_data_grants(props.get("policyData"))
@@ -74,7 +78,9 @@ def grants(resource_type: str, props: Mapping[str, Any]) -> Iterator[Grant]:
         if grant:
             yield grant
     elif resource_type == DATASET:
-        for access in props.get("accesses") or []:
+        # Each entry on its own: one not known yet (the runner's e-mail on a first preview) leaves the others
+        # to check.
+        for access in known_items(known(props, "accesses", None, absent=None)):
             grant = _access_grant(access)
             if grant:
                 yield grant

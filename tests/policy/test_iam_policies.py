@@ -154,6 +154,26 @@ def test_a_preview_reports_what_it_knows_of_a_grant_whose_member_is_not_known_ye
     ]
 
 
+def test_a_preview_checks_the_known_entries_of_a_dataset_access_list_and_a_binding_of_unknown_members() -> None:
+    accesses = [
+        {"role": "WRITER", "userByEmail": UNKNOWN},
+        {"role": "READER", "specialGroup": "allAuthenticatedUsers"},
+        {"role": "OWNER", "groupByEmail": "admins@example.com"},
+    ]
+    dataset = resource_args(DATASET, {"datasetId": "sales", "accesses": accesses}, name="sales")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, dataset) == [
+        "Dataset 'sales' grants READER to allAuthenticatedUsers: public principals are not allowed; grant to "
+        "a named service account or group"
+    ]
+    assert violations(IAM_NO_BASIC_ROLES, dataset) == []  # legacy dataset roles are not the basic roles
+    binding = resource_args(BUCKET_BINDING, {"role": "roles/editor", "members": UNKNOWN}, name="editors")
+    assert violations(IAM_NO_BASIC_ROLES, binding) == [
+        "BucketIAMBinding 'editors' grants basic role roles/editor to (a member known only when the update "
+        "runs): use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
+    ]
+    assert violations(IAM_NO_PUBLIC_MEMBERS, binding) == []
+
+
 def test_iam_rules_ignore_resources_that_grant_nothing() -> None:
     args = resource_args("gcp:storage/bucket:Bucket", {"name": "allUsers", "labels": {"role": "roles/owner"}})
     assert violations(IAM_NO_PUBLIC_MEMBERS, args) == []
