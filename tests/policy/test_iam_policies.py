@@ -154,7 +154,7 @@ def test_a_preview_reports_what_it_knows_of_a_grant_whose_member_is_not_known_ye
     ]
 
 
-def test_a_preview_checks_the_known_entries_of_a_dataset_access_list_and_a_binding_of_unknown_members() -> None:
+def test_a_preview_checks_known_dataset_access_entries_and_bindings_of_unknown_members() -> None:
     accesses = [
         {"role": "WRITER", "userByEmail": UNKNOWN},
         {"role": "READER", "specialGroup": "allAuthenticatedUsers"},
