@@ -21,7 +21,8 @@ encryption: list[pulumi.Resource] = (
 network = Network("network", config, apis.ready)
 storage = Storage("storage", config, [apis.ready, *encryption])
 identity = Identity("identity", config, storage, apis.ready)
-warehouse = Warehouse("warehouse", config, identity.email, [apis.ready, *encryption])
+# The dataset's access list names the runtime account: BigQuery refuses an account it cannot see yet.
+warehouse = Warehouse("warehouse", config, identity.email, [apis.ready, identity.ready, *encryption])
 monitoring = Monitoring("monitoring", config, apis.ready)
 
 for role in ("raw", "staging", "temp", "code"):

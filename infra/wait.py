@@ -3,6 +3,9 @@
 Newly enabled APIs answer 403 "has not been used in project ... or it is disabled" for a while, and new IAM
 grants can take a minute or more to reach every service. Resources that depend on such a change depend on a
 `PropagationWait` instead, which sleeps once after the change and again whenever its `triggers` change.
+
+The stack's state refers to the provider by module and class (`infra.wait._SleepProvider`), which refresh
+and destroy import again: renaming either breaks the stacks that hold such a resource.
 """
 
 from __future__ import annotations

@@ -36,6 +36,8 @@ def test_dataset_access_is_one_authoritative_list_with_project_defaults(dev: Sta
     ]
     mixed = [r.type for r in dev.resources if "datasetIam" in r.type or "datasetAccess" in r.type]
     assert mixed == []
+    # BigQuery refuses an access entry for an account it cannot see yet: the dataset waits for it.
+    assert "iam-propagation" in dev.one(DATASET, "dataset").options.depends_on
 
 
 def test_table_expiration_and_cmek_from_config() -> None:
