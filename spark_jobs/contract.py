@@ -96,8 +96,20 @@ _MAX_TABLE_DESCRIPTION = 16_384
 _MAX_COLUMN_DESCRIPTION = 1_024
 # BigQuery's 10,000 columns a table, less the quarantine table's own: the reasons, the record, the metadata.
 _MAX_COLUMNS = 10_000 - 2 - len(METADATA_COLUMNS)
-# Prefixes BigQuery reserves for column names (compared case-insensitively, as BigQuery does).
-_RESERVED_COLUMN_PREFIXES = ("_TABLE_", "_FILE_", "_PARTITION", "_ROW_TIMESTAMP", "__ROOT__", "_COLON_")
+# Prefixes BigQuery reserves for column names (its schema documentation; `_COLON_` from an older version of
+# it), compared ignoring case as BigQuery does.
+_RESERVED_COLUMN_PREFIXES = (
+    "_TABLE_",
+    "_FILE_",
+    "_PARTITION",
+    "_ROW_TIMESTAMP",
+    "__ROOT__",
+    "_COLIDENTIFIER",
+    "_CHANGE_SEQUENCE_NUMBER",
+    "_CHANGE_TYPE",
+    "_CHANGE_TIMESTAMP",
+    "_COLON_",
+)
 _JOB_COLUMNS = (*METADATA_COLUMNS, ERRORS, RAW_RECORD, ROW_ID, KEY_HASH, LOST, PARTITION_ID)
 
 _TOP_LEVEL_KEYS = ("table", "description", "columns", "primary_key", "partitioning", "clustering")
@@ -247,13 +259,30 @@ class _ContractLoader(yaml.SafeLoader):
 
 
 def _exact_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
+    """A decimal integer; anything else (a long run of digits, `!!int 0x10`) stays text, which the contract
+    then refuses naming the column."""
     text = loader.construct_scalar(node)
-    # Python refuses to convert thousands of digits; no rule value is that long, and as text it is refused.
-    return int(text) if len(text) <= _MAX_INT_TEXT else text
+    # Python refuses to convert thousands of digits; no rule value is that long.
+    if len(text) > _MAX_INT_TEXT:
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
-def _exact_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    return Decimal(loader.construct_scalar(node))
+def _exact_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
+    """An exact decimal; anything else (`!!float .inf`) stays text, which the contract then refuses."""
+    text = loader.construct_scalar(node)
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return text
+
+
+def _as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    """A value tagged `!!timestamp` stays text: the contract parses dates and times with the job's syntax."""
+    return loader.construct_scalar(node)
 
 
 _ContractLoader.yaml_implicit_resolvers = {
@@ -268,6 +297,7 @@ _ContractLoader.add_implicit_resolver(
 )
 _ContractLoader.add_constructor(_INT_TAG, _exact_int)
 _ContractLoader.add_constructor(_FLOAT_TAG, _exact_decimal)
+_ContractLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
 
 
 def parse_contract(document: object, source: str) -> Contract:
@@ -294,7 +324,11 @@ class _Parser:
 
     def text(self, value: object, where: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, f"expected a non-empty string, got {_show(value)}")
+            # YAML reads unquoted yes/no/on/off as booleans: say so, since the text looked like a string.
+            hint = " (YAML reads an unquoted yes, no, on or off as a boolean: quote it)" * isinstance(
+                value, bool
+            )
+            raise self.fail(where, f"expected a non-empty string, got {_show(value)}{hint}")
         return value
 
     def description(self, value: object, where: str, limit: int) -> str | None:
@@ -310,11 +344,11 @@ class _Parser:
         if not isinstance(value, list) or not value:
             raise self.fail(where, f"expected a non-empty list of column names, got {_show(value)}")
         names = tuple(self.text(item, where) for item in value)
-        for name in names:
+        for index, name in enumerate(names):
             if name not in columns:
                 raise self.fail(where, f"column '{name}' is not declared in columns")
-        if len(set(names)) != len(names):
-            raise self.fail(where, "a column is listed twice")
+            if name in names[:index]:
+                raise self.fail(where, f"column '{name}' is listed twice")
         return names
 
     def contract(self, document: object) -> Contract:
@@ -375,7 +409,9 @@ class _Parser:
             raise self.fail(where, f"missing required key 'type' (one of {', '.join(TYPES)})")
         type_ = self.column_type(raw["type"], where)
         required = self.mode(raw.get("mode", NULLABLE), where)
-        description = self.description(raw.get("description"), where, _MAX_COLUMN_DESCRIPTION)
+        description = self.description(
+            raw.get("description"), f"{where}: description", _MAX_COLUMN_DESCRIPTION
+        )
         convert = self.value_converter(type_, where)
 
         def bound(key: str, fits: tuple[str, ...]) -> Value | None:
@@ -390,6 +426,12 @@ class _Parser:
         if minimum is not None and maximum is not None and minimum > maximum:  # type: ignore[operator]
             raise self.fail(where, f"min {show_value(minimum)} is greater than max {show_value(maximum)}")
         allowed = self.allowed(raw.get("allowed"), type_, where, convert)
+        for item in allowed or ():
+            # A value the bounds refuse could never be loaded: the list contradicts them.
+            if (minimum is not None and item < minimum) or (maximum is not None and item > maximum):  # type: ignore[operator]
+                raise self.fail(
+                    where, f"allowed value {show_value(item)} lies outside min/max, so no row could have it"
+                )
         pattern = self.pattern(raw.get("pattern"), type_, where)
         return Column(name, type_, required, description, minimum, maximum, allowed, pattern)
 
@@ -401,8 +443,9 @@ class _Parser:
                 f"not starting with a digit, at most {_MAX_COLUMN_NAME} characters)",
             )
         upper = name.upper()
-        if any(upper.startswith(prefix) for prefix in _RESERVED_COLUMN_PREFIXES):
-            raise self.fail(where, f"BigQuery reserves column names starting with {upper[:10]}...")
+        for prefix in _RESERVED_COLUMN_PREFIXES:
+            if upper.startswith(prefix):
+                raise self.fail(where, f"BigQuery reserves column names starting with {prefix}")
         if name.lower() in _JOB_COLUMNS:
             raise self.fail(where, f"the job uses a column named {name.lower()} itself")
 
@@ -428,14 +471,25 @@ class _Parser:
             raise self.fail(where, f"'allowed' does not apply to a {type_} column")
         if not isinstance(value, list) or not value:
             raise self.fail(where, f"'allowed' must be a non-empty list, got {_show(value)}")
-        return tuple(convert(item, "allowed") for item in value)
+        values = tuple(convert(item, "allowed") for item in value)
+        for index, item in enumerate(values):
+            if item in values[:index]:
+                raise self.fail(where, f"allowed value {show_value(item)} is listed twice")
+        return values
 
     def pattern(self, value: object, type_: str, where: str) -> str | None:
         if value is None:
             return None
         if type_ not in _PATTERN_TYPES:
             raise self.fail(where, f"'pattern' does not apply to a {type_} column")
-        pattern = self.text(value, where)
+        pattern = self.text(value, f"{where}: pattern")
+        posix = _POSIX_CLASS.search(pattern)
+        if posix:
+            raise self.fail(
+                where,
+                f"pattern {pattern!r} uses the POSIX class [:{posix[1]}:], which Java reads as a set of the "
+                f"characters in ':{posix[1]}:': write {_JAVA_CLASSES[posix[1]]} or a range such as [0-9]",
+            )
         try:
             with warnings.catch_warnings():  # Java's class intersection (&&) is only a warning in Python
                 warnings.simplefilter("ignore", FutureWarning)
@@ -522,6 +576,26 @@ _JAVA_SYNTAX: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
 # Python's refusal of a look-behind whose length varies, which Java accepts when the length is bounded.
 _ONLY_PYTHON_REFUSES = "look-behind requires fixed-width pattern"
+
+
+# A POSIX bracket expression ([[:digit:]]), as RE2 and BigQuery read it; Java has \p{...} classes instead.
+_JAVA_CLASSES = {
+    "alnum": r"\p{Alnum}",
+    "alpha": r"\p{Alpha}",
+    "ascii": r"\p{ASCII}",
+    "blank": r"\p{Blank}",
+    "cntrl": r"\p{Cntrl}",
+    "digit": r"\p{Digit}",
+    "graph": r"\p{Graph}",
+    "lower": r"\p{Lower}",
+    "print": r"\p{Print}",
+    "punct": r"\p{Punct}",
+    "space": r"\p{Space}",
+    "upper": r"\p{Upper}",
+    "word": r"\w",
+    "xdigit": r"\p{XDigit}",
+}
+_POSIX_CLASS = re.compile(r"\[:(" + "|".join(_JAVA_CLASSES) + r"):\]")
 
 
 def _in_python_syntax(pattern: str) -> str:

@@ -164,7 +164,7 @@ def test_aliases_and_typed_rule_values() -> None:
         ),
         (
             with_column(name="x", type="STRING", description="d" * 1_025),
-            "column 'x': a description may have at most 1024 characters, not 1025",
+            "column 'x': description: a description may have at most 1024 characters, not 1025",
         ),
         (with_column(name="x", type="VARCHAR"), "column 'x': unknown type str 'VARCHAR'"),
         (with_column(name="x"), "column 'x': missing required key 'type'"),
@@ -240,14 +240,36 @@ def test_aliases_and_typed_rule_values() -> None:
         (with_column(name=7, type="STRING"), "columns[4].name: expected a non-empty string, got int 7"),
         (minimal(primary_key=["nope"]), "primary_key: column 'nope' is not declared"),
         (minimal(primary_key=["n"]), "primary_key: column 'n' must be mode: REQUIRED"),
-        (minimal(primary_key=["id", "id"]), "primary_key: a column is listed twice"),
+        (minimal(primary_key=["id", "id"]), "primary_key: column 'id' is listed twice"),
         (minimal(primary_key=[]), "primary_key: expected a non-empty list"),
         (minimal(partitioning={"field": "nope"}), "partitioning.field: column 'nope' is not declared"),
         (minimal(partitioning={"field": "n"}), "partitioning.field: column 'n' is INT64; it must be DATE or"),
         (minimal(partitioning={"field": "day", "type": "HOUR"}), "HOUR is not valid for a DATE field"),
         (minimal(partitioning={"field": "at", "type": "WEEK"}), "WEEK is not valid for a TIMESTAMP field"),
         (minimal(partitioning={"field": "at", "range": 1}), "partitioning: unknown key(s) range"),
-        (minimal(clustering=["id", "n", "day", "at", "id"]), "clustering: a column is listed twice"),
+        (minimal(clustering=["id", "n", "day", "at", "id"]), "clustering: column 'id' is listed twice"),
+        # BigQuery's reserved prefixes, change data capture's included.
+        (with_column(name="_change_type", type="STRING"), "reserves column names starting with _CHANGE_TYPE"),
+        (with_column(name="_COLIDENTIFIER_x", type="STRING"), "starting with _COLIDENTIFIER"),
+        # The key and the column are named, and YAML's booleans are explained.
+        (
+            with_column(name="x", type="STRING", pattern=123),
+            "column 'x': pattern: expected a non-empty string",
+        ),
+        (
+            with_column(name="x", type="STRING", description=" "),
+            "column 'x': description: expected a non-empty",
+        ),
+        (with_column(name=False, type="STRING"), "got bool False (YAML reads an unquoted yes, no, on or off"),
+        # RE2's POSIX classes mean something else to Java: [[:digit:]] is the set of ':', 'd', 'i', 'g', 't'.
+        (
+            with_column(name="x", type="STRING", pattern="^[[:digit:]]+$"),
+            "uses the POSIX class [:digit:], which Java reads as a set of the characters in ':digit:': write "
+            "\\p{Digit} or a range such as [0-9]",
+        ),
+        # Rules that contradict each other: no value could pass them all.
+        (with_column(name="x", type="INT64", min=5, allowed=[1, 5]), "allowed value 1 lies outside min/max"),
+        (with_column(name="x", type="NUMERIC", allowed=[1, "1.00"]), "allowed value 1 is listed twice"),
         (minimal(clustering=["missing"]), "clustering: column 'missing' is not declared"),
     ],
 )
@@ -370,6 +392,13 @@ def test_yaml_rule_values_are_read_as_written(tmp_path: Path) -> None:
         ),
         ("{name: t, type: TIMESTAMP, max: 2026-01-01 25:00:00Z}", "is not a valid TIMESTAMP"),
         ("{name: i, type: INT64, min: 0, min: 10}", "key 'min' is given twice"),
+        # Explicit YAML tags PyYAML would convert on its own terms, or fail on with a raw exception.
+        ("{name: i, type: INT64, min: !!int 0x10}", "column 'i': min value str '0x10' is not a valid INT64"),
+        ("{name: f, type: FLOAT64, max: !!float .inf}", "column 'f': max value str '.inf' is not a valid"),
+        (
+            "{name: d, type: DATE, min: !!timestamp 2026-13-01}",
+            "column 'd': min value str '2026-13-01' is not",
+        ),
     ],
 )
 def test_yaml_rule_values_that_are_not_literals_or_repeat_a_key_are_refused(
