@@ -26,7 +26,8 @@ def replace_path(spark: SparkSession, source: str, target: str) -> None:
     """Put the directory `source` in the place of `target`, whatever `target` held before."""
     file_system, target_path = _file_system(spark, target)
     _, source_path = _file_system(spark, source)
-    file_system.delete(target_path, True)
+    # A target still there would receive `source` inside it, where readers never look.
+    _delete_or_fail(file_system, target_path)
     file_system.mkdirs(target_path.getParent())
     if not file_system.rename(source_path, target_path):
         raise OSError(f"could not move {source} to {target}")
@@ -56,11 +57,17 @@ def delete_files_before(spark: SparkSession, directory: str, name: str) -> None:
     kept = 0
     for status in file_system.listStatus(directory_path):
         if status.getPath().getName() < name:
-            file_system.delete(status.getPath(), True)
+            _delete_or_fail(file_system, status.getPath())
         else:
             kept += 1
     if not kept:
         file_system.delete(directory_path, True)
+
+
+def _delete_or_fail(file_system: Any, path: Any) -> None:
+    """Delete `path` (a tree) or raise: Hadoop's delete reports a failure only by returning false."""
+    if not file_system.delete(path, True) and file_system.exists(path):
+        raise OSError(f"could not delete {path}")
 
 
 def write_text(spark: SparkSession, path: str, text: str) -> None:

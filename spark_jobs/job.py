@@ -107,13 +107,13 @@ def run(
             _count(rows, progress)
         reconcile(progress)
         sink = _sink(config, contract, started_at)
-        with _sink_errors_explained("rejected"):
+        with _sink_errors_explained("writing the rejected rows"):
             sink.write_rejected(rejected_rows(rows, contract, started_at, config.batch_id))
         _check_reject_ratio(progress, config.max_reject_ratio)
-        with _sink_errors_explained("loaded"):
+        with _sink_errors_explained("writing the loaded rows"):
             sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
         progress.rows_loaded = progress.rows_passed
-        with _sink_errors_explained("rejected"):
+        with _sink_errors_explained("removing the rejected rows that earlier runs of the batch left"):
             sink.replace_earlier_rejected(spark)
 
 
@@ -285,12 +285,15 @@ _INPUT_FILE = re.compile(r"\b(?:file|gs):/[^\s;,\]]+")
 
 
 @contextmanager
-def _sink_errors_explained(what: str) -> Iterator[None]:
+def _sink_errors_explained(action: str) -> Iterator[None]:
+    """Spark's and the file systems' failures while `action` runs, as one line (exit status 9)."""
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:
         _raise_if_file_system_missing(str(error))
-        raise SinkError(f"writing the {what} rows failed: {_first_meaningful_line(str(error))}") from None
+        raise SinkError(f"{action} failed: {_first_meaningful_line(str(error))}") from None
+    except OSError as error:
+        raise SinkError(f"{action} failed: {error}") from None
 
 
 def _raise_if_file_system_missing(message: str) -> None:

@@ -26,6 +26,7 @@ from spark_jobs.contract import (
     QUARANTINE_SUFFIX,
     Contract,
 )
+from spark_jobs.errors import SinkError
 from spark_jobs.hadoop_fs import delete_files_before, move_files_into, replace_path
 
 APPEND = "append"
@@ -235,10 +236,15 @@ def _delete(statement: str, ingested_at: dt.datetime, batch_id: str | None = Non
     """Run a DELETE statement with its @ingested_at (and @batch_id) parameters."""
     # google-cloud-bigquery is preinstalled in the Dataproc Serverless runtimes; imported here because only
     # the BigQuery sink needs it.
+    from google.api_core import exceptions  # type: ignore[import-untyped, import-not-found, unused-ignore]  # noqa: PLC0415
     from google.cloud import bigquery  # type: ignore[import-untyped, import-not-found, unused-ignore]  # noqa: PLC0415
 
     parameters = [bigquery.ScalarQueryParameter("ingested_at", "TIMESTAMP", ingested_at)]
     if batch_id is not None:
         parameters.append(bigquery.ScalarQueryParameter("batch_id", "STRING", batch_id))
     config = bigquery.QueryJobConfig(query_parameters=parameters)
-    bigquery.Client().query(statement, job_config=config).result()
+    try:
+        bigquery.Client().query(statement, job_config=config).result()
+    except exceptions.GoogleAPIError as error:  # the sink's failure (status 9), not an unexpected one
+        detail = next(iter(str(error).splitlines()), "")
+        raise SinkError(f"BigQuery refused `{statement}`: {detail}") from None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
+from spark_jobs.errors import SinkError
+from spark_jobs.hadoop_fs import _delete_or_fail
 from spark_jobs.job import loaded_rows, rejected_rows
 from spark_jobs.sinks import (
     BigQuerySink,
@@ -252,3 +256,48 @@ def test_a_failed_write_of_a_batchs_rejected_rows_adds_nothing(spark: SparkSessi
             failing.where(sf.assert_true(sf.col("id") == "x").isNull())
         )
     assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB1", "b1")]
+
+
+class _UndeletableFileSystem:
+    """A Hadoop file system whose delete fails as Hadoop's does: by returning false."""
+
+    def delete(self, path: object, recursive: bool) -> bool:
+        return False
+
+    def exists(self, path: object) -> bool:
+        return path != "gone"
+
+
+def test_a_delete_that_fails_is_an_error_not_a_silent_no_op() -> None:
+    """Else an overwrite's rename would put the new table inside the old one, where readers never look."""
+    with pytest.raises(OSError, match="could not delete still-there"):
+        _delete_or_fail(_UndeletableFileSystem(), "still-there")
+    _delete_or_fail(_UndeletableFileSystem(), "gone")  # nothing left to delete
+
+
+def test_a_statement_bigquery_refuses_is_a_sink_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client library's errors are the sink's failure (status 9), not an unexpected one (status 1)."""
+
+    class GoogleAPIError(Exception):
+        pass
+
+    class Client:
+        def query(self, statement: str, job_config: object) -> None:
+            raise GoogleAPIError("403 Access Denied: Table p:d.t__rejected\nmore detail")
+
+    bigquery = types.SimpleNamespace(
+        Client=Client, QueryJobConfig=lambda **_: None, ScalarQueryParameter=lambda *args: args
+    )
+    # The client library as the Dataproc runtime ships it: google.cloud.bigquery, google.api_core.exceptions.
+    monkeypatch.setitem(sys.modules, "google.cloud.bigquery", bigquery)
+    exceptions = types.SimpleNamespace(GoogleAPIError=GoogleAPIError)
+    monkeypatch.setitem(sys.modules, "google.api_core", types.SimpleNamespace(exceptions=exceptions))
+    sink = BigQuerySink(
+        parse_contract(ITEMS, "items.yaml"), "d.t", "tmp", "append", "b1", dt.datetime.now(dt.UTC)
+    )
+    with pytest.raises(SinkError) as caught:
+        sink.replace_earlier_rejected(None)  # type: ignore[arg-type]  # the BigQuery sink needs no session
+    assert str(caught.value) == (
+        "BigQuery refused `DELETE FROM `d.t__rejected` WHERE _batch_id = @batch_id AND _ingested_at < "
+        "@ingested_at`: 403 Access Denied: Table p:d.t__rejected"
+    )
