@@ -18,6 +18,7 @@ PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 # A member that a preview does not know yet: the role alone may already break a rule.
 UNKNOWN_MEMBER = "(a member known only when the update runs)"
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+_NOT_KNOWN_YET = object()
 
 # A dataset access entry names its grantee in exactly one of these fields; the prefix makes it an IAM member.
 _ACCESS_GRANTEE_FIELDS = {
@@ -66,9 +67,10 @@ def grants(resource_type: str, props: Mapping[str, Any]) -> Iterator[Grant]:
     if kind.endswith("iammember"):
         yield Grant(props.get("role", ""), known(props, "member", UNKNOWN_MEMBER, absent=""))
     elif kind.endswith("iambinding"):
-        members = known(props, "members", None, absent=[])
-        if members is None:  # the whole list is not known yet: the role alone may break a rule
+        members = known(props, "members", _NOT_KNOWN_YET, absent=[])
+        if members is _NOT_KNOWN_YET:  # the whole list is not known yet: the role alone may break a rule
             yield Grant(props.get("role", ""), UNKNOWN_MEMBER)
+            return
         for index in range(len(members or ())):
             yield Grant(props.get("role", ""), known(members, index, UNKNOWN_MEMBER))
     elif kind.endswith("iampolicy"):

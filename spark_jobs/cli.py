@@ -295,7 +295,7 @@ def _normalized(path: str) -> str:
 
 
 def _is_local(path: str) -> bool:
-    return path.startswith("file:") or "://" not in path
+    return _FILE_SCHEME.match(path) is not None or "://" not in path
 
 
 def _local_path(path: str) -> Path:
@@ -303,7 +303,8 @@ def _local_path(path: str) -> Path:
     return Path(_FILE_SCHEME.sub("", path))
 
 
-_FILE_SCHEME = re.compile(r"^file:(//)?")
+# Hadoop reads URI schemes in any case (FILE:///tmp/x is a local path).
+_FILE_SCHEME = re.compile(r"^file:(//)?", re.IGNORECASE)
 # Hadoop reads local files only through file: URIs without a host (file:///tmp/x, not file://localhost/tmp/x).
 _FILE_URI_WITH_HOST = re.compile(r"^file://[^/]", re.IGNORECASE)
 # Where a Hadoop glob pattern starts.

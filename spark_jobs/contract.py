@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 import warnings
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
@@ -258,26 +258,24 @@ class _ContractLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+_DECIMAL_INTEGER = re.compile(r"^[-+]?[0-9]+$")
+_PLAIN_DECIMAL = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_DECIMAL_NUMBER = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+
+
 def _exact_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
     """A decimal integer; anything else (a long run of digits, `!!int 0x10`) stays text, which the contract
     then refuses naming the column."""
     text = loader.construct_scalar(node)
-    # Python refuses to convert thousands of digits; no rule value is that long.
-    if len(text) > _MAX_INT_TEXT:
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        return text
+    # Python refuses to convert thousands of digits (no rule value is that long) and would accept `1_000`.
+    return int(text) if len(text) <= _MAX_INT_TEXT and _DECIMAL_INTEGER.match(text) else text
 
 
 def _exact_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
     """An exact decimal; anything else (`!!float .inf`) stays text, which the contract then refuses."""
     text = loader.construct_scalar(node)
-    try:
-        return Decimal(text)
-    except ArithmeticError:
-        return text
+    # Decimal would also accept `1_0.5`, `Infinity` and `NaN`.
+    return Decimal(text) if _DECIMAL_NUMBER.match(text) else text
 
 
 def _as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
@@ -289,12 +287,9 @@ _ContractLoader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag not in _RETYPED_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_ContractLoader.add_implicit_resolver(_INT_TAG, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
-_ContractLoader.add_implicit_resolver(
-    _FLOAT_TAG,
-    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),  # `1e3` stays text, as in YAML 1.1
-    list("-+0123456789."),
-)
+_ContractLoader.add_implicit_resolver(_INT_TAG, _DECIMAL_INTEGER, list("-+0123456789"))
+# `1e3` stays text, as in YAML 1.1, unless tagged `!!float`.
+_ContractLoader.add_implicit_resolver(_FLOAT_TAG, _PLAIN_DECIMAL, list("-+0123456789."))
 _ContractLoader.add_constructor(_INT_TAG, _exact_int)
 _ContractLoader.add_constructor(_FLOAT_TAG, _exact_decimal)
 _ContractLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
@@ -325,9 +320,7 @@ class _Parser:
     def text(self, value: object, where: str) -> str:
         if not isinstance(value, str) or not value.strip():
             # YAML reads unquoted yes/no/on/off as booleans: say so, since the text looked like a string.
-            hint = " (YAML reads an unquoted yes, no, on or off as a boolean: quote it)" * isinstance(
-                value, bool
-            )
+            hint = _BOOLEAN_HINT if isinstance(value, bool) else ""
             raise self.fail(where, f"expected a non-empty string, got {_show(value)}{hint}")
         return value
 
@@ -344,11 +337,12 @@ class _Parser:
         if not isinstance(value, list) or not value:
             raise self.fail(where, f"expected a non-empty list of column names, got {_show(value)}")
         names = tuple(self.text(item, where) for item in value)
-        for index, name in enumerate(names):
+        for name in names:
             if name not in columns:
                 raise self.fail(where, f"column '{name}' is not declared in columns")
-            if name in names[:index]:
-                raise self.fail(where, f"column '{name}' is listed twice")
+        repeated = _first_repeated(names)
+        if repeated is not None:
+            raise self.fail(where, f"column '{repeated}' is listed twice")
         return names
 
     def contract(self, document: object) -> Contract:
@@ -472,9 +466,9 @@ class _Parser:
         if not isinstance(value, list) or not value:
             raise self.fail(where, f"'allowed' must be a non-empty list, got {_show(value)}")
         values = tuple(convert(item, "allowed") for item in value)
-        for index, item in enumerate(values):
-            if item in values[:index]:
-                raise self.fail(where, f"allowed value {show_value(item)} is listed twice")
+        repeated = _first_repeated(values)
+        if repeated is not None:
+            raise self.fail(where, f"allowed value {show_value(repeated)} is listed twice")
         return values
 
     def pattern(self, value: object, type_: str, where: str) -> str | None:
@@ -604,6 +598,14 @@ def _in_python_syntax(pattern: str) -> str:
     return pattern
 
 
+def _first_repeated(values: Sequence[Any]) -> Any:
+    """The first value that an earlier one equals, or None."""
+    for index, value in enumerate(values):
+        if value in values[:index]:
+            return value
+    return None
+
+
 def _show(value: object) -> str:
     if value is None:
         return "nothing"
@@ -612,6 +614,7 @@ def _show(value: object) -> str:
 
 
 _MAX_SHOWN = 80
+_BOOLEAN_HINT = " (YAML reads an unquoted yes, no, on or off as a boolean: quote it)"
 
 
 def show_value(value: Value) -> str:

@@ -292,7 +292,7 @@ def _sink_errors_explained(action: str) -> Iterator[None]:
     except (Py4JJavaError, PySparkException) as error:
         _raise_if_file_system_missing(str(error))
         raise SinkError(f"{action} failed: {_first_meaningful_line(str(error))}") from None
-    except OSError as error:
+    except (OSError, SinkError) as error:  # SinkError: a statement BigQuery refused
         raise SinkError(f"{action} failed: {error}") from None
 
 
@@ -300,11 +300,15 @@ def _raise_if_file_system_missing(message: str) -> None:
     """A path whose scheme this Spark cannot read (gs:// outside Dataproc) is the command line's mistake,
     not a corrupt file or a failed write."""
     missing = _NO_FILE_SYSTEM.search(message)
-    if missing:
-        raise UsageError(
-            f"this Spark has no file system for {missing[1]}:// paths: gs:// needs the Cloud Storage "
-            "connector, which Dataproc provides; to run locally, use local paths"
-        ) from None
+    if missing is None:
+        return
+    scheme = missing[1]
+    remedy = (
+        "gs:// needs the Cloud Storage connector, which Dataproc provides; to run locally, use local paths"
+        if scheme.lower() == "gs"
+        else "its Hadoop connector is not installed"
+    )
+    raise UsageError(f"this Spark has no file system for {scheme}:// paths: {remedy}") from None
 
 
 _NO_FILE_SYSTEM = re.compile(r'No FileSystem for scheme "?([^"\s]+)"?')

@@ -44,7 +44,9 @@ class Source:
 
     frame: DataFrame
     files: tuple[str, ...]
-    typed: bool
+    text_columns: frozenset[str]
+    """The contract columns whose values are text for the validation to cast: every column of CSV and JSON;
+    of Parquet and Avro, those that directories are named after (the others come in their own types)."""
     malformed_reason: str
 
     @cached_property
@@ -63,14 +65,17 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     except AnalysisException as error:
         raise _explain(error, input_format, location) from None
     # The rows and the report carry the names the files have (see _file_name), so that lineage finds them.
-    files = tuple(sorted(unquote(file) for file in frame.inputFiles()))
-    if not files:
+    listed = frame.inputFiles()
+    if not listed:
         raise NoInputError(f"no input file matches {location}")
+    text_columns = (
+        contract.column_names if input_format in TEXT_FORMATS else _named_by_directories(listed, contract)
+    )
     return Source(
         frame.withColumn(SOURCE_FILE, _file_name()),
-        files,
-        typed=input_format not in TEXT_FORMATS,
-        malformed_reason=malformed_reason,
+        tuple(sorted(unquote(file) for file in listed)),
+        frozenset(text_columns),
+        malformed_reason,
     )
 
 
@@ -88,7 +93,8 @@ def _url_decoded(text: Column) -> Column:
 
 def _named_by_directories(files: list[str], contract: Contract) -> set[str]:
     """The contract columns that a directory on some file's path names, Hive-style (`order_date=2026-01-05/`,
-    as Spark's partitionBy writes them); names ignore case."""
+    as Spark's partitionBy writes them); names ignore case. Spark's own partition discovery would find them,
+    but the readers list every file under the location (recursiveFileLookup), which turns it off."""
     by_lower_name = {name.lower(): name for name in contract.column_names}
     named = set()
     for file in files:

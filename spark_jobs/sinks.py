@@ -247,4 +247,4 @@ def _delete(statement: str, ingested_at: dt.datetime, batch_id: str | None = Non
         bigquery.Client().query(statement, job_config=config).result()
     except exceptions.GoogleAPIError as error:  # the sink's failure (status 9), not an unexpected one
         detail = next(iter(str(error).splitlines()), "")
-        raise SinkError(f"BigQuery refused `{statement}`: {detail}") from None
+        raise SinkError(f"BigQuery refused the statement {statement!r}: {detail}") from None

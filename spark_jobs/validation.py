@@ -74,7 +74,7 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     """
     values: list[Column] = []
     for column in contract.columns:
-        if not _arrives_as_text(source, column):
+        if column.name not in source.text_columns:
             value, text = sf.col(column.name), text_of(column)
         else:
             value, text = strict_cast(column.name, column.type), sf.col(column.name)
@@ -88,7 +88,7 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     for column in contract.columns:
         value, text = sf.col(column.name), text_of(column)
         reasons.extend(_required(column, text))
-        if not _arrives_as_text(source, column):
+        if column.name not in source.text_columns:
             # The values converted exactly (or the reader refused the input): only ranges remain.
             if column.type in (DATE, TIMESTAMP):
                 out_of_range = ~in_bigquery_range(value, column.type)
@@ -134,14 +134,6 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
         sf.col(RAW_RECORD),
         sf.col(SOURCE_FILE),
         *keys,
-    )
-
-
-def _arrives_as_text(source: Source, column: ContractColumn) -> bool:
-    """Whether `column`'s values are text to cast: every column of CSV and JSON; of Parquet and Avro, a
-    column the files lack and directories named after it give (a STRING one needs no cast either way)."""
-    return not source.typed or (
-        column.type != STRING and source.frame.schema[column.name].dataType == StringType()
     )
 
 

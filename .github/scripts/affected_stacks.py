@@ -7,7 +7,8 @@ marks with the tag `deployed/<stack>` (every file counts as changed when a stack
 that a failed, cancelled or rejected deploy left out is still deployed by the next push.
 
 A stack is a `Pulumi.<stack>.yaml` file at the repository root. A change to one stack file affects only
-that stack, and so does a change to a data contract its pipelines name (wherever the file is); a change to
+that stack; a change to a data contract its pipelines name affects at least that stack, wherever the file
+is (one under `spark_jobs/` affects every stack, as the Spark template does); a change to
 a file that cannot reach any stack (docs, tests, the quality gate, developer tooling) affects none; any
 other file affects every stack: the program, the Spark template it uploads, the policy pack, the locks CI
 installs the CLI's Python from, the mypy settings Pulumi type-checks with, and the workflow and action that
@@ -63,7 +64,9 @@ def contracts_named(repo_root: Path, stacks: list[str]) -> dict[str, set[str]]:
     }
 
 
-# A pipeline's contract setting, in block (`contract: x.yaml`) or flow style (`{…, contract: 'x.yaml'}`).
+# A pipeline's contract setting, in block (`contract: x.yaml`) or flow style (`{…, contract: 'x.yaml'}`): read
+# with a pattern because the workflow runs this script on the runner's bare Python, without a YAML library.
+# A commented-out setting counts too, which at worst previews a stack for nothing.
 _CONTRACT_SETTING = re.compile(r"\bcontract:[ \t]*[\"']?([^\"'\s,}#]+)")
 
 

@@ -176,7 +176,8 @@ def test_a_deploy_never_rolls_a_stack_back_past_its_last_deploy() -> None:
     """Re-running an old Deploy run would deploy its older commit: `up` refuses a commit without the tag's."""
     steps = load("pulumi.yml")["jobs"]["pulumi"]["steps"]
     checkout, guard = steps[0], steps[1]
-    assert checkout["with"]["fetch-depth"] == "${{ inputs.command == 'up' && 0 || 1 }}"
+    # The whole history for an up (0), one commit otherwise: `cond && 0 || 1` would always give 1.
+    assert checkout["with"]["fetch-depth"] == "${{ inputs.command != 'up' && 1 || 0 }}"
     assert guard["if"] == "inputs.command == 'up'"
     assert 'git merge-base --is-ancestor "$deployed" HEAD' in guard["run"]
 

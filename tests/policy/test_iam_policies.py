@@ -172,6 +172,8 @@ def test_a_preview_checks_known_dataset_access_entries_and_bindings_of_unknown_m
         "runs): use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
     ]
     assert violations(IAM_NO_PUBLIC_MEMBERS, binding) == []
+    nobody = resource_args(BUCKET_BINDING, {"role": "roles/editor", "members": None}, name="nobody")
+    assert violations(IAM_NO_BASIC_ROLES, nobody) == []  # no member, no grant
 
 
 def test_iam_rules_ignore_resources_that_grant_nothing() -> None:

@@ -69,4 +69,4 @@ def text_source(spark: SparkSession, contract: Contract, rows: list[dict[str, st
     names = [*contract.column_names, RAW_RECORD, SOURCE_FILE]
     data = [tuple(row.get(name) for name in names) for row in rows]
     frame = spark.createDataFrame(data, ", ".join(f"{name} string" for name in names))
-    return Source(frame, ("f",), typed=False, malformed_reason="bad line")
+    return Source(frame, ("f",), frozenset(contract.column_names), malformed_reason="bad line")

@@ -394,6 +394,11 @@ def test_yaml_rule_values_are_read_as_written(tmp_path: Path) -> None:
         ("{name: i, type: INT64, min: 0, min: 10}", "key 'min' is given twice"),
         # Explicit YAML tags PyYAML would convert on its own terms, or fail on with a raw exception.
         ("{name: i, type: INT64, min: !!int 0x10}", "column 'i': min value str '0x10' is not a valid INT64"),
+        (
+            "{name: i, type: INT64, min: !!int 1_000}",
+            "column 'i': min value str '1_000' is not a valid INT64",
+        ),
+        ("{name: n, type: NUMERIC, max: !!float 1_0.5}", "column 'n': max value str '1_0.5' is not a valid"),
         ("{name: f, type: FLOAT64, max: !!float .inf}", "column 'f': max value str '.inf' is not a valid"),
         (
             "{name: d, type: DATE, min: !!timestamp 2026-13-01}",

@@ -33,6 +33,8 @@ def test_parquet_columns_the_files_lack_come_from_directories(
     frame.write.partitionBy("day", "at").parquet(str(tmp_path / "in"))
     # A directory made by hand, its name in another case, holding a day BigQuery has no literal for.
     spark.createDataFrame([("AB3",)], "id string").write.parquet(str(tmp_path / "in" / "Day=2026-02-30"))
+    # Those two columns arrive as text, for the validation to cast; the others in the files' own types.
+    assert read_input(spark, "parquet", str(tmp_path / "in"), items).text_columns == {"day", "at"}
     assert checked(spark, "parquet", tmp_path / "in", items) == {
         "AB1": (dt.date(2026, 1, 5), at, []),
         "AB2": (None, None, ["day.required: a value is required"]),

@@ -408,3 +408,17 @@ def test_a_scheme_this_spark_cannot_read_is_a_usage_error_not_a_corrupt_file(
         "this Spark has no file system for gs:// paths: gs:// needs the Cloud Storage connector, which "
         "Dataproc provides; to run locally, use local paths"
     )
+
+
+def test_the_printed_line_names_at_most_the_logged_number_of_files(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """Cloud Logging refuses an entry over 256 KB: the line on stdout names the first files and counts all."""
+    for index in (1, 2):
+        write_lines(tmp_path / "in", f"{index}.csv", [ITEMS_HEADER, f"AB{index},1,,,,2026-01-05,,"])
+    monkeypatch.setattr(cli, "LOGGED_INPUT_FILES", 1)
+    status, saved = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    printed = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert (printed["input_file_count"], len(printed["input_files"])) == (2, 1)
+    assert (saved["input_file_count"], len(saved["input_files"])) == (2, 2)

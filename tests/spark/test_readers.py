@@ -34,7 +34,7 @@ def test_csv_follows_rfc_4180_and_keeps_wrong_field_counts_as_malformed(
         ],
     )
     source = read_input(spark, "csv", str(tmp_path / "in"), items)
-    assert not source.typed
+    assert source.text_columns == frozenset(items.column_names)
     assert source.files == (f"file://{tmp_path}/in/a.csv",)
     assert rows_of(source.frame, "id", "qty", "price", "color", RAW_RECORD) == [
         ("AB1", "1", "2.5", "red, dark", None),
@@ -125,7 +125,7 @@ def test_json_lines_ignore_unknown_fields_and_keep_invalid_lines(
         ],
     )
     source = read_input(spark, "json", str(tmp_path / "in"), items)
-    assert not source.typed
+    assert source.text_columns == frozenset(items.column_names)
     assert rows_of(source.frame, "id", "qty", "price", "flag", "day", RAW_RECORD, SOURCE_FILE) == [
         ("AB1", "3", "2.50", "true", "2026-01-05", None, f"file://{tmp_path}/in/a.json"),
         ("AB3", None, None, None, None, None, f"file://{tmp_path}/in/a.json"),
@@ -258,7 +258,7 @@ def test_parquet_columns_are_matched_by_name_and_widened(
     )
     frame.write.parquet(str(tmp_path / "in"))
     source = read_input(spark, "parquet", str(tmp_path / "in"), items)
-    assert source.typed
+    assert source.text_columns == frozenset()
     typed = source.frame.select(*items.column_names)
     assert [field.dataType.simpleString() for field in typed.schema.fields] == [
         "string", "bigint", "decimal(38,9)", "double", "boolean", "date", "timestamp", "string"

@@ -298,6 +298,6 @@ def test_a_statement_bigquery_refuses_is_a_sink_error(monkeypatch: pytest.Monkey
     with pytest.raises(SinkError) as caught:
         sink.replace_earlier_rejected(None)  # type: ignore[arg-type]  # the BigQuery sink needs no session
     assert str(caught.value) == (
-        "BigQuery refused `DELETE FROM `d.t__rejected` WHERE _batch_id = @batch_id AND _ingested_at < "
-        "@ingested_at`: 403 Access Denied: Table p:d.t__rejected"
+        "BigQuery refused the statement 'DELETE FROM `d.t__rejected` WHERE _batch_id = @batch_id AND "
+        "_ingested_at < @ingested_at': 403 Access Denied: Table p:d.t__rejected"
     )

@@ -300,7 +300,7 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
         sf.col(c.name).cast("string").alias(c.name + TEXT_SUFFIX) for c in items.columns if c.type != "STRING"
     ]
     frame = frame.select("*", *texts)
-    source = Source(frame, ("f",), typed=True, malformed_reason="unused")
+    source = Source(frame, ("f",), text_columns=frozenset(), malformed_reason="unused")
     errors = errors_by_id(validate(source, items).select("id", ERRORS))
     assert errors["AB1"] == ["qty.max: '20' is greater than the maximum 10"]
     assert errors["AB2"] == ["day.required: a value is required"]
