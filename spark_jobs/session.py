@@ -38,25 +38,27 @@ _SETTINGS = {
 def configure(spark: SparkSession) -> SparkSession:
     for key, value in _SETTINGS.items():
         spark.conf.set(key, value)
-    _quiet_task_failures(spark)
+    _quiet_logged_failures(spark)
     return spark
 
 
-def _quiet_task_failures(spark: SparkSession) -> None:
-    """A failed task's Java stack trace is logged by the executor and again by the scheduler; the job reports
-    the cause as one line instead."""
+def _quiet_logged_failures(spark: SparkSession) -> None:
+    """A failed task's Java stack trace is logged by the executor and again by the scheduler, a path Hadoop
+    cannot read by the file listing; the job reports the cause as one line instead."""
     jvm = spark.sparkContext._jvm
     assert jvm is not None, "the Spark JVM gateway is not running"
     log4j = jvm.org.apache.logging.log4j
-    for logger in _TASK_FAILURE_LOGGERS:
+    for logger in _FAILURE_LOGGERS:
         log4j.core.config.Configurator.setLevel(logger, log4j.Level.OFF)
 
 
-_TASK_FAILURE_LOGGERS = (
+_FAILURE_LOGGERS = (
     "org.apache.spark.executor.Executor",
     "org.apache.spark.scheduler.TaskSetManager",
     "org.apache.spark.storage.BlockManager",  # a block the failed task was caching
     "org.apache.spark.sql.execution.datasources.FileFormatWriter",  # "Aborting job", with the trace again
+    # "Assume no metadata directory", with the trace of a path it could not look at (gs:// run locally)
+    "org.apache.spark.sql.execution.streaming.FileStreamSink",
 )
 
 
