@@ -71,8 +71,10 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     text_columns = (
         contract.column_names if input_format in TEXT_FORMATS else _named_by_directories(listed, contract)
     )
+    # Decoding costs a little on every row: only when some file's name needs it.
+    file_name = _file_name() if any("%" in file for file in listed) else sf.input_file_name()
     return Source(
-        frame.withColumn(SOURCE_FILE, _file_name()),
+        frame.withColumn(SOURCE_FILE, file_name),
         tuple(sorted(unquote(file) for file in listed)),
         frozenset(text_columns),
         malformed_reason,
