@@ -49,3 +49,15 @@ def test_the_script_fails_with_one_error_line_for_the_workflow(tmp_path: Path, s
         "::error::teardown refused: stack 'prod' is protected: type its name in the confirmation input "
         "to tear it down (its protected data resources are kept either way)"
     )
+
+
+def test_the_setting_names_the_protected_stacks_instead_of_the_default(tmp_path: Path) -> None:
+    for stack in ("prod", "staging"):
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+
+    def status(stack: str) -> int:
+        command = [sys.executable, str(teardown_guard.__file__), stack, "", str(tmp_path)]
+        run = subprocess.run(command, capture_output=True, env={"PROTECTED_STACKS": "staging"}, check=False)
+        return run.returncode
+
+    assert (status("prod"), status("staging")) == (0, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
+from infra.wait import _SleepProvider
 from tests.infra.harness import EXISTING_SUBNET_RANGE, StackResult, run_stack
 
 BUCKET = "gcp:storage/bucket:Bucket"
@@ -280,3 +281,13 @@ def test_lookups_wait_for_the_apis_they_call() -> None:
     lookups = [index for index, event in enumerate(stack.sequence) if event.startswith("gcp:")]
     assert len(lookups) == 4  # project, storage agent, BigQuery agent, subnet
     assert stack.sequence.index("api-propagation") < min(lookups)
+
+
+def test_a_wait_runs_again_only_when_what_it_watches_changes() -> None:
+    provider = _SleepProvider()
+    same = provider.diff("w", {"seconds": 1, "triggers": ["a"]}, {"seconds": 1, "triggers": ["a"]})
+    changed = provider.diff("w", {"seconds": 1, "triggers": ["a"]}, {"seconds": 1, "triggers": ["a", "b"]})
+    assert (same.changes, same.replaces) == (False, [])
+    assert (changed.changes, changed.replaces, changed.delete_before_replace) == (True, ["triggers"], True)
+    created = provider.create({"seconds": 0, "triggers": ["a"]})
+    assert (created.id, created.outs) == ("waited-0s", {"seconds": 0, "triggers": ["a"]})

@@ -130,6 +130,8 @@ def test_unchanged_stack_keeps_its_batch_id(dev: StackResult) -> None:
         {"maxExecutors": 20},
         {"batchTtlMinutes": 60, "batchTimeoutMinutes": 70},
         {"runtimeVersion": "2.2"},
+        {"kmsKey": "projects/k/locations/europe-west1/keyRings/r/cryptoKeys/c"},
+        {"subnetCidr": "10.11.0.0/24"},
         {
             "pipelines": [
                 {

@@ -34,6 +34,11 @@ def test_an_unlisted_type_with_labels_is_checked_too() -> None:
     assert violations(REQUIRED_LABELS_POLICY, args) == ["'subject' lacks the label(s) env in labels"]
 
 
+def test_an_empty_label_value_is_a_missing_label() -> None:
+    args = resource_args(DATASET, {"labels": {"env": "", "managed-by": "pulumi"}}, name="warehouse")
+    assert violations(REQUIRED_LABELS_POLICY, args) == ["'warehouse' lacks the label(s) env in labels"]
+
+
 def test_resources_that_take_no_labels_are_not_checked() -> None:
     args = resource_args("gcp:projects/service:Service", {"service": "dataproc.googleapis.com"})
     assert violations(REQUIRED_LABELS_POLICY, args) == []

@@ -422,3 +422,35 @@ def test_the_printed_line_names_at_most_the_logged_number_of_files(
     assert status == 0
     assert (printed["input_file_count"], len(printed["input_files"])) == (2, 1)
     assert (saved["input_file_count"], len(saved["input_files"])) == (2, 2)
+
+
+def test_an_unexpected_error_is_status_1_with_one_line(
+    spark: SparkSession,
+    contract_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom\n\tat some.java.Frame")
+
+    monkeypatch.setattr(cli, "run", broken)
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert (status, report["status"], report["error"]) == (1, "FAILED", "unexpected RuntimeError: boom")
+    assert capsys.readouterr().err.splitlines() == [
+        "pipeline items batch b1 failed: unexpected RuntimeError: boom"
+    ]
+
+
+def test_the_job_applies_its_settings_to_any_session_it_is_given(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """On Dataproc the session comes configured by the runtime, not by the job: the run sets what it needs."""
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,2026-01-05 10:00:00,"])
+    status, _ = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert status == 0
+    assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+    [at] = [row["at"] for row in spark.read.parquet(str(tmp_path / "out" / "items")).collect()]
+    assert at == dt.datetime(2026, 1, 5, 10, 0)  # read back in UTC (conftest): the text had no offset

@@ -223,17 +223,29 @@ def test_duplicates_keep_the_first_row_by_file_then_values(spark: SparkSession, 
         row(id="AB1", qty="1", **{SOURCE_FILE: "file:/in/a.csv"}),
         row(id="AB1", qty="0", **{SOURCE_FILE: "file:/in/a.csv"}),
         row(id="AB2", qty="4"),
+        # Equal up to a value one row leaves empty: the empty (null) one sorts first and is kept.
+        row(id="AB3", qty="5", price="1"),
+        row(id="AB3", qty="5", price=None),
     ]
     validated = validate(text_source(spark, items, rows), items).collect()
-    outcome = sorted((r["id"], r["qty" + TEXT_SUFFIX], r[SOURCE_FILE], list(r[ERRORS])) for r in validated)
-    duplicate = ["primary_key.duplicate: another row with id=AB1 is loaded"]
-    assert outcome == [
-        ("AB1", "0", "file:/in/a.csv", ["qty.min: '0' is less than the minimum 1"]),
-        ("AB1", "1", "file:/in/a.csv", []),
-        ("AB1", "2", "file:/in/a.csv", duplicate),
-        ("AB1", "3", "file:/in/b.csv", duplicate),
-        ("AB2", "4", "file:/in/a.csv", []),
+    outcome = [
+        (r["id"], r["qty" + TEXT_SUFFIX], r["price" + TEXT_SUFFIX], r[SOURCE_FILE], list(r[ERRORS]))
+        for r in validated
     ]
+    duplicate = ["primary_key.duplicate: another row with id=AB1 is loaded"]
+    price = GOOD["price"]
+    assert sorted(outcome, key=repr) == sorted(
+        [
+            ("AB1", "0", price, "file:/in/a.csv", ["qty.min: '0' is less than the minimum 1"]),
+            ("AB1", "1", price, "file:/in/a.csv", []),
+            ("AB1", "2", price, "file:/in/a.csv", duplicate),
+            ("AB1", "3", price, "file:/in/b.csv", duplicate),
+            ("AB2", "4", price, "file:/in/a.csv", []),
+            ("AB3", "5", None, "file:/in/a.csv", []),
+            ("AB3", "5", "1", "file:/in/a.csv", ["primary_key.duplicate: another row with id=AB3 is loaded"]),
+        ],
+        key=repr,
+    )
 
 
 def test_the_kept_duplicate_does_not_depend_on_input_order(spark: SparkSession, items: Contract) -> None:
