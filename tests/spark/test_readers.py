@@ -12,7 +12,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
-from spark_jobs.errors import NoInputError, SchemaMismatchError
+from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError
 from spark_jobs.readers import read_input
 
 from .conftest import ITEMS_HEADER, rows_of, write_lines
@@ -284,6 +284,18 @@ def test_parquet_missing_required_column_or_inexact_type_fails_with_every_proble
         "column 'qty' is double, which does not convert exactly to INT64; "
         "column 'price' is string, which does not convert exactly to NUMERIC; "
         "required column 'day' is missing"
+    )
+
+
+def test_avro_without_the_spark_avro_package_says_so(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """This Spark has no spark-avro package (Dataproc's runtime has it): the run says what is missing."""
+    (tmp_path / "in").mkdir()
+    with pytest.raises(JobError) as caught:
+        read_input(spark, "avro", str(tmp_path / "in"), items)
+    assert (
+        str(caught.value) == "reading Avro needs the spark-avro package, which this Spark installation lacks"
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
+from spark_jobs import sinks
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
 from spark_jobs.errors import SinkError
 from spark_jobs.hadoop_fs import _delete_or_fail
@@ -275,23 +276,60 @@ def test_a_delete_that_fails_is_an_error_not_a_silent_no_op() -> None:
     _delete_or_fail(_UndeletableFileSystem(), "gone")  # nothing left to delete
 
 
-def test_a_statement_bigquery_refuses_is_a_sink_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The client library's errors are the sink's failure (status 9), not an unexpected one (status 1)."""
+class _GoogleAPIError(Exception):
+    pass
 
-    class GoogleAPIError(Exception):
-        pass
+
+def _fake_bigquery_client(monkeypatch: pytest.MonkeyPatch, refusal: str | None = None) -> list[object]:
+    """The client library as the Dataproc runtime ships it (google.cloud.bigquery, google.api_core), faked:
+    each statement is recorded with its parameters, or refused with `refusal`."""
+    statements: list[object] = []
 
     class Client:
-        def query(self, statement: str, job_config: object) -> None:
-            raise GoogleAPIError("403 Access Denied: Table p:d.t__rejected\nmore detail")
+        def query(self, statement: str, job_config: object) -> types.SimpleNamespace:
+            if refusal is not None:
+                raise _GoogleAPIError(refusal)
+            statements.append((statement, job_config))
+            return types.SimpleNamespace(result=lambda: None)
 
     bigquery = types.SimpleNamespace(
-        Client=Client, QueryJobConfig=lambda **_: None, ScalarQueryParameter=lambda *args: args
+        Client=Client,
+        QueryJobConfig=lambda query_parameters: query_parameters,
+        ScalarQueryParameter=lambda *parameter: parameter,
     )
-    # The client library as the Dataproc runtime ships it: google.cloud.bigquery, google.api_core.exceptions.
     monkeypatch.setitem(sys.modules, "google.cloud.bigquery", bigquery)
-    exceptions = types.SimpleNamespace(GoogleAPIError=GoogleAPIError)
+    exceptions = types.SimpleNamespace(GoogleAPIError=_GoogleAPIError)
     monkeypatch.setitem(sys.modules, "google.api_core", types.SimpleNamespace(exceptions=exceptions))
+    return statements
+
+
+def test_the_bigquery_sink_deletes_only_what_earlier_runs_left(
+    spark: SparkSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This run's start and batch id are the statements' parameters; an overwrite that loads rows with a null
+    partition field also deletes the null partition's rows of earlier runs."""
+    statements = _fake_bigquery_client(monkeypatch)
+    monkeypatch.setattr(sinks, "_write_with_connector", lambda *_: None)
+    nullable_day = [
+        {**column, "mode": "NULLABLE"} if column["name"] == "day" else column for column in ITEMS["columns"]
+    ]
+    contract = parse_contract({**ITEMS, "columns": nullable_day}, "items.yaml")
+    started = dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC)
+    sink = BigQuerySink(contract, "d.t", "tmp", "overwrite", "b1", started)
+    sink.write_loaded(spark.createDataFrame([("AB1", None)], "id string, day date"))
+    sink.replace_earlier_rejected(spark)
+    assert statements == [
+        (null_partition_replacement_sql("d.t", "day"), [("ingested_at", "TIMESTAMP", started)]),
+        (
+            batch_replacement_sql("d.t__rejected"),
+            [("ingested_at", "TIMESTAMP", started), ("batch_id", "STRING", "b1")],
+        ),
+    ]
+
+
+def test_a_statement_bigquery_refuses_is_a_sink_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client library's errors are the sink's failure (status 9), not an unexpected one (status 1)."""
+    _fake_bigquery_client(monkeypatch, refusal="403 Access Denied: Table p:d.t__rejected\nmore detail")
     sink = BigQuerySink(
         parse_contract(ITEMS, "items.yaml"), "d.t", "tmp", "append", "b1", dt.datetime.now(dt.UTC)
     )

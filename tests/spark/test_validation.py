@@ -179,6 +179,7 @@ def test_a_pattern_anchored_with_dollar_refuses_a_value_ending_with_a_line_break
         (r"^[0-9]+ ?\(mm\)$", r"^[0-9]+ ?\(mm\)\z"),
         (r"^a\c$b$", r"^a\c$b\z"),
         ("(?x) ^ORD- [0-9]{6}  # an id [ or $\n $", "(?x) ^ORD- [0-9]{6}  # an id [ or $\n $"),
+        ("(?x)^a$", "(?x)^a$"),  # comments mode, with nothing else that would keep the `$`
     ],
 )
 def test_spark_patterns_end_at_the_very_end_of_the_value(pattern: str, for_spark: str) -> None:
