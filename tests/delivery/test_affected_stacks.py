@@ -1,6 +1,8 @@
 import subprocess
+import sys
 from pathlib import Path
 
+import affected_stacks as script
 import pytest
 from affected_stacks import affected_stacks, contracts_named, declared_stacks, stacks_to_deploy
 
@@ -109,3 +111,18 @@ def test_each_stack_is_compared_with_the_commit_it_was_last_deployed_from(tmp_pa
     git("tag", "-f", "deployed/prod")
     commit("docs/café.md", "a name git would quote\n")
     assert stacks_to_deploy(tmp_path) == []
+
+
+def test_the_workflows_command_lines_print_the_stacks_as_json(tmp_path: Path) -> None:
+    """As pull-request.yml (changed files on stdin) and deploy.yml (--since-deployed) call the script."""
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  app:pipelines:\n    - {contract: tests/c.yaml}\n")
+    (tmp_path / "Pulumi.prod.yaml").write_text("config: {}\n")
+    command = [sys.executable, str(Path(script.__file__)), str(tmp_path)]
+
+    def run(*arguments: str, stdin: str = "") -> str:
+        done = subprocess.run([*command, *arguments], input=stdin, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    assert run(stdin="tests/c.yaml\nREADME.md\n") == '["dev"]'
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    assert run("--since-deployed") == "[]"  # nothing committed, nothing deployed: no file to compare

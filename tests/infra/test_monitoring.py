@@ -59,7 +59,14 @@ def test_metrics_select_this_stacks_report_lines_from_driver_output(dev: StackRe
         pattern = json.loads(batch_ids.group(1))
         assert re.search(pattern, dev.outputs["batch_ids"]["orders"])
         assert re.search(pattern, "dev-orders-0123456789ab")
-        for other in ("dev-eu-orders-0123456789ab", "dev-payments-0123456789ab", "prod-orders-0123456789ab"):
+        others = (
+            "dev-eu-orders-0123456789ab",
+            "dev-payments-0123456789ab",
+            "prod-orders-0123456789ab",
+            "dev-orders-extra-0123456789ab",  # another pipeline whose name starts like this one's
+            "dev-orders-0123456789abc",  # the digest is exactly twelve hex digits
+        )
+        for other in others:
             assert not re.search(pattern, other), other
         message = _MESSAGE_REGEX.search(selector)
         assert message
