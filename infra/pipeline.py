@@ -16,7 +16,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import PipelineConfig, StackConfig
-from infra.renames import renamed_from
+from infra.renames import named_after_table
 from infra.storage import Storage
 from infra.template import Template
 
@@ -170,23 +170,15 @@ class Pipeline(pulumi.ComponentResource):
         super().__init__("pipeline:infra:Pipeline", name, None, opts)
         contract_bytes = pipeline.contract_path.read_bytes()
         contract_digest = hashlib.sha256(contract_bytes).hexdigest()[:16]
-        table = pipeline.contract.table
+        named = named_after_table(config, pipeline, "contract")
         contract_object = gcp.storage.BucketObject(
-            # Named after the table (not the pipeline, as before): the object's name does not change when
-            # the pipeline is renamed, so a new resource would write the same object, which the old
-            # resource's deletion would then remove.
-            f"{table}-contract",
+            named.name,
             bucket=code.bucket_name,
             name=f"contracts/{contract_digest}/{pipeline.contract_path.name}",
             source=pulumi.FileAsset(str(pipeline.contract_path)),
             content_type="application/yaml",
             opts=pulumi.ResourceOptions.merge(
-                pulumi.ResourceOptions(parent=self, depends_on=depends_on),
-                renamed_from(
-                    f"{pipeline.name}-contract",
-                    f"{table}-contract",
-                    {f"{other.contract.table}-contract" for other in config.pipelines},
-                ),
+                pulumi.ResourceOptions(parent=self, depends_on=depends_on), named.options
             ),
         )
         arguments = job_arguments(config, pipeline)

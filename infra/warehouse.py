@@ -8,7 +8,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import PipelineConfig, StackConfig
-from infra.renames import renamed_from
+from infra.renames import named_after_table
 from spark_jobs.contract import (
     QUARANTINE_CLUSTERING,
     QUARANTINE_PARTITION_FIELD,
@@ -123,11 +123,9 @@ class Warehouse(pulumi.ComponentResource):
             )
             clustering = list(contract.clustering)
             description = contract.description or f"Loaded by the {pipeline.name} pipeline."
-        # Named after the table, not the pipeline (as before): renaming a pipeline keeps its tables, where a
-        # new resource would try to create the same table again.
-        suffix = "rejected" if quarantine else "table"
+        named = named_after_table(config, pipeline, "rejected" if quarantine else "table")
         return gcp.bigquery.Table(
-            f"{contract.table}-{suffix}",
+            named.name,
             project=config.project_id,
             dataset_id=self.dataset.dataset_id,
             table_id=table_id,
@@ -144,12 +142,5 @@ class Warehouse(pulumi.ComponentResource):
                 if config.kms_key
                 else None
             ),
-            opts=pulumi.ResourceOptions.merge(
-                self._data_options,
-                renamed_from(
-                    f"{pipeline.name}-{suffix}",
-                    f"{contract.table}-{suffix}",
-                    {f"{other.contract.table}-{suffix}" for other in config.pipelines},
-                ),
-            ),
+            opts=pulumi.ResourceOptions.merge(self._data_options, named.options),
         )

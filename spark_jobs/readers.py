@@ -369,7 +369,8 @@ def _typed_and_text(column: ContractColumn, field: StructField | None) -> list[C
     if field is None:
         typed, text = sf.lit(None).cast(target), sf.lit(None).cast(StringType())
     else:
-        typed, text = _found(field).cast(target), _found(field).cast(StringType())
+        found = _found(field)
+        typed, text = found.cast(target), found.cast(StringType())
     if column.type == STRING:
         return [typed.alias(column.name)]
     return [typed.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]

@@ -43,8 +43,8 @@ def configure(spark: SparkSession) -> SparkSession:
 
 
 def _quiet_logged_failures(spark: SparkSession) -> None:
-    """A failed task's Java stack trace is logged by the executor and again by the scheduler, a path Hadoop
-    cannot read by the file listing; the job reports the cause as one line instead."""
+    """Java stack traces logged for failures the job reports as one line itself: a failed task's (by the
+    executor and again by the scheduler), and a path Hadoop cannot look at (by the file listing)."""
     jvm = spark.sparkContext._jvm
     assert jvm is not None, "the Spark JVM gateway is not running"
     log4j = jvm.org.apache.logging.log4j
