@@ -4,8 +4,9 @@ On the same generated CSV and the same local Spark session, in one run:
   (a) floor     read with the contract's typed schema, write Parquet; no validation
   (b) inferred  read with inferSchema=true, write Parquet (what the widely used GCS-to-BigQuery template does)
   (c) template  our job: contract validation, loaded and quarantined rows written as Parquet
-Prints c/a and c/b, and for each variant the bytes Spark read from the input relative to the input's size,
-from the Hadoop file-system statistics Spark reads through (see measure.py).
+  (d) straightforward  the same contract checked the obvious way (see straightforward.py)
+Prints c/a, c/b and c/d, and for each variant the bytes Spark read from the input relative to the input's
+size, from the Hadoop file-system statistics Spark reads through (see measure.py).
 Usage: `.venv/bin/python -m benchmarks.run_benchmark --rows 3000000`.
 """
 
@@ -22,6 +23,7 @@ from pyspark.sql import SparkSession
 
 from benchmarks.generate_orders import write_orders_csv
 from benchmarks.measure import Measurement, measure
+from benchmarks.straightforward import run_straightforward
 from spark_jobs.casts import typed_schema
 from spark_jobs.cli import main as run_template
 from spark_jobs.contract import load_contract
@@ -88,7 +90,10 @@ def _variants(spark: SparkSession, data: Path, out: Path) -> dict[str, Callable[
         if status != 0:
             raise RuntimeError(f"the template exited with status {status}")
 
-    return {"a floor": floor, "b inferred": inferred, "c template": template}
+    def straightforward() -> None:
+        run_straightforward(spark, data, contract, out / "d")
+
+    return {"a floor": floor, "b inferred": inferred, "c template": template, "d straight": straightforward}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -112,8 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {platform.machine()}, {cores} Spark cores, Python {platform.python_version()}")
     for label, result in best.items():
         print(f"{label:<11} {result.seconds:7.2f} s   input read {result.input_bytes / input_size:4.2f} x")
-    a, b, c = (best[label].seconds for label in ("a floor", "b inferred", "c template"))
-    print(f"c/a = {c / a:.2f}   c/b = {c / b:.2f}")
+    a, b, c, d = (best[label].seconds for label in ("a floor", "b inferred", "c template", "d straight"))
+    print(f"c/a = {c / a:.2f}   c/b = {c / b:.2f}   c/d = {c / d:.2f}   d/a = {d / a:.2f}")
 
 
 if __name__ == "__main__":

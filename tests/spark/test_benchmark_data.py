@@ -1,4 +1,5 @@
-"""The benchmark's generated input: every row it breaks is one the job rejects, and no other."""
+"""The benchmark's generated input: every row it breaks is one the job rejects, and no other; and the
+straightforward baseline (d) does the same work on it as the job."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pyspark.sql import SparkSession
 
 from benchmarks.generate_orders import write_orders_csv
 from benchmarks.run_benchmark import CONTRACT
-from tests.spark.test_job import run_job
+from benchmarks.straightforward import run_straightforward
+from spark_jobs.contract import load_contract
+from tests.spark.test_job import read_table, run_job
 
 
 def test_generated_breaches_are_exactly_the_rejected_rows(spark: SparkSession, tmp_path: Path) -> None:
@@ -37,3 +40,22 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     assert first == second
     for name in ("orders-000.csv", "orders-001.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_straightforward_baseline_loads_and_rejects_the_rows_the_job_does(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    write_orders_csv(tmp_path / "in", rows=400, files=3, bad_share=0.25, seed=5)
+    contract = load_contract(CONTRACT)
+    columns = contract.column_names
+
+    status, report = run_job(spark, CONTRACT, tmp_path / "in", tmp_path / "c", "--max-reject-ratio", "1")
+    run_straightforward(spark, tmp_path / "in", contract, tmp_path / "d")
+
+    assert status == 0
+    loaded = read_table(spark, tmp_path / "d" / "orders", *columns)
+    assert len(loaded) == report["rows_loaded"]
+    assert loaded == read_table(spark, tmp_path / "c" / "orders", *columns)
+    rejected = read_table(spark, tmp_path / "d" / "orders__rejected", *columns)
+    assert len(rejected) == report["rows_rejected"]
+    assert rejected == read_table(spark, tmp_path / "c" / "orders__rejected", *columns)
