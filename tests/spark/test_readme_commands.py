@@ -1,0 +1,68 @@
+"""The README's commands for running the job locally work as written, so the docs cannot rot.
+
+Each starts its own Spark (a JVM), as a reader's shell would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).parents[2]
+
+
+def _readme_block(after: str) -> str:
+    """The first bash block of the README that follows the text `after`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```bash\n", readme.index(after)) + len("```bash\n")
+    return readme[start : readme.index("```", start)]
+
+
+def _reports(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+def _assert_reconciled_with_rejections(report: dict[str, Any]) -> None:
+    assert report["status"] == "SUCCEEDED", report["error"]
+    assert report["rows_read"] == report["rows_loaded"] + report["rows_rejected"]
+    assert report["rows_loaded"] > 0
+    assert report["rows_rejected"] > 0, "the samples hold deliberately bad rows"
+
+
+def test_dev_demo_prints_a_report_for_each_sample_format(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(ROOT / "dev"), "demo", str(tmp_path / "out")], capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    reports = _reports(result.stdout)
+    assert [report["batch_id"] for report in reports] == ["demo-csv", "demo-json"]
+    for report in reports:
+        _assert_reconciled_with_rejections(report)
+    assert (tmp_path / "out" / "orders").is_dir()
+    assert (tmp_path / "out" / "orders__rejected" / "_batch_id=demo-json").is_dir()
+
+
+def test_readme_local_run_works_word_for_word(tmp_path: Path) -> None:
+    command = _readme_block("Any other run")
+    # The command runs from the repository root with its virtualenv: give it both, writing in tmp_path.
+    (tmp_path / "spark_jobs").symlink_to(ROOT / "spark_jobs")
+    (tmp_path / ".venv").symlink_to(Path(sys.prefix))
+
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    [printed] = _reports(result.stdout)
+    saved = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert saved == printed
+    _assert_reconciled_with_rejections(saved)
+    assert (tmp_path / "out" / "orders__rejected" / "_batch_id=my-first-run").is_dir()
