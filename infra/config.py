@@ -610,11 +610,12 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         _PIPELINE_NAME,
         "1-20 lowercase letters, digits or hyphens, a letter first and no hyphen last",
     )
-    contract_path = _contract_path(f"{key}.contract", text("contract"))
+    contract = text("contract")
+    contract_path = _contract_path(f"{key}.contract", contract)
     return PipelineConfig(
         name=name,
         contract_path=contract_path,
-        contract=_contract(f"{key}.contract", contract_path),
+        contract=_contract(f"{key}.contract", contract, contract_path),
         input_format=choice("inputFormat", INPUT_FORMATS),
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
         write_mode=choice("writeMode", WRITE_MODES, "append"),
@@ -631,21 +632,27 @@ def _contract_path(key: str, value: str) -> Path:
     allowed = f"a data contract YAML file, relative to {PROJECT_ROOT}"
     try:
         path = (PROJECT_ROOT / value).resolve()
-    except (OSError, ValueError):  # a name the file system cannot hold, such as one with a NUL byte
+        is_file = path.is_file()
+    # A name the file system cannot hold (a NUL byte, too long), or a loop of symbolic links.
+    except (OSError, ValueError, RuntimeError):
         raise ConfigError(key, value, allowed) from None
-    if not path.is_file():
+    if not is_file:
         raise ConfigError(key, value, allowed)
-    if path.name.startswith("-"):
-        # The batch passes the file's name as the value of --contract, where it would read as an option.
-        raise ConfigError(key, value, "a data contract file whose name does not start with '-'")
+    if not _CONTRACT_FILE_NAME.fullmatch(path.name):
+        # The batch ships the file by its URI (file_uris) and passes its name as the value of --contract:
+        # Spark reads a '#' as the URI's fragment, a ',' between two URIs and a space as the URI's end, and
+        # the job a leading '-' as an option.
+        raise ConfigError(
+            key, value, "a data contract file named with letters, digits, '_', '.' and '-' (not first)"
+        )
     return path
 
 
-def _contract(key: str, path: Path) -> Contract:
+def _contract(key: str, value: str, path: Path) -> Contract:
     try:
         return load_contract(path)
     except ContractError as error:
-        raise ConfigError(key, str(path), f"a valid data contract ({error})") from None
+        raise ConfigError(key, value, f"a valid data contract ({error})") from None
 
 
 def _prefix(key: str, value: str) -> str:
@@ -669,6 +676,7 @@ def _prefix(key: str, value: str) -> str:
 
 
 _NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:]")
+_CONTRACT_FILE_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
 
 
 def _ratio(key: str, value: object) -> float:

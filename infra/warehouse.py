@@ -142,5 +142,9 @@ class Warehouse(pulumi.ComponentResource):
                 if config.kms_key
                 else None
             ),
-            opts=pulumi.ResourceOptions.merge(self._data_options, named.options),
+            opts=pulumi.ResourceOptions.merge(self._data_options, named.options).merge(
+                # The table id is fixed, so a replacement (a new key, a column dropped or retyped) cannot
+                # create the new table beside the old one: it would fail with "Already Exists".
+                pulumi.ResourceOptions(delete_before_replace=True)
+            ),
         )

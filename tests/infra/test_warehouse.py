@@ -81,6 +81,14 @@ def test_dev_is_destroyable(dev: StackResult) -> None:
         assert table.inputs["deletionProtection"] is False
 
 
+def test_a_replaced_table_is_deleted_first_since_its_id_is_fixed(dev: StackResult) -> None:
+    tables = dev.of_type(TABLE)
+    assert len(tables) == 2
+    for table in tables:
+        assert table.options.delete_before_replace is True
+        assert table.options.parent == "warehouse"
+
+
 def test_prod_protects_data(prod: StackResult) -> None:
     dataset = prod.one(DATASET, "dataset")
     assert dataset.options.protect is True
