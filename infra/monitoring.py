@@ -53,14 +53,18 @@ def _metric_name(config: StackConfig, field: str) -> str:
     return f"{config.name_prefix}/{field}"
 
 
+def _stack_batch_ids(config: StackConfig) -> str:
+    """An RE2 pattern for the ids of this stack's batches (they name the stack and a pipeline)."""
+    return batch_id_pattern(config.stack, [pipeline.name for pipeline in config.pipelines])
+
+
 def report_filter(config: StackConfig) -> str:
-    """Selects the report lines of this stack's batches (their ids name the stack and a pipeline)."""
-    pipeline_names = [pipeline.name for pipeline in config.pipelines]
+    """Selects the report lines of this stack's batches."""
     return " AND ".join(
         [
             f'resource.type="{BATCH_RESOURCE}"',
             f'logName="projects/{config.project_id}/logs/{DRIVER_LOG}"',
-            f"resource.labels.batch_id=~{json.dumps(batch_id_pattern(config.stack, pipeline_names))}",
+            f"resource.labels.batch_id=~{json.dumps(_stack_batch_ids(config))}",
             f"jsonPayload.message=~{json.dumps(REPORT_LINE)}",
         ]
     )
@@ -310,6 +314,8 @@ def _dashboard(config: StackConfig, metric_types: dict[str, str]) -> dict[str, o
     def user(metric: str) -> str:
         return f'metric.type="{metric_types[metric]}" AND resource.type="{BATCH_RESOURCE}"'
 
+    stack_batches = json.dumps(_stack_batch_ids(config))
+
     def per_run(metric: str) -> dict[str, object]:
         return _series(user(metric), "ALIGN_SUM", "REDUCE_MEAN", [_BY_PIPELINE])
 
@@ -328,7 +334,9 @@ def _dashboard(config: StackConfig, metric_types: dict[str, str]) -> dict[str, o
             "Spark executors",
             [
                 _series(
-                    f'metric.type="{EXECUTORS_METRIC}" AND resource.type="{BATCH_RESOURCE}"',
+                    # This stack's batches only, as the report metrics select them.
+                    f'metric.type="{EXECUTORS_METRIC}" AND resource.type="{BATCH_RESOURCE}" AND '
+                    f"resource.labels.batch_id = monitoring.regex.full_match({stack_batches})",
                     "ALIGN_MEAN",
                     "REDUCE_SUM",
                     ["metric.label.status"],

@@ -120,6 +120,10 @@ def test_dashboard_charts_only_declared_or_native_metrics(dev: StackResult) -> N
     }
     assert EXECUTORS in charted
     assert charted <= declared
+    [executors] = tiles[3]["widget"]["xyChart"]["dataSets"]
+    assert executors["timeSeriesQuery"]["timeSeriesFilter"]["filter"].endswith(
+        'AND resource.labels.batch_id = monitoring.regex.full_match("^dev-(?:orders)-[0-9a-f]{12}$")'
+    )
     assert dev.outputs["dashboard_url"].startswith("https://console.cloud.google.com/monitoring/dashboards/")
 
 
