@@ -275,9 +275,11 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
     reader = _Reader(config or pulumi.Config(), declared_keys())
     stack_name = _matching(
         "(stack name)",
-        (stack or pulumi.get_stack()).lower(),
+        # Not lowered: stacks `Dev` and `dev` would then share every resource name.
+        stack or pulumi.get_stack(),
         _STACK,
-        "1-15 letters, digits or hyphens, a letter first and no hyphen last (it is part of resource names)",
+        "1-15 lowercase letters, digits or hyphens, a letter first and no hyphen last (it is part of "
+        "resource names)",
     )
     project_id = _matching(
         "projectId",

@@ -141,9 +141,11 @@ def test_rejects_bad_value_naming_key_value_and_rule(
         assert f"={str(shown)!r}" in message or f"={shown!r}" in message
 
 
-def test_stack_name_must_fit_resource_names() -> None:
-    with pytest.raises(ConfigError, match=r"config \(stack name\)='a_b' is not valid: 1-15 letters"):
-        run_stack("a_b", {**NO_PIPELINES, "projectId": "my-project"})
+@pytest.mark.parametrize("stack", ["a_b", "Dev"])  # upper case: `Dev` and `dev` would share resource names
+def test_stack_name_must_fit_resource_names(stack: str) -> None:
+    message = rf"config \(stack name\)='{stack}' is not valid: 1-15 lowercase letters"
+    with pytest.raises(ConfigError, match=message):
+        run_stack(stack, {**NO_PIPELINES, "projectId": "my-project"})
 
 
 def test_config_errors_are_run_errors_the_cli_shows_without_a_traceback() -> None:
