@@ -55,6 +55,7 @@ class Apis(pulumi.ComponentResource):
         self.ready = PropagationWait(
             "api-propagation",
             config.api_propagation_seconds,
+            config.project_id,
             sorted(self.services),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.services.values())),
         )

@@ -27,10 +27,6 @@ BUCKET_ROLES = {
 AUDITED_SERVICES = ("bigquery.googleapis.com", "storage.googleapis.com")
 
 
-# (scope, role) of every grant to the runner: a change re-runs the propagation wait.
-_GRANTED = [("project", role) for role in PROJECT_ROLES] + list(BUCKET_ROLES.items())
-
-
 class Identity(pulumi.ComponentResource):
     """Creates the runner service account (no keys) and grants it exactly what a batch needs."""
 
@@ -96,7 +92,10 @@ class Identity(pulumi.ComponentResource):
         self.ready = PropagationWait(
             "iam-propagation",
             config.iam_propagation_seconds,
-            [f"{role}@{name}" for name, role in _GRANTED],
+            config.project_id,
+            # Every grant, by role and scope: a new grant or bucket re-runs the wait.
+            [f"{role}@project" for role in PROJECT_ROLES]
+            + [f"{role}@{config.storage.bucket_name(bucket)}" for bucket, role in BUCKET_ROLES.items()],
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.grants),
         )
         self.register_outputs({"email": self.email})

@@ -64,6 +64,7 @@ class KmsGrants(pulumi.ComponentResource):
         self.ready = PropagationWait(
             "kms-propagation",
             config.iam_propagation_seconds,
+            config.project_id,
             [f"{ENCRYPTER_DECRYPTER}@{agent}-agent on {kms_key}" for agent in members],
             opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
         )

@@ -167,6 +167,7 @@ class Monitoring(pulumi.ComponentResource):
         metrics_known = PropagationWait(
             "metric-propagation",
             config.metric_propagation_seconds,
+            config.project_id,
             [_metric_name(config, field) for field in (_RUNS, *(spec.field for spec in _DISTRIBUTIONS))],
             opts=after_metrics,
         )

@@ -18,23 +18,32 @@ from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
 
 class _SleepProvider(ResourceProvider):
-    """Sleeps on create; a change of triggers replaces (and so re-runs) it. Nothing to read or delete."""
+    """Sleeps on create; a change of project or triggers replaces (and so re-runs) it. Nothing to read or
+    delete."""
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         time.sleep(int(props["seconds"]))
         return CreateResult(id_=f"waited-{props['seconds']}s", outs=props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = olds.get("triggers") != news.get("triggers")
-        return DiffResult(
-            changes=changed, replaces=["triggers"] if changed else [], delete_before_replace=True
-        )
+        replaces = [key for key in _RERUN_BY if olds.get(key) != news.get(key)]
+        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=True)
+
+
+_RERUN_BY = ("project", "triggers")
 
 
 class PropagationWait(Resource):
-    """Waits `seconds` after the resources in `opts.depends_on`, again whenever `triggers` change."""
+    """Waits `seconds` after the resources in `opts.depends_on`, again whenever `project` (where the changes
+    happen: a new project enables its APIs and grants anew) or `triggers` change."""
 
     def __init__(
-        self, name: str, seconds: int, triggers: list[str], opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        seconds: int,
+        project: str,
+        triggers: list[str],
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(_SleepProvider(), name, {"seconds": seconds, "triggers": sorted(triggers)}, opts)
+        props = {"seconds": seconds, "project": project, "triggers": sorted(triggers)}
+        super().__init__(_SleepProvider(), name, props, opts)

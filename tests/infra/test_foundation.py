@@ -250,7 +250,20 @@ def test_runner_grants_propagate_before_use() -> None:
     grants = {r.name for r in stack.resources if r.options.parent == "identity" and "IAMMember" in r.type}
     assert len(grants) == 6
     assert set(wait.options.depends_on) == grants
+    assert wait.inputs["project"] == "my-pipeline-dev"
     assert "roles/dataproc.worker@project" in wait.inputs["triggers"]
+    assert "roles/storage.objectViewer@my-pipeline-dev-dev-raw" in wait.inputs["triggers"]
+
+
+def test_waits_run_again_in_a_new_project_and_for_new_buckets() -> None:
+    before = run_stack("dev", NO_PIPELINES)
+    moved = run_stack("dev", {**NO_PIPELINES, "projectId": "other-project-42", "bucketPrefix": "acme-dev"})
+    for name in ("api-propagation", "iam-propagation", "metric-propagation"):
+        old, new = (stack.one("pulumi-python:dynamic:Resource", name).inputs for stack in (before, moved))
+        assert (old["project"], new["project"]) == ("my-pipeline-dev", "other-project-42"), name
+        assert _SleepProvider().diff("w", old, new).replaces[0] == "project", name
+    iam = moved.one("pulumi-python:dynamic:Resource", "iam-propagation").inputs["triggers"]
+    assert "roles/storage.objectAdmin@acme-dev-temp" in iam
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -285,9 +298,12 @@ def test_lookups_wait_for_the_apis_they_call() -> None:
 
 def test_a_wait_runs_again_only_when_what_it_watches_changes() -> None:
     provider = _SleepProvider()
-    same = provider.diff("w", {"seconds": 1, "triggers": ["a"]}, {"seconds": 1, "triggers": ["a"]})
-    changed = provider.diff("w", {"seconds": 1, "triggers": ["a"]}, {"seconds": 1, "triggers": ["a", "b"]})
+    old = {"seconds": 1, "project": "p", "triggers": ["a"]}
+    same = provider.diff("w", old, {**old, "seconds": 2})
+    changed = provider.diff("w", old, {**old, "triggers": ["a", "b"]})
+    moved = provider.diff("w", old, {**old, "project": "q"})
     assert (same.changes, same.replaces) == (False, [])
     assert (changed.changes, changed.replaces, changed.delete_before_replace) == (True, ["triggers"], True)
+    assert (moved.changes, moved.replaces, moved.delete_before_replace) == (True, ["project"], True)
     created = provider.create({"seconds": 0, "triggers": ["a"]})
     assert (created.id, created.outs) == ("waited-0s", {"seconds": 0, "triggers": ["a"]})
