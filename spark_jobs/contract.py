@@ -607,10 +607,14 @@ def _first_repeated(values: Sequence[Any]) -> Any:
 
 
 def _show(value: object) -> str:
+    """A YAML value with its kind, so that `str '5'` and `int 5` tell a quoted value from a number."""
     if value is None:
         return "nothing"
-    shown = repr(value)
-    return f"{type(value).__name__} {shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + '...'}"
+    if isinstance(value, Decimal):  # how the contract reads a YAML number with a fraction
+        kind, shown = "number", str(value)
+    else:
+        kind, shown = type(value).__name__, repr(value)
+    return f"{kind} {shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + '...'}"
 
 
 _MAX_SHOWN = 80

@@ -380,6 +380,10 @@ def test_yaml_rule_values_are_read_as_written(tmp_path: Path) -> None:
     [
         ("{name: i, type: INT64, max: 1:30}", "column 'i': max value str '1:30' is not a valid INT64"),
         (
+            "{name: i, type: INT64, allowed: [1.5]}",
+            "column 'i': allowed value number 1.5 is not a valid INT64",
+        ),
+        (
             "{name: d, type: DATE, min: 2026-02-30}",
             "column 'd': min value str '2026-02-30' is not a valid DATE",
         ),
