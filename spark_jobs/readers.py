@@ -65,9 +65,12 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     except AnalysisException as error:
         raise _explain(error, input_format, location) from None
     # The rows and the report carry the names the files have (see _file_name), so that lineage finds them.
-    listed = frame.inputFiles()
+    listed = _data_files(frame)
     if not listed:
-        raise NoInputError(f"no input file matches {location}")
+        raise NoInputError(
+            f"no input file matches {location} (files and directories whose names start with '_' or '.' "
+            "are skipped unless they hold a '=', and * ? [ ] { } make a glob pattern)"
+        )
     text_columns = (
         contract.column_names if input_format in TEXT_FORMATS else _named_by_directories(listed, contract)
     )
@@ -79,6 +82,16 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
         frozenset(text_columns),
         malformed_reason,
     )
+
+
+def _data_files(frame: DataFrame) -> list[str]:
+    """The files whose rows `frame` reads. Spark's listing keeps Parquet's summary files (`_metadata`,
+    `_common_metadata`) among its files, which the scan then skips, as it skips every file whose name
+    starts with `.`, or with `_` and holds no `=`."""
+    return [file for file in frame.inputFiles() if not _NOT_DATA.match(file.rsplit("/", 1)[-1])]
+
+
+_NOT_DATA = re.compile(r"\.|_(?!.*=)")
 
 
 def _file_name() -> Column:
@@ -180,7 +193,7 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
     by_name = named.select(RAW_RECORD, sf.when(unique, sf.map_from_arrays(_NAMES, _VALUES)).alias(_FIELDS))
 
     # A field a line leaves out (or null) takes the value of a directory named after it.
-    from_directories = _named_by_directories(lines.inputFiles(), contract)
+    from_directories = _named_by_directories(_data_files(lines), contract)
     values = {name: sf.col(_FIELDS)[name.lower()] for name in contract.column_names}
     for name in from_directories:  # not for a line that could not be split into fields
         filled = sf.coalesce(values[name], _directory_value(name))
@@ -250,7 +263,7 @@ def _read_after_failed_merge(
     listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
     # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
     with_data = sorted(row.path for row in listing.where(sf.col("length") > 0).select("path").collect())
-    if len(with_data) == len(listing.inputFiles()):
+    if len(with_data) == len(_data_files(listing)):
         if _cannot_merge(error):
             return _read_by_schema(spark, data_source, with_data, contract)
         raise error
@@ -318,7 +331,7 @@ def _match_by_name(
     by_name: dict[str, list[StructField]] = {}
     for field in frame.schema.fields:
         by_name.setdefault(field.name.lower(), []).append(field)
-    from_directories = _named_by_directories(frame.inputFiles(), contract)
+    from_directories = _named_by_directories(_data_files(frame), contract)
     problems = []
     columns = []
     for column in contract.columns:

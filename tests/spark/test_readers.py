@@ -481,3 +481,37 @@ def test_a_parquet_float_is_compared_and_shown_as_the_double_it_loads_as(
     spark.createDataFrame([(0.1,)], "x float").write.parquet(str(tmp_path / "in"))
     source = read_input(spark, "parquet", str(tmp_path / "in"), contract)
     assert rows_of(source.frame, "x", "x" + TEXT_SUFFIX) == [(0.10000000149011612, "0.10000000149011612")]
+
+
+@pytest.mark.parametrize("input_format", ["csv", "parquet"])
+def test_summary_files_are_not_input_files_since_spark_reads_no_rows_from_them(
+    spark: SparkSession, items: Contract, tmp_path: Path, input_format: str
+) -> None:
+    """Spark lists `_metadata` and `_common_metadata` (Parquet's summary files) with the data but reads no
+    rows from them, as from every name starting with `_` without a `=`; `_day=5.csv` holds rows."""
+    day = dt.date(2026, 1, 5)
+    if input_format == "csv":
+        write_lines(tmp_path / "in", "_day=5.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+        write_lines(tmp_path / "summary", "part-0.csv", [ITEMS_HEADER, "ZZ9,1,,,,2026-01-05,,"])
+    else:
+        write_parquet(spark, tmp_path / "in", "id string, day date", ("AB1", day))
+        write_parquet(spark, tmp_path / "summary", "id string, day date", ("ZZ9", day))
+    # Summary files holding rows of their own, so that reading them would show.
+    [summary_rows] = (tmp_path / "summary").glob("part-*")
+    for summary in ("_metadata", "_common_metadata"):
+        (tmp_path / "in" / summary).write_bytes(summary_rows.read_bytes())
+
+    source = read_input(spark, input_format, str(tmp_path / "in"), items)
+
+    assert rows_of(source.frame, "id") == [("AB1",)]
+    assert [file.rsplit("/", 1)[1] for file in source.files] == [
+        "_day=5.csv" if input_format == "csv" else next((tmp_path / "in").glob("part-*")).name
+    ]
+
+
+def test_an_input_of_summary_files_only_has_no_input_file(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    write_lines(tmp_path / "in", "_metadata", [ITEMS_HEADER, "ZZ9,1,,,,2026-01-05,,"])
+    with pytest.raises(NoInputError, match="no input file matches"):
+        read_input(spark, "csv", str(tmp_path / "in"), items)
