@@ -339,24 +339,38 @@ def _match_by_name(
         if len(fields) > 1:
             names = " and ".join(f"'{field.name}'" for field in fields)
             problems.append(f"columns {names} both match '{column.name}' (names ignore case)")
-        elif fields and not loads_exactly(fields[0].dataType, column.type):
-            found = fields[0].dataType.simpleString()
-            problems.append(
-                f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
-            )
-        elif column.name in from_directories:
-            columns.extend(_from_directories(column, fields[0] if fields else None))
-        elif not fields:
+            continue
+        match = fields[0] if fields else None
+        if match is not None and not loads_exactly(match.dataType, column.type):
+            if not _only_nulls(frame, match):
+                found = match.dataType.simpleString()
+                problems.append(
+                    f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
+                )
+                continue
+            match = None  # no value to convert: as if the files lacked the column
+        if column.name in from_directories:
+            columns.extend(_from_directories(column, match))
+        elif match is None:
             if column.required and column.name.lower() not in (input_names or by_name):
                 problems.append(f"required column '{column.name}' is missing")
             columns.extend(_typed_and_text(column, None))
         else:
-            columns.extend(_typed_and_text(column, fields[0]))
+            columns.extend(_typed_and_text(column, match))
     if problems:
         raise SchemaMismatchError(
             f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}"
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
+
+
+def _only_nulls(frame: DataFrame, field: StructField) -> bool:
+    """Whether a column holds no value, so that it loads as nulls whatever its type: pandas writes a column of
+    only None with Parquet's null type, which Spark reads as an int column.
+
+    Asked only of a column whose type does not convert; Parquet's statistics spare reading most of it.
+    """
+    return frame.where(_found(field).isNotNull()).isEmpty()
 
 
 def _from_directories(column: ContractColumn, field: StructField | None) -> list[Column]:

@@ -287,6 +287,28 @@ def test_parquet_missing_required_column_or_inexact_type_fails_with_every_proble
     )
 
 
+def test_a_column_of_only_nulls_loads_as_nulls_whatever_its_type(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """pandas writes a column of only None with Parquet's null type, which Spark reads as an int column (the
+    file was written by pyarrow); a column of another type that holds no value converts nothing either."""
+    pandas_style = Path(__file__).parent / "data" / "null_typed_column.parquet"
+    source = read_input(spark, "parquet", str(pandas_style), items)
+    assert rows_of(source.frame, "id", "qty", "day", "color") == [
+        ("AB1", 1, dt.date(2026, 1, 5), None),
+        ("AB2", 2, dt.date(2026, 1, 6), None),
+    ]
+
+    nulls = "id string, day date, at boolean, price string"
+    write_parquet(spark, tmp_path / "in", nulls, ("AB1", dt.date(2026, 1, 5), None, None))
+    source = read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "at", "price", "price" + TEXT_SUFFIX) == [("AB1", None, None, None)]
+
+    write_parquet(spark, tmp_path / "in" / "more", nulls, ("AB2", dt.date(2026, 1, 5), True, None))
+    with pytest.raises(SchemaMismatchError, match="column 'at' is boolean, which does not convert exactly"):
+        read_input(spark, "parquet", str(tmp_path / "in"), items)
+
+
 def test_avro_without_the_spark_avro_package_says_so(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
