@@ -263,6 +263,8 @@ def _read_after_failed_merge(
     listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
     # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
     with_data = sorted(row.path for row in listing.where(sf.col("length") > 0).select("path").collect())
+    if _UNREADABLE_TYPE.search(str(error)):
+        raise _unreadable_type(spark, data_source, with_data) or error
     if len(with_data) == len(_data_files(listing)):
         if _cannot_merge(error):
             return _read_by_schema(spark, data_source, with_data, contract)
@@ -277,6 +279,26 @@ def _read_after_failed_merge(
                 raise
             return _read_by_schema(spark, data_source, with_data, contract)
     return _match_by_name(_typed_files(spark, data_source).schema(schema).load(location), contract, location)
+
+
+def _unreadable_type(spark: SparkSession, data_source: str, files: list[str]) -> SchemaMismatchError | None:
+    """The error naming the first of `files` with a column whose type Spark cannot read (Parquet's TIME),
+    which fails the whole read even when the contract has no such column; found by reading each file's
+    schema in turn."""
+    for file in files:
+        try:
+            _load_files(spark, data_source, [file])
+        except (Py4JJavaError, AnalysisException) as error:
+            unreadable = _UNREADABLE_TYPE.search(str(error))
+            if unreadable:
+                return SchemaMismatchError(
+                    f"input file {file} has a column Spark cannot read ({unreadable[0].rstrip('.')}): "
+                    "write that column as another type, or leave it out of the file"
+                )
+    return None
+
+
+_UNREADABLE_TYPE = re.compile(r"Illegal Parquet type: [^\n]*")
 
 
 def _load_files(

@@ -537,3 +537,17 @@ def test_an_input_of_summary_files_only_has_no_input_file(
     write_lines(tmp_path / "in", "_metadata", [ITEMS_HEADER, "ZZ9,1,,,,2026-01-05,,"])
     with pytest.raises(NoInputError, match="no input file matches"):
         read_input(spark, "csv", str(tmp_path / "in"), items)
+
+
+def test_a_file_with_a_column_type_spark_cannot_read_is_named(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Parquet's TIME type (written by pyarrow for Python times) fails Spark's read of the file's schema,
+    even for a column the contract does not have: the run says which file, as a schema mismatch."""
+    write_parquet(spark, tmp_path / "in" / "good", "id string, day date", ("AB1", dt.date(2026, 1, 5)))
+    unreadable = tmp_path / "in" / "time_column.parquet"
+    unreadable.write_bytes((Path(__file__).parent / "data" / "time_column.parquet").read_bytes())
+    with pytest.raises(SchemaMismatchError) as caught:
+        read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert str(caught.value).startswith(f"input file file:{unreadable} has a column Spark cannot read (")
+    assert "TIME(MICROS" in str(caught.value)
