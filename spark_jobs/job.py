@@ -104,11 +104,13 @@ def run(
     with ExitStack() as cached:
         with _input_errors_explained():  # the first action reads the input, once, into the cache
             rows = _validated(source, contract, cached)
-            _count(rows, progress)
+            # Counted by rule and written: cached apart, they are taken from all the rows once.
+            rejected = cached.enter_context(_persisted(rows.where(~is_loaded())))
+            _count(rows, rejected, progress)
         reconcile(progress)
         sink = _sink(config, contract, started_at)
         with _sink_errors_explained("writing the rejected rows"):
-            sink.write_rejected(rejected_rows(rows, contract, started_at, config.batch_id))
+            sink.write_rejected(rejected_rows(rejected, contract, started_at, config.batch_id))
         _check_reject_ratio(progress, config.max_reject_ratio)
         with _sink_errors_explained("writing the loaded rows"):
             sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
@@ -163,7 +165,8 @@ def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_pa
             ) from None
 
 
-def _count(rows: DataFrame, progress: Progress) -> None:
+def _count(rows: DataFrame, rejected: DataFrame, progress: Progress) -> None:
+    """Count all `rows` by outcome, and the `rejected` ones (those of `rows` that failed) by rule."""
     loaded = is_loaded()
     totals = rows.agg(
         sf.count(sf.lit(1)).alias("read"),
@@ -178,7 +181,7 @@ def _count(rows: DataFrame, progress: Progress) -> None:
     )
     if progress.rows_rejected == 0:
         return
-    reasons = rows.where(~loaded).select(sf.explode(ERRORS).alias("reason"))
+    reasons = rejected.select(sf.explode(ERRORS).alias("reason"))
     by_rule = reasons.groupBy(rule_of(sf.col("reason")).alias("rule")).count().collect()
     progress.rejections_by_rule = {row["rule"]: row["count"] for row in by_rule}
 
