@@ -166,6 +166,10 @@ def _common_options(table: str, temp_bucket: str) -> dict[str, str]:
         "writeMethod": "indirect",
         "temporaryGcsBucket": temp_bucket,
         "intermediateFormat": "parquet",
+        # By the connector's source, the indirect writer of its Spark 3.5 and 4.0 data sources stages Avro
+        # whatever intermediateFormat says; BigQuery would then load dates and timestamps as Avro's raw
+        # integers. Parquet loads ignore this.
+        "useAvroLogicalTypes": "true",
         "createDisposition": CREATE_DISPOSITION,
     }
 

@@ -34,6 +34,7 @@ BASE = {
     "writeMethod": "indirect",
     "temporaryGcsBucket": "tmp-bucket",
     "intermediateFormat": "parquet",
+    "useAvroLogicalTypes": "true",
     "createDisposition": "CREATE_NEVER",
 }
 
