@@ -612,12 +612,12 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         _PIPELINE_NAME,
         "1-20 lowercase letters, digits or hyphens, a letter first and no hyphen last",
     )
-    contract = text("contract")
-    contract_path = _contract_path(f"{key}.contract", contract)
+    contract_value = text("contract")
+    contract_path = _contract_path(f"{key}.contract", contract_value)
     return PipelineConfig(
         name=name,
         contract_path=contract_path,
-        contract=_contract(f"{key}.contract", contract, contract_path),
+        contract=_contract(f"{key}.contract", contract_value, contract_path),
         input_format=choice("inputFormat", INPUT_FORMATS),
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
         write_mode=choice("writeMode", WRITE_MODES, "append"),
@@ -645,7 +645,7 @@ def _contract_path(key: str, value: str) -> Path:
         # Spark reads a '#' as the URI's fragment, a ',' between two URIs and a space as the URI's end, and
         # the job a leading '-' as an option.
         raise ConfigError(
-            key, value, "a data contract file named with letters, digits, '_', '.' and '-' (not first)"
+            key, value, "a data contract file named with ASCII letters, digits, '_', '.' and '-' (not first)"
         )
     return path
 

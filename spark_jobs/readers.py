@@ -67,10 +67,7 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     # The rows and the report carry the names the files have (see _file_name), so that lineage finds them.
     listed = _data_files(frame)
     if not listed:
-        raise NoInputError(
-            f"no input file matches {location} (files and directories whose names start with '_' or '.' "
-            "are skipped unless they hold a '=', and * ? [ ] { } make a glob pattern)"
-        )
+        raise _no_input(location)
     text_columns = (
         contract.column_names if input_format in TEXT_FORMATS else _named_by_directories(listed, contract)
     )
@@ -84,6 +81,13 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     )
 
 
+def _no_input(location: str) -> NoInputError:
+    return NoInputError(
+        f"no input file matches {location} (Spark skips files and directories whose names start with '.', "
+        "or with '_' unless they hold a '=', and reads * ? [ ] { } as a glob pattern)"
+    )
+
+
 def _data_files(frame: DataFrame) -> list[str]:
     """The files whose rows `frame` reads. Spark's listing keeps Parquet's summary files (`_metadata`,
     `_common_metadata`) among its files, which the scan then skips, as it skips every file whose name
@@ -91,6 +95,7 @@ def _data_files(frame: DataFrame) -> list[str]:
     return [file for file in frame.inputFiles() if not _NOT_DATA.match(file.rsplit("/", 1)[-1])]
 
 
+# Spark's rule for the scan (its listing already leaves out names starting with `.`).
 _NOT_DATA = re.compile(r"\.|_(?!.*=)")
 
 
@@ -434,7 +439,7 @@ def _found(field: StructField) -> Column:
 def _explain(error: AnalysisException, input_format: str, location: str) -> JobError:
     message = str(error)
     if "PATH_NOT_FOUND" in message or "Path does not exist" in message:
-        return NoInputError(f"no input file matches {location}")
+        return _no_input(location)
     if input_format == AVRO and "avro" in message.lower() and "data source" in message.lower():
         return JobError("reading Avro needs the spark-avro package, which this Spark installation lacks")
     if "COLUMN_ALREADY_EXISTS" in message:

@@ -256,9 +256,10 @@ def test_runner_grants_propagate_before_use() -> None:
 
 
 def test_waits_run_again_in_a_new_project_and_for_new_buckets() -> None:
-    before = run_stack("dev", NO_PIPELINES)
-    moved = run_stack("dev", {**NO_PIPELINES, "projectId": "other-project-42", "bucketPrefix": "acme-dev"})
-    for name in ("api-propagation", "iam-propagation", "metric-propagation"):
+    cmek = {**NO_PIPELINES, "kmsKey": "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"}
+    before = run_stack("dev", cmek)
+    moved = run_stack("dev", {**cmek, "projectId": "other-project-42", "bucketPrefix": "acme-dev"})
+    for name in ("api-propagation", "iam-propagation", "kms-propagation", "metric-propagation"):
         old, new = (stack.one("pulumi-python:dynamic:Resource", name).inputs for stack in (before, moved))
         assert (old["project"], new["project"]) == ("my-pipeline-dev", "other-project-42"), name
         assert _SleepProvider().diff("w", old, new).replaces[0] == "project", name

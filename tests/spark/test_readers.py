@@ -308,6 +308,11 @@ def test_a_column_of_only_nulls_loads_as_nulls_whatever_its_type(
     with pytest.raises(SchemaMismatchError, match="column 'at' is boolean, which does not convert exactly"):
         read_input(spark, "parquet", str(tmp_path / "in"), items)
 
+    # Spark cannot even cast an int to a date: the nulls are the contract type's own.
+    write_parquet(spark, tmp_path / "int days", "id string, day int", ("AB1", None))
+    source = read_input(spark, "parquet", str(tmp_path / "int days"), items)
+    assert rows_of(source.frame, "id", "day", "day" + TEXT_SUFFIX) == [("AB1", None, None)]
+
 
 def test_avro_without_the_spark_avro_package_says_so(
     spark: SparkSession, items: Contract, tmp_path: Path
@@ -535,8 +540,14 @@ def test_an_input_of_summary_files_only_has_no_input_file(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
     write_lines(tmp_path / "in", "_metadata", [ITEMS_HEADER, "ZZ9,1,,,,2026-01-05,,"])
-    with pytest.raises(NoInputError, match="no input file matches"):
-        read_input(spark, "csv", str(tmp_path / "in"), items)
+    (tmp_path / "a[1]").mkdir()  # a glob pattern, matching no file
+    for location in ("in", "a[1]"):
+        with pytest.raises(NoInputError) as caught:
+            read_input(spark, "csv", str(tmp_path / location), items)
+        assert str(caught.value) == (
+            f"no input file matches {tmp_path / location} (Spark skips files and directories whose names "
+            "start with '.', or with '_' unless they hold a '=', and reads * ? [ ] { } as a glob pattern)"
+        )
 
 
 def test_a_file_with_a_column_type_spark_cannot_read_is_named(
