@@ -88,15 +88,21 @@ _DATE = rf"^{DATE_LITERAL}\z"
 _DAYS = "DATE'0001-01-01'", "DATE'9999-12-31'"
 _INSTANTS = "TIMESTAMP'0001-01-01 00:00:00Z'", "TIMESTAMP'9999-12-31 23:59:59.999999Z'"
 _TIMESTAMP = rf"^{TIMESTAMP_LITERAL}\z"
+# An offset past BigQuery's ±14:00 (contract.MAX_OFFSET), which Spark would take up to ±18:00: after the
+# time's seconds, 15 hours or more, or 14 and some minutes.
+_OFFSET_BEYOND_BIGQUERY = (
+    r":[0-9]{1,2}(?:\.[0-9]*)?[+-](?:(?:1[5-9]|[2-9][0-9])(?::?[0-5][0-9])?|14:?(?:0[1-9]|[1-5][0-9]))\z"
+)
 
 
-def _try_cast(name: str, spark_type: str) -> Column:
+def _try_cast(name: str, spark_type: str, *, upper_case: bool = False) -> Column:
     """Spark SQL's try_cast (null instead of an error, whatever spark.sql.ansi.enabled says).
 
     Spark 3.5 has no Column.try_cast, so the column is referenced by name; contract column names are
     plain identifiers, safe inside backquotes.
     """
-    return sf.expr(f"try_cast(`{name}` AS {spark_type})")
+    column = f"upper(`{name}`)" if upper_case else f"`{name}`"
+    return sf.expr(f"try_cast({column} AS {spark_type})")
 
 
 def strict_cast(name: str, type_: str) -> Column:
@@ -147,8 +153,10 @@ def _cast_date(name: str, text: Column) -> Column:
 
 
 def _cast_timestamp(name: str, text: Column) -> Column:
-    value = _try_cast(name, "TIMESTAMP")
-    return sf.when(text.rlike(_TIMESTAMP) & in_bigquery_range(value, TIMESTAMP), value)
+    # In upper case: Spark reads only `T` and `Z`, where BigQuery also reads `t` and `z`.
+    value = _try_cast(name, "TIMESTAMP", upper_case=True)
+    valid = text.rlike(_TIMESTAMP) & ~text.rlike(_OFFSET_BEYOND_BIGQUERY)
+    return sf.when(valid & in_bigquery_range(value, TIMESTAMP), value)
 
 
 def in_bigquery_range(value: Column, type_: str) -> Column:

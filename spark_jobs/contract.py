@@ -73,13 +73,15 @@ INT64_LITERAL = r"[+-]?[0-9]+"
 DECIMAL_LITERAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 FLOAT64_LITERAL = DECIMAL_LITERAL + r"(?:[eE][+-]?[0-9]+)?"
 DATE_LITERAL = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+# As BigQuery reads it: `T` or `t` before the time; `Z` or `z`, or an offset, right after it, a zone name
+# (`UTC`) after a space.
 TIMESTAMP_LITERAL = (
     DATE_LITERAL
-    + r"(?:[ T]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]{1,6}))?"
-    + r"(?: ?(?:Z|UTC|([+-])([0-9]{1,2})(?::?([0-5][0-9]))?))?)?"
+    + r"(?:[ Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]{1,6}))?"
+    + r"(?:[Zz]| UTC|([+-])([0-9]{1,2})(?::?([0-5][0-9]))?)?)?"
 )
-# The largest time zone offset Spark (java.time) accepts.
-_MAX_OFFSET = dt.timedelta(hours=18)
+# BigQuery's largest time zone offset.
+MAX_OFFSET = dt.timedelta(hours=14)
 
 # Which rules fit which types.
 _ORDERED_TYPES = (INT64, FLOAT64, NUMERIC, DATE, TIMESTAMP)
@@ -729,10 +731,10 @@ def _as_timestamp(value: object) -> dt.datetime | None:
 
 
 def _zone(sign: str | None, hours: str | None, minutes: str | None) -> dt.timezone:
-    """The zone of a literal's offset; beyond what Spark accepts for the data, a ValueError."""
+    """The zone of a literal's offset; beyond BigQuery's range of offsets, a ValueError."""
     offset = dt.timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
-    if offset > _MAX_OFFSET:
-        raise ValueError(f"offset {offset} is beyond {_MAX_OFFSET}")
+    if offset > MAX_OFFSET:
+        raise ValueError(f"offset {offset} is beyond {MAX_OFFSET}")
     return dt.timezone(-offset if sign == "-" else offset)
 
 
@@ -748,7 +750,7 @@ _EXPECTED = {
     FLOAT64: "a finite number",
     NUMERIC: f"a number with at most {NUMERIC_INTEGER_DIGITS} integer digits and {NUMERIC_SCALE} decimals",
     DATE: "YYYY-MM-DD, an existing day from year 1 to 9999",
-    TIMESTAMP: "YYYY-MM-DD[ HH:MM:SS[.ffffff][ zone]], from year 1 to 9999 in UTC",
+    TIMESTAMP: "YYYY-MM-DD[ HH:MM:SS[.ffffff][Z|±HH[:MM]| UTC]], from year 1 to 9999 in UTC, offsets ≤ 14:00",
 }
 # Converters for the types that take rule values (min, max, allowed).
 _CONVERTERS: dict[str, Callable[[object], Value | None]] = {

@@ -87,6 +87,17 @@ CASES: list[tuple[str, str, object]] = [
     ("TIMESTAMP", "2026-01-05T10:00:00Z", dt.datetime(2026, 1, 5, 10)),
     ("TIMESTAMP", "2026-01-05T12:30:00+02:30", dt.datetime(2026, 1, 5, 10)),
     ("TIMESTAMP", "2026-01-05 10:00:00 UTC", dt.datetime(2026, 1, 5, 10)),
+    # As BigQuery reads them: `t` and `z` in any case, no space before `Z` or an offset, one before `UTC`.
+    ("TIMESTAMP", "2026-01-05t10:00:00z", dt.datetime(2026, 1, 5, 10)),
+    ("TIMESTAMP", "2026-01-05 10:00:00 +05:00", None),
+    ("TIMESTAMP", "2026-01-05 10:00:00 Z", None),
+    ("TIMESTAMP", "2026-01-05 10:00:00UTC", None),
+    # Offsets up to BigQuery's ±14:00 (Spark would take ±18:00).
+    ("TIMESTAMP", "2026-01-05 10:00:00+14:00", dt.datetime(2026, 1, 4, 20)),
+    ("TIMESTAMP", "2026-01-05 10:00:00.5-1400", dt.datetime(2026, 1, 6, 0, 0, 0, 500000)),
+    ("TIMESTAMP", "2026-01-05 10:00:00+14:01", None),
+    ("TIMESTAMP", "2026-01-05 10:00:00-15", None),
+    ("TIMESTAMP", "2026-01-15", dt.datetime(2026, 1, 15)),
     ("TIMESTAMP", "2026-01-05 10:00:00.123456", dt.datetime(2026, 1, 5, 10, 0, 0, 123456)),
     ("TIMESTAMP", "2026-01-05", dt.datetime(2026, 1, 5)),
     ("TIMESTAMP", "2026-01-05T10:00:00.1234567", None),

@@ -299,7 +299,7 @@ def test_rule_values_may_be_written_as_the_data_is() -> None:
         {"name": "f", "type": "FLOAT64", "max": "1e3"},
         {"name": "n", "type": "NUMERIC", "max": "1.5e3"},
         {"name": "d", "type": "DATE", "min": "2026-1-5"},
-        {"name": "t", "type": "TIMESTAMP", "min": dt.date(2026, 1, 5), "max": "2026-01-05 12:30:00.5 +02:30"},
+        {"name": "t", "type": "TIMESTAMP", "min": dt.date(2026, 1, 5), "max": "2026-01-05t12:30:00.5+02:30"},
     ]
     i, f, n, d, t = parse_contract(document, "c.yaml").columns
     assert (i.min, i.max, f.max, n.max, d.min) == (-12, 12, 1000.0, Decimal("1500"), dt.date(2026, 1, 5))
@@ -474,9 +474,30 @@ def test_numeric_rule_values_are_held_at_numeric_scale() -> None:
     )
 
 
-@pytest.mark.parametrize("bound", ["2026-01-01t00:00:00z", "2026-01-01Z", "2026-01-01 00:00:00 +19"])
+@pytest.mark.parametrize(
+    "bound",
+    [
+        "2026-01-01Z",
+        "2026-01-01 00:00:00 +01:00",  # BigQuery allows no space before an offset or Z
+        "2026-01-01 00:00:00 Z",
+        "2026-01-01 00:00:00UTC",  # and needs one before a zone name
+        "2026-01-01 00:00:00+14:01",  # nor an offset past 14:00
+        "2026-01-01 00:00:00-15",
+    ],
+)
 def test_timestamp_rule_values_follow_the_data_syntax(bound: str) -> None:
     assert "is not a valid TIMESTAMP" in refusal(with_column(name="t", type="TIMESTAMP", max=bound))
+
+
+def test_timestamp_rule_values_take_offsets_up_to_14_hours() -> None:
+    document = with_column(
+        name="t", type="TIMESTAMP", min="2026-01-02 00:00:00+14", max="2026-01-02 00:00:00-14:00"
+    )
+    column = parse_contract(document, "c.yaml").columns[-1]
+    assert (column.min, column.max) == (
+        dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 2, 14, tzinfo=dt.UTC),
+    )
 
 
 def test_importing_contract_and_report_does_not_import_pyspark() -> None:
