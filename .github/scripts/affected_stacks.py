@@ -8,8 +8,10 @@ that a failed, cancelled or rejected deploy left out is still deployed by the ne
 
 A stack is a `Pulumi.<stack>.yaml` file at the repository root. A change to one stack file affects only
 that stack; a change to a data contract its pipelines name affects at least that stack, wherever the file
-is (one under `spark_jobs/` affects every stack, as the Spark template does); a change to
-a file that cannot reach any stack (docs, tests, the quality gate, developer tooling) affects none; any
+is (one under `spark_jobs/` affects every stack, as the Spark template does), and any other YAML file
+outside `.github/` affects every stack (it may be a contract named in a way the script cannot read); a
+change to a file that cannot reach any stack (docs, tests, the quality gate, developer tooling) affects
+none; any
 other file affects every stack: the program, the Spark template it uploads, the policy pack, the locks CI
 installs the CLI's Python from, the mypy settings Pulumi type-checks with, and the workflow and action that
 run the CLI. Unknown paths count as affecting every stack: a new kind of file is previewed, never skipped.
@@ -79,8 +81,11 @@ def affected_stacks(
     for path in (line.strip() for line in changed_files):
         if not path:
             continue
-        affected.update(stack for stack, named in (contracts or {}).items() if path in named)
-        if any(fnmatch(path, pattern) for pattern in NO_STACK_EFFECT):
+        naming = {stack for stack, named in (contracts or {}).items() if path in named}
+        affected.update(naming)
+        if any(fnmatch(path, pattern) for pattern in NO_STACK_EFFECT) and (
+            naming or not _may_be_contract(path)
+        ):
             continue
         stack_file = STACK_FILE.match(path)
         if stack_file:
@@ -88,6 +93,13 @@ def affected_stacks(
         else:
             return list(stacks)
     return [stack for stack in stacks if stack in affected]
+
+
+def _may_be_contract(path: str) -> bool:
+    """A YAML file outside `.github/`, which a stack may name as a contract in a way the pattern does not
+    read (a folder with a space, a quoted key, a symbolic link to it): when no stack is found naming it, it
+    counts as affecting every stack, the safe side."""
+    return path.endswith((".yaml", ".yml")) and not path.startswith(".github/")
 
 
 DEPLOYED_TAG = "deployed/{stack}"
@@ -99,7 +111,10 @@ def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
     def git(*args: str) -> subprocess.CompletedProcess[str]:
         # Paths as they are: git would quote a name with non-ASCII characters ("docs/caf\303\251.md").
         command = ["git", "-c", "core.quotePath=false", *args]
-        return subprocess.run(command, cwd=repo_root, capture_output=True, text=True, check=False)
+        # A name that is not UTF-8 (Latin-1 bytes, say) is kept as escapes, not a reason to fail every deploy.
+        return subprocess.run(
+            command, cwd=repo_root, capture_output=True, text=True, errors="surrogateescape", check=False
+        )
 
     deployed = f"refs/tags/{DEPLOYED_TAG.format(stack=stack)}"
     if git("rev-parse", "--quiet", "--verify", f"{deployed}^{{commit}}").returncode != 0:

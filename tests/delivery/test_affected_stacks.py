@@ -65,7 +65,11 @@ def test_a_contract_affects_the_stacks_that_name_it_wherever_it_is(tmp_path: Pat
     }
     assert affected_stacks(["tests/fixtures/orders.yaml"], STACKS, contracts) == ["dev"]
     assert affected_stacks(["docs/events.yaml", "README.md"], STACKS, contracts) == ["dev"]
-    assert affected_stacks(["tests/fixtures/other.yaml"], STACKS, contracts) == []
+    # A YAML file no stack is found naming may still be one's contract (named in a form the script does
+    # not read, or through a symbolic link): the safe side is every stack.
+    assert affected_stacks(["tests/fixtures/other.yaml"], STACKS, contracts) == STACKS
+    assert affected_stacks(["benchmarks/orders_contract.yaml"], STACKS, contracts) == STACKS
+    assert affected_stacks(["tests/fixtures/notes.txt", ".github/dependabot.yml"], STACKS, contracts) == []
     assert affected_stacks(["spark_jobs/contracts/orders.yaml"], STACKS, contracts) == STACKS
 
 
@@ -110,6 +114,11 @@ def test_each_stack_is_compared_with_the_commit_it_was_last_deployed_from(tmp_pa
     git("tag", "-f", "deployed/dev")
     git("tag", "-f", "deployed/prod")
     commit("docs/café.md", "a name git would quote\n")
+    assert stacks_to_deploy(tmp_path) == []
+    latin1 = b"docs/caf\xe9.md"  # a name that is not UTF-8
+    (tmp_path / "docs").joinpath(latin1.decode("utf-8", "surrogateescape")[5:]).write_text("old notes\n")
+    git("add", "docs")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "latin-1")
     assert stacks_to_deploy(tmp_path) == []
 
 
