@@ -55,12 +55,26 @@ def _forbid_internet_ingress_by_policy_rule(args: ResourceValidationArgs, report
 
 
 def _report_open_sources(sources: Any, rule: str, field: str, report: ReportViolation) -> None:
-    """One violation per source range of `rule` that spans the internet (those a preview knows)."""
+    """One violation per source range of `rule` that spans the internet (those a preview knows), and one for
+    ranges that span it together (0.0.0.0/0 split into quarters, or into 256 /8s)."""
+    ranges = []
     for source in known_items(sources):
         if _is_open(source):
             report(
                 f"{rule} allows ingress from {source}: restrict {field} to the subnet or known ranges", None
             )
+        else:
+            ranges.append(ipaddress.ip_network(source.strip(), strict=False))
+    ipv4 = [network for network in ranges if isinstance(network, ipaddress.IPv4Network)]
+    ipv6 = [network for network in ranges if isinstance(network, ipaddress.IPv6Network)]
+    for together in (ipaddress.collapse_addresses(ipv4), ipaddress.collapse_addresses(ipv6)):
+        for network in together:
+            if network.prefixlen <= _OPEN_PREFIX_LENGTH:
+                report(
+                    f"{rule} allows ingress from ranges that together span {network}: "
+                    f"restrict {field} to the subnet or known ranges",
+                    None,
+                )
 
 
 def _require_private_google_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -75,7 +89,7 @@ def _require_private_google_access(args: ResourceValidationArgs, report: ReportV
 FIREWALL_NO_INTERNET_INGRESS = mandatory(
     "firewall-no-internet-ingress",
     "No enabled ingress firewall rule or firewall policy rule allows the internet (a /0 or /1 source "
-    "range), and no firewall rule has no source.",
+    "range, or ranges that together span one), and no firewall rule has no source.",
     _forbid_internet_ingress,
 )
 

@@ -22,6 +22,28 @@ def test_ingress_from_anywhere_is_reported(anywhere: str) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("ranges", "spanned"),
+    [
+        (["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"], "0.0.0.0/0"),
+        ([f"{first}.0.0.0/8" for first in range(128, 256)], "128.0.0.0/1"),
+        (["::/2", "4000::/2"], "::/1"),
+    ],
+)
+def test_ranges_that_together_span_the_internet_are_reported(ranges: list[str], spanned: str) -> None:
+    args = resource_args(FIREWALL, {**INTERNAL, "sourceRanges": ranges}, name="split")
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        f"firewall 'split' allows ingress from ranges that together span {spanned}: "
+        "restrict source_ranges to the subnet or known ranges"
+    ]
+
+
+def test_many_ranges_short_of_half_the_internet_pass() -> None:
+    ranges = [f"{first}.0.0.0/8" for first in range(1, 128)]  # all but 0.0.0.0/8 of the lower half
+    args = resource_args(FIREWALL, {**INTERNAL, "sourceRanges": ranges})
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == []
+
+
 def test_a_rule_without_direction_is_ingress() -> None:
     args = resource_args(FIREWALL, {"sourceRanges": ["0.0.0.0/0"], "allows": [{"protocol": "tcp"}]})
     assert len(violations(FIREWALL_NO_INTERNET_INGRESS, args)) == 1
