@@ -2,8 +2,10 @@
 
 Usage: PROTECTED_STACKS="prod" python3 .github/scripts/teardown_guard.py STACK CONFIRMATION [REPO_ROOT]
 
-PROTECTED_STACKS lists stack names separated by spaces or commas (default: prod). A protected stack is torn
-down only when CONFIRMATION repeats its name exactly.
+PROTECTED_STACKS lists stack names separated by spaces, commas or any other character a stack name cannot
+hold, so that `["prod", "staging"]` works too (default: prod). A protected stack is torn down only when
+CONFIRMATION repeats its name exactly; a setting naming a stack that no Pulumi.<stack>.yaml declares (a typo,
+a name in another case) refuses every teardown until it is fixed, rather than protect less than meant.
 """
 
 import os
@@ -21,8 +23,8 @@ class TeardownRefusedError(Exception):
 
 
 def protected_stacks(setting: str) -> set[str]:
-    """Parse the PROTECTED_STACKS setting: names separated by spaces or commas."""
-    return {name for name in re.split(r"[\s,]+", setting) if name}
+    """Parse the PROTECTED_STACKS setting: names separated by anything a stack name cannot hold."""
+    return {name for name in re.split(r"[^A-Za-z0-9_.-]+", setting) if name}
 
 
 def check_teardown(stack: str, confirmation: str, declared: list[str], protected: set[str]) -> None:
@@ -38,14 +40,26 @@ def check_teardown(stack: str, confirmation: str, declared: list[str], protected
         )
 
 
+def check_setting(setting: set[str], declared: list[str]) -> None:
+    """Raise TeardownRefusedError when PROTECTED_STACKS names a stack that is not declared."""
+    unknown = sorted(setting - set(declared))
+    if unknown:
+        raise TeardownRefusedError(
+            f"PROTECTED_STACKS names {', '.join(unknown)}, which no Pulumi.<stack>.yaml declares "
+            f"(declared: {', '.join(declared) or 'none'}): correct the setting"
+        )
+
+
 def main() -> None:
     stack, confirmation = sys.argv[1], sys.argv[2]
     repo_root = Path(sys.argv[3]) if len(sys.argv) > 3 else Path.cwd()
     # A setting that names no stack (blank, or only separators) protects the default ones, not none.
     setting = protected_stacks(os.environ.get("PROTECTED_STACKS", ""))
     protected = setting or protected_stacks(DEFAULT_PROTECTED_STACKS)
+    declared = declared_stacks(repo_root)
     try:
-        check_teardown(stack, confirmation, declared_stacks(repo_root), protected)
+        check_setting(setting, declared)
+        check_teardown(stack, confirmation, declared, protected)
     except TeardownRefusedError as refusal:
         print(f"::error::teardown refused: {refusal}", file=sys.stderr)
         sys.exit(1)

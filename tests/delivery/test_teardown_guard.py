@@ -29,8 +29,32 @@ def test_an_unknown_stack_is_refused_naming_the_declared_ones() -> None:
         check_teardown("qa", "qa", DECLARED, set())
 
 
-def test_protected_stacks_are_separated_by_spaces_or_commas() -> None:
-    assert protected_stacks(" prod, staging  eu-prod,") == {"prod", "staging", "eu-prod"}
+@pytest.mark.parametrize(
+    "setting", [" prod, staging  eu-prod,", '["prod", "staging", "eu-prod"]', "prod;staging|eu-prod"]
+)
+def test_protected_stacks_are_separated_by_what_a_stack_name_cannot_hold(setting: str) -> None:
+    assert protected_stacks(setting) == {"prod", "staging", "eu-prod"}
+
+
+@pytest.mark.parametrize(("setting", "unknown"), [("Prod", "Prod"), ("prod prd", "prd")])
+def test_a_setting_naming_an_undeclared_stack_refuses_every_teardown(
+    tmp_path: Path, setting: str, unknown: str
+) -> None:
+    """Rather than protect less than meant; the default (prod) needs no prod stack."""
+    for stack in DECLARED:
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+    command = [sys.executable, str(teardown_guard.__file__), "dev", "", str(tmp_path)]
+    run = subprocess.run(
+        command, capture_output=True, text=True, env={"PROTECTED_STACKS": setting}, check=False
+    )
+    assert (run.returncode, run.stderr.strip()) == (
+        1,
+        f"::error::teardown refused: PROTECTED_STACKS names {unknown}, which no Pulumi.<stack>.yaml "
+        "declares (declared: dev, prod): correct the setting",
+    )
+    (tmp_path / "Pulumi.prod.yaml").unlink()
+    run = subprocess.run(command, capture_output=True, text=True, env={}, check=False)
+    assert (run.returncode, run.stdout.strip()) == (0, "teardown of stack 'dev' allowed")
 
 
 @pytest.mark.parametrize("setting", ["", " ", ",", None])
