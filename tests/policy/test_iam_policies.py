@@ -124,13 +124,21 @@ def test_an_unreadable_policy_document_is_reported_not_skipped() -> None:
 
 
 @pytest.mark.parametrize(
-    "document", ["null", "[]", '{"bindings": {"role": "roles/owner"}}', '{"bindings": [1]}']
+    "document",
+    [
+        "null",
+        "[]",
+        '{"bindings": {"role": "roles/owner"}}',
+        '{"bindings": [1]}',
+        '{"bindings": [{"role": "roles/viewer", "members": null}]}',
+        '{"bindings": [{"role": "roles/viewer", "members": "allUsers"}]}',  # not walked letter by letter
+    ],
 )
 def test_a_policy_document_that_is_json_but_not_a_policy_is_reported(document: str) -> None:
     args = resource_args(PROJECT_POLICY, {"policyData": document}, name="policy")
     assert violations(IAM_NO_BASIC_ROLES, args) == [
         "gcp:projects/iAMPolicy:IAMPolicy 'policy': policyData is not a JSON IAM policy "
-        "(an object with a list of bindings)"
+        "(an object with a list of bindings, each with a list of members)"
     ]
 
 
