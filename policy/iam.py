@@ -54,10 +54,9 @@ def _policy_data_grants(policy_data: Any) -> Iterator[Grant]:
     except (TypeError, json.JSONDecodeError) as error:
         raise PolicyDataError(f"policyData is not a JSON IAM policy ({error})") from error
     bindings = document.get("bindings", []) if isinstance(document, dict) else None
-    readable = isinstance(bindings, list) and all(
+    if not isinstance(bindings, list) or not all(
         isinstance(binding, dict) and isinstance(binding.get("members", []), list) for binding in bindings
-    )
-    if not readable:
+    ):
         raise PolicyDataError(
             "policyData is not a JSON IAM policy "
             "(an object with a list of bindings, each with a list of members)"
