@@ -9,7 +9,10 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 from policy.declare import mandatory
 from policy.resources import BATCH, nested
 
-DEFAULT_COMPUTE_ACCOUNT = re.compile(r"^\d+-compute@developer\.gserviceaccount\.com$")
+# The accounts Google creates with the Editor role: Compute Engine's and App Engine's (emails ignore case).
+DEFAULT_ACCOUNT = re.compile(
+    r"^(\d+-compute@developer|[a-z0-9-]+@appspot)\.gserviceaccount\.com$", re.IGNORECASE
+)
 # Durations reach the API as protobuf JSON: seconds with an optional fraction and an "s" suffix.
 DURATION = re.compile(r"^(?P<seconds>\d+)(\.\d+)?s$")
 TTL_MIN_SECONDS = 10 * 60
@@ -34,9 +37,9 @@ def _require_dedicated_service_account(args: ResourceValidationArgs, report: Rep
             "as the default Compute Engine service account: set the pipeline's dedicated service account",
             None,
         )
-    elif DEFAULT_COMPUTE_ACCOUNT.match(account):
+    elif DEFAULT_ACCOUNT.match(account):
         report(
-            f"batch '{args.name}' runs as the default Compute Engine service account {account}: "
+            f"batch '{args.name}' runs as the default service account {account}: "
             "set the pipeline's dedicated service account",
             None,
         )
@@ -74,7 +77,7 @@ def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 BATCH_DEDICATED_SERVICE_ACCOUNT = mandatory(
     "batch-dedicated-service-account",
-    "Batches run as a dedicated service account, never the default compute one.",
+    "Batches run as a dedicated service account, never a default one (Compute Engine's or App Engine's).",
     _require_dedicated_service_account,
 )
 

@@ -29,11 +29,18 @@ def test_a_batch_with_a_dedicated_account_subnetwork_and_ttl_passes_every_batch_
         assert violations(policy, args) == []
 
 
-def test_a_batch_running_as_the_default_compute_account_is_reported() -> None:
-    account = "123456789012-compute@developer.gserviceaccount.com"
+@pytest.mark.parametrize(
+    "account",
+    [
+        "123456789012-compute@developer.gserviceaccount.com",
+        "123456789012-COMPUTE@developer.gserviceaccount.com",
+        "my-project@appspot.gserviceaccount.com",  # App Engine's default, an Editor too
+    ],
+)
+def test_a_batch_running_as_a_default_account_is_reported(account: str) -> None:
     args = resource_args(BATCH, batch(serviceAccount=account), name="orders")
     assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
-        f"batch 'orders' runs as the default Compute Engine service account {account}: "
+        f"batch 'orders' runs as the default service account {account}: "
         "set the pipeline's dedicated service account"
     ]
 
