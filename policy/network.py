@@ -12,6 +12,7 @@ from policy.resources import FIREWALL, FIREWALL_POLICY_RULES, SUBNETWORK, known_
 # it is written, and the same space split into two /1 halves.
 _OPEN_PREFIX_LENGTH = 1
 _ALLOWING_ACTIONS = ("allow", "apply_security_profile_group")
+_VM_SUBNET = "PRIVATE"
 
 
 def _is_open(source: str) -> bool:
@@ -78,6 +79,11 @@ def _report_open_sources(sources: Any, rule: str, field: str, report: ReportViol
 
 
 def _require_private_google_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    # Only a subnet for VMs (purpose PRIVATE, the default) has the setting: proxy-only and Private Service
+    # Connect subnets cannot turn it on, and no batch runs in them.
+    purpose = args.props.get("purpose") or _VM_SUBNET
+    if purpose != _VM_SUBNET:
+        return
     if args.resource_type == SUBNETWORK and args.props.get("privateIpGoogleAccess") is not True:
         report(
             f"subnetwork '{args.name}' has Private Google Access off: Dataproc Serverless workers have no "
@@ -95,6 +101,6 @@ FIREWALL_NO_INTERNET_INGRESS = mandatory(
 
 SUBNET_PRIVATE_GOOGLE_ACCESS = mandatory(
     "subnet-private-google-access",
-    "Subnetworks enable Private Google Access (Dataproc Serverless requires it).",
+    "Subnetworks for VMs enable Private Google Access (Dataproc Serverless requires it).",
     _require_private_google_access,
 )

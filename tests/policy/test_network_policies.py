@@ -89,7 +89,13 @@ def test_a_subnet_with_private_google_access_passes() -> None:
     assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == []
 
 
-@pytest.mark.parametrize("props", [{"privateIpGoogleAccess": False}, {}])
+@pytest.mark.parametrize("purpose", ["REGIONAL_MANAGED_PROXY", "PRIVATE_SERVICE_CONNECT"])
+def test_subnets_that_cannot_have_private_google_access_pass(purpose: str) -> None:
+    args = resource_args(SUBNETWORK, {"ipCidrRange": "10.20.0.0/24", "purpose": purpose})
+    assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == []
+
+
+@pytest.mark.parametrize("props", [{"privateIpGoogleAccess": False}, {}, {"purpose": "PRIVATE"}])
 def test_a_subnet_without_private_google_access_is_reported(props: dict[str, object]) -> None:
     args = resource_args(SUBNETWORK, {"ipCidrRange": "10.10.0.0/24", **props}, name="batches")
     assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == [
