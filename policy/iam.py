@@ -48,18 +48,24 @@ def _access_grant(access: Mapping[str, Any]) -> Grant | None:
     return None
 
 
+def _readable(binding: Any) -> bool:
+    """Whether a policy document's binding has the shape IAM gives it: a role and members, as text."""
+    if not isinstance(binding, dict) or not isinstance(binding.get("role", ""), str):
+        return False
+    members = binding.get("members", [])
+    return isinstance(members, list) and all(isinstance(member, str) for member in members)
+
+
 def _policy_data_grants(policy_data: Any) -> Iterator[Grant]:
     try:
         document = json.loads(policy_data)
     except (TypeError, json.JSONDecodeError) as error:
         raise PolicyDataError(f"policyData is not a JSON IAM policy ({error})") from error
     bindings = document.get("bindings", []) if isinstance(document, dict) else None
-    if not isinstance(bindings, list) or not all(
-        isinstance(binding, dict) and isinstance(binding.get("members", []), list) for binding in bindings
-    ):
+    if not isinstance(bindings, list) or not all(_readable(binding) for binding in bindings):
         raise PolicyDataError(
             "policyData is not a JSON IAM policy "
-            "(an object with a list of bindings, each with a list of members)"
+            "(an object with a list of bindings, each a role and a list of members, as text)"
         )
     for binding in bindings:
         for member in binding.get("members", []):

@@ -6,13 +6,20 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import FIREWALL, FIREWALL_POLICY_RULES, SUBNETWORK, known_items, nested
+from policy.resources import FIREWALL, FIREWALL_POLICY_RULES, SUBNETWORK, known, known_items, nested
 
 # A source range with a prefix this short or shorter opens a rule to (half) the internet: 0.0.0.0/0 however
 # it is written, and the same space split into two /1 halves.
 _OPEN_PREFIX_LENGTH = 1
 _ALLOWING_ACTIONS = ("allow", "apply_security_profile_group")
-_VM_SUBNET = "PRIVATE"
+_SUBNETS_WITHOUT_VMS = (
+    "REGIONAL_MANAGED_PROXY",
+    "GLOBAL_MANAGED_PROXY",
+    "INTERNAL_HTTPS_LOAD_BALANCER",
+    "PRIVATE_SERVICE_CONNECT",
+    "PRIVATE_NAT",
+    "PEER_MIGRATION",
+)
 
 
 def _is_open(source: str) -> bool:
@@ -57,7 +64,7 @@ def _forbid_internet_ingress_by_policy_rule(args: ResourceValidationArgs, report
 
 def _report_open_sources(sources: Any, rule: str, field: str, report: ReportViolation) -> None:
     """One violation per source range of `rule` that spans the internet (those a preview knows), and one for
-    ranges that span it together (0.0.0.0/0 split into quarters, or into 256 /8s)."""
+    ranges that together hold half an address family or more (every public range, or 128 /8s)."""
     ranges = []
     for source in known_items(sources):
         if _is_open(source):
@@ -68,23 +75,28 @@ def _report_open_sources(sources: Any, rule: str, field: str, report: ReportViol
             ranges.append(ipaddress.ip_network(source.strip(), strict=False))
     ipv4 = [network for network in ranges if isinstance(network, ipaddress.IPv4Network)]
     ipv6 = [network for network in ranges if isinstance(network, ipaddress.IPv6Network)]
-    for together in (ipaddress.collapse_addresses(ipv4), ipaddress.collapse_addresses(ipv6)):
-        for network in together:
-            if network.prefixlen <= _OPEN_PREFIX_LENGTH:
-                report(
-                    f"{rule} allows ingress from ranges that together span {network}: "
-                    f"restrict {field} to the subnet or known ranges",
-                    None,
-                )
+    # Overlaps count once; half an address family is what a single /1 opens.
+    spans = (
+        ("IPv4", sum(network.num_addresses for network in ipaddress.collapse_addresses(ipv4)), 32),
+        ("IPv6", sum(network.num_addresses for network in ipaddress.collapse_addresses(ipv6)), 128),
+    )
+    for family, held, bits in spans:
+        if held >= 2 ** (bits - _OPEN_PREFIX_LENGTH):
+            report(
+                f"{rule} allows ingress from ranges that together hold half of {family} or more: "
+                f"restrict {field} to the subnet or known ranges",
+                None,
+            )
 
 
 def _require_private_google_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    # Only a subnet for VMs (purpose PRIVATE, the default) has the setting: proxy-only and Private Service
-    # Connect subnets cannot turn it on, and no batch runs in them.
-    purpose = args.props.get("purpose") or _VM_SUBNET
-    if purpose != _VM_SUBNET:
+    if args.resource_type != SUBNETWORK:
         return
-    if args.resource_type == SUBNETWORK and args.props.get("privateIpGoogleAccess") is not True:
+    # Proxy-only, Private Service Connect and NAT subnets cannot turn it on, and no batch runs in them;
+    # every other purpose (PRIVATE, PRIVATE_RFC_1918, one not known yet) is checked.
+    if str(known(args.props, "purpose", "", absent="") or "").upper() in _SUBNETS_WITHOUT_VMS:
+        return
+    if args.props.get("privateIpGoogleAccess") is not True:
         report(
             f"subnetwork '{args.name}' has Private Google Access off: Dataproc Serverless workers have no "
             "external IP and need private_ip_google_access=True to reach Google APIs",
@@ -95,12 +107,12 @@ def _require_private_google_access(args: ResourceValidationArgs, report: ReportV
 FIREWALL_NO_INTERNET_INGRESS = mandatory(
     "firewall-no-internet-ingress",
     "No enabled ingress firewall rule or firewall policy rule allows the internet (a /0 or /1 source "
-    "range, or ranges that together span one), and no firewall rule has no source.",
+    "range, or ranges that together hold half an address family), and no firewall rule has no source.",
     _forbid_internet_ingress,
 )
 
 SUBNET_PRIVATE_GOOGLE_ACCESS = mandatory(
     "subnet-private-google-access",
-    "Subnetworks for VMs enable Private Google Access (Dataproc Serverless requires it).",
+    "Subnetworks enable Private Google Access (Dataproc Serverless requires it), but for those that cannot.",
     _require_private_google_access,
 )

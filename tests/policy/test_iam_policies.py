@@ -132,13 +132,15 @@ def test_an_unreadable_policy_document_is_reported_not_skipped() -> None:
         '{"bindings": [1]}',
         '{"bindings": [{"role": "roles/viewer", "members": null}]}',
         '{"bindings": [{"role": "roles/viewer", "members": "allUsers"}]}',  # not walked letter by letter
+        '{"bindings": [{"role": "roles/viewer", "members": [["allUsers"]]}]}',
+        '{"bindings": [{"role": ["roles/owner"], "members": ["user:a@example.com"]}]}',
     ],
 )
 def test_a_policy_document_that_is_json_but_not_a_policy_is_reported(document: str) -> None:
     args = resource_args(PROJECT_POLICY, {"policyData": document}, name="policy")
     assert violations(IAM_NO_BASIC_ROLES, args) == [
         "gcp:projects/iAMPolicy:IAMPolicy 'policy': policyData is not a JSON IAM policy "
-        "(an object with a list of bindings, each with a list of members)"
+        "(an object with a list of bindings, each a role and a list of members, as text)"
     ]
 
 

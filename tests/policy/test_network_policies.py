@@ -1,3 +1,5 @@
+import ipaddress
+
 import pytest
 
 from policy.network import FIREWALL_NO_INTERNET_INGRESS, SUBNET_PRIVATE_GOOGLE_ACCESS
@@ -22,18 +24,35 @@ def test_ingress_from_anywhere_is_reported(anywhere: str) -> None:
     ]
 
 
+def _ipv4_without(*excluded: str) -> list[str]:
+    """The IPv4 space less the `excluded` ranges, as the ranges that remain."""
+    ranges = [ipaddress.IPv4Network("0.0.0.0/0")]
+    for cut in map(ipaddress.IPv4Network, excluded):
+        ranges = [
+            part
+            for whole in ranges
+            for part in (whole.address_exclude(cut) if cut.subnet_of(whole) else [whole])
+        ]
+    return [str(network) for network in ranges]
+
+
+# Every public IPv4 range, as firewall rules meaning "the internet" list it: none wider than /2.
+PUBLIC_IPV4 = _ipv4_without("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+
 @pytest.mark.parametrize(
-    ("ranges", "spanned"),
+    ("ranges", "family"),
     [
-        (["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"], "0.0.0.0/0"),
-        ([f"{first}.0.0.0/8" for first in range(128, 256)], "128.0.0.0/1"),
-        (["::/2", "4000::/2"], "::/1"),
+        (["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"], "IPv4"),
+        ([f"{first}.0.0.0/8" for first in range(0, 256, 2)], "IPv4"),  # 128 /8s that do not line up
+        (PUBLIC_IPV4, "IPv4"),
+        (["::/2", "4000::/2"], "IPv6"),
     ],
 )
-def test_ranges_that_together_span_the_internet_are_reported(ranges: list[str], spanned: str) -> None:
+def test_ranges_that_together_hold_half_the_internet_are_reported(ranges: list[str], family: str) -> None:
     args = resource_args(FIREWALL, {**INTERNAL, "sourceRanges": ranges}, name="split")
     assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
-        f"firewall 'split' allows ingress from ranges that together span {spanned}: "
+        f"firewall 'split' allows ingress from ranges that together hold half of {family} or more: "
         "restrict source_ranges to the subnet or known ranges"
     ]
 
@@ -89,13 +108,16 @@ def test_a_subnet_with_private_google_access_passes() -> None:
     assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == []
 
 
-@pytest.mark.parametrize("purpose", ["REGIONAL_MANAGED_PROXY", "PRIVATE_SERVICE_CONNECT"])
+@pytest.mark.parametrize("purpose", ["REGIONAL_MANAGED_PROXY", "PRIVATE_SERVICE_CONNECT", "private_nat"])
 def test_subnets_that_cannot_have_private_google_access_pass(purpose: str) -> None:
     args = resource_args(SUBNETWORK, {"ipCidrRange": "10.20.0.0/24", "purpose": purpose})
     assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == []
 
 
-@pytest.mark.parametrize("props", [{"privateIpGoogleAccess": False}, {}, {"purpose": "PRIVATE"}])
+@pytest.mark.parametrize(
+    "props",
+    [{"privateIpGoogleAccess": False}, {}, {"purpose": "PRIVATE"}, {"purpose": "PRIVATE_RFC_1918"}],
+)
 def test_a_subnet_without_private_google_access_is_reported(props: dict[str, object]) -> None:
     args = resource_args(SUBNETWORK, {"ipCidrRange": "10.10.0.0/24", **props}, name="batches")
     assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == [
