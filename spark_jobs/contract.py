@@ -78,7 +78,8 @@ DATE_LITERAL = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
 TIMESTAMP_LITERAL = (
     DATE_LITERAL
     + r"(?:[ Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]{1,6}))?"
-    + r"(?:[Zz]| UTC|([+-])([0-9]{1,2})(?::?([0-5][0-9]))?)?)?"
+    # An offset's minutes follow a colon, or two hour digits (`+0530`): `+530` is no offset.
+    + r"(?:[Zz]| UTC|([+-])([0-9]{1,2}(?=:|$)|[0-9]{2})(?::?([0-5][0-9]))?)?)?"
 )
 # BigQuery's largest time zone offset.
 MAX_OFFSET = dt.timedelta(hours=14)

@@ -483,6 +483,7 @@ def test_numeric_rule_values_are_held_at_numeric_scale() -> None:
         "2026-01-01 00:00:00UTC",  # and needs one before a zone name
         "2026-01-01 00:00:00+14:01",  # nor an offset past 14:00
         "2026-01-01 00:00:00-15",
+        "2026-01-01 00:00:00+530",  # minutes without a colon follow two hour digits
     ],
 )
 def test_timestamp_rule_values_follow_the_data_syntax(bound: str) -> None:
@@ -491,13 +492,15 @@ def test_timestamp_rule_values_follow_the_data_syntax(bound: str) -> None:
 
 def test_timestamp_rule_values_take_offsets_up_to_14_hours() -> None:
     document = with_column(
-        name="t", type="TIMESTAMP", min="2026-01-02 00:00:00+14", max="2026-01-02 00:00:00-14:00"
+        name="t", type="TIMESTAMP", min="2026-01-02t00:00:00+14", max="2026-01-02 00:00:00-1400"
     )
     column = parse_contract(document, "c.yaml").columns[-1]
     assert (column.min, column.max) == (
         dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC),
         dt.datetime(2026, 1, 2, 14, tzinfo=dt.UTC),
     )
+    lower_z = parse_contract(with_column(name="t", type="TIMESTAMP", max="2026-01-02T00:00:00z"), "c.yaml")
+    assert lower_z.columns[-1].max == dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
 
 
 def test_importing_contract_and_report_does_not_import_pyspark() -> None:
