@@ -96,10 +96,10 @@ def affected_stacks(
 
 
 def _may_be_contract(path: str) -> bool:
-    """A YAML file outside `.github/`, which a stack may name as a contract in a way the pattern does not
-    read (a folder with a space, a quoted key, a symbolic link to it): when no stack is found naming it, it
-    counts as affecting every stack, the safe side."""
-    return path.endswith((".yaml", ".yml")) and not path.startswith(".github/")
+    """A YAML (or JSON, which YAML reads) file outside `.github/`, which a stack may name as a contract in a
+    way the pattern does not read (a folder with a space, a quoted key, a symbolic link to it): when no
+    stack is found naming it, it counts as affecting every stack, the safe side."""
+    return path.lower().endswith((".yaml", ".yml", ".json")) and not path.startswith(".github/")
 
 
 DEPLOYED_TAG = "deployed/{stack}"

@@ -40,12 +40,15 @@ def check_teardown(stack: str, confirmation: str, declared: list[str], protected
         )
 
 
-def check_setting(setting: set[str], declared: list[str]) -> None:
-    """Raise TeardownRefusedError when PROTECTED_STACKS names a stack that is not declared."""
+def check_setting(raw: str, declared: list[str]) -> None:
+    """Raise TeardownRefusedError when the PROTECTED_STACKS setting `raw` is not blank but names no stack, or
+    names one that is not declared: it would protect less than meant."""
+    setting = protected_stacks(raw)
     unknown = sorted(setting - set(declared))
-    if unknown:
+    if (raw.strip() and not setting) or unknown:
+        named = f" names {', '.join(unknown)}, which no Pulumi.<stack>.yaml declares" if unknown else ""
         raise TeardownRefusedError(
-            f"PROTECTED_STACKS names {', '.join(unknown)}, which no Pulumi.<stack>.yaml declares "
+            f"PROTECTED_STACKS {raw.strip()!r}{named or ' names no stack'} "
             f"(declared: {', '.join(declared) or 'none'}): correct the setting"
         )
 
@@ -53,12 +56,12 @@ def check_setting(setting: set[str], declared: list[str]) -> None:
 def main() -> None:
     stack, confirmation = sys.argv[1], sys.argv[2]
     repo_root = Path(sys.argv[3]) if len(sys.argv) > 3 else Path.cwd()
-    # A setting that names no stack (blank, or only separators) protects the default ones, not none.
-    setting = protected_stacks(os.environ.get("PROTECTED_STACKS", ""))
-    protected = setting or protected_stacks(DEFAULT_PROTECTED_STACKS)
+    raw = os.environ.get("PROTECTED_STACKS", "")
+    # A blank setting protects the default stacks, not none.
+    protected = protected_stacks(raw) or protected_stacks(DEFAULT_PROTECTED_STACKS)
     declared = declared_stacks(repo_root)
     try:
-        check_setting(setting, declared)
+        check_setting(raw, declared)
         check_teardown(stack, confirmation, declared, protected)
     except TeardownRefusedError as refusal:
         print(f"::error::teardown refused: {refusal}", file=sys.stderr)

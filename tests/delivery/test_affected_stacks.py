@@ -69,6 +69,8 @@ def test_a_contract_affects_the_stacks_that_name_it_wherever_it_is(tmp_path: Pat
     # not read, or through a symbolic link): the safe side is every stack.
     assert affected_stacks(["tests/fixtures/other.yaml"], STACKS, contracts) == STACKS
     assert affected_stacks(["benchmarks/orders_contract.yaml"], STACKS, contracts) == STACKS
+    for extension in ("yml", "YAML", "json"):
+        assert affected_stacks([f"docs/contract.{extension}"], STACKS, contracts) == STACKS
     assert affected_stacks(["tests/fixtures/notes.txt", ".github/dependabot.yml"], STACKS, contracts) == []
     assert affected_stacks(["spark_jobs/contracts/orders.yaml"], STACKS, contracts) == STACKS
 
