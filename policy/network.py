@@ -22,13 +22,12 @@ _SUBNETS_WITHOUT_VMS = (
 )
 
 
-def _is_open(source: str) -> bool:
-    """Whether a source range spans the internet; a range Google Cloud would refuse counts as open too."""
+def _network(source: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """A source range as a network; None for one Google Cloud would refuse."""
     try:
-        network = ipaddress.ip_network(source.strip(), strict=False)
+        return ipaddress.ip_network(source.strip(), strict=False)
     except ValueError:
-        return True
-    return network.prefixlen <= _OPEN_PREFIX_LENGTH
+        return None
 
 
 def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -67,12 +66,14 @@ def _report_open_sources(sources: Any, rule: str, field: str, report: ReportViol
     ranges that together hold half an address family or more (every public range, or 128 /8s)."""
     ranges = []
     for source in known_items(sources):
-        if _is_open(source):
+        network = _network(source)
+        # A range that does not parse counts as open too.
+        if network is None or network.prefixlen <= _OPEN_PREFIX_LENGTH:
             report(
                 f"{rule} allows ingress from {source}: restrict {field} to the subnet or known ranges", None
             )
         else:
-            ranges.append(ipaddress.ip_network(source.strip(), strict=False))
+            ranges.append(network)
     ipv4 = [network for network in ranges if isinstance(network, ipaddress.IPv4Network)]
     ipv6 = [network for network in ranges if isinstance(network, ipaddress.IPv6Network)]
     # Overlaps count once; half an address family is what a single /1 opens.
@@ -113,6 +114,7 @@ FIREWALL_NO_INTERNET_INGRESS = mandatory(
 
 SUBNET_PRIVATE_GOOGLE_ACCESS = mandatory(
     "subnet-private-google-access",
-    "Subnetworks enable Private Google Access (Dataproc Serverless requires it), but for those that cannot.",
+    "Subnetworks enable Private Google Access (Dataproc Serverless requires it), unless their purpose "
+    "rules it out.",
     _require_private_google_access,
 )

@@ -11,10 +11,10 @@ that stack; a change to a data contract its pipelines name affects at least that
 is (one under `spark_jobs/` affects every stack, as the Spark template does), and any other YAML file
 outside `.github/` affects every stack (it may be a contract named in a way the script cannot read); a
 change to a file that cannot reach any stack (docs, tests, the quality gate, developer tooling) affects
-none; any
-other file affects every stack: the program, the Spark template it uploads, the policy pack, the locks CI
-installs the CLI's Python from, the mypy settings Pulumi type-checks with, and the workflow and action that
-run the CLI. Unknown paths count as affecting every stack: a new kind of file is previewed, never skipped.
+none; any other file affects every stack: the program, the Spark template it uploads, the policy pack, the
+locks CI installs the CLI's Python from, the mypy settings Pulumi type-checks with, and the workflow and
+action that run the CLI. Unknown paths count as affecting every stack: a new kind of file is previewed,
+never skipped.
 """
 
 import json

@@ -4,8 +4,9 @@ Usage: PROTECTED_STACKS="prod" python3 .github/scripts/teardown_guard.py STACK C
 
 PROTECTED_STACKS lists stack names separated by spaces, commas or any other character a stack name cannot
 hold, so that `["prod", "staging"]` works too (default: prod). A protected stack is torn down only when
-CONFIRMATION repeats its name exactly; a setting naming a stack that no Pulumi.<stack>.yaml declares (a typo,
-a name in another case) refuses every teardown until it is fixed, rather than protect less than meant.
+CONFIRMATION repeats its name exactly; a setting that is not blank but names no stack, or names one that no
+Pulumi.<stack>.yaml declares (a typo, a name in another case), refuses every teardown until it is fixed,
+rather than protect less than meant.
 """
 
 import os
@@ -40,9 +41,10 @@ def check_teardown(stack: str, confirmation: str, declared: list[str], protected
         )
 
 
-def check_setting(raw: str, declared: list[str]) -> None:
-    """Raise TeardownRefusedError when the PROTECTED_STACKS setting `raw` is not blank but names no stack, or
-    names one that is not declared: it would protect less than meant."""
+def protected_by_setting(raw: str, declared: list[str]) -> set[str]:
+    """The stacks the PROTECTED_STACKS setting `raw` protects: the default ones when it is blank. Raise
+    TeardownRefusedError when it names no stack, or one that is not declared: it would protect less than
+    meant."""
     setting = protected_stacks(raw)
     unknown = sorted(setting - set(declared))
     if (raw.strip() and not setting) or unknown:
@@ -51,17 +53,15 @@ def check_setting(raw: str, declared: list[str]) -> None:
             f"PROTECTED_STACKS {raw.strip()!r}{named or ' names no stack'} "
             f"(declared: {', '.join(declared) or 'none'}): correct the setting"
         )
+    return setting or protected_stacks(DEFAULT_PROTECTED_STACKS)
 
 
 def main() -> None:
     stack, confirmation = sys.argv[1], sys.argv[2]
     repo_root = Path(sys.argv[3]) if len(sys.argv) > 3 else Path.cwd()
-    raw = os.environ.get("PROTECTED_STACKS", "")
-    # A blank setting protects the default stacks, not none.
-    protected = protected_stacks(raw) or protected_stacks(DEFAULT_PROTECTED_STACKS)
     declared = declared_stacks(repo_root)
     try:
-        check_setting(raw, declared)
+        protected = protected_by_setting(os.environ.get("PROTECTED_STACKS", ""), declared)
         check_teardown(stack, confirmation, declared, protected)
     except TeardownRefusedError as refusal:
         print(f"::error::teardown refused: {refusal}", file=sys.stderr)
