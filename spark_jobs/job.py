@@ -44,7 +44,7 @@ from spark_jobs.errors import (
     SinkError,
     UsageError,
 )
-from spark_jobs.readers import CSV_MAX_FIELDS, Source, read_input
+from spark_jobs.readers import CSV_MAX_FIELDS, Source, csv_header_mismatch, read_input
 from spark_jobs.session import configure
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink
 from spark_jobs.validation import (
@@ -262,7 +262,10 @@ def _input_errors_explained() -> Iterator[None]:
         _raise_if_file_system_missing(message)
         detail = _first_meaningful_line(message)
         if "CSV header" in message:
-            raise SchemaMismatchError(f"CSV header does not match the contract: {detail}") from None
+            raise SchemaMismatchError(
+                f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
+                "names the contract's columns in the contract's order, in any case)"
+            ) from None
         if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
             detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
         raise CorruptInputError(

@@ -166,6 +166,31 @@ def _read_csv(spark: SparkSession, location: str, contract: Contract) -> DataFra
     )
 
 
+def csv_header_mismatch(message: str) -> str | None:
+    """How a CSV header differs from the contract's columns, naming its file, when `message` holds Spark's
+    refusal of the header (see `_read_csv`); None otherwise."""
+    length = _HEADER_LENGTH.search(message)
+    if length is not None:
+        header, columns = length["header"], "column" if length["header"] == "1" else "columns"
+        return f"{length['file']}: its header has {header} {columns}, the contract {length['contract']}"
+    name = _HEADER_NAME.search(message)
+    if name is not None:
+        found, expected = name["found"], name["expected"]
+        return f"{name['file']}: its header names {found!r} where the contract has {expected!r}"
+    return None
+
+
+# Spark 3.5's two messages (CSVHeaderChecker); the second names the first column that differs.
+_HEADER_LENGTH = re.compile(
+    r"Number of column in CSV header is not equal to number of fields in the schema:\s*"
+    r"Header length: (?P<header>[0-9]+), schema size: (?P<contract>[0-9]+)\s*CSV file: (?P<file>.+)"
+)
+_HEADER_NAME = re.compile(
+    r"CSV header does not conform to the schema\.\n Header: .*\n Schema: .*\n"
+    r"Expected: (?P<expected>\S+) but found: (?P<found>.*)\nCSV file: (?P<file>.+)"
+)
+
+
 def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
     """JSON lines, each line parsed as a whole from its text, field names compared ignoring case.
 
@@ -268,8 +293,8 @@ def _read_after_failed_merge(
     listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
     # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
     with_data = sorted(row.path for row in listing.where(sf.col("length") > 0).select("path").collect())
-    if _UNREADABLE_TYPE.search(str(error)):
-        raise _unreadable_type(spark, data_source, with_data) or error
+    if _unreadable_type(str(error)):
+        raise _file_with_unreadable_type(spark, data_source, with_data) or error
     if len(with_data) == len(_data_files(listing)):
         if _cannot_merge(error):
             return _read_by_schema(spark, data_source, with_data, contract)
@@ -286,24 +311,41 @@ def _read_after_failed_merge(
     return _match_by_name(_typed_files(spark, data_source).schema(schema).load(location), contract, location)
 
 
-def _unreadable_type(spark: SparkSession, data_source: str, files: list[str]) -> SchemaMismatchError | None:
-    """The error naming the first of `files` with a column whose type Spark cannot read (Parquet's TIME),
-    which fails the whole read even when the contract has no such column; found by reading each file's
-    schema in turn."""
+def _file_with_unreadable_type(
+    spark: SparkSession, data_source: str, files: list[str]
+) -> SchemaMismatchError | None:
+    """The error naming the first of `files` with a column whose type Spark cannot read, which fails the
+    whole read even when the contract has no such column; found by reading each file's schema in turn."""
     for file in files:
         try:
             _load_files(spark, data_source, [file])
         except (Py4JJavaError, AnalysisException) as error:
-            unreadable = _UNREADABLE_TYPE.search(str(error))
+            unreadable = _unreadable_type(str(error))
             if unreadable:
                 return SchemaMismatchError(
-                    f"input file {file} has a column Spark cannot read ({unreadable[0].rstrip('.')}): "
+                    f"input file {file} has a column Spark cannot read ({unreadable}): "
                     "write that column as another type, or leave it out of the file"
                 )
     return None
 
 
-_UNREADABLE_TYPE = re.compile(r"Illegal Parquet type: [^\n]*")
+def _unreadable_type(message: str) -> str | None:
+    """The type Spark's failure to read a Parquet schema in `message` is about, if that is its cause: one
+    Spark refuses (Parquet's TIME, written by pyarrow for Python times), or a logical type newer than the
+    Parquet library of Spark 3.5 (FLOAT16, written by pandas for float16), on which that library fails."""
+    illegal = _ILLEGAL_TYPE.search(message)
+    if illegal is not None:
+        return illegal[0].rstrip(".")
+    if _UNKNOWN_LOGICAL_TYPE.search(message):
+        return "a Parquet logical type newer than Spark's Parquet library, such as FLOAT16"
+    return None
+
+
+_ILLEGAL_TYPE = re.compile(r"Illegal Parquet type: [^\n]*")
+_UNKNOWN_LOGICAL_TYPE = re.compile(
+    r"NullPointerException\s+at org\.apache\.parquet\.format\.converter\.ParquetMetadataConverter"
+    r"\.getLogicalTypeAnnotation"
+)
 
 
 def _load_files(

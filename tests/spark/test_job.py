@@ -218,6 +218,28 @@ def test_input_failures_exit_with_one_clear_line(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("header", "difference"),
+    [
+        ("id", "its header has 1 column, the contract 8"),
+        ("id,qty", "its header has 2 columns, the contract 8"),
+        ("qty" + ITEMS_HEADER.removeprefix("id,qty"), "its header has 7 columns, the contract 8"),
+        (ITEMS_HEADER.replace("id,qty", "qty,id"), "its header names 'qty' where the contract has 'id'"),
+        (ITEMS_HEADER.replace(",day,", ", day,"), "its header names ' day' where the contract has 'day'"),
+    ],
+)
+def test_a_csv_header_unlike_the_contract_is_explained_naming_its_file(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, header: str, difference: str
+) -> None:
+    data = write_lines(tmp_path / "in", "a.csv", [header])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert status == 5
+    assert report["error"] == (
+        f"CSV header does not match the contract: {data.as_uri()}: {difference} (a header names the "
+        "contract's columns in the contract's order, in any case)"
+    )
+
+
 def test_an_input_inside_a_table_the_run_writes_is_refused_before_spark(
     tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
