@@ -35,10 +35,11 @@ BUCKET_ROLES = ("raw", "staging", "temp", "code")
 
 _PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]+(-[a-z]+)+[0-9]+$")
-# Labels go on the batches too, where Dataproc allows fewer characters than elsewhere (RFC 1035): no "_",
-# and a letter or digit last.
-_LABEL_KEY = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$")
+# Google's label rules, as Dataproc states them for clusters, without the international letters they also
+# allow. Its batch reference says RFC 1035 (no "_"), yet the provider's own acceptance test creates a batch
+# labelled `batch_test`.
+_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 # "google" and its look-alikes with zeros for the o's, which Cloud Storage also refuses in bucket names.
@@ -61,7 +62,8 @@ _RESERVED_LABELS = ("app", "stack", "managed-by", "role", "pipeline")
 # A Dataproc batch may carry 32 labels, the fewest of any labelled resource here (the others 64). It has the
 # three common labels, `pipeline`, and `goog-pulumi-provisioned`, which the provider adds to every resource.
 _BATCH_MAX_LABELS = 32
-_MAX_USER_LABELS = _BATCH_MAX_LABELS - 5
+_BATCH_PROGRAM_LABELS = ("app", "stack", "managed-by", "pipeline", "goog-pulumi-provisioned")
+_MAX_USER_LABELS = _BATCH_MAX_LABELS - len(_BATCH_PROGRAM_LABELS)
 
 
 class ConfigError(pulumi.RunError, ValueError):
@@ -92,6 +94,8 @@ class StorageConfig:
 
     bucket_prefix: str
     force_destroy: bool
+    protect_raw: bool
+    """With protectData: the raw bucket holds the input data, which may exist nowhere else."""
     temp_retention_days: int
     staging_retention_days: int
     raw_noncurrent_retention_days: int
@@ -227,13 +231,7 @@ class _Reader:
         return _bounded_int(key, self._value(key), low, high)
 
     def structure(self, key: str) -> object:
-        value = self._value(key)
-        if not isinstance(value, str):
-            return value
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            raise ConfigError(key, value, "a YAML/JSON structure") from None
+        return _structure(key, self._value(key))
 
     def unread_keys(self) -> None:
         """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete)."""
@@ -245,6 +243,16 @@ class _Reader:
                 close = difflib.get_close_matches(key, sorted(self._declared), n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 raise ConfigError(key, present[full_key], f"a key declared in Pulumi.yaml{hint}")
+
+
+def _structure(key: str, value: object) -> object:
+    """A structured config value: as the YAML file has it, or from the JSON text the engine passes."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        raise ConfigError(key, value, "a YAML/JSON structure") from None
 
 
 def _bounded_int(key: str, value: object, low: int, high: int) -> int:
@@ -288,6 +296,8 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         "6-30 characters: lowercase letters, digits, hyphens; a letter first, no hyphen last",
     )
     region = _matching("region", reader.string("region"), _REGION, "a region name such as europe-west1")
+    _check_provider_settings(project_id, region)
+    protect_data = reader.boolean("protectData")
     loaded = StackConfig(
         project_id=project_id,
         region=region,
@@ -297,7 +307,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
                 "app": APP_LABEL,
                 "stack": stack_name,
                 "managed-by": "pulumi",
-                **_labels(reader.structure("labels")),
+                **_stack_labels(reader.structure("labels")),
             }
         ),
         kms_key=_optional(_kms_key(reader.string("kmsKey"), region)),
@@ -306,8 +316,8 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         iam_propagation_seconds=reader.integer("iamPropagationSeconds", 0, 600),
         metric_propagation_seconds=reader.integer("metricPropagationSeconds", 0, 600),
         network=_network(reader, region),
-        storage=_storage(reader, project_id, stack_name),
-        warehouse=_warehouse(reader),
+        storage=_storage(reader, project_id, stack_name, protect_data),
+        warehouse=_warehouse(reader, protect_data),
         batch=_batch(reader),
         monitoring=_monitoring(reader),
         pipelines=_pipelines(reader.structure("pipelines")),
@@ -316,35 +326,57 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
     return loaded
 
 
-def _labels(raw: object) -> Mapping[str, str]:
-    if not isinstance(raw, dict):
-        raise ConfigError("labels", raw, "a map of label keys to label values")
-    if len(raw) > _MAX_USER_LABELS:
+def _check_provider_settings(project_id: str, region: str) -> None:
+    """The provider's own `gcp:project` and `gcp:region`, when set, must be the stack's: every resource is
+    put in `projectId` and `region`, so another value would be silently unused."""
+    provider = pulumi.Config("gcp")
+    for setting, key, value in (("project", "projectId", project_id), ("region", "region", region)):
+        given = provider.get(setting)
+        if given is not None and given != value:
+            raise ConfigError(
+                f"gcp:{setting}",
+                given,
+                f"{value!r}, the stack's {key}, or unset: the program puts every resource in its {key}, so "
+                f"set `{key}` instead (`pulumi config set {key} {given}`)",
+            )
+
+
+def _stack_labels(raw: object) -> Mapping[str, str]:
+    """The configured `labels`, counted with the provider's `gcp:defaultLabels` against a batch's limit."""
+    labels = _labels("labels", raw, _RESERVED_LABELS)
+    provided = pulumi.Config("gcp").get("defaultLabels")
+    default_labels = _labels("gcp:defaultLabels", _structure("gcp:defaultLabels", provided or {}), ())
+    others = (set(labels) | set(default_labels)) - set(_BATCH_PROGRAM_LABELS)
+    if len(others) > _MAX_USER_LABELS:
+        counted = " together with gcp:defaultLabels, which the provider adds" if default_labels else ""
         raise ConfigError(
             "labels",
             raw,
-            f"at most {_MAX_USER_LABELS} labels (a Dataproc batch carries at most {_BATCH_MAX_LABELS}, "
-            "5 of them set by the program and the provider)",
+            f"at most {_MAX_USER_LABELS} labels{counted} (a Dataproc batch carries at most "
+            f"{_BATCH_MAX_LABELS}, {len(_BATCH_PROGRAM_LABELS)} of them set by the program and the provider)",
         )
+    return labels
+
+
+def _labels(key: str, raw: object, reserved: tuple[str, ...]) -> Mapping[str, str]:
+    """Labels under config `key`, checked against Google's label rules."""
+    if not isinstance(raw, dict):
+        raise ConfigError(key, raw, "a map of label keys to label values")
     labels: dict[str, str] = {}
-    for key, value in raw.items():
-        if key in _RESERVED_LABELS:
+    for name, value in raw.items():
+        entry = f"{key}.{name}"
+        if name in reserved:
+            raise ConfigError(entry, value, f"not one of the labels the program sets: {reserved}")
+        if not _LABEL_KEY.fullmatch(str(name)):
             raise ConfigError(
-                f"labels.{key}", value, f"not one of the labels the program sets: {_RESERVED_LABELS}"
+                entry,
+                value,
+                f"a label key of 1-63 lowercase letters, digits, _ or -, a letter first (not {str(name)!r})",
             )
-        _matching(
-            f"labels.{key}",
-            str(key),
-            _LABEL_KEY,
-            "a label key: 1-63 lowercase letters, digits or -, a letter first, no - last (Dataproc's rule)",
-        )
         if not isinstance(value, str):
-            raise ConfigError(f"labels.{key}", value, "a string label value")
-        labels[key] = _matching(
-            f"labels.{key}",
-            value,
-            _LABEL_VALUE,
-            "a label value: 0-63 lowercase letters, digits or -, no - first or last (Dataproc's rule)",
+            raise ConfigError(entry, value, "a string label value")
+        labels[name] = _matching(
+            entry, value, _LABEL_VALUE, "a label value: 0-63 lowercase letters, digits, _ or -"
         )
     return MappingProxyType(labels)
 
@@ -447,7 +479,7 @@ _PROHIBITED_SUBNET_RANGES = tuple(
 )
 
 
-def _storage(reader: _Reader, project_id: str, stack: str) -> StorageConfig:
+def _storage(reader: _Reader, project_id: str, stack: str, protect_data: bool) -> StorageConfig:
     prefix = reader.string("bucketPrefix") or f"{project_id}-{stack}"
     for role in BUCKET_ROLES:
         name = f"{prefix}-{role}"
@@ -470,16 +502,16 @@ def _storage(reader: _Reader, project_id: str, stack: str) -> StorageConfig:
     return StorageConfig(
         bucket_prefix=prefix,
         force_destroy=reader.boolean("forceDestroy"),
+        protect_raw=protect_data,
         temp_retention_days=reader.integer("tempRetentionDays", 1, 3650),
         staging_retention_days=reader.integer("stagingRetentionDays", 1, 3650),
         raw_noncurrent_retention_days=reader.integer("rawNoncurrentRetentionDays", 1, 3650),
     )
 
 
-def _warehouse(reader: _Reader) -> WarehouseConfig:
+def _warehouse(reader: _Reader, protect_data: bool) -> WarehouseConfig:
     expiration = reader.integer("defaultTableExpirationDays", 0, 36500)
-    protect = reader.boolean("protectData")
-    if expiration and protect:
+    if expiration and protect_data:
         raise ConfigError(
             "defaultTableExpirationDays",
             expiration,
@@ -495,7 +527,7 @@ def _warehouse(reader: _Reader) -> WarehouseConfig:
         ),
         default_table_expiration_days=expiration or None,
         delete_contents_on_destroy=reader.boolean("deleteContentsOnDestroy"),
-        protect=protect,
+        protect=protect_data,
     )
 
 

@@ -27,8 +27,9 @@ def _delete_noncurrent_after(days: int) -> gcp.storage.BucketLifecycleRuleArgs:
 class Storage(pulumi.ComponentResource):
     """Four private buckets with uniform access, named <bucketPrefix>-<role>.
 
-    raw keeps object versions (an overwritten input file can be recovered); staging and temp hold only
-    transient files, so lifecycle rules delete them.
+    raw keeps object versions (an overwritten input file can be recovered) and, with protectData, Pulumi's
+    `protect`, as the dataset does; staging and temp hold only transient files, so lifecycle rules delete
+    them.
     """
 
     raw: gcp.storage.Bucket
@@ -51,6 +52,7 @@ class Storage(pulumi.ComponentResource):
             role: str,
             lifecycle: list[gcp.storage.BucketLifecycleRuleArgs],
             versioning: bool = False,
+            protect: bool = False,
         ) -> gcp.storage.Bucket:
             return gcp.storage.Bucket(
                 role,
@@ -69,11 +71,14 @@ class Storage(pulumi.ComponentResource):
                     else None
                 ),
                 labels={**config.labels, "role": role},
-                opts=child,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=protect)),
             )
 
         self.raw = bucket(
-            "raw", [_delete_noncurrent_after(settings.raw_noncurrent_retention_days)], versioning=True
+            "raw",
+            [_delete_noncurrent_after(settings.raw_noncurrent_retention_days)],
+            versioning=True,
+            protect=settings.protect_raw,
         )
         self.staging = bucket("staging", [_delete_after(settings.staging_retention_days)])
         self.temp = bucket("temp", [_delete_after(settings.temp_retention_days)])

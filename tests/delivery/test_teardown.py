@@ -77,6 +77,17 @@ def test_prod_protects_its_tables(prod: StackResult) -> None:
     assert {t.name: t.options.protect for t in tables} == {t.name: True for t in tables}
 
 
+def test_prod_protects_its_raw_bucket_whose_input_may_exist_nowhere_else(prod: StackResult) -> None:
+    """With forceDestroy, replacing it (a new bucketPrefix) or a destroy would delete its objects."""
+    buckets = declared(prod, BUCKET)
+    assert {b.name: b.options.protect for b in buckets} == {
+        "raw": True,
+        "staging": False,
+        "temp": False,
+        "code": False,
+    }
+
+
 def test_prod_buckets_are_not_force_destroyed(prod: StackResult) -> None:
     buckets = declared(prod, BUCKET)
     assert {b.name: b.inputs.get("forceDestroy") for b in buckets} == {b.name: False for b in buckets}

@@ -51,14 +51,35 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"subnetCidr": "224.0.0.0/8"}, "subnetCidr", "not overlapping 224.0.0.0/4"),
         ({"labels": {"Team": "data"}}, "labels.Team", "a label key"),
         ({"labels": {"team": "Data Eng"}}, "labels.team", "a label value"),
-        ({"labels": {"team": "data_eng"}}, "labels.team", "0-63 lowercase letters, digits or -"),
-        ({"labels": {"cost_center": "x"}}, "labels.cost_center", "a label key: 1-63 lowercase letters"),
-        ({"labels": {"team-": "x"}}, "labels.team-", "no - last"),
+        ({"labels": {"team": "x" * 64}}, "labels.team", "0-63 lowercase letters, digits, _ or -"),
+        ({"labels": {"1team": "x"}}, "labels.1team", "a letter first (not '1team')"),
+        ({"labels": {"t" * 64: "x"}}, "labels." + "t" * 64, "a label key of 1-63 lowercase letters"),
         ({"labels": {"stack": "x"}}, "labels.stack", "not one of the labels the program sets"),
         ({"labels": {"role": "finance"}}, "labels.role", "not one of the labels the program sets"),
         ({"labels": {"pipeline": "x"}}, "labels.pipeline", "not one of the labels the program sets"),
         ({"labels": ["team"]}, "labels", "a map of label keys"),
         ({"labels": {f"k{i}": "v" for i in range(28)}}, "labels", "at most 27 labels (a Dataproc batch"),
+        (
+            {
+                "labels": {f"k{i}": "v" for i in range(20)},
+                "gcp:defaultLabels": {f"d{i}": "v" for i in range(8)},
+            },
+            "labels",
+            "at most 27 labels together with gcp:defaultLabels, which the provider adds",
+        ),
+        ({"gcp:defaultLabels": {"Team": "x"}}, "gcp:defaultLabels.Team", "a label key"),
+        ({"gcp:defaultLabels": ["team"]}, "gcp:defaultLabels", "a map of label keys"),
+        (
+            {"gcp:region": "us-central1"},
+            "gcp:region",
+            "'europe-west1', the stack's region, or unset: the program puts every resource in its region, so "
+            "set `region` instead (`pulumi config set region us-central1`)",
+        ),
+        (
+            {"gcp:project": "other-project"},
+            "gcp:project",
+            "'my-pipeline-dev', the stack's projectId, or unset",
+        ),
         ({"defaultTableExpirationDays": 30, "protectData": True}, "defaultTableExpirationDays", "0 while"),
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
         (
@@ -348,6 +369,28 @@ def test_every_declared_key_has_a_description_and_scalars_a_type() -> None:
         assert declaration.get("description"), key
         if key not in ("labels", "pipelines"):
             assert declaration.get("type") in ("string", "integer", "boolean"), key
+
+
+def test_labels_follow_googles_rules_underscores_included() -> None:
+    """Dataproc's batch reference says RFC 1035, but batches take Google's usual labels (`batch_test`)."""
+    labels = {"cost_center": "fin_42", "team-": "-data-"}
+    stack = run_stack("dev", {"labels": labels})
+    for resource in (
+        stack.one("gcp:dataproc/batch:Batch", "orders-batch"),
+        stack.one("gcp:storage/bucket:Bucket", "raw"),
+    ):
+        assert resource.inputs["labels"].items() >= labels.items()
+
+
+def test_the_providers_own_settings_may_repeat_the_stacks() -> None:
+    overrides = {"gcp:region": "europe-west1", "gcp:project": "my-pipeline-dev", "gcp:defaultLabels": {}}
+    assert _load(overrides).region == "europe-west1"
+
+
+def test_default_labels_count_once_with_the_labels_they_repeat() -> None:
+    """The provider's default labels go on every resource too; a key both set is one label."""
+    labels = {f"k{i}": "v" for i in range(27)}
+    assert _load({"labels": labels, "gcp:defaultLabels": {"k0": "w", "stack": "x"}}).labels["k0"] == "v"
 
 
 def test_user_labels_fill_the_32_a_batch_may_carry_with_the_providers_own() -> None:
