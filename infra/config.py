@@ -19,7 +19,7 @@ from types import MappingProxyType
 
 import pulumi
 import yaml
-from pulumi.runtime.config import CONFIG, get_config_env
+from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
 from spark_jobs.contract import Contract, ContractError, load_contract
 
@@ -73,8 +73,16 @@ class ConfigError(pulumi.RunError, ValueError):
     """
 
     def __init__(self, key: str, value: object, allowed: str) -> None:
-        super().__init__(f"config {key}={value!r} is not valid: {allowed}")
+        shown = "[secret]" if is_secret(key) else repr(value)
+        super().__init__(f"config {key}={shown} is not valid: {allowed}")
         self.key = key
+
+
+def is_secret(key: str) -> bool:
+    """Whether config `key` (`alertEmail`, `gcp:region`), or the structured value it is part of
+    (`labels.team`, `pipelines[0].name`), was set with `pulumi config set --secret`."""
+    top = re.split(r"[.\[]", key, maxsplit=1)[0]
+    return is_config_secret(top if ":" in top else f"{pulumi.get_project()}:{top}")
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,8 @@ class MonitoringConfig:
     """Who is told about failed runs and from how many rejected rows."""
 
     alert_email: str | None
+    alert_email_is_secret: bool
+    """Set as a secret: the notification channel then keeps it encrypted in the state."""
     rejected_rows_threshold: int
 
 
@@ -577,6 +587,7 @@ def _monitoring(reader: _Reader) -> MonitoringConfig:
         _matching("alertEmail", email, _EMAIL, "empty, or an email address")
     return MonitoringConfig(
         alert_email=_optional(email),
+        alert_email_is_secret=is_secret("alertEmail"),
         rejected_rows_threshold=reader.integer("rejectedRowsThreshold", 0, 10**12),
     )
 
@@ -691,7 +702,8 @@ def _contract(key: str, value: str, path: Path) -> Contract:
 
 def _prefix(key: str, value: str) -> str:
     """A plain object prefix: the job reads it as a Hadoop path, where glob characters select other folders,
-    `.` and `..` segments are resolved (`a/../` is the whole bucket) and `:` breaks the path."""
+    `.` and `..` segments are resolved (`a/../` is the whole bucket) and `:` breaks the path; Cloud Storage
+    names hold no line break and at most 1024 bytes, a file's name after the prefix included."""
     segments = value.split("/")[:-1]
     if (
         value.startswith("/")
@@ -699,17 +711,20 @@ def _prefix(key: str, value: str) -> str:
         or "" in segments
         or any(segment in (".", "..") for segment in segments)
         or _NOT_IN_PREFIX.search(value)
+        or len(value.encode()) >= _MAX_OBJECT_NAME_BYTES
     ):
         raise ConfigError(
             key,
             value,
             "an object prefix inside the raw bucket ending with '/', e.g. orders/ or landing/orders/: no "
-            "empty, . or .. folder, and none of * ? [ ] { } \\ :",
+            "empty, . or .. folder, none of * ? [ ] { } \\ : or a line break, and under "
+            f"{_MAX_OBJECT_NAME_BYTES} bytes",
         )
     return value
 
 
-_NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:]")
+_NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:\r\n]")
+_MAX_OBJECT_NAME_BYTES = 1024
 _CONTRACT_FILE_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
 
 

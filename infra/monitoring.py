@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import StackConfig
+from infra.config import MonitoringConfig, StackConfig
 from infra.pipeline import batch_id_pattern
 from infra.wait import PropagationWait
 from spark_jobs import report
@@ -198,7 +198,7 @@ class Monitoring(pulumi.ComponentResource):
                     project=config.project_id,
                     display_name=f"Pipeline alerts ({config.stack})",
                     type="email",
-                    labels={"email_address": config.monitoring.alert_email},
+                    labels={"email_address": _email(config.monitoring)},
                     user_labels=dict(config.labels),
                     opts=child,
                 ).name
@@ -286,6 +286,15 @@ class Monitoring(pulumi.ComponentResource):
             user_labels=dict(config.labels),
             opts=opts,
         )
+
+
+def _email(monitoring: MonitoringConfig) -> pulumi.Input[str]:
+    assert monitoring.alert_email is not None, "a channel is declared only for an address"
+    return (
+        pulumi.Output.secret(monitoring.alert_email)
+        if monitoring.alert_email_is_secret
+        else monitoring.alert_email
+    )
 
 
 def _chart(title: str, data_sets: list[dict[str, object]]) -> dict[str, object]:

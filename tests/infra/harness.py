@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 import runpy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import pulumi
 import yaml
+from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import Stack
 
@@ -218,15 +219,23 @@ def stack_config_strings(stack: str, overrides: Mapping[str, object] | None = No
     return {key: _as_engine_string(value) for key, value in stack_config(stack, overrides).items()}
 
 
-def run_stack(stack: str = "dev", overrides: Mapping[str, object] | None = None) -> StackResult:
-    """Run __main__.py for `stack` under mocks and return its resources and resolved outputs."""
+def secret(value: object) -> dict[str, object]:
+    """How the engine's mocks receive an input marked secret (the SDK's wire form of a secret)."""
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+def run_stack(
+    stack: str = "dev", overrides: Mapping[str, object] | None = None, secret_keys: Sequence[str] = ()
+) -> StackResult:
+    """Run __main__.py for `stack` under mocks and return its resources and resolved outputs; the
+    `secret_keys` are set as `pulumi config set --secret` sets them."""
     config = stack_config_strings(stack, overrides)
     project = project_name()
     project_id = config.get(f"{project}:projectId", "mock-project")
     mocks = _Mocks(project_id)
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
-    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_all_config(config, [key if ":" in key else f"{project}:{key}" for key in secret_keys])
 
     captured: dict[tuple[str, str], Options] = {}
 

@@ -170,6 +170,26 @@ def test_stack_name_must_fit_resource_names(stack: str) -> None:
         run_stack(stack, {**NO_PIPELINES, "projectId": "my-project"})
 
 
+@pytest.mark.parametrize(
+    ("overrides", "secret_key", "message"),
+    [
+        (
+            {"alertEmail": "oncall"},
+            "alertEmail",
+            "config alertEmail=[secret] is not valid: empty, or an email",
+        ),
+        ({"labels": {"team": "Data"}}, "labels", "config labels.team=[secret] is not valid: a label value"),
+    ],
+)
+def test_a_secret_value_is_not_shown_in_config_errors(
+    overrides: dict[str, object], secret_key: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", {**NO_PIPELINES, **overrides}, secret_keys=[secret_key])
+    assert str(caught.value).startswith(message)
+    assert "oncall" not in str(caught.value) and "Data" not in str(caught.value)
+
+
 def test_config_errors_are_run_errors_the_cli_shows_without_a_traceback() -> None:
     error = _error({"tempRetentionDays": 0})
     assert isinstance(error, pulumi.RunError)
@@ -209,6 +229,8 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ({**ORDERS, "inputPrefix": "orders/../"}, "pipelines[0].inputPrefix", "no empty, . or .. folder"),
         ({**ORDERS, "inputPrefix": "./"}, "pipelines[0].inputPrefix", "no empty, . or .. folder"),
         ({**ORDERS, "inputPrefix": "a:b/"}, "pipelines[0].inputPrefix", "none of * ? [ ] { }"),
+        ({**ORDERS, "inputPrefix": "a\nb/"}, "pipelines[0].inputPrefix", "\\ : or a line break"),
+        ({**ORDERS, "inputPrefix": "a" * 1023 + "/"}, "pipelines[0].inputPrefix", "and under 1024 bytes"),
         (
             {**ORDERS, "contract": "spark_jobs/contracts/nope.yaml"},
             "pipelines[0].contract",

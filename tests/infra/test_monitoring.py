@@ -7,7 +7,7 @@ import json
 import re
 
 from spark_jobs.report import STATUS_FAILED, Report, render_report
-from tests.infra.harness import DeclaredResource, StackResult, run_stack
+from tests.infra.harness import DeclaredResource, StackResult, run_stack, secret
 
 METRIC = "gcp:logging/metric:Metric"
 ALERT = "gcp:monitoring/alertPolicy:AlertPolicy"
@@ -160,6 +160,12 @@ def test_prod_alerts_notify_the_configured_email() -> None:
         ]
     rejected = prod.one(ALERT, "rejected-rows-alert").inputs["conditions"][0]["conditionThreshold"]
     assert rejected["thresholdValue"] == 500
+
+
+def test_an_alert_email_set_as_a_secret_stays_secret_in_the_channel() -> None:
+    prod = run_stack("prod", secret_keys=["alertEmail"])
+    channel = prod.one("gcp:monitoring/notificationChannel:NotificationChannel", "alert-email")
+    assert channel.inputs["labels"] == secret({"email_address": "data-oncall@example.com"})
 
 
 # What google/monitoring/v3/common.proto allows per value type (and what turns a distribution into a number).
