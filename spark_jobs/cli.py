@@ -154,25 +154,9 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
                 parser.error(f"{flag} is required with --sink {sink}")
             if args.sink != sink and getattr(args, name) is not None:
                 parser.error(f"{flag} applies only to --sink {sink}")
-    paths = (
-        ("--input-location", args.input_location),
-        ("--output-path", args.output_path),
-        ("--report-path", args.report_path),
-    )
-    for flag, value in paths:
-        if value is not None and not value.strip():
-            parser.error(f"{flag} must not be empty")
-        if value is not None and _FILE_URI_WITH_HOST.match(value):
-            parser.error(f"{flag} {value!r} names a host: write a local path as /path or file:///path")
-    if args.output_path is not None and _within(args.output_path, args.input_location):
-        parser.error(
-            f"--output-path {args.output_path!r} is inside --input-location {args.input_location!r}: "
-            "a later run would read this run's output as input"
-        )
-    if args.report_path is not None:
-        problem = _report_path_problem(args.report_path)
-        if problem:
-            parser.error(f"--report-path {args.report_path!r} {problem}")
+    problem = _path_problem(args)
+    if problem:
+        parser.error(problem)
     return JobConfig(
         input_format=args.input_format,
         input_location=args.input_location,
@@ -186,6 +170,39 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
         temp_bucket=args.temp_bucket,
         report_path=args.report_path,
     )
+
+
+def _path_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the paths given, as a usage message; None if nothing is."""
+    paths = (
+        ("--input-location", args.input_location),
+        ("--output-path", args.output_path),
+        ("--report-path", args.report_path),
+    )
+    for flag, value in paths:
+        problem = None if value is None else _form_problem(flag, value)
+        if problem:
+            return problem
+    if args.output_path is not None:
+        problem = _output_path_problem(args.output_path, args.input_location)
+        if problem:
+            return f"--output-path {args.output_path!r} {problem}"
+    if args.report_path is not None:
+        problem = _report_path_problem(args.report_path) or _report_overwriting(args.report_path, args)
+        if problem:
+            return f"--report-path {args.report_path!r} {problem}"
+    return None
+
+
+def _form_problem(flag: str, value: str) -> str | None:
+    """What is wrong with how a path is written, whatever it names."""
+    if not value.strip():
+        return f"{flag} must not be empty"
+    if _FILE_URI_WITH_HOST.match(value):
+        return f"{flag} {value!r} names a host: write a local path as /path or file:///path"
+    if _ONLY_SCHEME.match(value):
+        return f"{flag} {value!r} names no path after its scheme"
+    return None
 
 
 def _repeated_options(argv: Sequence[str]) -> list[str]:
@@ -309,6 +326,8 @@ _FILE_SCHEME = re.compile(r"^file:(//)?", re.IGNORECASE)
 _FILE_URI_WITH_HOST = re.compile(r"^file://[^/]", re.IGNORECASE)
 # Where a Hadoop glob pattern starts.
 _GLOB = re.compile(r"[*?\[{]")
+# A URI scheme and nothing else (`file:`, `gs://`): Hadoop reads `file:` as the root directory.
+_ONLY_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/*$")
 
 
 def _report_path_problem(path: str) -> str | None:
@@ -321,11 +340,42 @@ def _report_path_problem(path: str) -> str | None:
     local = _local_path(path)
     if path.endswith("/") or local.is_dir():
         return "is a directory: name the report file inside it"
+    return _unwritable(local)
+
+
+def _output_path_problem(path: str, input_location: str) -> str | None:
+    """Why the local sink could not write its tables under `path`, checked before the run reads anything;
+    None if it can (a remote path is only known to work once written)."""
+    if _within(path, input_location):
+        return (
+            f"is inside --input-location {input_location!r}: "
+            "a later run would read this run's output as input"
+        )
+    if not _is_local(path):
+        return None
+    local = _local_path(path)
+    if local.exists() and not local.is_dir():
+        return "is a file: name a directory"
+    return _unwritable(local)
+
+
+def _unwritable(local: Path) -> str | None:
+    """Why `local` could not be created or written, judged by the nearest part of it that exists."""
     existing = next(parent for parent in (local, *local.parents) if parent.exists())
     if existing != local and not existing.is_dir():
         return f"cannot be created: {existing} is a file"
     if not os.access(existing, os.W_OK):
         return f"cannot be written: {existing} is not writable"
+    return None
+
+
+def _report_overwriting(path: str, args: argparse.Namespace) -> str | None:
+    """Why writing the report at `path` would damage the run's inputs; None if it would not."""
+    if _within(path, args.input_location):
+        location = args.input_location
+        return f"is inside --input-location {location!r}: it would replace an input file or be read as one"
+    if _normalized(path) == _normalized(args.contract):
+        return "is the --contract file: the report would replace the contract"
     return None
 
 

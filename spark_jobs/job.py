@@ -268,6 +268,12 @@ def _input_errors_explained() -> Iterator[None]:
             ) from None
         if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
             detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
+        colon = _COLON_IN_LOCAL_NAME.search(message)
+        if colon is not None:
+            raise CorruptInputError(
+                f"an input file could not be read: {colon['name']}: the local file system cannot read a file "
+                "whose name holds ':'; rename it"
+            ) from None
         raise CorruptInputError(
             f"an input file could not be read: {_naming_the_file(detail, message)}"
         ) from None
@@ -286,6 +292,8 @@ def _naming_the_file(detail: str, message: str) -> str:
     return f"{named.group().rstrip('.')}: {detail}"
 
 
+# The checksum file (`.<name>.crc`) Hadoop's local file system looks for, which a `:` makes an invalid path.
+_COLON_IN_LOCAL_NAME = re.compile(r"Relative path in absolute URI: \.(?P<name>[^\s/]*:[^\s/]*)\.crc")
 # A local or Cloud Storage path, as Spark writes it in its errors ("file:/…", "file:///…", "gs://…").
 _INPUT_FILE = re.compile(r"\b(?:file|gs):/[^\s;,\]]+")
 

@@ -240,6 +240,18 @@ def test_a_csv_header_unlike_the_contract_is_explained_naming_its_file(
     )
 
 
+def test_a_local_file_whose_name_holds_a_colon_is_named_with_the_remedy(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    write_lines(tmp_path / "in", "items_2026-01-05T10:00:00.csv", [ITEMS_HEADER])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert (status, report["error"]) == (
+        6,
+        "an input file could not be read: items_2026-01-05T10:00:00.csv: the local file system cannot read a "
+        "file whose name holds ':'; rename it",
+    )
+
+
 def test_an_input_inside_a_table_the_run_writes_is_refused_before_spark(
     tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -279,13 +291,14 @@ def test_a_sink_failure_exits_9_with_one_line(
     spark: SparkSession, contract_file: Path, tmp_path: Path
 ) -> None:
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,0,,,,2026-01-05,,"])
-    blocker = tmp_path / "out"
-    blocker.write_text("a file where the output directory should be")
-    status, report = run_job(spark, contract_file, tmp_path / "in", blocker, "--max-reject-ratio", "1")
-    assert status == 9
-    assert report["error"].startswith(
-        "writing the rejected rows failed: org.apache.hadoop.fs.ParentNotDirectoryException: "
+    blocker = tmp_path / "out" / "items__rejected"
+    blocker.parent.mkdir()
+    blocker.write_text("a file where the quarantine's directory should be")
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1"
     )
+    assert status == 9
+    assert report["error"].startswith("writing the rejected rows failed: ")
     assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 0, 1)
 
 

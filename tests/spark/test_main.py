@@ -96,6 +96,27 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             ["--sink", "local", "--output-path", "o", "--report-path", "spark_jobs/main.py/report.json"],
             "--report-path 'spark_jobs/main.py/report.json' cannot be created: spark_jobs/main.py is a file",
         ),
+        (
+            ["--sink", "local", "--output-path", "o", "--report-path", "in/report.json"],
+            "--report-path 'in/report.json' is inside --input-location 'in': it would replace an input file",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--report-path", "./c.yaml"],
+            "--report-path './c.yaml' is the --contract file: the report would replace the contract",
+        ),
+        (
+            ["--sink", "local", "--output-path", "spark_jobs/main.py"],
+            "--output-path 'spark_jobs/main.py' is a file: name a directory",
+        ),
+        (
+            ["--sink", "local", "--output-path", "spark_jobs/main.py/out"],
+            "--output-path 'spark_jobs/main.py/out' cannot be created: spark_jobs/main.py is a file",
+        ),
+        (
+            ["--sink", "local", "--output-path", "file:"],
+            "--output-path 'file:' names no path after its scheme",
+        ),
+        (["--sink", "local", "--output-path", "o", "--report-path", "gs://"], "'gs://' names no path"),
     ],
 )
 def test_arguments_are_strict(arguments: list[str], message: str) -> None:
