@@ -46,7 +46,7 @@ from spark_jobs.errors import (
 )
 from spark_jobs.readers import CSV_MAX_FIELDS, Source, csv_header_mismatch, read_input
 from spark_jobs.session import configure
-from spark_jobs.sinks import BigQuerySink, LocalSink, Sink
+from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
 from spark_jobs.validation import (
     check_rules,
     duplicate_losers,
@@ -98,6 +98,8 @@ def run(
 ) -> None:
     configure(spark)  # whoever made the session, the job's settings apply
     _check_patterns_in_java(spark, contract, config.contract_path)
+    if config.sink == BIGQUERY:
+        check_bigquery_connector(spark)
     with _input_errors_explained():
         source = read_input(spark, config.input_format, config.input_location, contract)
     progress.input_files = source.files

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import uuid4
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
@@ -26,7 +27,7 @@ from spark_jobs.contract import (
     QUARANTINE_SUFFIX,
     Contract,
 )
-from spark_jobs.errors import SinkError
+from spark_jobs.errors import SinkError, UsageError
 from spark_jobs.hadoop_fs import delete_files_before, move_files_into, replace_path
 
 APPEND = "append"
@@ -194,6 +195,24 @@ def null_partition_replacement_sql(table: str, partition_field: str) -> str:
     return f"DELETE FROM `{table}` WHERE `{partition_field}` IS NULL AND {INGESTED_AT} < @ingested_at"
 
 
+_CONNECTOR = "bigquery"
+
+
+def check_bigquery_connector(spark: SparkSession) -> None:
+    """Fail before the input is read when this Spark has no spark-bigquery connector to write with (Dataproc's
+    runtimes include it), instead of once every row is validated."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None, "the Spark JVM gateway is not running"
+    conf = spark._jsparkSession.sessionState().conf()
+    try:
+        jvm.org.apache.spark.sql.execution.datasources.DataSource.lookupDataSource(_CONNECTOR, conf)
+    except Py4JJavaError:
+        raise UsageError(
+            "the BigQuery sink writes through the spark-bigquery connector, which Dataproc's runtimes "
+            "include and this Spark lacks: to run locally, use --sink local"
+        ) from None
+
+
 @dataclass(frozen=True)
 class BigQuerySink:
     """BigQuery tables written through the spark-bigquery connector; runs only where the connector exists."""
@@ -233,7 +252,7 @@ class BigQuerySink:
 
 
 def _write_with_connector(rows: DataFrame, options: dict[str, str], mode: str) -> None:
-    rows.write.format("bigquery").options(**options).mode(mode).save()
+    rows.write.format(_CONNECTOR).options(**options).mode(mode).save()
 
 
 def _delete(statement: str, ingested_at: dt.datetime, batch_id: str | None = None) -> None:

@@ -252,6 +252,29 @@ def test_a_local_file_whose_name_holds_a_colon_is_named_with_the_remedy(
     )
 
 
+def test_the_bigquery_sink_without_its_connector_fails_before_reading_the_input(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    argv = [
+        "--input-format",
+        "csv",
+        "--input-location",
+        str(tmp_path / "in"),
+        "--contract",
+        str(contract_file),
+    ]
+    argv += ["--sink", "bigquery", "--output-table", "ds.items", "--temp-bucket", "tmp-bucket"]
+    assert main([*argv, "--batch-id", "b1"], spark) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert (report["error"], report["rows_read"], report["input_files"]) == (
+        "the BigQuery sink writes through the spark-bigquery connector, which Dataproc's runtimes include "
+        "and this Spark lacks: to run locally, use --sink local",
+        0,
+        [],
+    )
+
+
 def test_an_input_inside_a_table_the_run_writes_is_refused_before_spark(
     tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
