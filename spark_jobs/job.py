@@ -100,11 +100,11 @@ def run(
     _check_patterns_in_java(spark, contract, config.contract_path)
     if config.sink == BIGQUERY:
         check_bigquery_connector(spark)
-    with _input_errors_explained():
+    with _input_errors_explained(files=()):
         source = read_input(spark, config.input_format, config.input_location, contract)
     progress.input_files = source.files
     with ExitStack() as cached:
-        with _input_errors_explained():  # the first action reads the input, once, into the cache
+        with _input_errors_explained(source.files):  # the first action reads the input, once, into the cache
             rows = _validated(source, contract, cached)
             # Counted by rule and written: cached apart, they are taken from all the rows once.
             rejected = cached.enter_context(_persisted(rows.where(~is_loaded())))
@@ -255,8 +255,9 @@ _FILLERS: dict[str, Value] = {
 
 
 @contextmanager
-def _input_errors_explained() -> Iterator[None]:
-    """Turn Spark's failures while reading the input into one clear line naming the file and the problem."""
+def _input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
+    """Turn Spark's failures while reading the input `files` (none while they are being listed) into one
+    clear line naming the file and the problem."""
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:
@@ -277,21 +278,25 @@ def _input_errors_explained() -> Iterator[None]:
                 "whose name holds ':'; rename it"
             ) from None
         raise CorruptInputError(
-            f"an input file could not be read: {_naming_the_file(detail, message)}"
+            f"an input file could not be read: {_naming_the_file(detail, message, files)}"
         ) from None
 
 
-def _naming_the_file(detail: str, message: str) -> str:
-    """`detail`, led by the input file that Spark names elsewhere in `message` (often only in an outer error).
+def _naming_the_file(detail: str, message: str, files: tuple[str, ...]) -> str:
+    """`detail`, led by the input file that Spark names elsewhere in `message` (often only in an outer error),
+    or else by the only one of `files` there is.
 
-    Spark does not name the file for every failure (not for a truncated gzip file): the text says so.
+    Spark does not name the file for every failure (not for a truncated gzip file): among several files,
+    the text says so.
     """
     if _INPUT_FILE.search(detail):
         return detail
     named = _INPUT_FILE.search(message)
-    if named is None:
-        return f"{detail} (Spark does not say which file)"
-    return f"{named.group().rstrip('.')}: {detail}"
+    if named is not None:
+        return f"{named.group().rstrip('.')}: {detail}"
+    if len(files) == 1:
+        return f"{files[0]}: {detail}"
+    return f"{detail} (Spark does not say which of the {len(files) or 'input'} files)"
 
 
 # The checksum file (`.<name>.crc`) Hadoop's local file system looks for, which a `:` makes an invalid path.

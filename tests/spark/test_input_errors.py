@@ -1,4 +1,5 @@
-"""A file that cannot be read fails the run with status 6 and a line naming the file, when Spark names it."""
+"""A file that cannot be read fails the run with status 6 and a line naming the file, when Spark names it or
+there is only one."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_a_truncated_parquet_file_is_named(spark: SparkSession, items: Contract,
     part.write_bytes(part.read_bytes()[:40])
     for checksum in location.glob(".*.crc"):  # as on Cloud Storage, no checksum file tells first
         checksum.unlink()
-    with pytest.raises(CorruptInputError) as caught, _input_errors_explained():
+    with pytest.raises(CorruptInputError) as caught, _input_errors_explained(files=()):
         read_input(spark, "parquet", str(location), items)
     assert caught.value.exit_code == 6
     assert str(caught.value).startswith(
@@ -35,20 +36,27 @@ def test_a_truncated_parquet_file_is_named(spark: SparkSession, items: Contract,
     )
 
 
-def test_a_truncated_gzip_file_is_reported_without_a_name_spark_does_not_give(
-    spark: SparkSession, items: Contract, tmp_path: Path
+@pytest.mark.parametrize("others", [0, 1])
+def test_a_truncated_gzip_file_spark_does_not_name_is_named_when_it_is_the_only_file(
+    spark: SparkSession, items: Contract, tmp_path: Path, others: int
 ) -> None:
     (tmp_path / "in").mkdir()
     rows = "".join(f"AB{index % 10},{index},,,,2026-01-05,,\n" for index in range(5000))
     compressed = gzip.compress((ITEMS_HEADER + "\n" + rows).encode())
     (tmp_path / "in" / "a.csv.gz").write_bytes(compressed[: len(compressed) // 2])
+    for other in range(others):
+        (tmp_path / "in" / f"good-{other}.csv").write_text(ITEMS_HEADER + "\n")
     source = read_input(spark, "csv", str(tmp_path / "in"), items)
-    with pytest.raises(CorruptInputError) as caught, _input_errors_explained():
+    with pytest.raises(CorruptInputError) as caught, _input_errors_explained(source.files):
         source.frame.collect()
-    assert str(caught.value) == (
-        "an input file could not be read: java.io.EOFException: Unexpected end of input stream "
-        "(Spark does not say which file)"
+    failure = "java.io.EOFException: Unexpected end of input stream"
+    named = (
+        f"{source.files[0]}: {failure}"
+        if others == 0
+        else f"{failure} (Spark does not say which of the 2 files)"
     )
+    assert str(caught.value) == f"an input file could not be read: {named}"
+    assert others > 0 or source.files[0].endswith("/in/a.csv.gz")
 
 
 def test_a_csv_record_wider_than_the_field_limit_fails_the_run_saying_so(
@@ -57,11 +65,11 @@ def test_a_csv_record_wider_than_the_field_limit_fails_the_run_saying_so(
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.csv").write_text(f"{ITEMS_HEADER}\n" + "x," * CSV_MAX_FIELDS + "x\n")
     source = read_input(spark, "csv", str(tmp_path / "in"), items)
-    with pytest.raises(CorruptInputError) as caught, _input_errors_explained():
+    with pytest.raises(CorruptInputError) as caught, _input_errors_explained(source.files):
         source.frame.collect()
     assert str(caught.value) == (
-        f"an input file could not be read: a CSV record has more than {CSV_MAX_FIELDS} fields "
-        "(Spark does not say which file)"
+        f"an input file could not be read: {source.files[0]}: "
+        f"a CSV record has more than {CSV_MAX_FIELDS} fields"
     )
 
 
@@ -72,6 +80,6 @@ def test_a_file_named_only_in_an_outer_error_leads_the_detail() -> None:
         "Caused by: java.io.IOException: Stream is closed\n"
         "\tat com.google.cloud.hadoop.fs.gcs.GoogleHadoopFSInputStream.read(GoogleHadoopFSInputStream.java)\n"
     )
-    assert _naming_the_file("java.io.IOException: Stream is closed", message) == (
+    assert _naming_the_file("java.io.IOException: Stream is closed", message, ("gs://raw/in/b.csv",)) == (
         "gs://raw/in/a.csv: java.io.IOException: Stream is closed"
     )
