@@ -320,6 +320,12 @@ def _sink_errors_explained(action: str) -> Iterator[None]:
 def _raise_if_file_system_missing(message: str) -> None:
     """A path whose scheme this Spark cannot read (gs:// outside Dataproc) is the command line's mistake,
     not a corrupt file or a failed write."""
+    missing_class = _NO_FILE_SYSTEM_CLASS.search(message)
+    if missing_class is not None:  # a scheme Hadoop knows (s3a) whose connector is not installed
+        raise UsageError(
+            f"this Spark has no file system for a path given: its Hadoop connector ({missing_class[1]}) "
+            "is not installed"
+        ) from None
     missing = _NO_FILE_SYSTEM.search(message)
     if missing is None:
         return
@@ -333,6 +339,7 @@ def _raise_if_file_system_missing(message: str) -> None:
 
 
 _NO_FILE_SYSTEM = re.compile(r'No FileSystem for scheme "?([^"\s]+)"?')
+_NO_FILE_SYSTEM_CLASS = re.compile(r"Class (\S+FileSystem) not found")
 
 
 def _first_meaningful_line(message: str) -> str:

@@ -450,22 +450,38 @@ def test_latin1_bytes_in_a_csv_are_quarantined(
     assert report["rejections_by_rule"]["color.encoding"] == 1
 
 
-@pytest.mark.parametrize("option", ["--input-location", "--output-path"])
+_NO_GCS = (
+    "this Spark has no file system for gs:// paths: gs:// needs the Cloud Storage connector, which Dataproc "
+    "provides; to run locally, use local paths"
+)
+_NO_S3A = (
+    "this Spark has no file system for a path given: its Hadoop connector "
+    "(org.apache.hadoop.fs.s3a.S3AFileSystem) is not installed"
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        (("--input-location", "gs://no-such-bucket/data/"), _NO_GCS),
+        (("--output-path", "gs://no-such-bucket/data/"), _NO_GCS),
+        (("--input-location", "s3a://no-such-bucket/data/"), _NO_S3A),
+        (("--output-path", "s3a://no-such-bucket/data/"), _NO_S3A),
+    ],
+)
 def test_a_scheme_this_spark_cannot_read_is_a_usage_error_not_a_corrupt_file(
-    spark: SparkSession, contract_file: Path, tmp_path: Path, option: str
+    spark: SparkSession, contract_file: Path, tmp_path: Path, given: tuple[str, str], error: str
 ) -> None:
     """Locally there is no Cloud Storage connector: gs:// paths work on Dataproc only."""
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
     paths = {"--input-location": str(tmp_path / "in"), "--output-path": str(tmp_path / "out")}
-    paths[option] = "gs://no-such-bucket/data/"
+    option, unreadable = given
+    paths[option] = unreadable
     argv = [f"{flag}={path}" for flag, path in paths.items()]
     argv += ["--input-format=csv", f"--contract={contract_file}", "--sink=local", "--batch-id=b1"]
     report_path = tmp_path / "report.json"
     assert main([*argv, f"--report-path={report_path}"], spark) == 2
-    assert json.loads(report_path.read_text())["error"] == (
-        "this Spark has no file system for gs:// paths: gs:// needs the Cloud Storage connector, which "
-        "Dataproc provides; to run locally, use local paths"
-    )
+    assert json.loads(report_path.read_text())["error"] == error
 
 
 def test_the_printed_line_names_at_most_the_logged_number_of_files(
