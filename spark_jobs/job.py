@@ -271,6 +271,11 @@ def _input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
             ) from None
         if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
             detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
+        denied = _PERMISSION_DENIED.search(message)
+        if denied is not None:
+            raise CorruptInputError(
+                f"an input file could not be read: {denied['path']}: permission denied"
+            ) from None
         colon = _COLON_IN_LOCAL_NAME.search(message)
         if colon is not None:
             raise CorruptInputError(
@@ -299,6 +304,10 @@ def _naming_the_file(detail: str, message: str, files: tuple[str, ...]) -> str:
     return f"{detail} (Spark does not say which of the {len(files) or 'input'} files)"
 
 
+# A file the job may not read (the JDK's "<path> (Permission denied)"), or a folder (NIO's exception).
+_PERMISSION_DENIED = re.compile(
+    r"(?:FileNotFoundException|AccessDeniedException): (?P<path>\S+?):? \(?Permission denied\b"
+)
 # The checksum file (`.<name>.crc`) Hadoop's local file system looks for, which a `:` makes an invalid path.
 _COLON_IN_LOCAL_NAME = re.compile(r"Relative path in absolute URI: \.(?P<name>[^\s/]*:[^\s/]*)\.crc")
 # A local or Cloud Storage path, as Spark writes it in its errors ("file:/…", "file:///…", "gs://…").

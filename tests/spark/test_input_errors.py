@@ -8,6 +8,7 @@ import gzip
 from pathlib import Path
 
 import pytest
+from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import Contract
@@ -83,3 +84,22 @@ def test_a_file_named_only_in_an_outer_error_leads_the_detail() -> None:
     assert _naming_the_file("java.io.IOException: Stream is closed", message, ("gs://raw/in/b.csv",)) == (
         "gs://raw/in/a.csv: java.io.IOException: Stream is closed"
     )
+
+
+@pytest.mark.parametrize(
+    ("spark_error", "named"),
+    [
+        (  # a file (as Spark 3.5 reports it, running without the right to read it)
+            "org.apache.spark.SparkFileNotFoundException: /data/in/b.csv (Permission denied) It is "
+            "possible the underlying files have been updated. You can explicitly invalidate the cache in "
+            "Spark by running 'REFRESH TABLE tableName' command in SQL or by recreating the "
+            "Dataset/DataFrame involved.",
+            "/data/in/b.csv",
+        ),
+        ("java.nio.file.AccessDeniedException: /data/in/sub: Permission denied", "/data/in/sub"),  # a folder
+    ],
+)
+def test_an_input_the_job_may_not_read_is_named_as_such(spark_error: str, named: str) -> None:
+    with pytest.raises(CorruptInputError) as caught, _input_errors_explained(files=()):
+        raise PySparkException(message=spark_error)
+    assert str(caught.value) == f"an input file could not be read: {named}: permission denied"
