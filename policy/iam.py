@@ -2,7 +2,8 @@
 
 Every Google provider IAM resource is recognised by its class name (`...IAMMember`, `...IamBinding`,
 `...IAMPolicy`), so new resource families are covered without listing them. BigQuery datasets also grant
-access through their own `accesses` list and through `DatasetAccess` resources: those entries count too.
+access through their own `accesses` list and through `DatasetAccess` resources, and Cloud Storage through
+its legacy ACLs (`...AccessControl` entries, `...ACL` lists and predefined ACLs): those entries count too.
 """
 
 import json
@@ -12,13 +13,21 @@ from typing import Any, NamedTuple
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import DATASET, DATASET_ACCESS, known, known_items, resource_class
+from policy.resources import DATASET, DATASET_ACCESS, as_list, known, known_items, resource_class
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
-# A member that a preview does not know yet: the role alone may already break a rule.
+# A member or role that a preview does not know yet: the other alone may already break a rule.
 UNKNOWN_MEMBER = "(a member known only when the update runs)"
+UNKNOWN_ROLE = "(a role known only when the update runs)"
+# Cloud Storage's predefined ACLs that make a bucket or object public, and to whom.
+_PUBLIC_PREDEFINED_ACLS = {
+    "publicRead": "allUsers",
+    "publicReadWrite": "allUsers",
+    "authenticatedRead": "allAuthenticatedUsers",
+}
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
 _NOT_KNOWN_YET = object()
+_STORAGE = "gcp:storage/"
 
 # A dataset access entry names its grantee in exactly one of these fields; the prefix makes it an IAM member.
 _ACCESS_GRANTEE_FIELDS = {
@@ -44,8 +53,26 @@ def _access_grant(access: Mapping[str, Any]) -> Grant | None:
         grantee = known(access, field, UNKNOWN_MEMBER)
         if grantee:
             member = grantee if grantee == UNKNOWN_MEMBER else prefix + str(grantee)
-            return Grant(str(access.get("role", "")), member)
+            return Grant(str(_role(access)), member)
     return None
+
+
+def _role(props: Mapping[str, Any]) -> Any:
+    return known(props, "role", UNKNOWN_ROLE, absent="")
+
+
+def _storage_acl_grants(kind: str, props: Mapping[str, Any]) -> Iterator[Grant]:
+    """Grants of Cloud Storage's legacy ACLs: an entry (role and entity), a list of `ROLE:entity`, or a
+    predefined ACL."""
+    if kind.endswith("accesscontrol"):
+        yield Grant(_role(props), known(props, "entity", UNKNOWN_MEMBER, absent=""))
+        return
+    for entry in known_items(as_list(known(props, "roleEntities", None))):
+        role, _, entity = str(entry).partition(":")
+        yield Grant(role, entity)
+    predefined = known(props, "predefinedAcl", None)
+    if predefined in _PUBLIC_PREDEFINED_ACLS:
+        yield Grant(f"predefined ACL {predefined}", _PUBLIC_PREDEFINED_ACLS[predefined])
 
 
 def _readable(binding: Any) -> bool:
@@ -76,16 +103,18 @@ def grants(resource_type: str, props: Mapping[str, Any]) -> Iterator[Grant]:
     """Every (role, member) pair the resource grants."""
     kind = resource_class(resource_type).lower()
     if kind.endswith("iammember"):
-        yield Grant(props.get("role", ""), known(props, "member", UNKNOWN_MEMBER, absent=""))
+        yield Grant(_role(props), known(props, "member", UNKNOWN_MEMBER, absent=""))
     elif kind.endswith("iambinding"):
-        members = known(props, "members", _NOT_KNOWN_YET, absent=[])
+        members = as_list(known(props, "members", _NOT_KNOWN_YET, absent=[]))
         if members is _NOT_KNOWN_YET:  # the whole list is not known yet: the role alone may break a rule
-            yield Grant(props.get("role", ""), UNKNOWN_MEMBER)
+            yield Grant(_role(props), UNKNOWN_MEMBER)
             return
         for index in range(len(members or ())):
-            yield Grant(props.get("role", ""), known(members, index, UNKNOWN_MEMBER))
+            yield Grant(_role(props), known(members, index, UNKNOWN_MEMBER))
     elif kind.endswith("iampolicy"):
         yield from _policy_data_grants(props.get("policyData"))
+    elif resource_type.startswith(_STORAGE) and kind.endswith(("accesscontrol", "acl")):
+        yield from _storage_acl_grants(kind, props)
     elif resource_type == DATASET_ACCESS:
         grant = _access_grant(props)
         if grant:

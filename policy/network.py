@@ -6,12 +6,15 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import FIREWALL, FIREWALL_POLICY_RULES, SUBNETWORK, known, known_items, nested
+from policy.resources import FIREWALL, FIREWALL_POLICY_RULES, SUBNETWORK, as_list, known, known_items, nested
 
 # A source range with a prefix this short or shorter opens a rule to (half) the internet: 0.0.0.0/0 however
 # it is written, and the same space split into two /1 halves.
 _OPEN_PREFIX_LENGTH = 1
 _ALLOWING_ACTIONS = ("allow", "apply_security_profile_group")
+# Source network contexts (scopes, in the beta field) that leave the internet out: a rule matches traffic
+# from its ranges AND its context, so 0.0.0.0/0 with one of these admits no internet traffic.
+_NON_INTERNET_CONTEXTS = ("NON_INTERNET", "INTRA_VPC", "VPC_NETWORKS")
 _SUBNETS_WITHOUT_VMS = (
     "REGIONAL_MANAGED_PROXY",
     "GLOBAL_MANAGED_PROXY",
@@ -42,7 +45,7 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
     # Egress rules, and rules that only deny, admit nothing.
     if (props.get("direction") or "INGRESS") != "INGRESS" or not props.get("allows"):
         return
-    sources = props.get("sourceRanges") or []
+    sources = as_list(props.get("sourceRanges") or [])
     if not (sources or props.get("sourceTags") or props.get("sourceServiceAccounts")):
         report(
             f"firewall '{args.name}' allows ingress without a source, which Google Cloud applies to "
@@ -57,7 +60,10 @@ def _forbid_internet_ingress_by_policy_rule(args: ResourceValidationArgs, report
     # Traffic an apply_security_profile_group rule inspects is let through too.
     if (props.get("direction") or "INGRESS") != "INGRESS" or props.get("action") not in _ALLOWING_ACTIONS:
         return
-    sources = nested(props, "match", "srcIpRanges")
+    contexts = (nested(props, "match", field) for field in ("srcNetworkContext", "srcNetworkScope"))
+    if any(str(context or "").upper() in _NON_INTERNET_CONTEXTS for context in contexts):
+        return
+    sources = as_list(nested(props, "match", "srcIpRanges"))
     _report_open_sources(sources, f"firewall policy rule '{args.name}'", "match.src_ip_ranges", report)
 
 

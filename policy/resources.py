@@ -54,6 +54,12 @@ def known(container: Any, key: Any, unknown: Any, absent: Any = None) -> Any:
         return absent
 
 
+def as_list(values: Any) -> Any:
+    """A list property given as a single text (a member, a source range) read as the one item it names, not
+    letter by letter."""
+    return [values] if isinstance(values, str) else values
+
+
 def known_items(values: Sequence[Any] | None) -> Iterator[Any]:
     """The items of `values` that a preview already knows: one not known yet is checked by the update."""
     for index in range(len(values or ())):

@@ -190,3 +190,72 @@ def test_iam_rules_ignore_resources_that_grant_nothing() -> None:
     args = resource_args("gcp:storage/bucket:Bucket", {"name": "allUsers", "labels": {"role": "roles/owner"}})
     assert violations(IAM_NO_PUBLIC_MEMBERS, args) == []
     assert violations(IAM_NO_BASIC_ROLES, args) == []
+
+
+_PUBLIC = "public principals are not allowed; grant to a named service account or group"
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "reported"),
+    [
+        (
+            "gcp:storage/bucketAccessControl:BucketAccessControl",
+            {"bucket": "b", "entity": "allUsers", "role": "READER"},
+            ["BucketAccessControl 'acl' grants READER to allUsers"],
+        ),
+        (
+            "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl",
+            {"bucket": "b", "entity": "allAuthenticatedUsers", "role": "READER"},
+            ["DefaultObjectAccessControl 'acl' grants READER to allAuthenticatedUsers"],
+        ),
+        (
+            "gcp:storage/bucketACL:BucketACL",
+            {"bucket": "b", "roleEntities": ["OWNER:project-owners-123", "READER:allUsers"]},
+            ["BucketACL 'acl' grants READER to allUsers"],
+        ),
+        (
+            "gcp:storage/objectACL:ObjectACL",
+            {"bucket": "b", "object": "o", "predefinedAcl": "publicRead"},
+            ["ObjectACL 'acl' grants predefined ACL publicRead to allUsers"],
+        ),
+        (
+            "gcp:storage/bucketACL:BucketACL",
+            {"bucket": "b", "predefinedAcl": "authenticatedRead"},
+            ["BucketACL 'acl' grants predefined ACL authenticatedRead to allAuthenticatedUsers"],
+        ),
+        ("gcp:storage/bucketACL:BucketACL", {"bucket": "b", "predefinedAcl": "projectPrivate"}, []),
+        (
+            "gcp:storage/objectAccessControl:ObjectAccessControl",
+            {"bucket": "b", "object": "o", "entity": "user-analyst@example.com", "role": "READER"},
+            [],
+        ),
+    ],
+)
+def test_public_cloud_storage_acls_are_reported(
+    resource_type: str, props: dict[str, object], reported: list[str]
+) -> None:
+    args = resource_args(resource_type, props, name="acl")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [f"{grant}: {_PUBLIC}" for grant in reported]
+
+
+def test_a_public_member_is_reported_while_its_role_is_not_known_yet() -> None:
+    """A custom role is known only once created: the member alone already breaks the rule."""
+    role = "(a role known only when the update runs)"
+    member = resource_args(PROJECT_MEMBER, {"role": UNKNOWN, "member": "allUsers"}, name="m")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, member) == [
+        f"IAMMember 'm' grants {role} to allUsers: {_PUBLIC}"
+    ]
+    assert violations(IAM_NO_BASIC_ROLES, member) == []
+    accesses = [{"role": UNKNOWN, "specialGroup": "allAuthenticatedUsers"}]
+    dataset = resource_args(DATASET, {"datasetId": "sales", "accesses": accesses}, name="sales")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, dataset) == [
+        f"Dataset 'sales' grants {role} to allAuthenticatedUsers: {_PUBLIC}"
+    ]
+
+
+def test_members_given_as_one_text_are_one_member() -> None:
+    binding = resource_args(BUCKET_BINDING, {"role": "roles/editor", "members": "allUsers"}, name="b")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, binding) == [
+        f"BucketIAMBinding 'b' grants roles/editor to allUsers: {_PUBLIC}"
+    ]
+    assert len(violations(IAM_NO_BASIC_ROLES, binding)) == 1

@@ -161,3 +161,30 @@ def test_firewall_policy_rules_open_to_the_internet_are_reported(
 ) -> None:
     args = resource_args(NETWORK_POLICY_RULE, rule, name="rule")
     assert bool(violations(FIREWALL_NO_INTERNET_INGRESS, args)) is reported
+
+
+@pytest.mark.parametrize(
+    ("context", "reported"),
+    [
+        ({"srcNetworkContext": "NON_INTERNET"}, False),
+        ({"srcNetworkContext": "INTRA_VPC"}, False),
+        ({"srcNetworkContext": "VPC_NETWORKS", "srcNetworks": ["projects/p/global/networks/n"]}, False),
+        ({"srcNetworkScope": "INTRA_VPC"}, False),  # the field's beta name
+        ({"srcNetworkContext": "INTERNET"}, True),
+        ({}, True),
+    ],
+)
+def test_a_policy_rule_limited_to_a_non_internet_context_admits_no_internet_traffic(
+    context: dict[str, object], reported: bool
+) -> None:
+    """Google matches a rule's source ranges AND its network context."""
+    match = {"srcIpRanges": ["0.0.0.0/0"], **context}
+    args = resource_args(NETWORK_POLICY_RULE, {"direction": "INGRESS", "action": "allow", "match": match})
+    assert bool(violations(FIREWALL_NO_INTERNET_INGRESS, args)) is reported
+
+
+def test_a_source_range_given_as_one_text_is_one_range() -> None:
+    args = resource_args(FIREWALL, {**INTERNAL, "sourceRanges": "0.0.0.0/0"}, name="open")
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        "firewall 'open' allows ingress from 0.0.0.0/0: restrict source_ranges to the subnet or known ranges"
+    ]
