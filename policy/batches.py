@@ -1,29 +1,40 @@
-"""Dataproc Serverless batches: a dedicated identity, a chosen subnetwork and a bounded run time."""
+"""Dataproc Serverless batches: a dedicated identity, a chosen subnetwork and a bounded run time.
+
+Interactive sessions created from a session template run the same way: they get the same identity and
+subnetwork rules (their run time is bounded by an idle TTL instead).
+"""
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import BATCH, nested
+from policy.resources import BATCH, SESSION_TEMPLATE, nested
 
 # The accounts Google creates with the Editor role: Compute Engine's and App Engine's (emails ignore case).
 DEFAULT_ACCOUNT = re.compile(
     r"^(\d+-compute@developer|[a-z0-9-]+@appspot)\.gserviceaccount\.com$", re.IGNORECASE
 )
 # Durations reach the API as protobuf JSON: seconds with an optional fraction and an "s" suffix.
-DURATION = re.compile(r"^(?P<seconds>\d+)(\.\d+)?s$")
+DURATION = re.compile(r"^(?P<seconds>\d+(\.\d+)?)s$")
 TTL_MIN_SECONDS = 10 * 60
 TTL_MAX_SECONDS = 14 * 24 * 60 * 60
 
 
-def _execution_config(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
-    """The batch's executionConfig ({} when absent), or None for any other resource."""
-    if args.resource_type != BATCH:
+def _execution_config(
+    args: ResourceValidationArgs, types: tuple[str, ...] = (BATCH, SESSION_TEMPLATE)
+) -> Mapping[str, Any] | None:
+    """The executionConfig ({} when absent) of a resource of one of `types`, or None for any other."""
+    if args.resource_type not in types:
         return None
     return nested(args.props, "environmentConfig", "executionConfig") or {}
+
+
+def _kind(args: ResourceValidationArgs) -> str:
+    return "session template" if args.resource_type == SESSION_TEMPLATE else "batch"
 
 
 def _require_dedicated_service_account(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -33,13 +44,14 @@ def _require_dedicated_service_account(args: ResourceValidationArgs, report: Rep
     account = execution.get("serviceAccount")
     if not account:
         report(
-            f"batch '{args.name}' sets no environmentConfig.executionConfig.serviceAccount, so it runs "
-            "as the default Compute Engine service account: set the pipeline's dedicated service account",
+            f"{_kind(args)} '{args.name}' sets no environmentConfig.executionConfig.serviceAccount, so "
+            "it runs as the default Compute Engine service account: set the pipeline's dedicated service "
+            "account",
             None,
         )
     elif DEFAULT_ACCOUNT.match(account):
         report(
-            f"batch '{args.name}' runs as the default service account {account}: "
+            f"{_kind(args)} '{args.name}' runs as the default service account {account}: "
             "set the pipeline's dedicated service account",
             None,
         )
@@ -49,25 +61,26 @@ def _require_named_subnetwork(args: ResourceValidationArgs, report: ReportViolat
     execution = _execution_config(args)
     if execution is not None and not execution.get("subnetworkUri"):
         report(
-            f"batch '{args.name}' names no environmentConfig.executionConfig.subnetworkUri: "
+            f"{_kind(args)} '{args.name}' names no environmentConfig.executionConfig.subnetworkUri: "
             "run it on the pipeline's subnetwork (with Private Google Access), not a default network",
             None,
         )
 
 
 def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    execution = _execution_config(args)
+    execution = _execution_config(args, (BATCH,))
     if execution is None:
         return
     ttl = execution.get("ttl")
     duration = DURATION.match(ttl) if isinstance(ttl, str) else None
     if duration is None:
+        found = "sets no ttl" if ttl is None else f"has ttl {ttl!r}"
         report(
-            f"batch '{args.name}' has ttl {ttl!r}: set environmentConfig.executionConfig.ttl to a duration "
+            f"batch '{args.name}' {found}: set environmentConfig.executionConfig.ttl to a duration "
             'in seconds such as "3600s" so a stuck run is terminated',
             None,
         )
-    elif not TTL_MIN_SECONDS <= int(duration["seconds"]) <= TTL_MAX_SECONDS:
+    elif not TTL_MIN_SECONDS <= Decimal(duration["seconds"]) <= TTL_MAX_SECONDS:
         report(
             f"batch '{args.name}' has ttl {ttl}: Dataproc accepts {TTL_MIN_SECONDS}s (10 minutes) "
             f"to {TTL_MAX_SECONDS}s (14 days)",
@@ -77,12 +90,15 @@ def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 BATCH_DEDICATED_SERVICE_ACCOUNT = mandatory(
     "batch-dedicated-service-account",
-    "Batches run as a dedicated service account, never a default one (Compute Engine's or App Engine's).",
+    "Batches and session templates run as a dedicated service account, never a default one (Compute "
+    "Engine's or App Engine's).",
     _require_dedicated_service_account,
 )
 
 BATCH_NAMED_SUBNETWORK = mandatory(
-    "batch-named-subnetwork", "Batches run on an explicitly named subnetwork.", _require_named_subnetwork
+    "batch-named-subnetwork",
+    "Batches and session templates run on an explicitly named subnetwork.",
+    _require_named_subnetwork,
 )
 
 BATCH_TTL = mandatory("batch-ttl", "Batches carry a TTL between 10 minutes and 14 days.", _require_ttl)

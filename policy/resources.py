@@ -21,6 +21,7 @@ FIREWALL_POLICY_RULES = frozenset(
 )
 SUBNETWORK = "gcp:compute/subnetwork:Subnetwork"
 BATCH = "gcp:dataproc/batch:Batch"
+SESSION_TEMPLATE = "gcp:dataproc/sessionTemplate:SessionTemplate"
 
 
 def nested(props: Mapping[str, Any], *path: str) -> Any:

@@ -74,7 +74,7 @@ def test_ttls_within_dataproc_bounds_pass(ttl: str) -> None:
 
 def test_a_batch_without_ttl_is_reported() -> None:
     assert violations(BATCH_TTL, resource_args(BATCH, batch(ttl=None), name="orders")) == [
-        "batch 'orders' has ttl None: set environmentConfig.executionConfig.ttl to a duration "
+        "batch 'orders' sets no ttl: set environmentConfig.executionConfig.ttl to a duration "
         'in seconds such as "3600s" so a stuck run is terminated'
     ]
 
@@ -84,7 +84,7 @@ def test_a_ttl_not_in_seconds_is_reported() -> None:
     assert message.startswith("batch 'orders' has ttl '4h': set environmentConfig.executionConfig.ttl")
 
 
-@pytest.mark.parametrize("ttl", ["599s", "1209601s"])
+@pytest.mark.parametrize("ttl", ["599s", "599.9s", "1209601s", "1209600.5s"])
 def test_a_ttl_outside_dataproc_bounds_is_reported(ttl: str) -> None:
     assert violations(BATCH_TTL, resource_args(BATCH, batch(ttl=ttl), name="orders")) == [
         f"batch 'orders' has ttl {ttl}: Dataproc accepts 600s (10 minutes) to 1209600s (14 days)"
@@ -95,3 +95,23 @@ def test_batch_rules_ignore_other_resources() -> None:
     args = resource_args("gcp:storage/bucket:Bucket", {"name": "raw"})
     for policy in (BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL):
         assert violations(policy, args) == []
+
+
+SESSION_TEMPLATE = "gcp:dataproc/sessionTemplate:SessionTemplate"
+
+
+def test_a_session_template_gets_the_batch_identity_and_subnetwork_rules_but_no_ttl() -> None:
+    """Its sessions run as batches do; an idle TTL, not a TTL, bounds them."""
+    execution = {"serviceAccount": "123-compute@developer.gserviceaccount.com"}
+    args = resource_args(
+        SESSION_TEMPLATE, {"environmentConfig": {"executionConfig": execution}}, name="notebooks"
+    )
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
+        "session template 'notebooks' runs as the default service account "
+        "123-compute@developer.gserviceaccount.com: set the pipeline's dedicated service account"
+    ]
+    assert violations(BATCH_NAMED_SUBNETWORK, args) == [
+        "session template 'notebooks' names no environmentConfig.executionConfig.subnetworkUri: run it on "
+        "the pipeline's subnetwork (with Private Google Access), not a default network"
+    ]
+    assert violations(BATCH_TTL, args) == []
