@@ -346,8 +346,8 @@ def _check_provider_settings(project_id: str, region: str) -> None:
             raise ConfigError(
                 f"gcp:{setting}",
                 given,
-                f"{value!r}, the stack's {key}, or unset: the program puts every resource in its {key}, so "
-                f"set `{key}` instead (`pulumi config set {key} {given}`)",
+                f"unset (`pulumi config rm gcp:{setting}`) or equal to {key}: the program puts every "
+                f"resource in its {key}, which a new stack sets instead (a deployed stack cannot move)",
             )
 
 

@@ -13,7 +13,7 @@ import posixpath
 import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from spark_jobs.contract import Contract, ContractError, load_contract
 from spark_jobs.errors import JobError, UsageError
 from spark_jobs.hadoop_fs import write_text
 from spark_jobs.job import BIGQUERY, LOCAL, SINKS, JobConfig, Progress, run
-from spark_jobs.readers import FORMATS
+from spark_jobs.readers import FORMATS, skipped_by_spark
 from spark_jobs.report import (
     LOGGED_INPUT_FILES,
     STATUS_FAILED,
@@ -183,14 +183,19 @@ def _path_problem(args: argparse.Namespace) -> str | None:
         problem = None if value is None else _form_problem(flag, value)
         if problem:
             return problem
-    if args.output_path is not None:
-        problem = _output_path_problem(args.output_path, args.input_location)
+    checks: tuple[tuple[str, str | None, Callable[[str], str | None]], ...] = (
+        ("--output-path", args.output_path, lambda path: _output_path_problem(path, args.input_location)),
+        ("--report-path", args.report_path, lambda path: _report_path_problem(path, args)),
+    )
+    for flag, value, check in checks:
+        if value is None:
+            continue
+        try:
+            problem = check(value)
+        except OSError as error:  # a folder on the way that may not be looked into
+            problem = f"cannot be checked: {error.strerror or error}"
         if problem:
-            return f"--output-path {args.output_path!r} {problem}"
-    if args.report_path is not None:
-        problem = _report_path_problem(args.report_path) or _report_overwriting(args.report_path, args)
-        if problem:
-            return f"--report-path {args.report_path!r} {problem}"
+            return f"{flag} {value!r} {problem}"
     return None
 
 
@@ -201,7 +206,7 @@ def _form_problem(flag: str, value: str) -> str | None:
     if _FILE_URI_WITH_HOST.match(value):
         return f"{flag} {value!r} names a host: write a local path as /path or file:///path"
     if _ONLY_SCHEME.match(value):
-        return f"{flag} {value!r} names no path after its scheme"
+        return f"{flag} {value!r} reads as a URI scheme with no path after it"
     return None
 
 
@@ -330,17 +335,15 @@ _GLOB = re.compile(r"[*?\[{]")
 _ONLY_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/*$")
 
 
-def _report_path_problem(path: str) -> str | None:
-    """Why a report could not be saved at `path`, checked before the run writes any data; None if it can.
-
-    A remote path (gs://...) is only known to work once written.
-    """
+def _report_path_problem(path: str, args: argparse.Namespace) -> str | None:
+    """Why a report could not be saved at `path`, or should not be, checked before the run writes any data;
+    None if it can. A remote path (gs://...) is only known to work once written."""
     if not _is_local(path):
-        return None
+        return _report_overwriting(path, args)
     local = _local_path(path)
     if path.endswith("/") or local.is_dir():
         return "is a directory: name the report file inside it"
-    return _unwritable(local)
+    return _unwritable(local) or _report_overwriting(path, args)
 
 
 def _output_path_problem(path: str, input_location: str) -> str | None:
@@ -370,8 +373,10 @@ def _unwritable(local: Path) -> str | None:
 
 
 def _report_overwriting(path: str, args: argparse.Namespace) -> str | None:
-    """Why writing the report at `path` would damage the run's inputs; None if it would not."""
-    if _within(path, args.input_location):
+    """Why writing the report at `path` would damage the run's inputs; None if it would not. A report named
+    as Spark skips (`_report.json`) may be among the input files."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    if _within(path, args.input_location) and not skipped_by_spark(name):
         location = args.input_location
         return f"is inside --input-location {location!r}: it would replace an input file or be read as one"
     if _normalized(path) == _normalized(args.contract):

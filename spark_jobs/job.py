@@ -267,7 +267,7 @@ def _input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
         if "CSV header" in message:
             raise SchemaMismatchError(
                 f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
-                "names the contract's columns in the contract's order, in any case)"
+                "names the contract's columns in the contract's order, ignoring case)"
             ) from None
         if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
             detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
@@ -309,7 +309,7 @@ _PERMISSION_DENIED = re.compile(
     r"(?:FileNotFoundException|AccessDeniedException): (?P<path>\S+?):? \(?Permission denied\b"
 )
 # The checksum file (`.<name>.crc`) Hadoop's local file system looks for, which a `:` makes an invalid path.
-_COLON_IN_LOCAL_NAME = re.compile(r"Relative path in absolute URI: \.(?P<name>[^\s/]*:[^\s/]*)\.crc")
+_COLON_IN_LOCAL_NAME = re.compile(r"Relative path in absolute URI: \.(?P<name>[^/\n]*:[^/\n]*)\.crc")
 # A local or Cloud Storage path, as Spark writes it in its errors ("file:/…", "file:///…", "gs://…").
 _INPUT_FILE = re.compile(r"\b(?:file|gs):/[^\s;,\]]+")
 

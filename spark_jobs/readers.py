@@ -92,10 +92,15 @@ def _data_files(frame: DataFrame) -> list[str]:
     """The files whose rows `frame` reads. Spark's listing keeps Parquet's summary files (`_metadata`,
     `_common_metadata`) among its files, which the scan then skips, as it skips every file whose name
     starts with `.`, or with `_` and holds no `=`."""
-    return [file for file in frame.inputFiles() if not _NOT_DATA.match(file.rsplit("/", 1)[-1])]
+    return [file for file in frame.inputFiles() if not skipped_by_spark(file.rsplit("/", 1)[-1])]
 
 
-# Spark's rule for the scan (its listing already leaves out names starting with `.`).
+def skipped_by_spark(name: str) -> bool:
+    """Whether Spark's scan leaves out a file or folder of this name (its listing already leaves out names
+    starting with `.`)."""
+    return _NOT_DATA.match(name) is not None
+
+
 _NOT_DATA = re.compile(r"\.|_(?!.*=)")
 
 
@@ -343,8 +348,8 @@ def _unreadable_type(message: str) -> str | None:
 
 _ILLEGAL_TYPE = re.compile(r"Illegal Parquet type: [^\n]*")
 _UNKNOWN_LOGICAL_TYPE = re.compile(
-    r"NullPointerException\s+at org\.apache\.parquet\.format\.converter\.ParquetMetadataConverter"
-    r"\.getLogicalTypeAnnotation"
+    r"NullPointerException(?::[^\n]*)?\s+at "
+    r"org\.apache\.parquet\.format\.converter\.ParquetMetadataConverter\.getLogicalTypeAnnotation"
 )
 
 

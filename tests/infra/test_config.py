@@ -72,13 +72,13 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         (
             {"gcp:region": "us-central1"},
             "gcp:region",
-            "'europe-west1', the stack's region, or unset: the program puts every resource in its region, so "
-            "set `region` instead (`pulumi config set region us-central1`)",
+            "unset (`pulumi config rm gcp:region`) or equal to region: the program puts every resource in "
+            "its region, which a new stack sets instead (a deployed stack cannot move)",
         ),
         (
             {"gcp:project": "other-project"},
             "gcp:project",
-            "'my-pipeline-dev', the stack's projectId, or unset",
+            "or equal to projectId: the program puts every resource in its projectId",
         ),
         ({"defaultTableExpirationDays": 30, "protectData": True}, "defaultTableExpirationDays", "0 while"),
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
@@ -179,6 +179,8 @@ def test_stack_name_must_fit_resource_names(stack: str) -> None:
             "config alertEmail=[secret] is not valid: empty, or an email",
         ),
         ({"labels": {"team": "Data"}}, "labels", "config labels.team=[secret] is not valid: a label value"),
+        ({"gcp:region": "us-east1"}, "gcp:region", "config gcp:region=[secret] is not valid: unset"),
+        ({"pipelines": [{"name": "Orders"}]}, "pipelines", "config pipelines[0].name=[secret] is not valid"),
     ],
 )
 def test_a_secret_value_is_not_shown_in_config_errors(
@@ -231,6 +233,8 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ({**ORDERS, "inputPrefix": "a:b/"}, "pipelines[0].inputPrefix", "none of * ? [ ] { }"),
         ({**ORDERS, "inputPrefix": "a\nb/"}, "pipelines[0].inputPrefix", "\\ : or a line break"),
         ({**ORDERS, "inputPrefix": "a" * 1023 + "/"}, "pipelines[0].inputPrefix", "and under 1024 bytes"),
+        ({**ORDERS, "inputPrefix": "é" * 512 + "/"}, "pipelines[0].inputPrefix", "and under 1024 bytes"),
+        ({**ORDERS, "inputPrefix": "a\rb/"}, "pipelines[0].inputPrefix", "or a line break"),
         (
             {**ORDERS, "contract": "spark_jobs/contracts/nope.yaml"},
             "pipelines[0].contract",
@@ -395,7 +399,7 @@ def test_every_declared_key_has_a_description_and_scalars_a_type() -> None:
 
 def test_labels_follow_googles_rules_underscores_included() -> None:
     """Dataproc's batch reference says RFC 1035, but batches take Google's usual labels (`batch_test`)."""
-    labels = {"cost_center": "fin_42", "team-": "-data-"}
+    labels = {"cost_center": "fin_42", "team-": "-data-", "k" * 63: "v" * 63, "empty": ""}
     stack = run_stack("dev", {"labels": labels})
     for resource in (
         stack.one("gcp:dataproc/batch:Batch", "orders-batch"),
@@ -412,7 +416,8 @@ def test_the_providers_own_settings_may_repeat_the_stacks() -> None:
 def test_default_labels_count_once_with_the_labels_they_repeat() -> None:
     """The provider's default labels go on every resource too; a key both set is one label."""
     labels = {f"k{i}": "v" for i in range(27)}
-    assert _load({"labels": labels, "gcp:defaultLabels": {"k0": "w", "stack": "x"}}).labels["k0"] == "v"
+    program = {"app": "a", "stack": "s", "pipeline": "p", "goog-pulumi-provisioned": "true"}
+    assert _load({"labels": labels, "gcp:defaultLabels": {"k0": "w", **program}}).labels["k0"] == "v"
 
 
 def test_user_labels_fill_the_32_a_batch_may_carry_with_the_providers_own() -> None:

@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError
 from spark_jobs.job import _input_errors_explained, _naming_the_file
-from spark_jobs.readers import CSV_MAX_FIELDS, read_input
+from spark_jobs.readers import CSV_MAX_FIELDS, _unreadable_type, read_input
 
 from .conftest import ITEMS_HEADER
 
@@ -81,6 +81,9 @@ def test_a_file_named_only_in_an_outer_error_leads_the_detail() -> None:
         "Caused by: java.io.IOException: Stream is closed\n"
         "\tat com.google.cloud.hadoop.fs.gcs.GoogleHadoopFSInputStream.read(GoogleHadoopFSInputStream.java)\n"
     )
+    assert _naming_the_file("java.io.IOException: Stream is closed", "no file", ()) == (
+        "java.io.IOException: Stream is closed (Spark does not say which of the input files)"
+    )
     assert _naming_the_file("java.io.IOException: Stream is closed", message, ("gs://raw/in/b.csv",)) == (
         "gs://raw/in/a.csv: java.io.IOException: Stream is closed"
     )
@@ -103,3 +106,14 @@ def test_an_input_the_job_may_not_read_is_named_as_such(spark_error: str, named:
     with pytest.raises(CorruptInputError) as caught, _input_errors_explained(files=()):
         raise PySparkException(message=spark_error)
     assert str(caught.value) == f"an input file could not be read: {named}: permission denied"
+
+
+def test_an_unrelated_null_pointer_exception_is_not_taken_for_an_unknown_parquet_type() -> None:
+    float16 = (
+        'java.lang.NullPointerException: Cannot invoke "org.apache.parquet.format.LogicalType.ordinal()"\n'
+        "\tat org.apache.parquet.format.converter.ParquetMetadataConverter.getLogicalTypeAnnotation("
+    )
+    assert _unreadable_type(float16) is not None
+    assert (
+        _unreadable_type("java.lang.NullPointerException\n\tat org.apache.spark.sql.Dataset.count(") is None
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -236,26 +237,41 @@ def test_a_csv_header_unlike_the_contract_is_explained_naming_its_file(
     assert status == 5
     assert report["error"] == (
         f"CSV header does not match the contract: {data.as_uri()}: {difference} (a header names the "
-        "contract's columns in the contract's order, in any case)"
+        "contract's columns in the contract's order, ignoring case)"
     )
+
+
+def test_a_read_failure_spark_names_no_file_for_names_the_only_input_file(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    compressed = gzip.compress((ITEMS_HEADER + "\n" + "AB1,1,,,,2026-01-05,,\n" * 5000).encode())
+    (tmp_path / "in" / "a.csv.gz").write_bytes(compressed[: len(compressed) // 2])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert (status, report["error"]) == (
+        6,
+        f"an input file could not be read: {report['input_files'][0]}: java.io.EOFException: Unexpected end "
+        "of input stream",
+    )
+    assert report["input_files"][0].endswith("/in/a.csv.gz")
 
 
 def test_a_local_file_whose_name_holds_a_colon_is_named_with_the_remedy(
     spark: SparkSession, contract_file: Path, tmp_path: Path
 ) -> None:
-    write_lines(tmp_path / "in", "items_2026-01-05T10:00:00.csv", [ITEMS_HEADER])
+    write_lines(tmp_path / "in", "items of 2026-01-05T10:00:00.csv", [ITEMS_HEADER])
     status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
     assert (status, report["error"]) == (
         6,
-        "an input file could not be read: items_2026-01-05T10:00:00.csv: the local file system cannot read a "
-        "file whose name holds ':'; rename it",
+        "an input file could not be read: items of 2026-01-05T10:00:00.csv: the local file system cannot "
+        "read a file whose name holds ':'; rename it",
     )
 
 
 def test_the_bigquery_sink_without_its_connector_fails_before_reading_the_input(
     spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    # No input at all: the connector is looked for before the input is (status 4 otherwise).
     argv = [
         "--input-format",
         "csv",

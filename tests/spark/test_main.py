@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spark_jobs.cli import _within
+from spark_jobs.cli import _within, parse_args
 
 PACKAGE = Path(__file__).parents[2] / "spark_jobs"
 
@@ -69,8 +69,8 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             "not a valid BigQuery table",
         ),
         (
-            ["--sink", "local", "--output-path", "o", "--report-path", "spark_jobs"],
-            "--report-path 'spark_jobs' is a directory: name the report file inside it",
+            ["--sink", "local", "--output-path", "o", "--report-path", "a_dir"],
+            "--report-path 'a_dir' is a directory: name the report file inside it",
         ),
         (
             ["--sink", "local", "--output-path", "o", "--report-path", ""],
@@ -93,8 +93,8 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             "--report-path 'reports/new/' is a directory: name the report file inside it",
         ),
         (
-            ["--sink", "local", "--output-path", "o", "--report-path", "spark_jobs/main.py/report.json"],
-            "--report-path 'spark_jobs/main.py/report.json' cannot be created: spark_jobs/main.py is a file",
+            ["--sink", "local", "--output-path", "o", "--report-path", "a_file/report.json"],
+            "--report-path 'a_file/report.json' cannot be created: a_file is a file",
         ),
         (
             ["--sink", "local", "--output-path", "o", "--report-path", "in/report.json"],
@@ -105,28 +105,37 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             "--report-path './c.yaml' is the --contract file: the report would replace the contract",
         ),
         (
-            ["--sink", "local", "--output-path", "spark_jobs/main.py"],
-            "--output-path 'spark_jobs/main.py' is a file: name a directory",
+            ["--sink", "local", "--output-path", "a_file"],
+            "--output-path 'a_file' is a file: name a directory",
         ),
         (
-            ["--sink", "local", "--output-path", "spark_jobs/main.py/out"],
-            "--output-path 'spark_jobs/main.py/out' cannot be created: spark_jobs/main.py is a file",
+            ["--sink", "local", "--output-path", "a_file/out"],
+            "--output-path 'a_file/out' cannot be created: a_file is a file",
         ),
         (
             ["--sink", "local", "--output-path", "file:"],
-            "--output-path 'file:' names no path after its scheme",
+            "--output-path 'file:' reads as a URI scheme with no path after it",
         ),
-        (["--sink", "local", "--output-path", "o", "--report-path", "gs://"], "'gs://' names no path"),
+        (
+            ["--sink", "local", "--output-path", "o", "--report-path", "gs://"],
+            "'gs://' reads as a URI scheme with no path",
+        ),
     ],
 )
-def test_arguments_are_strict(arguments: list[str], message: str) -> None:
+def test_arguments_are_strict(arguments: list[str], message: str, tmp_path: Path) -> None:
     base = ["--input-format", "csv", "--input-location", "in", "--contract", "c.yaml", "--batch-id", "b1"]
     if "--batch-id" in arguments:
         base = base[:-2]
     if "--input-fromat" in arguments:
         base += ["--sink", "local", "--output-path", "o"]
+    (tmp_path / "a_dir").mkdir()
+    (tmp_path / "a_file").write_text("")
     command = [sys.executable, "-m", "spark_jobs.main", *base, *arguments]
-    result = subprocess.run(command, cwd=PACKAGE.parent, capture_output=True, text=True, check=False)
+    environment = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    # In a folder of its own: a check that fails to refuse must not leave files in the checkout.
+    result = subprocess.run(
+        command, cwd=tmp_path, env=environment, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 2
     assert message in result.stderr
 
@@ -159,3 +168,18 @@ def test_an_output_path_is_inside_the_input_only_when_it_is_the_location_or_unde
     path: str, location: str, inside: bool
 ) -> None:
     assert _within(path, location) is inside
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        "in2/report.json",  # a sibling folder, not the input
+        "in/_report.json",  # named as Spark skips it, so never read as input
+        "in/.report.json",
+    ],
+)
+def test_a_report_beside_the_input_or_named_as_spark_skips_is_accepted(tmp_path: Path, report: str) -> None:
+    base = ["--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", "c.yaml"]
+    base += ["--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1"]
+    config = parse_args([*base, "--report-path", str(tmp_path / report)])
+    assert config.report_path == str(tmp_path / report)
