@@ -70,6 +70,17 @@ def _delete_or_fail(file_system: Any, path: Any) -> None:
         raise OSError(f"could not delete {path}")
 
 
+def file_head_ints(spark: SparkSession, path: str, count: int) -> tuple[int, list[int]]:
+    """The file's length and its first `count` big-endian 32-bit integers (fewer in a shorter file)."""
+    file_system, hadoop_path = _file_system(spark, path)
+    length = int(file_system.getFileStatus(hadoop_path).getLen())
+    stream = file_system.open(hadoop_path)
+    try:
+        return length, [int(stream.readInt()) for _ in range(min(count, length // 4))]
+    finally:
+        stream.close()
+
+
 def write_text(spark: SparkSession, path: str, text: str) -> None:
     """Create or replace a small text file."""
     file_system, hadoop_path = _file_system(spark, path)

@@ -26,7 +26,8 @@ from pyspark.sql.types import ArrayType, DoubleType, FloatType, MapType, StringT
 from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
-from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError
+from spark_jobs.errors import CorruptInputError, JobError, NoInputError, SchemaMismatchError
+from spark_jobs.hadoop_fs import file_head_ints
 
 CSV = "csv"
 JSON = "json"
@@ -68,6 +69,9 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     listed = _data_files(frame)
     if not listed:
         raise _no_input(location)
+    files = tuple(sorted(unquote(file) for file in listed))
+    if input_format in TEXT_FORMATS:
+        _check_block_compressed(spark, files)
     text_columns = (
         contract.column_names if input_format in TEXT_FORMATS else _named_by_directories(listed, contract)
     )
@@ -75,10 +79,33 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     file_name = _file_name() if any("%" in file for file in listed) else sf.input_file_name()
     return Source(
         frame.withColumn(SOURCE_FILE, file_name),
-        tuple(sorted(unquote(file) for file in listed)),
+        files,
         frozenset(text_columns),
         malformed_reason,
     )
+
+
+def _check_block_compressed(spark: SparkSession, files: tuple[str, ...]) -> None:
+    """Refuse a `.snappy` or `.lz4` file that Hadoop's codec cannot read, from its first block's header.
+
+    Hadoop's codecs read their own block format: each block starts with its uncompressed and its compressed
+    length. The framed format that python-snappy, snzip or the lz4 tool write is another. The codec would
+    take its first bytes for a length and allocate that much, and the JVM would run out of memory.
+    """
+    for file in files:
+        codec = next((name for suffix, name in _BLOCK_CODECS.items() if file.endswith(suffix)), None)
+        if codec is None:
+            continue
+        length, head = file_head_ints(spark, file, 2)
+        if length and (len(head) < 2 or head[0] < 0 or not 0 <= head[1] <= length - 8):
+            raise CorruptInputError(
+                f"input file {file} is not in the block format Hadoop's {codec} codec reads (the framed "
+                "format of python-snappy, snzip or the lz4 tool is another): decompress it, or compress it "
+                "with gzip"
+            )
+
+
+_BLOCK_CODECS = {".snappy": "Snappy", ".lz4": "LZ4"}
 
 
 def _no_input(location: str) -> NoInputError:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as sf
 
 from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError
@@ -117,3 +118,45 @@ def test_an_unrelated_null_pointer_exception_is_not_taken_for_an_unknown_parquet
     assert (
         _unreadable_type("java.lang.NullPointerException\n\tat org.apache.spark.sql.Dataset.count(") is None
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        # The framed format python-snappy and snzip write: its stream identifier read as a length is negative.
+        ("a.csv.snappy", b"\xff\x06\x00\x00sNaPpY\x01\x0a\x00\x00abcdefgh"),
+        ("a b.json.lz4", b"\x00\x00\x00\x10\x7f\xff\xff\xf0junk"),  # a block longer than the file
+        ("a.csv.lz4", b"\x04\x22"),  # too short for a block header
+    ],
+)
+def test_a_file_hadoops_block_codec_cannot_read_is_refused_before_spark_reads_it(
+    spark: SparkSession, items: Contract, tmp_path: Path, name: str, content: bytes
+) -> None:
+    """Spark would let the codec allocate what the first bytes say, and the JVM run out of memory."""
+    codec = "Snappy" if name.endswith(".snappy") else "LZ4"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / name).write_bytes(content)
+    input_format = "json" if ".json" in name else "csv"
+    with pytest.raises(CorruptInputError) as caught:
+        read_input(spark, input_format, str(tmp_path / "in"), items)
+    assert str(caught.value) == (
+        f"input file {(tmp_path / 'in' / name).as_uri().replace('%20', ' ')} is not in the block format "
+        f"Hadoop's {codec} codec reads (the framed format of python-snappy, snzip or the lz4 tool is "
+        "another): decompress it, or compress it with gzip"
+    )
+
+
+@pytest.mark.parametrize("codec", ["snappy", "lz4"])
+def test_files_hadoop_compressed_with_snappy_or_lz4_are_read(
+    spark: SparkSession, items: Contract, tmp_path: Path, codec: str
+) -> None:
+    rows = spark.createDataFrame([("AB1", "1"), ("AB2", "2")], "id string, qty string")
+    for column in items.column_names[2:]:
+        rows = rows.withColumn(column, sf.lit(None).cast("string"))
+    rows.coalesce(1).write.option("header", True).option("compression", codec).csv(str(tmp_path / "w"))
+    written = next((tmp_path / "w").glob(f"*.{codec}"))
+    (tmp_path / "in").mkdir()
+    written.rename(tmp_path / "in" / f"a b.csv.{codec}")
+    (tmp_path / "in" / f"empty.csv.{codec}").write_bytes(b"")
+    source = read_input(spark, "csv", str(tmp_path / "in"), items)
+    assert sorted(row["id"] for row in source.frame.collect()) == ["AB1", "AB2"]
