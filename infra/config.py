@@ -346,8 +346,8 @@ def _check_provider_settings(project_id: str, region: str) -> None:
             raise ConfigError(
                 f"gcp:{setting}",
                 given,
-                f"unset (`pulumi config rm gcp:{setting}`) or equal to {key}: the program puts every "
-                f"resource in its {key}, which a new stack sets instead (a deployed stack cannot move)",
+                f"unset (`pulumi config rm gcp:{setting}`) or equal to `{key}`, where the program puts every "
+                f"resource; to use another one, set `{key}` (in a new stack: a deployed one cannot move)",
             )
 
 

@@ -24,11 +24,9 @@ TTL_MIN_SECONDS = 10 * 60
 TTL_MAX_SECONDS = 14 * 24 * 60 * 60
 
 
-def _execution_config(
-    args: ResourceValidationArgs, types: tuple[str, ...] = (BATCH, SESSION_TEMPLATE)
-) -> Mapping[str, Any] | None:
-    """The executionConfig ({} when absent) of a resource of one of `types`, or None for any other."""
-    if args.resource_type not in types:
+def _execution_config(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+    """The executionConfig ({} when absent) of a batch or a session template, or None for any other."""
+    if args.resource_type not in (BATCH, SESSION_TEMPLATE):
         return None
     return nested(args.props, "environmentConfig", "executionConfig") or {}
 
@@ -68,21 +66,25 @@ def _require_named_subnetwork(args: ResourceValidationArgs, report: ReportViolat
 
 
 def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    execution = _execution_config(args, (BATCH,))
+    """A batch needs a TTL; a session template's sessions end on their idle TTL, so only a TTL it sets is
+    bounded."""
+    execution = _execution_config(args)
     if execution is None:
         return
     ttl = execution.get("ttl")
+    if ttl is None and args.resource_type == SESSION_TEMPLATE:
+        return
     duration = DURATION.match(ttl) if isinstance(ttl, str) else None
     if duration is None:
         found = "sets no ttl" if ttl is None else f"has ttl {ttl!r}"
         report(
-            f"batch '{args.name}' {found}: set environmentConfig.executionConfig.ttl to a duration "
+            f"{_kind(args)} '{args.name}' {found}: set environmentConfig.executionConfig.ttl to a duration "
             'in seconds such as "3600s" so a stuck run is terminated',
             None,
         )
     elif not TTL_MIN_SECONDS <= Decimal(duration["seconds"]) <= TTL_MAX_SECONDS:
         report(
-            f"batch '{args.name}' has ttl {ttl}: Dataproc accepts {TTL_MIN_SECONDS}s (10 minutes) "
+            f"{_kind(args)} '{args.name}' has ttl {ttl}: Dataproc accepts {TTL_MIN_SECONDS}s (10 minutes) "
             f"to {TTL_MAX_SECONDS}s (14 days)",
             None,
         )

@@ -70,9 +70,11 @@ def _storage_acl_grants(kind: str, props: Mapping[str, Any]) -> Iterator[Grant]:
     for entry in known_items(as_list(known(props, "roleEntities", None))):
         role, _, entity = str(entry).partition(":")
         yield Grant(role, entity)
-    predefined = known(props, "predefinedAcl", None)
-    if predefined in _PUBLIC_PREDEFINED_ACLS:
-        yield Grant(f"predefined ACL {predefined}", _PUBLIC_PREDEFINED_ACLS[predefined])
+    # A bucket's own predefined ACL, and the one its new objects get (`defaultAcl`).
+    for field in ("predefinedAcl", "defaultAcl"):
+        predefined = known(props, field, None)
+        if predefined in _PUBLIC_PREDEFINED_ACLS:
+            yield Grant(f"predefined ACL {predefined}", _PUBLIC_PREDEFINED_ACLS[predefined])
 
 
 def _readable(binding: Any) -> bool:

@@ -192,7 +192,9 @@ def _path_problem(args: argparse.Namespace) -> str | None:
             continue
         try:
             problem = check(value)
-        except OSError as error:  # a folder on the way that may not be looked into
+        except (
+            OSError
+        ) as error:  # the file system refuses to look (a folder it may not enter, a name too long)
             problem = f"cannot be checked: {error.strerror or error}"
         if problem:
             return f"{flag} {value!r} {problem}"
@@ -280,13 +282,8 @@ def _within(path: str, location: str) -> bool:
     """Whether `path` is `location` or under it, both taken as Hadoop takes them (`..` resolved). For a
     glob `location`, whether `path` is under the directory where the pattern starts and its next folder
     matches the pattern's first part."""
-    glob = _GLOB.search(location)
-    pattern = None
-    if glob is not None:
-        directory = location[: location.rfind("/", 0, glob.start()) + 1]
-        pattern = location[len(directory) :].split("/", 1)[0]
-        location = directory or "."
-    inside, outside = _normalized(path), _normalized(location).rstrip("/")
+    directory, pattern = _split_glob(location)
+    inside, outside = _normalized(path), _normalized(directory).rstrip("/")
     if inside != outside and not inside.startswith(outside + "/"):
         return False
     first = inside[len(outside) :].strip("/").split("/", 1)[0]
@@ -295,6 +292,23 @@ def _within(path: str, location: str) -> bool:
         or first == ""
         or any(fnmatch.fnmatchcase(first, one) for one in _fnmatch_patterns(pattern))
     )
+
+
+def _split_glob(location: str) -> tuple[str, str | None]:
+    """The directory where a glob `location` starts and the pattern's first part; a plain location is its
+    own directory, with no pattern."""
+    glob = _GLOB.search(location)
+    if glob is None:
+        return location, None
+    directory = location[: location.rfind("/", 0, glob.start()) + 1]
+    return directory or ".", location[len(directory) :].split("/", 1)[0]
+
+
+def _skipped_below(path: str, location: str) -> bool:
+    """Whether Spark's scan of `location` leaves `path` out: a file or folder name on the way down to it,
+    from the location (or where its glob starts), is one that Spark skips."""
+    below = _normalized(path)[len(_normalized(_split_glob(location)[0]).rstrip("/")) :]
+    return any(skipped_by_spark(part) for part in below.split("/") if part)
 
 
 def _fnmatch_patterns(glob: str) -> list[str]:
@@ -373,10 +387,9 @@ def _unwritable(local: Path) -> str | None:
 
 
 def _report_overwriting(path: str, args: argparse.Namespace) -> str | None:
-    """Why writing the report at `path` would damage the run's inputs; None if it would not. A report named
-    as Spark skips (`_report.json`) may be among the input files."""
-    name = path.rstrip("/").rsplit("/", 1)[-1]
-    if _within(path, args.input_location) and not skipped_by_spark(name):
+    """Why writing the report at `path` would damage the run's inputs; None if it would not. A report that
+    Spark skips (`_report.json`, `_reports/r.json`) may be under the input location."""
+    if _within(path, args.input_location) and not _skipped_below(path, args.input_location):
         location = args.input_location
         return f"is inside --input-location {location!r}: it would replace an input file or be read as one"
     if _normalized(path) == _normalized(args.contract):

@@ -97,7 +97,10 @@ def _check_block_compressed(spark: SparkSession, files: tuple[str, ...]) -> None
         if codec is None:
             continue
         length, head = file_head_ints(spark, file, 2)
-        if length and (len(head) < 2 or head[0] < 0 or not 0 <= head[1] <= length - 8):
+        # Nothing, or an empty block (the 4 bytes Spark writes for no rows), or a block that fits the file.
+        empty = not length or head[:1] == [0]
+        fits = len(head) == 2 and 0 < head[0] <= _MAX_BLOCK and 0 < head[1] <= min(length - 8, _MAX_BLOCK)
+        if not (empty or fits):
             raise CorruptInputError(
                 f"input file {file} is not in the block format Hadoop's {codec} codec reads (the framed "
                 "format of python-snappy, snzip or the lz4 tool is another): decompress it, or compress it "
@@ -106,6 +109,9 @@ def _check_block_compressed(spark: SparkSession, files: tuple[str, ...]) -> None
 
 
 _BLOCK_CODECS = {".snappy": "Snappy", ".lz4": "LZ4"}
+# Far above the blocks Hadoop writes (256 KiB by default), far below what exhausts a JVM: the lz4 tool's frame
+# header, read as a block header, claims a chunk of 1 GiB or more.
+_MAX_BLOCK = 256 * 1024 * 1024
 
 
 def _no_input(location: str) -> NoInputError:

@@ -72,13 +72,13 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         (
             {"gcp:region": "us-central1"},
             "gcp:region",
-            "unset (`pulumi config rm gcp:region`) or equal to region: the program puts every resource in "
-            "its region, which a new stack sets instead (a deployed stack cannot move)",
+            "unset (`pulumi config rm gcp:region`) or equal to `region`, where the program puts every "
+            "resource; to use another one, set `region` (in a new stack: a deployed one cannot move)",
         ),
         (
             {"gcp:project": "other-project"},
             "gcp:project",
-            "or equal to projectId: the program puts every resource in its projectId",
+            "or equal to `projectId`, where the program puts every resource",
         ),
         ({"defaultTableExpirationDays": 30, "protectData": True}, "defaultTableExpirationDays", "0 while"),
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),

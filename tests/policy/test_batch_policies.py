@@ -115,3 +115,11 @@ def test_a_session_template_gets_the_batch_identity_and_subnetwork_rules_but_no_
         "the pipeline's subnetwork (with Private Google Access), not a default network"
     ]
     assert violations(BATCH_TTL, args) == []
+    execution["ttl"] = "99999999s"
+    args = resource_args(
+        SESSION_TEMPLATE, {"environmentConfig": {"executionConfig": execution}}, name="notebooks"
+    )
+    assert violations(BATCH_TTL, args) == [
+        "session template 'notebooks' has ttl 99999999s: Dataproc accepts 600s (10 minutes) to 1209600s "
+        "(14 days)"
+    ]

@@ -223,6 +223,21 @@ _PUBLIC = "public principals are not allowed; grant to a named service account o
             {"bucket": "b", "predefinedAcl": "authenticatedRead"},
             ["BucketACL 'acl' grants predefined ACL authenticatedRead to allAuthenticatedUsers"],
         ),
+        (
+            "gcp:storage/bucketACL:BucketACL",
+            {"bucket": "b", "predefinedAcl": "publicReadWrite"},
+            ["BucketACL 'acl' grants predefined ACL publicReadWrite to allUsers"],
+        ),
+        (
+            "gcp:storage/bucketACL:BucketACL",
+            {"bucket": "b", "defaultAcl": "publicRead"},  # every new object's ACL
+            ["BucketACL 'acl' grants predefined ACL publicRead to allUsers"],
+        ),
+        (
+            "gcp:storage/bucketACL:BucketACL",
+            {"bucket": "b", "roleEntities": "READER:allAuthenticatedUsers"},
+            ["BucketACL 'acl' grants READER to allAuthenticatedUsers"],
+        ),
         ("gcp:storage/bucketACL:BucketACL", {"bucket": "b", "predefinedAcl": "projectPrivate"}, []),
         (
             "gcp:storage/objectAccessControl:ObjectAccessControl",

@@ -127,6 +127,9 @@ def test_an_unrelated_null_pointer_exception_is_not_taken_for_an_unknown_parquet
         ("a.csv.snappy", b"\xff\x06\x00\x00sNaPpY\x01\x0a\x00\x00abcdefgh"),
         ("a b.json.lz4", b"\x00\x00\x00\x10\x7f\xff\xff\xf0junk"),  # a block longer than the file
         ("a.csv.lz4", b"\x04\x22"),  # too short for a block header
+        ("b.csv.lz4", b"\x00\x00\x00\x10\x00\x00\x00\x051234"),  # a chunk one byte longer than the file
+        ("c.csv.snappy", b"\x00\x00\x00\x10\xff\xff\xff\xf0junkjunk"),  # a negative chunk length
+        ("d.csv.snappy", b"\x00\x00\x00\x10\x00\x00\x00\x00junk"),  # an empty chunk of a non-empty block
     ],
 )
 def test_a_file_hadoops_block_codec_cannot_read_is_refused_before_spark_reads_it(
@@ -154,9 +157,24 @@ def test_files_hadoop_compressed_with_snappy_or_lz4_are_read(
     for column in items.column_names[2:]:
         rows = rows.withColumn(column, sf.lit(None).cast("string"))
     rows.coalesce(1).write.option("header", True).option("compression", codec).csv(str(tmp_path / "w"))
+    rows.limit(0).coalesce(1).write.option("compression", codec).csv(str(tmp_path / "e"))
     written = next((tmp_path / "w").glob(f"*.{codec}"))
     (tmp_path / "in").mkdir()
     written.rename(tmp_path / "in" / f"a b.csv.{codec}")
-    (tmp_path / "in" / f"empty.csv.{codec}").write_bytes(b"")
+    (tmp_path / "in" / f"zero.csv.{codec}").write_bytes(b"")
+    no_rows = next((tmp_path / "e").glob(f"*.{codec}"))  # Spark's file for no rows: an empty block
+    assert no_rows.read_bytes() == b"\x00\x00\x00\x00"
+    no_rows.rename(tmp_path / "in" / f"no-rows.csv.{codec}")
     source = read_input(spark, "csv", str(tmp_path / "in"), items)
     assert sorted(row["id"] for row in source.frame.collect()) == ["AB1", "AB2"]
+
+
+def test_a_parquet_file_named_like_a_block_compressed_one_is_read_as_parquet(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    rows = spark.createDataFrame([("AB1", 1, dt.date(2026, 1, 5))], "id string, qty bigint, day date")
+    rows.coalesce(1).write.parquet(str(tmp_path / "w"))
+    (tmp_path / "in").mkdir()
+    next((tmp_path / "w").glob("*.parquet")).rename(tmp_path / "in" / "a.snappy")
+    source = read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert [row["id"] for row in source.frame.collect()] == ["AB1"]

@@ -176,6 +176,7 @@ def test_an_output_path_is_inside_the_input_only_when_it_is_the_location_or_unde
         "in2/report.json",  # a sibling folder, not the input
         "in/_report.json",  # named as Spark skips it, so never read as input
         "in/.report.json",
+        "in/_reports/r.json",  # in a folder Spark skips
     ],
 )
 def test_a_report_beside_the_input_or_named_as_spark_skips_is_accepted(tmp_path: Path, report: str) -> None:
@@ -183,3 +184,24 @@ def test_a_report_beside_the_input_or_named_as_spark_skips_is_accepted(tmp_path:
     base += ["--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1"]
     config = parse_args([*base, "--report-path", str(tmp_path / report)])
     assert config.report_path == str(tmp_path / report)
+
+
+@pytest.mark.parametrize(
+    ("location", "report", "message"),
+    [
+        (
+            "gs://b/in",
+            "gs://b/in/r.json",
+            "--report-path 'gs://b/in/r.json' is inside --input-location 'gs://b/in'",
+        ),
+        ("in", "x" * 300 + "/r.json", "cannot be checked: File name too long"),
+    ],
+)
+def test_a_report_path_refused_without_a_local_file_to_look_at(
+    location: str, report: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--input-format", "csv", "--input-location", location, "--contract", "c.yaml", "--batch-id", "b1"]
+    with pytest.raises(SystemExit) as caught:
+        parse_args([*argv, "--sink", "local", "--output-path", "o", "--report-path", report])
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
