@@ -6,7 +6,7 @@ from typing import Any
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
 from policy.declare import advisory
-from policy.resources import BATCH, BUCKET, DATASET, nested, stack_of
+from policy.resources import BATCH, BUCKET, DATASET, SESSION_TEMPLATE, nested, stack_of
 
 REQUIRED_LABELS = ("env", "managed-by")
 
@@ -26,7 +26,7 @@ LABELS_TYPES = frozenset(
         BATCH,
         "gcp:bigquery/table:Table",
         "gcp:dataproc/cluster:Cluster",
-        "gcp:dataproc/sessionTemplate:SessionTemplate",
+        SESSION_TEMPLATE,
         "gcp:kms/cryptoKey:CryptoKey",
         "gcp:pubsub/topic:Topic",
         "gcp:pubsub/subscription:Subscription",
@@ -38,6 +38,7 @@ CMEK_PROPERTY = {
     BUCKET: ("encryption", "defaultKmsKeyName"),
     DATASET: ("defaultEncryptionConfiguration", "kmsKeyName"),
     BATCH: ("environmentConfig", "executionConfig", "kmsKey"),
+    SESSION_TEMPLATE: ("environmentConfig", "executionConfig", "kmsKey"),
 }
 DEFAULT_CMEK_STACKS = ("prod",)
 
@@ -82,7 +83,7 @@ REQUIRED_LABELS_POLICY = advisory(
 
 CMEK_IN_PROTECTED_STACKS = advisory(
     "cmek-in-protected-stacks",
-    "Buckets, datasets and batches use a customer-managed KMS key in the listed stacks.",
+    "Buckets, datasets, batches and session templates use a customer-managed KMS key in the listed stacks.",
     _require_cmek,
     config_schema=PolicyConfigSchema(
         properties={

@@ -1,7 +1,7 @@
 import pytest
 
 from policy.hygiene import CMEK_IN_PROTECTED_STACKS, REQUIRED_LABELS_POLICY
-from policy.resources import BATCH, BUCKET, DATASET
+from policy.resources import BATCH, BUCKET, DATASET, SESSION_TEMPLATE
 from tests.policy.resource_args import resource_args, violations
 
 LABELS = {"env": "dev", "managed-by": "pulumi", "pipeline": "orders"}
@@ -75,9 +75,16 @@ def test_a_prod_bucket_without_a_customer_managed_key_is_reported() -> None:
     ]
 
 
-def test_a_prod_batch_without_a_customer_managed_key_is_reported() -> None:
-    args = resource_args(BATCH, {"environmentConfig": {"executionConfig": {"ttl": "600s"}}}, stack="prod")
+@pytest.mark.parametrize("resource_type", [BATCH, SESSION_TEMPLATE])
+def test_a_prod_batch_or_session_template_without_a_customer_managed_key_is_reported(
+    resource_type: str,
+) -> None:
+    execution = {"ttl": "600s"}
+    args = resource_args(resource_type, {"environmentConfig": {"executionConfig": execution}}, stack="prod")
     assert len(violations(CMEK_IN_PROTECTED_STACKS, args)) == 1
+    execution["kmsKey"] = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"
+    args = resource_args(resource_type, {"environmentConfig": {"executionConfig": execution}}, stack="prod")
+    assert violations(CMEK_IN_PROTECTED_STACKS, args) == []
 
 
 def test_cmek_is_not_required_in_dev() -> None:
