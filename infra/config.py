@@ -333,7 +333,27 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         pipelines=_pipelines(reader.structure("pipelines")),
     )
     reader.unread_keys()
+    _warn_if_subnet_small(loaded)
     return loaded
+
+
+def _warn_if_subnet_small(config: StackConfig) -> None:
+    """Batches run on VMs with internal addresses from the subnet, a driver and up to maxExecutors executors
+    each, and the pipelines' batches run at once: warn when the created subnet may run short. A warning, as
+    Google does not document how many addresses a batch takes."""
+    if config.network.existing_subnetwork or not config.pipelines:
+        return
+    # Google reserves four addresses of every subnet range.
+    usable = ipaddress.ip_network(config.network.subnet_cidr).num_addresses - 4
+    needed = len(config.pipelines) * (config.batch.max_executors + 1)
+    if needed > usable:
+        pulumi.log.warn(
+            f"subnetCidr {config.network.subnet_cidr} has {usable} usable addresses, while "
+            f"{len(config.pipelines)} pipeline(s) running at once with maxExecutors "
+            f"{config.batch.max_executors} may take {needed} (one per VM: each batch's driver and "
+            "executors); set a larger subnetCidr or a lower maxExecutors, or batches may wait or fail for "
+            "addresses"
+        )
 
 
 def _check_provider_settings(project_id: str, region: str) -> None:

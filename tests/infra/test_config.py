@@ -425,3 +425,33 @@ def test_user_labels_fill_the_32_a_batch_may_carry_with_the_providers_own() -> N
     stack = run_stack("dev", {"labels": labels})
     batch = stack.one("gcp:dataproc/batch:Batch", "orders-batch")
     assert len(batch.inputs["labels"]) == 31  # and the provider's goog-pulumi-provisioned makes 32
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warned"),
+    [
+        ({"subnetCidr": "10.0.0.0/26", "maxExecutors": 59}, False),  # 60 VMs in 60 usable addresses
+        ({"subnetCidr": "10.0.0.0/26", "maxExecutors": 60}, True),
+        ({"maxExecutors": 300}, True),  # the default /24 holds 252
+        (
+            {
+                "maxExecutors": 300,
+                "existingNetwork": "projects/host/global/networks/corp",
+                "existingSubnetwork": "projects/host/regions/europe-west1/subnetworks/data",
+                "createFirewallRule": False,
+            },
+            False,  # an existing subnet's range is not the stack's to size
+        ),
+    ],
+)
+def test_a_subnet_that_may_run_short_of_addresses_is_warned_about(
+    overrides: dict[str, object], warned: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    _load(overrides)
+    assert bool(warnings) is warned
+    if warned:
+        assert (
+            warnings[0].startswith("subnetCidr ") and "usable addresses, while 1 pipeline(s)" in warnings[0]
+        )
