@@ -54,7 +54,8 @@ _SUBNETWORK = re.compile(
     r"^(https://(www|compute)\.googleapis\.com/compute/v1/)?projects/[^/\s]+/regions/[^/\s]+/subnetworks/[^/\s]+$"
 )
 _KMS_KEY = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An address: no URI scheme (`mailto:`), and a domain of dotted labels with no dot first or last.
+_EMAIL = re.compile(r"^[^@\s:]+@[^@\s.]+(\.[^@\s.]+)+$")
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
 # Set by the program on every resource, or per resource: `role` on buckets, `pipeline` on tables and batches.
@@ -362,7 +363,7 @@ def _check_provider_settings(project_id: str, region: str) -> None:
     provider = pulumi.Config("gcp")
     for setting, key, value in (("project", "projectId", project_id), ("region", "region", region)):
         given = provider.get(setting)
-        if given is not None and given != value:
+        if given and given != value:  # an empty setting is no setting
             raise ConfigError(
                 f"gcp:{setting}",
                 given,

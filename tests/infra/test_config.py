@@ -145,6 +145,9 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"apiPropagationSeconds": 601}, "apiPropagationSeconds", "an integer from 0 to 600"),
         ({"iamPropagationSeconds": -1}, "iamPropagationSeconds", "an integer from 0 to 600"),
         ({"alertEmail": "oncall"}, "alertEmail", "an email address"),
+        ({"alertEmail": "mailto:oncall@example.com"}, "alertEmail", "an email address"),
+        ({"alertEmail": "oncall@example.com."}, "alertEmail", "an email address"),
+        ({"alertEmail": "oncall@.example.com"}, "alertEmail", "an email address"),
         ({"rejectedRowsThreshold": -5}, "rejectedRowsThreshold", "an integer from 0"),
         ({"pipelines": {"name": "orders"}}, "pipelines", "a list of pipeline maps"),
         ({"pipelines": ["orders"]}, "pipelines[0]", "a map with name"),
@@ -408,8 +411,8 @@ def test_labels_follow_googles_rules_underscores_included() -> None:
         assert resource.inputs["labels"].items() >= labels.items()
 
 
-def test_the_providers_own_settings_may_repeat_the_stacks() -> None:
-    overrides = {"gcp:region": "europe-west1", "gcp:project": "my-pipeline-dev", "gcp:defaultLabels": {}}
+def test_the_providers_own_settings_may_repeat_the_stacks_or_be_empty() -> None:
+    overrides = {"gcp:region": "europe-west1", "gcp:project": "", "gcp:defaultLabels": {}}
     assert _load(overrides).region == "europe-west1"
 
 
