@@ -1,7 +1,7 @@
 """Dataproc Serverless batches: a dedicated identity, a chosen subnetwork and a bounded run time.
 
 Interactive sessions created from a session template run the same way: they get the same identity and
-subnetwork rules (their run time is bounded by an idle TTL instead).
+subnetwork rules, and a TTL when the template sets one (without one, a session ends on its idle TTL).
 """
 
 import re
@@ -103,4 +103,8 @@ BATCH_NAMED_SUBNETWORK = mandatory(
     _require_named_subnetwork,
 )
 
-BATCH_TTL = mandatory("batch-ttl", "Batches carry a TTL between 10 minutes and 14 days.", _require_ttl)
+BATCH_TTL = mandatory(
+    "batch-ttl",
+    "Batches carry a TTL between 10 minutes and 14 days, and so does a session template that sets one.",
+    _require_ttl,
+)

@@ -13,7 +13,7 @@ import posixpath
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -183,18 +183,17 @@ def _path_problem(args: argparse.Namespace) -> str | None:
         problem = None if value is None else _form_problem(flag, value)
         if problem:
             return problem
-    checks: tuple[tuple[str, str | None, Callable[[str], str | None]], ...] = (
-        ("--output-path", args.output_path, lambda path: _output_path_problem(path, args.input_location)),
-        ("--report-path", args.report_path, lambda path: _report_path_problem(path, args)),
+    checks = (
+        ("--output-path", args.output_path, _output_path_problem),
+        ("--report-path", args.report_path, _report_path_problem),
     )
     for flag, value, check in checks:
         if value is None:
             continue
         try:
-            problem = check(value)
-        except (
-            OSError
-        ) as error:  # the file system refuses to look (a folder it may not enter, a name too long)
+            problem = check(value, args)
+        # The file system refuses to look: a folder it may not enter, a name too long.
+        except OSError as error:
             problem = f"cannot be checked: {error.strerror or error}"
         if problem:
             return f"{flag} {value!r} {problem}"
@@ -360,12 +359,12 @@ def _report_path_problem(path: str, args: argparse.Namespace) -> str | None:
     return _unwritable(local) or _report_overwriting(path, args)
 
 
-def _output_path_problem(path: str, input_location: str) -> str | None:
+def _output_path_problem(path: str, args: argparse.Namespace) -> str | None:
     """Why the local sink could not write its tables under `path`, checked before the run reads anything;
     None if it can (a remote path is only known to work once written)."""
-    if _within(path, input_location):
+    if _within(path, args.input_location):
         return (
-            f"is inside --input-location {input_location!r}: "
+            f"is inside --input-location {args.input_location!r}: "
             "a later run would read this run's output as input"
         )
     if not _is_local(path):

@@ -269,22 +269,22 @@ def _input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
                 f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
                 "names the contract's columns in the contract's order, ignoring case)"
             ) from None
-        if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
-            detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
-        denied = _PERMISSION_DENIED.search(message)
-        if denied is not None:
-            raise CorruptInputError(
-                f"an input file could not be read: {denied['path']}: permission denied"
-            ) from None
-        colon = _COLON_IN_LOCAL_NAME.search(message)
-        if colon is not None:
-            raise CorruptInputError(
-                f"an input file could not be read: {colon['name']}: the local file system cannot read a file "
-                "whose name holds ':'; rename it"
-            ) from None
         raise CorruptInputError(
-            f"an input file could not be read: {_naming_the_file(detail, message, files)}"
+            f"an input file could not be read: {_unreadable_input(detail, message, files)}"
         ) from None
+
+
+def _unreadable_input(detail: str, message: str, files: tuple[str, ...]) -> str:
+    """Which input file Spark could not read, and why, from its error `message` (`detail` its gist)."""
+    if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
+        detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
+    denied = _PERMISSION_DENIED.search(message)
+    if denied is not None:
+        return f"{denied['path']}: permission denied"
+    colon = _COLON_IN_LOCAL_NAME.search(message)
+    if colon is not None:
+        return f"{colon['name']}: the local file system cannot read a file whose name holds ':'; rename it"
+    return _naming_the_file(detail, message, files)
 
 
 def _naming_the_file(detail: str, message: str, files: tuple[str, ...]) -> str:
