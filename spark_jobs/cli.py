@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
             _BATCH_ID, "batch id (letters, digits, '_', '.', '-', a letter or digit first; at most 128)"
         ),
         metavar="ID",
-        help="id of this load, stored on every row; re-running an id replaces its quarantined rows",
+        help="id of this load, stored on every row; a successful re-run of an id replaces its quarantined "
+        "rows",
     )
     parser.add_argument(
         "--report-path",

@@ -26,7 +26,7 @@ from pyspark.sql.types import ArrayType, DoubleType, FloatType, MapType, StringT
 from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
-from spark_jobs.errors import CorruptInputError, JobError, NoInputError, SchemaMismatchError
+from spark_jobs.errors import CorruptInputError, JobError, NoInputError, SchemaMismatchError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints
 
 CSV = "csv"
@@ -521,7 +521,11 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
     if "PATH_NOT_FOUND" in message or "Path does not exist" in message:
         return _no_input(location)
     if input_format == AVRO and "avro" in message.lower() and "data source" in message.lower():
-        return JobError("reading Avro needs the spark-avro package, which this Spark installation lacks")
+        # Like a gs:// path without the Cloud Storage connector: the arguments ask for what this Spark lacks.
+        return UsageError(
+            "reading Avro needs the spark-avro package, which this Spark installation lacks (Dataproc's "
+            "runtime has it)"
+        )
     if "COLUMN_ALREADY_EXISTS" in message:
         name = (error.getMessageParameters() or {}).get("columnName", "")
         return SchemaMismatchError(f"input {location} has two columns named {name} (names ignore case)")

@@ -12,7 +12,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
-from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError
+from spark_jobs.errors import NoInputError, SchemaMismatchError, UsageError
 from spark_jobs.readers import csv_header_mismatch, read_input
 
 from .conftest import ITEMS_HEADER, rows_of, write_lines
@@ -323,11 +323,13 @@ def test_avro_without_the_spark_avro_package_says_so(
 ) -> None:
     """This Spark has no spark-avro package (Dataproc's runtime has it): the run says what is missing."""
     (tmp_path / "in").mkdir()
-    with pytest.raises(JobError) as caught:
+    with pytest.raises(UsageError) as caught:
         read_input(spark, "avro", str(tmp_path / "in"), items)
-    assert (
-        str(caught.value) == "reading Avro needs the spark-avro package, which this Spark installation lacks"
+    assert str(caught.value) == (
+        "reading Avro needs the spark-avro package, which this Spark installation lacks (Dataproc's runtime "
+        "has it)"
     )
+    assert caught.value.exit_code == 2
 
 
 @pytest.mark.cloud

@@ -14,11 +14,25 @@ from typing import Any
 ROOT = Path(__file__).parents[2]
 
 
+def _readme() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def _readme_block(after: str) -> str:
     """The first bash block of the README that follows the text `after`."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = _readme()
     start = readme.index("```bash\n", readme.index(after)) + len("```bash\n")
     return readme[start : readme.index("```", start)]
+
+
+def _run_in(directory: Path, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", command],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def _reports(stdout: str) -> list[dict[str, Any]]:
@@ -44,6 +58,25 @@ def test_dev_demo_prints_a_report_for_each_sample_format(tmp_path: Path) -> None
         _assert_reconciled_with_rejections(report)
     assert (tmp_path / "out" / "orders").is_dir()
     assert (tmp_path / "out" / "orders__rejected" / "_batch_id=demo-json").is_dir()
+    csv, json_lines = ((report["rows_read"], report["rows_rejected"]) for report in reports)
+    promised = (
+        f"{csv[0]} rows read and {csv[1]} rejected from CSV, {json_lines[0]} read and {json_lines[1]} "
+        "rejected from JSON"
+    )
+    assert promised in " ".join(_readme().split())
+
+
+def test_readme_look_at_the_rejected_rows_works_word_for_word(tmp_path: Path) -> None:
+    """The Quick start's way to see what was rejected and why, run where `./dev demo` wrote."""
+    subprocess.run([str(ROOT / "dev"), "demo", str(tmp_path / "out")], capture_output=True, check=True)
+    (tmp_path / "spark_jobs").symlink_to(ROOT / "spark_jobs")
+    (tmp_path / ".venv").symlink_to(Path(sys.prefix))
+
+    result = _run_in(tmp_path, _readme_block("To see the rejected rows and why"))
+
+    assert result.returncode == 0, result.stderr
+    assert "|order_id  |_errors" in result.stdout
+    assert "[order_date.type: '2026-02-30' is not a valid DATE]" in result.stdout
 
 
 def test_readme_local_run_works_word_for_word(tmp_path: Path) -> None:
@@ -52,13 +85,7 @@ def test_readme_local_run_works_word_for_word(tmp_path: Path) -> None:
     (tmp_path / "spark_jobs").symlink_to(ROOT / "spark_jobs")
     (tmp_path / ".venv").symlink_to(Path(sys.prefix))
 
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", command],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _run_in(tmp_path, command)
 
     assert result.returncode == 0, result.stderr
     [printed] = _reports(result.stdout)
