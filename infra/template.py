@@ -1,7 +1,8 @@
 """The Spark template as uploaded: entry script, package zip and data contracts, with their content digests.
 
-The zip is built deterministically (sorted entries, fixed timestamps and permissions), so an unchanged
-template gives byte-identical archives, identical digests, and therefore no new batch on `pulumi up`.
+The zip is built deterministically (sorted entries, fixed timestamps, permissions and system, stored
+uncompressed), so an unchanged template gives byte-identical archives on any machine, identical digests, and
+therefore no new batch on `pulumi up`, wherever it runs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ENTRY_SCRIPT = "main.py"
 BUILD_DIR = PROJECT_ROOT / "build"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o644 << 16
+_UNIX = 3  # the zip format's "made by" system for Unix
 
 
 class TemplateError(pulumi.RunError, FileNotFoundError):
@@ -49,7 +51,10 @@ def package_zip_bytes(root: Path = PROJECT_ROOT) -> bytes:
         for path in sources:
             entry = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=_FIXED_TIME)
             entry.external_attr = _FILE_MODE
-            entry.compress_type = zipfile.ZIP_DEFLATED
+            # Python records the creating system (Windows or not), and deflate's output depends on the zlib
+            # build (zlib-ng in some distributions): either would make another machine's digest differ.
+            entry.create_system = _UNIX
+            entry.compress_type = zipfile.ZIP_STORED
             archive.writestr(entry, path.read_bytes())
     return buffer.getvalue()
 

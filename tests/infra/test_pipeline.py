@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -206,6 +208,20 @@ def test_package_zip_is_deterministic_and_holds_only_the_package_sources(tmp_pat
         assert all(name.startswith("spark_jobs/") and name.endswith(".py") for name in names)
         assert "spark_jobs/contract.py" in names
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_package_zip_is_the_same_whatever_the_machine_building_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deploy from a laptop after CI must not run the batches again: no byte depends on the platform."""
+    root = _copy_template(tmp_path)
+    here = template.package_zip_bytes(root)
+    monkeypatch.setattr(sys, "platform", "win32")  # zipfile records the system it runs on
+    assert template.package_zip_bytes(root) == here
+    with zipfile.ZipFile(io.BytesIO(here)) as archive:
+        # Stored, not deflated: a deflate library's output differs between builds.
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}
+        assert {info.create_system for info in archive.infolist()} == {3}
 
 
 def test_code_change_changes_the_template_digest(tmp_path: Path) -> None:
