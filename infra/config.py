@@ -244,16 +244,23 @@ class _Reader:
     def structure(self, key: str) -> object:
         return _structure(key, self._value(key))
 
-    def unread_keys(self) -> None:
-        """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete)."""
+    def _set_keys(self) -> dict[str, object]:
+        """The keys set in this project's namespace (without it) and their values."""
         prefix = f"{self._config.name}:"
         present = {**get_config_env(), **CONFIG.get()}
-        for full_key in sorted(present):
-            key = full_key.removeprefix(prefix)
-            if full_key.startswith(prefix) and key not in self.read:
+        return {key.removeprefix(prefix): value for key, value in present.items() if key.startswith(prefix)}
+
+    def unread_keys(self) -> None:
+        """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete)."""
+        for key, value in sorted(self._set_keys().items()):
+            if key not in self.read:
                 close = difflib.get_close_matches(key, sorted(self._declared), n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
-                raise ConfigError(key, present[full_key], f"a key declared in Pulumi.yaml{hint}")
+                raise ConfigError(key, value, f"a key declared in Pulumi.yaml{hint}")
+
+    def secret_keys(self) -> list[str]:
+        """The keys set with `pulumi config set --secret`."""
+        return sorted(key for key in self._set_keys() if is_secret(key))
 
 
 def _structure(key: str, value: object) -> object:
@@ -335,7 +342,20 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
     )
     reader.unread_keys()
     _warn_if_subnet_small(loaded)
+    _warn_of_secrets_shown_in_plain(reader.secret_keys())
     return loaded
+
+
+def _warn_of_secrets_shown_in_plain(secret_keys: list[str]) -> None:
+    """Only alertEmail is kept encrypted: every other value goes into resource names and properties, which
+    previews and the state show as they are. Say so rather than let `--secret` promise what it cannot keep."""
+    shown = [key for key in secret_keys if key != "alertEmail"]
+    if shown:
+        pulumi.log.warn(
+            "config keys set with --secret that the program writes into resource names and properties, "
+            "which previews and the state show in plain text (only alertEmail stays encrypted): "
+            + ", ".join(shown)
+        )
 
 
 def _warn_if_subnet_small(config: StackConfig) -> None:
@@ -404,12 +424,23 @@ def _labels(key: str, raw: object, reserved: tuple[str, ...]) -> Mapping[str, st
                 value,
                 f"a label key of 1-63 lowercase letters, digits, _ or -, a letter first (not {str(name)!r})",
             )
-        if not isinstance(value, str):
-            raise ConfigError(entry, value, "a string label value")
         labels[name] = _matching(
-            entry, value, _LABEL_VALUE, "a label value: 0-63 lowercase letters, digits, _ or -"
+            entry,
+            _label_text(entry, value),
+            _LABEL_VALUE,
+            "a label value: 0-63 lowercase letters, digits, _ or -",
         )
     return MappingProxyType(labels)
+
+
+def _label_text(entry: str, value: object) -> str:
+    """A label value as text. `pulumi config set --path` stores `true`, `false` and integers as YAML booleans
+    and numbers, which are valid label values as written."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | str):
+        return str(value)
+    raise ConfigError(entry, value, "a label value: text, an integer, true or false")
 
 
 def _kms_key(value: str, region: str) -> str:

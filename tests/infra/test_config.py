@@ -17,7 +17,7 @@ NO_PIPELINES: dict[str, object] = {"pipelines": []}
 
 def _load(overrides: dict[str, object]) -> StackConfig:
     """Load the dev stack's config directly (no resources), with overrides."""
-    pulumi.runtime.set_all_config(stack_config_strings("dev", overrides))
+    pulumi.runtime.set_all_config(stack_config_strings("dev", overrides), [])
     return stack_config.load(pulumi.Config(project_name()), stack="dev")
 
 
@@ -411,6 +411,21 @@ def test_labels_follow_googles_rules_underscores_included() -> None:
         assert resource.inputs["labels"].items() >= labels.items()
 
 
+def test_label_values_set_with_a_path_as_numbers_or_booleans_are_their_text() -> None:
+    """`pulumi config set --path labels.cost-center 1234` stores an integer, `... true` a boolean."""
+    labels = _load({"labels": {"cost-center": 1234, "critical": True, "legacy": False}}).labels
+    assert {key: labels[key] for key in ("cost-center", "critical", "legacy")} == {
+        "cost-center": "1234",
+        "critical": "true",
+        "legacy": "false",
+    }
+    error = _error({"labels": {"ratio": 1.5}})
+    assert (error.key, str(error)) == (
+        "labels.ratio",
+        "config labels.ratio=1.5 is not valid: a label value: text, an integer, true or false",
+    )
+
+
 def test_the_providers_own_settings_may_repeat_the_stacks_or_be_empty() -> None:
     overrides = {"gcp:region": "europe-west1", "gcp:project": "", "gcp:defaultLabels": {}}
     assert _load(overrides).region == "europe-west1"
@@ -428,6 +443,18 @@ def test_user_labels_fill_the_32_a_batch_may_carry_with_the_providers_own() -> N
     stack = run_stack("dev", {"labels": labels})
     batch = stack.one("gcp:dataproc/batch:Batch", "orders-batch")
     assert len(batch.inputs["labels"]) == 31  # and the provider's goog-pulumi-provisioned makes 32
+
+
+def test_secrets_the_program_cannot_keep_secret_are_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    run_stack("prod", secret_keys=["alertEmail"])
+    assert warnings == []
+    run_stack("prod", {"labels": {"env": "prod"}}, secret_keys=["alertEmail", "projectId", "labels"])
+    assert warnings == [
+        "config keys set with --secret that the program writes into resource names and properties, which "
+        "previews and the state show in plain text (only alertEmail stays encrypted): labels, projectId"
+    ]
 
 
 @pytest.mark.parametrize(
