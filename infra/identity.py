@@ -46,10 +46,11 @@ class Identity(pulumi.ComponentResource):
     ) -> None:
         super().__init__("pipeline:infra:Identity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        account_id = f"{config.name_prefix}-runner"
         self.account = gcp.serviceaccount.Account(
             "runner",
             project=config.project_id,
-            account_id=f"{config.name_prefix}-runner",
+            account_id=account_id,
             display_name=f"Dataproc Serverless runner ({config.stack})",
             description="Runs the pipeline's Dataproc Serverless batches",
             opts=child,
@@ -93,8 +94,10 @@ class Identity(pulumi.ComponentResource):
             "iam-propagation",
             config.iam_propagation_seconds,
             config.project_id,
-            # Every grant, by role and scope: a new grant or bucket re-runs the wait.
-            [f"{role}@project" for role in PROJECT_ROLES]
+            # Every grant, by grantee, role and scope: a new account (a renamed stack), grant or bucket
+            # re-runs the wait.
+            [f"grantee {account_id}"]
+            + [f"{role}@project" for role in PROJECT_ROLES]
             + [f"{role}@{config.storage.bucket_name(bucket)}" for bucket, role in BUCKET_ROLES.items()],
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.grants),
         )

@@ -267,6 +267,17 @@ def test_waits_run_again_in_a_new_project_and_for_new_buckets() -> None:
     assert "roles/storage.objectAdmin@acme-dev-temp" in iam
 
 
+def test_the_grants_wait_runs_again_for_a_new_runner_account() -> None:
+    """A renamed stack keeping its project and bucket prefix replaces the runner and all its grants."""
+    kept = {**NO_PIPELINES, "projectId": "my-pipeline-dev", "bucketPrefix": "acme-pl"}
+    before, renamed = (run_stack(stack, kept) for stack in ("dev", "dev2"))
+    old, new = (
+        stack.one("pulumi-python:dynamic:Resource", "iam-propagation").inputs for stack in (before, renamed)
+    )
+    assert "grantee pl-dev-runner" in old["triggers"]
+    assert _SleepProvider().diff("w", old, new).replaces == ["triggers"]
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_no_primitive_roles_no_keys_no_authoritative_bindings(stack: str) -> None:
     result = run_stack(stack, NO_PIPELINES)
