@@ -9,6 +9,8 @@ those earlier runs of the batch id left: a run that fails or dies leaves them, a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import uuid4
@@ -28,12 +30,14 @@ from spark_jobs.contract import (
     Contract,
 )
 from spark_jobs.errors import SinkError, UsageError
-from spark_jobs.hadoop_fs import delete_files_before, move_files_into, replace_path
+from spark_jobs.hadoop_fs import delete_files_before, delete_path, move_files_into, replace_path
 
 APPEND = "append"
 OVERWRITE = "overwrite"
 WRITE_MODES = (APPEND, OVERWRITE)
 
+# How much of the table's name a staging directory shows (a table's may have 1,024 characters).
+_SHOWN_TABLE_LENGTH = 64
 # The local sink's partition directories are named by the BigQuery partition id of each row.
 _PARTITION_ID_FORMATS = {"HOUR": "yyyyMMddHH", "DAY": "yyyyMMdd", "MONTH": "yyyyMM", "YEAR": "yyyy"}
 # The Pulumi program creates both tables from the contract; the connector must not create one from Spark's
@@ -86,21 +90,35 @@ class LocalSink:
         """Names this run's quarantine files: fixed-width, it sorts after the runs that started before."""
         return f"run-{self.started_at.astimezone(dt.UTC):%Y%m%dT%H%M%S%f}-{self.nonce}-"
 
-    def _replace(self, target: str, rows: DataFrame, staging_name: str) -> None:
-        """Put `rows` in the place of the directory `target` only once they are written in full: first to
-        `.<staging_name>` under the output path, a hidden directory readers skip."""
-        staging = self._under_output(f".{staging_name}")
-        rows.write.mode(OVERWRITE).parquet(staging)
-        replace_path(rows.sparkSession, staging, target)
+    @contextmanager
+    def _staging(self, spark: SparkSession, purpose: str) -> Iterator[str]:
+        """A hidden directory under the output path, which readers skip, for this run's rows on their way to a
+        table; a failure on the way removes it. Named after the run, so concurrent runs never share one; the
+        table's name only shows whose it is, cut short so that the name stays far within a file system's
+        255 bytes."""
+        table = self.contract.table[:_SHOWN_TABLE_LENGTH]
+        staging = self._under_output(f".{table}.{purpose}.{self._run_prefix}")
+        try:
+            yield staging
+        except BaseException:
+            with suppress(Exception):  # the failure that matters is the one being raised
+                delete_path(spark, staging)
+            raise
+
+    def _replace(self, target: str, rows: DataFrame) -> None:
+        """Put `rows` in the place of the directory `target` only once they are written in full."""
+        with self._staging(rows.sparkSession, "overwrite") as staging:
+            rows.write.mode(OVERWRITE).parquet(staging)
+            replace_path(rows.sparkSession, staging, target)
 
     def write_rejected(self, rows: DataFrame) -> None:
         """Write this run's rejected rows beside the quarantine (a hidden directory readers skip), then move
         them into the batch's directory, named after this run: a failed write adds nothing."""
         if rows.isEmpty():
             return
-        staging = self._under_output(f".{self.contract.quarantine_table}.{self.batch_id}.{self._run_prefix}")
-        rows.drop(BATCH_ID).write.mode(OVERWRITE).parquet(staging)
-        move_files_into(rows.sparkSession, staging, self._batch_directory, self._run_prefix)
+        with self._staging(rows.sparkSession, "rejected") as staging:
+            rows.drop(BATCH_ID).write.mode(OVERWRITE).parquet(staging)
+            move_files_into(rows.sparkSession, staging, self._batch_directory, self._run_prefix)
 
     def replace_earlier_rejected(self, spark: SparkSession) -> None:
         """Delete the files of the runs of this batch that started before this one (their names sort first;
@@ -111,7 +129,7 @@ class LocalSink:
         partitioning = self.contract.partitioning
         if partitioning is None and self.write_mode == OVERWRITE:
             # Spark's own overwrite deletes the table before writing: a failed write would lose it.
-            self._replace(self.table_path, rows, f"{self.contract.table}.overwrite")
+            self._replace(self.table_path, rows)
             return
         if partitioning is None:
             rows.write.mode(APPEND).parquet(self.table_path)

@@ -187,11 +187,27 @@ def test_a_failed_overwrite_of_an_unpartitioned_table_keeps_the_table(
     rows = spark.createDataFrame([("AB3",)], "id string")
     failing = rows.where(sf.assert_true(sf.col("id") == "x").isNull())
     with pytest.raises(Exception, match="is not true"):
-        sink.write_loaded(failing)
+        LocalSink(str(tmp_path), contract, "overwrite", "b1").write_loaded(failing)
     assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB1",), ("AB2",)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["items"]  # the failed run's staging is gone
     sink.write_loaded(spark.createDataFrame([("AB4",)], "id string"))
     assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB4",)]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["items"]
+
+
+def test_names_as_long_as_a_local_file_system_takes_write_and_stage(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """The staging directories' names do not grow with the table's and the batch id's (255 bytes at most)."""
+    table = "t" * (255 - len("__rejected"))
+    contract = parse_contract({**ITEMS, "table": table, "partitioning": None}, "items.yaml")
+    batch = "b" * 128
+    sink = LocalSink(str(tmp_path), contract, "overwrite", batch)
+    sink.write_rejected(spark.createDataFrame([("AB1", batch)], "id string, _batch_id string"))
+    sink.write_loaded(spark.createDataFrame([("AB2",)], "id string"))
+    assert rows_of(spark.read.parquet(str(tmp_path / f"{table}__rejected")), "id") == [("AB1",)]
+    assert rows_of(spark.read.parquet(str(tmp_path / table)), "id") == [("AB2",)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [table, f"{table}__rejected"]
 
 
 def test_a_batchs_quarantine_is_replaced_by_a_run_that_succeeds_and_added_to_by_one_that_fails(
