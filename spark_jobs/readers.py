@@ -236,10 +236,10 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
     names exactly. So a line is parsed as the first element of an array whose second element is an end
     marker, each element an object read as a map of field name to text: the array has exactly the line's
     object and the marker only when the line is one object and nothing follows it. Names are then compared
-    in lower case (lowering them only when one is not), and two fields with the same name make the line
-    malformed. Numbers that are field values are quoted first, so that their text arrives exactly. Each
-    step is its own projection: Spark computes a projected value once, instead of once for each later
-    expression using it.
+    in lower case (lowering them only when one is not), and two fields for the same contract column make the
+    line malformed; fields not in the contract are ignored, even repeated. Numbers that are field values are
+    quoted first, so that their text arrives exactly. Each step is its own projection: Spark computes a
+    projected value once, instead of once for each later expression using it.
     """
     lines = spark.read.option("recursiveFileLookup", "true").text(location)
     text = sf.col("value")
@@ -257,8 +257,7 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
     all_names = sf.array_join(names, "")
     lowered = sf.when(sf.lower(all_names) == all_names, names).otherwise(sf.transform(names, sf.lower))
     named = objects.select(RAW_RECORD, lowered.alias(_NAMES), sf.map_values(_OBJECT_FIELDS).alias(_VALUES))
-    unique = sf.size(_NAMES) == sf.size(sf.array_distinct(_NAMES))
-    by_name = named.select(RAW_RECORD, sf.when(unique, sf.map_from_arrays(_NAMES, _VALUES)).alias(_FIELDS))
+    by_name = named.select(RAW_RECORD, _fields_by_name(contract).alias(_FIELDS))
 
     # A field a line leaves out (or null) takes the value of a directory named after it.
     from_directories = _named_by_directories(_data_files(lines), contract)
@@ -269,6 +268,26 @@ def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFr
     return by_name.select(
         *[value.alias(name) for name, value in values.items()],
         sf.when(sf.col(_FIELDS).isNull(), sf.col(RAW_RECORD)).alias(RAW_RECORD),
+    )
+
+
+def _fields_by_name(contract: Contract) -> Column:
+    """A line's fields as a map of lower-case name to text; null when two are for the same contract column.
+
+    Names nearly always differ: only a line where some repeat has the contract's fields picked out first.
+    """
+    names, values = sf.col(_NAMES), sf.col(_VALUES)
+
+    def in_contract(name: Column) -> Column:
+        return name.isin([column.lower() for column in contract.column_names])
+
+    contract_names = sf.filter(names, in_contract)
+    contract_values = sf.filter(values, lambda _, index: in_contract(names[index]))
+    return sf.when(
+        sf.size(names) == sf.size(sf.array_distinct(names)), sf.map_from_arrays(names, values)
+    ).when(
+        sf.size(contract_names) == sf.size(sf.array_distinct(contract_names)),
+        sf.map_from_arrays(contract_names, contract_values),
     )
 
 

@@ -191,7 +191,7 @@ def test_a_json_line_is_valid_only_as_exactly_one_strict_json_object(
     )
 
 
-def test_json_field_names_match_the_contract_ignoring_case_and_must_be_distinct(
+def test_json_field_names_match_the_contract_ignoring_case_and_its_must_be_distinct(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
     write_lines(
@@ -201,15 +201,18 @@ def test_json_field_names_match_the_contract_ignoring_case_and_must_be_distinct(
             '{"ID": "AB1", "Qty": "2", "COLOR": "red", "other": 1}',
             '{"id": "AB2", "color": "red", "Color": "blue"}',
             '{"id": "AB3", "id": "AB4"}',
-            '{"id": "AB5", "other": 1, "OTHER": 2}',
+            # Fields not in the contract are ignored, repeated or not.
+            '{"id": "AB5", "other": 1, "OTHER": 2, "color": "red", "x": [], "x": {}}',
+            '{"ID": "AB6", "other": 1, "other": 2, "id": "AB7"}',
         ],
     )
     source = read_input(spark, "json", str(tmp_path / "in"), items)
     assert rows_of(source.frame, "id", "qty", "color", RAW_RECORD) == [
         ("AB1", "2", "red", None),
+        ("AB5", None, "red", None),
+        (None, None, None, '{"ID": "AB6", "other": 1, "other": 2, "id": "AB7"}'),
         (None, None, None, '{"id": "AB2", "color": "red", "Color": "blue"}'),
         (None, None, None, '{"id": "AB3", "id": "AB4"}'),
-        (None, None, None, '{"id": "AB5", "other": 1, "OTHER": 2}'),
     ]
 
 
