@@ -21,7 +21,16 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
-from pyspark.sql.types import ArrayType, DoubleType, FloatType, MapType, StringType, StructField, StructType
+from pyspark.sql.types import (
+    ArrayType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    MapType,
+    StringType,
+    StructField,
+    StructType,
+)
 
 from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, TEXT_SUFFIX, Contract
@@ -505,7 +514,7 @@ def _from_directories(column: ContractColumn, field: StructField | None) -> list
     casts it. Shaped as `_typed_and_text`'s columns, so that frames of files grouped by schema stack."""
     text = _directory_value(column.name)
     if field is not None:
-        text = sf.coalesce(_found(field).cast(StringType()), text)
+        text = sf.coalesce(_text(field), text)
     if column.type == STRING:
         return [text.alias(column.name)]
     return [text.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]
@@ -522,8 +531,7 @@ def _typed_and_text(column: ContractColumn, field: StructField | None) -> list[C
     if field is None:
         typed, text = sf.lit(None).cast(target), sf.lit(None).cast(StringType())
     else:
-        found = _found(field)
-        typed, text = found.cast(target), found.cast(StringType())
+        typed, text = _found(field).cast(target), _text(field)
     if column.type == STRING:
         return [typed.alias(column.name)]
     return [typed.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]
@@ -533,6 +541,15 @@ def _found(field: StructField) -> Column:
     """A typed input's column; a float as the double it is compared and loaded as."""
     found = sf.col(f"`{field.name.replace('`', '``')}`")
     return found.cast(DoubleType()) if isinstance(field.dataType, FloatType) else found
+
+
+def _text(field: StructField) -> Column:
+    """A typed input's value as text; a decimal written out with its scale's decimals, as a file's reader
+    shows it (Spark's own text for `decimal(38,9)` would be `1E-9` for 0.000000001)."""
+    if isinstance(field.dataType, DecimalType):
+        # format_number writes every digit, with Spark's fixed US grouping commas.
+        return sf.regexp_replace(sf.format_number(_found(field), field.dataType.scale), ",", "")
+    return _found(field).cast(StringType())
 
 
 def _explain(error: AnalysisException, input_format: str, location: str) -> JobError:

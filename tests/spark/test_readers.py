@@ -278,6 +278,25 @@ def test_parquet_columns_are_matched_by_name_and_widened(
     assert rows_of(source.frame, *texts) == [("7", "1.50", "1.5", None, "2026-01-05", "2026-01-05 10:00:00")]
 
 
+def test_a_parquet_decimals_text_is_written_out_not_in_exponent_form(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Spark's own text for small decimals of a large scale would be `1E-9` and `0E-9`."""
+    values = ["0.000000001", "0", "-12.5", "-99999999999999999999999999999.999999999"]
+    frame = spark.createDataFrame(
+        [(f"AB{i}", Decimal(v), dt.date(2026, 1, 5)) for i, v in enumerate(values)],
+        "id string, price decimal(38,9), day date",
+    )
+    frame.write.parquet(str(tmp_path / "in"))
+    source = read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert sorted(row[0] for row in source.frame.select("price" + TEXT_SUFFIX).collect()) == [
+        "-12.500000000",
+        "-99999999999999999999999999999.999999999",
+        "0.000000000",
+        "0.000000001",
+    ]
+
+
 def test_parquet_missing_required_column_or_inexact_type_fails_with_every_problem(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
