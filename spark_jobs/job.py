@@ -45,7 +45,7 @@ from spark_jobs.errors import (
     UsageError,
 )
 from spark_jobs.readers import CSV_MAX_FIELDS, Source, csv_header_mismatch, read_input
-from spark_jobs.session import configure
+from spark_jobs.session import configure, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
 from spark_jobs.validation import (
     check_rules,
@@ -97,6 +97,7 @@ def run(
     spark: SparkSession, config: JobConfig, contract: Contract, started_at: dt.datetime, progress: Progress
 ) -> None:
     configure(spark)  # whoever made the session, the job's settings apply
+    size_cache_batches(spark, len(contract.columns))
     _check_patterns_in_java(spark, contract, config.contract_path)
     if config.sink == BIGQUERY:
         check_bigquery_connector(spark)

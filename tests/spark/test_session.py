@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
-from spark_jobs.session import configure
+from spark_jobs.session import configure, size_cache_batches
 
 
 def test_the_job_pins_utc_and_silences_the_logs_that_repeat_a_failed_task(spark: SparkSession) -> None:
@@ -23,3 +23,17 @@ def test_the_job_pins_utc_and_silences_the_logs_that_repeat_a_failed_task(spark:
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
     # Wide contracts' validation code stays small enough for the JVM to compile.
     assert spark.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
+
+
+def test_a_wide_contract_is_cached_in_smaller_batches(spark: SparkSession) -> None:
+    """Each cached column's buffer is allocated for a whole batch: 3,000 columns ran 1 GiB out of memory."""
+    batch_rows = "spark.sql.inMemoryColumnarStorage.batchSize"
+    try:
+        size_cache_batches(spark, 5)
+        assert spark.conf.get(batch_rows) == "10000"  # Spark's default, for the usual contracts
+        size_cache_batches(spark, 3000)
+        assert spark.conf.get(batch_rows) == "279"  # 6,005 cached columns' buffers within 32 MiB
+        size_cache_batches(spark, 9995)
+        assert spark.conf.get(batch_rows) == "100"  # never fewer rows than that
+    finally:
+        size_cache_batches(spark, 5)
