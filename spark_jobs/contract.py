@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 import warnings
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
@@ -487,6 +487,9 @@ class _Parser:
                 f"pattern {pattern!r} uses the POSIX class [:{posix[1]}:], which Java reads as a set of the "
                 f"characters in ':{posix[1]}:': write {_JAVA_CLASSES[posix[1]]} or a range such as [0-9]",
             )
+        not_java = _not_java(pattern)
+        if not_java:
+            raise self.fail(where, f"pattern {pattern!r} {not_java}")
         try:
             with warnings.catch_warnings():  # Java's class intersection (&&) is only a warning in Python
                 warnings.simplefilter("ignore", FutureWarning)
@@ -595,6 +598,72 @@ _JAVA_CLASSES = {
     "xdigit": r"\p{XDigit}",
 }
 _POSIX_CLASS = re.compile(r"\[:(" + "|".join(_JAVA_CLASSES) + r"):\]")
+
+
+@dataclass(frozen=True)
+class PatternToken:
+    """A piece of a regular expression as Java reads it: a quoted stretch (`\\Q…\\E`), an escape, or one
+    character; `in_class` when it lies in a character class."""
+
+    text: str
+    position: int
+    in_class: bool
+
+
+def pattern_tokens(pattern: str) -> Iterator[PatternToken]:
+    """`pattern`'s tokens, in order."""
+    position, class_depth, class_start = 0, 0, False
+    while position < len(pattern):
+        text = _token(pattern, position)
+        if text == "[":
+            class_depth += 1
+        elif text == "]" and class_depth and not class_start:
+            class_depth -= 1
+        # Java reads a `]` first in a class (`[]a]`, `[^]a]`) as a member.
+        class_start = text == "[" or (class_start and text == "^")
+        yield PatternToken(text, position, class_depth > 0)
+        position += len(text)
+
+
+def _token(pattern: str, position: int) -> str:
+    """The pattern's token at `position`: a quoted stretch, an escape (`\\cX` names a control character) or
+    one character."""
+    if pattern.startswith(r"\Q", position):
+        end = pattern.find(r"\E", position)
+        return pattern[position:] if end < 0 else pattern[position : end + 2]
+    if pattern.startswith(r"\c", position):
+        return pattern[position : position + 3]
+    if pattern[position] == "\\":
+        return pattern[position : position + 2]
+    return pattern[position]
+
+
+def _not_java(pattern: str) -> str | None:
+    """Why `pattern`, valid for Python (and some for RE2), is not Java's syntax; None when nothing says so.
+
+    Python's own check would pass these groups, and the batch would fail only when Java compiles them.
+    """
+    for token in pattern_tokens(pattern):
+        if token.text != "(" or token.in_class:
+            continue
+        for opener, remedy in _PYTHON_ONLY_GROUPS.items():
+            if pattern.startswith(opener, token.position):
+                return remedy
+        flags = _FLAG_GROUP.match(pattern, token.position)
+        if flags and set(flags[1]) - set(_JAVA_FLAGS + "-"):
+            return f"sets flags {flags[1]!r}: Java's inline flags are {', '.join(_JAVA_FLAGS)}"
+    return None
+
+
+_PYTHON_ONLY_GROUPS = {
+    "(?P<": "names a group as Python does: Java writes (?<name>…)",
+    "(?P=": "refers back to a group as Python does: Java writes \\k<name>",
+    "(?#": "holds a comment group, which Java does not have: remove it",
+    "(?(": "holds a conditional group, which Java does not have",
+}
+_JAVA_FLAGS = "idmsuxU"
+# An inline flag group, (?i) or (?i-s:…), with its letters.
+_FLAG_GROUP = re.compile(r"\(\?([A-Za-z]*(?:-[A-Za-z]*)?)[):]")
 
 
 def _in_python_syntax(pattern: str) -> str:

@@ -29,6 +29,7 @@ from spark_jobs.contract import (
     TIMESTAMP,
     Contract,
     Value,
+    pattern_tokens,
     show_value,
 )
 from spark_jobs.contract import Column as ContractColumn
@@ -187,32 +188,9 @@ def spark_pattern(pattern: str) -> str:
     """
     if _MULTI_LINE_OR_COMMENTS.search(pattern):
         return pattern
-    parts = []
-    position, class_depth, class_start = 0, 0, False
-    while position < len(pattern):
-        token = _token(pattern, position)
-        if token == "[":
-            class_depth += 1
-        elif token == "]" and class_depth and not class_start:
-            class_depth -= 1
-        # Java reads a `]` first in a class (`[]a]`, `[^]a]`) as a member.
-        class_start = token == "[" or (class_start and token == "^")
-        parts.append(r"\z" if token == "$" and not class_depth else token)
-        position += len(token)
-    return "".join(parts)
-
-
-def _token(pattern: str, position: int) -> str:
-    """The pattern's token at `position`: a quoted stretch, an escape (`\\cX` names a control character) or
-    one character."""
-    if pattern.startswith(r"\Q", position):
-        end = pattern.find(r"\E", position)
-        return pattern[position:] if end < 0 else pattern[position : end + 2]
-    if pattern.startswith(r"\c", position):
-        return pattern[position : position + 3]
-    if pattern[position] == "\\":
-        return pattern[position : position + 2]
-    return pattern[position]
+    return "".join(
+        r"\z" if token.text == "$" and not token.in_class else token.text for token in pattern_tokens(pattern)
+    )
 
 
 # A flag group turning on multi-line or comments mode, e.g. (?m), (?ix), (?x:…), wherever the text could be

@@ -329,6 +329,30 @@ def test_java_only_pattern_syntax_is_accepted(pattern: str) -> None:
     assert column.pattern == pattern
 
 
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("^(?P<code>[A-Z]{3})$", "names a group as Python does: Java writes (?<name>…)"),
+        ("^(?<c>a)(?P=c)$", "refers back to a group as Python does: Java writes \\k<name>"),
+        ("^x(?#comment)$", "holds a comment group, which Java does not have: remove it"),
+        ("^(a)?(?(1)b|c)$", "holds a conditional group, which Java does not have"),
+        ("(?a)^[a-z]+$", "sets flags 'a': Java's inline flags are i, d, m, s, u, x, U"),
+        ("(?L-i:x)", "sets flags 'L-i': Java's inline flags are i, d, m, s, u, x, U"),
+    ],
+)
+def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, problem: str) -> None:
+    """Python's check passes these; the batch would fail only once Java compiles them."""
+    assert f"column 'x': pattern {pattern!r} {problem}" in refusal(
+        with_column(name="x", type="STRING", pattern=pattern)
+    )
+
+
+@pytest.mark.parametrize("pattern", [r"^\(?#\)$", "^[(?#]+$", r"^\Q(?P<x>\E$", "(?i-s:x)", "(?U)(?:a)"])
+def test_python_group_openers_escaped_quoted_or_in_a_class_are_not_groups(pattern: str) -> None:
+    column = parse_contract(with_column(name="x", type="STRING", pattern=pattern), "c.yaml").columns[-1]
+    assert column.pattern == pattern
+
+
 def test_clustering_refuses_float_and_more_than_four_columns() -> None:
     document = with_column(name="f", type="FLOAT64")
     assert "column 'f' is FLOAT64, which cannot be clustered" in refusal({**document, "clustering": ["f"]})
