@@ -565,9 +565,8 @@ class _Parser:
 _JAVA_SYNTAX: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"\\Q(.*?)(?:\\E|$)", re.DOTALL), lambda quoted: re.escape(quoted.group(1))),
     (re.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])"), "x"),  # Unicode classes: \p{Lu}, \pL
-    # \h, \V, \R, \X, \e, \G, \cA, \x{1F600}, \N{EURO SIGN}
+    # \h, \V, \R, \X, \e, \G, \cA, \x{1F600}, \N{CJK UNIFIED IDEOGRAPHS 4E00} (names Python does not know)
     (re.compile(r"\\[hHVRXeG]|\\c[@-_a-z]|\\x\{[0-9A-Fa-f]+\}|\\N\{[^}]*\}"), "x"),
-    (re.compile(r"\\b\{g\}"), ""),  # a grapheme boundary
     (re.compile(r"\(\?[idmsuxU]*(?:-[idmsuxU]+)?\)"), ""),  # inline flags, which Java allows anywhere
     (re.compile(r"\(\?[idmsuxU]*(?:-[idmsuxU]+)?:"), "(?:"),  # flags of a group
     (re.compile(r"\\z"), r"\\Z"),  # the very end of the input

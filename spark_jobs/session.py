@@ -47,8 +47,8 @@ def size_cache_batches(spark: SparkSession, contract_columns: int) -> None:
 
     Spark allocates every cached column's buffer for a whole batch up front (10,000 rows by default), whatever
     the input's size. The job caches each contract column about twice (typed and as text): a contract of
-    3,000 columns ran a 1 GiB driver out of memory on three rows. Past a few hundred columns, batches shrink
-    so that their buffers stay within a budget.
+    3,000 columns ran a 1 GiB driver out of memory on three rows. Past about 80 columns, batches shrink so
+    that their buffers stay within a budget.
     """
     cached_columns = 2 * contract_columns + _METADATA_COLUMNS
     rows = _CACHE_BUFFER_BUDGET // (cached_columns * _BUFFER_BYTES_PER_VALUE)

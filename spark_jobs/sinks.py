@@ -9,8 +9,7 @@ those earlier runs of the batch id left: a run that fails or dies leaves them, a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import uuid4
@@ -90,35 +89,35 @@ class LocalSink:
         """Names this run's quarantine files: fixed-width, it sorts after the runs that started before."""
         return f"run-{self.started_at.astimezone(dt.UTC):%Y%m%dT%H%M%S%f}-{self.nonce}-"
 
-    @contextmanager
-    def _staging(self, spark: SparkSession, purpose: str) -> Iterator[str]:
-        """A hidden directory under the output path, which readers skip, for this run's rows on their way to a
-        table; a failure on the way removes it. Named after the run, so concurrent runs never share one; the
-        table's name only shows whose it is, cut short so that the name stays far within a file system's
-        255 bytes."""
+    def _stage(self, rows: DataFrame, purpose: str) -> str:
+        """Write `rows` to a hidden directory under the output path, which readers skip, on their way to a
+        table, and return its path. A write that fails removes it; once written, it stays until its rows
+        have moved on, since a failure while they move may leave it with the only copy of some.
+
+        Named after the run, so concurrent runs never share one; the table's name only shows whose it is,
+        cut short so that the name stays far within a file system's 255 bytes.
+        """
         table = self.contract.table[:_SHOWN_TABLE_LENGTH]
         staging = self._under_output(f".{table}.{purpose}.{self._run_prefix}")
         try:
-            yield staging
+            rows.write.mode(OVERWRITE).parquet(staging)
         except BaseException:
             with suppress(Exception):  # the failure that matters is the one being raised
-                delete_path(spark, staging)
+                delete_path(rows.sparkSession, staging)
             raise
+        return staging
 
     def _replace(self, target: str, rows: DataFrame) -> None:
         """Put `rows` in the place of the directory `target` only once they are written in full."""
-        with self._staging(rows.sparkSession, "overwrite") as staging:
-            rows.write.mode(OVERWRITE).parquet(staging)
-            replace_path(rows.sparkSession, staging, target)
+        replace_path(rows.sparkSession, self._stage(rows, "overwrite"), target)
 
     def write_rejected(self, rows: DataFrame) -> None:
         """Write this run's rejected rows beside the quarantine (a hidden directory readers skip), then move
         them into the batch's directory, named after this run: a failed write adds nothing."""
         if rows.isEmpty():
             return
-        with self._staging(rows.sparkSession, "rejected") as staging:
-            rows.drop(BATCH_ID).write.mode(OVERWRITE).parquet(staging)
-            move_files_into(rows.sparkSession, staging, self._batch_directory, self._run_prefix)
+        staging = self._stage(rows.drop(BATCH_ID), "rejected")
+        move_files_into(rows.sparkSession, staging, self._batch_directory, self._run_prefix)
 
     def replace_earlier_rejected(self, spark: SparkSession) -> None:
         """Delete the files of the runs of this batch that started before this one (their names sort first;

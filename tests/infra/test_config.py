@@ -450,6 +450,9 @@ def test_secrets_the_program_cannot_keep_secret_are_warned_about(monkeypatch: py
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
     run_stack("prod", secret_keys=["alertEmail"])
     assert warnings == []
+    run_stack("prod", secret_keys=["alertEmail", "projectId"])
+    assert [warning.rsplit(": ", 1)[-1] for warning in warnings] == ["projectId"]
+    warnings.clear()
     run_stack("prod", {"labels": {"env": "prod"}}, secret_keys=["alertEmail", "projectId", "labels"])
     assert warnings == [
         "config keys set with --secret that the program writes into resource names and properties, which "

@@ -4,6 +4,7 @@ contract columns the files do not hold, validated like any text value."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from spark_jobs.contract import ERRORS, Contract, parse_contract
 from spark_jobs.readers import read_input
 from spark_jobs.validation import validate
 
-from .conftest import ITEMS_HEADER, write_lines
+from .conftest import ITEMS_HEADER, rows_of, write_lines
 
 
 def checked(spark: SparkSession, input_format: str, location: Path, items: Contract) -> dict[str, tuple]:
@@ -65,6 +66,18 @@ def test_a_parquet_file_value_comes_first_whether_or_not_the_schemas_merge(
         "AB3": (dt.date(2026, 1, 6), None, []),
         "AB4": (None, None, ["day.required: a value is required"]),
     }
+
+
+def test_a_decimal_a_file_holds_for_a_directory_column_keeps_its_written_out_text(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """The file's value comes first, as text for the validation (Spark's own text would be `1E-9`)."""
+    spark.createDataFrame(
+        [("AB1", Decimal("0.000000001"), dt.date(2026, 1, 5))], "id string, price decimal(38,9), day date"
+    ).write.parquet(str(tmp_path / "in" / "price=5"))
+    source = read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert "price" in source.text_columns
+    assert rows_of(source.frame, "price") == [("0.000000001",)]
 
 
 def test_a_directory_value_undoes_escapes_and_keeps_a_stray_percent(

@@ -500,6 +500,19 @@ def test_a_scheme_this_spark_cannot_read_is_a_usage_error_not_a_corrupt_file(
     assert json.loads(report_path.read_text())["error"] == error
 
 
+def test_a_run_caches_a_wide_contracts_rows_in_smaller_batches(spark: SparkSession, tmp_path: Path) -> None:
+    """Spark allocates each cached column's buffer for a whole batch: the batches shrink with the columns."""
+    columns = [{"name": "id", "type": "STRING", "mode": "REQUIRED"}]
+    columns += [{"name": f"c{index}", "type": "STRING"} for index in range(1, 100)]
+    contract_file = tmp_path / "wide.yaml"
+    contract_file.write_text(yaml.safe_dump({"table": "wide", "columns": columns}))
+    header = ",".join(column["name"] for column in columns)
+    write_lines(tmp_path / "in", "a.csv", [header, "A" + "," * 99])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert (status, report["rows_loaded"]) == (0, 1)
+    assert spark.conf.get("spark.sql.inMemoryColumnarStorage.batchSize") == "8184"  # 205 cached columns
+
+
 def test_the_printed_line_names_at_most_the_logged_number_of_files(
     spark: SparkSession, contract_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:

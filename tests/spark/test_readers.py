@@ -15,7 +15,7 @@ from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, 
 from spark_jobs.errors import NoInputError, SchemaMismatchError, UsageError
 from spark_jobs.readers import csv_header_mismatch, read_input
 
-from .conftest import ITEMS_HEADER, rows_of, write_lines
+from .conftest import ITEMS, ITEMS_HEADER, rows_of, write_lines
 
 
 def test_csv_follows_rfc_4180_and_keeps_wrong_field_counts_as_malformed(
@@ -216,6 +216,17 @@ def test_json_field_names_match_the_contract_ignoring_case_and_its_must_be_disti
     ]
 
 
+def test_json_lines_repeating_unknown_fields_fill_mixed_case_contract_columns(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    contract = parse_contract(
+        {**ITEMS, "columns": [*ITEMS["columns"], {"name": "OrderRef", "type": "STRING"}]}, "items.yaml"
+    )
+    write_lines(tmp_path / "in", "a.json", ['{"id": "AB1", "orderref": "R1", "x": 1, "x": 2}'])
+    source = read_input(spark, "json", str(tmp_path / "in"), contract)
+    assert rows_of(source.frame, "id", "OrderRef", RAW_RECORD) == [("AB1", "R1", None)]
+
+
 def test_json_values_are_read_as_text(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
     """A field's number keeps its exact text (Spark alone would pass it through a double); objects and arrays
     keep their JSON text, in which numbers directly in an array still pass through a double."""
@@ -295,6 +306,13 @@ def test_a_parquet_decimals_text_is_written_out_not_in_exponent_form(
         "0.000000000",
         "0.000000001",
     ]
+    # Every scale keeps its own decimals: none for an integer, one for decimal(10,1).
+    spark.createDataFrame(
+        [("AB1", Decimal("-5"), Decimal("-0.5"), dt.date(2026, 1, 5))],
+        "id string, qty decimal(18,0), price decimal(10,1), day date",
+    ).write.parquet(str(tmp_path / "scales"))
+    scales = read_input(spark, "parquet", str(tmp_path / "scales"), items).frame
+    assert rows_of(scales, "qty" + TEXT_SUFFIX, "price" + TEXT_SUFFIX) == [("-5", "-0.5")]
 
 
 def test_parquet_missing_required_column_or_inexact_type_fails_with_every_problem(

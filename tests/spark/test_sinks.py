@@ -195,6 +195,43 @@ def test_a_failed_overwrite_of_an_unpartitioned_table_keeps_the_table(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["items"]
 
 
+def test_rows_written_but_not_yet_in_place_are_kept_when_the_move_fails(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving deletes the old table first: the staged rows may then be the only copy."""
+    contract = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
+
+    def fail(spark: SparkSession, source: str, target: str) -> None:
+        raise OSError(f"could not move {source} to {target}")
+
+    monkeypatch.setattr(sinks, "replace_path", fail)
+    with pytest.raises(OSError, match="could not move"):
+        LocalSink(str(tmp_path), contract, "overwrite", "b1").write_loaded(
+            spark.createDataFrame([("AB1",)], "id string")
+        )
+    [staged] = tmp_path.iterdir()
+    assert staged.name.startswith(".items.overwrite.run-")
+    assert rows_of(spark.read.parquet(str(staged)), "id") == [("AB1",)]
+
+
+def test_concurrent_runs_stage_in_directories_of_their_own(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contract = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
+    staged: list[str] = []
+    monkeypatch.setattr(sinks, "replace_path", lambda spark, source, target: staged.append(source))
+    monkeypatch.setattr(sinks, "move_files_into", lambda spark, source, *_: staged.append(source))
+    for _ in range(2):
+        sink = LocalSink(str(tmp_path), contract, "overwrite", "b1")
+        sink.write_loaded(spark.createDataFrame([("AB1",)], "id string"))
+        sink.write_rejected(spark.createDataFrame([("AB2", "b1")], "id string, _batch_id string"))
+    assert len(set(staged)) == 4
+    assert [Path(path).name.split(".run-")[0] for path in staged] == [
+        ".items.overwrite",
+        ".items.rejected",
+    ] * 2
+
+
 def test_names_as_long_as_a_local_file_system_takes_write_and_stage(
     spark: SparkSession, tmp_path: Path
 ) -> None:
