@@ -357,9 +357,7 @@ def test_a_pattern_java_cannot_compile_is_a_contract_error(spark: SparkSession, 
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
     status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out")
     assert status == 3
-    expected = (
-        f"{contract}: column 'id': pattern '^[A-Z]{{2}}[0-9]{{$' is not a valid Java regular"
-    )
+    expected = f"{contract}: column 'id': pattern '^[A-Z]{{2}}[0-9]{{$' is not a valid Java regular"
     assert report["error"].startswith(expected)
 
 
