@@ -25,11 +25,8 @@ from spark_jobs import report
 BATCH_RESOURCE = "cloud_dataproc_batch"
 DRIVER_LOG = "dataproc.googleapis.com%2Foutput"
 EXECUTORS_METRIC = "dataproc.googleapis.com/batch/spark/executors"
-ALERT_WINDOW = "300s"
-# Aggregations valid for these metric kinds (google/monitoring/v3/common.proto): the runs counter is numeric,
-# so it is summed; the report distributions are summed per series (ALIGN_SUM keeps a distribution) and then
-# reduced with REDUCE_MEAN, which turns a distribution into the exact mean of its values: per batch, that is
-# the value the run reported.
+# Every alert and chart aligns its series over this period.
+ALIGNMENT_PERIOD = "300s"
 _BY_PIPELINE = f"metric.label.{report.PIPELINE}"
 _BY_BATCH = "resource.label.batch_id"
 _RUNS = "runs"
@@ -98,7 +95,12 @@ def _pipeline_label() -> gcp.logging.MetricMetricDescriptorLabelArgs:
 
 
 def _user_metric(metric: gcp.logging.Metric) -> pulumi.Output[str]:
-    return metric.name.apply(lambda name: f"logging.googleapis.com/user/{name}")
+    return pulumi.Output.concat("logging.googleapis.com/user/", metric.name)
+
+
+def _batch_metric(metric_type: str) -> str:
+    """A monitoring filter selecting `metric_type`'s series of Dataproc batches."""
+    return f'metric.type="{metric_type}" AND resource.type="{BATCH_RESOURCE}"'
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -207,10 +209,7 @@ class Monitoring(pulumi.ComponentResource):
             else []
         )
         failed_runs = _user_metric(runs).apply(
-            lambda t: (
-                f'metric.type="{t}" AND resource.type="{BATCH_RESOURCE}" '
-                f'AND metric.label.{report.STATUS}="{report.STATUS_FAILED}"'
-            )
+            lambda t: f'{_batch_metric(t)} AND metric.label.{report.STATUS}="{report.STATUS_FAILED}"'
         )
         self._alert(
             name="failed-runs-alert",
@@ -224,9 +223,7 @@ class Monitoring(pulumi.ComponentResource):
             channels=channels,
             opts=after_metrics_known,
         )
-        rejected_rows = _user_metric(distributions[report.ROWS_REJECTED]).apply(
-            lambda t: f'metric.type="{t}" AND resource.type="{BATCH_RESOURCE}"'
-        )
+        rejected_rows = _user_metric(distributions[report.ROWS_REJECTED]).apply(_batch_metric)
         self._alert(
             name="rejected-rows-alert",
             config=config,
@@ -254,6 +251,10 @@ class Monitoring(pulumi.ComponentResource):
         channels: list[pulumi.Output[str]],
         opts: pulumi.ResourceOptions,
     ) -> gcp.monitoring.AlertPolicy:
+        """An alert on a report metric, with aggregations valid for its kind (google/monitoring/v3/
+        common.proto): the runs counter is numeric, so it is summed; a report distribution is summed per
+        series (ALIGN_SUM keeps a distribution) and then reduced with REDUCE_MEAN, which turns it into the
+        exact mean of its values: per batch, the value the run reported."""
         return gcp.monitoring.AlertPolicy(
             name,
             project=config.project_id,
@@ -269,7 +270,7 @@ class Monitoring(pulumi.ComponentResource):
                         duration="0s",
                         aggregations=[
                             gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
-                                alignment_period=ALERT_WINDOW,
+                                alignment_period=ALIGNMENT_PERIOD,
                                 per_series_aligner="ALIGN_SUM",
                                 cross_series_reducer=reducer[0],
                                 group_by_fields=[reducer[1]],
@@ -307,7 +308,7 @@ def _series(metric_filter: str, aligner: str, reducer: str, group_by: list[str])
             "timeSeriesFilter": {
                 "filter": metric_filter,
                 "aggregation": {
-                    "alignmentPeriod": "300s",
+                    "alignmentPeriod": ALIGNMENT_PERIOD,
                     "perSeriesAligner": aligner,
                     "crossSeriesReducer": reducer,
                     "groupByFields": group_by,
@@ -322,7 +323,7 @@ def _dashboard(config: StackConfig, metric_types: dict[str, str]) -> dict[str, o
     """Runs by outcome, run duration, rows loaded vs rejected, executors."""
 
     def user(metric: str) -> str:
-        return f'metric.type="{metric_types[metric]}" AND resource.type="{BATCH_RESOURCE}"'
+        return _batch_metric(metric_types[metric])
 
     stack_batches = json.dumps(_stack_batch_ids(config))
 
@@ -345,7 +346,7 @@ def _dashboard(config: StackConfig, metric_types: dict[str, str]) -> dict[str, o
             [
                 _series(
                     # This stack's batches only, as the report metrics select them.
-                    f'metric.type="{EXECUTORS_METRIC}" AND resource.type="{BATCH_RESOURCE}" AND '
+                    f"{_batch_metric(EXECUTORS_METRIC)} AND "
                     f"resource.labels.batch_id = monitoring.regex.full_match({stack_batches})",
                     "ALIGN_MEAN",
                     "REDUCE_SUM",

@@ -6,7 +6,7 @@ from typing import Any
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
 from policy.declare import advisory
-from policy.resources import BATCH, BUCKET, DATASET, SESSION_TEMPLATE, nested, stack_of
+from policy.resources import BATCH, BUCKET, DATASET, SESSION_TEMPLATE, TABLE, nested, stack_of
 
 REQUIRED_LABELS = ("env", "managed-by")
 
@@ -24,7 +24,7 @@ LABELS_TYPES = frozenset(
         BUCKET,
         DATASET,
         BATCH,
-        "gcp:bigquery/table:Table",
+        TABLE,
         "gcp:dataproc/cluster:Cluster",
         SESSION_TEMPLATE,
         "gcp:kms/cryptoKey:CryptoKey",
