@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
 
+from spark_jobs.session import jvm
+
 
 @dataclass(frozen=True)
 class Measurement:
@@ -22,9 +24,7 @@ class Measurement:
 
 
 def _file_bytes_read(spark: SparkSession, scheme: str) -> int:
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None, "an active SparkContext has a JVM gateway"
-    statistics = jvm.org.apache.hadoop.fs.FileSystem.getAllStatistics()
+    statistics = jvm(spark).org.apache.hadoop.fs.FileSystem.getAllStatistics()
     return sum(int(entry.getBytesRead()) for entry in statistics if entry.getScheme() == scheme)
 
 

@@ -6,14 +6,12 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from spark_jobs.session import jvm
+
 
 def _file_system(spark: SparkSession, path: str) -> tuple[Any, Any]:
-    context = spark.sparkContext
-    jvm = context._jvm
-    if jvm is None:
-        raise RuntimeError("the Spark JVM gateway is not running")
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    return hadoop_path.getFileSystem(context._jsc.hadoopConfiguration()), hadoop_path
+    hadoop_path = jvm(spark).org.apache.hadoop.fs.Path(path)
+    return hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hadoop_path
 
 
 def delete_path(spark: SparkSession, path: str) -> None:

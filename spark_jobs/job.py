@@ -45,7 +45,7 @@ from spark_jobs.errors import (
     UsageError,
 )
 from spark_jobs.readers import CSV_MAX_FIELDS, Source, csv_header_mismatch, read_input
-from spark_jobs.session import configure, size_cache_batches
+from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
 from spark_jobs.validation import (
     check_rules,
@@ -153,13 +153,12 @@ def _persisted(frame: DataFrame) -> Iterator[DataFrame]:
 
 def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_path: str) -> None:
     """Patterns run as Java regular expressions; the contract parser could only check Python's syntax."""
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None, "the Spark JVM gateway is not running"
+    pattern_class = jvm(spark).java.util.regex.Pattern
     for column in contract.columns:
         if column.pattern is None:
             continue
         try:
-            jvm.java.util.regex.Pattern.compile(spark_pattern(column.pattern))
+            pattern_class.compile(spark_pattern(column.pattern))
         except (Py4JJavaError, PySparkException) as error:
             detail = _first_meaningful_line(str(error))
             raise ContractError(

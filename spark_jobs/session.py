@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import SparkSession
 
 # Runtime SQL settings, so they also apply to an existing session.
@@ -65,12 +67,17 @@ _BUFFER_BYTES_PER_VALUE = 20
 _CACHE_BUFFER_BUDGET = 32 * 1024 * 1024
 
 
+def jvm(spark: SparkSession) -> Any:
+    """The driver JVM, through py4j: Java classes the job calls that PySpark does not wrap."""
+    gateway = spark.sparkContext._jvm
+    assert gateway is not None, "an active SparkContext has a JVM gateway"
+    return gateway
+
+
 def _quiet_logged_failures(spark: SparkSession) -> None:
     """Java stack traces logged for failures the job reports as one line itself: a failed task's (by the
     executor and again by the scheduler), and a path Hadoop cannot look at (by the file listing)."""
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None, "the Spark JVM gateway is not running"
-    log4j = jvm.org.apache.logging.log4j
+    log4j = jvm(spark).org.apache.logging.log4j
     for logger in _FAILURE_LOGGERS:
         log4j.core.config.Configurator.setLevel(logger, log4j.Level.OFF)
 

@@ -30,6 +30,7 @@ from spark_jobs.contract import (
 )
 from spark_jobs.errors import SinkError, UsageError
 from spark_jobs.hadoop_fs import delete_files_before, delete_path, move_files_into, replace_path
+from spark_jobs.session import jvm
 
 APPEND = "append"
 OVERWRITE = "overwrite"
@@ -218,11 +219,9 @@ _CONNECTOR = "bigquery"
 def check_bigquery_connector(spark: SparkSession) -> None:
     """Fail before the input is read when this Spark has no spark-bigquery connector to write with (Dataproc's
     runtimes include it), instead of once every row is validated."""
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None, "the Spark JVM gateway is not running"
     conf = spark._jsparkSession.sessionState().conf()
     try:
-        jvm.org.apache.spark.sql.execution.datasources.DataSource.lookupDataSource(_CONNECTOR, conf)
+        jvm(spark).org.apache.spark.sql.execution.datasources.DataSource.lookupDataSource(_CONNECTOR, conf)
     except Py4JJavaError:
         raise UsageError(
             "the BigQuery sink writes through the spark-bigquery connector, which Dataproc's runtimes "
