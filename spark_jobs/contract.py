@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import warnings
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from spark_jobs.patterns import pattern_problem
 
 # Canonical BigQuery (GoogleSQL) type names, and the legacy aliases accepted on input.
 STRING = "STRING"
@@ -480,26 +481,9 @@ class _Parser:
         if type_ not in _PATTERN_TYPES:
             raise self.fail(where, f"'pattern' does not apply to a {type_} column")
         pattern = self.text(value, f"{where}: pattern")
-        posix = _POSIX_CLASS.search(pattern)
-        if posix:
-            raise self.fail(
-                where,
-                f"pattern {pattern!r} uses the POSIX class [:{posix[1]}:], which Java reads as a set of the "
-                f"characters in ':{posix[1]}:': write {_JAVA_CLASSES[posix[1]]} or a range such as [0-9]",
-            )
-        not_java = _not_java(pattern)
-        if not_java:
-            raise self.fail(where, f"pattern {pattern!r} {not_java}")
-        try:
-            with warnings.catch_warnings():  # Java's class intersection (&&) is only a warning in Python
-                warnings.simplefilter("ignore", FutureWarning)
-                re.compile(_in_python_syntax(pattern))
-        except re.error as error:
-            if _ONLY_PYTHON_REFUSES in str(error):
-                return pattern  # Java allows a look-behind of bounded length; the job's Java compile decides
-            raise self.fail(
-                where, f"pattern {pattern!r} is not a valid regular expression: {error}"
-            ) from None
+        problem = pattern_problem(pattern)
+        if problem:
+            raise self.fail(where, f"pattern {pattern!r} {problem}")
         return pattern
 
     def value_converter(self, type_: str, where: str) -> Callable[[object, str], Value]:
@@ -558,117 +542,6 @@ class _Parser:
                     "clustering", f"column '{name}' is {columns[name].type}, which cannot be clustered"
                 )
         return names
-
-
-# Java regular-expression syntax that Python's `re` spells differently or lacks, rewritten so that the parser
-# can check a pattern's syntax without a JVM; the job compiles the pattern itself with Java before reading.
-_JAVA_SYNTAX: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"\\Q(.*?)(?:\\E|$)", re.DOTALL), lambda quoted: re.escape(quoted.group(1))),
-    (re.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])"), "x"),  # Unicode classes: \p{Lu}, \pL
-    # \h, \V, \R, \X, \e, \G, \cA, \x{1F600}, \N{CJK UNIFIED IDEOGRAPHS 4E00} (names Python does not know)
-    (re.compile(r"\\[hHVRXeG]|\\c[@-_a-z]|\\x\{[0-9A-Fa-f]+\}|\\N\{[^}]*\}"), "x"),
-    (re.compile(r"\(\?[idmsuxU]*(?:-[idmsuxU]+)?\)"), ""),  # inline flags, which Java allows anywhere
-    (re.compile(r"\(\?[idmsuxU]*(?:-[idmsuxU]+)?:"), "(?:"),  # flags of a group
-    (re.compile(r"\\z"), r"\\Z"),  # the very end of the input
-    (re.compile(r"\(\?<([A-Za-z][A-Za-z0-9]*)>"), r"(?P<\1>"),  # named groups
-    (re.compile(r"\\k<([A-Za-z][A-Za-z0-9]*)>"), r"(?P=\1)"),  # their back-references
-)
-
-
-# Python's refusal of a look-behind whose length varies, which Java accepts when the length is bounded.
-_ONLY_PYTHON_REFUSES = "look-behind requires fixed-width pattern"
-
-
-# A POSIX bracket expression ([[:digit:]]), as RE2 and BigQuery read it; Java has \p{...} classes instead.
-_JAVA_CLASSES = {
-    "alnum": r"\p{Alnum}",
-    "alpha": r"\p{Alpha}",
-    "ascii": r"\p{ASCII}",
-    "blank": r"\p{Blank}",
-    "cntrl": r"\p{Cntrl}",
-    "digit": r"\p{Digit}",
-    "graph": r"\p{Graph}",
-    "lower": r"\p{Lower}",
-    "print": r"\p{Print}",
-    "punct": r"\p{Punct}",
-    "space": r"\p{Space}",
-    "upper": r"\p{Upper}",
-    "word": r"\w",
-    "xdigit": r"\p{XDigit}",
-}
-_POSIX_CLASS = re.compile(r"\[:(" + "|".join(_JAVA_CLASSES) + r"):\]")
-
-
-@dataclass(frozen=True)
-class PatternToken:
-    """A piece of a regular expression as Java reads it: a quoted stretch (`\\Q…\\E`), an escape, or one
-    character; `in_class` when it lies in a character class."""
-
-    text: str
-    position: int
-    in_class: bool
-
-
-def pattern_tokens(pattern: str) -> Iterator[PatternToken]:
-    """`pattern`'s tokens, in order."""
-    position, class_depth, class_start = 0, 0, False
-    while position < len(pattern):
-        text = _token(pattern, position)
-        if text == "[":
-            class_depth += 1
-        elif text == "]" and class_depth and not class_start:
-            class_depth -= 1
-        # Java reads a `]` first in a class (`[]a]`, `[^]a]`) as a member.
-        class_start = text == "[" or (class_start and text == "^")
-        yield PatternToken(text, position, class_depth > 0)
-        position += len(text)
-
-
-def _token(pattern: str, position: int) -> str:
-    """The pattern's token at `position`: a quoted stretch, an escape (`\\cX` names a control character) or
-    one character."""
-    if pattern.startswith(r"\Q", position):
-        end = pattern.find(r"\E", position)
-        return pattern[position:] if end < 0 else pattern[position : end + 2]
-    if pattern.startswith(r"\c", position):
-        return pattern[position : position + 3]
-    if pattern[position] == "\\":
-        return pattern[position : position + 2]
-    return pattern[position]
-
-
-def _not_java(pattern: str) -> str | None:
-    """Why `pattern`, valid for Python (and some for RE2), is not Java's syntax; None when nothing says so.
-
-    Python's own check would pass these groups, and the batch would fail only when Java compiles them.
-    """
-    for token in pattern_tokens(pattern):
-        if token.text != "(" or token.in_class:
-            continue
-        for opener, remedy in _PYTHON_ONLY_GROUPS.items():
-            if pattern.startswith(opener, token.position):
-                return remedy
-        flags = _FLAG_GROUP.match(pattern, token.position)
-        if flags and set(flags[1]) - set(_JAVA_FLAGS + "-"):
-            return f"sets flags {flags[1]!r}: Java's inline flags are {', '.join(_JAVA_FLAGS)}"
-    return None
-
-
-_PYTHON_ONLY_GROUPS = {
-    "(?P<": "names a group as Python does: Java writes (?<name>…)",
-    "(?P=": "refers back to a group as Python does: Java writes \\k<name>",
-    "(?#": "holds a comment group, which Java does not have: remove it",
-    "(?(": "holds a conditional group, which Java does not have",
-}
-_JAVA_FLAGS = "idmsuxU"
-# An inline flag group, (?i) or (?i-s:…), with its letters.
-_FLAG_GROUP = re.compile(r"\(\?([A-Za-z]*(?:-[A-Za-z]*)?)[):]")
-
-
-def _in_python_syntax(pattern: str) -> str:
-    for java, python in _JAVA_SYNTAX:
-        pattern = java.sub(python, pattern)
-    return pattern
 
 
 def _first_repeated(values: Sequence[Any]) -> Any:

@@ -44,6 +44,7 @@ from spark_jobs.errors import (
     SinkError,
     UsageError,
 )
+from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import CSV_MAX_FIELDS, Source, csv_header_mismatch, read_input
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
@@ -54,7 +55,6 @@ from spark_jobs.validation import (
     is_loaded,
     mark_duplicates,
     rule_of,
-    spark_pattern,
     text_of,
 )
 

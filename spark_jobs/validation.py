@@ -9,7 +9,6 @@ built-in column expressions; a reason reads `<rule>: <detail>`, where the rule i
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as sf
@@ -29,10 +28,10 @@ from spark_jobs.contract import (
     TIMESTAMP,
     Contract,
     Value,
-    pattern_tokens,
     show_value,
 )
 from spark_jobs.contract import Column as ContractColumn
+from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import Source
 
 MALFORMED_RULE = "record.malformed"
@@ -177,25 +176,6 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
             )
         )
     return rules
-
-
-def spark_pattern(pattern: str) -> str:
-    """`pattern` as Spark runs it (Java), with each `$` anchor written `\\z`: Java's `$` also matches before a
-    line break that ends the value, where BigQuery's regular expressions (RE2) match only at its very end.
-
-    Only a `$` that is an anchor changes: not one escaped, quoted (`\\Q…\\E`) or in a character class. A
-    pattern that turns on multi-line mode (where `$` ends every line) or comments mode is left as it is.
-    """
-    if _MULTI_LINE_OR_COMMENTS.search(pattern):
-        return pattern
-    return "".join(
-        r"\z" if token.text == "$" and not token.in_class else token.text for token in pattern_tokens(pattern)
-    )
-
-
-# A flag group turning on multi-line or comments mode, e.g. (?m), (?ix), (?x:…), wherever the text could be
-# one (a false match only leaves the pattern as written).
-_MULTI_LINE_OR_COMMENTS = re.compile(r"\(\?[a-zA-Z]*[mx]")
 
 
 def _literal(value: Value) -> Column:

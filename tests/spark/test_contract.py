@@ -336,8 +336,10 @@ def test_java_only_pattern_syntax_is_accepted(pattern: str) -> None:
         ("^(?<c>a)(?P=c)$", "refers back to a group as Python does: Java writes \\k<name>"),
         ("^x(?#comment)$", "holds a comment group, which Java does not have: remove it"),
         ("^(a)?(?(1)b|c)$", "holds a conditional group, which Java does not have"),
-        ("(?a)^[a-z]+$", "sets flags 'a': Java's inline flags are i, d, m, s, u, x, U"),
-        ("(?L-i:x)", "sets flags 'L-i': Java's inline flags are i, d, m, s, u, x, U"),
+        ("(?a)^[a-z]+$", "sets flags 'a': Java's inline flags are i, d, m, s, u, x, U, c"),
+        ("(?L-i:x)", "sets flags 'L-i': Java's inline flags are i, d, m, s, u, x, U, c"),
+        ("^[^^](?P<n>a)$", "names a group as Python does: Java writes (?<name>…)"),
+        ("^a{4294967296}$", "is not a valid regular expression: the repetition number is too large"),
     ],
 )
 def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, problem: str) -> None:
@@ -347,7 +349,26 @@ def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, p
     )
 
 
-@pytest.mark.parametrize("pattern", [r"^\(?#\)$", "^[(?#]+$", r"^\Q(?P<x>\E$", "(?i-s:x)", "(?U)(?:a)"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^\(?#\)$",
+        "^[(?#]+$",
+        r"^\Q(?P<x>\E$",
+        "(?i-s:x)",
+        "(?U)(?:a)",
+        # An escaped backslash before a letter Java gives a meaning to: a Windows path.
+        r"^C:\\path\\home\\Reports$",
+        r"^[A-Z]:\\Quotes$",
+        r"^\\k<n>$",
+        r"^\QC:\hr\E$",
+        # Comments mode: Java decides where a comment ends.
+        "(?x)^[0-9]+$ # digits (only",
+        "(?x)a#(?P<n>x)",
+        "(?c)^a$",
+        r"^\x{41}\pL\p{Lu}\cA$",
+    ],
+)
 def test_python_group_openers_escaped_quoted_or_in_a_class_are_not_groups(pattern: str) -> None:
     column = parse_contract(with_column(name="x", type="STRING", pattern=pattern), "c.yaml").columns[-1]
     assert column.pattern == pattern

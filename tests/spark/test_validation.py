@@ -11,12 +11,12 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
+from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import Source
 from spark_jobs.validation import (
     check_rules,
     duplicate_losers,
     duplicated_key_hashes,
-    spark_pattern,
     validate,
 )
 
@@ -180,6 +180,13 @@ def test_a_pattern_anchored_with_dollar_refuses_a_value_ending_with_a_line_break
         (r"^a\c$b$", r"^a\c$b\z"),
         ("(?x) ^ORD- [0-9]{6}  # an id [ or $\n $", "(?x) ^ORD- [0-9]{6}  # an id [ or $\n $"),
         ("(?x)^a$", "(?x)^a$"),  # comments mode, with nothing else that would keep the `$`
+        # A second `^` is a class member, so the `]` after it ends the class.
+        (r"^[^^][a-z]*$", r"^[^^][a-z]*\z"),
+        # Text that only looks like a multi-line flag: escaped, in a class, quoted.
+        (r"^[0-9]+(\(?x[0-9]+\)?)?$", r"^[0-9]+(\(?x[0-9]+\)?)?\z"),
+        (r"^\(?mobile\)?$", r"^\(?mobile\)?\z"),
+        (r"^[(?m]a$", r"^[(?m]a\z"),
+        (r"^\Q(?m)\E$", r"^\Q(?m)\E\z"),
     ],
 )
 def test_spark_patterns_end_at_the_very_end_of_the_value(pattern: str, for_spark: str) -> None:

@@ -1,0 +1,216 @@
+"""A contract's `pattern` rules: Java regular expressions, as Spark runs them (no pyspark import, so that the
+Pulumi program checks them too).
+
+Without a JVM, a pattern is checked with Python's `re` once the Java syntax Python spells otherwise is
+rewritten; that check refuses what both refuse and what only Python writes. The job compiles every pattern
+with Java before reading anything, which decides the rest.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PatternToken:
+    """A piece of a regular expression as Java reads it: a quoted stretch (`\\Q…\\E`), an escape (with its
+    braces, `\\p{Lu}`, or angle brackets, `\\k<name>`), or one character; `in_class` when it lies in a
+    character class."""
+
+    text: str
+    position: int
+    in_class: bool
+
+
+def pattern_tokens(pattern: str) -> Iterator[PatternToken]:
+    """`pattern`'s tokens, in order."""
+    position, depth = 0, 0
+    # Java reads a `]` first in a class (`[]a]`, `[^]a]`) as a member, not as the class's end.
+    closing_is_member = opened = False
+    while position < len(pattern):
+        text = _token(pattern, position)
+        if text == "[":
+            depth += 1
+        elif text == "]" and depth and not closing_is_member:
+            depth -= 1
+        closing_is_member = text == "[" or (text == "^" and opened)
+        opened = text == "["
+        yield PatternToken(text, position, depth > 0)
+        position += len(text)
+
+
+def _token(pattern: str, position: int) -> str:
+    if pattern.startswith(r"\Q", position):
+        end = pattern.find(r"\E", position)
+        return pattern[position:] if end < 0 else pattern[position : end + 2]
+    if pattern[position] != "\\":
+        return pattern[position]
+    delimited = _DELIMITED_ESCAPE.match(pattern, position)
+    if delimited:
+        return delimited.group()
+    # `\cX` names a control character; `\pL` a one-letter Unicode class.
+    return pattern[
+        position : position + (3 if pattern[position + 1 : position + 2] in ("c", "p", "P") else 2)
+    ]
+
+
+_DELIMITED_ESCAPE = re.compile(r"\\[pPxN]\{[^}]*\}|\\k<[^>]*>")
+
+
+def inline_flags(pattern: str) -> set[str]:
+    """The flags that a group of `pattern` turns on, (?i) or (?m-s:…), wherever it is."""
+    turned_on: set[str] = set()
+    for token in _group_openers(pattern):
+        flags = _FLAG_GROUP.match(pattern, token.position)
+        if flags:
+            turned_on |= set(flags["on"])
+    return turned_on
+
+
+def spark_pattern(pattern: str) -> str:
+    """`pattern` as Spark runs it (Java), with each `$` anchor written `\\z`: Java's `$` also matches before a
+    line break that ends the value, where BigQuery's regular expressions (RE2) match only at its very end.
+
+    Only a `$` that is an anchor changes: not one escaped, quoted (`\\Q…\\E`) or in a character class. A
+    pattern that turns on multi-line mode (where `$` ends every line) or comments mode is left as it is.
+    """
+    if inline_flags(pattern) & {"m", "x"}:
+        return pattern
+    return "".join(
+        r"\z" if token.text == "$" and not token.in_class else token.text for token in pattern_tokens(pattern)
+    )
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """What is wrong with `pattern` as a Java regular expression, as far as Python can tell; None if nothing.
+
+    In comments mode Python cannot tell where Java's comments end: only the job's Java compile checks it.
+    """
+    if "x" in inline_flags(pattern):
+        return _posix_class(pattern)
+    return _posix_class(pattern) or _python_only(pattern) or _refused_by_python(pattern)
+
+
+def _posix_class(pattern: str) -> str | None:
+    posix = _POSIX_CLASS.search(pattern)
+    if posix is None:
+        return None
+    return (
+        f"uses the POSIX class [:{posix[1]}:], which Java reads as a set of the characters in "
+        f"':{posix[1]}:': write {_JAVA_CLASSES[posix[1]]} or a range such as [0-9]"
+    )
+
+
+def _refused_by_python(pattern: str) -> str | None:
+    try:
+        with warnings.catch_warnings():  # Java's class intersection (&&) is only a warning in Python
+            warnings.simplefilter("ignore", FutureWarning)
+            re.compile(_in_python_syntax(pattern))
+    except re.error as error:
+        if _ONLY_PYTHON_REFUSES in str(error):
+            return None  # Java allows a look-behind of bounded length; the job's Java compile decides
+        return f"is not a valid regular expression: {error}"
+    except (OverflowError, RecursionError) as error:  # a repetition or a nesting too large for Java too
+        return f"is not a valid regular expression: {error}"
+    return None
+
+
+def _group_openers(pattern: str) -> Iterator[PatternToken]:
+    """The `(` tokens that open a group: not escaped, quoted or in a character class."""
+    return (token for token in pattern_tokens(pattern) if token.text == "(" and not token.in_class)
+
+
+def _python_only(pattern: str) -> str | None:
+    """Why `pattern`, valid for Python (and some for RE2), is not Java's syntax; None when nothing says so.
+
+    Python's own check would pass these groups, and the batch would fail only when Java compiles them.
+    """
+    for token in _group_openers(pattern):
+        for opener, remedy in _PYTHON_ONLY_GROUPS.items():
+            if pattern.startswith(opener, token.position):
+                return remedy
+        flags = _FLAG_GROUP.match(pattern, token.position)
+        if flags and set(flags["on"] + (flags["off"] or "")) - set(_JAVA_FLAGS):
+            return f"sets flags {flags['flags']!r}: Java's inline flags are {', '.join(_JAVA_FLAGS)}"
+    return None
+
+
+_PYTHON_ONLY_GROUPS = {
+    "(?P<": "names a group as Python does: Java writes (?<name>…)",
+    "(?P=": "refers back to a group as Python does: Java writes \\k<name>",
+    "(?#": "holds a comment group, which Java does not have: remove it",
+    "(?(": "holds a conditional group, which Java does not have",
+}
+_JAVA_FLAGS = "idmsuxUc"
+# An inline flag group, (?i) or (?i-s:…), with the letters it turns on and off.
+_FLAG_GROUP = re.compile(r"\(\?(?P<flags>(?P<on>[A-Za-z]*)(?:-(?P<off>[A-Za-z]*))?)[):]")
+
+
+def _in_python_syntax(pattern: str) -> str:
+    """`pattern` with the Java syntax that Python spells otherwise, or lacks, rewritten token by token."""
+    rewritten = []
+    skip_to = 0
+    for token in pattern_tokens(pattern):
+        if token.position < skip_to:
+            continue
+        group = (
+            _JAVA_GROUP.match(pattern, token.position) if token.text == "(" and not token.in_class else None
+        )
+        if group:
+            # Flags go (Python takes them only at the start); a named group takes Python's spelling.
+            rewritten.append(f"(?P<{group['name']}>" if group["name"] else "(?:" if group["scoped"] else "")
+            skip_to = group.end()
+        else:
+            rewritten.append(_python_token(token.text))
+    return "".join(rewritten)
+
+
+# A flag group (its flags scoped to it when a `:` follows), or a named group's opening.
+_JAVA_GROUP = re.compile(
+    r"\(\?(?:[idmsuxUc]*(?:-[idmsuxUc]*)?(?:\)|(?P<scoped>:))|<(?P<name>[A-Za-z][A-Za-z0-9]*)>)"
+)
+
+
+def _python_token(token: str) -> str:
+    if token.startswith(r"\Q"):
+        return re.escape(token[2:].removesuffix(r"\E"))
+    if token.startswith((r"\x{", r"\N{")):
+        return "x"  # a character by its code point or its name, which Python may not know
+    if token.startswith(r"\k<"):
+        return f"(?P={token[3:-1]})"
+    if token == r"\z":
+        return r"\Z"
+    if token[:2] in _PYTHON_LACKS:
+        return "x"  # a class or a character, which Python's syntax check takes like any other
+    return token
+
+
+# Unicode classes (\p{Lu}, \pL), \h, \V, \R, \X, \e, \G and control characters (\cA).
+_PYTHON_LACKS = frozenset({r"\p", r"\P", r"\h", r"\H", r"\V", r"\R", r"\X", r"\e", r"\G", r"\c"})
+
+
+# Python's refusal of a look-behind whose length varies, which Java accepts when the length is bounded.
+_ONLY_PYTHON_REFUSES = "look-behind requires fixed-width pattern"
+
+
+# A POSIX bracket expression ([[:digit:]]), as RE2 and BigQuery read it; Java has \p{...} classes instead.
+_JAVA_CLASSES = {
+    "alnum": r"\p{Alnum}",
+    "alpha": r"\p{Alpha}",
+    "ascii": r"\p{ASCII}",
+    "blank": r"\p{Blank}",
+    "cntrl": r"\p{Cntrl}",
+    "digit": r"\p{Digit}",
+    "graph": r"\p{Graph}",
+    "lower": r"\p{Lower}",
+    "print": r"\p{Print}",
+    "punct": r"\p{Punct}",
+    "space": r"\p{Space}",
+    "upper": r"\p{Upper}",
+    "word": r"\w",
+    "xdigit": r"\p{XDigit}",
+}
+_POSIX_CLASS = re.compile(r"\[:(" + "|".join(_JAVA_CLASSES) + r"):\]")
