@@ -45,18 +45,10 @@ from spark_jobs.errors import (
     UsageError,
 )
 from spark_jobs.patterns import spark_pattern
-from spark_jobs.readers import CSV_MAX_FIELDS, Source, csv_header_mismatch, read_input
+from spark_jobs.readers import CSV_MAX_FIELDS, csv_header_mismatch, read_input
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
-from spark_jobs.validation import (
-    check_rules,
-    duplicate_losers,
-    duplicated_key_hashes,
-    is_loaded,
-    mark_duplicates,
-    rule_of,
-    text_of,
-)
+from spark_jobs.validation import is_loaded, rule_of, text_of, validate
 
 LOCAL = "local"
 BIGQUERY = "bigquery"
@@ -106,7 +98,7 @@ def run(
     progress.input_files = source.files
     with ExitStack() as cached:
         with _input_errors_explained(source.files):  # the first action reads the input, once, into the cache
-            rows = _validated(source, contract, cached)
+            rows = validate(source, contract, keep=lambda frame: cached.enter_context(_persisted(frame)))
             # Counted by rule and written: cached apart, they are taken from all the rows once.
             rejected = cached.enter_context(_persisted(rows.where(~is_loaded())))
             _count(rows, rejected, progress)
@@ -120,25 +112,6 @@ def run(
         progress.rows_loaded = progress.rows_passed
         with _sink_errors_explained("removing the rejected rows that earlier runs of the batch left"):
             sink.replace_earlier_rejected(spark)
-
-
-def _validated(source: Source, contract: Contract, cached: ExitStack) -> DataFrame:
-    """The validated rows, derived from checked rows cached once; the caches last as long as `cached`.
-
-    The duplicate keys' hashes and the losing rows' ids are cached and computed at once: few, and of a
-    size Spark then knows, they are broadcast to the rows instead of every row being shuffled to meet them.
-    Computing the hashes is the first action: it fills the rows' cache as it reads the input. When no hash
-    repeats, the usual case, no row can be a duplicate and the checked rows are used as they are.
-    """
-    checked = cached.enter_context(_persisted(check_rules(source, contract)))
-    if not contract.primary_key:
-        return checked
-    hashes = cached.enter_context(_persisted(duplicated_key_hashes(checked, source.partitions)))
-    if hashes.count() == 0:
-        return checked
-    losers = cached.enter_context(_persisted(duplicate_losers(checked, hashes, contract, source.partitions)))
-    losers.count()
-    return mark_duplicates(checked, losers, contract)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ built-in column expressions; a reason reads `<rule>: <detail>`, where the rule i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as sf
@@ -55,14 +56,26 @@ def text_of(column: ContractColumn) -> Column:
     return sf.col(column.name if column.type == STRING else f"`{column.name}{TEXT_SUFFIX}`")
 
 
-def validate(source: Source, contract: Contract) -> DataFrame:
-    """Every rule checked and the duplicate keys marked: what `check_rules` and `mark_duplicates` give."""
-    rows = check_rules(source, contract)
+def validate(
+    source: Source, contract: Contract, keep: Callable[[DataFrame], DataFrame] = lambda frame: frame
+) -> DataFrame:
+    """Every rule checked and the duplicate keys marked: what `check_rules` and `mark_duplicates` give.
+
+    `keep` persists each intermediate result (the job caches them; the checked rows are then computed once).
+    The duplicate keys' hashes and the losing rows' ids are computed at once: few, and of a size Spark then
+    knows, they are broadcast to the rows instead of every row being shuffled to meet them. Counting the
+    hashes is the first action: it fills the rows' cache as it reads the input. When no hash repeats, the
+    usual case, no row can be a duplicate and the checked rows are used as they are.
+    """
+    checked = keep(check_rules(source, contract))
     if not contract.primary_key:
-        return rows
-    hashes = duplicated_key_hashes(rows, source.partitions)
-    losers = duplicate_losers(rows, hashes, contract, source.partitions)
-    return mark_duplicates(rows, losers, contract)
+        return checked
+    hashes = keep(duplicated_key_hashes(checked, source.partitions))
+    if hashes.count() == 0:
+        return checked
+    losers = keep(duplicate_losers(checked, hashes, contract, source.partitions))
+    losers.count()
+    return mark_duplicates(checked, losers, contract)
 
 
 def check_rules(source: Source, contract: Contract) -> DataFrame:
