@@ -9,7 +9,7 @@ from infra.identity import Identity
 from infra.kms import KmsGrants
 from infra.monitoring import Monitoring
 from infra.network import Network
-from infra.pipeline import Pipeline, TemplateObjects
+from infra.pipeline import Pipeline
 from infra.storage import Storage
 from infra.warehouse import Warehouse
 
@@ -38,7 +38,7 @@ pulumi.export("dashboard_url", monitoring.dashboard_url)
 pulumi.export("table_ids", warehouse.table_ids)
 
 if config.pipelines and config.batch.run:
-    code = TemplateObjects("template", template.build(), storage, apis.ready)
+    code = template.TemplateObjects("template", template.build(), storage, apis.ready)
     batches: dict[str, str] = {}
     urls: dict[str, str] = {}
     for pipeline in config.pipelines:

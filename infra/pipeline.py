@@ -1,4 +1,4 @@
-"""Per pipeline: upload the template and its data contract, then run it as a Dataproc Serverless batch.
+"""Per pipeline: upload its data contract, then run the uploaded template as a Dataproc Serverless batch.
 
 Creating a Batch waits for the Spark run to finish, and every field of a Batch forces replacement. The batch
 id is therefore a digest of everything the run depends on (code, contract, arguments, runtime settings and the
@@ -10,15 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import PipelineConfig, StackConfig
 from infra.renames import named_after_table
-from infra.storage import Storage
-from infra.template import Template
+from infra.template import SHORT_DIGEST, TemplateObjects, object_uri
 
 BATCH_ID_DIGEST_LENGTH = 12
 
@@ -101,53 +99,6 @@ def console_url(config: StackConfig, batch: str) -> str:
     )
 
 
-class TemplateObjects(pulumi.ComponentResource):
-    """The entry script and package zip in the code bucket, under a folder named by their digest."""
-
-    bucket_name: pulumi.Output[str]
-    entry_script_uri: pulumi.Output[str]
-    package_uri: pulumi.Output[str]
-    digest: str
-    objects: list[pulumi.Resource]
-
-    def __init__(
-        self,
-        name: str,
-        template: Template,
-        storage: Storage,
-        apis_ready: pulumi.Resource,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("pipeline:infra:TemplateObjects", name, None, opts)
-        folder = f"jobs/{template.digest[:16]}"
-        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
-
-        def upload(
-            logical_name: str, source: Path, object_name: str, content_type: str
-        ) -> gcp.storage.BucketObject:
-            return gcp.storage.BucketObject(
-                logical_name,
-                bucket=storage.code.name,
-                name=f"{folder}/{object_name}",
-                source=pulumi.FileAsset(str(source)),
-                content_type=content_type,
-                opts=child,
-            )
-
-        entry = upload("entry-script", template.entry_script, template.entry_script.name, "text/x-python")
-        package = upload("package-zip", template.package_zip, "spark_jobs.zip", "application/zip")
-        self.bucket_name = storage.code.name
-        self.entry_script_uri = _uri(entry)
-        self.package_uri = _uri(package)
-        self.digest = template.digest
-        self.objects = [entry, package]
-        self.register_outputs({"entry_script": self.entry_script_uri, "package": self.package_uri})
-
-
-def _uri(stored: gcp.storage.BucketObject) -> pulumi.Output[str]:
-    return pulumi.Output.concat("gs://", stored.bucket, "/", stored.name)
-
-
 class Pipeline(pulumi.ComponentResource):
     """One pipeline's uploaded contract and its batch; the shared template objects are passed in."""
 
@@ -169,7 +120,7 @@ class Pipeline(pulumi.ComponentResource):
     ) -> None:
         super().__init__("pipeline:infra:Pipeline", name, None, opts)
         contract_bytes = pipeline.contract_path.read_bytes()
-        contract_digest = hashlib.sha256(contract_bytes).hexdigest()[:16]
+        contract_digest = hashlib.sha256(contract_bytes).hexdigest()[:SHORT_DIGEST]
         named = named_after_table(config, pipeline, "contract")
         contract_object = gcp.storage.BucketObject(
             named.name,
@@ -209,7 +160,7 @@ class Pipeline(pulumi.ComponentResource):
             pyspark_batch=gcp.dataproc.BatchPysparkBatchArgs(
                 main_python_file_uri=code.entry_script_uri,
                 python_file_uris=[code.package_uri],
-                file_uris=[_uri(contract_object)],
+                file_uris=[object_uri(contract_object)],
                 args=[*arguments, "--batch-id", self.batch_id],
             ),
             runtime_config=gcp.dataproc.BatchRuntimeConfigArgs(

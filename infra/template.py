@@ -1,4 +1,5 @@
-"""The Spark template as uploaded: entry script, package zip and data contracts, with their content digests.
+"""The Spark template: entry script and package zip, built with the digest of their content, and uploaded to
+the code bucket.
 
 The zip is built deterministically (sorted entries, fixed timestamps, permissions and system, stored
 uncompressed), so an unchanged template gives byte-identical archives on any machine, identical digests, and
@@ -14,12 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
+import pulumi_gcp as gcp
 
 from infra.config import PROJECT_ROOT
+from infra.storage import Storage
 
 PACKAGE = "spark_jobs"
 ENTRY_SCRIPT = "main.py"
 BUILD_DIR = PROJECT_ROOT / "build"
+# How many hex digits of a content digest name a built file or an uploaded folder.
+SHORT_DIGEST = 16
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o644 << 16
 _UNIX = 3  # the zip format's "made by" system for Unix
@@ -67,7 +72,54 @@ def build(root: Path = PROJECT_ROOT, build_dir: Path = BUILD_DIR) -> Template:
     archive = package_zip_bytes(root)
     digest = hashlib.sha256(entry_script.read_bytes() + b"\0" + archive).hexdigest()
     build_dir.mkdir(parents=True, exist_ok=True)
-    package_zip = build_dir / f"{PACKAGE}-{digest[:16]}.zip"
+    package_zip = build_dir / f"{PACKAGE}-{digest[:SHORT_DIGEST]}.zip"
     if not package_zip.exists():
         package_zip.write_bytes(archive)
     return Template(entry_script=entry_script, package_zip=package_zip, digest=digest)
+
+
+class TemplateObjects(pulumi.ComponentResource):
+    """The entry script and package zip in the code bucket, under a folder named by their digest."""
+
+    bucket_name: pulumi.Output[str]
+    entry_script_uri: pulumi.Output[str]
+    package_uri: pulumi.Output[str]
+    digest: str
+    objects: list[pulumi.Resource]
+
+    def __init__(
+        self,
+        name: str,
+        template: Template,
+        storage: Storage,
+        apis_ready: pulumi.Resource,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pipeline:infra:TemplateObjects", name, None, opts)
+        folder = f"jobs/{template.digest[:SHORT_DIGEST]}"
+        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+
+        def upload(
+            logical_name: str, source: Path, object_name: str, content_type: str
+        ) -> gcp.storage.BucketObject:
+            return gcp.storage.BucketObject(
+                logical_name,
+                bucket=storage.code.name,
+                name=f"{folder}/{object_name}",
+                source=pulumi.FileAsset(str(source)),
+                content_type=content_type,
+                opts=child,
+            )
+
+        entry = upload("entry-script", template.entry_script, template.entry_script.name, "text/x-python")
+        package = upload("package-zip", template.package_zip, "spark_jobs.zip", "application/zip")
+        self.bucket_name = storage.code.name
+        self.entry_script_uri = object_uri(entry)
+        self.package_uri = object_uri(package)
+        self.digest = template.digest
+        self.objects = [entry, package]
+        self.register_outputs({"entry_script": self.entry_script_uri, "package": self.package_uri})
+
+
+def object_uri(stored: gcp.storage.BucketObject) -> pulumi.Output[str]:
+    return pulumi.Output.concat("gs://", stored.bucket, "/", stored.name)
