@@ -21,7 +21,8 @@ import pulumi
 import yaml
 from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
-from spark_jobs.contract import Contract, ContractError, load_contract
+from spark_jobs.contract import Contract, load_contract
+from spark_jobs.errors import ContractError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""

@@ -21,7 +21,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import Contract, ContractError, load_contract
+from spark_jobs.contract import Contract, load_contract
 from spark_jobs.errors import JobError, UsageError
 from spark_jobs.hadoop_fs import write_text
 from spark_jobs.job import BIGQUERY, LOCAL, SINKS, JobConfig, Progress, run
@@ -37,9 +37,6 @@ from spark_jobs.report import (
 )
 from spark_jobs.session import spark_session
 from spark_jobs.sinks import APPEND, WRITE_MODES
-
-CONTRACT_ERROR_EXIT = 3
-UNEXPECTED_ERROR_EXIT = 1
 
 # Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -234,13 +231,11 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         if session is None:
             session = spark_session(f"{pipeline}-{config.batch_id}")
         run(session, config, contract, started_at, progress)
-    except ContractError as failure:
-        error, exit_code = str(failure), CONTRACT_ERROR_EXIT
     except JobError as failure:
         error, exit_code = str(failure), failure.exit_code
     except Exception as failure:  # the entry point reports anything else as one line too
         first_line = next(iter(str(failure).splitlines()), "")
-        error, exit_code = f"unexpected {type(failure).__name__}: {first_line}", UNEXPECTED_ERROR_EXIT
+        error, exit_code = f"unexpected {type(failure).__name__}: {first_line}", JobError.exit_code
     report = Report(
         pipeline=pipeline,
         batch_id=config.batch_id,
@@ -257,7 +252,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     )
     if config.report_path and not _save_report(report, config.report_path, session) and not error:
         # The data is written, but whoever waits for the file will not find it: the run did not succeed.
-        error, exit_code = f"the report could not be written to {config.report_path}", UNEXPECTED_ERROR_EXIT
+        error, exit_code = f"the report could not be written to {config.report_path}", JobError.exit_code
         report = replace(report, status=STATUS_FAILED, error=error)
     print(render_report(report, LOGGED_INPUT_FILES), flush=True)
     if error:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from spark_jobs.errors import ContractError
 from spark_jobs.patterns import pattern_problem
 
 # Canonical BigQuery (GoogleSQL) type names, and the legacy aliases accepted on input.
@@ -121,10 +122,6 @@ _COLUMN_KEYS = ("name", "type", "mode", "description", "min", "max", "allowed", 
 _PARTITIONING_KEYS = ("field", "type")
 
 Value = int | float | Decimal | dt.date | dt.datetime | str
-
-
-class ContractError(ValueError):
-    """A contract that cannot be used; the message names the file, the column and the problem."""
 
 
 @dataclass(frozen=True)

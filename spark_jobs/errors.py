@@ -1,6 +1,5 @@
-"""The ways a run can fail on purpose. Each carries the exit status the entry point returns for it.
-
-A ContractError (spark_jobs.contract) exits with status 3; anything unexpected with 1.
+"""The ways a run can fail on purpose. Each carries the exit status the entry point returns for it; anything
+unexpected exits with 1, as a JobError does.
 """
 
 from __future__ import annotations
@@ -16,6 +15,12 @@ class UsageError(JobError):
     """Arguments that do not fit together (argparse itself exits with 2 for malformed ones)."""
 
     exit_code = 2
+
+
+class ContractError(JobError, ValueError):
+    """A contract that cannot be used; the message names the file, the column and the problem."""
+
+    exit_code = 3
 
 
 class NoInputError(JobError):

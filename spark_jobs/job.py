@@ -33,10 +33,10 @@ from spark_jobs.contract import (
     STRING,
     TIMESTAMP,
     Contract,
-    ContractError,
     Value,
 )
 from spark_jobs.errors import (
+    ContractError,
     CorruptInputError,
     ReconciliationError,
     RejectRatioExceededError,

@@ -18,11 +18,11 @@ from spark_jobs.contract import (
     QUARANTINE_PARTITION_FIELD,
     SOURCE_FILE,
     Column,
-    ContractError,
     Partitioning,
     load_contract,
     parse_contract,
 )
+from spark_jobs.errors import ContractError
 
 ORDERS = Path(__file__).parents[2] / "spark_jobs" / "contracts" / "orders.yaml"
 
