@@ -187,8 +187,14 @@ def loads_exactly(source: DataType, type_: str) -> bool:
             isinstance(source, DecimalType) and source.scale == 0 and source.precision <= _LONG_DIGITS
         )
     if type_ == FLOAT64:
-        # A double holds every 32-bit integer exactly, not every 64-bit one.
-        return isinstance(source, FloatType | DoubleType | ByteType | ShortType | IntegerType)
+        # A double holds every integer of up to 15 digits exactly (32-bit ones included), not every 64-bit
+        # one, and no decimal fraction such as 0.1.
+        whole_decimal = (
+            isinstance(source, DecimalType) and source.scale == 0 and source.precision <= _DOUBLE_DIGITS
+        )
+        return whole_decimal or isinstance(
+            source, FloatType | DoubleType | ByteType | ShortType | IntegerType
+        )
     if type_ == NUMERIC:
         if isinstance(source, DecimalType):
             fraction_fits = source.scale <= NUMERIC_SCALE
@@ -201,3 +207,4 @@ def loads_exactly(source: DataType, type_: str) -> bool:
 
 
 _LONG_DIGITS = 18
+_DOUBLE_DIGITS = 15
