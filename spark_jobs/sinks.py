@@ -64,7 +64,7 @@ class LocalSink:
     contract: Contract
     write_mode: str
     batch_id: str
-    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    ingested_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     """When the run started (its rows' `_ingested_at`): it orders the runs of a batch."""
     nonce: str = field(default_factory=lambda: uuid4().hex[:8])
 
@@ -88,7 +88,7 @@ class LocalSink:
     @property
     def _run_prefix(self) -> str:
         """Names this run's quarantine files: fixed-width, it sorts after the runs that started before."""
-        return f"run-{self.started_at.astimezone(dt.UTC):%Y%m%dT%H%M%S%f}-{self.nonce}-"
+        return f"run-{self.ingested_at.astimezone(dt.UTC):%Y%m%dT%H%M%S%f}-{self.nonce}-"
 
     def _stage(self, rows: DataFrame, purpose: str) -> str:
         """Write `rows` to a hidden directory under the output path, which readers skip, on their way to a
