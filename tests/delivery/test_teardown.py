@@ -15,16 +15,6 @@ SERVICE = "gcp:projects/service:Service"
 BATCH = "gcp:dataproc/batch:Batch"
 
 
-@pytest.fixture(scope="module")
-def dev() -> StackResult:
-    return run_stack("dev")
-
-
-@pytest.fixture(scope="module")
-def prod() -> StackResult:
-    return run_stack("prod")
-
-
 def declared(stack: StackResult, resource_type: str) -> list[DeclaredResource]:
     found = stack.of_type(resource_type)
     assert found, f"the program declares no {resource_type}"

@@ -1,4 +1,4 @@
-"""The dev and prod stacks as committed, run once per test session (tests only read them)."""
+"""The dev and prod stacks as committed, run once per test session for every test that reads them."""
 
 from __future__ import annotations
 
