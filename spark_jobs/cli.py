@@ -14,7 +14,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from py4j.protocol import Py4JJavaError
@@ -243,12 +243,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         ended_at=utc_now(),
         status=STATUS_FAILED if error else STATUS_SUCCEEDED,
         error=error,
-        input_files=progress.input_files,
-        rows_read=progress.rows_read,
-        rows_passed=progress.rows_passed,
-        rows_loaded=progress.rows_loaded,
-        rows_rejected=progress.rows_rejected,
-        rejections_by_rule=progress.rejections_by_rule,
+        **asdict(progress),  # the counts, under the report's names for them
     )
     if config.report_path and not _save_report(report, config.report_path, session) and not error:
         # The data is written, but whoever waits for the file will not find it: the run did not succeed.

@@ -74,7 +74,8 @@ class JobConfig:
 
 @dataclass
 class Progress:
-    """What the run has established so far; the report shows it even when a later step fails."""
+    """What the run has established so far; the report shows it even when a later step fails. The fields
+    are the report's own (`spark_jobs.report.Report`), by name."""
 
     input_files: tuple[str, ...] = ()
     rows_read: int = 0

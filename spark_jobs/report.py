@@ -33,23 +33,6 @@ REJECTIONS_BY_RULE = "rejections_by_rule"
 STARTED_AT = "started_at"
 ENDED_AT = "ended_at"
 DURATION_SECONDS = "duration_seconds"
-FIELDS = (
-    EVENT,
-    PIPELINE,
-    BATCH_ID,
-    STATUS,
-    ERROR,
-    INPUT_FILES,
-    INPUT_FILE_COUNT,
-    ROWS_READ,
-    ROWS_PASSED,
-    ROWS_LOADED,
-    ROWS_REJECTED,
-    REJECTIONS_BY_RULE,
-    STARTED_AT,
-    ENDED_AT,
-    DURATION_SECONDS,
-)
 
 
 @dataclass(frozen=True)
