@@ -8,7 +8,6 @@ the quarantine and the load are all derived from those rows.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -37,17 +36,14 @@ from spark_jobs.contract import (
 )
 from spark_jobs.errors import (
     ContractError,
-    CorruptInputError,
     ReconciliationError,
     RejectRatioExceededError,
-    SchemaMismatchError,
-    SinkError,
-    UsageError,
 )
 from spark_jobs.patterns import spark_pattern
-from spark_jobs.readers import CSV_MAX_FIELDS, csv_header_mismatch, read_input
+from spark_jobs.readers import read_input
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
+from spark_jobs.spark_errors import first_meaningful_line, input_errors_explained, sink_errors_explained
 from spark_jobs.validation import is_loaded, rule_of, text_of, validate
 
 LOCAL = "local"
@@ -94,24 +90,24 @@ def run(
     _check_patterns_in_java(spark, contract, config.contract_path)
     if config.sink == BIGQUERY:
         check_bigquery_connector(spark)
-    with _input_errors_explained(files=()):
+    with input_errors_explained(files=()):
         source = read_input(spark, config.input_format, config.input_location, contract)
     progress.input_files = source.files
     with ExitStack() as cached:
-        with _input_errors_explained(source.files):  # the first action reads the input, once, into the cache
+        with input_errors_explained(source.files):  # the first action reads the input, once, into the cache
             rows = validate(source, contract, keep=lambda frame: cached.enter_context(_persisted(frame)))
             # Counted by rule and written: cached apart, they are taken from all the rows once.
             rejected = cached.enter_context(_persisted(rows.where(~is_loaded())))
             _count(rows, rejected, progress)
         reconcile(progress)
         sink = _sink(config, contract, started_at)
-        with _sink_errors_explained("writing the rejected rows"):
+        with sink_errors_explained("writing the rejected rows"):
             sink.write_rejected(rejected_rows(rejected, contract, started_at, config.batch_id))
         _check_reject_ratio(progress, config.max_reject_ratio)
-        with _sink_errors_explained("writing the loaded rows"):
+        with sink_errors_explained("writing the loaded rows"):
             sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
         progress.rows_loaded = progress.rows_passed
-        with _sink_errors_explained("removing the rejected rows that earlier runs of the batch left"):
+        with sink_errors_explained("removing the rejected rows that earlier runs of the batch left"):
             sink.replace_earlier_rejected(spark)
 
 
@@ -134,7 +130,7 @@ def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_pa
         try:
             pattern_class.compile(spark_pattern(column.pattern))
         except (Py4JJavaError, PySparkException) as error:
-            detail = _first_meaningful_line(str(error))
+            detail = first_meaningful_line(str(error))
             raise ContractError(
                 f"{contract_path}: column '{column.name}': pattern {column.pattern!r} is not a valid Java "
                 f"regular expression: {detail}"
@@ -226,121 +222,3 @@ _FILLERS: dict[str, Value] = {
     DATE: dt.date(1970, 1, 1),
     TIMESTAMP: dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
 }
-
-
-@contextmanager
-def _input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
-    """Turn Spark's failures while reading the input `files` (none while they are being listed) into one
-    clear line naming the file and the problem."""
-    try:
-        yield
-    except (Py4JJavaError, PySparkException) as error:
-        message = str(error)
-        _raise_if_file_system_missing(message)
-        detail = _first_meaningful_line(message)
-        if "CSV header" in message:
-            raise SchemaMismatchError(
-                f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
-                "names the contract's columns in the contract's order, ignoring case)"
-            ) from None
-        raise CorruptInputError(
-            f"an input file could not be read: {_unreadable_input(detail, message, files)}"
-        ) from None
-
-
-def _unreadable_input(detail: str, message: str, files: tuple[str, ...]) -> str:
-    """Which input file Spark could not read, and why, from its error `message` (`detail` its gist)."""
-    if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
-        detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
-    denied = _PERMISSION_DENIED.search(message)
-    if denied is not None:
-        return f"{denied['path']}: permission denied"
-    colon = _COLON_IN_LOCAL_NAME.search(message)
-    if colon is not None:
-        return f"{colon['name']}: the local file system cannot read a file whose name holds ':'; rename it"
-    return _naming_the_file(detail, message, files)
-
-
-def _naming_the_file(detail: str, message: str, files: tuple[str, ...]) -> str:
-    """`detail`, led by the input file that Spark names elsewhere in `message` (often only in an outer error),
-    or else by the only one of `files` there is.
-
-    Spark does not name the file for every failure (not for a truncated gzip file): among several files,
-    the text says so.
-    """
-    if _INPUT_FILE.search(detail):
-        return detail
-    named = _INPUT_FILE.search(message)
-    if named is not None:
-        return f"{named.group().rstrip('.')}: {detail}"
-    if len(files) == 1:
-        return f"{files[0]}: {detail}"
-    return f"{detail} (Spark does not say which of the {len(files) or 'input'} files)"
-
-
-# A file the job may not read (the JDK's "<path> (Permission denied)"), or a folder (NIO's exception).
-_PERMISSION_DENIED = re.compile(
-    r"(?:FileNotFoundException|AccessDeniedException): (?P<path>\S+?):? \(?Permission denied\b"
-)
-# The checksum file (`.<name>.crc`) Hadoop's local file system looks for, which a `:` makes an invalid path.
-_COLON_IN_LOCAL_NAME = re.compile(r"Relative path in absolute URI: \.(?P<name>[^/\n]*:[^/\n]*)\.crc")
-# A local or Cloud Storage path, as Spark writes it in its errors ("file:/…", "file:///…", "gs://…").
-_INPUT_FILE = re.compile(r"\b(?:file|gs):/[^\s;,\]]+")
-
-
-@contextmanager
-def _sink_errors_explained(action: str) -> Iterator[None]:
-    """Spark's and the file systems' failures while `action` runs, as one line (exit status 9)."""
-    try:
-        yield
-    except (Py4JJavaError, PySparkException) as error:
-        _raise_if_file_system_missing(str(error))
-        raise SinkError(f"{action} failed: {_first_meaningful_line(str(error))}") from None
-    except (OSError, SinkError) as error:  # SinkError: a statement BigQuery refused
-        raise SinkError(f"{action} failed: {error}") from None
-
-
-def _raise_if_file_system_missing(message: str) -> None:
-    """A path whose scheme this Spark cannot read (gs:// outside Dataproc) is the command line's mistake,
-    not a corrupt file or a failed write."""
-    missing_class = _NO_FILE_SYSTEM_CLASS.search(message)
-    if missing_class is not None:  # a scheme Hadoop knows (s3a) whose connector is not installed
-        raise UsageError(
-            f"this Spark has no file system for a path given: its Hadoop connector ({missing_class[1]}) "
-            "is not installed"
-        ) from None
-    missing = _NO_FILE_SYSTEM.search(message)
-    if missing is None:
-        return
-    scheme = missing[1]
-    remedy = (
-        "gs:// needs the Cloud Storage connector, which Dataproc provides; to run locally, use local paths"
-        if scheme.lower() == "gs"
-        else "its Hadoop connector is not installed"
-    )
-    raise UsageError(f"this Spark has no file system for {scheme}:// paths: {remedy}") from None
-
-
-_NO_FILE_SYSTEM = re.compile(r'No FileSystem for scheme "?([^"\s]+)"?')
-_NO_FILE_SYSTEM_CLASS = re.compile(r"Class (\S+FileSystem) not found")
-
-
-def _first_meaningful_line(message: str) -> str:
-    """The most specific part of a Java error: the deepest 'Caused by' message without its stack trace."""
-    lines = [
-        line.strip() for line in message.splitlines() if line.strip() and not line.startswith(_PY4J_PREAMBLE)
-    ]
-    starts = [index for index, line in enumerate(lines) if line.startswith("Caused by:")]
-    block = lines[starts[-1] :] if starts else lines
-    text_lines = []
-    for line in block:
-        if line.startswith(("at ", "...")):
-            break
-        text_lines.append(line.removeprefix("Caused by:").removeprefix(": ").strip())
-    text = " ".join(text_lines) or message
-    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
-
-
-_MAX_DETAIL = 500
-# How py4j introduces a Java exception ("An error occurred while calling o911.parquet."): no help to a reader.
-_PY4J_PREAMBLE = "An error occurred while calling "

@@ -14,8 +14,8 @@ from pyspark.sql import functions as sf
 
 from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError
-from spark_jobs.job import _input_errors_explained, _naming_the_file
 from spark_jobs.readers import CSV_MAX_FIELDS, _unreadable_type, read_input
+from spark_jobs.spark_errors import _naming_the_file, input_errors_explained
 
 from .conftest import ITEMS_HEADER
 
@@ -29,7 +29,7 @@ def test_a_truncated_parquet_file_is_named(spark: SparkSession, items: Contract,
     part.write_bytes(part.read_bytes()[:40])
     for checksum in location.glob(".*.crc"):  # as on Cloud Storage, no checksum file tells first
         checksum.unlink()
-    with pytest.raises(CorruptInputError) as caught, _input_errors_explained(files=()):
+    with pytest.raises(CorruptInputError) as caught, input_errors_explained(files=()):
         read_input(spark, "parquet", str(location), items)
     assert caught.value.exit_code == 6
     assert str(caught.value).startswith(
@@ -49,7 +49,7 @@ def test_a_truncated_gzip_file_spark_does_not_name_is_named_when_it_is_the_only_
     for other in range(others):
         (tmp_path / "in" / f"good-{other}.csv").write_text(ITEMS_HEADER + "\n")
     source = read_input(spark, "csv", str(tmp_path / "in"), items)
-    with pytest.raises(CorruptInputError) as caught, _input_errors_explained(source.files):
+    with pytest.raises(CorruptInputError) as caught, input_errors_explained(source.files):
         source.frame.collect()
     failure = "java.io.EOFException: Unexpected end of input stream"
     named = (
@@ -67,7 +67,7 @@ def test_a_csv_record_wider_than_the_field_limit_fails_the_run_saying_so(
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.csv").write_text(f"{ITEMS_HEADER}\n" + "x," * CSV_MAX_FIELDS + "x\n")
     source = read_input(spark, "csv", str(tmp_path / "in"), items)
-    with pytest.raises(CorruptInputError) as caught, _input_errors_explained(source.files):
+    with pytest.raises(CorruptInputError) as caught, input_errors_explained(source.files):
         source.frame.collect()
     assert str(caught.value) == (
         f"an input file could not be read: {source.files[0]}: "
@@ -104,7 +104,7 @@ def test_a_file_named_only_in_an_outer_error_leads_the_detail() -> None:
     ],
 )
 def test_an_input_the_job_may_not_read_is_named_as_such(spark_error: str, named: str) -> None:
-    with pytest.raises(CorruptInputError) as caught, _input_errors_explained(files=()):
+    with pytest.raises(CorruptInputError) as caught, input_errors_explained(files=()):
         raise PySparkException(message=spark_error)
     assert str(caught.value) == f"an input file could not be read: {named}: permission denied"
 

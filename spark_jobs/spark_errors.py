@@ -1,0 +1,132 @@
+"""Spark's and the file systems' failures, from their Java error text, as one line naming the file and the
+problem, and as the job's failure kinds (each with its exit status)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
+
+from spark_jobs.errors import CorruptInputError, SchemaMismatchError, SinkError, UsageError
+from spark_jobs.readers import CSV_MAX_FIELDS, csv_header_mismatch
+
+
+@contextmanager
+def input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
+    """Turn Spark's failures while reading the input `files` (none while they are being listed) into one
+    clear line naming the file and the problem."""
+    try:
+        yield
+    except (Py4JJavaError, PySparkException) as error:
+        message = str(error)
+        _raise_if_file_system_missing(message)
+        detail = first_meaningful_line(message)
+        if "CSV header" in message:
+            raise SchemaMismatchError(
+                f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
+                "names the contract's columns in the contract's order, ignoring case)"
+            ) from None
+        raise CorruptInputError(
+            f"an input file could not be read: {_unreadable_input(detail, message, files)}"
+        ) from None
+
+
+def _unreadable_input(detail: str, message: str, files: tuple[str, ...]) -> str:
+    """Which input file Spark could not read, and why, from its error `message` (`detail` its gist)."""
+    if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
+        detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
+    denied = _PERMISSION_DENIED.search(message)
+    if denied is not None:
+        return f"{denied['path']}: permission denied"
+    colon = _COLON_IN_LOCAL_NAME.search(message)
+    if colon is not None:
+        return f"{colon['name']}: the local file system cannot read a file whose name holds ':'; rename it"
+    return _naming_the_file(detail, message, files)
+
+
+def _naming_the_file(detail: str, message: str, files: tuple[str, ...]) -> str:
+    """`detail`, led by the input file that Spark names elsewhere in `message` (often only in an outer error),
+    or else by the only one of `files` there is.
+
+    Spark does not name the file for every failure (not for a truncated gzip file): among several files,
+    the text says so.
+    """
+    if _INPUT_FILE.search(detail):
+        return detail
+    named = _INPUT_FILE.search(message)
+    if named is not None:
+        return f"{named.group().rstrip('.')}: {detail}"
+    if len(files) == 1:
+        return f"{files[0]}: {detail}"
+    return f"{detail} (Spark does not say which of the {len(files) or 'input'} files)"
+
+
+# A file the job may not read (the JDK's "<path> (Permission denied)"), or a folder (NIO's exception).
+_PERMISSION_DENIED = re.compile(
+    r"(?:FileNotFoundException|AccessDeniedException): (?P<path>\S+?):? \(?Permission denied\b"
+)
+# The checksum file (`.<name>.crc`) Hadoop's local file system looks for, which a `:` makes an invalid path.
+_COLON_IN_LOCAL_NAME = re.compile(r"Relative path in absolute URI: \.(?P<name>[^/\n]*:[^/\n]*)\.crc")
+# A local or Cloud Storage path, as Spark writes it in its errors ("file:/…", "file:///…", "gs://…").
+_INPUT_FILE = re.compile(r"\b(?:file|gs):/[^\s;,\]]+")
+
+
+@contextmanager
+def sink_errors_explained(action: str) -> Iterator[None]:
+    """Spark's and the file systems' failures while `action` runs, as one line (exit status 9)."""
+    try:
+        yield
+    except (Py4JJavaError, PySparkException) as error:
+        _raise_if_file_system_missing(str(error))
+        raise SinkError(f"{action} failed: {first_meaningful_line(str(error))}") from None
+    except (OSError, SinkError) as error:  # SinkError: a statement BigQuery refused
+        raise SinkError(f"{action} failed: {error}") from None
+
+
+def _raise_if_file_system_missing(message: str) -> None:
+    """A path whose scheme this Spark cannot read (gs:// outside Dataproc) is the command line's mistake,
+    not a corrupt file or a failed write."""
+    missing_class = _NO_FILE_SYSTEM_CLASS.search(message)
+    if missing_class is not None:  # a scheme Hadoop knows (s3a) whose connector is not installed
+        raise UsageError(
+            f"this Spark has no file system for a path given: its Hadoop connector ({missing_class[1]}) "
+            "is not installed"
+        ) from None
+    missing = _NO_FILE_SYSTEM.search(message)
+    if missing is None:
+        return
+    scheme = missing[1]
+    remedy = (
+        "gs:// needs the Cloud Storage connector, which Dataproc provides; to run locally, use local paths"
+        if scheme.lower() == "gs"
+        else "its Hadoop connector is not installed"
+    )
+    raise UsageError(f"this Spark has no file system for {scheme}:// paths: {remedy}") from None
+
+
+_NO_FILE_SYSTEM = re.compile(r'No FileSystem for scheme "?([^"\s]+)"?')
+_NO_FILE_SYSTEM_CLASS = re.compile(r"Class (\S+FileSystem) not found")
+
+
+def first_meaningful_line(message: str) -> str:
+    """The most specific part of a Java error: the deepest 'Caused by' message without its stack trace."""
+    lines = [
+        line.strip() for line in message.splitlines() if line.strip() and not line.startswith(_PY4J_PREAMBLE)
+    ]
+    starts = [index for index, line in enumerate(lines) if line.startswith("Caused by:")]
+    block = lines[starts[-1] :] if starts else lines
+    text_lines = []
+    for line in block:
+        if line.startswith(("at ", "...")):
+            break
+        text_lines.append(line.removeprefix("Caused by:").removeprefix(": ").strip())
+    text = " ".join(text_lines) or message
+    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
+
+
+_MAX_DETAIL = 500
+# How py4j introduces a Java exception ("An error occurred while calling o911.parquet."): no help to a reader.
+_PY4J_PREAMBLE = "An error occurred while calling "
