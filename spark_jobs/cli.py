@@ -6,10 +6,8 @@ This is the only place that turns errors into an exit status and a single log li
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import math
 import os
-import posixpath
 import re
 import sys
 from collections import Counter
@@ -24,8 +22,9 @@ from pyspark.sql import SparkSession
 from spark_jobs.contract import Contract, load_contract
 from spark_jobs.errors import JobError, UsageError
 from spark_jobs.hadoop_fs import write_text
+from spark_jobs.hadoop_paths import is_local, local_path, normalized, skipped_below, within
 from spark_jobs.job import BIGQUERY, LOCAL, SINKS, JobConfig, Progress, run
-from spark_jobs.readers import FORMATS, skipped_by_spark
+from spark_jobs.readers import FORMATS
 from spark_jobs.report import (
     LOGGED_INPUT_FILES,
     STATUS_FAILED,
@@ -209,6 +208,12 @@ def _form_problem(flag: str, value: str) -> str | None:
     return None
 
 
+# Hadoop reads local files only through file: URIs without a host (file:///tmp/x, not file://localhost/tmp/x).
+_FILE_URI_WITH_HOST = re.compile(r"^file://[^/]", re.IGNORECASE)
+# A URI scheme and nothing else (`file:`, `gs://`): Hadoop reads `file:` as the root directory.
+_ONLY_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/*$")
+
+
 def _repeated_options(argv: Sequence[str]) -> list[str]:
     """The options given more than once: argparse would silently keep the last value of each."""
     counts = Counter(token.split("=", 1)[0] for token in argv if token.startswith("--"))
@@ -261,90 +266,19 @@ def _check_input_apart_from_tables(config: JobConfig, contract: Contract) -> Non
         return
     for name in (contract.table, contract.quarantine_table):
         table = f"{config.output_path.rstrip('/')}/{name}"
-        if _within(config.input_location, table) or _within(table, config.input_location):
+        if within(config.input_location, table) or within(table, config.input_location):
             raise UsageError(
                 f"--input-location {config.input_location!r} and the table {table!r} written under "
                 "--output-path overlap: a run would read rows it wrote"
             )
 
 
-def _within(path: str, location: str) -> bool:
-    """Whether `path` is `location` or under it, both taken as Hadoop takes them (`..` resolved). For a
-    glob `location`, whether `path` is under the directory where the pattern starts and its next folder
-    matches the pattern's first part."""
-    directory, pattern = _split_glob(location)
-    inside, outside = _normalized(path), _normalized(directory).rstrip("/")
-    if inside != outside and not inside.startswith(outside + "/"):
-        return False
-    first = inside[len(outside) :].strip("/").split("/", 1)[0]
-    return (
-        pattern is None
-        or first == ""
-        or any(fnmatch.fnmatchcase(first, one) for one in _fnmatch_patterns(pattern))
-    )
-
-
-def _split_glob(location: str) -> tuple[str, str | None]:
-    """The directory where a glob `location` starts and the pattern's first part; a plain location is its
-    own directory, with no pattern."""
-    glob = _GLOB.search(location)
-    if glob is None:
-        return location, None
-    directory = location[: location.rfind("/", 0, glob.start()) + 1]
-    return directory or ".", location[len(directory) :].split("/", 1)[0]
-
-
-def _skipped_below(path: str, location: str) -> bool:
-    """Whether Spark's scan of `location` leaves `path` out: a file or folder name on the way down to it,
-    from the location (or where its glob starts), is one that Spark skips."""
-    below = _normalized(path)[len(_normalized(_split_glob(location)[0]).rstrip("/")) :]
-    return any(skipped_by_spark(part) for part in below.split("/") if part)
-
-
-def _fnmatch_patterns(glob: str) -> list[str]:
-    """A Hadoop glob part as fnmatch patterns: each `{a,b}` alternative spelled out, `[^…]` as `[!…]`."""
-    braces = re.search(r"\{([^{}]*)\}", glob)
-    if braces is None:
-        return [glob.replace("[^", "[!")]
-    before, after = glob[: braces.start()], glob[braces.end() :]
-    return [pattern for one in braces[1].split(",") for pattern in _fnmatch_patterns(before + one + after)]
-
-
-def _normalized(path: str) -> str:
-    """`path` as Hadoop resolves it: a local one absolute with links followed (a loop is left as it is), a
-    URI with `.`, `..` and empty segments removed."""
-    if _is_local(path):
-        return os.path.realpath(_local_path(path))
-    scheme, _, rest = path.partition("://")
-    authority, _, segments = rest.partition("/")
-    return f"{scheme}://{authority}{posixpath.normpath('/' + segments.lstrip('/'))}"
-
-
-def _is_local(path: str) -> bool:
-    return _FILE_SCHEME.match(path) is not None or "://" not in path
-
-
-def _local_path(path: str) -> Path:
-    """A local path, written plainly or as a file: URI (`file:///tmp/x` or Hadoop's `file:/tmp/x`)."""
-    return Path(_FILE_SCHEME.sub("", path))
-
-
-# Hadoop reads URI schemes in any case (FILE:///tmp/x is a local path).
-_FILE_SCHEME = re.compile(r"^file:(//)?", re.IGNORECASE)
-# Hadoop reads local files only through file: URIs without a host (file:///tmp/x, not file://localhost/tmp/x).
-_FILE_URI_WITH_HOST = re.compile(r"^file://[^/]", re.IGNORECASE)
-# Where a Hadoop glob pattern starts.
-_GLOB = re.compile(r"[*?\[{]")
-# A URI scheme and nothing else (`file:`, `gs://`): Hadoop reads `file:` as the root directory.
-_ONLY_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/*$")
-
-
 def _report_path_problem(path: str, args: argparse.Namespace) -> str | None:
     """Why a report could not be saved at `path`, or should not be, checked before the run writes any data;
     None if it can. A remote path (gs://...) is only known to work once written."""
-    if not _is_local(path):
+    if not is_local(path):
         return _report_overwriting(path, args)
-    local = _local_path(path)
+    local = local_path(path)
     if path.endswith("/") or local.is_dir():
         return "is a directory: name the report file inside it"
     return _unwritable(local) or _report_overwriting(path, args)
@@ -353,14 +287,14 @@ def _report_path_problem(path: str, args: argparse.Namespace) -> str | None:
 def _output_path_problem(path: str, args: argparse.Namespace) -> str | None:
     """Why the local sink could not write its tables under `path`, checked before the run reads anything;
     None if it can (a remote path is only known to work once written)."""
-    if _within(path, args.input_location):
+    if within(path, args.input_location):
         return (
             f"is inside --input-location {args.input_location!r}: "
             "a later run would read this run's output as input"
         )
-    if not _is_local(path):
+    if not is_local(path):
         return None
-    local = _local_path(path)
+    local = local_path(path)
     if local.exists() and not local.is_dir():
         return "is a file: name a directory"
     return _unwritable(local)
@@ -379,10 +313,10 @@ def _unwritable(local: Path) -> str | None:
 def _report_overwriting(path: str, args: argparse.Namespace) -> str | None:
     """Why writing the report at `path` would damage the run's inputs; None if it would not. A report that
     Spark skips (`_report.json`, `_reports/r.json`) may be under the input location."""
-    if _within(path, args.input_location) and not _skipped_below(path, args.input_location):
+    if within(path, args.input_location) and not skipped_below(path, args.input_location):
         location = args.input_location
         return f"is inside --input-location {location!r}: it would replace an input file or be read as one"
-    if _normalized(path) == _normalized(args.contract):
+    if normalized(path) == normalized(args.contract):
         return "is the --contract file: the report would replace the contract"
     return None
 
@@ -391,8 +325,8 @@ def _save_report(report: Report, path: str, spark: SparkSession | None) -> bool:
     """Whether the report was saved: a local path is written directly, a URI (gs://...) through Spark's
     Hadoop file systems. A failure is one line on stderr; the report line on stdout then says FAILED."""
     try:
-        if _is_local(path):
-            write_report(report, _local_path(path))
+        if is_local(path):
+            write_report(report, local_path(path))
         elif spark is not None:
             write_text(spark, path, render_report(report) + "\n")
         else:

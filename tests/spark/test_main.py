@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from spark_jobs.cli import _within, parse_args
+from spark_jobs.cli import parse_args
+from spark_jobs.hadoop_paths import within
 
 PACKAGE = Path(__file__).parents[2] / "spark_jobs"
 
@@ -167,7 +168,7 @@ def test_arguments_are_strict(arguments: list[str], message: str, tmp_path: Path
 def test_an_output_path_is_inside_the_input_only_when_it_is_the_location_or_under_it(
     path: str, location: str, inside: bool
 ) -> None:
-    assert _within(path, location) is inside
+    assert within(path, location) is inside
 
 
 @pytest.mark.parametrize(
