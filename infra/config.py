@@ -23,14 +23,13 @@ from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
 from spark_jobs.contract import Contract, load_contract
 from spark_jobs.errors import ContractError
+from spark_jobs.options import APPEND, FORMATS, WRITE_MODES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
 PROJECT_FILE = PROJECT_ROOT / "Pulumi.yaml"
 
 APP_LABEL = "gcs-bigquery-pipeline"
-INPUT_FORMATS = ("csv", "json", "parquet", "avro")
-WRITE_MODES = ("append", "overwrite")
 EXECUTOR_CORE_CHOICES = (4, 8, 16)
 BUCKET_ROLES = ("raw", "staging", "temp", "code")
 
@@ -714,9 +713,9 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         name=name,
         contract_path=contract_path,
         contract=_contract(f"{key}.contract", contract_value, contract_path),
-        input_format=choice("inputFormat", INPUT_FORMATS),
+        input_format=choice("inputFormat", FORMATS),
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
-        write_mode=choice("writeMode", WRITE_MODES, "append"),
+        write_mode=choice("writeMode", WRITE_MODES, APPEND),
         max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
     )
 

@@ -17,6 +17,7 @@ import pulumi_gcp as gcp
 from infra.config import PipelineConfig, StackConfig
 from infra.renames import named_after_table
 from infra.template import SHORT_DIGEST, TemplateObjects, object_uri
+from spark_jobs.options import BIGQUERY
 
 BATCH_ID_DIGEST_LENGTH = 12
 
@@ -32,7 +33,7 @@ def job_arguments(config: StackConfig, pipeline: PipelineConfig) -> list[str]:
         "--contract",
         pipeline.contract_path.name,
         "--sink",
-        "bigquery",
+        BIGQUERY,
         "--output-table",
         f"{config.warehouse.dataset_id}.{pipeline.contract.table}",
         "--temp-bucket",

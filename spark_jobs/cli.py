@@ -23,8 +23,8 @@ from spark_jobs.contract import Contract, load_contract
 from spark_jobs.errors import JobError, UsageError
 from spark_jobs.hadoop_fs import write_text
 from spark_jobs.hadoop_paths import is_local, local_path, normalized, skipped_below, within
-from spark_jobs.job import BIGQUERY, LOCAL, SINKS, JobConfig, Progress, run
-from spark_jobs.readers import FORMATS
+from spark_jobs.job import JobConfig, Progress, run
+from spark_jobs.options import APPEND, BIGQUERY, FORMATS, LOCAL, SINKS, WRITE_MODES
 from spark_jobs.report import (
     LOGGED_INPUT_FILES,
     STATUS_FAILED,
@@ -35,7 +35,6 @@ from spark_jobs.report import (
     write_report,
 )
 from spark_jobs.session import spark_session
-from spark_jobs.sinks import APPEND, WRITE_MODES
 
 # Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")

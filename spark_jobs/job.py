@@ -39,16 +39,13 @@ from spark_jobs.errors import (
     ReconciliationError,
     RejectRatioExceededError,
 )
+from spark_jobs.options import APPEND, BIGQUERY, LOCAL
 from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import read_input
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
 from spark_jobs.spark_errors import first_meaningful_line, input_errors_explained, sink_errors_explained
 from spark_jobs.validation import is_loaded, rule_of, text_of, validate
-
-LOCAL = "local"
-BIGQUERY = "bigquery"
-SINKS = (BIGQUERY, LOCAL)
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class JobConfig:
     contract_path: str
     sink: str
     batch_id: str
-    write_mode: str = "append"
+    write_mode: str = APPEND
     max_reject_ratio: float = 0.0
     output_table: str | None = None
     output_path: str | None = None

@@ -37,12 +37,8 @@ from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, TEXT_SUFFIX, Co
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import CorruptInputError, JobError, NoInputError, SchemaMismatchError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints
+from spark_jobs.options import AVRO, CSV, JSON, PARQUET
 
-CSV = "csv"
-JSON = "json"
-PARQUET = "parquet"
-AVRO = "avro"
-FORMATS = (CSV, JSON, PARQUET, AVRO)
 TEXT_FORMATS = (CSV, JSON)
 # The most fields a CSV record may have and still be read (and rejected as malformed when they are too many).
 CSV_MAX_FIELDS = 100_000

@@ -30,11 +30,8 @@ from spark_jobs.contract import (
 )
 from spark_jobs.errors import SinkError, UsageError
 from spark_jobs.hadoop_fs import delete_files_before, delete_path, move_files_into, replace_path
+from spark_jobs.options import APPEND, OVERWRITE
 from spark_jobs.session import jvm
-
-APPEND = "append"
-OVERWRITE = "overwrite"
-WRITE_MODES = (APPEND, OVERWRITE)
 
 # How much of the table's name a staging directory shows (a table's may have 1,024 characters).
 _SHOWN_TABLE_LENGTH = 64
