@@ -25,7 +25,7 @@ identity = Identity("identity", config, storage, apis.ready)
 warehouse = Warehouse("warehouse", config, identity.email, [apis.ready, identity.ready, *encryption])
 monitoring = Monitoring("monitoring", config, apis.ready)
 
-for role in ("raw", "staging", "temp", "code"):
+for role in stack_config.BUCKET_ROLES:
     bucket = getattr(storage, role)
     pulumi.export(f"{role}_bucket", bucket.name)
     pulumi.export(f"{role}_bucket_url", bucket.url)

@@ -18,7 +18,7 @@ PROJECT_ROLES = (
     "roles/dataproc.worker",  # run as a Dataproc Serverless workload, write its logs and metrics
     "roles/bigquery.jobUser",  # run the load and query jobs of the BigQuery connector
 )
-BUCKET_ROLES = {
+RUNNER_BUCKET_ROLES = {
     "raw": "roles/storage.objectViewer",  # read input files
     "code": "roles/storage.objectViewer",  # read the job's code and data contract
     "staging": "roles/storage.objectAdmin",  # Dataproc staging and Spark history files
@@ -68,7 +68,7 @@ class Identity(pulumi.ComponentResource):
                     opts=child,
                 )
             )
-        for role_name, role in BUCKET_ROLES.items():
+        for role_name, role in RUNNER_BUCKET_ROLES.items():
             self.grants.append(
                 gcp.storage.BucketIAMMember(
                     f"runner-{role_name}-{role.split('.')[-1]}",
@@ -98,7 +98,7 @@ class Identity(pulumi.ComponentResource):
             # re-runs the wait.
             [f"grantee {account_id}"]
             + [f"{role}@project" for role in PROJECT_ROLES]
-            + [f"{role}@{config.storage.bucket_name(bucket)}" for bucket, role in BUCKET_ROLES.items()],
+            + [f"{role}@{config.storage.bucket_name(bucket)}" for bucket, role in RUNNER_BUCKET_ROLES.items()],
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.grants),
         )
         self.register_outputs({"email": self.email})

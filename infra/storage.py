@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import StackConfig
+from infra.config import BUCKET_ROLES, StackConfig
 
 
 def _delete_after(days: int) -> gcp.storage.BucketLifecycleRuleArgs:
@@ -83,4 +83,4 @@ class Storage(pulumi.ComponentResource):
         self.staging = bucket("staging", [_delete_after(settings.staging_retention_days)])
         self.temp = bucket("temp", [_delete_after(settings.temp_retention_days)])
         self.code = bucket("code", [])
-        self.register_outputs({role: getattr(self, role).name for role in ("raw", "staging", "temp", "code")})
+        self.register_outputs({role: getattr(self, role).name for role in BUCKET_ROLES})
