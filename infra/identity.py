@@ -98,7 +98,9 @@ class Identity(pulumi.ComponentResource):
             # re-runs the wait.
             [f"grantee {account_id}"]
             + [f"{role}@project" for role in PROJECT_ROLES]
-            + [f"{role}@{config.storage.bucket_name(bucket)}" for bucket, role in RUNNER_BUCKET_ROLES.items()],
+            + [
+                f"{role}@{config.storage.bucket_name(bucket)}" for bucket, role in RUNNER_BUCKET_ROLES.items()
+            ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.grants),
         )
         self.register_outputs({"email": self.email})
