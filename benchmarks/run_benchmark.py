@@ -27,6 +27,7 @@ from benchmarks.straightforward import run_straightforward
 from spark_jobs.casts import typed_schema
 from spark_jobs.cli import main as run_template
 from spark_jobs.contract import load_contract
+from spark_jobs.session import configure
 
 CONTRACT = Path(__file__).with_name("orders_contract.yaml")
 
@@ -48,12 +49,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _session() -> SparkSession:
-    return (
+    """One session for every variant, with the job's settings from the start (the job applies them to any
+    session it is given): every round of every variant runs under the same settings."""
+    return configure(
         SparkSession.builder.master("local[*]")
         .appName("ingest-benchmark")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.memory", "6g")
-        .config("spark.sql.session.timeZone", "UTC")
         # The floor's typed CSV read turns an impossible date into null instead of failing the run.
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
         .config("spark.ui.showConsoleProgress", "false")
