@@ -340,6 +340,8 @@ def test_java_only_pattern_syntax_is_accepted(pattern: str) -> None:
         ("(?L-i:x)", "sets flags 'L-i': Java's inline flags are i, d, m, s, u, x, U, c"),
         ("^[^^](?P<n>a)$", "names a group as Python does: Java writes (?<name>…)"),
         ("^a{4294967296}$", "is not a valid regular expression: the repetition number is too large"),
+        ("(?-q)a", "sets flags '-q': Java's inline flags are i, d, m, s, u, x, U, c"),
+        ("(?x)[[:digit:]]+$", "uses the POSIX class [:digit:], which Java reads as a set of the characters"),
     ],
 )
 def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, problem: str) -> None:
@@ -367,9 +369,12 @@ def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, p
         "(?x)a#(?P<n>x)",
         "(?c)^a$",
         r"^\x{41}\pL\p{Lu}\cA$",
+        "[(?i)]$",  # flag-like text in a class
+        r"\Ga",
+        "(" * 5000 + ")" * 5000,  # deeper than Python can check: left to Java
     ],
 )
-def test_python_group_openers_escaped_quoted_or_in_a_class_are_not_groups(pattern: str) -> None:
+def test_valid_java_that_python_would_read_otherwise_is_accepted(pattern: str) -> None:
     column = parse_contract(with_column(name="x", type="STRING", pattern=pattern), "c.yaml").columns[-1]
     assert column.pattern == pattern
 

@@ -187,6 +187,8 @@ def test_a_pattern_anchored_with_dollar_refuses_a_value_ending_with_a_line_break
         (r"^\(?mobile\)?$", r"^\(?mobile\)?\z"),
         (r"^[(?m]a$", r"^[(?m]a\z"),
         (r"^\Q(?m)\E$", r"^\Q(?m)\E\z"),
+        (r"[a[b]$]x$", r"[a[b]$]x\z"),  # a class nested in a class ends only with its own `]`
+        (r"(?-m)^a$", r"(?-m)^a\z"),  # a flag turned off is not on
     ],
 )
 def test_spark_patterns_end_at_the_very_end_of_the_value(pattern: str, for_spark: str) -> None:
