@@ -70,7 +70,8 @@ _CACHE_BUFFER_BUDGET = 32 * 1024 * 1024
 def jvm(spark: SparkSession) -> Any:
     """The driver JVM, through py4j: Java classes the job calls that PySpark does not wrap."""
     gateway = spark.sparkContext._jvm
-    assert gateway is not None, "an active SparkContext has a JVM gateway"
+    if gateway is None:  # a stopped session
+        raise RuntimeError("the Spark JVM gateway is not running")
     return gateway
 
 
