@@ -259,8 +259,13 @@ class _Reader:
                 raise ConfigError(key, value, f"a key declared in Pulumi.yaml{hint}")
 
     def secret_keys(self) -> list[str]:
-        """The keys set with `pulumi config set --secret`."""
-        return sorted(key for key in self._set_keys() if is_secret(key))
+        """The keys set with `pulumi config set --secret`, the provider's that the program reads included."""
+        provider = [key for key in _PROVIDER_KEYS if pulumi.Config("gcp").get(key.split(":")[1]) is not None]
+        return sorted(key for key in [*self._set_keys(), *provider] if is_secret(key))
+
+
+# The provider's settings that the program reads and checks (they end up in resources too).
+_PROVIDER_KEYS = ("gcp:project", "gcp:region", "gcp:defaultLabels")
 
 
 def _structure(key: str, value: object) -> object:

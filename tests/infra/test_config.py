@@ -453,6 +453,11 @@ def test_secrets_the_program_cannot_keep_secret_are_warned_about(monkeypatch: py
     run_stack("prod", secret_keys=["alertEmail", "projectId"])
     assert [warning.rsplit(": ", 1)[-1] for warning in warnings] == ["projectId"]
     warnings.clear()
+    run_stack(
+        "prod", {"gcp:defaultLabels": {"team": "data"}}, secret_keys=["gcp:defaultLabels", "gcp:region"]
+    )
+    assert [warning.rsplit(": ", 1)[-1] for warning in warnings] == ["gcp:defaultLabels"]  # region is unset
+    warnings.clear()
     run_stack("prod", {"labels": {"env": "prod"}}, secret_keys=["alertEmail", "projectId", "labels"])
     assert warnings == [
         "config keys set with --secret that the program writes into resource names and properties, which "
