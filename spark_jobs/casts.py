@@ -183,16 +183,11 @@ def loads_exactly(source: DataType, type_: str) -> bool:
     """Whether every value of a typed input column (Parquet, Avro) converts to the contract type exactly."""
     if type_ == INT64:
         # A decimal of up to 18 digits and no fraction fits a 64-bit integer.
-        return isinstance(source, _INTEGRAL) or (
-            isinstance(source, DecimalType) and source.scale == 0 and source.precision <= _LONG_DIGITS
-        )
+        return isinstance(source, _INTEGRAL) or _whole_decimal(source, _LONG_DIGITS)
     if type_ == FLOAT64:
         # A double holds every integer of up to 15 digits exactly (32-bit ones included), not every 64-bit
         # one, and no decimal fraction such as 0.1.
-        whole_decimal = (
-            isinstance(source, DecimalType) and source.scale == 0 and source.precision <= _DOUBLE_DIGITS
-        )
-        return whole_decimal or isinstance(
+        return _whole_decimal(source, _DOUBLE_DIGITS) or isinstance(
             source, FloatType | DoubleType | ByteType | ShortType | IntegerType
         )
     if type_ == NUMERIC:
@@ -204,6 +199,11 @@ def loads_exactly(source: DataType, type_: str) -> bool:
         # A timestamp without time zone is read as UTC (the session time zone), as BigQuery does.
         return isinstance(source, TimestampType | TimestampNTZType)
     return source == SPARK_TYPES[type_]
+
+
+def _whole_decimal(source: DataType, digits: int) -> bool:
+    """Whether `source` is a decimal with no fraction and at most `digits` digits."""
+    return isinstance(source, DecimalType) and source.scale == 0 and source.precision <= digits
 
 
 _LONG_DIGITS = 18

@@ -109,11 +109,9 @@ def _refused_by_python(pattern: str) -> str | None:
         with warnings.catch_warnings():  # Java's class intersection (&&) is only a warning in Python
             warnings.simplefilter("ignore", FutureWarning)
             re.compile(_in_python_syntax(pattern))
-    except re.error as error:
+    except (re.error, OverflowError) as error:  # OverflowError: a repetition too large for Java too
         if _ONLY_PYTHON_REFUSES in str(error):
             return None  # Java allows a look-behind of bounded length; the job's Java compile decides
-        return f"is not a valid regular expression: {error}"
-    except OverflowError as error:  # a repetition too large for Java too
         return f"is not a valid regular expression: {error}"
     except RecursionError:
         return None  # nested deeper than Python can check (Java takes about twice as deep): Java decides
@@ -147,33 +145,34 @@ _PYTHON_ONLY_GROUPS = {
     "(?(": "holds a conditional group, which Java does not have",
 }
 _JAVA_FLAGS = "idmsuxUc"
-# An inline flag group, (?i) or (?i-s:…), with the letters it turns on and off.
-_FLAG_GROUP = re.compile(r"\(\?(?P<flags>(?P<on>[A-Za-z]*)(?:-(?P<off>[A-Za-z]*))?)[):]")
+# An inline flag group, (?i) or (?i-s:…), with the letters it turns on and off, and whether its flags are
+# scoped to it (a `:` follows) or hold from there on.
+_FLAG_GROUP = re.compile(r"\(\?(?P<flags>(?P<on>[A-Za-z]*)(?:-(?P<off>[A-Za-z]*))?)(?:\)|(?P<scoped>:))")
 
 
 def _in_python_syntax(pattern: str) -> str:
-    """`pattern` with the Java syntax that Python spells otherwise, or lacks, rewritten token by token."""
+    """`pattern` with the Java syntax that Python spells otherwise, or lacks, rewritten token by token; its
+    flag groups hold only Java's flags (`_python_only` refused the others)."""
     rewritten = []
     skip_to = 0
     for token in pattern_tokens(pattern):
         if token.position < skip_to:
             continue
-        group = (
-            _JAVA_GROUP.match(pattern, token.position) if token.text == "(" and not token.in_class else None
-        )
-        if group:
-            # Flags go (Python takes them only at the start); a named group takes Python's spelling.
-            rewritten.append(f"(?P<{group['name']}>" if group["name"] else "(?:" if group["scoped"] else "")
-            skip_to = group.end()
+        opener = token.text == "(" and not token.in_class
+        flags = _FLAG_GROUP.match(pattern, token.position) if opener else None
+        named = _NAMED_GROUP.match(pattern, token.position) if opener else None
+        if flags:  # flags go: Python takes them only at the start
+            rewritten.append("(?:" if flags["scoped"] else "")
+            skip_to = flags.end()
+        elif named:  # Python's spelling of a named group
+            rewritten.append(f"(?P<{named['name']}>")
+            skip_to = named.end()
         else:
             rewritten.append(_python_token(token.text))
     return "".join(rewritten)
 
 
-# A flag group (its flags scoped to it when a `:` follows), or a named group's opening.
-_JAVA_GROUP = re.compile(
-    r"\(\?(?:[idmsuxUc]*(?:-[idmsuxUc]*)?(?:\)|(?P<scoped>:))|<(?P<name>[A-Za-z][A-Za-z0-9]*)>)"
-)
+_NAMED_GROUP = re.compile(r"\(\?<(?P<name>[A-Za-z][A-Za-z0-9]*)>")
 
 
 def _python_token(token: str) -> str:

@@ -282,9 +282,10 @@ def _fields_by_name(contract: Contract) -> Column:
     Names nearly always differ: only a line where some repeat has the contract's fields picked out first.
     """
     names, values = sf.col(_NAMES), sf.col(_VALUES)
+    contract_names_lowered = [column.lower() for column in contract.column_names]
 
     def in_contract(name: Column) -> Column:
-        return name.isin([column.lower() for column in contract.column_names])
+        return name.isin(contract_names_lowered)
 
     contract_names = sf.filter(names, in_contract)
     contract_values = sf.filter(values, lambda _, index: in_contract(names[index]))
