@@ -20,7 +20,7 @@ from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import Contract, load_contract
-from spark_jobs.errors import JobError, UsageError
+from spark_jobs.errors import JobError, UsageError, first_line
 from spark_jobs.hadoop_fs import write_text
 from spark_jobs.hadoop_paths import is_local, local_path, normalized, skipped_below, within
 from spark_jobs.job import JobConfig, Progress, run
@@ -238,8 +238,8 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     except JobError as failure:
         error, exit_code = str(failure), failure.exit_code
     except Exception as failure:  # the entry point reports anything else as one line too
-        first_line = next(iter(str(failure).splitlines()), "")
-        error, exit_code = f"unexpected {type(failure).__name__}: {first_line}", JobError.exit_code
+        error = f"unexpected {type(failure).__name__}: {first_line(failure)}"
+        exit_code = JobError.exit_code
     report = Report(
         pipeline=pipeline,
         batch_id=config.batch_id,
@@ -332,7 +332,7 @@ def _save_report(report: Report, path: str, spark: SparkSession | None) -> bool:
             print(f"report not written to {path}: Spark did not start", file=sys.stderr, flush=True)
             return False
     except (OSError, Py4JJavaError, PySparkException) as failure:
-        reason = next(iter(str(failure).splitlines()), type(failure).__name__)
+        reason = first_line(failure, fallback=type(failure).__name__)
         print(f"report not written to {path}: {reason}", file=sys.stderr, flush=True)
         return False
     return True

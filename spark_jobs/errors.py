@@ -5,6 +5,11 @@ unexpected exits with 1, as a JobError does.
 from __future__ import annotations
 
 
+def first_line(error: BaseException, fallback: str = "") -> str:
+    """The first non-blank line of an error's message, where Python and Google's clients put its gist."""
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), fallback)
+
+
 class JobError(Exception):
     """A failure the job detected and can explain in one line."""
 

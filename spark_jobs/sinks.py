@@ -28,7 +28,7 @@ from spark_jobs.contract import (
     QUARANTINE_SUFFIX,
     Contract,
 )
-from spark_jobs.errors import SinkError, UsageError
+from spark_jobs.errors import SinkError, UsageError, first_line
 from spark_jobs.hadoop_fs import delete_files_before, delete_path, move_files_into, replace_path
 from spark_jobs.options import APPEND, OVERWRITE
 from spark_jobs.session import jvm
@@ -282,5 +282,4 @@ def _delete(statement: str, ingested_at: dt.datetime, batch_id: str | None = Non
     try:
         bigquery.Client().query(statement, job_config=config).result()
     except exceptions.GoogleAPIError as error:  # the sink's failure (status 9), not an unexpected one
-        detail = next(iter(str(error).splitlines()), "")
-        raise SinkError(f"BigQuery refused the statement {statement!r}: {detail}") from None
+        raise SinkError(f"BigQuery refused the statement {statement!r}: {first_line(error)}") from None

@@ -526,15 +526,19 @@ def test_the_printed_line_names_at_most_the_logged_number_of_files(
     assert (saved["input_file_count"], len(saved["input_files"])) == (2, 2)
 
 
+# The message's first line, or its first non-blank one (some Java errors start with a line break).
+@pytest.mark.parametrize("message", ["boom\n\tat some.java.Frame", "\n  boom \n\tat some.java.Frame"])
 def test_an_unexpected_error_is_status_1_with_one_line(
     spark: SparkSession,
     contract_file: Path,
     tmp_path: Path,
+    *,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    message: str,
 ) -> None:
     def broken(*_: object) -> None:
-        raise RuntimeError("boom\n\tat some.java.Frame")
+        raise RuntimeError(message)
 
     monkeypatch.setattr(cli, "run", broken)
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
