@@ -347,6 +347,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
     )
     reader.unread_keys()
     _warn_if_subnet_small(loaded)
+    _warn_if_flow_logs_unused(loaded.network)
     _warn_of_secrets_shown_in_plain(reader.secret_keys())
     return loaded
 
@@ -379,6 +380,16 @@ def _warn_if_subnet_small(config: StackConfig) -> None:
             f"{config.batch.max_executors} may take {needed} (one per VM: each batch's driver and "
             "executors); set a larger subnetCidr or a lower maxExecutors, or batches may wait or fail for "
             "addresses"
+        )
+
+
+def _warn_if_flow_logs_unused(network: NetworkConfig) -> None:
+    """Flow logs are a setting of the subnet the stack creates: with an existing one (a copy of prod's
+    settings, say) they would silently be off."""
+    if network.flow_logs and network.existing_subnetwork:
+        pulumi.log.warn(
+            "flowLogs is true but has no effect with existingNetwork: the stack creates no subnet, and the "
+            "existing subnet's flow logs are its owners' to set"
         )
 
 
@@ -539,10 +550,19 @@ def _cidr(key: str, value: str) -> str:
     return str(network)
 
 
-# Ranges no VPC subnet may use: "this" network, loopback, link-local (metadata server), multicast, broadcast.
+# Ranges no VPC subnet may use: "this" network, loopback, link-local (metadata server), multicast, broadcast,
+# and the virtual addresses of private.googleapis.com and restricted.googleapis.com (Private Google Access).
 _PROHIBITED_SUBNET_RANGES = tuple(
     ipaddress.IPv4Network(block)
-    for block in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32")
+    for block in (
+        "0.0.0.0/8",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "224.0.0.0/4",
+        "255.255.255.255/32",
+        "199.36.153.8/30",
+        "199.36.153.4/30",
+    )
 )
 
 

@@ -49,6 +49,8 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"subnetCidr": "0.0.0.0/8"}, "subnetCidr", "not overlapping 0.0.0.0/8"),
         ({"subnetCidr": "169.254.0.0/20"}, "subnetCidr", "not overlapping 169.254.0.0/16"),
         ({"subnetCidr": "224.0.0.0/8"}, "subnetCidr", "not overlapping 224.0.0.0/4"),
+        ({"subnetCidr": "199.36.153.0/24"}, "subnetCidr", "not overlapping 199.36.153.8/30"),
+        ({"subnetCidr": "199.36.153.0/29"}, "subnetCidr", "not overlapping 199.36.153.4/30"),
         ({"labels": {"Team": "data"}}, "labels.Team", "a label key"),
         ({"labels": {"team": "Data Eng"}}, "labels.team", "a label value"),
         ({"labels": {"team": "x" * 64}}, "labels.team", "0-63 lowercase letters, digits, _ or -"),
@@ -493,3 +495,27 @@ def test_a_subnet_that_may_run_short_of_addresses_is_warned_about(
         assert (
             warnings[0].startswith("subnetCidr ") and "usable addresses, while 1 pipeline(s)" in warnings[0]
         )
+
+
+_EXISTING_NETWORK = {
+    "existingNetwork": "projects/host/global/networks/corp",
+    "existingSubnetwork": "projects/host/regions/europe-west1/subnetworks/data",
+}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warned"),
+    [
+        ({"flowLogs": True}, False),  # on the subnet the stack creates
+        ({**_EXISTING_NETWORK, "flowLogs": False}, False),
+        ({**_EXISTING_NETWORK, "flowLogs": True}, True),
+    ],
+)
+def test_flow_logs_without_a_created_subnet_are_warned_about(
+    overrides: dict[str, object], warned: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    _load(overrides)
+    expected = "flowLogs is true but has no effect with existingNetwork: the stack creates no subnet"
+    assert [warning.startswith(expected) for warning in warnings] == ([True] if warned else [])
