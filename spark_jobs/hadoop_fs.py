@@ -33,17 +33,24 @@ def replace_path(spark: SparkSession, source: str, target: str) -> None:
 
 def move_files_into(spark: SparkSession, source: str, target: str, prefix: str) -> None:
     """Move the data files of the directory `source` into the directory `target` (created if missing), each
-    renamed `<prefix><name>`, beside what it holds; then delete `source`. Files whose names start with `_` or
+    renamed `<prefix><name>`, beside what it holds; then delete `source`. Partition directories
+    (`<column>=<value>`) are merged the same way into those of `target`; files whose names start with `_` or
     `.` (Spark's markers, checksums) stay behind."""
     file_system, source_path = _file_system(spark, source)
+    _move_data_files(file_system, source_path, target.rstrip("/"), prefix, spark)
+    file_system.delete(source_path, True)
+
+
+def _move_data_files(file_system: Any, directory: Any, target: str, prefix: str, spark: SparkSession) -> None:
     file_system.mkdirs(_file_system(spark, target)[1])
-    for status in file_system.listStatus(source_path):
+    for status in file_system.listStatus(directory):
         name = status.getPath().getName()
-        if status.isFile() and not name.startswith(("_", ".")):
-            _, moved = _file_system(spark, f"{target.rstrip('/')}/{prefix}{name}")
+        if status.isDirectory() and "=" in name:
+            _move_data_files(file_system, status.getPath(), f"{target}/{name}", prefix, spark)
+        elif status.isFile() and not name.startswith(("_", ".")):
+            _, moved = _file_system(spark, f"{target}/{prefix}{name}")
             if not file_system.rename(status.getPath(), moved):
                 raise OSError(f"could not move {status.getPath()} to {target}")
-    file_system.delete(source_path, True)
 
 
 def delete_files_before(spark: SparkSession, directory: str, name: str) -> None:

@@ -84,10 +84,11 @@ class LocalSink:
 
     @property
     def _run_prefix(self) -> str:
-        """Names this run's quarantine files: fixed-width, it sorts after the runs that started before."""
+        """Names this run's files (its rejected rows, and its appended ones): fixed-width, it sorts after the
+        runs that started before."""
         return f"run-{self.ingested_at.astimezone(dt.UTC):%Y%m%dT%H%M%S%f}-{self.nonce}-"
 
-    def _stage(self, rows: DataFrame, purpose: str) -> str:
+    def _stage(self, rows: DataFrame, purpose: str, partition_by: tuple[str, ...] = ()) -> str:
         """Write `rows` to a hidden directory under the output path, which readers skip, on their way to a
         table, and return its path. A write that fails removes it; once written, it stays until its rows
         have moved on, since a failure while they move may leave it with the only copy of some.
@@ -98,7 +99,7 @@ class LocalSink:
         table = self.contract.table[:_SHOWN_TABLE_LENGTH]
         staging = self._under_output(f".{table}.{purpose}.{self._run_prefix}")
         try:
-            rows.write.mode(OVERWRITE).parquet(staging)
+            rows.write.mode(OVERWRITE).partitionBy(*partition_by).parquet(staging)
         except BaseException:
             with suppress(Exception):  # the failure that matters is the one being raised
                 delete_path(rows.sparkSession, staging)
@@ -124,22 +125,30 @@ class LocalSink:
 
     def write_loaded(self, rows: DataFrame) -> None:
         partitioning = self.contract.partitioning
-        if partitioning is None and self.write_mode == OVERWRITE:
+        partition_by: tuple[str, ...] = ()
+        if partitioning is not None:
+            partition_id = sf.date_format(
+                sf.col(partitioning.field), _PARTITION_ID_FORMATS[partitioning.type]
+            )
+            # One task per partition directory: a few files per partition instead of one per task and
+            # partition.
+            rows = rows.withColumn(PARTITION_ID, partition_id).repartition(PARTITION_ID)
+            partition_by = (PARTITION_ID,)
+        if self.write_mode == APPEND:
+            # Staged apart, then moved in: Spark's own append commits through the table's `_temporary`
+            # directory, which a concurrent run's commit deletes, losing rows without an error.
+            staging = self._stage(rows, "append", partition_by)
+            move_files_into(rows.sparkSession, staging, self.table_path, self._run_prefix)
+        elif partitioning is None:
             # Spark's own overwrite deletes the table before writing: a failed write would lose it.
             self._replace(self.table_path, rows)
-            return
-        if partitioning is None:
-            rows.write.mode(APPEND).parquet(self.table_path)
-            return
-        partition_id = sf.date_format(sf.col(partitioning.field), _PARTITION_ID_FORMATS[partitioning.type])
-        # One task per partition directory: a few files per partition instead of one per task and partition.
-        by_partition = rows.withColumn(PARTITION_ID, partition_id).repartition(PARTITION_ID)
-        (
-            by_partition.write.mode(self.write_mode)
-            .option("partitionOverwriteMode", "dynamic")
-            .partitionBy(PARTITION_ID)
-            .parquet(self.table_path)
-        )
+        else:
+            (
+                rows.write.mode(OVERWRITE)
+                .option("partitionOverwriteMode", "dynamic")
+                .partitionBy(*partition_by)
+                .parquet(self.table_path)
+            )
 
 
 def bigquery_write_options(

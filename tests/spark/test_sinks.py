@@ -232,6 +232,35 @@ def test_concurrent_runs_stage_in_directories_of_their_own(
     ] * 2
 
 
+@pytest.mark.parametrize("partitioning", [None, {"field": "day", "type": "DAY"}])
+def test_an_append_leaves_a_concurrent_runs_uncommitted_files_alone(
+    spark: SparkSession, tmp_path: Path, partitioning: dict[str, str] | None
+) -> None:
+    """Spark's own append commits through the table's `_temporary` directory and deletes it when done, with
+    the files a concurrent append has not committed yet: their rows were lost, and both runs succeeded."""
+    contract = parse_contract({**ITEMS, "partitioning": partitioning}, "items.yaml")
+    schema = "id string, day date"
+    LocalSink(str(tmp_path), contract, "append", "b1").write_loaded(
+        spark.createDataFrame([("AB1", dt.date(2026, 1, 5))], schema)
+    )
+    in_progress = tmp_path / "items" / "_temporary" / "0" / "_temporary" / "attempt_1" / "part-00000.parquet"
+    in_progress.parent.mkdir(parents=True)
+    in_progress.write_bytes(b"another run's rows")
+    started = dt.datetime(2026, 1, 6, tzinfo=dt.UTC)
+    LocalSink(str(tmp_path), contract, "append", "b2", started, "cafe0123").write_loaded(
+        spark.createDataFrame([("AB2", dt.date(2026, 1, 5)), ("AB3", dt.date(2026, 1, 6))], schema)
+    )
+    assert in_progress.read_bytes() == b"another run's rows"
+    assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB1",), ("AB2",), ("AB3",)]
+    # The second run's files are named after it, in the partition directories of their rows.
+    second_run = (tmp_path / "items").rglob("run-20260106T000000000000-cafe0123-*")
+    directories = {path.parent.name for path in second_run}
+    assert directories == (
+        {"_partition_id=20260105", "_partition_id=20260106"} if partitioning else {"items"}
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["items"]  # the staging directory is gone
+
+
 def test_names_as_long_as_a_local_file_system_takes_write_and_stage(
     spark: SparkSession, tmp_path: Path
 ) -> None:
