@@ -22,6 +22,9 @@ _SETTINGS = {
     "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
     "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
     "spark.sql.avro.datetimeRebaseModeInRead": "CORRECTED",
+    # Timestamps written as Parquet's standard 64-bit microseconds since the epoch (UTC), which every reader
+    # and BigQuery's loads take, instead of Spark's default INT96, a deprecated type other readers mishandle.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     # A nanosecond timestamp column (pandas writes them) is read as a number, so that the contract check
     # names it, or ignores it when the contract does not have it, instead of failing the whole read.
     "spark.sql.legacy.parquet.nanosAsLong": "true",

@@ -177,6 +177,30 @@ def test_local_partition_directories_are_named_by_bigquery_partition_ids(
     assert written == [f"_partition_id={name}" for name in directories]
 
 
+def test_local_timestamps_are_parquets_standard_utc_microseconds(spark: SparkSession, tmp_path: Path) -> None:
+    """Not Spark's default INT96, a deprecated type that other readers mishandle."""
+    contract = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
+    at = dt.datetime(2026, 1, 5, 10, 30, 0, 123456, tzinfo=dt.UTC)
+    LocalSink(str(tmp_path), contract, "append", "b1").write_loaded(
+        spark.createDataFrame([("AB1", at)], "id string, at timestamp").coalesce(1)
+    )
+    [written] = (tmp_path / "items").glob("*.parquet")
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    hadoop = jvm.org.apache.hadoop
+    source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+        hadoop.fs.Path(str(written)), hadoop.conf.Configuration()
+    )
+    reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
+    try:
+        schema = str(reader.getFooter().getFileMetaData().getSchema())
+    finally:
+        reader.close()
+    assert "optional int64 at (TIMESTAMP(MICROS,true));" in schema
+    read_back = spark.read.parquet(str(tmp_path / "items")).select(sf.col("at").cast("string").alias("at"))
+    assert rows_of(read_back, "at") == [("2026-01-05 10:30:00.123456",)]
+
+
 def test_a_failed_overwrite_of_an_unpartitioned_table_keeps_the_table(
     spark: SparkSession, tmp_path: Path
 ) -> None:
