@@ -447,9 +447,15 @@ def test_user_labels_fill_the_32_a_batch_may_carry_with_the_providers_own() -> N
     assert len(batch.inputs["labels"]) == 31  # and the provider's goog-pulumi-provisioned makes 32
 
 
-def test_secrets_the_program_cannot_keep_secret_are_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+@pytest.fixture
+def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The preview warnings the program logs, as they are logged."""
+    logged: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: logged.append(message))
+    return logged
+
+
+def test_secrets_the_program_cannot_keep_secret_are_warned_about(warnings: list[str]) -> None:
     run_stack("prod", secret_keys=["alertEmail"])
     assert warnings == []
     run_stack("prod", secret_keys=["alertEmail", "projectId"])
@@ -485,10 +491,8 @@ def test_secrets_the_program_cannot_keep_secret_are_warned_about(monkeypatch: py
     ],
 )
 def test_a_subnet_that_may_run_short_of_addresses_is_warned_about(
-    overrides: dict[str, object], warned: bool, monkeypatch: pytest.MonkeyPatch
+    overrides: dict[str, object], warned: bool, warnings: list[str]
 ) -> None:
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
     _load(overrides)
     assert bool(warnings) is warned
     if warned:
@@ -512,10 +516,8 @@ _EXISTING_NETWORK = {
     ],
 )
 def test_flow_logs_without_a_created_subnet_are_warned_about(
-    overrides: dict[str, object], warned: bool, monkeypatch: pytest.MonkeyPatch
+    overrides: dict[str, object], warned: bool, warnings: list[str]
 ) -> None:
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
     _load(overrides)
     expected = "flowLogs is true but has no effect with existingNetwork: the stack creates no subnet"
     assert [warning.startswith(expected) for warning in warnings] == ([True] if warned else [])
