@@ -16,7 +16,7 @@ import pulumi_gcp as gcp
 
 from infra.config import PipelineConfig, StackConfig
 from infra.renames import named_after_table
-from infra.template import SHORT_DIGEST, TemplateObjects, object_uri
+from infra.template import SHORT_DIGEST, TemplateObjects
 from spark_jobs.options import BIGQUERY
 
 BATCH_ID_DIGEST_LENGTH = 12
@@ -31,7 +31,7 @@ def job_arguments(config: StackConfig, pipeline: PipelineConfig) -> list[str]:
         "--input-location",
         f"gs://{storage.bucket_name('raw')}/{pipeline.input_prefix}",
         "--contract",
-        pipeline.contract_path.name,
+        f"gs://{storage.bucket_name('code')}/{contract_object_name(pipeline)}",
         "--sink",
         BIGQUERY,
         "--output-table",
@@ -43,6 +43,13 @@ def job_arguments(config: StackConfig, pipeline: PipelineConfig) -> list[str]:
         "--max-reject-ratio",
         repr(pipeline.max_reject_ratio),
     ]
+
+
+def contract_object_name(pipeline: PipelineConfig) -> str:
+    """Where the pipeline's contract is uploaded in the code bucket: named by its content, so that a batch
+    always reads the contract it was declared with."""
+    digest = hashlib.sha256(pipeline.contract_path.read_bytes()).hexdigest()[:SHORT_DIGEST]
+    return f"contracts/{digest}/{pipeline.contract_path.name}"
 
 
 def spark_properties(config: StackConfig) -> dict[str, str]:
@@ -121,12 +128,11 @@ class Pipeline(pulumi.ComponentResource):
     ) -> None:
         super().__init__("pipeline:infra:Pipeline", name, None, opts)
         contract_bytes = pipeline.contract_path.read_bytes()
-        contract_digest = hashlib.sha256(contract_bytes).hexdigest()[:SHORT_DIGEST]
         named = named_after_table(config, pipeline, "contract")
         contract_object = gcp.storage.BucketObject(
             named.name,
             bucket=code.bucket_name,
-            name=f"contracts/{contract_digest}/{pipeline.contract_path.name}",
+            name=contract_object_name(pipeline),
             source=pulumi.FileAsset(str(pipeline.contract_path)),
             content_type="application/yaml",
             opts=pulumi.ResourceOptions.merge(
@@ -161,7 +167,6 @@ class Pipeline(pulumi.ComponentResource):
             pyspark_batch=gcp.dataproc.BatchPysparkBatchArgs(
                 main_python_file_uri=code.entry_script_uri,
                 python_file_uris=[code.package_uri],
-                file_uris=[object_uri(contract_object)],
                 args=[*arguments, "--batch-id", self.batch_id],
             ),
             runtime_config=gcp.dataproc.BatchRuntimeConfigArgs(

@@ -19,10 +19,10 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import Contract, load_contract
-from spark_jobs.errors import JobError, UsageError, first_line
-from spark_jobs.hadoop_fs import write_text
-from spark_jobs.hadoop_paths import is_local, local_path, normalized, skipped_below, within
+from spark_jobs.contract import Contract, contract_from_bytes, load_contract
+from spark_jobs.errors import ContractError, JobError, UsageError, first_line
+from spark_jobs.hadoop_fs import read_bytes, write_text
+from spark_jobs.hadoop_paths import is_local, is_uri, local_path, normalized, skipped_below, within
 from spark_jobs.job import JobConfig, Progress, run
 from spark_jobs.options import APPEND, BIGQUERY, FORMATS, LOCAL, SINKS, WRITE_MODES
 from spark_jobs.report import (
@@ -35,6 +35,7 @@ from spark_jobs.report import (
     write_report,
 )
 from spark_jobs.session import spark_session
+from spark_jobs.spark_errors import first_meaningful_line
 
 # Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -84,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--contract",
         required=True,
         metavar="PATH",
-        help="local path of the contract YAML file (e.g. orders.yaml)",
+        help="the contract YAML file: a local path (e.g. orders.yaml), or a URI read through Spark's file "
+        "systems (gs://…, as the batch passes it)",
     )
     parser.add_argument("--sink", required=True, choices=SINKS, help="where rows are written")
     parser.add_argument(
@@ -229,7 +231,12 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     exit_code = 0
     session = spark
     try:
-        contract = load_contract(config.contract_path)
+        if is_uri(config.contract_path):
+            # As the batch passes it (gs://…): read through Spark's file systems, so Spark starts first.
+            session = session or spark_session(f"{pipeline}-{config.batch_id}")
+            contract = _read_contract(config.contract_path, session)
+        else:
+            contract = load_contract(config.contract_path)
         pipeline = contract.table
         _check_input_apart_from_tables(config, contract)
         if session is None:
@@ -257,6 +264,14 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     if error:
         print(f"pipeline {pipeline} batch {config.batch_id} failed: {error}", file=sys.stderr, flush=True)
     return exit_code
+
+
+def _read_contract(uri: str, spark: SparkSession) -> Contract:
+    try:
+        data = read_bytes(spark, uri)
+    except (Py4JJavaError, PySparkException) as error:
+        raise ContractError(f"{uri}: cannot read the contract: {first_meaningful_line(str(error))}") from None
+    return contract_from_bytes(data, uri)
 
 
 def _check_input_apart_from_tables(config: JobConfig, contract: Contract) -> None:

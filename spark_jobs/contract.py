@@ -215,11 +215,17 @@ def _metadata_fields() -> list[dict[str, str]]:
 
 def load_contract(path: str | Path) -> Contract:
     """Read and validate a contract YAML file; any problem is a ContractError naming the file."""
-    source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as error:
-        raise ContractError(f"{source}: cannot read the contract: {error.strerror or error}") from None
+        raise ContractError(f"{path}: cannot read the contract: {error.strerror or error}") from None
+    return contract_from_bytes(data, str(path))
+
+
+def contract_from_bytes(data: bytes, source: str) -> Contract:
+    """Validate a contract's YAML as read from `source`; any problem is a ContractError naming it."""
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ContractError(f"{source}: not UTF-8 text (byte {error.start}): save it as UTF-8") from None
     try:

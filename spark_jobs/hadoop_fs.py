@@ -86,6 +86,16 @@ def file_head_ints(spark: SparkSession, path: str, count: int) -> tuple[int, lis
         stream.close()
 
 
+def read_bytes(spark: SparkSession, path: str) -> bytes:
+    """A small file's whole content."""
+    file_system, hadoop_path = _file_system(spark, path)
+    stream = file_system.open(hadoop_path)
+    try:
+        return bytes(stream.readAllBytes())
+    finally:
+        stream.close()
+
+
 def write_text(spark: SparkSession, path: str, text: str) -> None:
     """Create or replace a small text file."""
     file_system, hadoop_path = _file_system(spark, path)

@@ -66,6 +66,11 @@ def normalized(path: str) -> str:
     return f"{scheme}://{authority}{posixpath.normpath('/' + segments.lstrip('/'))}"
 
 
+def is_uri(path: str) -> bool:
+    """Whether `path` names its file system (gs://…, file:…), rather than being a plain local path."""
+    return "://" in path or _FILE_SCHEME.match(path) is not None
+
+
 def is_local(path: str) -> bool:
     return _FILE_SCHEME.match(path) is not None or "://" not in path
 

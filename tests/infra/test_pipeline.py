@@ -44,12 +44,13 @@ def test_batch_runs_the_template_with_its_arguments(dev: StackResult) -> None:
     job = batch.inputs["pysparkBatch"]
     assert job["mainPythonFileUri"] == code + objects["entry-script"]
     assert job["pythonFileUris"] == [code + objects["package-zip"]]
-    assert job["fileUris"] == [code + objects["orders-contract"]]
+    # The contract is read by its URI: Dataproc places file_uris only in the executors' working directories.
+    assert "fileUris" not in job
     assert "jarFileUris" not in job
     assert job["args"] == [
         "--input-format", "csv",
         "--input-location", "gs://my-pipeline-dev-dev-raw/orders/",
-        "--contract", "orders.yaml",
+        "--contract", code + objects["orders-contract"],
         "--sink", "bigquery",
         "--output-table", "pipeline.orders",
         "--temp-bucket", "my-pipeline-dev-dev-temp",
@@ -253,7 +254,8 @@ def test_batch_arguments_parse_with_the_templates_own_command_line(dev: StackRes
     job = parse_args(batch.inputs["pysparkBatch"]["args"])
     assert job.input_format == "csv"
     assert job.input_location == "gs://my-pipeline-dev-dev-raw/orders/"
-    assert job.contract_path == "orders.yaml"
+    contract = dev.one(OBJECT, "orders-contract").inputs["name"]
+    assert job.contract_path == f"gs://my-pipeline-dev-dev-code/{contract}"
     assert job.output_table == "pipeline.orders"
     assert job.temp_bucket == "my-pipeline-dev-dev-temp"
     assert job.max_reject_ratio == 0.5

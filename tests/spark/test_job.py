@@ -526,6 +526,34 @@ def test_the_printed_line_names_at_most_the_logged_number_of_files(
     assert (saved["input_file_count"], len(saved["input_files"])) == (2, 2)
 
 
+def test_a_contract_given_as_a_uri_is_read_through_sparks_file_systems(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """As the batch passes it (gs://…): Dataproc places `file_uris` only in the executors' directories.
+    Hadoop's `file:` URIs take the same way here."""
+
+    def run_with(contract_uri: str) -> tuple[int, dict[str, Any]]:
+        return run_job(
+            spark, Path(contract_uri), tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1"
+        )
+
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,x,,,,2026-01-05,,"])
+    status, report = run_with(f"file:{contract_file}")
+    assert (status, report["pipeline"], report["rows_loaded"], report["rows_rejected"]) == (0, "items", 1, 1)
+
+    missing = f"file:{tmp_path}/missing.yaml"
+    status, report = run_with(missing)
+    assert status == 3
+    assert report["error"] == (
+        f"{missing}: cannot read the contract: java.io.FileNotFoundException: File {missing} does not exist"
+    )
+
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(b"table: caf\xe9\n")
+    status, report = run_with(f"file:{latin1}")
+    assert (status, report["error"]) == (3, f"file:{latin1}: not UTF-8 text (byte 10): save it as UTF-8")
+
+
 # The message's first line, or its first non-blank one (some Java errors start with a line break).
 @pytest.mark.parametrize("message", ["boom\n\tat some.java.Frame", "\n  boom \n\tat some.java.Frame"])
 def test_an_unexpected_error_is_status_1_with_one_line(
