@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import SparkSession
 
 from spark_jobs.session import jvm
@@ -21,14 +23,35 @@ def delete_path(spark: SparkSession, path: str) -> None:
 
 
 def replace_path(spark: SparkSession, source: str, target: str) -> None:
-    """Put the directory `source` in the place of `target`, whatever `target` held before."""
+    """Put the directory `source` in the place of `target`, whatever `target` held before.
+
+    The old `target` is moved aside first (to `<source>.previous`), and back if `source` cannot take its
+    place. Renaming onto a directory that exists moves the source inside it, where readers never look: when
+    another run puts a `target` in place meanwhile, `source` comes back out and this fails, naming it.
+    """
     file_system, target_path = _file_system(spark, target)
     _, source_path = _file_system(spark, source)
-    # A target still there would receive `source` inside it, where readers never look.
-    _delete_or_fail(file_system, target_path)
+    _, aside_path = _file_system(spark, f"{source.rstrip('/')}.previous")
+    had_target = file_system.exists(target_path)
+    if had_target and not file_system.rename(target_path, aside_path):
+        raise OSError(f"could not move {target} aside to replace it")
     file_system.mkdirs(target_path.getParent())
-    if not file_system.rename(source_path, target_path):
+    moved = file_system.rename(source_path, target_path)
+    _, nested = _file_system(spark, f"{target.rstrip('/')}/{source_path.getName()}")
+    if moved and not file_system.exists(nested):
+        if had_target:
+            _delete_or_fail(file_system, aside_path)
+        return
+    if file_system.exists(nested):
+        file_system.rename(nested, source_path)
+    if not had_target:
         raise OSError(f"could not move {source} to {target}")
+    if file_system.exists(target_path):  # another run's, complete: what this one replaced is outdated
+        _delete_or_fail(file_system, aside_path)
+        raise OSError(f"could not move {source} to {target}: another run replaced it meanwhile")
+    if not file_system.rename(aside_path, target_path):
+        raise OSError(f"could not move {source} to {target}, nor the previous one back from {aside_path}")
+    raise OSError(f"could not move {source} to {target}")
 
 
 def move_files_into(spark: SparkSession, source: str, target: str, prefix: str) -> None:
@@ -37,7 +60,11 @@ def move_files_into(spark: SparkSession, source: str, target: str, prefix: str) 
     (`<column>=<value>`) are merged the same way into those of `target`; files whose names start with `_` or
     `.` (Spark's markers, checksums) stay behind."""
     file_system, source_path = _file_system(spark, source)
-    _move_data_files(file_system, source_path, target.rstrip("/"), prefix, spark)
+    try:
+        _move_data_files(file_system, source_path, target.rstrip("/"), prefix, spark)
+    except OSError as error:
+        moved = "the files moved before it are in place"
+        raise OSError(f"{error}; {moved}, the others still in {source}") from None
     file_system.delete(source_path, True)
 
 
@@ -54,8 +81,8 @@ def _move_data_files(file_system: Any, directory: Any, target: str, prefix: str,
 
 
 def delete_files_before(spark: SparkSession, directory: str, name: str) -> None:
-    """Delete the files of `directory` whose names sort before `name`, and the directory itself when none
-    is left; a missing directory is fine."""
+    """Delete the files of `directory` whose names sort before `name`, and the directory itself when it is
+    left empty; a missing directory is fine. Files another run moves in meanwhile stay."""
     file_system, directory_path = _file_system(spark, directory)
     if not file_system.exists(directory_path):
         return
@@ -66,7 +93,8 @@ def delete_files_before(spark: SparkSession, directory: str, name: str) -> None:
         else:
             kept += 1
     if not kept:
-        file_system.delete(directory_path, True)
+        with suppress(Py4JJavaError):  # not empty any more: it holds another run's files
+            file_system.delete(directory_path, False)
 
 
 def _delete_or_fail(file_system: Any, path: Any) -> None:

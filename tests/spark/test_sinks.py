@@ -6,13 +6,15 @@ import datetime as dt
 import os
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
-from spark_jobs import sinks
+from spark_jobs import hadoop_fs, sinks
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
 from spark_jobs.errors import SinkError
 from spark_jobs.hadoop_fs import _delete_or_fail
@@ -364,6 +366,103 @@ def test_a_failed_write_of_a_batchs_rejected_rows_adds_nothing(spark: SparkSessi
             failing.where(sf.assert_true(sf.col("id") == "x").isNull())
         )
     assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB1", "b1")]
+
+
+class _InterleavedFileSystem:
+    """A real Hadoop file system into whose rename or delete of a path named `name...` another run's step
+    slips in first (`meanwhile`), as when two runs write one output at once."""
+
+    def __init__(self, real: Any, operation: str, name: str, meanwhile: Callable[[], object]) -> None:
+        self._real, self._operation, self._name, self._meanwhile = real, operation, name, meanwhile
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._real, attribute)
+
+    def _interleave(self, operation: str, path: Any) -> None:
+        if operation == self._operation and str(path.getName()).startswith(self._name):
+            self._operation = ""  # once
+            self._meanwhile()
+
+    def rename(self, source: Any, target: Any) -> bool:
+        self._interleave("rename", source)
+        return bool(self._real.rename(source, target))
+
+    def delete(self, path: Any, recursive: bool) -> bool:
+        deleted = bool(self._real.delete(path, recursive))
+        self._interleave("delete", path)
+        return deleted
+
+
+def _interleave(
+    monkeypatch: pytest.MonkeyPatch, operation: str, name: str, meanwhile: Callable[[], object]
+) -> None:
+    real = hadoop_fs._file_system
+    file_system = None
+
+    def interleaved(spark: SparkSession, path: str) -> tuple[Any, Any]:
+        nonlocal file_system
+        real_file_system, hadoop_path = real(spark, path)
+        file_system = file_system or _InterleavedFileSystem(real_file_system, operation, name, meanwhile)
+        return file_system, hadoop_path
+
+    monkeypatch.setattr(hadoop_fs, "_file_system", interleaved)
+
+
+def test_an_overwrite_that_cannot_take_the_tables_place_keeps_the_previous_table(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contract = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
+    LocalSink(str(tmp_path), contract, "overwrite", "b1").write_loaded(
+        spark.createDataFrame([("AB1",)], "id string")
+    )
+    # Another run's table takes the place between this run's moving the old one aside and moving its own in.
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-other"
+    LocalSink(str(elsewhere), contract, "overwrite", "b2").write_loaded(
+        spark.createDataFrame([("AB9",)], "id string")
+    )
+    _interleave(
+        monkeypatch, "rename", ".items.overwrite.", lambda: (elsewhere / "items").rename(tmp_path / "items")
+    )
+    with pytest.raises(OSError, match=": another run replaced it meanwhile"):
+        LocalSink(str(tmp_path), contract, "overwrite", "b3").write_loaded(
+            spark.createDataFrame([("AB2",)], "id string")
+        )
+    assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB9",)]  # the other run's, whole
+    [staged] = [path for path in tmp_path.iterdir() if path.name != "items"]  # this run's rows, named
+    assert staged.name.startswith(".items.overwrite.run-")
+    assert rows_of(spark.read.parquet(str(staged)), "id") == [("AB2",)]
+
+    # The move fails outright: the previous table comes back.
+    monkeypatch.undo()
+    _interleave(monkeypatch, "rename", ".items.overwrite.", lambda: None)
+
+    def refused_for_the_staged_rows(self: _InterleavedFileSystem, source: Any, target: Any) -> bool:
+        name = str(source.getName())
+        staged = name.startswith(".items.overwrite.") and not name.endswith(".previous")
+        return not staged and bool(self._real.rename(source, target))
+
+    monkeypatch.setattr(_InterleavedFileSystem, "rename", refused_for_the_staged_rows)
+    with pytest.raises(OSError, match="could not move"):
+        LocalSink(str(tmp_path), contract, "overwrite", "b4").write_loaded(
+            spark.createDataFrame([("AB3",)], "id string")
+        )
+    assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB9",)]
+    assert not any(path.name.endswith(".previous") for path in tmp_path.iterdir())
+
+
+def test_removing_a_batchs_earlier_rejected_rows_keeps_those_a_later_run_moves_in_meanwhile(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contract = parse_contract(ITEMS, "items.yaml")
+    earlier = LocalSink(str(tmp_path), contract, "append", "b1", dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    earlier.write_rejected(spark.createDataFrame([("AB1", "b1")], "id string, _batch_id string"))
+    finishing = LocalSink(str(tmp_path), contract, "append", "b1", dt.datetime(2026, 1, 6, tzinfo=dt.UTC))
+    later = LocalSink(str(tmp_path), contract, "append", "b1", dt.datetime(2026, 1, 7, tzinfo=dt.UTC))
+    rows = spark.createDataFrame([("AB2", "b1")], "id string, _batch_id string")
+    _interleave(monkeypatch, "delete", "run-20260105", lambda: later.write_rejected(rows))
+    finishing.replace_earlier_rejected(spark)
+    quarantine = str(tmp_path / "items__rejected")
+    assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB2", "b1")]
 
 
 class _UndeletableFileSystem:
