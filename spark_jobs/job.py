@@ -199,14 +199,31 @@ def loaded_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, b
             # BigQuery connector's mode check) that the column cannot be null.
             value = sf.coalesce(value, sf.lit(_FILLERS[column.type]).cast(SPARK_TYPES[column.type]))
         columns.append(value.alias(column.name))
-    return rows.where(is_loaded()).select(*columns, *_metadata(ingested_at, batch_id))
+    loaded = rows.where(is_loaded()).select(*columns, *_metadata(ingested_at, batch_id))
+    return _described(loaded, contract.bigquery_schema())
 
 
 def rejected_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, batch_id: str) -> DataFrame:
     """The rows that failed, with their original values as text and every reason."""
     texts = [text_of(column).alias(column.name) for column in contract.columns]
-    return rows.where(~is_loaded()).select(
+    rejected = rows.where(~is_loaded()).select(
         *texts, sf.col(ERRORS), sf.col(RAW_RECORD), *_metadata(ingested_at, batch_id)
+    )
+    return _described(rejected, contract.quarantine_schema())
+
+
+def _described(rows: DataFrame, table_schema: list[dict[str, str]]) -> DataFrame:
+    """`rows` with each column's description from its table's schema, as Spark column metadata: the BigQuery
+    connector writes it into the schema of the load, which an overwrite makes the table's own (without it,
+    the contract's descriptions would be lost)."""
+    descriptions = {field["name"]: field["description"] for field in table_schema if "description" in field}
+    return rows.select(
+        *[
+            sf.col(f"`{name}`").alias(name, metadata={"description": descriptions[name]})
+            if name in descriptions
+            else sf.col(f"`{name}`")
+            for name in rows.columns
+        ]
     )
 
 

@@ -15,9 +15,9 @@ from pyspark.sql import SparkSession
 
 from spark_jobs import cli
 from spark_jobs.cli import _save_report, main
-from spark_jobs.contract import Contract
+from spark_jobs.contract import Contract, parse_contract
 from spark_jobs.errors import ReconciliationError
-from spark_jobs.job import Progress, loaded_rows, reconcile
+from spark_jobs.job import Progress, loaded_rows, reconcile, rejected_rows
 from spark_jobs.report import Report, utc_now
 from spark_jobs.validation import validate
 
@@ -324,6 +324,21 @@ def test_loaded_schema_nullability_matches_the_bigquery_modes(spark: SparkSessio
     loaded = loaded_rows(validated, items, dt.datetime(2026, 1, 5, tzinfo=dt.UTC), "b1")
     modes = [(f["name"], f["mode"] == "REQUIRED") for f in items.bigquery_schema()]
     assert [(field.name, not field.nullable) for field in loaded.schema.fields] == modes
+
+
+def test_written_rows_carry_the_tables_column_descriptions(spark: SparkSession) -> None:
+    """The connector takes them into the load's schema, which an overwrite makes the table's."""
+    columns = [{**ITEMS["columns"][0], "description": "The item's id."}, *ITEMS["columns"][1:]]
+    contract = parse_contract({**ITEMS, "columns": columns}, "items.yaml")
+    validated = validate(text_source(spark, contract, []), contract)
+    started = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    for rows, schema in (
+        (loaded_rows(validated, contract, started, "b1"), contract.bigquery_schema()),
+        (rejected_rows(validated, contract, started, "b1"), contract.quarantine_schema()),
+    ):
+        described = [(field.name, field.metadata.get("description")) for field in rows.schema.fields]
+        assert described == [(field["name"], field.get("description")) for field in schema]
+    assert described[0] == ("id", "The original value of id, as text.")
 
 
 def test_a_sink_failure_exits_9_with_one_line(
