@@ -761,8 +761,8 @@ def _contract_path(key: str, value: str) -> Path:
     if not is_file:
         raise ConfigError(key, value, allowed)
     if not _CONTRACT_FILE_NAME.fullmatch(path.name):
-        # The batch passes the uploaded file's URI as the value of --contract: Hadoop reads a '#' as the
-        # URI's fragment and a space as its end, and the job a leading '-' as an option.
+        # The batch passes the uploaded file's URI as the value of --contract, which the job would read as an
+        # option if it started with '-'; plain names also keep object names and URIs free of escaping.
         raise ConfigError(
             key, value, "a data contract file named with ASCII letters, digits, '_', '.' and '-' (not first)"
         )

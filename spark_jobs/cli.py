@@ -35,7 +35,7 @@ from spark_jobs.report import (
     write_report,
 )
 from spark_jobs.session import spark_session
-from spark_jobs.spark_errors import first_meaningful_line
+from spark_jobs.spark_errors import first_meaningful_line, raise_if_file_system_missing
 
 # Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -267,9 +267,12 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
 
 
 def _read_contract(uri: str, spark: SparkSession) -> Contract:
+    """The contract at a URI, read through Spark's file systems; a scheme this Spark has none for is the
+    command line's mistake (status 2), as for the other paths."""
     try:
         data = read_bytes(spark, uri)
     except (Py4JJavaError, PySparkException) as error:
+        raise_if_file_system_missing(str(error))
         raise ContractError(f"{uri}: cannot read the contract: {first_meaningful_line(str(error))}") from None
     return contract_from_bytes(data, uri)
 

@@ -25,55 +25,57 @@ def delete_path(spark: SparkSession, path: str) -> None:
 def replace_path(spark: SparkSession, source: str, target: str) -> None:
     """Put the directory `source` in the place of `target`, whatever `target` held before.
 
-    The old `target` is moved aside first (to `<source>.previous`), and back if `source` cannot take its
-    place. Renaming onto a directory that exists moves the source inside it, where readers never look: when
-    another run puts a `target` in place meanwhile, `source` comes back out and this fails, naming it.
+    The old `target` is moved aside first (to `<source>.previous`, hidden as `source` is), and back if
+    `source` cannot take its place. Renaming onto a directory that exists moves the source inside it, where
+    readers never look: when another run puts a `target` in place meanwhile, `source` comes back out and
+    this fails, naming it. (On Cloud Storage, where a rename copies every object, the old table is copied
+    once more than a plain delete would cost: the price of never losing it.)
     """
     file_system, target_path = _file_system(spark, target)
     _, source_path = _file_system(spark, source)
     _, aside_path = _file_system(spark, f"{source.rstrip('/')}.previous")
+    _, nested = _file_system(spark, f"{target.rstrip('/')}/{source_path.getName()}")
     had_target = file_system.exists(target_path)
     if had_target and not file_system.rename(target_path, aside_path):
         raise OSError(f"could not move {target} aside to replace it")
     file_system.mkdirs(target_path.getParent())
-    moved = file_system.rename(source_path, target_path)
-    _, nested = _file_system(spark, f"{target.rstrip('/')}/{source_path.getName()}")
-    if moved and not file_system.exists(nested):
+    if file_system.rename(source_path, target_path) and not file_system.exists(nested):
         if had_target:
             _delete_or_fail(file_system, aside_path)
         return
     if file_system.exists(nested):
         file_system.rename(nested, source_path)
-    if not had_target:
-        raise OSError(f"could not move {source} to {target}")
-    if file_system.exists(target_path):  # another run's, complete: what this one replaced is outdated
+    raced = file_system.exists(target_path)  # another run's, whole: what this one moved aside is outdated
+    if had_target and raced:
         _delete_or_fail(file_system, aside_path)
-        raise OSError(f"could not move {source} to {target}: another run replaced it meanwhile")
-    if not file_system.rename(aside_path, target_path):
+    elif had_target and not file_system.rename(aside_path, target_path):
         raise OSError(f"could not move {source} to {target}, nor the previous one back from {aside_path}")
-    raise OSError(f"could not move {source} to {target}")
+    meanwhile = ": another run replaced it meanwhile" if raced else ""
+    raise OSError(f"could not move {source} to {target}{meanwhile}")
 
 
 def move_files_into(spark: SparkSession, source: str, target: str, prefix: str) -> None:
     """Move the data files of the directory `source` into the directory `target` (created if missing), each
     renamed `<prefix><name>`, beside what it holds; then delete `source`. Partition directories
     (`<column>=<value>`) are merged the same way into those of `target`; files whose names start with `_` or
-    `.` (Spark's markers, checksums) stay behind."""
+    `.` (Spark's markers, checksums) stay behind. A move that fails says which files are where."""
     file_system, source_path = _file_system(spark, source)
     try:
-        _move_data_files(file_system, source_path, target.rstrip("/"), prefix, spark)
-    except OSError as error:
+        _move_data_files(spark, file_system, source_path, target.rstrip("/"), prefix)
+    except (OSError, Py4JJavaError) as error:
+        # A Java failure as its one line, "<exception class>: <message>", without py4j's trace.
+        reason = str(error) if isinstance(error, OSError) else str(error.java_exception.toString())
         moved = "the files moved before it are in place"
-        raise OSError(f"{error}; {moved}, the others still in {source}") from None
+        raise OSError(f"{reason}; {moved}, the others still in {source}") from None
     file_system.delete(source_path, True)
 
 
-def _move_data_files(file_system: Any, directory: Any, target: str, prefix: str, spark: SparkSession) -> None:
+def _move_data_files(spark: SparkSession, file_system: Any, directory: Any, target: str, prefix: str) -> None:
     file_system.mkdirs(_file_system(spark, target)[1])
     for status in file_system.listStatus(directory):
         name = status.getPath().getName()
         if status.isDirectory() and "=" in name:
-            _move_data_files(file_system, status.getPath(), f"{target}/{name}", prefix, spark)
+            _move_data_files(spark, file_system, status.getPath(), f"{target}/{name}", prefix)
         elif status.isFile() and not name.startswith(("_", ".")):
             _, moved = _file_system(spark, f"{target}/{prefix}{name}")
             if not file_system.rename(status.getPath(), moved):

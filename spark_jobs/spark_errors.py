@@ -22,7 +22,7 @@ def input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
         yield
     except (Py4JJavaError, PySparkException) as error:
         message = str(error)
-        _raise_if_file_system_missing(message)
+        raise_if_file_system_missing(message)
         detail = first_meaningful_line(message)
         if "CSV header" in message:
             raise SchemaMismatchError(
@@ -80,13 +80,13 @@ def sink_errors_explained(action: str) -> Iterator[None]:
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:
-        _raise_if_file_system_missing(str(error))
+        raise_if_file_system_missing(str(error))
         raise SinkError(f"{action} failed: {first_meaningful_line(str(error))}") from None
     except (OSError, SinkError) as error:  # SinkError: a statement BigQuery refused
         raise SinkError(f"{action} failed: {error}") from None
 
 
-def _raise_if_file_system_missing(message: str) -> None:
+def raise_if_file_system_missing(message: str) -> None:
     """A path whose scheme this Spark cannot read (gs:// outside Dataproc) is the command line's mistake,
     not a corrupt file or a failed write."""
     missing_class = _NO_FILE_SYSTEM_CLASS.search(message)

@@ -405,6 +405,18 @@ def test_a_report_that_fails_to_save_after_the_run_is_one_line(
     assert capsys.readouterr().err.startswith(f"report not written to {blocker / 'report.json'}: ")
 
 
+def test_a_report_save_failure_without_a_message_is_named_by_its_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(report: Report, path: Path) -> None:
+        raise PermissionError
+
+    monkeypatch.setattr(cli, "write_report", failing)
+    report = Report(pipeline="items", batch_id="b1", started_at=utc_now(), ended_at=utc_now())
+    assert _save_report(report, str(tmp_path / "report.json"), None) is False
+    assert capsys.readouterr().err == f"report not written to {tmp_path / 'report.json'}: PermissionError\n"
+
+
 def test_a_failed_rerun_of_a_batch_adds_its_rejected_rows_to_those_of_the_batchs_loaded_rows(
     spark: SparkSession, contract_file: Path, tmp_path: Path
 ) -> None:
@@ -548,9 +560,7 @@ def test_a_contract_given_as_a_uri_is_read_through_sparks_file_systems(
     Hadoop's `file:` URIs take the same way here."""
 
     def run_with(contract_uri: str) -> tuple[int, dict[str, Any]]:
-        return run_job(
-            spark, Path(contract_uri), tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1"
-        )
+        return run_job(spark, contract_uri, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1")
 
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,x,,,,2026-01-05,,"])
     status, report = run_with(f"file:{contract_file}")
@@ -562,6 +572,10 @@ def test_a_contract_given_as_a_uri_is_read_through_sparks_file_systems(
     assert report["error"] == (
         f"{missing}: cannot read the contract: java.io.FileNotFoundException: File {missing} does not exist"
     )
+
+    status, report = run_with("s3a://bucket/items.yaml")  # a file system this Spark has no connector for
+    assert status == 2
+    assert report["error"].startswith("this Spark has no file system for a path given: its Hadoop connector")
 
     latin1 = tmp_path / "latin1.yaml"
     latin1.write_bytes(b"table: caf\xe9\n")

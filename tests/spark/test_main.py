@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from spark_jobs.cli import parse_args
-from spark_jobs.hadoop_paths import within
+from spark_jobs.hadoop_paths import is_uri, within
 
 PACKAGE = Path(__file__).parents[2] / "spark_jobs"
 
@@ -206,3 +206,18 @@ def test_a_report_path_refused_without_a_local_file_to_look_at(
         parse_args([*argv, "--sink", "local", "--output-path", "o", "--report-path", report])
     assert caught.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("path", "uri"),
+    [
+        ("gs://bucket/contracts/0123/orders.yaml", True),  # as the batch passes its contract
+        ("file:/tmp/orders.yaml", True),
+        ("FILE:///tmp/orders.yaml", True),
+        ("orders.yaml", False),
+        ("/tmp/orders.yaml", False),
+        ("contracts/a:b.yaml", False),
+    ],
+)
+def test_a_path_naming_its_file_system_is_read_through_spark(path: str, uri: bool) -> None:
+    assert is_uri(path) is uri

@@ -420,14 +420,21 @@ def test_an_overwrite_that_cannot_take_the_tables_place_keeps_the_previous_table
     LocalSink(str(elsewhere), contract, "overwrite", "b2").write_loaded(
         spark.createDataFrame([("AB9",)], "id string")
     )
-    _interleave(
-        monkeypatch, "rename", ".items.overwrite.", lambda: (elsewhere / "items").rename(tmp_path / "items")
-    )
+    during_the_swap: list[str] = []
+
+    def other_run_takes_the_place() -> None:
+        during_the_swap.extend(sorted(path.name for path in tmp_path.iterdir()))
+        (elsewhere / "items").rename(tmp_path / "items")
+
+    _interleave(monkeypatch, "rename", ".items.overwrite.", other_run_takes_the_place)
     with pytest.raises(OSError, match=": another run replaced it meanwhile"):
         LocalSink(str(tmp_path), contract, "overwrite", "b3").write_loaded(
             spark.createDataFrame([("AB2",)], "id string")
         )
     assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB9",)]  # the other run's, whole
+    # The old table was out of the way, hidden from readers, named after the run that moved it.
+    [staging, aside] = during_the_swap
+    assert aside == f"{staging}.previous" and staging.startswith(".items.overwrite.run-")
     [staged] = [path for path in tmp_path.iterdir() if path.name != "items"]  # this run's rows, named
     assert staged.name.startswith(".items.overwrite.run-")
     assert rows_of(spark.read.parquet(str(staged)), "id") == [("AB2",)]
@@ -448,6 +455,56 @@ def test_an_overwrite_that_cannot_take_the_tables_place_keeps_the_previous_table
         )
     assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB9",)]
     assert not any(path.name.endswith(".previous") for path in tmp_path.iterdir())
+
+
+def test_an_overwrite_that_cannot_move_the_old_table_aside_leaves_it(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contract = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
+    LocalSink(str(tmp_path), contract, "overwrite", "b1").write_loaded(
+        spark.createDataFrame([("AB1",)], "id string")
+    )
+    _interleave(monkeypatch, "rename", "", lambda: None)
+
+    def refused_for_the_table(self: _InterleavedFileSystem, source: Any, target: Any) -> bool:
+        return str(source.getName()) != "items" and bool(self._real.rename(source, target))
+
+    monkeypatch.setattr(_InterleavedFileSystem, "rename", refused_for_the_table)
+    with pytest.raises(OSError, match=r"could not move .*/items aside to replace it"):
+        LocalSink(str(tmp_path), contract, "overwrite", "b2").write_loaded(
+            spark.createDataFrame([("AB2",)], "id string")
+        )
+    assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB1",)]
+
+
+def test_moving_staged_files_in_merges_partition_directories_and_leaves_the_rest(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    staged, table = tmp_path / ".staged", tmp_path / "table"
+    for name in ("a.parquet", "_SUCCESS", ".hidden", "_temporary/0/b.parquet", "p=1/c.parquet"):
+        (staged / name).parent.mkdir(parents=True, exist_ok=True)
+        (staged / name).write_text(name)
+    (table / "p=1").mkdir(parents=True)
+    (table / "p=1" / "old.parquet").write_text("old")
+    hadoop_fs.move_files_into(spark, str(staged), str(table), "run-1-")
+    moved = sorted(str(path.relative_to(table)) for path in table.rglob("[!.]*") if path.is_file())
+    assert moved == ["p=1/old.parquet", "p=1/run-1-c.parquet", "run-1-a.parquet"]
+    assert not staged.exists()
+
+
+def test_a_move_that_fails_partway_says_which_files_are_where(spark: SparkSession, tmp_path: Path) -> None:
+    staged, table = tmp_path / ".staged", tmp_path / "table"
+    for name in ("p=1/a.parquet", "p=2/b.parquet"):
+        (staged / name).parent.mkdir(parents=True)
+        (staged / name).write_text(name)
+    table.mkdir()
+    (table / "p=2").write_text("a file where a partition directory should be")
+    with pytest.raises(OSError) as caught:
+        hadoop_fs.move_files_into(spark, str(staged), str(table), "run-1-")
+    message = str(caught.value)
+    assert "Exception: " in message and "\n" not in message  # the Java failure, as one line
+    assert message.endswith(f"; the files moved before it are in place, the others still in {staged}")
+    assert (staged / "p=2" / "b.parquet").exists()
 
 
 def test_removing_a_batchs_earlier_rejected_rows_keeps_those_a_later_run_moves_in_meanwhile(
