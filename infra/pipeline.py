@@ -16,7 +16,7 @@ import pulumi_gcp as gcp
 
 from infra.config import PipelineConfig, StackConfig
 from infra.renames import named_after_table
-from infra.template import SHORT_DIGEST, TemplateObjects
+from infra.template import SHORT_DIGEST, UPLOAD_OPTIONS, TemplateObjects, uploaded_file
 from spark_jobs.options import BIGQUERY
 
 BATCH_ID_DIGEST_LENGTH = 12
@@ -133,10 +133,11 @@ class Pipeline(pulumi.ComponentResource):
             named.name,
             bucket=code.bucket_name,
             name=contract_object_name(pipeline),
-            source=pulumi.FileAsset(str(pipeline.contract_path)),
+            source=uploaded_file(pipeline.contract_path),
             content_type="application/yaml",
             opts=pulumi.ResourceOptions.merge(
-                pulumi.ResourceOptions(parent=self, depends_on=depends_on), named.options
+                pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+                pulumi.ResourceOptions.merge(named.options, UPLOAD_OPTIONS),
             ),
         )
         arguments = job_arguments(config, pipeline)

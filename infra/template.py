@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,9 +74,24 @@ def build(root: Path = PROJECT_ROOT, build_dir: Path = BUILD_DIR) -> Template:
     digest = hashlib.sha256(entry_script.read_bytes() + b"\0" + archive).hexdigest()
     build_dir.mkdir(parents=True, exist_ok=True)
     package_zip = build_dir / f"{PACKAGE}-{digest[:SHORT_DIGEST]}.zip"
-    if not package_zip.exists():
-        package_zip.write_bytes(archive)
+    # Written whole or not at all: an interrupted write must not leave a zip that a later run would upload.
+    if not package_zip.is_file() or package_zip.read_bytes() != archive:
+        partial = package_zip.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(archive)
+        partial.replace(package_zip)
     return Template(entry_script=entry_script, package_zip=package_zip, digest=digest)
+
+
+def uploaded_file(path: Path) -> pulumi.FileAsset:
+    """A file to upload, named relative to the project, the directory Pulumi runs the program in: its state
+    keeps the path, so an absolute one would differ between checkouts (a laptop's, CI's) and every deploy
+    from another one would replace the objects."""
+    return pulumi.FileAsset(os.path.relpath(path, PROJECT_ROOT))
+
+
+UPLOAD_OPTIONS = pulumi.ResourceOptions(delete_before_replace=True)
+"""For uploaded objects: a replaced object keeps its name (named by content, not by upload), so Pulumi's
+default, creating the new one before deleting the old, would delete the object just uploaded."""
 
 
 class TemplateObjects(pulumi.ComponentResource):
@@ -106,9 +122,9 @@ class TemplateObjects(pulumi.ComponentResource):
                 logical_name,
                 bucket=storage.code.name,
                 name=f"{folder}/{object_name}",
-                source=pulumi.FileAsset(str(source)),
+                source=uploaded_file(source),
                 content_type=content_type,
-                opts=child,
+                opts=pulumi.ResourceOptions.merge(child, UPLOAD_OPTIONS),
             )
 
         entry = upload("entry-script", template.entry_script, template.entry_script.name, "text/x-python")

@@ -37,6 +37,18 @@ def test_template_and_contract_uploaded_to_the_code_bucket(dev: StackResult) -> 
     assert objects["entry-script"].options.parent == "template"
 
 
+def test_uploads_name_their_files_relative_to_the_project_and_are_replaced_safely(dev: StackResult) -> None:
+    """The state keeps each file's path: an absolute one would replace every object on a deploy from another
+    checkout, and a replaced object keeps its name, so it must be deleted before it is uploaded again."""
+    objects = dev.of_type(OBJECT)
+    paths = {r.name: r.inputs["source"].path for r in objects}
+    assert paths["entry-script"] == "spark_jobs/main.py"
+    assert paths["orders-contract"] == "spark_jobs/contracts/orders.yaml"
+    assert re.fullmatch(r"build/spark_jobs-[0-9a-f]{16}\.zip", paths["package-zip"])
+    assert all((ROOT / path).is_file() for path in paths.values())
+    assert {r.name: r.options.delete_before_replace for r in objects} == dict.fromkeys(paths, True)
+
+
 def test_batch_runs_the_template_with_its_arguments(dev: StackResult) -> None:
     batch = _batch(dev)
     objects = {r.name: r.inputs["name"] for r in dev.of_type(OBJECT)}
@@ -223,6 +235,16 @@ def test_package_zip_is_the_same_whatever_the_machine_building_it(
         # Stored, not deflated: a deflate library's output differs between builds.
         assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}
         assert {info.create_system for info in archive.infolist()} == {3}
+
+
+def test_a_package_zip_left_truncated_is_built_again(tmp_path: Path) -> None:
+    """An interrupted build must not leave a zip that the next `pulumi up` uploads under the same digest."""
+    root = _copy_template(tmp_path)
+    built = template.build(root, tmp_path / "build")
+    whole = built.package_zip.read_bytes()
+    built.package_zip.write_bytes(whole[: len(whole) // 2])
+    assert template.build(root, tmp_path / "build").package_zip.read_bytes() == whole
+    assert [path.name for path in (tmp_path / "build").iterdir()] == [built.package_zip.name]
 
 
 def test_code_change_changes_the_template_digest(tmp_path: Path) -> None:
