@@ -151,20 +151,7 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
 
 
 def _reason(column: ContractColumn, check: str, text: Column, verb: str, expected: str) -> Column:
-    return sf.concat(sf.lit(f"{column.name}.{check}: '"), _shown(text), sf.lit(f"' {verb} {expected}"))
-
-
-def _shown(text: Column) -> Column:
-    """A value as a reason shows it: a long one cut short, saying how long it was. The quarantined row keeps
-    it whole, while a copy in each reason of a failed rule would multiply the row's size."""
-    length = sf.length(text)
-    cut = sf.concat(
-        sf.substring(text, 1, _SHOWN_CHARACTERS), sf.lit("… ("), length.cast("string"), sf.lit(" characters)")
-    )
-    return sf.when(length > _SHOWN_CHARACTERS, cut).otherwise(text)
-
-
-_SHOWN_CHARACTERS = 100
+    return sf.concat(sf.lit(f"{column.name}.{check}: '"), text, sf.lit(f"' {verb} {expected}"))
 
 
 def _required(column: ContractColumn, value: Column) -> list[Column]:
@@ -250,9 +237,7 @@ def mark_duplicates(rows: DataFrame, losers: DataFrame, contract: Contract) -> D
     The rows keep their partitioning: when the losers are few, Spark broadcasts them instead of shuffling
     every row (persist them first so that it knows their size).
     """
-    shown = [
-        sf.concat(sf.lit(f"{name}="), _shown(text_of(contract.column(name)))) for name in contract.primary_key
-    ]
+    shown = [sf.concat(sf.lit(f"{name}="), text_of(contract.column(name))) for name in contract.primary_key]
     duplicate = sf.array(
         sf.concat(
             sf.lit(f"{DUPLICATE_RULE}: another row with "), sf.concat_ws(", ", *shown), sf.lit(" is loaded")

@@ -332,16 +332,3 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
     ]
     # A typed file's string is taken as stored: U+FFFD is a character there, not a sign of undecodable bytes.
     assert errors["AB4"] == ["color.allowed: 're\ufffd' is not one of red, blue"]
-
-
-def test_a_reason_shows_a_long_value_cut_short_and_the_row_keeps_it_whole(
-    spark: SparkSession, items: Contract
-) -> None:
-    """A reason per failed rule copying a 1 MB value ran a driver out of memory on a few hundred rows."""
-    long_quantity = "9" * 150
-    checked = validate(text_source(spark, items, [row(id="AB1", qty=long_quantity)]), items)
-    [checked_row] = checked.collect()
-    assert list(checked_row[ERRORS]) == [f"qty.type: '{'9' * 100}… (150 characters)' is not a valid INT64"]
-    assert checked_row[f"qty{TEXT_SUFFIX}"] == long_quantity
-    exactly_shown = validate(text_source(spark, items, [row(id="AB1", qty="x" * 100)]), items)
-    assert errors_by_id(exactly_shown) == {"AB1": [f"qty.type: '{'x' * 100}' is not a valid INT64"]}
