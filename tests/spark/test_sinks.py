@@ -370,10 +370,19 @@ def test_a_failed_write_of_a_batchs_rejected_rows_adds_nothing(spark: SparkSessi
 
 class _InterleavedFileSystem:
     """A real Hadoop file system into whose rename or delete of a path named `name...` another run's step
-    slips in first (`meanwhile`), as when two runs write one output at once."""
+    slips in first (`meanwhile`), as when two runs write one output at once; it refuses (returns false for)
+    the renames of the paths whose names `refuses`."""
 
-    def __init__(self, real: Any, operation: str, name: str, meanwhile: Callable[[], object]) -> None:
+    def __init__(
+        self,
+        real: Any,
+        operation: str,
+        name: str,
+        meanwhile: Callable[[], object],
+        refuses: Callable[[str], bool],
+    ) -> None:
         self._real, self._operation, self._name, self._meanwhile = real, operation, name, meanwhile
+        self._refuses = refuses
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self._real, attribute)
@@ -385,7 +394,7 @@ class _InterleavedFileSystem:
 
     def rename(self, source: Any, target: Any) -> bool:
         self._interleave("rename", source)
-        return bool(self._real.rename(source, target))
+        return not self._refuses(str(source.getName())) and bool(self._real.rename(source, target))
 
     def delete(self, path: Any, recursive: bool) -> bool:
         deleted = bool(self._real.delete(path, recursive))
@@ -394,7 +403,11 @@ class _InterleavedFileSystem:
 
 
 def _interleave(
-    monkeypatch: pytest.MonkeyPatch, operation: str, name: str, meanwhile: Callable[[], object]
+    monkeypatch: pytest.MonkeyPatch,
+    operation: str = "",
+    name: str = "",
+    meanwhile: Callable[[], object] = lambda: None,
+    refuses: Callable[[str], bool] = lambda name: False,
 ) -> None:
     real = hadoop_fs._file_system
     file_system = None
@@ -402,24 +415,29 @@ def _interleave(
     def interleaved(spark: SparkSession, path: str) -> tuple[Any, Any]:
         nonlocal file_system
         real_file_system, hadoop_path = real(spark, path)
-        file_system = file_system or _InterleavedFileSystem(real_file_system, operation, name, meanwhile)
+        file_system = file_system or _InterleavedFileSystem(
+            real_file_system, operation, name, meanwhile, refuses
+        )
         return file_system, hadoop_path
 
     monkeypatch.setattr(hadoop_fs, "_file_system", interleaved)
 
 
+def _overwrite_items(spark: SparkSession, output: Path, row_id: str) -> None:
+    """An overwrite of an unpartitioned `items` table under `output` with the one row `row_id`."""
+    contract = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
+    LocalSink(str(output), contract, "overwrite", row_id).write_loaded(
+        spark.createDataFrame([(row_id,)], "id string")
+    )
+
+
 def test_an_overwrite_that_cannot_take_the_tables_place_keeps_the_previous_table(
     spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    contract = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
-    LocalSink(str(tmp_path), contract, "overwrite", "b1").write_loaded(
-        spark.createDataFrame([("AB1",)], "id string")
-    )
+    _overwrite_items(spark, tmp_path, "AB1")
     # Another run's table takes the place between this run's moving the old one aside and moving its own in.
     elsewhere = tmp_path.parent / f"{tmp_path.name}-other"
-    LocalSink(str(elsewhere), contract, "overwrite", "b2").write_loaded(
-        spark.createDataFrame([("AB9",)], "id string")
-    )
+    _overwrite_items(spark, elsewhere, "AB9")
     during_the_swap: list[str] = []
 
     def other_run_takes_the_place() -> None:
@@ -428,9 +446,7 @@ def test_an_overwrite_that_cannot_take_the_tables_place_keeps_the_previous_table
 
     _interleave(monkeypatch, "rename", ".items.overwrite.", other_run_takes_the_place)
     with pytest.raises(OSError, match=": another run replaced it meanwhile"):
-        LocalSink(str(tmp_path), contract, "overwrite", "b3").write_loaded(
-            spark.createDataFrame([("AB2",)], "id string")
-        )
+        _overwrite_items(spark, tmp_path, "AB2")
     assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB9",)]  # the other run's, whole
     # The old table was out of the way, hidden from readers, named after the run that moved it.
     [staging, aside] = during_the_swap
@@ -441,18 +457,13 @@ def test_an_overwrite_that_cannot_take_the_tables_place_keeps_the_previous_table
 
     # The move fails outright: the previous table comes back.
     monkeypatch.undo()
-    _interleave(monkeypatch, "rename", ".items.overwrite.", lambda: None)
 
-    def refused_for_the_staged_rows(self: _InterleavedFileSystem, source: Any, target: Any) -> bool:
-        name = str(source.getName())
-        staged = name.startswith(".items.overwrite.") and not name.endswith(".previous")
-        return not staged and bool(self._real.rename(source, target))
+    def staged_rows(name: str) -> bool:
+        return name.startswith(".items.overwrite.") and not name.endswith(".previous")
 
-    monkeypatch.setattr(_InterleavedFileSystem, "rename", refused_for_the_staged_rows)
+    _interleave(monkeypatch, refuses=staged_rows)
     with pytest.raises(OSError, match="could not move"):
-        LocalSink(str(tmp_path), contract, "overwrite", "b4").write_loaded(
-            spark.createDataFrame([("AB3",)], "id string")
-        )
+        _overwrite_items(spark, tmp_path, "AB3")
     assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB9",)]
     assert not any(path.name.endswith(".previous") for path in tmp_path.iterdir())
 
@@ -460,20 +471,10 @@ def test_an_overwrite_that_cannot_take_the_tables_place_keeps_the_previous_table
 def test_an_overwrite_that_cannot_move_the_old_table_aside_leaves_it(
     spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    contract = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
-    LocalSink(str(tmp_path), contract, "overwrite", "b1").write_loaded(
-        spark.createDataFrame([("AB1",)], "id string")
-    )
-    _interleave(monkeypatch, "rename", "", lambda: None)
-
-    def refused_for_the_table(self: _InterleavedFileSystem, source: Any, target: Any) -> bool:
-        return str(source.getName()) != "items" and bool(self._real.rename(source, target))
-
-    monkeypatch.setattr(_InterleavedFileSystem, "rename", refused_for_the_table)
+    _overwrite_items(spark, tmp_path, "AB1")
+    _interleave(monkeypatch, refuses=lambda name: name == "items")
     with pytest.raises(OSError, match=r"could not move .*/items aside to replace it"):
-        LocalSink(str(tmp_path), contract, "overwrite", "b2").write_loaded(
-            spark.createDataFrame([("AB2",)], "id string")
-        )
+        _overwrite_items(spark, tmp_path, "AB2")
     assert rows_of(spark.read.parquet(str(tmp_path / "items")), "id") == [("AB1",)]
 
 
