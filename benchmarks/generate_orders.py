@@ -39,7 +39,7 @@ def _breach(rng: random.Random, row: list[str], last_good: list[str] | None) -> 
     breaches: list[Callable[[list[str]], None]] = [
         lambda r: r.__setitem__(0, f"ORDER-{r[0][4:]}"),  # pattern
         lambda r: r.__setitem__(1, "12a"),  # INT64 cast
-        lambda r: r.__setitem__(2, f"-{r[2]}"),  # min 0
+        lambda r: r.__setitem__(2, f"-{float(r[2]) + 0.01:.2f}"),  # min 0 (never -0.00, which passes)
         lambda r: r.__setitem__(3, "eur"),  # allowed (case-sensitive)
         lambda r: r.__setitem__(4, "2026-02-30"),  # DATE cast
         lambda r: r.__setitem__(4, ""),  # REQUIRED

@@ -23,17 +23,15 @@ class Measurement:
     input_bytes: int
 
 
-def _file_bytes_read(spark: SparkSession, scheme: str) -> int:
+def _local_bytes_read(spark: SparkSession) -> int:
     statistics = jvm(spark).org.apache.hadoop.fs.FileSystem.getAllStatistics()
-    return sum(int(entry.getBytesRead()) for entry in statistics if entry.getScheme() == scheme)
+    return sum(int(entry.getBytesRead()) for entry in statistics if entry.getScheme() == "file")
 
 
-def measure(
-    spark: SparkSession, label: str, action: Callable[[], object], scheme: str = "file"
-) -> Measurement:
-    """Run `action`; measure its wall time and the bytes read through the `scheme` file system."""
-    before = _file_bytes_read(spark, scheme)
+def measure(spark: SparkSession, label: str, action: Callable[[], object]) -> Measurement:
+    """Run `action`; measure its wall time and the bytes read through the local (`file:`) file system."""
+    before = _local_bytes_read(spark)
     started = time.perf_counter()
     action()
     seconds = time.perf_counter() - started
-    return Measurement(label, seconds, _file_bytes_read(spark, scheme) - before)
+    return Measurement(label, seconds, _local_bytes_read(spark) - before)

@@ -5,7 +5,7 @@ On the same generated CSV and the same local Spark session, in one run:
   (b) inferred  read with inferSchema=true, write Parquet (what the widely used GCS-to-BigQuery template does)
   (c) template  our job: contract validation, loaded and quarantined rows written as Parquet
   (d) straightforward  the same contract checked the obvious way (see straightforward.py)
-Prints c/a, c/b and c/d, and for each variant the bytes Spark read from the input relative to the input's
+Prints c/a, c/b, c/d and d/a, and for each variant the bytes Spark read from the input relative to the input's
 size, from the Hadoop file-system statistics Spark reads through (see measure.py).
 Usage: `.venv/bin/python -m benchmarks.run_benchmark --rows 3000000`.
 """

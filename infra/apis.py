@@ -26,7 +26,7 @@ def required_services(config: StackConfig) -> tuple[str, ...]:
     extra = []
     if config.kms_key:
         extra.append("cloudkms.googleapis.com")
-    if config.batch.needs_resource_manager_api:
+    if config.batch.on_runtime_3:
         extra.append("dataprocrm.googleapis.com")
     return BASE_SERVICES + tuple(extra)
 

@@ -139,7 +139,7 @@ class BatchConfig:
     run: bool
 
     @property
-    def needs_resource_manager_api(self) -> bool:
+    def on_runtime_3(self) -> bool:
         """Runtimes 3.x need dataprocrm.googleapis.com and explicit service-account authentication."""
         return self.runtime_version.startswith("3.")
 
@@ -194,9 +194,9 @@ class StackConfig:
         return f"pl-{self.stack}"
 
 
-def declared_keys(project_file: Path = PROJECT_FILE) -> dict[str, dict[str, object]]:
+def declared_keys() -> dict[str, dict[str, object]]:
     """The keys Pulumi.yaml declares for this project, each with its type, default and description."""
-    with project_file.open(encoding="utf-8") as handle:
+    with PROJECT_FILE.open(encoding="utf-8") as handle:
         declared = yaml.safe_load(handle).get("config") or {}
     return {key: value if isinstance(value, dict) else {"default": value} for key, value in declared.items()}
 

@@ -16,7 +16,7 @@ from infra.wait import PropagationWait
 
 PROJECT_ROLES = (
     "roles/dataproc.worker",  # run as a Dataproc Serverless workload, write its logs and metrics
-    "roles/bigquery.jobUser",  # run the load and query jobs of the BigQuery connector
+    "roles/bigquery.jobUser",  # run the BigQuery connector's load and query jobs, and the sink's DELETEs
 )
 RUNNER_BUCKET_ROLES = {
     "raw": "roles/storage.objectViewer",  # read input files

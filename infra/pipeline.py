@@ -184,7 +184,7 @@ class Pipeline(pulumi.ComponentResource):
                         gcp.dataproc.BatchEnvironmentConfigExecutionConfigAuthenticationConfigArgs(
                             user_workload_authentication_type="SERVICE_ACCOUNT"
                         )
-                        if settings.needs_resource_manager_api
+                        if settings.on_runtime_3
                         else None
                     ),
                 )

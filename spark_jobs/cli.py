@@ -222,7 +222,8 @@ def _repeated_options(argv: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> int:
-    """Run the job; print the report line to stdout and, on failure, one error line to stderr."""
+    """Run the job; print the report line to stdout and, on failure, one error line to stderr (after a line
+    saying why, when the report file could not be written)."""
     config = parse_args(argv)
     started_at = utc_now()
     pipeline = Path(config.contract_path).stem

@@ -270,19 +270,23 @@ _PLAIN_DECIMAL = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]
 _DECIMAL_NUMBER = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
 
 
+class _UnreadNumber(str):
+    """A YAML number kept as its text: a FLOAT64 rule may still read it, no other type takes it (not even a
+    STRING, which must be quoted)."""
+
+
 def _exact_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
-    """A decimal integer; anything else (a long run of digits, `!!int 0x10`) stays text, which the contract
-    then refuses naming the column."""
+    """A decimal integer; anything else (a long run of digits, `!!int 0x10`) stays an `_UnreadNumber`."""
     text = loader.construct_scalar(node)
     # Python refuses to convert thousands of digits (no rule value is that long) and would accept `1_000`.
-    return int(text) if len(text) <= _MAX_INT_TEXT and _DECIMAL_INTEGER.match(text) else text
+    return int(text) if len(text) <= _MAX_INT_TEXT and _DECIMAL_INTEGER.match(text) else _UnreadNumber(text)
 
 
 def _exact_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
-    """An exact decimal; anything else (`!!float .inf`) stays text, which the contract then refuses."""
+    """An exact decimal; anything else (`!!float .inf`) stays an `_UnreadNumber`."""
     text = loader.construct_scalar(node)
     # Decimal would also accept `1_0.5`, `Infinity` and `NaN`.
-    return Decimal(text) if _DECIMAL_NUMBER.match(text) else text
+    return Decimal(text) if _DECIMAL_NUMBER.match(text) else _UnreadNumber(text)
 
 
 def _as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
@@ -559,7 +563,7 @@ def _show(value: object) -> str:
     """A YAML value with its kind, so that `str '5'` and `int 5` tell a quoted value from a number."""
     if value is None:
         return "nothing"
-    if isinstance(value, Decimal):  # how the contract reads a YAML number with a fraction
+    if isinstance(value, Decimal | _UnreadNumber):  # how the contract reads a YAML number
         kind, shown = "number", str(value)
     else:
         kind, shown = type(value).__name__, repr(value)
@@ -687,7 +691,7 @@ def _zone(sign: str | None, hours: str | None, minutes: str | None) -> dt.timezo
 
 def _as_string(value: object) -> str | None:
     # YAML reads unquoted yes/no/on/off as booleans and 1 as a number: insist on quoting instead of guessing.
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and not isinstance(value, _UnreadNumber) else None
 
 
 # What a rule value of each type must be, for error messages.
@@ -696,8 +700,11 @@ _EXPECTED = {
     INT64: "an integer within 64 bits",
     FLOAT64: "a finite number",
     NUMERIC: f"a number with at most {NUMERIC_INTEGER_DIGITS} integer digits and {NUMERIC_SCALE} decimals",
-    DATE: "YYYY-MM-DD, an existing day from year 1 to 9999",
-    TIMESTAMP: "YYYY-MM-DD[ HH:MM:SS[.ffffff][Z|±HH[:MM]| UTC]], from year 1 to 9999 in UTC, offsets ≤ 14:00",
+    DATE: "YYYY-[M]M-[D]D, an existing day from year 1 to 9999",
+    TIMESTAMP: (
+        "YYYY-[M]M-[D]D[( |T)[H]H:[M]M:[S]S[.ffffff][Z| UTC|±H[H]|±H[H]:MM|±HHMM]], from year 1 to 9999 in "
+        "UTC, offsets ≤ 14:00"
+    ),
 }
 # Converters for the types that take rule values (min, max, allowed).
 _CONVERTERS: dict[str, Callable[[object], Value | None]] = {

@@ -17,7 +17,8 @@ class JobError(Exception):
 
 
 class UsageError(JobError):
-    """Arguments that do not fit together (argparse itself exits with 2 for malformed ones)."""
+    """Arguments that cannot be used as given: they contradict each other, or ask for a file system, a
+    format or a connector this Spark lacks (argparse itself exits with 2 for malformed ones)."""
 
     exit_code = 2
 

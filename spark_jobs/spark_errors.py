@@ -76,7 +76,8 @@ _INPUT_FILE = re.compile(r"\b(?:file|gs):/[^\s;,\]]+")
 
 @contextmanager
 def sink_errors_explained(action: str) -> Iterator[None]:
-    """Spark's and the file systems' failures while `action` runs, as one line (exit status 9)."""
+    """Spark's and the file systems' failures while `action` runs, as one line: exit status 9, or 2 when
+    the path's file system is missing."""
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:

@@ -3,7 +3,7 @@
     stack = run_stack("dev", {"protectData": True})
     bucket = stack.one("gcp:storage/bucket:Bucket", "raw")
     bucket.inputs["uniformBucketLevelAccess"]   # True   (inputs as the engine sees them: camelCase keys)
-    bucket.options.protect                      # False
+    bucket.options.protect                      # True   (protectData protects the raw bucket)
     stack.outputs["raw_bucket"]                 # resolved stack outputs
 
 Config comes from Pulumi.<stack>.yaml, with the defaults of Pulumi.yaml's `config:` block filled in for keys
@@ -46,8 +46,6 @@ class Options:
     custom_timeouts: Mapping[str, str | None] | None
     retain_on_delete: bool
     delete_before_replace: bool
-    ignore_changes: tuple[str, ...]
-    replace_on_changes: tuple[str, ...]
     aliases: tuple[str, ...]
     """The names (or URNs) the resource had before."""
 
@@ -82,12 +80,6 @@ class StackResult:
         if len(found) != 1:
             names = sorted(r.name for r in self.of_type(type_token))
             raise KeyError(f"{len(found)} resources {type_token} named {name!r}; this type has: {names}")
-        return found[0]
-
-    def named(self, name: str) -> DeclaredResource:
-        found = [r for r in self.resources if r.name == name]
-        if len(found) != 1:
-            raise KeyError(f"{len(found)} resources named {name!r}")
         return found[0]
 
 
@@ -179,11 +171,6 @@ def _computed(type_token: str, name: str, inputs: Mapping[str, Any], project_id:
         return {"email": email, "member": f"serviceAccount:{email}"}
     if type_token == "gcp:storage/bucket:Bucket":
         return {"url": f"gs://{inputs['name']}"}
-    if type_token in ("gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork"):
-        kind = "networks" if type_token.endswith("Network") else "subnetworks"
-        return {
-            "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project_id}/{kind}/{inputs.get('name')}"
-        }
     if type_token == "gcp:monitoring/notificationChannel:NotificationChannel":
         return {"name": f"projects/{project_id}/notificationChannels/{name}"}
     if type_token == "gcp:monitoring/dashboard:Dashboard":
@@ -208,8 +195,6 @@ def _options(opts: pulumi.ResourceOptions) -> Options:
         ),
         retain_on_delete=bool(opts.retain_on_delete),
         delete_before_replace=bool(opts.delete_before_replace),
-        ignore_changes=tuple(opts.ignore_changes or ()),
-        replace_on_changes=tuple(opts.replace_on_changes or ()),
         aliases=tuple(str(a.name) if isinstance(a, pulumi.Alias) else str(a) for a in opts.aliases or ()),
     )
 

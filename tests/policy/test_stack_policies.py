@@ -71,7 +71,16 @@ def test_the_label_policy_knows_every_label_taking_type_the_program_declares(
 
 
 def _bad(resource_type: str, name: str, inputs: dict[str, object]) -> DeclaredResource:
-    options = Options(False, None, None, (), None, False, False, (), (), 0)
+    options = Options(
+        protect=False,
+        parent=None,
+        parent_type=None,
+        depends_on=(),
+        custom_timeouts=None,
+        retain_on_delete=False,
+        delete_before_replace=False,
+        aliases=(),
+    )
     return DeclaredResource(type=resource_type, name=name, inputs=inputs, options=options, custom=True)
 
 
