@@ -59,6 +59,18 @@ def test_a_batch_without_any_environment_config_breaks_every_batch_rule() -> Non
         assert len(violations(policy, args)) == 1
 
 
+def test_an_empty_service_account_or_subnetwork_is_none_set() -> None:
+    args = resource_args(BATCH, batch(serviceAccount="", subnetworkUri=""), name="orders")
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
+        "batch 'orders' sets no environmentConfig.executionConfig.serviceAccount, so it runs "
+        "as the default Compute Engine service account: set the pipeline's dedicated service account"
+    ]
+    assert violations(BATCH_NAMED_SUBNETWORK, args) == [
+        "batch 'orders' names no environmentConfig.executionConfig.subnetworkUri: "
+        "run it on the pipeline's subnetwork (with Private Google Access), not a default network"
+    ]
+
+
 def test_a_batch_on_a_network_without_a_named_subnetwork_is_reported() -> None:
     args = resource_args(BATCH, batch(subnetworkUri=None, networkUri="default"), name="orders")
     assert violations(BATCH_NAMED_SUBNETWORK, args) == [
@@ -79,9 +91,12 @@ def test_a_batch_without_ttl_is_reported() -> None:
     ]
 
 
-def test_a_ttl_not_in_seconds_is_reported() -> None:
-    [message] = violations(BATCH_TTL, resource_args(BATCH, batch(ttl="4h"), name="orders"))
-    assert message.startswith("batch 'orders' has ttl '4h': set environmentConfig.executionConfig.ttl")
+@pytest.mark.parametrize("ttl", ["4h", "3600"])  # "3600": seconds without the "s" the API requires
+def test_a_ttl_not_in_seconds_is_reported(ttl: str) -> None:
+    assert violations(BATCH_TTL, resource_args(BATCH, batch(ttl=ttl), name="orders")) == [
+        f"batch 'orders' has ttl {ttl!r}: set environmentConfig.executionConfig.ttl to a duration "
+        'in seconds such as "3600s" so a stuck run is terminated'
+    ]
 
 
 @pytest.mark.parametrize("ttl", ["599s", "599.9s", "1209601s", "1209600.5s"])

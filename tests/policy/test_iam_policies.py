@@ -253,6 +253,22 @@ def test_public_cloud_storage_acls_are_reported(
     assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [f"{grant}: {_PUBLIC}" for grant in reported]
 
 
+@pytest.mark.parametrize(
+    ("resource_type", "kind"),
+    [
+        ("gcp:storage/bucketIAMPolicy:BucketIAMPolicy", "BucketIAMPolicy"),
+        ("gcp:bigquery/datasetIamPolicy:DatasetIamPolicy", "DatasetIamPolicy"),
+        ("gcp:serviceaccount/iAMPolicy:IAMPolicy", "IAMPolicy"),
+    ],
+)
+def test_a_public_member_in_any_resources_policy_document_is_reported(resource_type: str, kind: str) -> None:
+    document = {"bindings": [{"role": "roles/storage.objectViewer", "members": [RUNNER, "allUsers"]}]}
+    args = resource_args(resource_type, {"policyData": json.dumps(document)}, name="policy")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        f"{kind} 'policy' grants roles/storage.objectViewer to allUsers: {_PUBLIC}"
+    ]
+
+
 def test_a_public_member_is_reported_while_its_role_is_not_known_yet() -> None:
     """A custom role is known only once created: the member alone already breaks the rule."""
     role = "(a role known only when the update runs)"

@@ -103,6 +103,13 @@ def test_egress_or_disabled_rules_to_anywhere_pass(props: dict[str, object]) -> 
     assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == []
 
 
+def test_a_rule_explicitly_enabled_is_checked() -> None:
+    props = {"disabled": False, "sourceRanges": ["0.0.0.0/0"], "allows": [{"protocol": "tcp"}]}
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, resource_args(FIREWALL, props, name="open")) == [
+        "firewall 'open' allows ingress from 0.0.0.0/0: restrict source_ranges to the subnet or known ranges"
+    ]
+
+
 def test_a_subnet_with_private_google_access_passes() -> None:
     args = resource_args(SUBNETWORK, {"ipCidrRange": "10.10.0.0/24", "privateIpGoogleAccess": True})
     assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == []
@@ -121,6 +128,14 @@ def test_subnets_that_cannot_have_private_google_access_pass(purpose: str) -> No
 def test_a_subnet_without_private_google_access_is_reported(props: dict[str, object]) -> None:
     args = resource_args(SUBNETWORK, {"ipCidrRange": "10.10.0.0/24", **props}, name="batches")
     assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, args) == [
+        "subnetwork 'batches' has Private Google Access off: Dataproc Serverless workers have no "
+        "external IP and need private_ip_google_access=True to reach Google APIs"
+    ]
+
+
+def test_a_subnet_whose_purpose_a_preview_does_not_know_yet_is_checked() -> None:
+    props = {"ipCidrRange": "10.10.0.0/24", "purpose": UNKNOWN, "privateIpGoogleAccess": False}
+    assert violations(SUBNET_PRIVATE_GOOGLE_ACCESS, resource_args(SUBNETWORK, props, name="batches")) == [
         "subnetwork 'batches' has Private Google Access off: Dataproc Serverless workers have no "
         "external IP and need private_ip_google_access=True to reach Google APIs"
     ]
@@ -161,6 +176,22 @@ def test_firewall_policy_rules_open_to_the_internet_are_reported(
 ) -> None:
     args = resource_args(NETWORK_POLICY_RULE, rule, name="rule")
     assert bool(violations(FIREWALL_NO_INTERNET_INGRESS, args)) is reported
+
+
+@pytest.mark.parametrize(
+    "rule_type",
+    [
+        "gcp:compute/firewallPolicyRule:FirewallPolicyRule",  # hierarchical (organization or folder) policy
+        "gcp:compute/networkFirewallPolicyRule:NetworkFirewallPolicyRule",
+        "gcp:compute/regionNetworkFirewallPolicyRule:RegionNetworkFirewallPolicyRule",
+    ],
+)
+def test_a_rule_of_every_kind_of_firewall_policy_is_checked(rule_type: str) -> None:
+    rule = {"direction": "INGRESS", "action": "allow", "match": {"srcIpRanges": ["0.0.0.0/0"]}}
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, resource_args(rule_type, rule, name="rule")) == [
+        "firewall policy rule 'rule' allows ingress from 0.0.0.0/0: "
+        "restrict match.src_ip_ranges to the subnet or known ranges"
+    ]
 
 
 @pytest.mark.parametrize(

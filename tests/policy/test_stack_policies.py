@@ -8,10 +8,23 @@ import pytest
 from pulumi_policy import EnforcementLevel
 
 from policy.hygiene import CMEK_PROPERTY, label_property
+from policy.policies import POLICIES
 from tests.infra.harness import DeclaredResource, Options, StackResult, run_stack
 from tests.policy.stack_policies import findings
 
 STACKS = ("dev", "prod")
+MANDATORY_POLICIES = (
+    "bucket-uniform-access",
+    "bucket-public-access-prevention",
+    "iam-no-public-members",
+    "iam-no-basic-roles",
+    "firewall-no-internet-ingress",
+    "subnet-private-google-access",
+    "batch-dedicated-service-account",
+    "batch-named-subnetwork",
+    "batch-ttl",
+)
+ADVISORY_POLICIES = ("required-labels", "cmek-in-protected-stacks")
 KMS_KEY = "projects/my-pipeline-prod/locations/europe-west1/keyRings/pipeline/cryptoKeys/data"
 
 
@@ -19,6 +32,15 @@ KMS_KEY = "projects/my-pipeline-prod/locations/europe-west1/keyRings/pipeline/cr
 def stack(request: pytest.FixtureRequest) -> tuple[str, StackResult]:
     name: str = request.param
     return name, run_stack(name)
+
+
+def test_the_pack_holds_every_policy_at_its_level() -> None:
+    """A policy left out of the list would never run, in the pack or in these stack tests."""
+    assert {p.name: p.enforcement_level for p in POLICIES} == {
+        **dict.fromkeys(MANDATORY_POLICIES, EnforcementLevel.MANDATORY),
+        **dict.fromkeys(ADVISORY_POLICIES, EnforcementLevel.ADVISORY),
+    }
+    assert len(POLICIES) == len(MANDATORY_POLICIES) + len(ADVISORY_POLICIES)
 
 
 def test_every_resource_of_the_stack_passes_every_mandatory_policy(stack: tuple[str, StackResult]) -> None:
