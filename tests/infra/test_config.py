@@ -37,6 +37,8 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"subnetCidr": "10.10.0.1/24"}, "subnetCidr", "host bits zero"),
         ({"subnetCidr": "not-a-cidr"}, "subnetCidr", "CIDR notation"),
         ({"subnetCidr": "10.0.0.0/30"}, "subnetCidr", "prefix from /8 to /29"),
+        ({"subnetCidr": "10.0.0.0/7"}, "subnetCidr", "prefix from /8 to /29"),
+        ({"subnetCidr": "64.0.0.0/2"}, "subnetCidr", "prefix from /8 to /29"),
         ({"subnetCidr": "fd00::/64"}, "subnetCidr", "an IPv4 network"),
         ({"bucketPrefix": "Upper-Case"}, "bucketPrefix", "letter or digit first and last); set bucketPrefix"),
         ({"bucketPrefix": "my-google-data"}, "bucketPrefix", "contain 'google' or a look-alike"),
@@ -84,6 +86,12 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ),
         ({"defaultTableExpirationDays": 30, "protectData": True}, "defaultTableExpirationDays", "0 while"),
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
+        (
+            # A key version: CMEK takes the key, and Google picks its primary version.
+            {"kmsKey": "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1"},
+            "kmsKey",
+            "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>",
+        ),
         (
             {"kmsKey": "projects/k/locations/us/keyRings/r/cryptoKeys/c"},
             "kmsKey",
@@ -137,6 +145,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"minExecutors": 1}, "minExecutors", "an integer from 2 to 1000"),
         ({"maxExecutors": 2000}, "maxExecutors", "an integer from 2 to 1000"),
         ({"minExecutors": 8, "maxExecutors": 4}, "maxExecutors", "at least minExecutors (8)"),
+        ({"minExecutors": 5, "maxExecutors": 4}, "maxExecutors", "at least minExecutors (5)"),
         ({"executorCores": 6}, "executorCores", "one of (4, 8, 16)"),
         ({"driverCores": 32}, "driverCores", "an integer from 4 to 16"),
         ({"batchTtlMinutes": 5}, "batchTtlMinutes", "an integer from 10 to 20160"),
@@ -175,6 +184,21 @@ def test_stack_name_must_fit_resource_names(stack: str) -> None:
         run_stack(stack, {**NO_PIPELINES, "projectId": "my-project"})
 
 
+def test_the_longest_stack_name_and_project_id_are_accepted_and_one_more_character_refused() -> None:
+    stack, project = "s" + "t" * 13 + "1", "p" + "r" * 28 + "9"
+    assert (len(stack), len(project)) == (15, 30)
+    longest = run_stack(stack, {**NO_PIPELINES, "projectId": project})
+    assert longest.outputs["raw_bucket"] == f"{project}-{stack}-raw"
+    with pytest.raises(ConfigError, match=r"config \(stack name\)='st{14}1' is not valid: 1-15 lowercase"):
+        run_stack(stack[:-1] + "t1", {**NO_PIPELINES, "projectId": project})
+    error = _error({"projectId": project[:-1] + "r9"})
+    assert (error.key, str(error)) == (
+        "projectId",
+        f"config projectId='{project[:-1]}r9' is not valid: 6-30 characters: lowercase letters, digits, "
+        "hyphens; a letter first, no hyphen last",
+    )
+
+
 @pytest.mark.parametrize(
     ("overrides", "secret_key", "message"),
     [
@@ -201,6 +225,11 @@ def test_config_errors_are_run_errors_the_cli_shows_without_a_traceback() -> Non
     error = _error({"tempRetentionDays": 0})
     assert isinstance(error, pulumi.RunError)
     assert str(error) == "config tempRetentionDays='0' is not valid: an integer from 1 to 3650"
+
+
+def test_as_many_executors_at_most_as_at_least_is_accepted() -> None:
+    loaded = _load({"minExecutors": 5, "maxExecutors": 5})
+    assert (loaded.batch.min_executors, loaded.batch.max_executors) == (5, 5)
 
 
 def test_the_longest_ttl_fits_under_the_longest_timeout() -> None:

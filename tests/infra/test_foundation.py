@@ -191,6 +191,13 @@ def test_prod_buckets_kept_on_destroy_with_longer_retention(prod: StackResult) -
     assert {b.inputs["forceDestroy"] for b in buckets.values()} == {False}
     assert buckets["temp"].inputs["lifecycleRules"][0]["condition"] == {"age": 14}
     assert buckets["staging"].inputs["lifecycleRules"][0]["condition"] == {"age": 90}
+    # Only raw holds data that may exist nowhere else; the others hold transient files or the repo's code.
+    assert {name: bucket.options.protect for name, bucket in buckets.items()} == {
+        "raw": True,
+        "staging": False,
+        "temp": False,
+        "code": False,
+    }
 
 
 def test_cmek_on_buckets_after_service_agents_hold_the_key() -> None:
@@ -205,6 +212,10 @@ def test_cmek_on_buckets_after_service_agents_hold_the_key() -> None:
         "serviceAccount:service-123456789012@dataproc-accounts.iam.gserviceaccount.com",
         "serviceAccount:service-123456789012@compute-system.iam.gserviceaccount.com",
     }  # not the runner: Google encrypts with the key through these service agents
+    # On a new project the grants need Cloud KMS enabled first.
+    assert {name: "api-propagation" in g.options.depends_on for name, g in grants.items()} == dict.fromkeys(
+        ["kms-storage-agent", "kms-bigquery-agent", "kms-dataproc-agent", "kms-compute-agent"], True
+    )
     # The grants reach Cloud KMS a while after they are made: the buckets wait for them.
     wait = stack.one("pulumi-python:dynamic:Resource", "kms-propagation")
     assert (wait.inputs["seconds"], set(wait.options.depends_on)) == (60, set(grants))

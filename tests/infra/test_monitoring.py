@@ -72,6 +72,8 @@ def test_metrics_select_this_stacks_report_lines_from_driver_output(dev: StackRe
         assert message
         assert re.search(json.loads(message.group(1)), LINE)
         assert not re.search(json.loads(message.group(1)), "INFO SparkContext: Running Spark version 3.5.1")
+        # Another event's line, even one naming a pipeline, is not a report.
+        assert not re.search(json.loads(message.group(1)), '{"event":"progress","pipeline":"orders"}')
 
 
 def test_distributions_extract_the_report_numbers(dev: StackResult) -> None:
@@ -138,6 +140,9 @@ def test_alerts_on_failed_runs_and_rejected_rows(dev: StackResult) -> None:
     assert 'metric.type="logging.googleapis.com/user/pl-dev/rows_rejected"' in rejected["filter"]
     assert rejected["thresholdValue"] == 0
     for alert in alerts.values():
+        # A report is one point per run: the alert fires on it at once, and closes after 30 minutes without.
+        assert alert.inputs["conditions"][0]["conditionThreshold"]["duration"] == "0s"
+        assert alert.inputs["alertStrategy"] == {"autoClose": "1800s"}
         assert "notificationChannels" not in alert.inputs or alert.inputs["notificationChannels"] == []
         assert "metric-propagation" in alert.options.depends_on
     wait = dev.one("pulumi-python:dynamic:Resource", "metric-propagation")

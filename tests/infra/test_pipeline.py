@@ -74,6 +74,17 @@ def test_batch_runs_the_template_with_its_arguments(dev: StackResult) -> None:
     assert batch.inputs["labels"]["pipeline"] == "orders"
 
 
+def test_the_reject_ratio_reaches_the_job_exactly() -> None:
+    pipeline = {
+        "name": "orders",
+        "contract": "spark_jobs/contracts/orders.yaml",
+        "inputFormat": "csv",
+        "maxRejectRatio": 0.125,
+    }
+    args = _batch(run_stack("dev", {"pipelines": [pipeline]})).inputs["pysparkBatch"]["args"]
+    assert args[args.index("--max-reject-ratio") + 1] == "0.125"
+
+
 def test_batch_runtime_and_execution_config(dev: StackResult) -> None:
     batch = _batch(dev)
     assert batch.inputs["runtimeConfig"] == {

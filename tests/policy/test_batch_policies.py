@@ -45,8 +45,9 @@ def test_a_batch_running_as_a_default_account_is_reported(account: str) -> None:
     ]
 
 
-def test_a_batch_without_a_service_account_is_reported() -> None:
-    args = resource_args(BATCH, batch(serviceAccount=None), name="orders")
+@pytest.mark.parametrize("account", [None, ""])
+def test_a_batch_without_a_service_account_is_reported(account: str | None) -> None:
+    args = resource_args(BATCH, batch(serviceAccount=account), name="orders")
     assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
         "batch 'orders' sets no environmentConfig.executionConfig.serviceAccount, so it runs "
         "as the default Compute Engine service account: set the pipeline's dedicated service account"
@@ -59,20 +60,9 @@ def test_a_batch_without_any_environment_config_breaks_every_batch_rule() -> Non
         assert len(violations(policy, args)) == 1
 
 
-def test_an_empty_service_account_or_subnetwork_is_none_set() -> None:
-    args = resource_args(BATCH, batch(serviceAccount="", subnetworkUri=""), name="orders")
-    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
-        "batch 'orders' sets no environmentConfig.executionConfig.serviceAccount, so it runs "
-        "as the default Compute Engine service account: set the pipeline's dedicated service account"
-    ]
-    assert violations(BATCH_NAMED_SUBNETWORK, args) == [
-        "batch 'orders' names no environmentConfig.executionConfig.subnetworkUri: "
-        "run it on the pipeline's subnetwork (with Private Google Access), not a default network"
-    ]
-
-
-def test_a_batch_on_a_network_without_a_named_subnetwork_is_reported() -> None:
-    args = resource_args(BATCH, batch(subnetworkUri=None, networkUri="default"), name="orders")
+@pytest.mark.parametrize("subnetwork", [None, ""])
+def test_a_batch_on_a_network_without_a_named_subnetwork_is_reported(subnetwork: str | None) -> None:
+    args = resource_args(BATCH, batch(subnetworkUri=subnetwork, networkUri="default"), name="orders")
     assert violations(BATCH_NAMED_SUBNETWORK, args) == [
         "batch 'orders' names no environmentConfig.executionConfig.subnetworkUri: "
         "run it on the pipeline's subnetwork (with Private Google Access), not a default network"
