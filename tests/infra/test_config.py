@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pulumi
@@ -15,7 +16,7 @@ from tests.infra.harness import project_name, run_stack, stack_config_strings
 NO_PIPELINES: dict[str, object] = {"pipelines": []}
 
 
-def _load(overrides: dict[str, object]) -> StackConfig:
+def _load(overrides: Mapping[str, object]) -> StackConfig:
     """Load the dev stack's config directly (no resources), with overrides."""
     pulumi.runtime.set_all_config(stack_config_strings("dev", overrides), [])
     return stack_config.load(pulumi.Config(project_name()), stack="dev")

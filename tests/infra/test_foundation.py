@@ -273,7 +273,8 @@ def test_waits_run_again_in_a_new_project_and_for_new_buckets() -> None:
     for name in ("api-propagation", "iam-propagation", "kms-propagation", "metric-propagation"):
         old, new = (stack.one("pulumi-python:dynamic:Resource", name).inputs for stack in (before, moved))
         assert (old["project"], new["project"]) == ("my-pipeline-dev", "other-project-42"), name
-        assert _SleepProvider().diff("w", old, new).replaces[0] == "project", name
+        replaces = _SleepProvider().diff("w", dict(old), dict(new)).replaces
+        assert replaces and replaces[0] == "project", name
     iam = moved.one("pulumi-python:dynamic:Resource", "iam-propagation").inputs["triggers"]
     assert "roles/storage.objectAdmin@acme-dev-temp" in iam
 
@@ -286,7 +287,7 @@ def test_the_grants_wait_runs_again_for_a_new_runner_account() -> None:
         stack.one("pulumi-python:dynamic:Resource", "iam-propagation").inputs for stack in (before, renamed)
     )
     assert "grantee pl-dev-runner" in old["triggers"]
-    assert _SleepProvider().diff("w", old, new).replaces == ["triggers"]
+    assert _SleepProvider().diff("w", dict(old), dict(new)).replaces == ["triggers"]
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
