@@ -158,18 +158,25 @@ def test_append_adds_rows(spark: SparkSession, contract_file: Path, tmp_path: Pa
 
 
 def test_json_run_and_empty_files(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
-    write_lines(tmp_path / "in", "a.json", ['{"id": "AB1", "qty": 2, "day": "2026-01-05"}', "{not json"])
+    # The first line closes the array the reader parses it in, before the reader's end marker.
+    lines = ['{"id":"AB2"},{"x":""}]', "{not json", '{"id": "AB1", "qty": 2, "day": "2026-01-05"}']
+    write_lines(tmp_path / "in", "a.json", lines)
     write_lines(tmp_path / "in", "empty.json", [])
     status, report = run_job(
-        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5", fmt="json"
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.7", fmt="json"
     )
     assert status == 0
     assert (report["rows_read"], report["rows_loaded"], report["rejections_by_rule"]) == (
-        2,
+        3,
         1,
-        {"record.malformed": 1},
+        {"record.malformed": 2},
     )
     assert len(report["input_files"]) == 2
+    assert read_table(spark, tmp_path / "out" / "items", "id", "qty") == [("AB1", 2)]
+    malformed = "record.malformed: the line is not one JSON object with distinct field names (ignoring case)"
+    assert read_table(spark, tmp_path / "out" / "items__rejected", "id", "_raw_record", "_errors") == [
+        (None, line, [malformed]) for line in lines[:2]
+    ]
 
 
 def test_only_empty_files_load_nothing_and_succeed(
