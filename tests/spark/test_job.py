@@ -486,60 +486,54 @@ def test_a_failed_rerun_of_a_batch_adds_its_rejected_rows_to_those_of_the_batchs
     assert read_table(spark, tmp_path / "out" / "items__rejected", "id", "_batch_id") == [("AB4", "b1")]
 
 
+@pytest.mark.parametrize(
+    ("rows", "status", "loaded", "error"),
+    [
+        (["AB1,1,,,,2026-01-05,,"], 1, 1, "the report could not be written to {report}"),
+        (
+            ["AB1,1,,,,2026-01-05,,", "AB2,99,,,,2026-01-05,,"],
+            7,
+            0,
+            "1 of 2 rows rejected (ratio 0.5000) exceeds --max-reject-ratio 0.0; nothing was written to the "
+            "main table, the rejected rows are in the quarantine",
+        ),
+    ],
+)
 def test_a_run_whose_report_cannot_be_saved_fails_and_says_so_on_stdout(
     spark: SparkSession,
     contract_file: Path,
     tmp_path: Path,
+    *,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    rows: list[str],
+    status: int,
+    loaded: int,
+    error: str,
 ) -> None:
+    """A run that succeeded fails for want of its report; one that failed keeps its own error and status."""
+
     def disk_full(report: Report, path: Path) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(cli, "write_report", disk_full)
-    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, *rows])
+    report_path = tmp_path / "report.json"
     argv = [
         "--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", str(contract_file),
         "--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1",
-        "--report-path", str(tmp_path / "report.json"),
+        "--report-path", str(report_path),
     ]  # fmt: skip
-    assert main(argv, spark) == 1
+    assert main(argv, spark) == status
     captured = capsys.readouterr()
     report = json.loads(captured.out.strip().splitlines()[-1])
-    assert (report["status"], report["rows_loaded"]) == ("FAILED", 1)
-    assert report["error"] == f"the report could not be written to {tmp_path / 'report.json'}"
-    assert f"report not written to {tmp_path / 'report.json'}: [Errno 28] No space left on device" in (
-        captured.err
-    )
-    assert read_table(spark, tmp_path / "out" / "items", "id") == [("AB1",)]
-
-
-def test_a_failed_run_whose_report_cannot_be_saved_keeps_its_own_error_and_status(
-    spark: SparkSession,
-    contract_file: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def disk_full(report: Report, path: Path) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(cli, "write_report", disk_full)
-    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,99,,,,2026-01-05,,"])
-    argv = [
-        "--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", str(contract_file),
-        "--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1",
-        "--report-path", str(tmp_path / "report.json"),
-    ]  # fmt: skip
-    assert main(argv, spark) == 7
-    captured = capsys.readouterr()
-    report = json.loads(captured.out.strip().splitlines()[-1])
-    assert report["status"] == "FAILED"
-    assert report["error"].startswith("1 of 2 rows rejected (ratio 0.5000) exceeds --max-reject-ratio 0.0")
-    assert captured.err.splitlines()[0] == (
-        f"report not written to {tmp_path / 'report.json'}: [Errno 28] No space left on device"
-    )
-    assert captured.err.splitlines()[1].startswith("pipeline items batch b1 failed: 1 of 2 rows rejected")
+    error = error.format(report=report_path)
+    assert (report["status"], report["rows_loaded"], report["error"]) == ("FAILED", loaded, error)
+    assert captured.err.splitlines() == [
+        f"report not written to {report_path}: [Errno 28] No space left on device",
+        f"pipeline items batch b1 failed: {error}",
+    ]
+    assert (tmp_path / "out" / "items").exists() is bool(loaded)
 
 
 def test_the_report_names_the_pipeline_by_its_contracts_table_not_the_files_name(
