@@ -292,6 +292,20 @@ def test_a_timestamp_bound_whose_offset_leaves_the_range_is_refused() -> None:
     assert "is not a valid TIMESTAMP (YYYY-[M]M-[D]D" in message
 
 
+def test_bounds_may_be_equal_meet_an_allowed_value_or_reach_int64s_limits() -> None:
+    document = minimal()
+    document["columns"] = [
+        {"name": "five", "type": "INT64", "min": 5, "max": 5},
+        {"name": "choice", "type": "INT64", "min": 1, "max": 2, "allowed": [1, 2]},
+        {"name": "wide", "type": "INT64", "min": -9223372036854775808, "max": 9223372036854775807},
+        {"name": "written", "type": "INT64", "min": "-9223372036854775808", "max": "9223372036854775807"},
+    ]
+    five, choice, wide, written = parse_contract(document, "c.yaml").columns
+    assert (five.min, five.max) == (5, 5)
+    assert (choice.min, choice.max, choice.allowed) == (1, 2, (1, 2))
+    assert (wide.min, wide.max) == (written.min, written.max) == (-(2**63), 2**63 - 1)
+
+
 def test_rule_values_may_be_written_as_the_data_is() -> None:
     document = minimal()
     document["columns"] = [

@@ -43,6 +43,14 @@ def test_parquet_columns_the_files_lack_come_from_directories(
     }
 
 
+def test_a_directory_named_in_upper_case_alone_fills_its_column(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    spark.createDataFrame([("AB1",)], "id string").write.parquet(str(tmp_path / "in" / "DAY=2026-01-05"))
+    assert read_input(spark, "parquet", str(tmp_path / "in"), items).text_columns == {"day"}
+    assert checked(spark, "parquet", tmp_path / "in", items) == {"AB1": (dt.date(2026, 1, 5), None, [])}
+
+
 @pytest.mark.parametrize("other_qty", ["int", "bigint"])
 def test_a_parquet_file_value_comes_first_whether_or_not_the_schemas_merge(
     spark: SparkSession, items: Contract, tmp_path: Path, other_qty: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 import yaml
 from pyspark.sql import SparkSession
 
-from spark_jobs import cli
+from spark_jobs import cli, sinks
 from spark_jobs.cli import _save_report, main
 from spark_jobs.contract import Contract, parse_contract
 from spark_jobs.errors import ReconciliationError
@@ -157,18 +158,25 @@ def test_append_adds_rows(spark: SparkSession, contract_file: Path, tmp_path: Pa
 
 
 def test_json_run_and_empty_files(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
-    write_lines(tmp_path / "in", "a.json", ['{"id": "AB1", "qty": 2, "day": "2026-01-05"}', "{not json"])
+    # The first line closes the array the reader parses it in, before the reader's end marker.
+    lines = ['{"id":"AB2"},{"x":""}]', "{not json", '{"id": "AB1", "qty": 2, "day": "2026-01-05"}']
+    write_lines(tmp_path / "in", "a.json", lines)
     write_lines(tmp_path / "in", "empty.json", [])
     status, report = run_job(
-        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5", fmt="json"
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.7", fmt="json"
     )
     assert status == 0
     assert (report["rows_read"], report["rows_loaded"], report["rejections_by_rule"]) == (
-        2,
+        3,
         1,
-        {"record.malformed": 1},
+        {"record.malformed": 2},
     )
     assert len(report["input_files"]) == 2
+    assert read_table(spark, tmp_path / "out" / "items", "id", "qty") == [("AB1", 2)]
+    malformed = "record.malformed: the line is not one JSON object with distinct field names (ignoring case)"
+    assert read_table(spark, tmp_path / "out" / "items__rejected", "id", "_raw_record", "_errors") == [
+        (None, line, [malformed]) for line in lines[:2]
+    ]
 
 
 def test_only_empty_files_load_nothing_and_succeed(
@@ -291,17 +299,24 @@ def test_the_bigquery_sink_without_its_connector_fails_before_reading_the_input(
     )
 
 
+@pytest.mark.parametrize(
+    ("location", "table"),
+    [
+        ("items__rejected", "items__rejected"),
+        ("items/_partition_id=20260105", "items"),
+        ("items__rejected/x", "items__rejected"),
+    ],
+)
 def test_an_input_inside_a_table_the_run_writes_is_refused_before_spark(
-    tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str], location: str, table: str
 ) -> None:
-    argv = ["--input-format", "parquet", "--input-location", str(tmp_path / "out" / "items__rejected")]
+    argv = ["--input-format", "parquet", "--input-location", str(tmp_path / "out" / location)]
     argv += ["--contract", str(contract_file), "--sink", "local", "--output-path", str(tmp_path / "out")]
     assert main([*argv, "--batch-id", "b1"]) == 2
     report = json.loads(capsys.readouterr().out)
-    table = tmp_path / "out" / "items__rejected"
     assert report["error"] == (
-        f"--input-location '{table}' and the table '{table}' written under --output-path overlap: "
-        "a run would read rows it wrote"
+        f"--input-location '{tmp_path / 'out' / location}' and the table '{tmp_path / 'out' / table}' "
+        "written under --output-path overlap: a run would read rows it wrote"
     )
 
 
@@ -354,6 +369,42 @@ def test_a_sink_failure_exits_9_with_one_line(
     assert status == 9
     assert report["error"].startswith("writing the rejected rows failed: ")
     assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (2, 0, 1)
+
+
+def test_a_rerun_that_cannot_write_its_loaded_rows_keeps_the_batchs_earlier_rejected_rows(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """The earlier rejected rows go only once the loaded rows they were checked beside are replaced."""
+    out = tmp_path / "out"
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,0,,,,2026-01-05,,"])
+    assert run_job(spark, contract_file, tmp_path / "in", out, "--max-reject-ratio", "0.5")[0] == 0
+    shutil.rmtree(out / "items")
+    (out / "items").write_text("a file where the table's directory should be")
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB3,1,,,,2026-01-05,,", "AB4,0,,,,2026-01-05,,"])
+    status, report = run_job(spark, contract_file, tmp_path / "in", out, "--max-reject-ratio", "0.5")
+    assert status == 9
+    assert report["error"].startswith("writing the loaded rows failed: ")
+    assert (report["rows_passed"], report["rows_loaded"], report["rows_rejected"]) == (1, 0, 1)
+    assert read_table(spark, out / "items__rejected", "id", "_batch_id") == [("AB2", "b1"), ("AB4", "b1")]
+
+
+def test_a_failure_to_remove_earlier_rejected_rows_after_the_load_counts_the_rows_loaded(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def undeletable(*_: object) -> None:
+        raise OSError("could not delete run-1")
+
+    monkeypatch.setattr(sinks, "delete_files_before", undeletable)
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,0,,,,2026-01-05,,"])
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5"
+    )
+    assert (status, report["error"]) == (
+        9,
+        "removing the rejected rows that earlier runs of the batch left failed: could not delete run-1",
+    )
+    assert (report["rows_passed"], report["rows_loaded"], report["rows_rejected"]) == (1, 1, 1)
+    assert read_table(spark, tmp_path / "out" / "items", "id") == [("AB1",)]
 
 
 def test_the_reconciliation_refuses_counts_that_do_not_add_up() -> None:
@@ -435,32 +486,64 @@ def test_a_failed_rerun_of_a_batch_adds_its_rejected_rows_to_those_of_the_batchs
     assert read_table(spark, tmp_path / "out" / "items__rejected", "id", "_batch_id") == [("AB4", "b1")]
 
 
+@pytest.mark.parametrize(
+    ("rows", "status", "loaded", "error"),
+    [
+        (["AB1,1,,,,2026-01-05,,"], 1, 1, "the report could not be written to {report}"),
+        (
+            ["AB1,1,,,,2026-01-05,,", "AB2,99,,,,2026-01-05,,"],
+            7,
+            0,
+            "1 of 2 rows rejected (ratio 0.5000) exceeds --max-reject-ratio 0.0; nothing was written to the "
+            "main table, the rejected rows are in the quarantine",
+        ),
+    ],
+)
 def test_a_run_whose_report_cannot_be_saved_fails_and_says_so_on_stdout(
     spark: SparkSession,
     contract_file: Path,
     tmp_path: Path,
+    *,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    rows: list[str],
+    status: int,
+    loaded: int,
+    error: str,
 ) -> None:
+    """A run that succeeded fails for want of its report; one that failed keeps its own error and status."""
+
     def disk_full(report: Report, path: Path) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(cli, "write_report", disk_full)
-    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, *rows])
+    report_path = tmp_path / "report.json"
     argv = [
         "--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", str(contract_file),
         "--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1",
-        "--report-path", str(tmp_path / "report.json"),
+        "--report-path", str(report_path),
     ]  # fmt: skip
-    assert main(argv, spark) == 1
+    assert main(argv, spark) == status
     captured = capsys.readouterr()
     report = json.loads(captured.out.strip().splitlines()[-1])
-    assert (report["status"], report["rows_loaded"]) == ("FAILED", 1)
-    assert report["error"] == f"the report could not be written to {tmp_path / 'report.json'}"
-    assert f"report not written to {tmp_path / 'report.json'}: [Errno 28] No space left on device" in (
-        captured.err
-    )
-    assert read_table(spark, tmp_path / "out" / "items", "id") == [("AB1",)]
+    error = error.format(report=report_path)
+    assert (report["status"], report["rows_loaded"], report["error"]) == ("FAILED", loaded, error)
+    assert captured.err.splitlines() == [
+        f"report not written to {report_path}: [Errno 28] No space left on device",
+        f"pipeline items batch b1 failed: {error}",
+    ]
+    assert (tmp_path / "out" / "items").exists() is bool(loaded)
+
+
+def test_the_report_names_the_pipeline_by_its_contracts_table_not_the_files_name(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    contract = tmp_path / "other.yaml"
+    contract.write_text(yaml.safe_dump(ITEMS))
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out")
+    assert (status, report["pipeline"], report["rows_loaded"]) == (0, "items", 1)
 
 
 def test_dates_before_the_gregorian_reform_load_as_written(spark: SparkSession, tmp_path: Path) -> None:

@@ -141,6 +141,29 @@ def test_arguments_are_strict(arguments: list[str], message: str, tmp_path: Path
     assert message in result.stderr
 
 
+def local_run_arguments(tmp_path: Path) -> list[str]:
+    """A local run's required arguments, but its batch id."""
+    return [
+        "--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", "c.yaml",
+        "--sink", "local", "--output-path", str(tmp_path / "out"),
+    ]  # fmt: skip
+
+
+def test_the_reject_ratio_defaults_to_0_and_may_be_given_as_0(tmp_path: Path) -> None:
+    argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
+    assert parse_args(argv).max_reject_ratio == 0.0
+    assert parse_args([*argv, "--max-reject-ratio", "0"]).max_reject_ratio == 0.0
+
+
+def test_a_batch_id_has_at_most_128_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = local_run_arguments(tmp_path)
+    assert parse_args([*argv, "--batch-id", "b" * 128]).batch_id == "b" * 128
+    with pytest.raises(SystemExit) as caught:
+        parse_args([*argv, "--batch-id", "b" * 129])
+    assert caught.value.code == 2
+    assert f"argument --batch-id: '{'b' * 129}' is not a valid batch id" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("path", "location", "inside"),
     [

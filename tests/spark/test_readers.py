@@ -158,6 +158,7 @@ def test_a_json_line_is_valid_only_as_exactly_one_strict_json_object(
         '{"id": "AE1"}],[{"x": 1}',
         '{"id": "AE2"}] this is not json [{}',
         '{"id": "AE3"}, 0] x [',
+        '{"id": "AE4"},{"x":""}]',  # with the end marker, two objects in an array that ends before it
         '{"id": "AB4"}{"id": "AB5"}',
         '{"id": "AB6"}, {"id": "AB7"}',
         '[{"id": "AB8"}, {"id": "AB9"}]',

@@ -591,6 +591,43 @@ def test_the_bigquery_sink_deletes_only_what_earlier_runs_left(
     ]
 
 
+def _recorded_connector_writes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The connector, faked: each write is recorded as the table it would load and its save mode."""
+    writes: list[tuple[str, str]] = []
+
+    def record(rows: DataFrame, options: dict[str, str], mode: str) -> None:
+        writes.append((options["table"], mode))
+
+    monkeypatch.setattr(sinks, "_write_with_connector", record)
+    return writes
+
+
+def test_the_bigquery_sink_overwrites_the_table_and_appends_to_the_quarantine(
+    spark: SparkSession, items: Contract, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes = _recorded_connector_writes(monkeypatch)
+    sink = BigQuerySink(items, "d.t", "tmp", "overwrite", "b1", dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    rows = spark.createDataFrame([("AB1", dt.date(2026, 1, 5))], "id string, day date")
+    sink.write_loaded(rows)
+    sink.write_rejected(rows)
+    assert writes == [("d.t", "overwrite"), ("d.t__rejected", "append")]
+
+
+def test_an_empty_bigquery_load_replaces_an_unpartitioned_table_and_adds_nothing_otherwise(
+    spark: SparkSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the local sink does: an overwrite with no rows leaves an empty table, not the old one."""
+    writes = _recorded_connector_writes(monkeypatch)
+    unpartitioned = parse_contract({**ITEMS, "partitioning": None}, "items.yaml")
+    empty = spark.createDataFrame([], "id string, day date")
+    started = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    BigQuerySink(unpartitioned, "d.t", "tmp", "overwrite", "b1", started).write_loaded(empty)
+    appending = BigQuerySink(unpartitioned, "d.t", "tmp", "append", "b1", started)
+    appending.write_loaded(empty)
+    appending.write_rejected(empty)
+    assert writes == [("d.t", "overwrite")]
+
+
 def test_a_statement_bigquery_refuses_is_a_sink_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """The client library's errors are the sink's failure (status 9), not an unexpected one (status 1)."""
     _fake_bigquery_client(monkeypatch, refusal="403 Access Denied: Table p:d.t__rejected\nmore detail")

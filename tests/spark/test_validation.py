@@ -312,11 +312,14 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
         ("AB2", None, None, None, None, None, None, None, None, "f"),
         ("AB3", 1, None, None, None, dt.date(2026, 1, 2), None, None, None, "f"),
         ("AB4", 1, None, None, None, dt.date(2026, 1, 2), None, "re\ufffd", None, "f"),
+        ("AB5", 1, None, None, None, None, None, None, None, "f"),
     ]
     frame = spark.createDataFrame(data, schema)
     # A Parquet file may hold a year BigQuery cannot: 10000, made here as the year after 9999-12-31.
     beyond = sf.expr("TIMESTAMP'9999-12-31 23:59:59.999999Z' + INTERVAL 1 SECOND")
     frame = frame.withColumn("at", sf.when(sf.col("id") == "AB3", beyond).otherwise(sf.col("at")))
+    day_beyond = sf.date_add(sf.expr("DATE'9999-12-31'"), 1)
+    frame = frame.withColumn("day", sf.when(sf.col("id") == "AB5", day_beyond).otherwise(sf.col("day")))
     # A typed reader gives each non-STRING column's original text too.
     texts = [
         sf.col(c.name).cast("string").alias(c.name + TEXT_SUFFIX) for c in items.columns if c.type != "STRING"
@@ -332,3 +335,4 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
     ]
     # A typed file's string is taken as stored: U+FFFD is a character there, not a sign of undecodable bytes.
     assert errors["AB4"] == ["color.allowed: 're\ufffd' is not one of red, blue"]
+    assert errors["AB5"] == ["day.type: '+10000-01-01' is outside the years 1-9999 of DATE"]
