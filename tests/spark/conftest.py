@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def rows_of(frame: DataFrame, *columns: str) -> list[tuple[Any, ...]]:
     return sorted((tuple(row) for row in frame.select(*columns).collect()), key=repr)
 
 
-def text_source(spark: SparkSession, contract: Contract, rows: list[dict[str, str | None]]) -> Source:
+def text_source(spark: SparkSession, contract: Contract, rows: Sequence[Mapping[str, str | None]]) -> Source:
     """A source as the CSV or JSON reader makes it: every contract column as text, raw record, file name."""
     names = [*contract.column_names, RAW_RECORD, SOURCE_FILE]
     data = [tuple(row.get(name) for name in names) for row in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
@@ -17,7 +18,9 @@ from spark_jobs.validation import validate
 from .conftest import ITEMS_HEADER, rows_of, write_lines
 
 
-def checked(spark: SparkSession, input_format: str, location: Path, items: Contract) -> dict[str, tuple]:
+def checked(
+    spark: SparkSession, input_format: str, location: Path, items: Contract
+) -> dict[str, tuple[Any, ...]]:
     """Each row's id → its typed day and at, and its reasons."""
     rows = validate(read_input(spark, input_format, str(location), items), items).collect()
     return {row["id"]: (row["day"], row["at"], list(row[ERRORS])) for row in rows}

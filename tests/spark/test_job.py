@@ -33,7 +33,7 @@ def contract_file(tmp_path: Path) -> Path:
 
 
 def run_job(
-    spark: SparkSession, contract_file: Path, location: Path, out: Path, *extra: str, fmt: str = "csv"
+    spark: SparkSession, contract_file: Path | str, location: Path, out: Path, *extra: str, fmt: str = "csv"
 ) -> tuple[int, dict[str, Any]]:
     report_path = out.parent / "report.json"
     argv = [

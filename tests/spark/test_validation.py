@@ -118,7 +118,7 @@ def test_text_that_was_not_utf8_is_rejected_not_loaded_damaged(spark: SparkSessi
 
 def test_a_contract_without_rules_rejects_only_malformed_records(spark: SparkSession) -> None:
     notes = parse_contract({"table": "notes", "columns": [{"name": "id", "type": "STRING"}]}, "notes.yaml")
-    rows = [{"id": "n1"}, {"id": None}, {"id": None, RAW_RECORD: "n3,extra"}]
+    rows: list[dict[str, str | None]] = [{"id": "n1"}, {"id": None}, {"id": None, RAW_RECORD: "n3,extra"}]
     validated = validate(text_source(spark, notes, rows), notes).collect()
     assert sorted((r[RAW_RECORD] or "", list(r[ERRORS])) for r in validated) == [
         ("", []),
