@@ -143,8 +143,14 @@ class Warehouse(pulumi.ComponentResource):
                 else None
             ),
             opts=pulumi.ResourceOptions.merge(self._data_options, named.options).merge(
-                # The table id is fixed, so a replacement (a new key, a column dropped or retyped) cannot
-                # create the new table beside the old one: it would fail with "Already Exists".
-                pulumi.ResourceOptions(delete_before_replace=True)
+                pulumi.ResourceOptions(
+                    # The table id is fixed, so a replacement (a new key, a column retyped) cannot create the
+                    # new table beside the old one: it would fail with "Already Exists".
+                    delete_before_replace=True,
+                    # BigQuery cannot partition an existing table otherwise, but the provider would try it
+                    # in place for a new partitioning type or a partitioning added or removed, and the
+                    # update would fail: replace the table instead (which `protect` refuses at preview).
+                    replace_on_changes=["timePartitioning"],
+                )
             ),
         )

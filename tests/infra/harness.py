@@ -46,6 +46,7 @@ class Options:
     custom_timeouts: Mapping[str, str | None] | None
     retain_on_delete: bool
     delete_before_replace: bool
+    replace_on_changes: tuple[str, ...]
     aliases: tuple[str, ...]
     """The names (or URNs) the resource had before."""
 
@@ -195,6 +196,7 @@ def _options(opts: pulumi.ResourceOptions) -> Options:
         ),
         retain_on_delete=bool(opts.retain_on_delete),
         delete_before_replace=bool(opts.delete_before_replace),
+        replace_on_changes=tuple(opts.replace_on_changes or ()),
         aliases=tuple(str(a.name) if isinstance(a, pulumi.Alias) else str(a) for a in opts.aliases or ()),
     )
 

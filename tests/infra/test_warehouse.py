@@ -89,6 +89,12 @@ def test_a_replaced_table_is_deleted_first_since_its_id_is_fixed(dev: StackResul
         assert table.options.parent == "warehouse"
 
 
+def test_a_partitioning_change_replaces_the_table_instead_of_failing_in_place(dev: StackResult) -> None:
+    """The provider replaces a table only for a new partition field; BigQuery refuses the other changes."""
+    for table in dev.of_type(TABLE):
+        assert table.options.replace_on_changes == ("timePartitioning",), table.name
+
+
 def test_prod_protects_data(prod: StackResult) -> None:
     dataset = prod.one(DATASET, "dataset")
     assert dataset.options.protect is True

@@ -101,6 +101,7 @@ def _bad(resource_type: str, name: str, inputs: dict[str, object]) -> DeclaredRe
         custom_timeouts=None,
         retain_on_delete=False,
         delete_before_replace=False,
+        replace_on_changes=(),
         aliases=(),
     )
     return DeclaredResource(type=resource_type, name=name, inputs=inputs, options=options, custom=True)
