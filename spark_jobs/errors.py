@@ -17,8 +17,9 @@ class JobError(Exception):
 
 
 class UsageError(JobError):
-    """Arguments that cannot be used as given: they contradict each other, or ask for a file system, a
-    format or a connector this Spark lacks (argparse itself exits with 2 for malformed ones)."""
+    """Arguments that cannot be used as given: they contradict each other, are not a valid glob pattern, or
+    ask for a file system, a format or a connector this Spark lacks (argparse itself exits with 2 for
+    malformed ones)."""
 
     exit_code = 2
 

@@ -23,6 +23,12 @@ def input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
     except (Py4JJavaError, PySparkException) as error:
         message = str(error)
         raise_if_file_system_missing(message)
+        glob = _GLOB_SYNTAX.search(message)
+        if glob is not None:
+            raise UsageError(
+                f"--input-location is not a valid glob pattern: {glob['reason']} (* ? [ ] {{ }} are glob "
+                "characters: put a backslash before each one that a name holds as itself)"
+            ) from None
         detail = first_meaningful_line(message)
         if "CSV header" in message:
             raise SchemaMismatchError(
@@ -32,6 +38,10 @@ def input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
         raise CorruptInputError(
             f"an input file could not be read: {_unreadable_input(detail, message, files)}"
         ) from None
+
+
+# Hadoop's listing compiles the location's glob pattern with re2j.
+_GLOB_SYNTAX = re.compile(r"re2j\.PatternSyntaxException: (?P<reason>[^\n]+)")
 
 
 def _unreadable_input(detail: str, message: str, files: tuple[str, ...]) -> str:

@@ -13,7 +13,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import Contract
-from spark_jobs.errors import CorruptInputError
+from spark_jobs.errors import CorruptInputError, UsageError
 from spark_jobs.readers import CSV_MAX_FIELDS, _unreadable_type, read_input
 from spark_jobs.spark_errors import _naming_the_file, input_errors_explained
 
@@ -36,6 +36,21 @@ def test_a_truncated_parquet_file_is_named(spark: SparkSession, items: Contract,
         f"an input file could not be read: java.lang.RuntimeException: file:{part} is not a Parquet file. "
         "Expected magic number at tail"
     )
+
+
+@pytest.mark.parametrize("location", ["in{", "in[", "in{a,b"])
+def test_a_location_that_is_not_a_valid_glob_pattern_is_a_usage_error(
+    spark: SparkSession, items: Contract, tmp_path: Path, location: str
+) -> None:
+    """Not status 6 ("an input file could not be read"): no file was read, the argument is wrong."""
+    (tmp_path / location).mkdir()
+    (tmp_path / location / "a.csv").write_text(ITEMS_HEADER + "\n")
+    with pytest.raises(UsageError) as caught, input_errors_explained(files=()):
+        read_input(spark, "csv", str(tmp_path / location), items)
+    assert caught.value.exit_code == 2
+    message = str(caught.value)
+    assert message.startswith("--input-location is not a valid glob pattern: error parsing regexp: ")
+    assert message.endswith("put a backslash before each one that a name holds as itself)")
 
 
 @pytest.mark.parametrize("others", [0, 1])

@@ -98,6 +98,23 @@ def test_csv_quoted_fields_may_span_lines_in_any_line_ending_bom_or_compression(
         ], name
 
 
+def test_csv_records_ending_in_crlf_after_a_header_ending_in_lf_keep_no_carriage_return(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """The parser takes the line break from the first line; a `\r\n` after it must not leave a `\r` in the
+    last field, where it would load unseen (and a field it alone filled would not be null)."""
+    records = ["AB1,1,,,,2026-01-05,,red", "AB2,2,,,,2026-01-05,,", 'AB3,3,,,,2026-01-05,,"a\rb"']
+    (tmp_path / "in").mkdir()
+    text = ITEMS_HEADER + "\n" + "\r\n".join(records) + "\r\n"
+    (tmp_path / "in" / "mixed.csv").write_bytes(text.encode())
+    source = read_input(spark, "csv", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "color", RAW_RECORD) == [
+        ("AB1", "red", None),
+        ("AB2", None, None),
+        ("AB3", "a\rb", None),
+    ]
+
+
 def test_csv_header_must_name_the_contract_columns(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
