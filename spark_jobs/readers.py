@@ -347,7 +347,7 @@ def _typed_reader(data_source: str) -> Callable[[SparkSession, str, Contract], D
             frame = _typed_files(spark, data_source).option("mergeSchema", "true").load(location)
         except Py4JJavaError as error:
             return _read_after_failed_merge(spark, data_source, location, contract, error)
-        return _match_by_name(frame, contract, location)
+        return _match_by_name(frame, contract, location, data_source=data_source)
 
     return read
 
@@ -385,7 +385,8 @@ def _read_after_failed_merge(
             if not _cannot_merge(merge_error):
                 raise
             return _read_by_schema(spark, data_source, with_data, contract)
-    return _match_by_name(_typed_files(spark, data_source).schema(schema).load(location), contract, location)
+    frame = _typed_files(spark, data_source).schema(schema).load(location)
+    return _match_by_name(frame, contract, location, data_source=data_source)
 
 
 def _file_with_unreadable_type(
@@ -465,9 +466,17 @@ def _describe(files: list[str]) -> str:
 
 
 def _match_by_name(
-    frame: DataFrame, contract: Contract, where: str, input_names: frozenset[str] | None = None
+    frame: DataFrame,
+    contract: Contract,
+    where: str,
+    input_names: frozenset[str] | None = None,
+    *,
+    data_source: str | None = None,
 ) -> DataFrame:
     """The contract's columns taken from a typed input by name, ignoring case as BigQuery does.
+
+    With the `data_source` of an input whose files' schemas were merged, a column of the wrong type is
+    reported with the first file that has it (the merged schema does not say which; `where` does otherwise).
 
     A REQUIRED column is missing only when no file of the input has it and no directory gives it
     (`input_names`, in lower case, when the files are read in groups; by default the frame's own): the rows
@@ -490,6 +499,8 @@ def _match_by_name(
         if match is not None and not loads_exactly(match.dataType, column.type):
             if not _only_nulls(frame, match):
                 found = match.dataType.simpleString()
+                holder = _first_file_holding(frame, data_source, match) if data_source else None
+                found += f" in {holder}" if holder else ""
                 problems.append(
                     f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
                 )
@@ -508,6 +519,21 @@ def _match_by_name(
             f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}"
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
+
+
+def _first_file_holding(frame: DataFrame, data_source: str, field: StructField) -> str | None:
+    """The first of `frame`'s files whose own schema has `field`'s column with its type. Reads the files'
+    schemas one by one, which only an input that fails pays for; a file without a schema (zero bytes) has
+    no such column."""
+    name = field.name.lower()
+    for file in sorted(unquote(listed) for listed in _data_files(frame)):
+        try:
+            schema = _load_files(frame.sparkSession, data_source, [file]).schema
+        except (Py4JJavaError, AnalysisException):
+            continue
+        if any(own.name.lower() == name and own.dataType == field.dataType for own in schema.fields):
+            return file
+    return None
 
 
 def _only_nulls(frame: DataFrame, field: StructField) -> bool:

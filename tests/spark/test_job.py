@@ -193,7 +193,7 @@ def test_only_empty_files_load_nothing_and_succeed(
         ("missing", "csv", 4, "no input file matches"),
         ("header", "csv", 5, "CSV header does not match the contract"),
         ("truncated", "parquet", 6, "an input file could not be read"),
-        ("wrong_type", "parquet", 5, "column 'qty' is string, which does not convert exactly to INT64"),
+        ("wrong_type", "parquet", 5, "column 'qty' is string in file:///"),
     ],
 )
 def test_input_failures_exit_with_one_clear_line(

@@ -341,11 +341,28 @@ def test_parquet_missing_required_column_or_inexact_type_fails_with_every_proble
     )
     with pytest.raises(SchemaMismatchError) as caught:
         read_input(spark, "parquet", str(tmp_path / "in"), items)
+    file = min((tmp_path / "in").glob("*.parquet"))  # the first file: each has the schema
     assert str(caught.value) == (
         f"input {tmp_path}/in does not match contract 'items': "
-        "column 'qty' is double, which does not convert exactly to INT64; "
-        "column 'price' is string, which does not convert exactly to NUMERIC; "
+        f"column 'qty' is double in {file.as_uri()}, which does not convert exactly to INT64; "
+        f"column 'price' is string in {file.as_uri()}, which does not convert exactly to NUMERIC; "
         "required column 'day' is missing"
+    )
+
+
+def test_parquet_files_with_merged_schemas_name_the_first_file_with_a_wrong_type(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Spark merges the schemas (the other files lack the column): its message names no file."""
+    for part in range(4):
+        write_parquet(spark, tmp_path / "in" / f"p{part}", "id string", (f"AB{part}",))
+    write_parquet(spark, tmp_path / "in" / "p2-late", "id string, day string", ("AB9", "2026-01-05"))
+    with pytest.raises(SchemaMismatchError) as caught:
+        read_input(spark, "parquet", str(tmp_path / "in"), items)
+    (wrong,) = (tmp_path / "in" / "p2-late").glob("*.parquet")
+    assert str(caught.value) == (
+        f"input {tmp_path}/in does not match contract 'items': "
+        f"column 'day' is string in {wrong.as_uri()}, which does not convert exactly to DATE"
     )
 
 
@@ -367,7 +384,7 @@ def test_a_column_of_only_nulls_loads_as_nulls_whatever_its_type(
     assert rows_of(source.frame, "id", "at", "price", "price" + TEXT_SUFFIX) == [("AB1", None, None, None)]
 
     write_parquet(spark, tmp_path / "in" / "more", nulls, ("AB2", dt.date(2026, 1, 5), True, None))
-    with pytest.raises(SchemaMismatchError, match="column 'at' is boolean, which does not convert exactly"):
+    with pytest.raises(SchemaMismatchError, match=r"column 'at' is boolean in .*/in/more/.*, which does not"):
         read_input(spark, "parquet", str(tmp_path / "in"), items)
 
     # Spark cannot even cast an int to a date: the nulls are the contract type's own.
@@ -539,7 +556,8 @@ def test_parquet_from_other_writers_loads_old_dates_and_names_nanosecond_columns
     source = read_input(spark, "parquet", str(tmp_path / "in"), contract)
     assert rows_of(source.frame, "d", "ts") == [(dt.date(1000, 1, 1), dt.datetime(1600, 1, 1))]
     nanos = parse_contract({"table": "t", "columns": [{"name": "n", "type": "TIMESTAMP"}]}, "t.yaml")
-    with pytest.raises(SchemaMismatchError, match="column 'n' is bigint, which does not convert exactly"):
+    bigint = r"column 'n' is bigint in .*/a\.parquet, which does not convert exactly"
+    with pytest.raises(SchemaMismatchError, match=bigint):
         read_input(spark, "parquet", str(tmp_path / "in"), nanos)
 
 
