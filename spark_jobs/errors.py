@@ -41,6 +41,11 @@ class SchemaMismatchError(JobError):
 
     exit_code = 5
 
+    def __init__(self, message: str, input_files: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.input_files = input_files
+        """The files of the refused input, when known: the report lists them."""
+
 
 class CorruptInputError(JobError):
     """An input file could not be read at all (for example a truncated Parquet file)."""

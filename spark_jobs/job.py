@@ -38,6 +38,7 @@ from spark_jobs.errors import (
     ContractError,
     ReconciliationError,
     RejectRatioExceededError,
+    SchemaMismatchError,
 )
 from spark_jobs.options import APPEND, BIGQUERY, LOCAL
 from spark_jobs.patterns import spark_pattern
@@ -87,8 +88,12 @@ def run(
     _check_patterns_in_java(spark, contract, config.contract_path)
     if config.sink == BIGQUERY:
         check_bigquery_connector(spark)
-    with input_errors_explained(files=()):
-        source = read_input(spark, config.input_format, config.input_location, contract)
+    try:
+        with input_errors_explained(files=()):
+            source = read_input(spark, config.input_format, config.input_location, contract)
+    except SchemaMismatchError as refused:
+        progress.input_files = refused.input_files
+        raise
     progress.input_files = source.files
     with ExitStack() as cached:
         with input_errors_explained(source.files):  # the first action reads the input, once, into the cache

@@ -516,7 +516,9 @@ def _match_by_name(
             columns.extend(_typed_and_text(column, match))
     if problems:
         raise SchemaMismatchError(
-            f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}"
+            f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}",
+            # Read in groups (no `data_source`), `frame` holds only some of the files.
+            tuple(sorted(unquote(file) for file in _data_files(frame))) if data_source else (),
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
 

@@ -225,6 +225,8 @@ def test_input_failures_exit_with_one_clear_line(
     ]
     assert len(error_lines) == 1 and message in error_lines[0]
     assert not (tmp_path / "out").exists()
+    if setup == "wrong_type":  # found, then refused: the report still lists them
+        assert report["input_files"] == sorted(part.as_uri() for part in location.glob("*.parquet"))
 
 
 @pytest.mark.parametrize(
