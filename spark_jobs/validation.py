@@ -240,7 +240,10 @@ def mark_duplicates(rows: DataFrame, losers: DataFrame, contract: Contract) -> D
     shown = [sf.concat(sf.lit(f"{name}="), text_of(contract.column(name))) for name in contract.primary_key]
     duplicate = sf.array(
         sf.concat(
-            sf.lit(f"{DUPLICATE_RULE}: another row with "), sf.concat_ws(", ", *shown), sf.lit(" is loaded")
+            # This row's key as written: the loaded row's equal key may be written otherwise (1.0, 1).
+            sf.lit(f"{DUPLICATE_RULE}: another row with this key ("),
+            sf.concat_ws(", ", *shown),
+            sf.lit(") is loaded"),
         )
     )
     lost = losers.select(ROW_ID, sf.lit(True).alias(LOST))

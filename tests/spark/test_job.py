@@ -89,7 +89,7 @@ def test_loads_good_rows_quarantines_bad_ones_and_reports(
         spark, tmp_path / "out" / "items__rejected", "id", "qty", "_errors", "_raw_record", "_batch_id"
     )
     assert quarantine == [
-        ("AB1", "5", ["primary_key.duplicate: another row with id=AB1 is loaded"], None, "b1"),
+        ("AB1", "5", ["primary_key.duplicate: another row with this key (id=AB1) is loaded"], None, "b1"),
         ("AB2", "0", ["qty.min: '0' is less than the minimum 1"], None, "b1"),
         (
             "bad",

@@ -242,7 +242,7 @@ def test_duplicates_keep_the_first_row_by_file_then_values(spark: SparkSession, 
         (r["id"], r["qty" + TEXT_SUFFIX], r["price" + TEXT_SUFFIX], r[SOURCE_FILE], list(r[ERRORS]))
         for r in validated
     ]
-    duplicate = ["primary_key.duplicate: another row with id=AB1 is loaded"]
+    duplicate = ["primary_key.duplicate: another row with this key (id=AB1) is loaded"]
     price = GOOD["price"]
     assert sorted(outcome, key=repr) == sorted(
         [
@@ -252,7 +252,13 @@ def test_duplicates_keep_the_first_row_by_file_then_values(spark: SparkSession, 
             ("AB1", "3", price, "file:/in/b.csv", duplicate),
             ("AB2", "4", price, "file:/in/a.csv", []),
             ("AB3", "5", None, "file:/in/a.csv", []),
-            ("AB3", "5", "1", "file:/in/a.csv", ["primary_key.duplicate: another row with id=AB3 is loaded"]),
+            (
+                "AB3",
+                "5",
+                "1",
+                "file:/in/a.csv",
+                ["primary_key.duplicate: another row with this key (id=AB3) is loaded"],
+            ),
         ],
         key=repr,
     )
@@ -288,7 +294,7 @@ def test_a_composite_key_names_every_key_column(spark: SparkSession) -> None:
     assert sorted(reasons) == [
         [],
         [],
-        ["primary_key.duplicate: another row with id=AB1, day=2026-01-05 is loaded"],
+        ["primary_key.duplicate: another row with this key (id=AB1, day=2026-01-05) is loaded"],
     ]
 
 
@@ -298,7 +304,7 @@ def test_keys_are_compared_as_typed_values(spark: SparkSession) -> None:
     validated = validate(text_source(spark, contract, rows), contract).collect()
     assert sorted((r["qty" + TEXT_SUFFIX], list(r[ERRORS])) for r in validated) == [
         ("1", []),
-        ("2", ["primary_key.duplicate: another row with id=AB1, day=2026-1-5 is loaded"]),
+        ("2", ["primary_key.duplicate: another row with this key (id=AB1, day=2026-1-5) is loaded"]),
     ]
 
 
