@@ -271,8 +271,8 @@ _DECIMAL_NUMBER = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-
 
 
 class _UnreadNumber(str):
-    """A YAML number kept as its text: a FLOAT64 rule may still read it, no other type takes it (not even a
-    STRING, which must be quoted)."""
+    """A YAML number kept as its text, for the types whose rule values may be text to read it as theirs;
+    STRING refuses it: a STRING value must be quoted."""
 
 
 def _exact_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:

@@ -489,6 +489,13 @@ def _match_by_name(
     from_directories = _named_by_directories(_data_files(frame), contract)
     problems = []
     columns = []
+    wrong_types = [
+        fields[0]
+        for column in contract.columns
+        if len(fields := by_name.get(column.name.lower(), [])) == 1
+        and not loads_exactly(fields[0].dataType, column.type)
+    ]
+    holders: dict[str, str] | None = None  # found once a wrong type is not only nulls
     for column in contract.columns:
         fields = by_name.get(column.name.lower(), [])
         if len(fields) > 1:
@@ -499,7 +506,9 @@ def _match_by_name(
         if match is not None and not loads_exactly(match.dataType, column.type):
             if not _only_nulls(frame, match):
                 found = match.dataType.simpleString()
-                holder = _first_file_holding(frame, data_source, match) if data_source else None
+                if data_source is not None and holders is None:
+                    holders = _first_files_holding(frame, data_source, wrong_types)
+                holder = (holders or {}).get(match.name.lower())
                 found += f" in {holder}" if holder else ""
                 problems.append(
                     f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
@@ -523,19 +532,25 @@ def _match_by_name(
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
 
 
-def _first_file_holding(frame: DataFrame, data_source: str, field: StructField) -> str | None:
-    """The first of `frame`'s files whose own schema has `field`'s column with its type. Reads the files'
-    schemas one by one, which only an input that fails pays for; a file without a schema (zero bytes) has
-    no such column."""
-    name = field.name.lower()
+def _first_files_holding(frame: DataFrame, data_source: str, fields: list[StructField]) -> dict[str, str]:
+    """For each of `fields` (by lower-case name), the first of `frame`'s files whose own schema has it with
+    its type. Reads the files' schemas one by one, once, until each is found: only an input that fails pays
+    for it. A file without a schema (zero bytes) has no column; a field whose merged type no single file has
+    (a struct whose fields differ between files) is not found."""
+    wanted = {field.name.lower(): field.dataType.simpleString() for field in fields}
+    holders: dict[str, str] = {}
     for file in sorted(unquote(listed) for listed in _data_files(frame)):
         try:
             schema = _load_files(frame.sparkSession, data_source, [file]).schema
         except (Py4JJavaError, AnalysisException):
             continue
-        if any(own.name.lower() == name and own.dataType == field.dataType for own in schema.fields):
-            return file
-    return None
+        for own in schema.fields:
+            name = own.name.lower()
+            if name not in holders and wanted.get(name) == own.dataType.simpleString():
+                holders[name] = file
+        if len(holders) == len(wanted):
+            break
+    return holders
 
 
 def _only_nulls(frame: DataFrame, field: StructField) -> bool:

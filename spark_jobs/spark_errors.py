@@ -26,7 +26,7 @@ def input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
         glob = _GLOB_SYNTAX.search(message)
         if glob is not None:
             raise UsageError(
-                f"--input-location is not a valid glob pattern: {glob['reason']} (* ? [ ] {{ }} are glob "
+                f"--input-location is not a valid glob pattern: {glob['reason']} (* ? [ ] {{ }} \\ are glob "
                 "characters: put a backslash before each one that a name holds as itself)"
             ) from None
         detail = first_meaningful_line(message)
@@ -40,8 +40,8 @@ def input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
         ) from None
 
 
-# Hadoop's listing compiles the location's glob pattern with re2j.
-_GLOB_SYNTAX = re.compile(r"re2j\.PatternSyntaxException: (?P<reason>[^\n]+)")
+# Hadoop's listing refuses the location's glob pattern (its own checks, or re2j's compiling it).
+_GLOB_SYNTAX = re.compile(r"Illegal file pattern: (?P<reason>[^\n]+)")
 
 
 def _unreadable_input(detail: str, message: str, files: tuple[str, ...]) -> str:

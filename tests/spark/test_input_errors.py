@@ -38,7 +38,7 @@ def test_a_truncated_parquet_file_is_named(spark: SparkSession, items: Contract,
     )
 
 
-@pytest.mark.parametrize("location", ["in{", "in[", "in{a,b"])
+@pytest.mark.parametrize("location", ["in{", "in[", "in{a,b", "in\\"])
 def test_a_location_that_is_not_a_valid_glob_pattern_is_a_usage_error(
     spark: SparkSession, items: Contract, tmp_path: Path, location: str
 ) -> None:
@@ -49,7 +49,7 @@ def test_a_location_that_is_not_a_valid_glob_pattern_is_a_usage_error(
         read_input(spark, "csv", str(tmp_path / location), items)
     assert caught.value.exit_code == 2
     message = str(caught.value)
-    assert message.startswith("--input-location is not a valid glob pattern: error parsing regexp: ")
+    assert message.startswith("--input-location is not a valid glob pattern: ")
     assert message.endswith("put a backslash before each one that a name holds as itself)")
 
 
