@@ -56,6 +56,7 @@ if config.pipelines and config.batch.run:
                 warehouse.dataset,
                 warehouse.tables[pipeline.name],
                 warehouse.quarantine_tables[pipeline.name],
+                *monitoring.metrics,
                 *([network.firewall] if network.firewall else []),
             ],
         )

@@ -108,6 +108,9 @@ class Monitoring(pulumi.ComponentResource):
 
     dashboard: gcp.monitoring.Dashboard
     dashboard_url: pulumi.Output[str]
+    metrics: list[gcp.logging.Metric]
+    """The log-based metrics: a batch starts after them, since a metric counts only the entries logged after
+    it exists (or after its filter names the batch): Cloud Logging does not backfill."""
 
     def __init__(
         self,
@@ -163,7 +166,7 @@ class Monitoring(pulumi.ComponentResource):
             )
             for spec in _DISTRIBUTIONS
         }
-        metrics = [runs, *distributions.values()]
+        metrics = self.metrics = [runs, *distributions.values()]
         after_metrics = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, *metrics])
         # An alert on a metric created moments ago fails with "Cannot find metric(s)": let it propagate.
         metrics_known = PropagationWait(

@@ -26,11 +26,13 @@ from spark_jobs.hadoop_paths import is_local, is_uri, local_path, normalized, sk
 from spark_jobs.job import JobConfig, Progress, run
 from spark_jobs.options import APPEND, BIGQUERY, FORMATS, LOCAL, SINKS, WRITE_MODES
 from spark_jobs.report import (
+    LOGGED_ERROR_CHARS,
     LOGGED_INPUT_FILES,
     STATUS_FAILED,
     STATUS_SUCCEEDED,
     Report,
     render_report,
+    shortened,
     utc_now,
     write_report,
 )
@@ -261,9 +263,10 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         # The data is written, but whoever waits for the file will not find it: the run did not succeed.
         error, exit_code = f"the report could not be written to {config.report_path}", JobError.exit_code
         report = replace(report, status=STATUS_FAILED, error=error)
-    print(render_report(report, LOGGED_INPUT_FILES), flush=True)
+    print(render_report(report, LOGGED_INPUT_FILES, LOGGED_ERROR_CHARS), flush=True)
     if error:
-        print(f"pipeline {pipeline} batch {config.batch_id} failed: {error}", file=sys.stderr, flush=True)
+        failed = f"pipeline {pipeline} batch {config.batch_id} failed: {shortened(error, LOGGED_ERROR_CHARS)}"
+        print(failed, file=sys.stderr, flush=True)
     return exit_code
 
 

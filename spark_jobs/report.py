@@ -65,14 +65,17 @@ class Report:
     def duration_seconds(self) -> float:
         return round((self.ended_at - self.started_at).total_seconds(), 3)
 
-    def to_dict(self, max_input_files: int | None = None) -> dict[str, object]:
-        """The report's fields; `input_files` holds the first `max_input_files` names when given."""
+    def to_dict(
+        self, max_input_files: int | None = None, max_error_chars: int | None = None
+    ) -> dict[str, object]:
+        """The report's fields; `input_files` holds the first `max_input_files` names and `error` is
+        `shortened` to `max_error_chars`, when given."""
         return {
             EVENT: REPORT_EVENT,
             PIPELINE: self.pipeline,
             BATCH_ID: self.batch_id,
             STATUS: self.status,
-            ERROR: self.error,
+            ERROR: shortened(self.error, max_error_chars) if self.error and max_error_chars else self.error,
             INPUT_FILES: list(self.input_files[:max_input_files]),
             INPUT_FILE_COUNT: len(self.input_files),
             ROWS_READ: self.rows_read,
@@ -86,15 +89,27 @@ class Report:
         }
 
 
-def render_report(report: Report, max_input_files: int | None = None) -> str:
+def render_report(
+    report: Report, max_input_files: int | None = None, max_error_chars: int | None = None
+) -> str:
     """The report as one line of compact JSON with sorted keys, ready to print."""
-    fields = report.to_dict(max_input_files)
+    fields = report.to_dict(max_input_files, max_error_chars)
     return json.dumps(fields, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
-# How many input files the logged line names: Cloud Logging refuses an entry over 256 KB, and the job reads
-# every file under its prefix, a list that grows with each delivery. The saved report names them all.
+def shortened(text: str, max_chars: int) -> str:
+    """`text`, cut to `max_chars` characters and saying so when longer."""
+    if len(text) <= max_chars:
+        return text
+    return f"{text[:max_chars]}... ({len(text)} characters in all)"
+
+
+# How many input files the logged line names, and how much of its error: Cloud Logging refuses an entry over
+# 256 KB, which a line missing from the logs would leave the monitoring without its run. The job reads every
+# file under its prefix, a list that grows with each delivery, and an error may quote a whole input value
+# (a binary file's "header"). The saved report is whole.
 LOGGED_INPUT_FILES = 100
+LOGGED_ERROR_CHARS = 4000
 
 
 def write_report(report: Report, path: str | Path) -> None:

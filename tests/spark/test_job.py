@@ -19,7 +19,7 @@ from spark_jobs.cli import _save_report, main
 from spark_jobs.contract import Contract, parse_contract
 from spark_jobs.errors import ReconciliationError
 from spark_jobs.job import Progress, loaded_rows, reconcile, rejected_rows
-from spark_jobs.report import Report, utc_now
+from spark_jobs.report import LOGGED_ERROR_CHARS, Report, utc_now
 from spark_jobs.validation import validate
 
 from .conftest import ITEMS, ITEMS_HEADER, rows_of, text_source, write_lines
@@ -636,6 +636,25 @@ def test_the_printed_line_names_at_most_the_logged_number_of_files(
     assert status == 0
     assert (printed["input_file_count"], len(printed["input_files"])) == (2, 1)
     assert (saved["input_file_count"], len(saved["input_files"])) == (2, 2)
+
+
+def test_the_printed_lines_hold_at_most_the_logged_length_of_error(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: Any
+) -> None:
+    """A binary file under a CSV prefix gives a "header" of any length, which the error quotes: the logged
+    lines must stay within Cloud Logging's entry size, or the failed run would go uncounted."""
+    write_lines(tmp_path / "in", "a.csv", ["x" * 300_000 + ITEMS_HEADER.removeprefix("id"), "AB1,1,,,,,,"])
+    status, saved = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert status == 5
+    assert len(saved["error"]) > 300_000
+    assert printed["error"] == saved["error"][:LOGGED_ERROR_CHARS] + (
+        f"... ({len(saved['error'])} characters in all)"
+    )
+    [failed] = [line for line in captured.err.splitlines() if "batch b1 failed" in line]
+    assert failed.endswith(f"... ({len(saved['error'])} characters in all)")
+    assert len(failed) < LOGGED_ERROR_CHARS + 200
 
 
 def test_a_contract_given_as_a_uri_is_read_through_sparks_file_systems(
