@@ -487,15 +487,11 @@ def _match_by_name(
     for field in frame.schema.fields:
         by_name.setdefault(field.name.lower(), []).append(field)
     from_directories = _named_by_directories(_data_files(frame), contract)
-    problems = []
+    problems: list[str] = []
+    # The problems that are a column of the wrong type, by their place among `problems`: worded once the
+    # files that have them are known.
+    wrong_types: dict[int, tuple[ContractColumn, StructField]] = {}
     columns = []
-    wrong_types = [
-        fields[0]
-        for column in contract.columns
-        if len(fields := by_name.get(column.name.lower(), [])) == 1
-        and not loads_exactly(fields[0].dataType, column.type)
-    ]
-    holders: dict[str, str] | None = None  # found once a wrong type is not only nulls
     for column in contract.columns:
         fields = by_name.get(column.name.lower(), [])
         if len(fields) > 1:
@@ -505,14 +501,8 @@ def _match_by_name(
         match = fields[0] if fields else None
         if match is not None and not loads_exactly(match.dataType, column.type):
             if not _only_nulls(frame, match):
-                found = match.dataType.simpleString()
-                if data_source is not None and holders is None:
-                    holders = _first_files_holding(frame, data_source, wrong_types)
-                holder = (holders or {}).get(match.name.lower())
-                found += f" in {holder}" if holder else ""
-                problems.append(
-                    f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
-                )
+                wrong_types[len(problems)] = (column, match)
+                problems.append("")
                 continue
             match = None  # no value to convert: as if the files lacked the column
         if column.name in from_directories:
@@ -523,6 +513,15 @@ def _match_by_name(
             columns.extend(_typed_and_text(column, None))
         else:
             columns.extend(_typed_and_text(column, match))
+    if wrong_types:
+        fields = [field for _, field in wrong_types.values()]
+        holders = _first_files_holding(frame, data_source, fields) if data_source else {}
+        for place, (column, field) in wrong_types.items():
+            holder = holders.get(field.name.lower())
+            found = field.dataType.simpleString() + (f" in {holder}" if holder else "")
+            problems[place] = (
+                f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
+            )
     if problems:
         raise SchemaMismatchError(
             f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}",
