@@ -165,6 +165,8 @@ class PipelineConfig:
     input_prefix: str
     write_mode: str
     max_reject_ratio: float
+    run_token: str
+    """Empty unless set: changing it runs this pipeline's batch again, and no other."""
 
 
 @dataclass(frozen=True)
@@ -669,7 +671,7 @@ def _monitoring(reader: _Reader) -> MonitoringConfig:
     )
 
 
-PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio")
+PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio", "runToken")
 
 
 def _pipelines(raw: object) -> tuple[PipelineConfig, ...]:
@@ -742,12 +744,22 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
         write_mode=choice("writeMode", WRITE_MODES, APPEND),
         max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
+        run_token=_run_token(f"{key}.runToken", item.get("runToken")),
     )
 
 
 def _or_default(value: object, default: object) -> object:
     """A pipeline setting left empty in YAML (`inputPrefix:`) is null: it takes its default."""
     return default if value is None else value
+
+
+def _run_token(key: str, value: object) -> str:
+    """A pipeline's own run token, as text: `pulumi config set --path` stores `2` as a YAML number."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(key, value, "text or a whole number (change it to run this pipeline again)")
+    return str(value)
 
 
 def _contract_path(key: str, value: str) -> Path:

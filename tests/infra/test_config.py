@@ -277,6 +277,9 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ),
         ({**ORDERS, "contract": 3}, "pipelines[0].contract", "a string"),
         ({**ORDERS, "inputformat": "csv"}, "pipelines[0].inputformat", "a known pipeline setting"),
+        ({**ORDERS, "runToken": True}, "pipelines[0].runToken", "text or a whole number"),
+        ({**ORDERS, "runToken": 2.5}, "pipelines[0].runToken", "text or a whole number"),
+        ({**ORDERS, "runToken": ["2"]}, "pipelines[0].runToken", "text or a whole number"),
     ],
 )
 def test_rejects_bad_pipeline(pipeline: dict[str, object], key: str, allowed: str) -> None:
