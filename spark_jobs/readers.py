@@ -37,6 +37,7 @@ from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, TEXT_SUFFIX, Co
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import CorruptInputError, JobError, NoInputError, SchemaMismatchError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints
+from spark_jobs.hadoop_paths import skipped_by_spark
 from spark_jobs.options import AVRO, CSV, JSON, PARQUET
 
 TEXT_FORMATS = (CSV, JSON)
@@ -133,15 +134,6 @@ def _data_files(frame: DataFrame) -> list[str]:
     return [file for file in frame.inputFiles() if not skipped_by_spark(file.rsplit("/", 1)[-1])]
 
 
-def skipped_by_spark(name: str) -> bool:
-    """Whether Spark's scan leaves out a file or folder of this name (its listing already leaves out names
-    starting with `.`)."""
-    return _NOT_DATA.match(name) is not None
-
-
-_NOT_DATA = re.compile(r"\.|_(?!.*=)")
-
-
 def _file_name() -> Column:
     """The path of the row's file as its file system names it: Spark gives it URL-encoded (`a b.csv` as
     `a%20b.csv`). Most names have nothing to decode."""
@@ -221,31 +213,6 @@ def _line_break_remains_removed(rows: DataFrame, last_column: str) -> DataFrame:
     kept = value.substr(sf.lit(1), sf.length(value) - 1)
     without_return = sf.when(kept != "", kept)
     return rows.withColumn(last_column, sf.when(value.endswith("\r"), without_return).otherwise(value))
-
-
-def csv_header_mismatch(message: str) -> str | None:
-    """How a CSV header differs from the contract's columns, naming its file, when `message` holds Spark's
-    refusal of the header (see `_read_csv`); None otherwise."""
-    length = _HEADER_LENGTH.search(message)
-    if length is not None:
-        header, columns = length["header"], "column" if length["header"] == "1" else "columns"
-        return f"{length['file']}: its header has {header} {columns}, the contract {length['contract']}"
-    name = _HEADER_NAME.search(message)
-    if name is not None:
-        found, expected = name["found"], name["expected"]
-        return f"{name['file']}: its header names {found!r} where the contract has {expected!r}"
-    return None
-
-
-# Spark 3.5's two messages (CSVHeaderChecker); the second names the first column that differs.
-_HEADER_LENGTH = re.compile(
-    r"Number of column in CSV header is not equal to number of fields in the schema:\s*"
-    r"Header length: (?P<header>[0-9]+), schema size: (?P<contract>[0-9]+)\s*CSV file: (?P<file>.+)"
-)
-_HEADER_NAME = re.compile(
-    r"CSV header does not conform to the schema\.\n Header: .*\n Schema: .*\n"
-    r"Expected: (?P<expected>\S+) but found: (?P<found>.*)\nCSV file: (?P<file>.+)"
-)
 
 
 def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
