@@ -75,7 +75,7 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     listed = _data_files(frame)
     if not listed:
         raise _no_input(location)
-    files = tuple(sorted(unquote(file) for file in listed))
+    files = _input_file_names(listed)
     if input_format in TEXT_FORMATS:
         _check_block_compressed(spark, files)
     text_columns = (
@@ -132,6 +132,13 @@ def _data_files(frame: DataFrame) -> list[str]:
     `_common_metadata`) among its files, which the scan then skips, as it skips every file whose name
     starts with `.`, or with `_` and holds no `=`."""
     return [file for file in frame.inputFiles() if not skipped_by_spark(file.rsplit("/", 1)[-1])]
+
+
+def _input_file_names(listed: list[str]) -> tuple[str, ...]:
+    """The files of a listing (`_data_files`) as their file system names them, in order: Spark lists them
+    URL-encoded (`a%20b.csv`), where the report, the errors and a re-read need the names as they are, and a
+    stable order makes the report and the first file named in an error the same on every run."""
+    return tuple(sorted(unquote(file) for file in listed))
 
 
 def _file_name() -> Column:
@@ -493,7 +500,7 @@ def _match_by_name(
         raise SchemaMismatchError(
             f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}",
             # Read in groups (no `data_source`), `frame` holds only some of the files.
-            tuple(sorted(unquote(file) for file in _data_files(frame))) if data_source else (),
+            _input_file_names(_data_files(frame)) if data_source else (),
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
 
@@ -505,7 +512,7 @@ def _first_files_holding(frame: DataFrame, data_source: str, fields: list[Struct
     (a struct whose fields differ between files) is not found."""
     wanted = {field.name.lower(): field.dataType.simpleString() for field in fields}
     holders: dict[str, str] = {}
-    for file in sorted(unquote(listed) for listed in _data_files(frame)):
+    for file in _input_file_names(_data_files(frame)):
         try:
             schema = _load_files(frame.sparkSession, data_source, [file]).schema
         except (Py4JJavaError, AnalysisException):
