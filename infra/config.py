@@ -47,13 +47,15 @@ _GOOGLE = re.compile(r"g[o0][o0]gle")
 _RUNTIME_VERSION = re.compile(r"^[23]\.[0-9]+$")
 _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
 _PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
-_NETWORK = re.compile(
-    r"^(https://(www|compute)\.googleapis\.com/compute/v1/)?projects/[^/\s]+/global/networks/[^/\s]+$"
-)
+# Resource paths: a relative name, or (for Compute Engine) a self link of either host; one group per part.
+_SELF_LINK = r"(https://(www|compute)\.googleapis\.com/compute/v1/)?"
+_NETWORK = re.compile(_SELF_LINK + r"projects/(?P<project>[^/\s]+)/global/networks/(?P<name>[^/\s]+)")
 _SUBNETWORK = re.compile(
-    r"^(https://(www|compute)\.googleapis\.com/compute/v1/)?projects/[^/\s]+/regions/[^/\s]+/subnetworks/[^/\s]+$"
+    _SELF_LINK + r"projects/(?P<project>[^/\s]+)/regions/(?P<region>[^/\s]+)/subnetworks/(?P<name>[^/\s]+)"
 )
-_KMS_KEY = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+$")
+_KMS_KEY = re.compile(
+    r"projects/(?P<project>[^/\s]+)/locations/(?P<region>[^/\s]+)/keyRings/[^/\s]+/cryptoKeys/(?P<name>[^/\s]+)"
+)
 # An address: no URI scheme (`mailto:`), and a domain of dotted labels with no dot first or last.
 _EMAIL = re.compile(r"^[^@\s:]+@[^@\s.]+(\.[^@\s.]+)+$")
 _BATCH_START_MARGIN_MINUTES = 10
@@ -87,11 +89,23 @@ def is_secret(key: str) -> bool:
 
 
 @dataclass(frozen=True)
+class ResourcePath:
+    """A resource named in config by its path, and the parts of it the program reads, parsed once."""
+
+    path: str
+    """As given: the program passes it on unchanged."""
+    project: str
+    region: str | None
+    """The region or location; None for a global resource (a network)."""
+    name: str
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
     """Where the batches run: a created VPC and subnet, or an existing pair named in config."""
 
-    existing_network: str | None
-    existing_subnetwork: str | None
+    existing_network: ResourcePath | None
+    existing_subnetwork: ResourcePath | None
     subnet_cidr: str
     flow_logs: bool
     create_firewall_rule: bool
@@ -303,6 +317,15 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
+def _resource_path(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> ResourcePath:
+    """Parse a resource path whose parts `pattern` names (project, name, and region if it has one)."""
+    match = pattern.fullmatch(value)
+    if not match:
+        raise ConfigError(key, value, allowed)
+    parts = match.groupdict()
+    return ResourcePath(path=value, project=parts["project"], region=parts.get("region"), name=parts["name"])
+
+
 def load(config: pulumi.Config | None = None, stack: str | None = None) -> StackConfig:
     """Read and validate the whole stack config (the current project's namespace)."""
     reader = _Reader(config or pulumi.Config(), declared_keys())
@@ -463,10 +486,10 @@ def _label_text(entry: str, value: object) -> str:
 
 def _kms_key(value: str, region: str) -> str:
     if value:
-        _matching(
+        key = _resource_path(
             "kmsKey", value, _KMS_KEY, "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>"
         )
-        if value.split("/")[3] != region:
+        if key.region != region:
             raise ConfigError(
                 "kmsKey",
                 value,
@@ -476,17 +499,25 @@ def _kms_key(value: str, region: str) -> str:
 
 
 def _network(reader: _Reader, region: str) -> NetworkConfig:
-    network = reader.string("existingNetwork")
-    subnetwork = reader.string("existingSubnetwork")
-    if network:
-        _matching("existingNetwork", network, _NETWORK, "empty, or projects/<project>/global/networks/<name>")
-    if subnetwork:
-        _matching(
+    network_value = reader.string("existingNetwork")
+    subnetwork_value = reader.string("existingSubnetwork")
+    network = (
+        _resource_path(
+            "existingNetwork", network_value, _NETWORK, "empty, or projects/<project>/global/networks/<name>"
+        )
+        if network_value
+        else None
+    )
+    subnetwork = (
+        _resource_path(
             "existingSubnetwork",
-            subnetwork,
+            subnetwork_value,
             _SUBNETWORK,
             "empty, or projects/<project>/regions/<region>/subnetworks/<name>",
         )
+        if subnetwork_value
+        else None
+    )
     if bool(network) != bool(subnetwork):
         missing = "existingSubnetwork" if network else "existingNetwork"
         raise ConfigError(missing, "", "set together with the other one (an existing network needs both)")
@@ -502,36 +533,28 @@ def _network(reader: _Reader, region: str) -> NetworkConfig:
             "existingNetwork, whose owners manage the rule)",
         )
     return NetworkConfig(
-        existing_network=_optional(network),
-        existing_subnetwork=_optional(subnetwork),
+        existing_network=network,
+        existing_subnetwork=subnetwork,
         subnet_cidr=_cidr("subnetCidr", reader.string("subnetCidr")),
         flow_logs=reader.boolean("flowLogs"),
         create_firewall_rule=create_firewall_rule,
     )
 
 
-def _check_existing_subnetwork(network: str, subnetwork: str, region: str) -> None:
+def _check_existing_subnetwork(network: ResourcePath, subnetwork: ResourcePath, region: str) -> None:
     """The batches run in `region`, in a subnet of the network's own project (a Shared VPC's host)."""
-    network_project = path_part(network, "projects")
-    subnet_project, subnet_region = path_part(subnetwork, "projects"), path_part(subnetwork, "regions")
-    if subnet_region != region:
+    if subnetwork.region != region:
         raise ConfigError(
             "existingSubnetwork",
-            subnetwork,
-            f"a subnet in region {region} (the stack's region), not {subnet_region}",
+            subnetwork.path,
+            f"a subnet in region {region} (the stack's region), not {subnetwork.region}",
         )
-    if subnet_project != network_project:
+    if subnetwork.project != network.project:
         raise ConfigError(
             "existingSubnetwork",
-            subnetwork,
-            f"a subnet of existingNetwork's project {network_project}, which owns the network's subnets",
+            subnetwork.path,
+            f"a subnet of existingNetwork's project {network.project}, which owns the network's subnets",
         )
-
-
-def path_part(path: str, collection: str) -> str:
-    """The id after `collection` in a resource path such as projects/<project>/regions/<region>/..."""
-    parts = path.split("/")
-    return parts[parts.index(collection) + 1]
 
 
 def _cidr(key: str, value: str) -> str:

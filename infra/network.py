@@ -5,11 +5,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import StackConfig, path_part
+from infra.config import ResourcePath, StackConfig
 
 
 def _existing_subnet_range(
-    network: str, subnetwork: str, opts: pulumi.InvokeOutputOptions
+    network: ResourcePath, subnetwork: ResourcePath, opts: pulumi.InvokeOutputOptions
 ) -> pulumi.Output[str]:
     """The primary range of an existing subnet, read at deploy time rather than trusted from config.
 
@@ -17,18 +17,18 @@ def _existing_subnet_range(
     network without it.
     """
     found = gcp.compute.get_subnetwork_output(
-        project=path_part(subnetwork, "projects"),
-        region=path_part(subnetwork, "regions"),
-        name=path_part(subnetwork, "subnetworks"),
+        project=subnetwork.project,
+        region=subnetwork.region,
+        name=subnetwork.name,
         opts=opts,
     )
 
     def range_in_network(subnet: gcp.compute.GetSubnetworkResult) -> str:
-        if _relative(subnet.network) != _relative(network):
+        if _relative(subnet.network) != _relative(network.path):
             # Not a ConfigError: Pulumi wraps a ValueError raised while resolving an input in its own text.
             raise pulumi.RunError(
-                f"config existingSubnetwork={subnetwork!r} belongs to network {_relative(subnet.network)}, "
-                f"not to existingNetwork {_relative(network)}"
+                f"config existingSubnetwork={subnetwork.path!r} belongs to network "
+                f"{_relative(subnet.network)}, not to existingNetwork {_relative(network.path)}"
             )
         return subnet.ip_cidr_range
 
@@ -68,15 +68,15 @@ class Network(pulumi.ComponentResource):
         subnet_range: pulumi.Input[str] = settings.subnet_cidr
         if settings.existing_network and settings.existing_subnetwork:
             # A Shared VPC host holds the rules of every service project: the project id keeps names apart.
-            firewall_project = path_part(settings.existing_network, "projects")
+            firewall_project = settings.existing_network.project
             firewall_name = f"{config.name_prefix}-{config.project_id}-internal"
             if settings.create_firewall_rule:
                 lookup = pulumi.InvokeOutputOptions(parent=self, depends_on=[apis_ready])
                 subnet_range = _existing_subnet_range(
                     settings.existing_network, settings.existing_subnetwork, lookup
                 )
-            self.network_id = pulumi.Output.from_input(settings.existing_network)
-            self.subnetwork_id = pulumi.Output.from_input(settings.existing_subnetwork)
+            self.network_id = pulumi.Output.from_input(settings.existing_network.path)
+            self.subnetwork_id = pulumi.Output.from_input(settings.existing_subnetwork.path)
         else:
             network = gcp.compute.Network(
                 "vpc",

@@ -161,7 +161,11 @@ class Pipeline(pulumi.ComponentResource):
                 "properties": properties,
                 "ttl": ttl,
                 "kms_key": config.kms_key,
-                "network": config.network.existing_subnetwork or config.network.subnet_cidr,
+                "network": (
+                    config.network.existing_subnetwork.path
+                    if config.network.existing_subnetwork
+                    else config.network.subnet_cidr
+                ),
             },
             run_token=settings.run_token,
             pipeline_run_token=pipeline.run_token,

@@ -554,3 +554,25 @@ def test_flow_logs_without_a_created_subnet_are_warned_about(
     _load(overrides)
     expected = "flowLogs is true but has no effect with existingNetwork: the stack creates no subnet"
     assert [warning.startswith(expected) for warning in warnings] == ([True] if warned else [])
+
+
+def test_resource_paths_are_parsed_by_position_not_by_the_first_matching_word() -> None:
+    # Project ids `regions` and `locations` are valid: a path's parts come from its place, not a word search.
+    loaded = _load(
+        {
+            "existingNetwork": "projects/regions/global/networks/corp",
+            "existingSubnetwork": "projects/regions/regions/europe-west1/subnetworks/data",
+            "kmsKey": "projects/locations/locations/europe-west1/keyRings/r/cryptoKeys/k",
+        }
+    )
+    network, subnetwork = loaded.network.existing_network, loaded.network.existing_subnetwork
+    assert network == stack_config.ResourcePath(
+        path="projects/regions/global/networks/corp", project="regions", region=None, name="corp"
+    )
+    assert subnetwork == stack_config.ResourcePath(
+        path="projects/regions/regions/europe-west1/subnetworks/data",
+        project="regions",
+        region="europe-west1",
+        name="data",
+    )
+    assert loaded.kms_key == "projects/locations/locations/europe-west1/keyRings/r/cryptoKeys/k"
