@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import PipelineConfig, StackConfig
+from infra.config import StackConfig
+from infra.pipeline_config import PipelineConfig
 from infra.renames import named_after_table
 from infra.template import SHORT_DIGEST, UPLOAD_OPTIONS, TemplateObjects, uploaded_file
 from spark_jobs.options import BIGQUERY

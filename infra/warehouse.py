@@ -7,7 +7,8 @@ import json
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import PipelineConfig, StackConfig
+from infra.config import StackConfig
+from infra.pipeline_config import PipelineConfig
 from infra.renames import named_after_table
 from spark_jobs.contract import (
     QUARANTINE_CLUSTERING,
