@@ -56,12 +56,14 @@ _KMS_KEY = re.compile(
 _EMAIL = re.compile(r"^[^@\s:]+@[^@\s.]+(\.[^@\s.]+)+$")
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
+# Set by the program on every labelled resource (their values in `load`).
+_COMMON_LABEL_KEYS = ("app", "stack", "managed-by")
 # Set by the program on every resource, or per resource: `role` on buckets, `pipeline` on tables and batches.
-_RESERVED_LABELS = ("app", "stack", "managed-by", "role", "pipeline")
+_RESERVED_LABELS = (*_COMMON_LABEL_KEYS, "role", "pipeline")
 # A Dataproc batch may carry 32 labels, the fewest of any labelled resource here (the others 64). It has the
 # three common labels, `pipeline`, and `goog-pulumi-provisioned`, which the provider adds to every resource.
 _BATCH_MAX_LABELS = 32
-_BATCH_PROGRAM_LABELS = ("app", "stack", "managed-by", "pipeline", "goog-pulumi-provisioned")
+_BATCH_PROGRAM_LABELS = (*_COMMON_LABEL_KEYS, "pipeline", "goog-pulumi-provisioned")
 _MAX_USER_LABELS = _BATCH_MAX_LABELS - len(_BATCH_PROGRAM_LABELS)
 # Ranges no VPC subnet may use: "this" network, loopback, link-local (metadata server), multicast, broadcast,
 # and the virtual addresses of private.googleapis.com and restricted.googleapis.com (Private Google Access).
@@ -116,7 +118,12 @@ class StorageConfig:
 
     def bucket_name(self, role: str) -> str:
         """The bucket name for one role (raw, staging, temp, code)."""
-        return f"{self.bucket_prefix}-{role}"
+        return bucket_name(self.bucket_prefix, role)
+
+
+def bucket_name(prefix: str, role: str) -> str:
+    """Buckets are named from the prefix and their role, never with a random suffix."""
+    return f"{prefix}-{role}"
 
 
 @dataclass(frozen=True)
@@ -225,9 +232,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         stack=stack_name,
         labels=MappingProxyType(
             {
-                "app": APP_LABEL,
-                "stack": stack_name,
-                "managed-by": "pulumi",
+                **dict(zip(_COMMON_LABEL_KEYS, (APP_LABEL, stack_name, "pulumi"), strict=True)),
                 **_stack_labels(reader.structure("labels")),
             }
         ),
@@ -451,7 +456,7 @@ def _cidr(key: str, value: str) -> str:
 def _storage(reader: Reader, project_id: str, stack: str, protect_data: bool) -> StorageConfig:
     prefix = reader.string("bucketPrefix") or f"{project_id}-{stack}"
     for role in BUCKET_ROLES:
-        name = f"{prefix}-{role}"
+        name = bucket_name(prefix, role)
         # Dotted names are domain names that need a verified domain: the pattern allows no dots.
         if not _BUCKET_NAME.match(name):
             fix = "a shorter bucketPrefix" if len(name) > 63 else "bucketPrefix"
