@@ -224,7 +224,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         "6-30 characters: lowercase letters, digits, hyphens; a letter first, no hyphen last",
     )
     region = matching("region", reader.string("region"), _REGION, "a region name such as europe-west1")
-    _check_provider_settings(project_id, region)
+    _check_provider_settings(reader, project_id, region)
     protect_data = reader.boolean("protectData")
     loaded = StackConfig(
         project_id=project_id,
@@ -233,7 +233,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         labels=MappingProxyType(
             {
                 **dict(zip(_COMMON_LABEL_KEYS, (APP_LABEL, stack_name, "pulumi"), strict=True)),
-                **_stack_labels(reader.structure("labels")),
+                **_stack_labels(reader, reader.structure("labels")),
             }
         ),
         kms_key=_optional(_kms_key(reader.string("kmsKey"), region)),
@@ -296,12 +296,11 @@ def _warn_if_flow_logs_unused(network: NetworkConfig) -> None:
         )
 
 
-def _check_provider_settings(project_id: str, region: str) -> None:
+def _check_provider_settings(reader: Reader, project_id: str, region: str) -> None:
     """The provider's own `gcp:project` and `gcp:region`, when set, must be the stack's: every resource is
     put in `projectId` and `region`, so another value would be silently unused."""
-    provider = pulumi.Config("gcp")
     for setting, key, value in (("project", "projectId", project_id), ("region", "region", region)):
-        given = provider.get(setting)
+        given = reader.provider(setting)
         if given and given != value:  # an empty setting is no setting
             raise ConfigError(
                 f"gcp:{setting}",
@@ -311,10 +310,10 @@ def _check_provider_settings(project_id: str, region: str) -> None:
             )
 
 
-def _stack_labels(raw: object) -> Mapping[str, str]:
+def _stack_labels(reader: Reader, raw: object) -> Mapping[str, str]:
     """The configured `labels`, counted with the provider's `gcp:defaultLabels` against a batch's limit."""
     labels = _labels("labels", raw, _RESERVED_LABELS)
-    provided = pulumi.Config("gcp").get("defaultLabels")
+    provided = reader.provider("defaultLabels")
     default_labels = _labels("gcp:defaultLabels", structure("gcp:defaultLabels", provided or {}), ())
     others = (set(labels) | set(default_labels)) - set(_BATCH_PROGRAM_LABELS)
     if len(others) > _MAX_USER_LABELS:

@@ -21,9 +21,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
 PROJECT_FILE = PROJECT_ROOT / "Pulumi.yaml"
 
-# The provider's settings that the program reads and checks (they end up in resources too).
-_PROVIDER_KEYS = ("gcp:project", "gcp:region", "gcp:defaultLabels")
-
 
 class ConfigError(pulumi.RunError, ValueError):
     """A stack config value is missing or not allowed; the message names key, value and what is allowed.
@@ -62,6 +59,8 @@ class Reader:
         self._config = config
         self._declared = declared
         self.read: set[str] = set()
+        self._provider_set: set[str] = set()
+        """The provider's settings the program read that are set (they end up in resources too)."""
 
     def _value(self, key: str) -> object:
         if key not in self._declared:
@@ -94,6 +93,13 @@ class Reader:
     def structure(self, key: str) -> object:
         return structure(key, self._value(key))
 
+    def provider(self, key: str) -> str | None:
+        """The provider's own setting `gcp:<key>`, which the program checks (it is not declared here)."""
+        value = pulumi.Config("gcp").get(key)
+        if value is not None:
+            self._provider_set.add(f"gcp:{key}")
+        return value
+
     def _set_keys(self) -> dict[str, object]:
         """The keys set in this project's namespace (without it) and their values."""
         prefix = f"{self._config.name}:"
@@ -110,8 +116,7 @@ class Reader:
 
     def secret_keys(self) -> list[str]:
         """The keys set with `pulumi config set --secret`, the provider's that the program reads included."""
-        provider = [key for key in _PROVIDER_KEYS if pulumi.Config("gcp").get(key.split(":")[1]) is not None]
-        return sorted(key for key in [*self._set_keys(), *provider] if is_secret(key))
+        return sorted(key for key in {*self._set_keys(), *self._provider_set} if is_secret(key))
 
 
 def structure(key: str, value: object) -> object:
