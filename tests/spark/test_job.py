@@ -458,6 +458,36 @@ def test_a_report_that_fails_to_save_after_the_run_is_one_line(
     assert capsys.readouterr().err.startswith(f"report not written to {blocker / 'report.json'}: ")
 
 
+def test_a_report_save_that_spark_fails_names_the_java_failure_not_py4js_call(
+    spark: SparkSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = Report(pipeline="items", batch_id="b1", started_at=utc_now(), ended_at=utc_now())
+    assert _save_report(report, "s3a://no-such-bucket/r.json", spark) is False
+    assert capsys.readouterr().err == (
+        "report not written to s3a://no-such-bucket/r.json: java.lang.ClassNotFoundException: "
+        "Class org.apache.hadoop.fs.s3a.S3AFileSystem not found\n"
+    )
+
+
+def test_a_remote_report_of_a_run_that_failed_before_spark_started_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A local contract is read before Spark starts: a bad one leaves no file system for a gs:// report."""
+    contract = tmp_path / "bad.yaml"
+    contract.write_text("table: bad\ncolumns: 5\n")
+    argv = [
+        "--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", str(contract),
+        "--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1",
+        "--report-path", "gs://b/r.json",
+    ]  # fmt: skip
+    assert main(argv) == 3
+    error = f"{contract}: columns: expected a non-empty list of columns, got int 5"
+    assert capsys.readouterr().err.splitlines() == [
+        "report not written to gs://b/r.json: Spark did not start",
+        f"pipeline bad batch b1 failed: {error}",
+    ]
+
+
 def test_a_report_save_failure_without_a_message_is_named_by_its_kind(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -594,21 +624,36 @@ _NO_S3A = (
         (("--output-path", "gs://no-such-bucket/data/"), _NO_GCS),
         (("--input-location", "s3a://no-such-bucket/data/"), _NO_S3A),
         (("--output-path", "s3a://no-such-bucket/data/"), _NO_S3A),
+        (("--report-path", "s3a://no-such-bucket/r.json"), _NO_S3A),
     ],
 )
 def test_a_scheme_this_spark_cannot_read_is_a_usage_error_not_a_corrupt_file(
-    spark: SparkSession, contract_file: Path, tmp_path: Path, given: tuple[str, str], error: str
+    *,
+    spark: SparkSession,
+    contract_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    given: tuple[str, str],
+    error: str,
 ) -> None:
-    """Locally there is no Cloud Storage connector: gs:// paths work on Dataproc only."""
+    """Locally there is no Cloud Storage connector: gs:// paths work on Dataproc only. Every path is checked
+    before the input is read, so nothing is written."""
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
-    paths = {"--input-location": str(tmp_path / "in"), "--output-path": str(tmp_path / "out")}
+    paths = {
+        "--input-location": str(tmp_path / "in"),
+        "--output-path": str(tmp_path / "out"),
+        "--report-path": str(tmp_path / "report.json"),
+    }
     option, unreadable = given
     paths[option] = unreadable
     argv = [f"{flag}={path}" for flag, path in paths.items()]
     argv += ["--input-format=csv", f"--contract={contract_file}", "--sink=local", "--batch-id=b1"]
-    report_path = tmp_path / "report.json"
-    assert main([*argv, f"--report-path={report_path}"], spark) == 2
-    assert json.loads(report_path.read_text())["error"] == error
+    assert main(argv, spark) == 2
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["error"], printed["rows_read"]) == (error, 0)
+    if option != "--report-path":
+        assert json.loads((tmp_path / "report.json").read_text()) == printed
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_run_caches_a_wide_contracts_rows_in_smaller_batches(spark: SparkSession, tmp_path: Path) -> None:

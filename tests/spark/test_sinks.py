@@ -523,6 +523,15 @@ def test_removing_a_batchs_earlier_rejected_rows_keeps_those_a_later_run_moves_i
     assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB2", "b1")]
 
 
+def test_a_small_text_file_round_trips_through_a_file_uri(spark: SparkSession, tmp_path: Path) -> None:
+    """As a gs:// report is saved and a gs:// contract read: through Hadoop, replacing what was there."""
+    uri = f"file://{tmp_path}/reports/r.json"
+    hadoop_fs.write_text(spark, uri, "first, longer text\n")
+    hadoop_fs.write_text(spark, uri, '{"café": 1}\n')
+    assert hadoop_fs.read_bytes(spark, uri) == '{"café": 1}\n'.encode()
+    assert (tmp_path / "reports" / "r.json").read_text(encoding="utf-8") == '{"café": 1}\n'
+
+
 class _UndeletableFileSystem:
     """A Hadoop file system whose delete fails as Hadoop's does: by returning false."""
 
