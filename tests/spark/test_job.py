@@ -120,8 +120,12 @@ def test_reject_ratio_exceeded_writes_nothing_to_the_main_table(
 
 def test_the_ratio_at_the_limit_passes(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,99,,,,2026-01-05,,"])
-    status, _ = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5")
-    assert status == 0
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5"
+    )
+    counts = (report["rows_loaded"], report["rows_rejected"], report["rejections_by_rule"])
+    assert (status, *counts) == (0, 1, 1, {"qty.max": 1})
+    assert read_table(spark, tmp_path / "out" / "items", "id") == [("AB1",)]
 
 
 def test_reruns_are_idempotent(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
