@@ -233,6 +233,24 @@ def test_input_failures_exit_with_one_clear_line(
         assert report["input_files"] == sorted(part.as_uri() for part in location.glob("*.parquet"))
 
 
+def test_a_wrong_type_beside_a_zero_byte_parquet_file_names_the_file_that_has_it(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """An interrupted writer's zero-byte file has no schema: the search for the file holding the wrong
+    type passes over it, though it sorts first."""
+    location = tmp_path / "in"
+    rows = spark.createDataFrame([("AB1", "1", dt.date(2026, 1, 5))], "id string, qty string, day date")
+    rows.coalesce(1).write.parquet(str(location))
+    (location / "a-empty.parquet").write_bytes(b"")
+    [part] = location.glob("part-*.parquet")
+    status, report = run_job(spark, contract_file, location, tmp_path / "out", fmt="parquet")
+    assert status == 5
+    assert report["error"] == (
+        f"input {location} does not match contract 'items': column 'qty' is string in {part.as_uri()}, "
+        "which does not convert exactly to INT64"
+    )
+
+
 @pytest.mark.parametrize(
     ("header", "difference"),
     [
