@@ -53,6 +53,8 @@ _KMS_KEY = re.compile(
     r"projects/(?P<project>[^/\s]+)/locations/(?P<region>[^/\s]+)/keyRings/[^/\s]+/cryptoKeys/(?P<name>[^/\s]+)"
 )
 # An address: no URI scheme (`mailto:`), and a domain of dotted labels with no dot first or last.
+_NETWORK_TAG = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+_MAX_NETWORK_TAGS = 64
 _EMAIL = re.compile(r"^[^@\s:]+@[^@\s.]+(\.[^@\s.]+)+$")
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
@@ -102,6 +104,8 @@ class NetworkConfig:
     subnet_cidr: str
     flow_logs: bool
     create_firewall_rule: bool
+    network_tags: tuple[str, ...]
+    """On the batches' VMs, for firewall rules of an existing network that target tags."""
 
 
 @dataclass(frozen=True)
@@ -415,7 +419,23 @@ def _network(reader: Reader, region: str) -> NetworkConfig:
         subnet_cidr=_cidr("subnetCidr", reader.string("subnetCidr")),
         flow_logs=reader.boolean("flowLogs"),
         create_firewall_rule=create_firewall_rule,
+        network_tags=_network_tags(reader.structure("networkTags")),
     )
+
+
+def _network_tags(raw: object) -> tuple[str, ...]:
+    """Compute Engine's tag rules (RFC 1035 names, at most 64 on a VM), checked here rather than by the
+    batch's creation in the middle of an update."""
+    allowed = (
+        f"a list of at most {_MAX_NETWORK_TAGS} distinct network tags, each 1-63 lowercase letters, "
+        "digits or hyphens, a letter first and no hyphen last"
+    )
+    if not isinstance(raw, list) or len(raw) > _MAX_NETWORK_TAGS:
+        raise ConfigError("networkTags", raw, allowed)
+    for index, tag in enumerate(raw):
+        if not isinstance(tag, str) or not _NETWORK_TAG.fullmatch(tag) or tag in raw[:index]:
+            raise ConfigError(f"networkTags[{index}]", tag, allowed)
+    return tuple(raw)
 
 
 def _check_existing_subnetwork(network: ResourcePath, subnetwork: ResourcePath, region: str) -> None:

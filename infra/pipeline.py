@@ -167,6 +167,10 @@ class Pipeline(pulumi.ComponentResource):
                     if config.network.existing_subnetwork
                     else config.network.subnet_cidr
                 ),
+                # Only when set, so that the batch ids of stacks that set none stay as they were.
+                **(
+                    {"network_tags": list(config.network.network_tags)} if config.network.network_tags else {}
+                ),
             },
             run_token=settings.run_token,
             pipeline_run_token=pipeline.run_token,
@@ -189,6 +193,7 @@ class Pipeline(pulumi.ComponentResource):
                 execution_config=gcp.dataproc.BatchEnvironmentConfigExecutionConfigArgs(
                     service_account=runner_email,
                     subnetwork_uri=subnetwork,
+                    network_tags=list(config.network.network_tags) or None,
                     staging_bucket=config.storage.bucket_name("staging"),
                     ttl=ttl,
                     kms_key=config.kms_key,

@@ -432,7 +432,8 @@ def test_defaults_come_from_pulumi_yaml_when_a_key_is_unset() -> None:
 def test_every_declared_key_has_a_description_and_scalars_a_type() -> None:
     for key, declaration in declared_keys().items():
         assert declaration.get("description"), key
-        if key not in ("labels", "pipelines"):
+        # Pulumi's project config has no schema type for maps and lists of objects: their default says it.
+        if not isinstance(declaration.get("default"), dict | list):
             assert declaration.get("type") in ("string", "integer", "boolean"), key
 
 
@@ -577,3 +578,24 @@ def test_resource_paths_are_parsed_by_position_not_by_the_first_matching_word() 
         name="data",
     )
     assert loaded.kms_key == "projects/locations/locations/europe-west1/keyRings/r/cryptoKeys/k"
+
+
+@pytest.mark.parametrize(
+    ("tags", "key"),
+    [
+        ({"tag": "dataproc"}, "networkTags"),
+        ([f"tag-{index}" for index in range(65)], "networkTags"),
+        (["Dataproc"], "networkTags[0]"),
+        (["ok", "9lives"], "networkTags[1]"),
+        (["ok", "trailing-"], "networkTags[1]"),
+        (["t" * 64], "networkTags[0]"),
+        (["ok", "ok"], "networkTags[1]"),
+        ([7], "networkTags[0]"),
+    ],
+)
+def test_rejects_bad_network_tags(tags: object, key: str) -> None:
+    error = _error({"networkTags": tags})
+    assert error.key == key
+    assert "distinct network tags, each 1-63 lowercase letters, digits or hyphens, a letter first" in str(
+        error
+    )

@@ -218,6 +218,16 @@ def test_a_pipelines_run_token_runs_that_pipeline_again_and_no_other(
     assert events_rerun[0] == unset[0] and events_rerun[1] != unset[1]
 
 
+def test_network_tags_reach_the_batch_and_run_it_again_only_when_set(dev: StackResult) -> None:
+    tagged = _batch(run_stack("dev", {"networkTags": ["dataproc", "egress-via-proxy"]}))
+    untagged = _batch(run_stack("dev", {"networkTags": []}))
+    execution = tagged.inputs["environmentConfig"]["executionConfig"]
+    assert execution["networkTags"] == ["dataproc", "egress-via-proxy"]
+    assert "networkTags" not in _batch(dev).inputs["environmentConfig"]["executionConfig"]
+    assert untagged.inputs["batchId"] == _batch(dev).inputs["batchId"]
+    assert tagged.inputs["batchId"] != _batch(dev).inputs["batchId"]
+
+
 def _batch_id(stack: str, pipeline: str, code_digest: str) -> str:
     return batch_id(
         stack,
