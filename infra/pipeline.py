@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import PipelineConfig, StackConfig
+from infra.config import StackConfig
+from infra.pipeline_config import PipelineConfig
 from infra.renames import named_after_table
 from infra.template import SHORT_DIGEST, UPLOAD_OPTIONS, TemplateObjects, uploaded_file
 from spark_jobs.options import BIGQUERY
@@ -161,7 +162,11 @@ class Pipeline(pulumi.ComponentResource):
                 "properties": properties,
                 "ttl": ttl,
                 "kms_key": config.kms_key,
-                "network": config.network.existing_subnetwork or config.network.subnet_cidr,
+                "network": (
+                    config.network.existing_subnetwork.path
+                    if config.network.existing_subnetwork
+                    else config.network.subnet_cidr
+                ),
             },
             run_token=settings.run_token,
             pipeline_run_token=pipeline.run_token,
