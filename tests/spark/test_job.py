@@ -647,6 +647,11 @@ _NO_S3A = (
         (("--input-location", "s3a://no-such-bucket/data/"), _NO_S3A),
         (("--output-path", "s3a://no-such-bucket/data/"), _NO_S3A),
         (("--report-path", "s3a://no-such-bucket/r.json"), _NO_S3A),
+        (  # a file system this Spark has, which refuses the path
+            ("--report-path", "hdfs://a:b/r.json"),
+            "--report-path 'hdfs://a:b/r.json' cannot be used: java.io.IOException: Incomplete HDFS URI, no "
+            "host: hdfs://a:b/r.json",
+        ),
     ],
 )
 def test_a_scheme_this_spark_cannot_read_is_a_usage_error_not_a_corrupt_file(

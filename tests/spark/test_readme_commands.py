@@ -8,8 +8,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).parents[2]
 
@@ -46,18 +49,32 @@ def _assert_reconciled_with_rejections(report: dict[str, Any]) -> None:
     assert report["rows_rejected"] > 0, "the samples hold deliberately bad rows"
 
 
-def test_dev_demo_prints_a_report_for_each_sample_format(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [str(ROOT / "dev"), "demo", str(tmp_path / "out")], capture_output=True, text=True, check=False
-    )
+@dataclass(frozen=True)
+class DemoRun:
+    directory: Path
+    """Where the demo ran: it wrote its tables under `out/`."""
+    result: subprocess.CompletedProcess[str]
 
-    assert result.returncode == 0, result.stderr
-    reports = _reports(result.stdout)
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """One `./dev demo` for the tests that read what it printed or wrote: each run takes a JVM's start and
+    two loads."""
+    directory = tmp_path_factory.mktemp("demo")
+    result = subprocess.run(
+        [str(ROOT / "dev"), "demo", str(directory / "out")], capture_output=True, text=True, check=False
+    )
+    return DemoRun(directory, result)
+
+
+def test_dev_demo_prints_a_report_for_each_sample_format(demo: DemoRun) -> None:
+    assert demo.result.returncode == 0, demo.result.stderr
+    reports = _reports(demo.result.stdout)
     assert [report["batch_id"] for report in reports] == ["demo-csv", "demo-json"]
     for report in reports:
         _assert_reconciled_with_rejections(report)
-    assert (tmp_path / "out" / "orders").is_dir()
-    assert (tmp_path / "out" / "orders__rejected" / "_batch_id=demo-json").is_dir()
+    assert (demo.directory / "out" / "orders").is_dir()
+    assert (demo.directory / "out" / "orders__rejected" / "_batch_id=demo-json").is_dir()
     csv, json_lines = ((report["rows_read"], report["rows_rejected"]) for report in reports)
     promised = (
         f"{csv[0]} rows read and {csv[1]} rejected from CSV, {json_lines[0]} read and {json_lines[1]} "
@@ -66,15 +83,15 @@ def test_dev_demo_prints_a_report_for_each_sample_format(tmp_path: Path) -> None
     assert promised in " ".join(_readme().split())
 
 
-def test_readme_look_at_the_results_works_word_for_word(tmp_path: Path) -> None:
+def test_readme_look_at_the_results_works_word_for_word(demo: DemoRun) -> None:
     """The README's ways to see what was rejected and why, and what was loaded, run where `./dev demo`
     wrote."""
-    subprocess.run([str(ROOT / "dev"), "demo", str(tmp_path / "out")], capture_output=True, check=True)
-    (tmp_path / "spark_jobs").symlink_to(ROOT / "spark_jobs")
-    (tmp_path / ".venv").symlink_to(Path(sys.prefix))
+    assert demo.result.returncode == 0, demo.result.stderr
+    (demo.directory / "spark_jobs").symlink_to(ROOT / "spark_jobs")
+    (demo.directory / ".venv").symlink_to(Path(sys.prefix))
 
-    rejected = _run_in(tmp_path, _readme_block("To see the rejected rows and why"))
-    loaded = _run_in(tmp_path, _readme_block("To see the loaded rows"))
+    rejected = _run_in(demo.directory, _readme_block("To see the rejected rows and why"))
+    loaded = _run_in(demo.directory, _readme_block("To see the loaded rows"))
 
     assert rejected.returncode == 0, rejected.stderr
     assert "|order_id  |_errors" in rejected.stdout
