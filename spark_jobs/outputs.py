@@ -8,23 +8,10 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as sf
 
+from spark_jobs.bigquery_types import BOOL, DATE, FLOAT64, INT64, NUMERIC, STRING, TIMESTAMP
 from spark_jobs.casts import SPARK_TYPES
-from spark_jobs.contract import (
-    BATCH_ID,
-    BOOL,
-    DATE,
-    ERRORS,
-    FLOAT64,
-    INGESTED_AT,
-    INT64,
-    NUMERIC,
-    RAW_RECORD,
-    SOURCE_FILE,
-    STRING,
-    TIMESTAMP,
-    Contract,
-    Value,
-)
+from spark_jobs.contract import BATCH_ID, ERRORS, INGESTED_AT, RAW_RECORD, SOURCE_FILE, Contract
+from spark_jobs.rule_values import Value
 from spark_jobs.validation import is_loaded, text_of
 
 

@@ -14,8 +14,9 @@ from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
 from pyspark.sql.types import DecimalType, DoubleType, FloatType, StringType, StructField, StructType
 
+from spark_jobs.bigquery_types import STRING
 from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
-from spark_jobs.contract import RAW_RECORD, STRING, TEXT_SUFFIX, Contract
+from spark_jobs.contract import RAW_RECORD, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import SchemaMismatchError
 from spark_jobs.input_files import data_files, directory_value, input_file_names, named_by_directories

@@ -15,25 +15,13 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, StringType
 
+from spark_jobs.bigquery_types import DATE, STRING, TIMESTAMP
 from spark_jobs.casts import in_bigquery_range, strict_cast
-from spark_jobs.contract import (
-    DATE,
-    ERRORS,
-    KEY_HASH,
-    LOST,
-    RAW_RECORD,
-    ROW_ID,
-    SOURCE_FILE,
-    STRING,
-    TEXT_SUFFIX,
-    TIMESTAMP,
-    Contract,
-    Value,
-    show_value,
-)
+from spark_jobs.contract import ERRORS, KEY_HASH, LOST, RAW_RECORD, ROW_ID, SOURCE_FILE, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import Source
+from spark_jobs.rule_values import Value, show_value
 
 MALFORMED_RULE = "record.malformed"
 DUPLICATE_RULE = "primary_key.duplicate"
