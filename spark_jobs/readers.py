@@ -46,7 +46,9 @@ class Source:
     text_columns: frozenset[str]
     """The contract columns whose values are text for the validation to cast: every column of CSV and JSON;
     of Parquet and Avro, those that directories are named after (the others come in their own types)."""
-    malformed_reason: str
+    malformed_reason: str | None
+    """Why a record that could not be split into columns (its `_raw_record` set) is rejected; None for the
+    readers of typed files, which fail the run instead of giving such records."""
 
     @cached_property
     def partitions(self) -> int:
@@ -108,9 +110,9 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
     return SchemaMismatchError(f"cannot read {location} as {input_format}: {message.splitlines()[0]}")
 
 
-_READERS: dict[str, tuple[Callable[[SparkSession, str, Contract], DataFrame], str]] = {
+_READERS: dict[str, tuple[Callable[[SparkSession, str, Contract], DataFrame], str | None]] = {
     CSV: (read_csv, "the record does not have exactly the header's fields (RFC 4180)"),
     JSON: (read_json, "the line is not one JSON object with distinct field names (ignoring case)"),
-    PARQUET: (typed_reader("parquet"), "the record could not be read"),
-    AVRO: (typed_reader("avro"), "the record could not be read"),
+    PARQUET: (typed_reader("parquet"), None),
+    AVRO: (typed_reader("avro"), None),
 }

@@ -78,10 +78,13 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     # compute a cast again for every rule using it, since the rules sit in conditional branches.
     typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE))
     reasons = [reason for column in contract.columns for reason in _reasons(column, source.text_columns)]
-    malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
+    errors = _failed(reasons)
+    if source.malformed_reason is not None:
+        malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
+        errors = sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(errors)
     return typed.select(
         *[sf.col(f"`{name}`") for name in typed.columns[: len(values)]],
-        sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(_failed(reasons)).alias(ERRORS),
+        errors.alias(ERRORS),
         sf.col(RAW_RECORD),
         sf.col(SOURCE_FILE),
         *_key_columns(contract),
