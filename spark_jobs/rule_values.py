@@ -40,13 +40,13 @@ def show_value(value: Value) -> str:
     return str(value)
 
 
-def _literal(value: object, syntax: str) -> str | None:
+def _written_as(value: object, syntax: str) -> str | None:
     """A YAML string written as a BigQuery literal of the syntax (YAML reads `1e3` as a string, say)."""
     return value if isinstance(value, str) and re.fullmatch(syntax, value) else None
 
 
 def _as_int64(value: object) -> int | None:
-    text = _literal(value, INT64_LITERAL)
+    text = _written_as(value, INT64_LITERAL)
     if text is not None:
         digits = text.lstrip("+-").lstrip("0") or "0"
         if len(digits) > len(str(INT64_MAX)):
@@ -58,7 +58,7 @@ def _as_int64(value: object) -> int | None:
 
 
 def _as_float64(value: object) -> float | None:
-    text = _literal(value, FLOAT64_LITERAL)
+    text = _written_as(value, FLOAT64_LITERAL)
     number = float(text) if text is not None else value
     if isinstance(number, int | float | Decimal) and not isinstance(number, bool) and math.isfinite(number):
         return float(number)
@@ -69,7 +69,7 @@ def _as_numeric(value: object) -> Decimal | None:
     """The value at NUMERIC's own scale, so that Spark compares it at that scale (a bound written with more
     trailing zeros would make Spark compare at a wider scale, where large values no longer fit)."""
     if isinstance(value, str):
-        value = _literal(value, FLOAT64_LITERAL)
+        value = _written_as(value, FLOAT64_LITERAL)
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         return None
     try:

@@ -166,10 +166,10 @@ def _reason(column: ContractColumn, check: str, text: Column, verb: str, expecte
     return sf.concat(sf.lit(f"{column.name}.{check}: '"), text, sf.lit(f"' {verb} {expected}"))
 
 
-def _required(column: ContractColumn, value: Column) -> list[Column]:
+def _required(column: ContractColumn, text: Column) -> list[Column]:
     if not column.required:
         return []
-    return [sf.when(value.isNull(), sf.lit(f"{column.name}.required: a value is required"))]
+    return [sf.when(text.isNull(), sf.lit(f"{column.name}.required: a value is required"))]
 
 
 def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Column]:
