@@ -25,8 +25,7 @@ identity = Identity("identity", config, storage, apis.ready)
 warehouse = Warehouse("warehouse", config, identity.email, [apis.ready, identity.ready, *encryption])
 monitoring = Monitoring("monitoring", config, apis.ready)
 
-for role in stack_config.BUCKET_ROLES:
-    bucket = getattr(storage, role)
+for role, bucket in storage.buckets.items():
     pulumi.export(f"{role}_bucket", bucket.name)
     pulumi.export(f"{role}_bucket_url", bucket.url)
 pulumi.export("service_account_email", identity.email)

@@ -1,33 +1,30 @@
 """Stack configuration: every key read once, validated, and frozen before any resource is declared.
 
-Pulumi hands every value over as a string (objects as JSON). Each rule below rejects a bad value with one
-ConfigError naming the key, the value and what is allowed, so a typo fails the preview instead of a cloud
-API call half-way through an update.
+The sections of the config (network, storage, warehouse, batch, monitoring) are checked here, each rule
+raising a ConfigError that names the key, the value and what is allowed; how values are read is in
+infra/config_reader.py, the pipelines' own rules in infra/pipeline_config.py.
 """
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
-import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 
 import pulumi
-import yaml
-from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
-from spark_jobs.contract import Contract, load_contract
-from spark_jobs.errors import ContractError
-from spark_jobs.options import APPEND, FORMATS, WRITE_MODES
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
-PROJECT_FILE = PROJECT_ROOT / "Pulumi.yaml"
+from infra.config_reader import (
+    ConfigError,
+    Reader,
+    bounded_int,
+    declared_keys,
+    is_secret,
+    matching,
+    structure,
+)
+from infra.pipeline_config import PipelineConfig, parse_pipelines
 
 APP_LABEL = "gcs-bigquery-pipeline"
 EXECUTOR_CORE_CHOICES = (4, 8, 16)
@@ -46,52 +43,62 @@ _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 _GOOGLE = re.compile(r"g[o0][o0]gle")
 _RUNTIME_VERSION = re.compile(r"^[23]\.[0-9]+$")
 _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
-_PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
-_NETWORK = re.compile(
-    r"^(https://(www|compute)\.googleapis\.com/compute/v1/)?projects/[^/\s]+/global/networks/[^/\s]+$"
-)
+# Resource paths: a relative name, or (for Compute Engine) a self link of either host; one group per part.
+_SELF_LINK = r"(https://(www|compute)\.googleapis\.com/compute/v1/)?"
+_NETWORK = re.compile(_SELF_LINK + r"projects/(?P<project>[^/\s]+)/global/networks/(?P<name>[^/\s]+)")
 _SUBNETWORK = re.compile(
-    r"^(https://(www|compute)\.googleapis\.com/compute/v1/)?projects/[^/\s]+/regions/[^/\s]+/subnetworks/[^/\s]+$"
+    _SELF_LINK + r"projects/(?P<project>[^/\s]+)/regions/(?P<region>[^/\s]+)/subnetworks/(?P<name>[^/\s]+)"
 )
-_KMS_KEY = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+$")
+_KMS_KEY = re.compile(
+    r"projects/(?P<project>[^/\s]+)/locations/(?P<region>[^/\s]+)/keyRings/[^/\s]+/cryptoKeys/(?P<name>[^/\s]+)"
+)
 # An address: no URI scheme (`mailto:`), and a domain of dotted labels with no dot first or last.
 _EMAIL = re.compile(r"^[^@\s:]+@[^@\s.]+(\.[^@\s.]+)+$")
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
+# Set by the program on every labelled resource (their values in `load`).
+_COMMON_LABEL_KEYS = ("app", "stack", "managed-by")
 # Set by the program on every resource, or per resource: `role` on buckets, `pipeline` on tables and batches.
-_RESERVED_LABELS = ("app", "stack", "managed-by", "role", "pipeline")
+_RESERVED_LABELS = (*_COMMON_LABEL_KEYS, "role", "pipeline")
 # A Dataproc batch may carry 32 labels, the fewest of any labelled resource here (the others 64). It has the
 # three common labels, `pipeline`, and `goog-pulumi-provisioned`, which the provider adds to every resource.
 _BATCH_MAX_LABELS = 32
-_BATCH_PROGRAM_LABELS = ("app", "stack", "managed-by", "pipeline", "goog-pulumi-provisioned")
+_BATCH_PROGRAM_LABELS = (*_COMMON_LABEL_KEYS, "pipeline", "goog-pulumi-provisioned")
 _MAX_USER_LABELS = _BATCH_MAX_LABELS - len(_BATCH_PROGRAM_LABELS)
+# Ranges no VPC subnet may use: "this" network, loopback, link-local (metadata server), multicast, broadcast,
+# and the virtual addresses of private.googleapis.com and restricted.googleapis.com (Private Google Access).
+_PROHIBITED_SUBNET_RANGES = tuple(
+    ipaddress.IPv4Network(block)
+    for block in (
+        "0.0.0.0/8",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "224.0.0.0/4",
+        "255.255.255.255/32",
+        "199.36.153.8/30",
+        "199.36.153.4/30",
+    )
+)
 
 
-class ConfigError(pulumi.RunError, ValueError):
-    """A stack config value is missing or not allowed; the message names key, value and what is allowed.
+@dataclass(frozen=True)
+class ResourcePath:
+    """A resource named in config by its path, and the parts of it the program reads, parsed once."""
 
-    A `RunError`: the Pulumi CLI shows its message alone, without a Python traceback.
-    """
-
-    def __init__(self, key: str, value: object, allowed: str) -> None:
-        shown = "[secret]" if is_secret(key) else repr(value)
-        super().__init__(f"config {key}={shown} is not valid: {allowed}")
-        self.key = key
-
-
-def is_secret(key: str) -> bool:
-    """Whether config `key` (`alertEmail`, `gcp:region`), or the structured value it is part of
-    (`labels.team`, `pipelines[0].name`), was set with `pulumi config set --secret`."""
-    top = re.split(r"[.\[]", key, maxsplit=1)[0]
-    return is_config_secret(top if ":" in top else f"{pulumi.get_project()}:{top}")
+    path: str
+    """As given: the program passes it on unchanged."""
+    project: str
+    region: str | None
+    """The region or location; None for a global resource (a network)."""
+    name: str
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
     """Where the batches run: a created VPC and subnet, or an existing pair named in config."""
 
-    existing_network: str | None
-    existing_subnetwork: str | None
+    existing_network: ResourcePath | None
+    existing_subnetwork: ResourcePath | None
     subnet_cidr: str
     flow_logs: bool
     create_firewall_rule: bool
@@ -111,7 +118,12 @@ class StorageConfig:
 
     def bucket_name(self, role: str) -> str:
         """The bucket name for one role (raw, staging, temp, code)."""
-        return f"{self.bucket_prefix}-{role}"
+        return bucket_name(self.bucket_prefix, role)
+
+
+def bucket_name(prefix: str, role: str) -> str:
+    """Buckets are named from the prefix and their role, never with a random suffix."""
+    return f"{prefix}-{role}"
 
 
 @dataclass(frozen=True)
@@ -155,19 +167,6 @@ class MonitoringConfig:
 
 
 @dataclass(frozen=True)
-class PipelineConfig:
-    """One pipeline: a data contract (the target table) fed from a prefix of the raw bucket."""
-
-    name: str
-    contract_path: Path
-    contract: Contract
-    input_format: str
-    input_prefix: str
-    write_mode: str
-    max_reject_ratio: float
-
-
-@dataclass(frozen=True)
 class StackConfig:
     """Everything the program needs, validated."""
 
@@ -194,117 +193,23 @@ class StackConfig:
         return f"pl-{self.stack}"
 
 
-def declared_keys() -> dict[str, dict[str, object]]:
-    """The keys Pulumi.yaml declares for this project, each with its type, default and description."""
-    with PROJECT_FILE.open(encoding="utf-8") as handle:
-        declared = yaml.safe_load(handle).get("config") or {}
-    return {key: value if isinstance(value, dict) else {"default": value} for key, value in declared.items()}
-
-
-class _Reader:
-    """Typed access to the project's config namespace, with the defaults Pulumi.yaml declares (as the CLI).
-
-    Pulumi.yaml is the one declaration of every key: reading an undeclared key is a programming error, and a
-    set key that nothing reads (a typo such as `maxExecutor`) is a ConfigError from `unread_keys`.
-    """
-
-    def __init__(self, config: pulumi.Config, declared: Mapping[str, Mapping[str, object]]) -> None:
-        self._config = config
-        self._declared = declared
-        self.read: set[str] = set()
-
-    def _value(self, key: str) -> object:
-        if key not in self._declared:
-            raise KeyError(f"config key {key!r} is read by the program but not declared in Pulumi.yaml")
-        self.read.add(key)
-        value = self._config.get(key)
-        return self._declared[key].get("default") if value is None else value
-
-    def string(self, key: str) -> str:
-        value = self._value(key)
-        return "" if value is None else str(value)
-
-    def required(self, key: str) -> str:
-        value = self.string(key)
-        if not value:
-            raise ConfigError(key, value, f"required: set it with `pulumi config set {key} <value>`")
-        return value
-
-    def boolean(self, key: str) -> bool:
-        value = self._value(key)
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        raise ConfigError(key, value, "a boolean (true or false)")
-
-    def integer(self, key: str, low: int, high: int) -> int:
-        return _bounded_int(key, self._value(key), low, high)
-
-    def structure(self, key: str) -> object:
-        return _structure(key, self._value(key))
-
-    def _set_keys(self) -> dict[str, object]:
-        """The keys set in this project's namespace (without it) and their values."""
-        prefix = f"{self._config.name}:"
-        present = {**get_config_env(), **CONFIG.get()}
-        return {key.removeprefix(prefix): value for key, value in present.items() if key.startswith(prefix)}
-
-    def unread_keys(self) -> None:
-        """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete)."""
-        for key, value in sorted(self._set_keys().items()):
-            if key not in self.read:
-                close = difflib.get_close_matches(key, sorted(self._declared), n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                raise ConfigError(key, value, f"a key declared in Pulumi.yaml{hint}")
-
-    def secret_keys(self) -> list[str]:
-        """The keys set with `pulumi config set --secret`, the provider's that the program reads included."""
-        provider = [key for key in _PROVIDER_KEYS if pulumi.Config("gcp").get(key.split(":")[1]) is not None]
-        return sorted(key for key in [*self._set_keys(), *provider] if is_secret(key))
-
-
-# The provider's settings that the program reads and checks (they end up in resources too).
-_PROVIDER_KEYS = ("gcp:project", "gcp:region", "gcp:defaultLabels")
-
-
-def _structure(key: str, value: object) -> object:
-    """A structured config value: as the YAML file has it, or from the JSON text the engine passes."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        raise ConfigError(key, value, "a YAML/JSON structure") from None
-
-
-def _bounded_int(key: str, value: object, low: int, high: int) -> int:
-    """Parse an integer (from a string or a YAML int) and check it lies in [low, high]."""
-    if isinstance(value, bool):
-        raise ConfigError(key, value, f"an integer from {low} to {high}")
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise ConfigError(key, value, f"an integer from {low} to {high}") from None
-    if not low <= number <= high:
-        raise ConfigError(key, value, f"an integer from {low} to {high}")
-    return number
-
-
-def _matching(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> str:
-    if not pattern.fullmatch(value):
-        raise ConfigError(key, value, allowed)
-    return value
-
-
 def _optional(value: str) -> str | None:
     return value or None
 
 
+def _resource_path(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> ResourcePath:
+    """Parse a resource path whose parts `pattern` names (project, name, and region if it has one)."""
+    match = pattern.fullmatch(value)
+    if not match:
+        raise ConfigError(key, value, allowed)
+    parts = match.groupdict()
+    return ResourcePath(path=value, project=parts["project"], region=parts.get("region"), name=parts["name"])
+
+
 def load(config: pulumi.Config | None = None, stack: str | None = None) -> StackConfig:
     """Read and validate the whole stack config (the current project's namespace)."""
-    reader = _Reader(config or pulumi.Config(), declared_keys())
-    stack_name = _matching(
+    reader = Reader(config or pulumi.Config(), declared_keys())
+    stack_name = matching(
         "(stack name)",
         # Not lowered: stacks `Dev` and `dev` would then share every resource name.
         stack or pulumi.get_stack(),
@@ -312,14 +217,14 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         "1-15 lowercase letters, digits or hyphens, a letter first and no hyphen last (it is part of "
         "resource names)",
     )
-    project_id = _matching(
+    project_id = matching(
         "projectId",
         reader.required("projectId"),
         _PROJECT_ID,
         "6-30 characters: lowercase letters, digits, hyphens; a letter first, no hyphen last",
     )
-    region = _matching("region", reader.string("region"), _REGION, "a region name such as europe-west1")
-    _check_provider_settings(project_id, region)
+    region = matching("region", reader.string("region"), _REGION, "a region name such as europe-west1")
+    _check_provider_settings(reader, project_id, region)
     protect_data = reader.boolean("protectData")
     loaded = StackConfig(
         project_id=project_id,
@@ -327,10 +232,8 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         stack=stack_name,
         labels=MappingProxyType(
             {
-                "app": APP_LABEL,
-                "stack": stack_name,
-                "managed-by": "pulumi",
-                **_stack_labels(reader.structure("labels")),
+                **dict(zip(_COMMON_LABEL_KEYS, (APP_LABEL, stack_name, "pulumi"), strict=True)),
+                **_stack_labels(reader, reader.structure("labels")),
             }
         ),
         kms_key=_optional(_kms_key(reader.string("kmsKey"), region)),
@@ -343,7 +246,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         warehouse=_warehouse(reader, protect_data),
         batch=_batch(reader),
         monitoring=_monitoring(reader),
-        pipelines=_pipelines(reader.structure("pipelines")),
+        pipelines=parse_pipelines(reader.structure("pipelines")),
     )
     reader.unread_keys()
     _warn_if_subnet_small(loaded)
@@ -393,12 +296,11 @@ def _warn_if_flow_logs_unused(network: NetworkConfig) -> None:
         )
 
 
-def _check_provider_settings(project_id: str, region: str) -> None:
+def _check_provider_settings(reader: Reader, project_id: str, region: str) -> None:
     """The provider's own `gcp:project` and `gcp:region`, when set, must be the stack's: every resource is
     put in `projectId` and `region`, so another value would be silently unused."""
-    provider = pulumi.Config("gcp")
     for setting, key, value in (("project", "projectId", project_id), ("region", "region", region)):
-        given = provider.get(setting)
+        given = reader.provider(setting)
         if given and given != value:  # an empty setting is no setting
             raise ConfigError(
                 f"gcp:{setting}",
@@ -408,11 +310,11 @@ def _check_provider_settings(project_id: str, region: str) -> None:
             )
 
 
-def _stack_labels(raw: object) -> Mapping[str, str]:
+def _stack_labels(reader: Reader, raw: object) -> Mapping[str, str]:
     """The configured `labels`, counted with the provider's `gcp:defaultLabels` against a batch's limit."""
     labels = _labels("labels", raw, _RESERVED_LABELS)
-    provided = pulumi.Config("gcp").get("defaultLabels")
-    default_labels = _labels("gcp:defaultLabels", _structure("gcp:defaultLabels", provided or {}), ())
+    provided = reader.provider("defaultLabels")
+    default_labels = _labels("gcp:defaultLabels", structure("gcp:defaultLabels", provided or {}), ())
     others = (set(labels) | set(default_labels)) - set(_BATCH_PROGRAM_LABELS)
     if len(others) > _MAX_USER_LABELS:
         counted = " together with gcp:defaultLabels, which the provider adds" if default_labels else ""
@@ -440,7 +342,7 @@ def _labels(key: str, raw: object, reserved: tuple[str, ...]) -> Mapping[str, st
                 value,
                 f"a label key of 1-63 lowercase letters, digits, _ or -, a letter first (not {str(name)!r})",
             )
-        labels[name] = _matching(
+        labels[name] = matching(
             entry,
             _label_text(entry, value),
             _LABEL_VALUE,
@@ -461,10 +363,10 @@ def _label_text(entry: str, value: object) -> str:
 
 def _kms_key(value: str, region: str) -> str:
     if value:
-        _matching(
+        key = _resource_path(
             "kmsKey", value, _KMS_KEY, "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>"
         )
-        if value.split("/")[3] != region:
+        if key.region != region:
             raise ConfigError(
                 "kmsKey",
                 value,
@@ -473,18 +375,26 @@ def _kms_key(value: str, region: str) -> str:
     return value
 
 
-def _network(reader: _Reader, region: str) -> NetworkConfig:
-    network = reader.string("existingNetwork")
-    subnetwork = reader.string("existingSubnetwork")
-    if network:
-        _matching("existingNetwork", network, _NETWORK, "empty, or projects/<project>/global/networks/<name>")
-    if subnetwork:
-        _matching(
+def _network(reader: Reader, region: str) -> NetworkConfig:
+    network_value = reader.string("existingNetwork")
+    subnetwork_value = reader.string("existingSubnetwork")
+    network = (
+        _resource_path(
+            "existingNetwork", network_value, _NETWORK, "empty, or projects/<project>/global/networks/<name>"
+        )
+        if network_value
+        else None
+    )
+    subnetwork = (
+        _resource_path(
             "existingSubnetwork",
-            subnetwork,
+            subnetwork_value,
             _SUBNETWORK,
             "empty, or projects/<project>/regions/<region>/subnetworks/<name>",
         )
+        if subnetwork_value
+        else None
+    )
     if bool(network) != bool(subnetwork):
         missing = "existingSubnetwork" if network else "existingNetwork"
         raise ConfigError(missing, "", "set together with the other one (an existing network needs both)")
@@ -500,36 +410,28 @@ def _network(reader: _Reader, region: str) -> NetworkConfig:
             "existingNetwork, whose owners manage the rule)",
         )
     return NetworkConfig(
-        existing_network=_optional(network),
-        existing_subnetwork=_optional(subnetwork),
+        existing_network=network,
+        existing_subnetwork=subnetwork,
         subnet_cidr=_cidr("subnetCidr", reader.string("subnetCidr")),
         flow_logs=reader.boolean("flowLogs"),
         create_firewall_rule=create_firewall_rule,
     )
 
 
-def _check_existing_subnetwork(network: str, subnetwork: str, region: str) -> None:
+def _check_existing_subnetwork(network: ResourcePath, subnetwork: ResourcePath, region: str) -> None:
     """The batches run in `region`, in a subnet of the network's own project (a Shared VPC's host)."""
-    network_project = path_part(network, "projects")
-    subnet_project, subnet_region = path_part(subnetwork, "projects"), path_part(subnetwork, "regions")
-    if subnet_region != region:
+    if subnetwork.region != region:
         raise ConfigError(
             "existingSubnetwork",
-            subnetwork,
-            f"a subnet in region {region} (the stack's region), not {subnet_region}",
+            subnetwork.path,
+            f"a subnet in region {region} (the stack's region), not {subnetwork.region}",
         )
-    if subnet_project != network_project:
+    if subnetwork.project != network.project:
         raise ConfigError(
             "existingSubnetwork",
-            subnetwork,
-            f"a subnet of existingNetwork's project {network_project}, which owns the network's subnets",
+            subnetwork.path,
+            f"a subnet of existingNetwork's project {network.project}, which owns the network's subnets",
         )
-
-
-def path_part(path: str, collection: str) -> str:
-    """The id after `collection` in a resource path such as projects/<project>/regions/<region>/..."""
-    parts = path.split("/")
-    return parts[parts.index(collection) + 1]
 
 
 def _cidr(key: str, value: str) -> str:
@@ -550,26 +452,10 @@ def _cidr(key: str, value: str) -> str:
     return str(network)
 
 
-# Ranges no VPC subnet may use: "this" network, loopback, link-local (metadata server), multicast, broadcast,
-# and the virtual addresses of private.googleapis.com and restricted.googleapis.com (Private Google Access).
-_PROHIBITED_SUBNET_RANGES = tuple(
-    ipaddress.IPv4Network(block)
-    for block in (
-        "0.0.0.0/8",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "224.0.0.0/4",
-        "255.255.255.255/32",
-        "199.36.153.8/30",
-        "199.36.153.4/30",
-    )
-)
-
-
-def _storage(reader: _Reader, project_id: str, stack: str, protect_data: bool) -> StorageConfig:
+def _storage(reader: Reader, project_id: str, stack: str, protect_data: bool) -> StorageConfig:
     prefix = reader.string("bucketPrefix") or f"{project_id}-{stack}"
     for role in BUCKET_ROLES:
-        name = f"{prefix}-{role}"
+        name = bucket_name(prefix, role)
         # Dotted names are domain names that need a verified domain: the pattern allows no dots.
         if not _BUCKET_NAME.match(name):
             fix = "a shorter bucketPrefix" if len(name) > 63 else "bucketPrefix"
@@ -596,7 +482,7 @@ def _storage(reader: _Reader, project_id: str, stack: str, protect_data: bool) -
     )
 
 
-def _warehouse(reader: _Reader, protect_data: bool) -> WarehouseConfig:
+def _warehouse(reader: Reader, protect_data: bool) -> WarehouseConfig:
     expiration = reader.integer("defaultTableExpirationDays", 0, 36500)
     if expiration and protect_data:
         raise ConfigError(
@@ -606,7 +492,7 @@ def _warehouse(reader: _Reader, protect_data: bool) -> WarehouseConfig:
             "to as well, that many days after they are created",
         )
     return WarehouseConfig(
-        dataset_id=_matching(
+        dataset_id=matching(
             "datasetId",
             reader.string("datasetId"),
             _DATASET_ID,
@@ -618,7 +504,7 @@ def _warehouse(reader: _Reader, protect_data: bool) -> WarehouseConfig:
     )
 
 
-def _batch(reader: _Reader) -> BatchConfig:
+def _batch(reader: Reader) -> BatchConfig:
     ttl_minutes = reader.integer("batchTtlMinutes", 10, 20160)
     margin = _BATCH_START_MARGIN_MINUTES
     timeout_minutes = reader.integer("batchTimeoutMinutes", 10 + margin, 20160 + margin)
@@ -634,7 +520,7 @@ def _batch(reader: _Reader) -> BatchConfig:
     if max_executors < min_executors:
         raise ConfigError("maxExecutors", max_executors, f"at least minExecutors ({min_executors})")
     return BatchConfig(
-        runtime_version=_matching(
+        runtime_version=matching(
             "runtimeVersion",
             reader.string("runtimeVersion"),
             _RUNTIME_VERSION,
@@ -652,166 +538,18 @@ def _batch(reader: _Reader) -> BatchConfig:
 
 
 def _cores(key: str, value: str) -> int:
-    cores = _bounded_int(key, value, min(EXECUTOR_CORE_CHOICES), max(EXECUTOR_CORE_CHOICES))
+    cores = bounded_int(key, value, min(EXECUTOR_CORE_CHOICES), max(EXECUTOR_CORE_CHOICES))
     if cores not in EXECUTOR_CORE_CHOICES:
         raise ConfigError(key, value, f"one of {EXECUTOR_CORE_CHOICES}")
     return cores
 
 
-def _monitoring(reader: _Reader) -> MonitoringConfig:
+def _monitoring(reader: Reader) -> MonitoringConfig:
     email = reader.string("alertEmail")
     if email:
-        _matching("alertEmail", email, _EMAIL, "empty, or an email address")
+        matching("alertEmail", email, _EMAIL, "empty, or an email address")
     return MonitoringConfig(
         alert_email=_optional(email),
         alert_email_is_secret=is_secret("alertEmail"),
         rejected_rows_threshold=reader.integer("rejectedRowsThreshold", 0, 10**12),
     )
-
-
-PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio")
-
-
-def _pipelines(raw: object) -> tuple[PipelineConfig, ...]:
-    if not isinstance(raw, list):
-        raise ConfigError("pipelines", raw, "a list of pipeline maps")
-    pipelines = tuple(_pipeline(index, item) for index, item in enumerate(raw))
-    _unique("name", [pipeline.name for pipeline in pipelines], "a name no other pipeline uses")
-    # No table can be another's quarantine: contracts refuse tables ending with the quarantine suffix.
-    _unique(
-        "contract", [pipeline.contract.table for pipeline in pipelines], "a table no other pipeline loads"
-    )
-    _apart([pipeline.input_prefix for pipeline in pipelines])
-    return pipelines
-
-
-def _unique(field: str, values: list[str], allowed: str) -> None:
-    for index, value in enumerate(values):
-        if value in values[:index]:
-            raise ConfigError(f"pipelines[{index}].{field}", value, allowed)
-
-
-def _apart(prefixes: list[str]) -> None:
-    """No pipeline's input folder may hold another's: the job reads every file under its folder."""
-    for index, prefix in enumerate(prefixes):
-        for other_index, other in enumerate(prefixes[:index]):
-            if prefix.startswith(other) or other.startswith(prefix):
-                raise ConfigError(
-                    f"pipelines[{index}].inputPrefix",
-                    prefix,
-                    f"a folder apart from pipelines[{other_index}]'s {other!r} (the default is <name>/): the "
-                    "job reads every file under its folder, so one pipeline would load the other's files",
-                )
-
-
-def _pipeline(index: int, item: object) -> PipelineConfig:
-    key = f"pipelines[{index}]"
-    if not isinstance(item, dict):
-        raise ConfigError(key, item, "a map with name, contract, inputFormat and optional settings")
-    for field in item:
-        if field not in PIPELINE_KEYS:
-            raise ConfigError(f"{key}.{field}", item[field], f"a known pipeline setting: {PIPELINE_KEYS}")
-
-    def text(field: str, default: str | None = None) -> str:
-        value = _or_default(item.get(field), default)
-        if value is None:
-            raise ConfigError(f"{key}.{field}", value, "required")
-        if not isinstance(value, str):
-            raise ConfigError(f"{key}.{field}", value, "a string")
-        return value
-
-    def choice(field: str, choices: tuple[str, ...], default: str | None = None) -> str:
-        value = text(field, default)
-        if value not in choices:
-            raise ConfigError(f"{key}.{field}", value, f"one of {choices}")
-        return value
-
-    name = _matching(
-        f"{key}.name",
-        text("name"),
-        _PIPELINE_NAME,
-        "1-20 lowercase letters, digits or hyphens, a letter first and no hyphen last",
-    )
-    contract_value = text("contract")
-    contract_path = _contract_path(f"{key}.contract", contract_value)
-    return PipelineConfig(
-        name=name,
-        contract_path=contract_path,
-        contract=_contract(f"{key}.contract", contract_value, contract_path),
-        input_format=choice("inputFormat", FORMATS),
-        input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
-        write_mode=choice("writeMode", WRITE_MODES, APPEND),
-        max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
-    )
-
-
-def _or_default(value: object, default: object) -> object:
-    """A pipeline setting left empty in YAML (`inputPrefix:`) is null: it takes its default."""
-    return default if value is None else value
-
-
-def _contract_path(key: str, value: str) -> Path:
-    allowed = f"a data contract YAML file, relative to {PROJECT_ROOT}"
-    try:
-        path = (PROJECT_ROOT / value).resolve()
-        is_file = path.is_file()
-    # A name the file system cannot hold (a NUL byte, too long), or a loop of symbolic links.
-    except (OSError, ValueError, RuntimeError):
-        raise ConfigError(key, value, allowed) from None
-    if not is_file:
-        raise ConfigError(key, value, allowed)
-    if not _CONTRACT_FILE_NAME.fullmatch(path.name):
-        # The batch passes the uploaded file's URI as the value of --contract, which the job would read as an
-        # option if it started with '-'; plain names also keep object names and URIs free of escaping.
-        raise ConfigError(
-            key, value, "a data contract file named with ASCII letters, digits, '_', '.' and '-' (not first)"
-        )
-    return path
-
-
-def _contract(key: str, value: str, path: Path) -> Contract:
-    try:
-        return load_contract(path)
-    except ContractError as error:
-        raise ConfigError(key, value, f"a valid data contract ({error})") from None
-
-
-def _prefix(key: str, value: str) -> str:
-    """A plain object prefix: the job reads it as a Hadoop path, where glob characters select other folders,
-    `.` and `..` segments are resolved (`a/../` is the whole bucket) and `:` breaks the path; Cloud Storage
-    names hold no line break and at most 1024 bytes, a file's name after the prefix included."""
-    segments = value.split("/")[:-1]
-    if (
-        value.startswith("/")
-        or not value.endswith("/")
-        or "" in segments
-        or any(segment in (".", "..") for segment in segments)
-        or _NOT_IN_PREFIX.search(value)
-        or len(value.encode()) >= _MAX_OBJECT_NAME_BYTES
-    ):
-        raise ConfigError(
-            key,
-            value,
-            "an object prefix inside the raw bucket ending with '/', e.g. orders/ or landing/orders/: no "
-            "empty, . or .. folder, none of * ? [ ] { } \\ : or a line break, and under "
-            f"{_MAX_OBJECT_NAME_BYTES} bytes",
-        )
-    return value
-
-
-_NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:\r\n]")
-_MAX_OBJECT_NAME_BYTES = 1024
-_CONTRACT_FILE_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
-
-
-def _ratio(key: str, value: object) -> float:
-    allowed = "a number from 0 to 1 (the share of rows that may be rejected)"
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigError(key, value, allowed)
-    try:
-        ratio = float(value)
-    except (ValueError, OverflowError):
-        raise ConfigError(key, value, allowed) from None
-    if math.isnan(ratio) or not 0.0 <= ratio <= 1.0:
-        raise ConfigError(key, value, allowed)
-    return ratio

@@ -28,7 +28,12 @@ AUDITED_SERVICES = ("bigquery.googleapis.com", "storage.googleapis.com")
 
 
 class Identity(pulumi.ComponentResource):
-    """Creates the runner service account (no keys) and grants it exactly what a batch needs."""
+    """Creates the runner service account (no keys) and grants it exactly what a batch needs.
+
+    With auditLogs it also turns on the data-access audit logs of BigQuery and Cloud Storage: an audit config
+    is part of the project's IAM policy (its `auditConfigs`), and those logs record what identities such as
+    the runner read and write.
+    """
 
     account: gcp.serviceaccount.Account
     email: pulumi.Output[str]
@@ -68,11 +73,11 @@ class Identity(pulumi.ComponentResource):
                     opts=child,
                 )
             )
-        for role_name, role in RUNNER_BUCKET_ROLES.items():
+        for bucket, role in RUNNER_BUCKET_ROLES.items():
             self.grants.append(
                 gcp.storage.BucketIAMMember(
-                    f"runner-{role_name}-{role.split('.')[-1]}",
-                    bucket=getattr(storage, role_name).name,
+                    f"runner-{bucket}-{role.split('.')[-1]}",
+                    bucket=storage.buckets[bucket].name,
                     role=role,
                     member=member,
                     opts=child,

@@ -23,6 +23,8 @@ from infra.wait import PropagationWait
 from spark_jobs import report
 
 BATCH_RESOURCE = "cloud_dataproc_batch"
+# The driver's log id, dataproc.googleapis.com/output, as a log name holds it: URL-encoded, "/" as %2F (the
+# logName filter compares that text).
 DRIVER_LOG = "dataproc.googleapis.com%2Foutput"
 EXECUTORS_METRIC = "dataproc.googleapis.com/batch/spark/executors"
 # Every alert and chart aligns its series over this period.
@@ -121,6 +123,65 @@ class Monitoring(pulumi.ComponentResource):
     ) -> None:
         super().__init__("pipeline:infra:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        runs, distributions = self._log_metrics(config, child)
+        metrics = self.metrics = [runs, *distributions.values()]
+        after_metrics = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, *metrics])
+        # An alert on a metric created moments ago fails with "Cannot find metric(s)": let it propagate.
+        metrics_known = PropagationWait(
+            "metric-propagation",
+            config.metric_propagation_seconds,
+            config.project_id,
+            [_metric_name(config, field) for field in (_RUNS, *distributions)],
+            opts=after_metrics,
+        )
+        after_metrics_known = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, metrics_known])
+        self.dashboard = self._dashboard(config, runs, distributions, after_metrics)
+        self.dashboard_url = self.dashboard.id.apply(
+            lambda dashboard_id: (
+                "https://console.cloud.google.com/monitoring/dashboards/builder/"
+                f"{dashboard_id.split('/')[-1]}?project={config.project_id}"
+            )
+        )
+        channels = self._notification_channels(config, child)
+        failed_runs = _user_metric(runs).apply(
+            lambda t: f'{_batch_metric(t)} AND metric.label.{report.STATUS}="{report.STATUS_FAILED}"'
+        )
+        self._alert(
+            name="failed-runs-alert",
+            config=config,
+            title=f"Pipeline run failed ({config.stack})",
+            metric_filter=failed_runs,
+            threshold=0,
+            # The runs counter is numeric: its failed runs are summed, per pipeline.
+            cross_series_reducer="REDUCE_SUM",
+            group_by=_BY_PIPELINE,
+            runbook="A batch reported status FAILED. Open it from the stack output batch_console_urls "
+            "and read its driver log.",
+            channels=channels,
+            opts=after_metrics_known,
+        )
+        rejected_rows = _user_metric(distributions[report.ROWS_REJECTED]).apply(_batch_metric)
+        self._alert(
+            name="rejected-rows-alert",
+            config=config,
+            title=f"Pipeline rejected rows ({config.stack})",
+            metric_filter=rejected_rows,
+            threshold=config.monitoring.rejected_rows_threshold,
+            # A distribution, summed per series (ALIGN_SUM keeps a distribution), which REDUCE_MEAN turns into
+            # the exact mean of its values: per batch, the count the run reported.
+            cross_series_reducer="REDUCE_MEAN",
+            group_by=_BY_BATCH,
+            runbook="A run quarantined more rows than rejectedRowsThreshold. "
+            "The reasons are in the <table>__rejected table.",
+            channels=channels,
+            opts=after_metrics_known,
+        )
+        self.register_outputs({"dashboard_url": self.dashboard_url})
+
+    def _log_metrics(
+        self, config: StackConfig, opts: pulumi.ResourceOptions
+    ) -> tuple[gcp.logging.Metric, dict[str, gcp.logging.Metric]]:
+        """The runs counter (by pipeline and outcome) and one distribution per numeric report field."""
         selector = report_filter(config)
         runs = gcp.logging.Metric(
             "runs-metric",
@@ -143,7 +204,7 @@ class Monitoring(pulumi.ComponentResource):
                 report.PIPELINE: _extract(_text_field(report.PIPELINE)),
                 report.STATUS: _extract(_text_field(report.STATUS)),
             },
-            opts=child,
+            opts=opts,
         )
         distributions = {
             spec.field: gcp.logging.Metric(
@@ -162,23 +223,20 @@ class Monitoring(pulumi.ComponentResource):
                         num_finite_buckets=32, growth_factor=2, scale=1
                     )
                 ),
-                opts=child,
+                opts=opts,
             )
             for spec in _DISTRIBUTIONS
         }
-        metrics = self.metrics = [runs, *distributions.values()]
-        after_metrics = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, *metrics])
-        # An alert on a metric created moments ago fails with "Cannot find metric(s)": let it propagate.
-        metrics_known = PropagationWait(
-            "metric-propagation",
-            config.metric_propagation_seconds,
-            config.project_id,
-            [_metric_name(config, field) for field in (_RUNS, *(spec.field for spec in _DISTRIBUTIONS))],
-            opts=after_metrics,
-        )
-        after_metrics_known = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, metrics_known])
+        return runs, distributions
 
-        self.dashboard = gcp.monitoring.Dashboard(
+    def _dashboard(
+        self,
+        config: StackConfig,
+        runs: gcp.logging.Metric,
+        distributions: dict[str, gcp.logging.Metric],
+        opts: pulumi.ResourceOptions,
+    ) -> gcp.monitoring.Dashboard:
+        return gcp.monitoring.Dashboard(
             "dashboard",
             project=config.project_id,
             dashboard_json=pulumi.Output.all(
@@ -186,60 +244,26 @@ class Monitoring(pulumi.ComponentResource):
                 duration=_user_metric(distributions[report.DURATION_SECONDS]),
                 loaded=_user_metric(distributions[report.ROWS_LOADED]),
                 rejected=_user_metric(distributions[report.ROWS_REJECTED]),
-            ).apply(lambda types: json.dumps(_dashboard(config, types))),
-            opts=after_metrics,
-        )
-        self.dashboard_url = self.dashboard.id.apply(
-            lambda dashboard_id: (
-                "https://console.cloud.google.com/monitoring/dashboards/builder/"
-                f"{dashboard_id.split('/')[-1]}?project={config.project_id}"
-            )
+            ).apply(lambda types: json.dumps(_dashboard_layout(config, types))),
+            opts=opts,
         )
 
-        channels = (
-            [
-                gcp.monitoring.NotificationChannel(
-                    "alert-email",
-                    project=config.project_id,
-                    display_name=f"Pipeline alerts ({config.stack})",
-                    type="email",
-                    labels={"email_address": _email(config.monitoring)},
-                    user_labels=dict(config.labels),
-                    opts=child,
-                ).name
-            ]
-            if config.monitoring.alert_email
-            else []
+    def _notification_channels(
+        self, config: StackConfig, opts: pulumi.ResourceOptions
+    ) -> list[pulumi.Output[str]]:
+        """The email channel, when alertEmail is set: the alerts notify no one otherwise."""
+        if not config.monitoring.alert_email:
+            return []
+        channel = gcp.monitoring.NotificationChannel(
+            "alert-email",
+            project=config.project_id,
+            display_name=f"Pipeline alerts ({config.stack})",
+            type="email",
+            labels={"email_address": _email(config.monitoring)},
+            user_labels=dict(config.labels),
+            opts=opts,
         )
-        failed_runs = _user_metric(runs).apply(
-            lambda t: f'{_batch_metric(t)} AND metric.label.{report.STATUS}="{report.STATUS_FAILED}"'
-        )
-        self._alert(
-            name="failed-runs-alert",
-            config=config,
-            title=f"Pipeline run failed ({config.stack})",
-            metric_filter=failed_runs,
-            threshold=0,
-            reducer=("REDUCE_SUM", _BY_PIPELINE),
-            runbook="A batch reported status FAILED. Open it from the stack output batch_console_urls "
-            "and read its driver log.",
-            channels=channels,
-            opts=after_metrics_known,
-        )
-        rejected_rows = _user_metric(distributions[report.ROWS_REJECTED]).apply(_batch_metric)
-        self._alert(
-            name="rejected-rows-alert",
-            config=config,
-            title=f"Pipeline rejected rows ({config.stack})",
-            metric_filter=rejected_rows,
-            threshold=config.monitoring.rejected_rows_threshold,
-            reducer=("REDUCE_MEAN", _BY_BATCH),
-            runbook="A run quarantined more rows than rejectedRowsThreshold. "
-            "The reasons are in the <table>__rejected table.",
-            channels=channels,
-            opts=after_metrics_known,
-        )
-        self.register_outputs({"dashboard_url": self.dashboard_url})
+        return [channel.name]
 
     def _alert(
         self,
@@ -249,15 +273,15 @@ class Monitoring(pulumi.ComponentResource):
         title: str,
         metric_filter: pulumi.Input[str],
         threshold: int,
-        reducer: tuple[str, str],
+        cross_series_reducer: str,
+        group_by: str,
         runbook: str,
         channels: list[pulumi.Output[str]],
         opts: pulumi.ResourceOptions,
     ) -> gcp.monitoring.AlertPolicy:
-        """An alert on a report metric, with aggregations valid for its kind (google/monitoring/v3/
-        common.proto): the runs counter is numeric, so it is summed; a report distribution is summed per
-        series (ALIGN_SUM keeps a distribution) and then reduced with REDUCE_MEAN, which turns it into the
-        exact mean of its values: per batch, the value the run reported."""
+        """An alert on a report metric: each series summed over the alignment period, then the series reduced
+        with `cross_series_reducer` by `group_by`, which must suit the metric's kind (google/monitoring/v3/
+        common.proto)."""
         return gcp.monitoring.AlertPolicy(
             name,
             project=config.project_id,
@@ -275,8 +299,8 @@ class Monitoring(pulumi.ComponentResource):
                             gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
                                 alignment_period=ALIGNMENT_PERIOD,
                                 per_series_aligner="ALIGN_SUM",
-                                cross_series_reducer=reducer[0],
-                                group_by_fields=[reducer[1]],
+                                cross_series_reducer=cross_series_reducer,
+                                group_by_fields=[group_by],
                             )
                         ],
                     ),
@@ -322,7 +346,7 @@ def _series(metric_filter: str, aligner: str, reducer: str, group_by: list[str])
     }
 
 
-def _dashboard(config: StackConfig, metric_types: dict[str, str]) -> dict[str, object]:
+def _dashboard_layout(config: StackConfig, metric_types: dict[str, str]) -> dict[str, object]:
     """Runs by outcome, run duration, rows loaded vs rejected, executors."""
 
     def user(metric: str) -> str:

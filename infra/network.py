@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import StackConfig, path_part
+from infra.config import ResourcePath, StackConfig
 
 
 def _existing_subnet_range(
-    network: str, subnetwork: str, opts: pulumi.InvokeOutputOptions
+    network: ResourcePath, subnetwork: ResourcePath, opts: pulumi.InvokeOutputOptions
 ) -> pulumi.Output[str]:
     """The primary range of an existing subnet, read at deploy time rather than trusted from config.
 
@@ -17,18 +19,18 @@ def _existing_subnet_range(
     network without it.
     """
     found = gcp.compute.get_subnetwork_output(
-        project=path_part(subnetwork, "projects"),
-        region=path_part(subnetwork, "regions"),
-        name=path_part(subnetwork, "subnetworks"),
+        project=subnetwork.project,
+        region=subnetwork.region,
+        name=subnetwork.name,
         opts=opts,
     )
 
     def range_in_network(subnet: gcp.compute.GetSubnetworkResult) -> str:
-        if _relative(subnet.network) != _relative(network):
+        if _relative(subnet.network) != _relative(network.path):
             # Not a ConfigError: Pulumi wraps a ValueError raised while resolving an input in its own text.
             raise pulumi.RunError(
-                f"config existingSubnetwork={subnetwork!r} belongs to network {_relative(subnet.network)}, "
-                f"not to existingNetwork {_relative(network)}"
+                f"config existingSubnetwork={subnetwork.path!r} belongs to network "
+                f"{_relative(subnet.network)}, not to existingNetwork {_relative(network.path)}"
             )
         return subnet.ip_cidr_range
 
@@ -38,6 +40,18 @@ def _existing_subnet_range(
 def _relative(link: str) -> str:
     """projects/... of a resource's full URL or relative name, so that both spellings compare equal."""
     return link[link.index("projects/") :] if "projects/" in link else link
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where the batches run, and what the internal ingress rule needs to know about it."""
+
+    network_id: pulumi.Output[str]
+    subnetwork_id: pulumi.Output[str]
+    firewall_project: str
+    firewall_name: str
+    subnet_range: pulumi.Input[str]
+    """The range the rule allows from and to: the created subnet's, or the existing one's read at deploy."""
 
 
 class Network(pulumi.ComponentResource):
@@ -63,64 +77,87 @@ class Network(pulumi.ComponentResource):
         super().__init__("pipeline:infra:Network", name, None, opts)
         settings = config.network
         child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
-        firewall_project = config.project_id
-        firewall_name = f"{config.name_prefix}-allow-internal"
-        subnet_range: pulumi.Input[str] = settings.subnet_cidr
         if settings.existing_network and settings.existing_subnetwork:
-            # A Shared VPC host holds the rules of every service project: the project id keeps names apart.
-            firewall_project = path_part(settings.existing_network, "projects")
-            firewall_name = f"{config.name_prefix}-{config.project_id}-internal"
-            if settings.create_firewall_rule:
-                lookup = pulumi.InvokeOutputOptions(parent=self, depends_on=[apis_ready])
-                subnet_range = _existing_subnet_range(
-                    settings.existing_network, settings.existing_subnetwork, lookup
-                )
-            self.network_id = pulumi.Output.from_input(settings.existing_network)
-            self.subnetwork_id = pulumi.Output.from_input(settings.existing_subnetwork)
+            placement = self._existing(
+                config, settings.existing_network, settings.existing_subnetwork, apis_ready
+            )
         else:
-            network = gcp.compute.Network(
-                "vpc",
-                project=config.project_id,
-                name=f"{config.name_prefix}-vpc",
-                auto_create_subnetworks=False,
-                routing_mode="REGIONAL",
-                description="Network of the Dataproc Serverless batches",
-                opts=child,
-            )
-            subnet = gcp.compute.Subnetwork(
-                "subnet",
-                project=config.project_id,
-                name=f"{config.name_prefix}-{config.region}",
-                region=config.region,
-                network=network.id,
-                ip_cidr_range=settings.subnet_cidr,
-                private_ip_google_access=True,
-                log_config=(
-                    gcp.compute.SubnetworkLogConfigArgs(
-                        aggregation_interval="INTERVAL_5_SEC",
-                        flow_sampling=0.5,
-                        metadata="INCLUDE_ALL_METADATA",
-                    )
-                    if settings.flow_logs
-                    else None
-                ),
-                opts=child,
-            )
-            self.network_id = network.id
-            self.subnetwork_id = subnet.id
+            placement = self._created(config, child)
+        self.network_id = placement.network_id
+        self.subnetwork_id = placement.subnetwork_id
         self.firewall = None
         if settings.create_firewall_rule:
             self.firewall = gcp.compute.Firewall(
                 "allow-internal",
-                project=firewall_project,
-                name=firewall_name,
+                project=placement.firewall_project,
+                name=placement.firewall_name,
                 network=self.network_id,
                 direction="INGRESS",
                 priority=1000,
-                source_ranges=[subnet_range],
-                destination_ranges=[subnet_range],
+                source_ranges=[placement.subnet_range],
+                destination_ranges=[placement.subnet_range],
                 allows=[gcp.compute.FirewallAllowArgs(protocol="all")],
                 description="Dataproc Serverless: driver and executors reach each other on every port",
                 opts=child,
             )
         self.register_outputs({"network": self.network_id, "subnetwork": self.subnetwork_id})
+
+    def _created(self, config: StackConfig, opts: pulumi.ResourceOptions) -> _Placement:
+        """A custom-mode VPC and the regional subnet, in the stack's project."""
+        settings = config.network
+        network = gcp.compute.Network(
+            "vpc",
+            project=config.project_id,
+            name=f"{config.name_prefix}-vpc",
+            auto_create_subnetworks=False,
+            routing_mode="REGIONAL",
+            description="Network of the Dataproc Serverless batches",
+            opts=opts,
+        )
+        subnet = gcp.compute.Subnetwork(
+            "subnet",
+            project=config.project_id,
+            name=f"{config.name_prefix}-{config.region}",
+            region=config.region,
+            network=network.id,
+            ip_cidr_range=settings.subnet_cidr,
+            private_ip_google_access=True,
+            log_config=(
+                gcp.compute.SubnetworkLogConfigArgs(
+                    aggregation_interval="INTERVAL_5_SEC",
+                    flow_sampling=0.5,
+                    metadata="INCLUDE_ALL_METADATA",
+                )
+                if settings.flow_logs
+                else None
+            ),
+            opts=opts,
+        )
+        return _Placement(
+            network_id=network.id,
+            subnetwork_id=subnet.id,
+            firewall_project=config.project_id,
+            firewall_name=f"{config.name_prefix}-allow-internal",
+            subnet_range=settings.subnet_cidr,
+        )
+
+    def _existing(
+        self,
+        config: StackConfig,
+        network: ResourcePath,
+        subnetwork: ResourcePath,
+        apis_ready: pulumi.Resource,
+    ) -> _Placement:
+        """The pair named in config; a rule the stack creates goes in the network's (host) project."""
+        subnet_range: pulumi.Input[str] = config.network.subnet_cidr
+        if config.network.create_firewall_rule:
+            lookup = pulumi.InvokeOutputOptions(parent=self, depends_on=[apis_ready])
+            subnet_range = _existing_subnet_range(network, subnetwork, lookup)
+        return _Placement(
+            network_id=pulumi.Output.from_input(network.path),
+            subnetwork_id=pulumi.Output.from_input(subnetwork.path),
+            firewall_project=network.project,
+            # A Shared VPC host holds the rules of every service project: the project id keeps names apart.
+            firewall_name=f"{config.name_prefix}-{config.project_id}-internal",
+            subnet_range=subnet_range,
+        )

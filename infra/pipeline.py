@@ -1,8 +1,9 @@
 """Per pipeline: upload its data contract, then run the uploaded template as a Dataproc Serverless batch.
 
 Creating a Batch waits for the Spark run to finish, and every field of a Batch forces replacement. The batch
-id is therefore a digest of everything the run depends on (code, contract, arguments, runtime settings and the
-`runToken` config key): an unchanged stack runs nothing, any change runs a new batch on the next `pulumi up`.
+id is therefore a digest of everything the run depends on (code, contract, arguments, runtime settings, and
+the stack's and the pipeline's `runToken`): an unchanged stack runs nothing, any change runs a new batch on
+the next `pulumi up`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import PipelineConfig, StackConfig
+from infra.config import StackConfig
+from infra.pipeline_config import PipelineConfig
 from infra.renames import named_after_table
 from infra.template import SHORT_DIGEST, UPLOAD_OPTIONS, TemplateObjects, uploaded_file
 from spark_jobs.options import BIGQUERY
@@ -73,19 +75,24 @@ def batch_id(
     arguments: Sequence[str],
     settings: Mapping[str, object],
     run_token: str,
+    pipeline_run_token: str = "",
 ) -> str:
-    """`<stack>-<pipeline>-<digest>`: 4-63 lowercase letters, digits and hyphens, as Dataproc requires."""
-    material = json.dumps(
-        {
-            "template": template_digest,
-            "contract": hashlib.sha256(contract).hexdigest(),
-            "arguments": list(arguments),
-            "settings": settings,
-            "run_token": run_token,
-        },
-        sort_keys=True,
-    )
-    digest = hashlib.sha256(material.encode()).hexdigest()[:BATCH_ID_DIGEST_LENGTH]
+    """`<stack>-<pipeline>-<digest>`: 4-63 lowercase letters, digits and hyphens, as Dataproc requires.
+
+    The stack's `run_token` re-runs every pipeline, the `pipeline_run_token` this one only; the latter is
+    part of the digest only when set, so that the ids of pipelines that set none stay as they were.
+    """
+    material: dict[str, object] = {
+        "template": template_digest,
+        "contract": hashlib.sha256(contract).hexdigest(),
+        "arguments": list(arguments),
+        "settings": settings,
+        "run_token": run_token,
+    }
+    if pipeline_run_token:
+        material["pipeline_run_token"] = pipeline_run_token
+    serialized = json.dumps(material, sort_keys=True)
+    digest = hashlib.sha256(serialized.encode()).hexdigest()[:BATCH_ID_DIGEST_LENGTH]
     return f"{stack}-{pipeline}-{digest}"
 
 
@@ -155,9 +162,14 @@ class Pipeline(pulumi.ComponentResource):
                 "properties": properties,
                 "ttl": ttl,
                 "kms_key": config.kms_key,
-                "network": config.network.existing_subnetwork or config.network.subnet_cidr,
+                "network": (
+                    config.network.existing_subnetwork.path
+                    if config.network.existing_subnetwork
+                    else config.network.subnet_cidr
+                ),
             },
             run_token=settings.run_token,
+            pipeline_run_token=pipeline.run_token,
         )
         self.batch = gcp.dataproc.Batch(
             f"{pipeline.name}-batch",

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from infra.config import PipelineConfig, StackConfig
+from infra.config import StackConfig
+from infra.pipeline_config import PipelineConfig
 
 
 @dataclass(frozen=True)

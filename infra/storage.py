@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import BUCKET_ROLES, StackConfig
+from infra.config import StackConfig
 
 
 def _delete_after(days: int) -> gcp.storage.BucketLifecycleRuleArgs:
@@ -36,6 +36,8 @@ class Storage(pulumi.ComponentResource):
     staging: gcp.storage.Bucket
     temp: gcp.storage.Bucket
     code: gcp.storage.Bucket
+    buckets: dict[str, gcp.storage.Bucket]
+    """The same buckets by role."""
 
     def __init__(
         self,
@@ -83,4 +85,5 @@ class Storage(pulumi.ComponentResource):
         self.staging = bucket("staging", [_delete_after(settings.staging_retention_days)])
         self.temp = bucket("temp", [_delete_after(settings.temp_retention_days)])
         self.code = bucket("code", [])
-        self.register_outputs({role: getattr(self, role).name for role in BUCKET_ROLES})
+        self.buckets = {"raw": self.raw, "staging": self.staging, "temp": self.temp, "code": self.code}
+        self.register_outputs({role: bucket.name for role, bucket in self.buckets.items()})

@@ -18,7 +18,7 @@ from pathlib import Path
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import PROJECT_ROOT
+from infra.config_reader import PROJECT_ROOT
 from infra.storage import Storage
 
 PACKAGE = "spark_jobs"

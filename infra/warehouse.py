@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import PipelineConfig, StackConfig
+from infra.config import StackConfig
+from infra.pipeline_config import PipelineConfig
 from infra.renames import named_after_table
 from spark_jobs.contract import (
     QUARANTINE_CLUSTERING,
@@ -37,6 +39,49 @@ def dataset_accesses(runner_email: pulumi.Input[str]) -> list[gcp.bigquery.Datas
 
 def _partitioning(field: str, type_: str) -> gcp.bigquery.TableTimePartitioningArgs:
     return gcp.bigquery.TableTimePartitioningArgs(type=type_, field=field)
+
+
+@dataclass(frozen=True)
+class _TableShape:
+    """What a contract makes of one of a pipeline's tables: its id, columns, layout and description."""
+
+    name_suffix: str
+    """After the table's name in the logical name: `<table>-<suffix>`."""
+    table_id: str
+    schema: list[dict[str, str]]
+    partitioning: gcp.bigquery.TableTimePartitioningArgs | None
+    clustering: tuple[str, ...]
+    description: str
+
+
+def _loaded(pipeline: PipelineConfig) -> _TableShape:
+    """The table the pipeline loads its good rows into, laid out as its contract says."""
+    contract = pipeline.contract
+    return _TableShape(
+        name_suffix="table",
+        table_id=contract.table,
+        schema=contract.bigquery_schema(),
+        partitioning=(
+            _partitioning(contract.partitioning.field, contract.partitioning.type)
+            if contract.partitioning
+            else None
+        ),
+        clustering=contract.clustering,
+        description=contract.description or f"Loaded by the {pipeline.name} pipeline.",
+    )
+
+
+def _quarantine(pipeline: PipelineConfig) -> _TableShape:
+    """The table of the rows the contract rejected, laid out the same for every pipeline."""
+    contract = pipeline.contract
+    return _TableShape(
+        name_suffix="rejected",
+        table_id=contract.quarantine_table,
+        schema=contract.quarantine_schema(),
+        partitioning=_partitioning(QUARANTINE_PARTITION_FIELD, QUARANTINE_PARTITION_TYPE),
+        clustering=QUARANTINE_CLUSTERING,
+        description=f"Rows of {contract.table} rejected by the data contract, with the reasons.",
+    )
 
 
 def _qualified(table: gcp.bigquery.Table) -> pulumi.Output[str]:
@@ -91,8 +136,8 @@ class Warehouse(pulumi.ComponentResource):
         self.tables = {}
         self.quarantine_tables = {}
         for pipeline in config.pipelines:
-            self.tables[pipeline.name] = self._table(config, pipeline, quarantine=False)
-            self.quarantine_tables[pipeline.name] = self._table(config, pipeline, quarantine=True)
+            self.tables[pipeline.name] = self._table(config, pipeline, _loaded(pipeline))
+            self.quarantine_tables[pipeline.name] = self._table(config, pipeline, _quarantine(pipeline))
         self.table_ids = {}
         for pipeline_name, table in self.tables.items():
             self.table_ids[pipeline_name] = _qualified(table)
@@ -101,38 +146,17 @@ class Warehouse(pulumi.ComponentResource):
             )
         self.register_outputs({"dataset": self.dataset.dataset_id, "tables": self.table_ids})
 
-    def _table(
-        self, config: StackConfig, pipeline: PipelineConfig, *, quarantine: bool
-    ) -> gcp.bigquery.Table:
-        contract = pipeline.contract
-        if quarantine:
-            table_id = contract.quarantine_table
-            schema = contract.quarantine_schema()
-            partitioning: gcp.bigquery.TableTimePartitioningArgs | None = _partitioning(
-                QUARANTINE_PARTITION_FIELD, QUARANTINE_PARTITION_TYPE
-            )
-            clustering = list(QUARANTINE_CLUSTERING)
-            description = f"Rows of {contract.table} rejected by the data contract, with the reasons."
-        else:
-            table_id = contract.table
-            schema = contract.bigquery_schema()
-            partitioning = (
-                _partitioning(contract.partitioning.field, contract.partitioning.type)
-                if contract.partitioning
-                else None
-            )
-            clustering = list(contract.clustering)
-            description = contract.description or f"Loaded by the {pipeline.name} pipeline."
-        named = named_after_table(config, pipeline, "rejected" if quarantine else "table")
+    def _table(self, config: StackConfig, pipeline: PipelineConfig, shape: _TableShape) -> gcp.bigquery.Table:
+        named = named_after_table(config, pipeline, shape.name_suffix)
         return gcp.bigquery.Table(
             named.name,
             project=config.project_id,
             dataset_id=self.dataset.dataset_id,
-            table_id=table_id,
-            description=description,
-            schema=json.dumps(schema),
-            time_partitioning=partitioning,
-            clusterings=clustering or None,
+            table_id=shape.table_id,
+            description=shape.description,
+            schema=json.dumps(shape.schema),
+            time_partitioning=shape.partitioning,
+            clusterings=list(shape.clustering) or None,
             deletion_protection=config.warehouse.protect,
             labels={**config.labels, "pipeline": pipeline.name},
             # Declared, not only inherited from the dataset: the provider reads the inherited key back into

@@ -2,6 +2,8 @@
 
 Usage: git diff --name-only BASE HEAD | python3 .github/scripts/affected_stacks.py [REPO_ROOT]
    or: python3 .github/scripts/affected_stacks.py --since-deployed [REPO_ROOT]
+An unknown option (a misspelled `--since-deployed`) or an extra argument exits with status 2 and one error
+line, rather than print a list no deploy would act on.
 The second form compares each stack with the commit it was last deployed from, which the deploy workflow
 marks with the tag `deployed/<stack>` (every file counts as changed when a stack has no such tag): a change
 that a failed, cancelled or rejected deploy left out is still deployed by the next push.
@@ -22,9 +24,11 @@ import posixpath
 import re
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatch
 from pathlib import Path
+
+from strict_args import StrictArgumentParser, UsageError
 
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[A-Za-z0-9_.-]+)\.yaml$")
 
@@ -105,6 +109,10 @@ def _may_be_contract(path: str) -> bool:
 DEPLOYED_TAG = "deployed/{stack}"
 
 
+class GitError(Exception):
+    """git could not list the changed files."""
+
+
 def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
     """The files that differ between HEAD and the commit `stack` was last deployed from (all when none is)."""
 
@@ -122,7 +130,7 @@ def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
     else:
         listed = git("diff", "--name-only", "--no-renames", deployed, "HEAD")
     if listed.returncode != 0:
-        raise SystemExit(f"affected_stacks: git failed: {listed.stderr.strip()}")
+        raise GitError(f"git failed: {listed.stderr.strip()}")
     return listed.stdout.splitlines()
 
 
@@ -137,16 +145,38 @@ def stacks_to_deploy(repo_root: Path) -> list[str]:
     ]
 
 
+def parse_args(arguments: Sequence[str]) -> tuple[Path, bool]:
+    """The repository root and whether to compare with the deployed commits; UsageError for anything else."""
+    parser = StrictArgumentParser(
+        prog="affected_stacks.py", description="Print the stacks the changed files can affect, as JSON."
+    )
+    parser.add_argument(
+        "--since-deployed",
+        action="store_true",
+        help="compare each stack with its deployed/<stack> tag instead of reading changed files on stdin",
+    )
+    parser.add_argument(
+        "repo_root", nargs="?", type=Path, default=Path.cwd(), help="default: the current one"
+    )
+    parsed = parser.parse_args(arguments)
+    return parsed.repo_root, parsed.since_deployed
+
+
 def main() -> None:
-    arguments = sys.argv[1:]
-    since_deployed = "--since-deployed" in arguments
-    paths = [argument for argument in arguments if argument != "--since-deployed"]
-    repo_root = Path(paths[0]) if paths else Path.cwd()
-    if since_deployed:
-        print(json.dumps(stacks_to_deploy(repo_root)))
-    else:
-        stacks = declared_stacks(repo_root)
-        print(json.dumps(affected_stacks(sys.stdin, stacks, contracts_named(repo_root, stacks))))
+    try:
+        repo_root, since_deployed = parse_args(sys.argv[1:])
+        if since_deployed:
+            stacks = stacks_to_deploy(repo_root)
+        else:
+            declared = declared_stacks(repo_root)
+            stacks = affected_stacks(sys.stdin, declared, contracts_named(repo_root, declared))
+    except UsageError as error:
+        print(f"::error::affected_stacks: {error}", file=sys.stderr)
+        sys.exit(2)
+    except GitError as error:
+        print(f"::error::affected_stacks: {error}", file=sys.stderr)
+        sys.exit(1)
+    print(json.dumps(stacks))
 
 
 if __name__ == "__main__":

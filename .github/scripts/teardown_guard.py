@@ -1,6 +1,7 @@
 """Refuse a teardown that names an unknown stack, or a protected stack without its confirmation.
 
-Usage: PROTECTED_STACKS="prod" python3 .github/scripts/teardown_guard.py STACK CONFIRMATION [REPO_ROOT]
+Usage: PROTECTED_STACKS="prod" python3 .github/scripts/teardown_guard.py [--] STACK CONFIRMATION [REPO_ROOT]
+(`--` first lets a confirmation start with `-`). A missing or extra argument exits with status 2.
 
 PROTECTED_STACKS lists stack names separated by spaces, commas or any other character a stack name cannot
 hold, so that `["prod", "staging"]` works too (default: prod). A protected stack is torn down only when
@@ -12,9 +13,11 @@ rather than protect less than meant.
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from affected_stacks import declared_stacks
+from strict_args import StrictArgumentParser, UsageError
 
 DEFAULT_PROTECTED_STACKS = "prod"
 
@@ -56,9 +59,24 @@ def protected_by_setting(raw: str, declared: list[str]) -> set[str]:
     return setting or protected_stacks(DEFAULT_PROTECTED_STACKS)
 
 
+def parse_args(arguments: Sequence[str]) -> tuple[str, str, Path]:
+    """The stack, the confirmation and the repository root; UsageError for a missing or extra argument."""
+    parser = StrictArgumentParser(prog="teardown_guard.py", description="Refuse a teardown that may not run.")
+    parser.add_argument("stack", help="the stack to tear down")
+    parser.add_argument("confirmation", help="a protected stack's name, repeated")
+    parser.add_argument(
+        "repo_root", nargs="?", type=Path, default=Path.cwd(), help="default: the current one"
+    )
+    parsed = parser.parse_args(arguments)
+    return parsed.stack, parsed.confirmation, parsed.repo_root
+
+
 def main() -> None:
-    stack, confirmation = sys.argv[1], sys.argv[2]
-    repo_root = Path(sys.argv[3]) if len(sys.argv) > 3 else Path.cwd()
+    try:
+        stack, confirmation, repo_root = parse_args(sys.argv[1:])
+    except UsageError as error:
+        print(f"::error::teardown_guard: {error}", file=sys.stderr)
+        sys.exit(2)
     declared = declared_stacks(repo_root)
     try:
         protected = protected_by_setting(os.environ.get("PROTECTED_STACKS", ""), declared)

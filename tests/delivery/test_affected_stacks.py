@@ -137,3 +137,40 @@ def test_the_workflows_command_lines_print_the_stacks_as_json(tmp_path: Path) ->
     assert run(stdin="tests/c.yaml\nREADME.md\n") == '["dev"]'
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     assert run("--since-deployed") == "[]"  # nothing committed, nothing deployed: no file to compare
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        # A misspelled option once printed [] and exited 0: the deploy then quietly did nothing.
+        (["--since-deployd", "."], "unrecognized arguments: --since-deployd"),
+        (["--since-deployed", ".", "extra"], "unrecognized arguments: extra"),
+    ],
+)
+def test_a_wrong_command_line_fails_with_one_error_line(arguments: list[str], problem: str) -> None:
+    run = subprocess.run(
+        [sys.executable, str(Path(script.__file__)), *arguments],
+        input="infra/storage.py\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.strip() == (
+        f"::error::affected_stacks: {problem} (usage: affected_stacks.py [-h] [--since-deployed] [repo_root])"
+    )
+
+
+def test_a_git_failure_fails_with_one_error_line(tmp_path: Path) -> None:
+    """Outside a git repository: no deployed commits to compare with, no files to list."""
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    run = subprocess.run(
+        [sys.executable, str(Path(script.__file__)), "--since-deployed", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
+        check=False,
+    )
+    assert (run.returncode, run.stdout) == (1, "")
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith("::error::affected_stacks: git failed: fatal: not a git repository")

@@ -93,3 +93,38 @@ def test_the_setting_names_the_protected_stacks_instead_of_the_default(tmp_path:
         return run.returncode
 
     assert (status("prod"), status("staging")) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["prod"], "the following arguments are required: confirmation"),
+        ([], "the following arguments are required: stack, confirmation"),
+        (["prod", "prod", ".", "extra"], "unrecognized arguments: extra"),
+    ],
+)
+def test_a_wrong_command_line_fails_with_one_error_line(arguments: list[str], problem: str) -> None:
+    run = subprocess.run(
+        [sys.executable, str(teardown_guard.__file__), *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.strip() == (
+        f"::error::teardown_guard: {problem} (usage: teardown_guard.py [-h] stack confirmation [repo_root])"
+    )
+
+
+def test_a_confirmation_starting_with_a_dash_is_an_argument_after_the_separator(tmp_path: Path) -> None:
+    """As teardown.yml calls the script: `--` before the inputs."""
+    (tmp_path / "Pulumi.prod.yaml").write_text("config: {}\n")
+    run = subprocess.run(
+        [sys.executable, str(teardown_guard.__file__), "--", "prod", "-prod", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={},
+        check=False,
+    )
+    assert run.returncode == 1
+    assert run.stderr.startswith("::error::teardown refused: stack 'prod' is protected")

@@ -131,7 +131,7 @@ def test_teardown_is_manual_guarded_and_runs_in_the_stacks_environment() -> None
         "environment": "${{ inputs.stack }}",
     }
     guard_runs = [step["run"] for step in workflow["jobs"]["guard"]["steps"] if "run" in step]
-    assert guard_runs == ['python3 .github/scripts/teardown_guard.py "$STACK" "$CONFIRM"']
+    assert guard_runs == ['python3 .github/scripts/teardown_guard.py -- "$STACK" "$CONFIRM"']
 
 
 def test_checkouts_leave_no_token_in_the_git_config() -> None:

@@ -10,7 +10,8 @@ import pulumi
 import pytest
 
 from infra import config as stack_config
-from infra.config import ConfigError, StackConfig
+from infra.config import StackConfig
+from infra.config_reader import PROJECT_ROOT, ConfigError, declared_keys
 from tests.infra.harness import project_name, run_stack, stack_config_strings
 
 NO_PIPELINES: dict[str, object] = {"pipelines": []}
@@ -277,6 +278,9 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ),
         ({**ORDERS, "contract": 3}, "pipelines[0].contract", "a string"),
         ({**ORDERS, "inputformat": "csv"}, "pipelines[0].inputformat", "a known pipeline setting"),
+        ({**ORDERS, "runToken": True}, "pipelines[0].runToken", "text or a whole number"),
+        ({**ORDERS, "runToken": 2.5}, "pipelines[0].runToken", "text or a whole number"),
+        ({**ORDERS, "runToken": ["2"]}, "pipelines[0].runToken", "text or a whole number"),
     ],
 )
 def test_rejects_bad_pipeline(pipeline: dict[str, object], key: str, allowed: str) -> None:
@@ -333,7 +337,7 @@ def test_rejects_a_table_named_like_another_pipelines_quarantine(tmp_path: Path)
 def test_invalid_contract_surfaces_the_contract_error(tmp_path: Path) -> None:
     contract = tmp_path / "broken.yaml"
     contract.write_text("table: broken\ncolumns:\n  - {name: id, type: TEXT}\n", encoding="utf-8")
-    as_written = os.path.relpath(contract, stack_config.PROJECT_ROOT)  # shown as given, not resolved
+    as_written = os.path.relpath(contract, PROJECT_ROOT)  # shown as given, not resolved
     error = _error({"pipelines": [{**ORDERS, "contract": as_written}]})
     assert error.key == "pipelines[0].contract"
     assert f"'{as_written}' is not valid" in str(error)
@@ -415,7 +419,7 @@ def test_misspelled_key_is_rejected_with_a_suggestion() -> None:
 
 
 def test_defaults_come_from_pulumi_yaml_when_a_key_is_unset() -> None:
-    declared = stack_config.declared_keys()
+    declared = declared_keys()
     config = _load({key: None for key in declared if key != "projectId"})
     assert config.region == declared["region"]["default"] == "europe-west1"
     assert config.batch.max_executors == declared["maxExecutors"]["default"] == 10
@@ -426,7 +430,7 @@ def test_defaults_come_from_pulumi_yaml_when_a_key_is_unset() -> None:
 
 
 def test_every_declared_key_has_a_description_and_scalars_a_type() -> None:
-    for key, declaration in stack_config.declared_keys().items():
+    for key, declaration in declared_keys().items():
         assert declaration.get("description"), key
         if key not in ("labels", "pipelines"):
             assert declaration.get("type") in ("string", "integer", "boolean"), key
@@ -551,3 +555,25 @@ def test_flow_logs_without_a_created_subnet_are_warned_about(
     _load(overrides)
     expected = "flowLogs is true but has no effect with existingNetwork: the stack creates no subnet"
     assert [warning.startswith(expected) for warning in warnings] == ([True] if warned else [])
+
+
+def test_resource_paths_are_parsed_by_position_not_by_the_first_matching_word() -> None:
+    # Project ids `regions` and `locations` are valid: a path's parts come from its place, not a word search.
+    loaded = _load(
+        {
+            "existingNetwork": "projects/regions/global/networks/corp",
+            "existingSubnetwork": "projects/regions/regions/europe-west1/subnetworks/data",
+            "kmsKey": "projects/locations/locations/europe-west1/keyRings/r/cryptoKeys/k",
+        }
+    )
+    network, subnetwork = loaded.network.existing_network, loaded.network.existing_subnetwork
+    assert network == stack_config.ResourcePath(
+        path="projects/regions/global/networks/corp", project="regions", region=None, name="corp"
+    )
+    assert subnetwork == stack_config.ResourcePath(
+        path="projects/regions/regions/europe-west1/subnetworks/data",
+        project="regions",
+        region="europe-west1",
+        name="data",
+    )
+    assert loaded.kms_key == "projects/locations/locations/europe-west1/keyRings/r/cryptoKeys/k"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from infra.config import PIPELINE_KEYS, declared_keys
+from infra.config_reader import declared_keys
+from infra.pipeline_config import PIPELINE_KEYS
 from tests.infra.harness import ROOT
 
 _ROW = re.compile(r"^\| `([A-Za-z]+)` \|(.*)$")

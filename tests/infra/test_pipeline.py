@@ -191,6 +191,33 @@ def test_changed_contract_runs_a_new_batch(dev: StackResult, tmp_path: Path) -> 
     assert changed != same
 
 
+def test_a_pipelines_run_token_runs_that_pipeline_again_and_no_other(
+    dev: StackResult, tmp_path: Path
+) -> None:
+    events_contract = tmp_path / "events.yaml"
+    events_contract.write_text("table: events\ncolumns:\n  - {name: id, type: STRING}\n", encoding="utf-8")
+    orders: dict[str, object] = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml"}
+    orders |= {"inputFormat": "csv", "inputPrefix": "orders/", "writeMode": "append", "maxRejectRatio": 0.5}
+    events: dict[str, object] = {"name": "events", "contract": str(events_contract), "inputFormat": "json"}
+
+    def batch_ids(orders_token: object = None, events_token: object = None) -> tuple[str, str]:
+        tokens = [{} if token is None else {"runToken": token} for token in (orders_token, events_token)]
+        stack = run_stack("dev", {"pipelines": [orders | tokens[0], events | tokens[1]]})
+        return _batch(stack, "orders").inputs["batchId"], _batch(stack, "events").inputs["batchId"]
+
+    unset = batch_ids()
+    # Ids of pipelines that set no token are those they had before the key existed.
+    assert unset[0] == _batch(dev).inputs["batchId"]
+    assert batch_ids(orders_token="") == unset
+    orders_rerun = batch_ids(orders_token=2)
+    assert orders_rerun[0] != unset[0] and BATCH_ID.match(orders_rerun[0])
+    assert orders_rerun[1] == unset[1]
+    # `pulumi config set --path` stores 2 as a number, a hand-edited file may quote it: the same token.
+    assert batch_ids(orders_token="2") == orders_rerun
+    events_rerun = batch_ids(events_token="retry-1")
+    assert events_rerun[0] == unset[0] and events_rerun[1] != unset[1]
+
+
 def _batch_id(stack: str, pipeline: str, code_digest: str) -> str:
     return batch_id(
         stack,

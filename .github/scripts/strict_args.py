@@ -1,0 +1,19 @@
+"""Argument parsing for the workflow scripts: strict, and with errors as exceptions.
+
+argparse's own `error` prints the usage and exits deep inside the parser; here it raises UsageError, which
+each script's `main` turns into an exit status and one error line the workflow log shows as an annotation.
+"""
+
+import argparse
+from typing import NoReturn
+
+
+class UsageError(Exception):
+    """The command line is wrong: an unknown or misspelled option, a missing or extra argument."""
+
+
+class StrictArgumentParser(argparse.ArgumentParser):
+    """`parse_args` refuses anything it does not know (unlike `parse_known_args`) by raising UsageError."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (usage: {self.format_usage().strip().removeprefix('usage: ')})")

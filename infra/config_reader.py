@@ -1,0 +1,148 @@
+"""Reading the project's config namespace: typed values, Pulumi.yaml's defaults, and errors naming the key.
+
+Pulumi hands every value over as a string (objects as JSON). The rules built on this module reject a bad
+value with one ConfigError naming the key, the value and what is allowed, so a typo fails the preview
+instead of a cloud API call half-way through an update.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pulumi
+import yaml
+from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
+PROJECT_FILE = PROJECT_ROOT / "Pulumi.yaml"
+
+
+class ConfigError(pulumi.RunError, ValueError):
+    """A stack config value is missing or not allowed; the message names key, value and what is allowed.
+
+    A `RunError`: the Pulumi CLI shows its message alone, without a Python traceback.
+    """
+
+    def __init__(self, key: str, value: object, allowed: str) -> None:
+        shown = "[secret]" if is_secret(key) else repr(value)
+        super().__init__(f"config {key}={shown} is not valid: {allowed}")
+        self.key = key
+
+
+def is_secret(key: str) -> bool:
+    """Whether config `key` (`alertEmail`, `gcp:region`), or the structured value it is part of
+    (`labels.team`, `pipelines[0].name`), was set with `pulumi config set --secret`."""
+    top = re.split(r"[.\[]", key, maxsplit=1)[0]
+    return is_config_secret(top if ":" in top else f"{pulumi.get_project()}:{top}")
+
+
+def declared_keys() -> dict[str, dict[str, object]]:
+    """The keys Pulumi.yaml declares for this project, each with its type, default and description."""
+    with PROJECT_FILE.open(encoding="utf-8") as handle:
+        declared = yaml.safe_load(handle).get("config") or {}
+    return {key: value if isinstance(value, dict) else {"default": value} for key, value in declared.items()}
+
+
+class Reader:
+    """Typed access to the project's config namespace, with the defaults Pulumi.yaml declares (as the CLI).
+
+    Pulumi.yaml is the one declaration of every key: reading an undeclared key is a programming error, and a
+    set key that nothing reads (a typo such as `maxExecutor`) is a ConfigError from `unread_keys`.
+    """
+
+    def __init__(self, config: pulumi.Config, declared: Mapping[str, Mapping[str, object]]) -> None:
+        self._config = config
+        self._declared = declared
+        self.read: set[str] = set()
+        self._provider_set: set[str] = set()
+        """The provider's settings the program read that are set (they end up in resources too)."""
+
+    def _value(self, key: str) -> object:
+        if key not in self._declared:
+            raise KeyError(f"config key {key!r} is read by the program but not declared in Pulumi.yaml")
+        self.read.add(key)
+        value = self._config.get(key)
+        return self._declared[key].get("default") if value is None else value
+
+    def string(self, key: str) -> str:
+        value = self._value(key)
+        return "" if value is None else str(value)
+
+    def required(self, key: str) -> str:
+        value = self.string(key)
+        if not value:
+            raise ConfigError(key, value, f"required: set it with `pulumi config set {key} <value>`")
+        return value
+
+    def boolean(self, key: str) -> bool:
+        value = self._value(key)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ConfigError(key, value, "a boolean (true or false)")
+
+    def integer(self, key: str, low: int, high: int) -> int:
+        return bounded_int(key, self._value(key), low, high)
+
+    def structure(self, key: str) -> object:
+        return structure(key, self._value(key))
+
+    def provider(self, key: str) -> str | None:
+        """The provider's own setting `gcp:<key>`, which the program checks (it is not declared here)."""
+        value = pulumi.Config("gcp").get(key)
+        if value is not None:
+            self._provider_set.add(f"gcp:{key}")
+        return value
+
+    def _set_keys(self) -> dict[str, object]:
+        """The keys set in this project's namespace (without it) and their values."""
+        prefix = f"{self._config.name}:"
+        present = {**get_config_env(), **CONFIG.get()}
+        return {key.removeprefix(prefix): value for key, value in present.items() if key.startswith(prefix)}
+
+    def unread_keys(self) -> None:
+        """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete)."""
+        for key, value in sorted(self._set_keys().items()):
+            if key not in self.read:
+                close = difflib.get_close_matches(key, sorted(self._declared), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ConfigError(key, value, f"a key declared in Pulumi.yaml{hint}")
+
+    def secret_keys(self) -> list[str]:
+        """The keys set with `pulumi config set --secret`, the provider's that the program reads included."""
+        return sorted(key for key in {*self._set_keys(), *self._provider_set} if is_secret(key))
+
+
+def structure(key: str, value: object) -> object:
+    """A structured config value: as the YAML file has it, or from the JSON text the engine passes."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        raise ConfigError(key, value, "a YAML/JSON structure") from None
+
+
+def bounded_int(key: str, value: object, low: int, high: int) -> int:
+    """Parse an integer (from a string or a YAML int) and check it lies in [low, high]."""
+    if isinstance(value, bool):
+        raise ConfigError(key, value, f"an integer from {low} to {high}")
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise ConfigError(key, value, f"an integer from {low} to {high}") from None
+    if not low <= number <= high:
+        raise ConfigError(key, value, f"an integer from {low} to {high}")
+    return number
+
+
+def matching(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> str:
+    if not pattern.fullmatch(value):
+        raise ConfigError(key, value, allowed)
+    return value

@@ -1,0 +1,188 @@
+"""The stack's pipelines: each a data contract (the target table) fed from a prefix of the raw bucket.
+
+Read from the structured config key `pipelines`, a list of maps; every setting is checked here, and the
+pipelines against each other (names, tables and input folders apart).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.config_reader import PROJECT_ROOT, ConfigError, matching
+from spark_jobs.contract import Contract, load_contract
+from spark_jobs.errors import ContractError
+from spark_jobs.options import APPEND, FORMATS, WRITE_MODES
+
+PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio", "runToken")
+_PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
+_NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:\r\n]")
+_MAX_OBJECT_NAME_BYTES = 1024
+_CONTRACT_FILE_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """One pipeline: a data contract (the target table) fed from a prefix of the raw bucket."""
+
+    name: str
+    contract_path: Path
+    contract: Contract
+    input_format: str
+    input_prefix: str
+    write_mode: str
+    max_reject_ratio: float
+    run_token: str
+    """Empty unless set: changing it runs this pipeline's batch again, and no other."""
+
+
+def parse_pipelines(raw: object) -> tuple[PipelineConfig, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("pipelines", raw, "a list of pipeline maps")
+    pipelines = tuple(_pipeline(index, item) for index, item in enumerate(raw))
+    _unique("name", [pipeline.name for pipeline in pipelines], "a name no other pipeline uses")
+    # No table can be another's quarantine: contracts refuse tables ending with the quarantine suffix.
+    _unique(
+        "contract", [pipeline.contract.table for pipeline in pipelines], "a table no other pipeline loads"
+    )
+    _apart([pipeline.input_prefix for pipeline in pipelines])
+    return pipelines
+
+
+def _unique(field: str, values: list[str], allowed: str) -> None:
+    for index, value in enumerate(values):
+        if value in values[:index]:
+            raise ConfigError(f"pipelines[{index}].{field}", value, allowed)
+
+
+def _apart(prefixes: list[str]) -> None:
+    """No pipeline's input folder may hold another's: the job reads every file under its folder."""
+    for index, prefix in enumerate(prefixes):
+        for other_index, other in enumerate(prefixes[:index]):
+            if prefix.startswith(other) or other.startswith(prefix):
+                raise ConfigError(
+                    f"pipelines[{index}].inputPrefix",
+                    prefix,
+                    f"a folder apart from pipelines[{other_index}]'s {other!r} (the default is <name>/): the "
+                    "job reads every file under its folder, so one pipeline would load the other's files",
+                )
+
+
+def _pipeline(index: int, item: object) -> PipelineConfig:
+    key = f"pipelines[{index}]"
+    if not isinstance(item, dict):
+        raise ConfigError(key, item, "a map with name, contract, inputFormat and optional settings")
+    for field in item:
+        if field not in PIPELINE_KEYS:
+            raise ConfigError(f"{key}.{field}", item[field], f"a known pipeline setting: {PIPELINE_KEYS}")
+
+    def text(field: str, default: str | None = None) -> str:
+        value = _or_default(item.get(field), default)
+        if value is None:
+            raise ConfigError(f"{key}.{field}", value, "required")
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}.{field}", value, "a string")
+        return value
+
+    def choice(field: str, choices: tuple[str, ...], default: str | None = None) -> str:
+        value = text(field, default)
+        if value not in choices:
+            raise ConfigError(f"{key}.{field}", value, f"one of {choices}")
+        return value
+
+    name = matching(
+        f"{key}.name",
+        text("name"),
+        _PIPELINE_NAME,
+        "1-20 lowercase letters, digits or hyphens, a letter first and no hyphen last",
+    )
+    contract_value = text("contract")
+    contract_path = _contract_path(f"{key}.contract", contract_value)
+    return PipelineConfig(
+        name=name,
+        contract_path=contract_path,
+        contract=_contract(f"{key}.contract", contract_value, contract_path),
+        input_format=choice("inputFormat", FORMATS),
+        input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
+        write_mode=choice("writeMode", WRITE_MODES, APPEND),
+        max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
+        run_token=_run_token(f"{key}.runToken", item.get("runToken")),
+    )
+
+
+def _or_default(value: object, default: object) -> object:
+    """A pipeline setting left empty in YAML (`inputPrefix:`) is null: it takes its default."""
+    return default if value is None else value
+
+
+def _run_token(key: str, value: object) -> str:
+    """A pipeline's own run token, as text: `pulumi config set --path` stores `2` as a YAML number."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(key, value, "text or a whole number (change it to run this pipeline again)")
+    return str(value)
+
+
+def _contract_path(key: str, value: str) -> Path:
+    allowed = f"a data contract YAML file, relative to {PROJECT_ROOT}"
+    try:
+        path = (PROJECT_ROOT / value).resolve()
+        is_file = path.is_file()
+    # A name the file system cannot hold (a NUL byte, too long), or a loop of symbolic links.
+    except (OSError, ValueError, RuntimeError):
+        raise ConfigError(key, value, allowed) from None
+    if not is_file:
+        raise ConfigError(key, value, allowed)
+    if not _CONTRACT_FILE_NAME.fullmatch(path.name):
+        # The batch passes the uploaded file's URI as the value of --contract, which the job would read as an
+        # option if it started with '-'; plain names also keep object names and URIs free of escaping.
+        raise ConfigError(
+            key, value, "a data contract file named with ASCII letters, digits, '_', '.' and '-' (not first)"
+        )
+    return path
+
+
+def _contract(key: str, value: str, path: Path) -> Contract:
+    try:
+        return load_contract(path)
+    except ContractError as error:
+        raise ConfigError(key, value, f"a valid data contract ({error})") from None
+
+
+def _prefix(key: str, value: str) -> str:
+    """A plain object prefix: the job reads it as a Hadoop path, where glob characters select other folders,
+    `.` and `..` segments are resolved (`a/../` is the whole bucket) and `:` breaks the path; Cloud Storage
+    names hold no line break and at most 1024 bytes, a file's name after the prefix included."""
+    segments = value.split("/")[:-1]
+    if (
+        value.startswith("/")
+        or not value.endswith("/")
+        or "" in segments
+        or any(segment in (".", "..") for segment in segments)
+        or _NOT_IN_PREFIX.search(value)
+        or len(value.encode()) >= _MAX_OBJECT_NAME_BYTES
+    ):
+        raise ConfigError(
+            key,
+            value,
+            "an object prefix inside the raw bucket ending with '/', e.g. orders/ or landing/orders/: no "
+            "empty, . or .. folder, none of * ? [ ] { } \\ : or a line break, and under "
+            f"{_MAX_OBJECT_NAME_BYTES} bytes",
+        )
+    return value
+
+
+def _ratio(key: str, value: object) -> float:
+    allowed = "a number from 0 to 1 (the share of rows that may be rejected)"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(key, value, allowed)
+    try:
+        ratio = float(value)
+    except (ValueError, OverflowError):
+        raise ConfigError(key, value, allowed) from None
+    if math.isnan(ratio) or not 0.0 <= ratio <= 1.0:
+        raise ConfigError(key, value, allowed)
+    return ratio
