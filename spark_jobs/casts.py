@@ -30,7 +30,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from spark_jobs.contract import (
+from spark_jobs.bigquery_types import (
     BOOL,
     DATE,
     DATE_LITERAL,
@@ -45,8 +45,8 @@ from spark_jobs.contract import (
     STRING,
     TIMESTAMP,
     TIMESTAMP_LITERAL,
-    Contract,
 )
+from spark_jobs.contract import Contract
 
 NUMERIC_TYPE = DecimalType(NUMERIC_INTEGER_DIGITS + NUMERIC_SCALE, NUMERIC_SCALE)
 

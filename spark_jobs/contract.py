@@ -7,30 +7,31 @@ strict, so a typo in a contract is refused here, before any table or Spark sessi
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from spark_jobs.bigquery_types import (
+    BOOL,
+    DATE,
+    FLOAT64,
+    INT64,
+    NUMERIC,
+    STRING,
+    TIMESTAMP,
+    TYPE_ALIASES,
+    TYPES,
+)
+from spark_jobs.contract_yaml import ContractLoader, UnreadNumber
 from spark_jobs.errors import ContractError
 from spark_jobs.patterns import pattern_problem
+from spark_jobs.rule_values import EXPECTED, Value, show_value, to_rule_value
 
-# Canonical BigQuery (GoogleSQL) type names, and the legacy aliases accepted on input.
-STRING = "STRING"
-INT64 = "INT64"
-FLOAT64 = "FLOAT64"
-NUMERIC = "NUMERIC"
-BOOL = "BOOL"
-DATE = "DATE"
-TIMESTAMP = "TIMESTAMP"
-TYPES = (STRING, INT64, FLOAT64, NUMERIC, BOOL, DATE, TIMESTAMP)
-TYPE_ALIASES = {"INTEGER": INT64, "FLOAT": FLOAT64, "BOOLEAN": BOOL}
 # The BigQuery API reports these legacy names; emitting them keeps a declared table free of perpetual diffs.
 _API_TYPE_NAMES = {INT64: "INTEGER", FLOAT64: "FLOAT", BOOL: "BOOLEAN"}
 
@@ -62,29 +63,6 @@ QUARANTINE_SUFFIX = "__rejected"
 QUARANTINE_PARTITION_FIELD = INGESTED_AT
 QUARANTINE_PARTITION_TYPE = "DAY"
 QUARANTINE_CLUSTERING = (BATCH_ID,)
-
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
-# BigQuery NUMERIC is NUMERIC(38, 9): 29 digits before the decimal point and 9 after it.
-NUMERIC_INTEGER_DIGITS = 29
-NUMERIC_SCALE = 9
-
-# BigQuery's literal syntax per type, shared by the job's casts (as Java regular expressions, anchored there)
-# and the rule values of a contract, so that a bound is written as the data is. Groups capture the parts.
-INT64_LITERAL = r"[+-]?[0-9]+"
-DECIMAL_LITERAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
-FLOAT64_LITERAL = DECIMAL_LITERAL + r"(?:[eE][+-]?[0-9]+)?"
-DATE_LITERAL = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
-# As BigQuery reads it: `T` or `t` before the time; `Z` or `z`, or an offset, right after it, a zone name
-# (`UTC`) after a space.
-TIMESTAMP_LITERAL = (
-    DATE_LITERAL
-    + r"(?:[ Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]{1,6}))?"
-    # An offset's minutes follow a colon, or two hour digits (`+0530`): `+530` is no offset.
-    + r"(?:[Zz]| UTC|([+-])([0-9]{1,2}(?=:|$)|[0-9]{2})(?::?([0-5][0-9]))?)?)?"
-)
-# BigQuery's largest time zone offset.
-MAX_OFFSET = dt.timedelta(hours=14)
 
 # Which rules fit which types.
 _ORDERED_TYPES = (INT64, FLOAT64, NUMERIC, DATE, TIMESTAMP)
@@ -120,8 +98,6 @@ _JOB_COLUMNS = (*METADATA_COLUMNS, ERRORS, RAW_RECORD, ROW_ID, KEY_HASH, LOST, P
 _TOP_LEVEL_KEYS = ("table", "description", "columns", "primary_key", "partitioning", "clustering")
 _COLUMN_KEYS = ("name", "type", "mode", "description", "min", "max", "allowed", "pattern")
 _PARTITIONING_KEYS = ("field", "type")
-
-Value = int | float | Decimal | dt.date | dt.datetime | str
 
 
 @dataclass(frozen=True)
@@ -229,81 +205,11 @@ def contract_from_bytes(data: bytes, source: str) -> Contract:
     except UnicodeDecodeError as error:
         raise ContractError(f"{source}: not UTF-8 text (byte {error.start}): save it as UTF-8") from None
     try:
-        document = yaml.load(text, Loader=_ContractLoader)  # a SafeLoader
+        document = yaml.load(text, Loader=ContractLoader)  # a SafeLoader
     except yaml.YAMLError as error:
         detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
         raise ContractError(f"{source}: not valid YAML: {detail}") from None
     return parse_contract(document, source)
-
-
-_INT_TAG = "tag:yaml.org,2002:int"
-_FLOAT_TAG = "tag:yaml.org,2002:float"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_RETYPED_TAGS = (_INT_TAG, _FLOAT_TAG, "tag:yaml.org,2002:timestamp")
-_MAX_INT_TEXT = 100
-
-
-class _ContractLoader(yaml.SafeLoader):
-    """YAML that keeps rule values as written: PyYAML's YAML 1.1 rules would read `010` as 8, `1:30` as 90,
-    a long decimal as a rounded float and `2026-02-30` as an error; and a key given twice is refused instead
-    of the last one silently winning. Numbers are read as decimal integers and exact Decimals; dates and
-    times stay text, which the contract parses with the job's own literal syntax."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE_TAG:
-                continue  # `<<: *alias` merges a mapping, whose keys the mapping may then override
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, Hashable):
-                continue  # PyYAML refuses it with its own message
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is given twice", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
-_DECIMAL_INTEGER = re.compile(rf"^{INT64_LITERAL}$")
-_PLAIN_DECIMAL = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
-_DECIMAL_NUMBER = re.compile(rf"^{FLOAT64_LITERAL}$")
-
-
-class _UnreadNumber(str):
-    """A YAML number kept as its text, for the types whose rule values may be text to read it as theirs;
-    STRING refuses it: a STRING value must be quoted."""
-
-
-def _exact_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
-    """A decimal integer; anything else (a long run of digits, `!!int 0x10`) stays an `_UnreadNumber`."""
-    text = loader.construct_scalar(node)
-    # Python refuses to convert thousands of digits (no rule value is that long) and would accept `1_000`.
-    return int(text) if len(text) <= _MAX_INT_TEXT and _DECIMAL_INTEGER.match(text) else _UnreadNumber(text)
-
-
-def _exact_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
-    """An exact decimal; anything else (`!!float .inf`) stays an `_UnreadNumber`."""
-    text = loader.construct_scalar(node)
-    # Decimal would also accept `1_0.5`, `Infinity` and `NaN`.
-    return Decimal(text) if _DECIMAL_NUMBER.match(text) else _UnreadNumber(text)
-
-
-def _as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
-    """A value tagged `!!timestamp` stays text: the contract parses dates and times with the job's syntax."""
-    return loader.construct_scalar(node)
-
-
-_ContractLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag not in _RETYPED_TAGS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_ContractLoader.add_implicit_resolver(_INT_TAG, _DECIMAL_INTEGER, list("-+0123456789"))
-# `1e3` stays text, as in YAML 1.1, unless tagged `!!float`.
-_ContractLoader.add_implicit_resolver(_FLOAT_TAG, _PLAIN_DECIMAL, list("-+0123456789."))
-_ContractLoader.add_constructor(_INT_TAG, _exact_int)
-_ContractLoader.add_constructor(_FLOAT_TAG, _exact_decimal)
-_ContractLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
 
 
 def parse_contract(document: object, source: str) -> Contract:
@@ -497,10 +403,10 @@ class _Parser:
         """A function turning a YAML value into a value of the column's type, or failing with a message."""
 
         def convert(value: object, key: str) -> Value:
-            converted = _CONVERTERS[type_](value)
+            converted = to_rule_value(type_, value)
             if converted is None:
                 raise self.fail(
-                    where, f"{key} value {_show(value)} is not a valid {type_} ({_EXPECTED[type_]})"
+                    where, f"{key} value {_show(value)} is not a valid {type_} ({EXPECTED[type_]})"
                 )
             return converted
 
@@ -563,7 +469,7 @@ def _show(value: object) -> str:
     """A YAML value with its kind, so that `str '5'` and `int 5` tell a quoted value from a number."""
     if value is None:
         return "nothing"
-    if isinstance(value, Decimal | _UnreadNumber):  # how the contract reads a YAML number
+    if isinstance(value, Decimal | UnreadNumber):  # how the contract reads a YAML number
         kind, shown = "number", str(value)
     else:
         kind, shown = type(value).__name__, repr(value)
@@ -572,146 +478,3 @@ def _show(value: object) -> str:
 
 _MAX_SHOWN = 80
 _BOOLEAN_HINT = " (YAML reads an unquoted yes, no, on or off as a boolean: quote it)"
-
-
-def show_value(value: Value) -> str:
-    """A rule value as messages show it: a timestamp in UTC with Z, a NUMERIC without its trailing zeros."""
-    if isinstance(value, dt.datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, Decimal):
-        return "0" if value.is_zero() else format(value.normalize(_NUMERIC_CONTEXT), "f")
-    return str(value)
-
-
-def _literal(value: object, syntax: str) -> str | None:
-    """A YAML string written as a BigQuery literal of the syntax (YAML reads `1e3` as a string, say)."""
-    return value if isinstance(value, str) and re.fullmatch(syntax, value) else None
-
-
-def _as_int64(value: object) -> int | None:
-    text = _literal(value, INT64_LITERAL)
-    if text is not None:
-        digits = text.lstrip("+-").lstrip("0") or "0"
-        if len(digits) > len(str(INT64_MAX)):
-            return None  # out of range, and Python refuses to convert thousands of digits
-        value = int(("-" if text.startswith("-") else "") + digits)
-    if isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX:
-        return value
-    return None
-
-
-def _as_float64(value: object) -> float | None:
-    text = _literal(value, FLOAT64_LITERAL)
-    number = float(text) if text is not None else value
-    if isinstance(number, int | float | Decimal) and not isinstance(number, bool) and math.isfinite(number):
-        return float(number)
-    return None
-
-
-def _as_numeric(value: object) -> Decimal | None:
-    """The value at NUMERIC's own scale, so that Spark compares it at that scale (a bound written with more
-    trailing zeros would make Spark compare at a wider scale, where large values no longer fit)."""
-    if isinstance(value, str):
-        value = _literal(value, FLOAT64_LITERAL)
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    if not number.is_finite() or not _fits_numeric(number):
-        return None
-    return number.quantize(_NUMERIC_UNIT, context=_NUMERIC_CONTEXT)
-
-
-def _fits_numeric(number: Decimal) -> bool:
-    """At most NUMERIC's integer digits and decimals, found from the digits alone: arithmetic on a number like
-    1e999999999 would overflow the decimal context."""
-    if number.is_zero():
-        return True
-    _, digits, exponent = number.as_tuple()
-    assert isinstance(exponent, int), "a finite Decimal has an integer exponent"
-    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-    decimals = -(exponent + trailing_zeros)
-    return decimals <= NUMERIC_SCALE and number.adjusted() < NUMERIC_INTEGER_DIGITS
-
-
-_NUMERIC_UNIT = Decimal(1).scaleb(-NUMERIC_SCALE)
-_NUMERIC_CONTEXT = Context(prec=NUMERIC_INTEGER_DIGITS + NUMERIC_SCALE)
-
-
-def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    found = re.fullmatch(DATE_LITERAL, value) if isinstance(value, str) else None
-    if found is None:
-        return None
-    try:
-        return dt.date(*(int(part) for part in found.groups()))
-    except ValueError:  # a day that does not exist, or year 0
-        return None
-
-
-def _as_timestamp(value: object) -> dt.datetime | None:
-    """A timezone-aware UTC datetime; a value without an offset is UTC, and a date is its midnight UTC."""
-    if isinstance(value, dt.datetime):
-        try:
-            return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-        except OverflowError:  # an offset that takes it outside years 1-9999
-            return None
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    found = re.fullmatch(TIMESTAMP_LITERAL, value) if isinstance(value, str) else None
-    if found is None:
-        return None
-    year, month, day, hour, minute, second, fraction, sign, offset_hours, offset_minutes = found.groups()
-    try:
-        local = dt.datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour or 0),
-            int(minute or 0),
-            int(second or 0),
-            int((fraction or "0").ljust(6, "0")),
-            tzinfo=_zone(sign, offset_hours, offset_minutes),
-        )
-        return local.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # a day, time or offset that does not exist, or outside years 1-9999
-        return None
-
-
-def _zone(sign: str | None, hours: str | None, minutes: str | None) -> dt.timezone:
-    """The zone of a literal's offset; beyond BigQuery's range of offsets, a ValueError."""
-    offset = dt.timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
-    if offset > MAX_OFFSET:
-        raise ValueError(f"offset {offset} is beyond {MAX_OFFSET}")
-    return dt.timezone(-offset if sign == "-" else offset)
-
-
-def _as_string(value: object) -> str | None:
-    # YAML reads unquoted yes/no/on/off as booleans and 1 as a number: insist on quoting instead of guessing.
-    return value if isinstance(value, str) and not isinstance(value, _UnreadNumber) else None
-
-
-# What a rule value of each type must be, for error messages.
-_EXPECTED = {
-    STRING: "a quoted string",
-    INT64: "an integer within 64 bits",
-    FLOAT64: "a finite number",
-    NUMERIC: f"a number with at most {NUMERIC_INTEGER_DIGITS} integer digits and {NUMERIC_SCALE} decimals",
-    DATE: "YYYY-[M]M-[D]D, an existing day from year 1 to 9999",
-    TIMESTAMP: (
-        "YYYY-[M]M-[D]D[( |T)[H]H:[M]M:[S]S[.ffffff][Z| UTC|±H[H]|±H[H]:MM|±HHMM]], from year 1 to 9999 in "
-        "UTC, offsets ≤ 14:00"
-    ),
-}
-# Converters for the types that take rule values (min, max, allowed).
-_CONVERTERS: dict[str, Callable[[object], Value | None]] = {
-    STRING: _as_string,
-    INT64: _as_int64,
-    FLOAT64: _as_float64,
-    NUMERIC: _as_numeric,
-    DATE: _as_date,
-    TIMESTAMP: _as_timestamp,
-}

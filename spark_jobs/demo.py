@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from spark_jobs.cli import main
+from spark_jobs.options import CSV, JSON, LOCAL, OVERWRITE
 from spark_jobs.session import local_session
 
 PACKAGE = Path(__file__).parent
@@ -20,15 +21,15 @@ CONTRACT = PACKAGE / "contracts" / "orders.yaml"
 def demo(output_path: str) -> int:
     spark = local_session("orders-demo")
     status = 0
-    for input_format in ("csv", "json"):
+    for input_format in (CSV, JSON):
         print(f"== orders from {input_format.upper()} samples -> {output_path}", file=sys.stderr, flush=True)
         arguments = [
             "--input-format", input_format,
             "--input-location", str(SAMPLES / input_format),
             "--contract", str(CONTRACT),
-            "--sink", "local",
+            "--sink", LOCAL,
             "--output-path", output_path,
-            "--write-mode", "overwrite",
+            "--write-mode", OVERWRITE,
             "--max-reject-ratio", "0.5",
             "--batch-id", f"demo-{input_format}",
         ]  # fmt: skip

@@ -14,26 +14,10 @@ from dataclasses import dataclass, field
 
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
-from spark_jobs.casts import SPARK_TYPES
-from spark_jobs.contract import (
-    BATCH_ID,
-    BOOL,
-    DATE,
-    ERRORS,
-    FLOAT64,
-    INGESTED_AT,
-    INT64,
-    NUMERIC,
-    RAW_RECORD,
-    SOURCE_FILE,
-    STRING,
-    TIMESTAMP,
-    Contract,
-    Value,
-)
+from spark_jobs.contract import ERRORS, Contract
 from spark_jobs.errors import (
     ContractError,
     ReconciliationError,
@@ -41,12 +25,13 @@ from spark_jobs.errors import (
     SchemaMismatchError,
 )
 from spark_jobs.options import APPEND, BIGQUERY, LOCAL
+from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import read_input
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
 from spark_jobs.spark_errors import first_meaningful_line, input_errors_explained, sink_errors_explained
-from spark_jobs.validation import is_loaded, rule_of, text_of, validate
+from spark_jobs.validation import is_loaded, rule_of, validate
 
 
 @dataclass(frozen=True)
@@ -186,58 +171,3 @@ def _sink(config: JobConfig, contract: Contract, started_at: dt.datetime) -> Sin
     return BigQuerySink(
         contract, config.output_table, config.temp_bucket, config.write_mode, config.batch_id, started_at
     )
-
-
-def _metadata(ingested_at: dt.datetime, batch_id: str) -> list[Column]:
-    """The metadata columns, non-nullable as their REQUIRED modes say (the file name is never null)."""
-    source_file = sf.coalesce(sf.col(SOURCE_FILE), sf.lit("")).alias(SOURCE_FILE)
-    return [sf.lit(ingested_at).alias(INGESTED_AT), source_file, sf.lit(batch_id).alias(BATCH_ID)]
-
-
-def loaded_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, batch_id: str) -> DataFrame:
-    """The rows that passed, typed as the contract says; REQUIRED columns are non-nullable in the schema."""
-    columns = []
-    for column in contract.columns:
-        value = sf.col(column.name)
-        if column.required:
-            # The required rule already passed, so the filler is never used; it only tells Spark (and the
-            # BigQuery connector's mode check) that the column cannot be null.
-            value = sf.coalesce(value, sf.lit(_FILLERS[column.type]).cast(SPARK_TYPES[column.type]))
-        columns.append(value.alias(column.name))
-    loaded = rows.where(is_loaded()).select(*columns, *_metadata(ingested_at, batch_id))
-    return _described(loaded, contract.bigquery_schema())
-
-
-def rejected_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, batch_id: str) -> DataFrame:
-    """The rows that failed, with their original values as text and every reason."""
-    texts = [text_of(column).alias(column.name) for column in contract.columns]
-    rejected = rows.where(~is_loaded()).select(
-        *texts, sf.col(ERRORS), sf.col(RAW_RECORD), *_metadata(ingested_at, batch_id)
-    )
-    return _described(rejected, contract.quarantine_schema())
-
-
-def _described(rows: DataFrame, table_schema: list[dict[str, str]]) -> DataFrame:
-    """`rows` with each column's description from its table's schema, as Spark column metadata: the BigQuery
-    connector writes it into the schema of the load, which an overwrite makes the table's own (without it,
-    the contract's descriptions would be lost)."""
-    descriptions = {field["name"]: field["description"] for field in table_schema if "description" in field}
-    return rows.select(
-        *[
-            sf.col(f"`{name}`").alias(name, metadata={"description": descriptions[name]})
-            if name in descriptions
-            else sf.col(f"`{name}`")
-            for name in rows.columns
-        ]
-    )
-
-
-_FILLERS: dict[str, Value] = {
-    STRING: "",
-    INT64: 0,
-    FLOAT64: 0.0,
-    NUMERIC: 0,
-    BOOL: False,
-    DATE: dt.date(1970, 1, 1),
-    TIMESTAMP: dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
-}

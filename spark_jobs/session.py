@@ -6,6 +6,8 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from spark_jobs.contract import ERRORS, KEY_HASH, RAW_RECORD, ROW_ID, SOURCE_FILE
+
 # Runtime SQL settings, so they also apply to an existing session.
 _SETTINGS = {
     # A TIMESTAMP without an offset is UTC, as in BigQuery, and dates never shift with the machine's zone.
@@ -56,7 +58,7 @@ def size_cache_batches(spark: SparkSession, contract_columns: int) -> None:
     3,000 columns ran a 1 GiB driver out of memory on three rows. Past about 80 columns, batches shrink so
     that their buffers stay within a budget.
     """
-    cached_columns = 2 * contract_columns + _METADATA_COLUMNS
+    cached_columns = 2 * contract_columns + _WORKING_COLUMNS
     rows = _CACHE_BUFFER_BUDGET // (cached_columns * _BUFFER_BYTES_PER_VALUE)
     spark.conf.set(_CACHE_BATCH_ROWS, str(max(_MIN_CACHE_BATCH_ROWS, min(_DEFAULT_CACHE_BATCH_ROWS, rows))))
 
@@ -64,8 +66,8 @@ def size_cache_batches(spark: SparkSession, contract_columns: int) -> None:
 _CACHE_BATCH_ROWS = "spark.sql.inMemoryColumnarStorage.batchSize"
 _DEFAULT_CACHE_BATCH_ROWS = 10_000
 _MIN_CACHE_BATCH_ROWS = 100
-# Reasons, source file, raw record, row id, key hash.
-_METADATA_COLUMNS = 5
+# The columns the job caches beside the contract's own.
+_WORKING_COLUMNS = len((ERRORS, SOURCE_FILE, RAW_RECORD, ROW_ID, KEY_HASH))
 # Assumed bytes per row of a cached column's initial buffer: a generous guess, that of a short text value.
 _BUFFER_BYTES_PER_VALUE = 20
 _CACHE_BUFFER_BUDGET = 32 * 1024 * 1024

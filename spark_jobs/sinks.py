@@ -46,7 +46,10 @@ class Sink(Protocol):
     def write_rejected(self, rows: DataFrame) -> None:
         """Add this run's rejected rows to its batch's quarantined rows (each with its `_ingested_at`)."""
 
-    def write_loaded(self, rows: DataFrame) -> None: ...
+    def write_loaded(self, rows: DataFrame) -> None:
+        """Write the loaded rows to the main table. Append adds them to what it holds; overwrite replaces only
+        the partitions the rows fall in (the whole table when it is unpartitioned), so that running a batch
+        again in overwrite mode leaves the table as one run would."""
 
     def replace_earlier_rejected(self, spark: SparkSession) -> None:
         """Once the run has succeeded, remove the batch's rejected rows that earlier runs of it left. Until

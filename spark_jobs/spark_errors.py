@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 
+from spark_jobs.csv_reader import CSV_MAX_FIELDS
 from spark_jobs.errors import CorruptInputError, SchemaMismatchError, SinkError, UsageError
-from spark_jobs.readers import CSV_MAX_FIELDS
 
 
 @contextmanager
@@ -46,7 +46,7 @@ _GLOB_SYNTAX = re.compile(r"Illegal file pattern: (?P<reason>[^\n]+)")
 
 def csv_header_mismatch(message: str) -> str | None:
     """How a CSV header differs from the contract's columns, naming its file, when `message` holds Spark's
-    refusal of the header (the CSV reader has Spark check it); None otherwise."""
+    refusal of the header (see `csv_reader.read_csv`); None otherwise."""
     length = _HEADER_LENGTH.search(message)
     if length is not None:
         header, columns = length["header"], "column" if length["header"] == "1" else "columns"

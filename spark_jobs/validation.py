@@ -15,25 +15,13 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, StringType
 
+from spark_jobs.bigquery_types import DATE, STRING, TIMESTAMP
 from spark_jobs.casts import in_bigquery_range, strict_cast
-from spark_jobs.contract import (
-    DATE,
-    ERRORS,
-    KEY_HASH,
-    LOST,
-    RAW_RECORD,
-    ROW_ID,
-    SOURCE_FILE,
-    STRING,
-    TEXT_SUFFIX,
-    TIMESTAMP,
-    Contract,
-    Value,
-    show_value,
-)
+from spark_jobs.contract import ERRORS, KEY_HASH, LOST, RAW_RECORD, ROW_ID, SOURCE_FILE, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import Source
+from spark_jobs.rule_values import Value, show_value
 
 MALFORMED_RULE = "record.malformed"
 DUPLICATE_RULE = "primary_key.duplicate"
@@ -85,79 +73,103 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     `_row_id` that names it and the `_key_hash` of its key for that step. The columns stay flat (no
     structs) because Spark caches flat columns much faster.
     """
+    values = _typed_and_text(contract, source.text_columns)
+    # The typed values are computed here, once per row, and only referenced by the rules: Spark would
+    # compute a cast again for every rule using it, since the rules sit in conditional branches.
+    typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE))
+    reasons = [reason for column in contract.columns for reason in _reasons(column, source.text_columns)]
+    errors = _failed(reasons)
+    if source.malformed_reason is not None:
+        malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
+        errors = sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(errors)
+    return typed.select(
+        *[sf.col(f"`{name}`") for name in typed.columns[: len(values)]],
+        errors.alias(ERRORS),
+        sf.col(RAW_RECORD),
+        sf.col(SOURCE_FILE),
+        *_key_columns(contract),
+    )
+
+
+def _typed_and_text(contract: Contract, text_columns: frozenset[str]) -> list[Column]:
+    """Each contract column as its type, under its name, and unless it is a STRING as text, under
+    `<name>:text`: the `text_columns` cast from their text, the others as the reader typed them."""
     values: list[Column] = []
     for column in contract.columns:
-        if column.name not in source.text_columns:
+        if column.name not in text_columns:
             value, text = sf.col(column.name), text_of(column)
         else:
             value, text = strict_cast(column.name, column.type), sf.col(column.name)
         values.append(value.alias(column.name))
         if column.type != STRING:
             values.append(text.alias(column.name + TEXT_SUFFIX))
-    # The typed values are computed here, once per row, and only referenced by the rules: Spark would
-    # compute a cast again for every rule using it, since the rules sit in conditional branches.
-    typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE))
-    reasons = []
-    for column in contract.columns:
-        value, text = sf.col(column.name), text_of(column)
-        reasons.extend(_required(column, text))
-        if column.name not in source.text_columns:
-            # The values converted exactly (or the reader refused the input): only ranges remain.
-            if column.type in (DATE, TIMESTAMP):
-                out_of_range = ~in_bigquery_range(value, column.type)
-                reason = _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
-                reasons.append(sf.when(out_of_range, reason))
-        else:
+    return values
+
+
+def _reasons(column: ContractColumn, text_columns: frozenset[str]) -> list[Column]:
+    """One column's rules over its typed value and its text (`_typed_and_text`), each null when it passes; a
+    value cast from text (one of `text_columns`) may also fail its type or its encoding."""
+    value, text = sf.col(column.name), text_of(column)
+    reasons = _required(column, text)
+    if column.name not in text_columns:
+        # The values converted exactly (or the reader refused the input): only ranges remain.
+        if column.type in (DATE, TIMESTAMP):
+            out_of_range = ~in_bigquery_range(value, column.type)
+            reason = _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
+            reasons.append(sf.when(out_of_range, reason))
+    else:
+        reasons.append(
+            sf.when(
+                text.isNotNull() & value.isNull(),
+                _reason(column, "type", text, "is not a valid", column.type),
+            )
+        )
+        if column.type == STRING:
+            # Bytes that are not UTF-8 reach Spark as U+FFFD when it decodes text: reject them instead of
+            # loading the damage (for the other types, the cast already fails).
             reasons.append(
                 sf.when(
-                    text.isNotNull() & value.isNull(),
-                    _reason(column, "type", text, "is not a valid", column.type),
+                    text.contains(_REPLACEMENT_CHARACTER),
+                    _reason(column, "encoding", text, "is not", "UTF-8"),
                 )
             )
-            if column.type == STRING:
-                # Bytes that are not UTF-8 reach Spark as U+FFFD when it decodes text: reject them instead of
-                # loading the damage (for the other types, the cast already fails).
-                reasons.append(
-                    sf.when(
-                        text.contains(_REPLACEMENT_CHARACTER),
-                        _reason(column, "encoding", text, "is not", "UTF-8"),
-                    )
-                )
-        reasons.extend(_value_rules(column, text, value))
-    malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
+    return reasons + _value_rules(column, text, value)
+
+
+def _failed(reasons: list[Column]) -> Column:
+    """The array of the `reasons` that are not null: those of the rules the row failed."""
+    no_reasons = sf.array().cast(ArrayType(StringType()))
+    if not reasons:
+        return no_reasons
     all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))
     # Drop the passed rules (nulls). array_except runs as generated code, whereas filter with a lambda would
     # evaluate every rule expression beneath it interpreted. Reasons are unique (each names its rule).
     failed = sf.array_except(all_reasons, sf.array(sf.lit(None).cast(StringType())))
     # Most rows pass every rule, and the coalesce that tells so is cheap: only the rows that fail a rule
     # build the array of reasons and the hash set array_except uses.
-    no_reasons = sf.array().cast(ArrayType(StringType()))
-    checked = (
-        sf.when(sf.coalesce(*reasons).isNotNull(), failed).otherwise(no_reasons) if reasons else no_reasons
-    )
-    keys = []
-    if contract.primary_key:
-        # The row id is unique and, for a given split of the input, the same each time the rows are computed;
-        # the hash is of the typed key, as the duplicates are.
-        key_hash = sf.xxhash64(*[sf.col(name) for name in contract.primary_key])
-        keys = [sf.monotonically_increasing_id().alias(ROW_ID), key_hash.alias(KEY_HASH)]
-    return typed.select(
-        *[sf.col(f"`{name}`") for name in typed.columns[: len(values)]],
-        sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(checked).alias(ERRORS),
-        sf.col(RAW_RECORD),
-        sf.col(SOURCE_FILE),
-        *keys,
-    )
+    return sf.when(sf.coalesce(*reasons).isNotNull(), failed).otherwise(no_reasons)
+
+
+def _key_columns(contract: Contract) -> list[Column]:
+    """With a primary key, the `_row_id` and `_key_hash` the duplicate marking works with; else none.
+
+    The row id is unique and, for a given split of the input, the same each time the rows are computed; the
+    hash is of the typed key, as the duplicates are.
+    """
+    if not contract.primary_key:
+        return []
+    key_hash = sf.xxhash64(*[sf.col(name) for name in contract.primary_key])
+    return [sf.monotonically_increasing_id().alias(ROW_ID), key_hash.alias(KEY_HASH)]
 
 
 def _reason(column: ContractColumn, check: str, text: Column, verb: str, expected: str) -> Column:
     return sf.concat(sf.lit(f"{column.name}.{check}: '"), text, sf.lit(f"' {verb} {expected}"))
 
 
-def _required(column: ContractColumn, value: Column) -> list[Column]:
+def _required(column: ContractColumn, text: Column) -> list[Column]:
     if not column.required:
         return []
-    return [sf.when(value.isNull(), sf.lit(f"{column.name}.required: a value is required"))]
+    return [sf.when(text.isNull(), sf.lit(f"{column.name}.required: a value is required"))]
 
 
 def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Column]:

@@ -13,9 +13,11 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import Contract
+from spark_jobs.csv_reader import CSV_MAX_FIELDS
 from spark_jobs.errors import CorruptInputError, UsageError
-from spark_jobs.readers import CSV_MAX_FIELDS, _unreadable_type, read_input
+from spark_jobs.readers import read_input
 from spark_jobs.spark_errors import _naming_the_file, input_errors_explained
+from spark_jobs.typed_reader import _unreadable_type
 
 from .conftest import ITEMS_HEADER
 

@@ -18,7 +18,7 @@ from spark_jobs import hadoop_fs, sinks
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
 from spark_jobs.errors import SinkError
 from spark_jobs.hadoop_fs import _delete_or_fail
-from spark_jobs.job import loaded_rows, rejected_rows
+from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.sinks import (
     BigQuerySink,
     LocalSink,

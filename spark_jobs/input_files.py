@@ -1,0 +1,98 @@
+"""The input's files and the directories on their paths: which files Spark reads, their names as the file
+system gives them, the columns that Hive-style directories (`<column>=<value>/`) name, and a check that
+refuses a compressed file Hadoop's codec would run out of memory on."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as sf
+
+from spark_jobs.contract import Contract
+from spark_jobs.errors import CorruptInputError
+from spark_jobs.hadoop_fs import file_head_ints
+from spark_jobs.hadoop_paths import skipped_by_spark
+
+
+def data_files(frame: DataFrame) -> list[str]:
+    """The files whose rows `frame` reads. Spark's listing keeps Parquet's summary files (`_metadata`,
+    `_common_metadata`) among its files, which the scan then skips, as it skips every file whose name
+    starts with `.`, or with `_` and holds no `=`."""
+    return [file for file in frame.inputFiles() if not skipped_by_spark(file.rsplit("/", 1)[-1])]
+
+
+def input_file_names(listed: list[str]) -> tuple[str, ...]:
+    """The files of a listing (`data_files`) as their file system names them, in order: Spark lists them
+    URL-encoded (`a%20b.csv`), where the report, the errors and a re-read need the names as they are, and a
+    stable order makes the report and the first file named in an error the same on every run."""
+    return tuple(sorted(unquote(file) for file in listed))
+
+
+def row_file_name() -> Column:
+    """The path of the row's file as its file system names it: Spark gives it URL-encoded (`a b.csv` as
+    `a%20b.csv`). Most names have nothing to decode."""
+    name = sf.input_file_name()
+    return sf.when(name.contains("%"), _url_decoded(name)).otherwise(name)
+
+
+def _url_decoded(text: Column) -> Column:
+    # A `+` in a path is a plus, where url_decode would read a space.
+    return sf.url_decode(sf.replace(text, sf.lit("+"), sf.lit("%2B")))
+
+
+def named_by_directories(files: list[str], contract: Contract) -> set[str]:
+    """The contract columns that a directory on some file's path names, Hive-style (`order_date=2026-01-05/`,
+    as Spark's partitionBy writes them); names ignore case. Spark's own partition discovery would find them,
+    but the readers list every file under the location (recursiveFileLookup), which turns it off."""
+    by_lower_name = {name.lower(): name for name in contract.column_names}
+    named = set()
+    for file in files:
+        for directory in unquote(file).split("/")[:-1]:
+            key, equals, _ = directory.partition("=")
+            if equals and key.lower() in by_lower_name:
+                named.add(by_lower_name[key.lower()])
+    return named
+
+
+def directory_value(name: str) -> Column:
+    """The text that the deepest directory `<name>=<value>/` on the row's file path gives column `name`,
+    unescaped as Spark and Hive escape it (`%3A` for `:`); null without such a directory or for Hive's
+    null, `__HIVE_DEFAULT_PARTITION__`."""
+    value = sf.regexp_extract(row_file_name(), rf"(?i)^.*/{name}=([^/]*)/", 1)
+    # A % that starts no escape stands for itself, as Spark reads it: escaped first, decoding cannot fail.
+    unescaped = _url_decoded(sf.regexp_replace(value, _STRAY_PERCENT, "%25"))
+    return sf.when((value != "") & (value != _HIVE_NULL), unescaped)
+
+
+_STRAY_PERCENT = r"%(?![0-9A-Fa-f]{2})"
+_HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+
+def check_block_compressed(spark: SparkSession, files: tuple[str, ...]) -> None:
+    """Refuse a `.snappy` or `.lz4` file that Hadoop's codec cannot read, from its first block's header.
+
+    Hadoop's codecs read their own block format: each block starts with its uncompressed and its compressed
+    length. The framed format that python-snappy, snzip or the lz4 tool write is another. The codec would
+    take its first bytes for a length and allocate that much, and the JVM would run out of memory.
+    """
+    for file in files:
+        codec = next((name for suffix, name in _BLOCK_CODECS.items() if file.endswith(suffix)), None)
+        if codec is None:
+            continue
+        length, head = file_head_ints(spark, file, 2)
+        # Nothing, or an empty block (the 4 bytes Spark writes for no rows), or a block that fits the file.
+        empty = not length or head[:1] == [0]
+        fits = len(head) == 2 and 0 < head[0] <= _MAX_BLOCK and 0 < head[1] <= min(length - 8, _MAX_BLOCK)
+        if not (empty or fits):
+            raise CorruptInputError(
+                f"input file {file} is not in the block format Hadoop's {codec} codec reads (the framed "
+                "format of python-snappy, snzip or the lz4 tool is another): decompress it, or compress it "
+                "with gzip"
+            )
+
+
+_BLOCK_CODECS = {".snappy": "Snappy", ".lz4": "LZ4"}
+# Far above the blocks Hadoop writes (256 KiB by default), far below what exhausts a JVM: the lz4 tool's frame
+# header, read as a block header, claims a chunk of 1 GiB or more.
+_MAX_BLOCK = 256 * 1024 * 1024

@@ -1,0 +1,291 @@
+"""The Parquet and Avro reader: columns matched to the contract by name, ignoring case, converting exactly to
+its types; the files' schemas merged, or the files read in groups when they cannot be, and a failure named
+with the file that causes it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import reduce
+
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import AnalysisException
+from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
+from pyspark.sql import functions as sf
+from pyspark.sql.types import DecimalType, DoubleType, FloatType, StringType, StructField, StructType
+
+from spark_jobs.bigquery_types import STRING
+from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
+from spark_jobs.contract import RAW_RECORD, TEXT_SUFFIX, Contract
+from spark_jobs.contract import Column as ContractColumn
+from spark_jobs.errors import SchemaMismatchError
+from spark_jobs.input_files import data_files, directory_value, input_file_names, named_by_directories
+
+
+def typed_reader(data_source: str) -> Callable[[SparkSession, str, Contract], DataFrame]:
+    """A reader of files that carry their types; their schemas are merged, so a column may be in some only."""
+
+    def read(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
+        try:
+            frame = _typed_files(spark, data_source).option("mergeSchema", "true").load(location)
+        except Py4JJavaError as error:
+            return _read_after_failed_merge(spark, data_source, location, contract, error)
+        return _match_by_name(frame, contract, location, merged_format=data_source)
+
+    return read
+
+
+def _typed_files(spark: SparkSession, data_source: str) -> DataFrameReader:
+    return spark.read.format(data_source).option("recursiveFileLookup", "true")
+
+
+def _read_after_failed_merge(
+    spark: SparkSession, data_source: str, location: str, contract: Contract, error: Py4JJavaError
+) -> DataFrame:
+    """Read `location` when merging its files' schemas failed: because of zero-byte files, which have no
+    schema (a failed or interrupted writer leaves them) and hold no rows, or because the files disagree on
+    a column's type. Any other failure is the input's problem and is raised as it is.
+
+    Zero-byte files are read as the empty files they are: the schema is merged from the other files (the
+    contract's own when there are none) and given to the reader, which then never opens them, so they are
+    still among the input files; when the other files must be read in schema groups, they are left out.
+    """
+    listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
+    # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
+    with_data = sorted(row.path for row in listing.where(sf.col("length") > 0).select("path").collect())
+    if _unreadable_type(str(error)):
+        raise _file_with_unreadable_type(spark, data_source, with_data) or error
+    if len(with_data) == len(data_files(listing)):
+        if _cannot_merge(error):
+            return _read_by_schema(spark, data_source, with_data, contract)
+        raise error
+    if not with_data:
+        schema = typed_schema(contract)
+    else:
+        try:
+            schema = _load_files(spark, data_source, with_data, merge_schemas=True).schema
+        except Py4JJavaError as merge_error:
+            if not _cannot_merge(merge_error):
+                raise
+            return _read_by_schema(spark, data_source, with_data, contract)
+    frame = _typed_files(spark, data_source).schema(schema).load(location)
+    return _match_by_name(frame, contract, location, merged_format=data_source)
+
+
+def _file_with_unreadable_type(
+    spark: SparkSession, data_source: str, files: list[str]
+) -> SchemaMismatchError | None:
+    """The error naming the first of `files` with a column whose type Spark cannot read, which fails the
+    whole read even when the contract has no such column; found by reading each file's schema in turn."""
+    for file in files:
+        try:
+            _load_files(spark, data_source, [file])
+        except (Py4JJavaError, AnalysisException) as error:
+            unreadable = _unreadable_type(str(error))
+            if unreadable:
+                return SchemaMismatchError(
+                    f"input file {file} has a column Spark cannot read ({unreadable}): "
+                    "write that column as another type, or leave it out of the file"
+                )
+    return None
+
+
+def _unreadable_type(message: str) -> str | None:
+    """The type Spark's failure to read a Parquet schema in `message` is about, if that is its cause: one
+    Spark refuses (Parquet's TIME, written by pyarrow for Python times), or a logical type newer than the
+    Parquet library of Spark 3.5 (FLOAT16, written by pandas for float16), on which that library fails."""
+    illegal = _ILLEGAL_TYPE.search(message)
+    if illegal is not None:
+        return illegal[0].rstrip(".")
+    if _UNKNOWN_LOGICAL_TYPE.search(message):
+        return "a Parquet logical type newer than Spark's Parquet library, such as FLOAT16"
+    return None
+
+
+_ILLEGAL_TYPE = re.compile(r"Illegal Parquet type: [^\n]*")
+_UNKNOWN_LOGICAL_TYPE = re.compile(
+    r"NullPointerException(?::[^\n]*)?\s+at "
+    r"org\.apache\.parquet\.format\.converter\.ParquetMetadataConverter\.getLogicalTypeAnnotation"
+)
+
+
+def _load_files(
+    spark: SparkSession, data_source: str, files: list[str], merge_schemas: bool = False
+) -> DataFrame:
+    """Exactly `files`: the reader takes any path as a Hadoop glob pattern, where a file named
+    `data[1].parquet` would match `data1.parquet` instead, so their glob characters are escaped."""
+    patterns = [_GLOB_CHARACTER.sub(r"\\\g<0>", file) for file in files]
+    return _typed_files(spark, data_source).option("mergeSchema", str(merge_schemas).lower()).load(patterns)
+
+
+_GLOB_CHARACTER = re.compile(r"[\\\[\]{}*?]")
+
+
+def _cannot_merge(error: Py4JJavaError) -> bool:
+    return "[CANNOT_MERGE_SCHEMAS]" in str(error.java_exception.getMessage())
+
+
+def _read_by_schema(spark: SparkSession, data_source: str, files: list[str], contract: Contract) -> DataFrame:
+    """`files` whose schemas Spark cannot merge (a column int in some, bigint in others), read per schema.
+
+    Each group of files sharing a schema is matched to the contract on its own, so a column may convert
+    exactly from a different type in each; the groups are then stacked. Finding the groups reads every
+    file's schema one by one, which only files that disagree pay for.
+    """
+    groups: dict[StructType, list[str]] = {}
+    for file in files:
+        groups.setdefault(_load_files(spark, data_source, [file]).schema, []).append(file)
+    in_files = {field.name.lower() for schema in groups for field in schema.fields}
+    input_names = frozenset(in_files | {name.lower() for name in named_by_directories(files, contract)})
+    frames = [
+        _match_by_name(_load_files(spark, data_source, files), contract, _describe(files), input_names)
+        for files in groups.values()
+    ]
+    return reduce(DataFrame.union, frames)
+
+
+def _describe(files: list[str]) -> str:
+    return files[0] + (f" (one of {len(files)} files with this schema)" if len(files) > 1 else "")
+
+
+def _match_by_name(
+    frame: DataFrame,
+    contract: Contract,
+    where: str,
+    input_names: frozenset[str] | None = None,
+    *,
+    merged_format: str | None = None,
+) -> DataFrame:
+    """The contract's columns taken from a typed input by name, ignoring case as BigQuery does.
+
+    `merged_format` is given when `frame` reads every input file, their schemas merged: the data source
+    to read each file's own schema with, so that a column of the wrong type is reported with the first file
+    that has it (the merged schema does not say which; `where` does otherwise).
+
+    A REQUIRED column is missing only when no file of the input has it and no directory gives it
+    (`input_names`, in lower case, when the files are read in groups; by default the frame's own): the rows
+    of the files without it are rejected by the validation, whether Spark could merge the files' schemas or
+    they were read in groups. The problems are reported all at once.
+    """
+    by_name: dict[str, list[StructField]] = {}
+    for field in frame.schema.fields:
+        by_name.setdefault(field.name.lower(), []).append(field)
+    from_directories = named_by_directories(data_files(frame), contract)
+    problems: list[str] = []
+    # The problems that are a column of the wrong type, by their place among `problems`: worded once the
+    # files that have them are known.
+    wrong_types: dict[int, tuple[ContractColumn, StructField]] = {}
+    columns = []
+    for column in contract.columns:
+        fields = by_name.get(column.name.lower(), [])
+        if len(fields) > 1:
+            names = " and ".join(f"'{field.name}'" for field in fields)
+            problems.append(f"columns {names} both match '{column.name}' (names ignore case)")
+            continue
+        match = fields[0] if fields else None
+        if match is not None and not loads_exactly(match.dataType, column.type):
+            if not _only_nulls(frame, match):
+                wrong_types[len(problems)] = (column, match)
+                problems.append("")
+                continue
+            match = None  # no value to convert: as if the files lacked the column
+        if column.name in from_directories:
+            columns.extend(_from_directories(column, match))
+        elif match is None:
+            if column.required and column.name.lower() not in (input_names or by_name):
+                problems.append(f"required column '{column.name}' is missing")
+            columns.extend(_typed_and_text(column, None))
+        else:
+            columns.extend(_typed_and_text(column, match))
+    if wrong_types:
+        fields = [field for _, field in wrong_types.values()]
+        holders = _first_files_holding(frame, merged_format, fields) if merged_format else {}
+        for place, (column, field) in wrong_types.items():
+            problems[place] = _wrong_type(column, field, holders.get(field.name.lower()))
+    if problems:
+        raise SchemaMismatchError(
+            f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}",
+            # Read in groups (no `merged_format`), `frame` holds only some of the files.
+            input_file_names(data_files(frame)) if merged_format else (),
+        )
+    return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
+
+
+def _wrong_type(column: ContractColumn, field: StructField, holder: str | None) -> str:
+    """The problem of a `field` whose type does not convert to `column`'s, with the file it is in if known."""
+    found = field.dataType.simpleString() + (f" in {holder}" if holder else "")
+    return f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
+
+
+def _first_files_holding(frame: DataFrame, data_source: str, fields: list[StructField]) -> dict[str, str]:
+    """For each of `fields` (by lower-case name), the first of `frame`'s files whose own schema has it with
+    its type. Reads the files' schemas one by one, once, until each is found: only an input that fails pays
+    for it. A file without a schema (zero bytes) has no column; a field whose merged type no single file has
+    (a struct whose fields differ between files) is not found."""
+    wanted = {field.name.lower(): field.dataType.simpleString() for field in fields}
+    holders: dict[str, str] = {}
+    for file in input_file_names(data_files(frame)):
+        try:
+            schema = _load_files(frame.sparkSession, data_source, [file]).schema
+        except (Py4JJavaError, AnalysisException):
+            continue
+        for own in schema.fields:
+            name = own.name.lower()
+            if name not in holders and wanted.get(name) == own.dataType.simpleString():
+                holders[name] = file
+        if len(holders) == len(wanted):
+            break
+    return holders
+
+
+def _only_nulls(frame: DataFrame, field: StructField) -> bool:
+    """Whether a column holds no value, so that it loads as nulls whatever its type: pandas writes a column of
+    only None with Parquet's null type, which Spark reads as an int column.
+
+    Asked only of a column whose type does not convert; Parquet's statistics spare reading most of it.
+    """
+    return frame.where(_found(field).isNotNull()).isEmpty()
+
+
+def _from_directories(column: ContractColumn, field: StructField | None) -> list[Column]:
+    """A column that directories are named after, as text: the file's value where the file holds one (its
+    type converts exactly, so its text casts back to the same value), else the directory's. The validation
+    casts it. Shaped as `_typed_and_text`'s columns, so that frames of files grouped by schema stack."""
+    text = directory_value(column.name)
+    if field is not None:
+        text = sf.coalesce(_text(field), text)
+    if column.type == STRING:
+        return [text.alias(column.name)]
+    return [text.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]
+
+
+def _typed_and_text(column: ContractColumn, field: StructField | None) -> list[Column]:
+    """A typed input's column as the contract's type and, unless it is a STRING, as its original text; null
+    when the input has no such `field`.
+
+    The conversion is exact (`loads_exactly`). A float's text is its value as a double, the value compared
+    and loaded (`0.10000000149011612` for the float nearest 0.1), so that a reason never contradicts itself.
+    """
+    target = SPARK_TYPES[column.type]
+    if field is None:
+        typed, text = sf.lit(None).cast(target), sf.lit(None).cast(StringType())
+    else:
+        typed, text = _found(field).cast(target), _text(field)
+    if column.type == STRING:
+        return [typed.alias(column.name)]
+    return [typed.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]
+
+
+def _found(field: StructField) -> Column:
+    """A typed input's column; a float as the double it is compared and loaded as."""
+    found = sf.col(f"`{field.name.replace('`', '``')}`")
+    return found.cast(DoubleType()) if isinstance(field.dataType, FloatType) else found
+
+
+def _text(field: StructField) -> Column:
+    """A typed input's value as text; a decimal written out with its scale's decimals, as a file's reader
+    shows it (Spark's own text for `decimal(38,9)` would be `1E-9` for 0.000000001)."""
+    if isinstance(field.dataType, DecimalType):
+        # format_number writes every digit, with Spark's fixed US grouping commas.
+        return sf.regexp_replace(sf.format_number(_found(field), field.dataType.scale), ",", "")
+    return _found(field).cast(StringType())
