@@ -130,7 +130,7 @@ class TemplateObjects(pulumi.ComponentResource):
             )
 
         entry = upload("entry-script", template.entry_script, template.entry_script.name, "text/x-python")
-        package = upload("package-zip", template.package_zip, "spark_jobs.zip", "application/zip")
+        package = upload("package-zip", template.package_zip, f"{PACKAGE}.zip", "application/zip")
         self.bucket_name = storage.code.name
         self.entry_script_uri = object_uri(entry)
         self.package_uri = object_uri(package)
