@@ -69,7 +69,9 @@ def test_a_dataset_access_entry_for_all_authenticated_users_is_reported() -> Non
 
 def test_a_dataset_access_resource_for_all_users_is_reported() -> None:
     args = resource_args(DATASET_ACCESS, {"role": "READER", "iamMember": "allUsers"}, name="open")
-    assert len(violations(IAM_NO_PUBLIC_MEMBERS, args)) == 1
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        f"DatasetAccess 'open' grants READER to allUsers: {_PUBLIC}"
+    ]
 
 
 def test_a_project_grant_of_editor_is_reported() -> None:
@@ -112,7 +114,9 @@ def test_an_authoritative_policy_document_is_read_binding_by_binding() -> None:
         "IAMPolicy 'policy' grants basic role roles/owner to allUsers: "
         "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)",
     ]
-    assert len(violations(IAM_NO_PUBLIC_MEMBERS, args)) == 1
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        f"IAMPolicy 'policy' grants roles/owner to allUsers: {_PUBLIC}"
+    ]
 
 
 def test_an_unreadable_policy_document_is_reported_not_skipped() -> None:
@@ -289,4 +293,7 @@ def test_members_given_as_one_text_are_one_member() -> None:
     assert violations(IAM_NO_PUBLIC_MEMBERS, binding) == [
         f"BucketIAMBinding 'b' grants roles/editor to allUsers: {_PUBLIC}"
     ]
-    assert len(violations(IAM_NO_BASIC_ROLES, binding)) == 1
+    assert violations(IAM_NO_BASIC_ROLES, binding) == [
+        "BucketIAMBinding 'b' grants basic role roles/editor to allUsers: "
+        "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
+    ]
