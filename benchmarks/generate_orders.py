@@ -16,7 +16,12 @@ FIRST_DAY = date(2026, 1, 1)
 @dataclass(frozen=True)
 class GeneratedInput:
     size_bytes: int
-    bad_rows: int
+    broken_lines: tuple[str, ...]
+    """The lines written with a breach, in the order written (a duplicate's line is its original's)."""
+
+    @property
+    def bad_rows(self) -> int:
+        return len(self.broken_lines)
 
 
 def _good_row(rng: random.Random, number: int) -> list[str]:
@@ -57,7 +62,8 @@ def write_orders_csv(
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
     per_file = -(-rows // files)
-    number = bad_rows = 0
+    number = 0
+    broken_lines: list[str] = []
     last_good: list[str] | None = None
     for index in range(files):
         with (directory / f"orders-{index:03d}.csv").open("w", encoding="utf-8") as out:
@@ -67,11 +73,11 @@ def write_orders_csv(
                 row = _good_row(rng, number)
                 if rng.random() < bad_share:
                     row = _breach(rng, row, last_good)
-                    bad_rows += 1
+                    broken_lines.append(",".join(row))
                 else:
                     last_good = row
                 lines.append(",".join(row))
                 number += 1
             out.write("\n".join(lines) + "\n")
     size = sum(path.stat().st_size for path in directory.glob("*.csv"))
-    return GeneratedInput(size, bad_rows)
+    return GeneratedInput(size, tuple(broken_lines))

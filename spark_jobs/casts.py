@@ -73,7 +73,7 @@ _DECIMAL = rf"^{DECIMAL_LITERAL}\z"
 # A decimal with an exponent, which BigQuery's NUMERIC accepts too (NUMERIC '1.23e05'), and the parts that
 # tell how many decimals its value has: the mantissa's decimals up to the last non-zero one, the zeros that
 # end its integer part when it has no non-zero decimal, and the exponent.
-_SCIENTIFIC = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]{1,9}\z"
+_SCIENTIFIC = rf"^{DECIMAL_LITERAL}[eE][+-]?[0-9]{{1,9}}\z"
 _SIGNIFICANT_DECIMALS = r"\.([0-9]*[1-9])?0*[eE]"
 _INTEGER_TRAILING_ZEROS = r"^[+-]?[0-9]*?(0*)(?:\.0*)?[eE]"
 _EXPONENT = r"[eE]([+-]?[0-9]+)$"

@@ -21,7 +21,7 @@ from pyspark.sql import SparkSession
 
 from spark_jobs.contract import Contract, contract_from_bytes, load_contract
 from spark_jobs.errors import ContractError, JobError, UsageError, first_line
-from spark_jobs.hadoop_fs import read_bytes, write_text
+from spark_jobs.hadoop_fs import load_file_system, read_bytes, write_text
 from spark_jobs.hadoop_paths import is_local, is_uri, local_path, normalized, skipped_below, within
 from spark_jobs.job import JobConfig, Progress, run
 from spark_jobs.options import APPEND, BIGQUERY, FORMATS, LOCAL, SINKS, WRITE_MODES
@@ -244,6 +244,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         _check_input_apart_from_tables(config, contract)
         if session is None:
             session = spark_session(f"{pipeline}-{config.batch_id}")
+        _check_file_systems(config, session)
         run(session, config, contract, started_at, progress)
     except JobError as failure:
         error, exit_code = str(failure), failure.exit_code
@@ -279,6 +280,19 @@ def _read_contract(uri: str, spark: SparkSession) -> Contract:
         raise_if_file_system_missing(str(error))
         raise ContractError(f"{uri}: cannot read the contract: {first_meaningful_line(str(error))}") from None
     return contract_from_bytes(data, uri)
+
+
+def _check_file_systems(config: JobConfig, spark: SparkSession) -> None:
+    """The output's and the report's file systems exist in this Spark, checked before the input is read: a
+    run whose report cannot be saved would otherwise load its rows and then fail."""
+    for flag, path in (("--output-path", config.output_path), ("--report-path", config.report_path)):
+        if path is None or is_local(path):
+            continue
+        try:
+            load_file_system(spark, path)
+        except (Py4JJavaError, PySparkException) as error:
+            raise_if_file_system_missing(str(error))
+            raise UsageError(f"{flag} {path!r} cannot be used: {first_meaningful_line(str(error))}") from None
 
 
 def _check_input_apart_from_tables(config: JobConfig, contract: Contract) -> None:
@@ -354,7 +368,7 @@ def _save_report(report: Report, path: str, spark: SparkSession | None) -> bool:
             print(f"report not written to {path}: Spark did not start", file=sys.stderr, flush=True)
             return False
     except (OSError, Py4JJavaError, PySparkException) as failure:
-        reason = first_line(failure, fallback=type(failure).__name__)
+        reason = first_meaningful_line(str(failure)) or type(failure).__name__
         print(f"report not written to {path}: {reason}", file=sys.stderr, flush=True)
         return False
     return True

@@ -265,9 +265,9 @@ class _ContractLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-_DECIMAL_INTEGER = re.compile(r"^[-+]?[0-9]+$")
+_DECIMAL_INTEGER = re.compile(rf"^{INT64_LITERAL}$")
 _PLAIN_DECIMAL = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
-_DECIMAL_NUMBER = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_DECIMAL_NUMBER = re.compile(rf"^{FLOAT64_LITERAL}$")
 
 
 class _UnreadNumber(str):

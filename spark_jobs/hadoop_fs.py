@@ -16,6 +16,12 @@ def _file_system(spark: SparkSession, path: str) -> tuple[Any, Any]:
     return hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hadoop_path
 
 
+def load_file_system(spark: SparkSession, path: str) -> None:
+    """Load the file system of `path`'s scheme: one this Spark lacks then fails before any work, not at the
+    first write."""
+    _file_system(spark, path)
+
+
 def delete_path(spark: SparkSession, path: str) -> None:
     """Delete a file or a directory tree; a missing path is fine."""
     file_system, hadoop_path = _file_system(spark, path)

@@ -11,8 +11,6 @@ import posixpath
 import re
 from pathlib import Path
 
-from spark_jobs.readers import skipped_by_spark
-
 
 def within(path: str, location: str) -> bool:
     """Whether `path` is `location` or under it, both taken as Hadoop takes them (`..` resolved). For a
@@ -45,6 +43,15 @@ def skipped_below(path: str, location: str) -> bool:
     from the location (or where its glob starts), is one that Spark skips."""
     below = normalized(path)[len(normalized(_split_glob(location)[0]).rstrip("/")) :]
     return any(skipped_by_spark(part) for part in below.split("/") if part)
+
+
+def skipped_by_spark(name: str) -> bool:
+    """Whether Spark's scan leaves out a file or folder of this name (its listing already leaves out names
+    starting with `.`)."""
+    return _NOT_DATA.match(name) is not None
+
+
+_NOT_DATA = re.compile(r"\.|_(?!.*=)")
 
 
 def _fnmatch_patterns(glob: str) -> list[str]:

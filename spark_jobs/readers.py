@@ -37,6 +37,7 @@ from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, STRING, TEXT_SUFFIX, Co
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import CorruptInputError, JobError, NoInputError, SchemaMismatchError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints
+from spark_jobs.hadoop_paths import skipped_by_spark
 from spark_jobs.options import AVRO, CSV, JSON, PARQUET
 
 TEXT_FORMATS = (CSV, JSON)
@@ -74,7 +75,7 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     listed = _data_files(frame)
     if not listed:
         raise _no_input(location)
-    files = tuple(sorted(unquote(file) for file in listed))
+    files = _input_file_names(listed)
     if input_format in TEXT_FORMATS:
         _check_block_compressed(spark, files)
     text_columns = (
@@ -133,13 +134,11 @@ def _data_files(frame: DataFrame) -> list[str]:
     return [file for file in frame.inputFiles() if not skipped_by_spark(file.rsplit("/", 1)[-1])]
 
 
-def skipped_by_spark(name: str) -> bool:
-    """Whether Spark's scan leaves out a file or folder of this name (its listing already leaves out names
-    starting with `.`)."""
-    return _NOT_DATA.match(name) is not None
-
-
-_NOT_DATA = re.compile(r"\.|_(?!.*=)")
+def _input_file_names(listed: list[str]) -> tuple[str, ...]:
+    """The files of a listing (`_data_files`) as their file system names them, in order: Spark lists them
+    URL-encoded (`a%20b.csv`), where the report, the errors and a re-read need the names as they are, and a
+    stable order makes the report and the first file named in an error the same on every run."""
+    return tuple(sorted(unquote(file) for file in listed))
 
 
 def _file_name() -> Column:
@@ -221,31 +220,6 @@ def _line_break_remains_removed(rows: DataFrame, last_column: str) -> DataFrame:
     kept = value.substr(sf.lit(1), sf.length(value) - 1)
     without_return = sf.when(kept != "", kept)
     return rows.withColumn(last_column, sf.when(value.endswith("\r"), without_return).otherwise(value))
-
-
-def csv_header_mismatch(message: str) -> str | None:
-    """How a CSV header differs from the contract's columns, naming its file, when `message` holds Spark's
-    refusal of the header (see `_read_csv`); None otherwise."""
-    length = _HEADER_LENGTH.search(message)
-    if length is not None:
-        header, columns = length["header"], "column" if length["header"] == "1" else "columns"
-        return f"{length['file']}: its header has {header} {columns}, the contract {length['contract']}"
-    name = _HEADER_NAME.search(message)
-    if name is not None:
-        found, expected = name["found"], name["expected"]
-        return f"{name['file']}: its header names {found!r} where the contract has {expected!r}"
-    return None
-
-
-# Spark 3.5's two messages (CSVHeaderChecker); the second names the first column that differs.
-_HEADER_LENGTH = re.compile(
-    r"Number of column in CSV header is not equal to number of fields in the schema:\s*"
-    r"Header length: (?P<header>[0-9]+), schema size: (?P<contract>[0-9]+)\s*CSV file: (?P<file>.+)"
-)
-_HEADER_NAME = re.compile(
-    r"CSV header does not conform to the schema\.\n Header: .*\n Schema: .*\n"
-    r"Expected: (?P<expected>\S+) but found: (?P<found>.*)\nCSV file: (?P<file>.+)"
-)
 
 
 def _read_json(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
@@ -526,7 +500,7 @@ def _match_by_name(
         raise SchemaMismatchError(
             f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}",
             # Read in groups (no `data_source`), `frame` holds only some of the files.
-            tuple(sorted(unquote(file) for file in _data_files(frame))) if data_source else (),
+            _input_file_names(_data_files(frame)) if data_source else (),
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
 
@@ -538,7 +512,7 @@ def _first_files_holding(frame: DataFrame, data_source: str, fields: list[Struct
     (a struct whose fields differ between files) is not found."""
     wanted = {field.name.lower(): field.dataType.simpleString() for field in fields}
     holders: dict[str, str] = {}
-    for file in sorted(unquote(listed) for listed in _data_files(frame)):
+    for file in _input_file_names(_data_files(frame)):
         try:
             schema = _load_files(frame.sparkSession, data_source, [file]).schema
         except (Py4JJavaError, AnalysisException):

@@ -11,7 +11,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 
 from spark_jobs.errors import CorruptInputError, SchemaMismatchError, SinkError, UsageError
-from spark_jobs.readers import CSV_MAX_FIELDS, csv_header_mismatch
+from spark_jobs.readers import CSV_MAX_FIELDS
 
 
 @contextmanager
@@ -42,6 +42,31 @@ def input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
 
 # Hadoop's listing refuses the location's glob pattern (its own checks, or re2j's compiling it).
 _GLOB_SYNTAX = re.compile(r"Illegal file pattern: (?P<reason>[^\n]+)")
+
+
+def csv_header_mismatch(message: str) -> str | None:
+    """How a CSV header differs from the contract's columns, naming its file, when `message` holds Spark's
+    refusal of the header (the CSV reader has Spark check it); None otherwise."""
+    length = _HEADER_LENGTH.search(message)
+    if length is not None:
+        header, columns = length["header"], "column" if length["header"] == "1" else "columns"
+        return f"{length['file']}: its header has {header} {columns}, the contract {length['contract']}"
+    name = _HEADER_NAME.search(message)
+    if name is not None:
+        found, expected = name["found"], name["expected"]
+        return f"{name['file']}: its header names {found!r} where the contract has {expected!r}"
+    return None
+
+
+# Spark 3.5's two messages (CSVHeaderChecker); the second names the first column that differs.
+_HEADER_LENGTH = re.compile(
+    r"Number of column in CSV header is not equal to number of fields in the schema:\s*"
+    r"Header length: (?P<header>[0-9]+), schema size: (?P<contract>[0-9]+)\s*CSV file: (?P<file>.+)"
+)
+_HEADER_NAME = re.compile(
+    r"CSV header does not conform to the schema\.\n Header: .*\n Schema: .*\n"
+    r"Expected: (?P<expected>\S+) but found: (?P<found>.*)\nCSV file: (?P<file>.+)"
+)
 
 
 def _unreadable_input(detail: str, message: str, files: tuple[str, ...]) -> str:

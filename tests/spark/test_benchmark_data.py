@@ -3,6 +3,7 @@ straightforward baseline (d) does the same work on it as the job."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -23,6 +24,17 @@ def test_generated_breaches_are_exactly_the_rejected_rows(spark: SparkSession, t
     assert status == 0
     assert report["rows_read"] == 400
     assert report["rows_rejected"] == generated.bad_rows
+    broken = Counter(generated.broken_lines)
+    columns = load_contract(CONTRACT).column_names
+    rejected = read_table(spark, tmp_path / "out" / "orders__rejected", *columns)
+    # A duplicate's two copies are one line twice: which copy loses is the job's choice, the line is not.
+    assert Counter(",".join(value or "" for value in row) for row in rejected) == broken
+    written = Counter(
+        line for path in (tmp_path / "in").glob("*.csv") for line in path.read_text().splitlines()[1:]
+    )
+    unbroken_ids = sorted(line.split(",")[0] for line in (written - broken).elements())
+    loaded = read_table(spark, tmp_path / "out" / "orders", "order_id")
+    assert loaded == [(order_id,) for order_id in unbroken_ids]
     assert set(report["rejections_by_rule"]) == {
         "order_id.pattern",
         "customer_id.type",

@@ -278,6 +278,15 @@ def test_refusals_name_the_place_and_the_problem(document: object, expected: str
     assert expected in refusal(document)
 
 
+@pytest.mark.parametrize(("given", "shown"), [(None, "nothing"), (5, "int 5")])
+def test_a_type_that_is_no_type_name_is_shown_as_what_yaml_read(given: object, shown: str) -> None:
+    """`type:` left empty reads as null, `type: 5` as a number: the message says so, and lists the names."""
+    accepted = "STRING, INT64, FLOAT64, NUMERIC, BOOL, DATE, TIMESTAMP, INTEGER, FLOAT, BOOLEAN"
+    assert refusal(with_column(name="x", type=given)) == (
+        f"c.yaml: column 'x': unknown type {shown}; accepted: {accepted}"
+    )
+
+
 def test_bigquery_size_limits_are_inclusive() -> None:
     columns = [{"name": f"c{i}", "type": "STRING"} for i in range(9994)]
     columns.append({"name": "last", "type": "STRING", "description": "d" * 1_024})

@@ -120,8 +120,12 @@ def test_reject_ratio_exceeded_writes_nothing_to_the_main_table(
 
 def test_the_ratio_at_the_limit_passes(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,99,,,,2026-01-05,,"])
-    status, _ = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5")
-    assert status == 0
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "0.5"
+    )
+    counts = (report["rows_loaded"], report["rows_rejected"], report["rejections_by_rule"])
+    assert (status, *counts) == (0, 1, 1, {"qty.max": 1})
+    assert read_table(spark, tmp_path / "out" / "items", "id") == [("AB1",)]
 
 
 def test_reruns_are_idempotent(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
@@ -227,6 +231,24 @@ def test_input_failures_exit_with_one_clear_line(
     assert not (tmp_path / "out").exists()
     if setup == "wrong_type":  # found, then refused: the report still lists them
         assert report["input_files"] == sorted(part.as_uri() for part in location.glob("*.parquet"))
+
+
+def test_a_wrong_type_beside_a_zero_byte_parquet_file_names_the_file_that_has_it(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """An interrupted writer's zero-byte file has no schema: the search for the file holding the wrong
+    type passes over it, though it sorts first."""
+    location = tmp_path / "in"
+    rows = spark.createDataFrame([("AB1", "1", dt.date(2026, 1, 5))], "id string, qty string, day date")
+    rows.coalesce(1).write.parquet(str(location))
+    (location / "a-empty.parquet").write_bytes(b"")
+    [part] = location.glob("part-*.parquet")
+    status, report = run_job(spark, contract_file, location, tmp_path / "out", fmt="parquet")
+    assert status == 5
+    assert report["error"] == (
+        f"input {location} does not match contract 'items': column 'qty' is string in {part.as_uri()}, "
+        "which does not convert exactly to INT64"
+    )
 
 
 @pytest.mark.parametrize(
@@ -458,6 +480,36 @@ def test_a_report_that_fails_to_save_after_the_run_is_one_line(
     assert capsys.readouterr().err.startswith(f"report not written to {blocker / 'report.json'}: ")
 
 
+def test_a_report_save_that_spark_fails_names_the_java_failure_not_py4js_call(
+    spark: SparkSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = Report(pipeline="items", batch_id="b1", started_at=utc_now(), ended_at=utc_now())
+    assert _save_report(report, "s3a://no-such-bucket/r.json", spark) is False
+    assert capsys.readouterr().err == (
+        "report not written to s3a://no-such-bucket/r.json: java.lang.ClassNotFoundException: "
+        "Class org.apache.hadoop.fs.s3a.S3AFileSystem not found\n"
+    )
+
+
+def test_a_remote_report_of_a_run_that_failed_before_spark_started_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A local contract is read before Spark starts: a bad one leaves no file system for a gs:// report."""
+    contract = tmp_path / "bad.yaml"
+    contract.write_text("table: bad\ncolumns: 5\n")
+    argv = [
+        "--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", str(contract),
+        "--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1",
+        "--report-path", "gs://b/r.json",
+    ]  # fmt: skip
+    assert main(argv) == 3
+    error = f"{contract}: columns: expected a non-empty list of columns, got int 5"
+    assert capsys.readouterr().err.splitlines() == [
+        "report not written to gs://b/r.json: Spark did not start",
+        f"pipeline bad batch b1 failed: {error}",
+    ]
+
+
 def test_a_report_save_failure_without_a_message_is_named_by_its_kind(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -594,21 +646,36 @@ _NO_S3A = (
         (("--output-path", "gs://no-such-bucket/data/"), _NO_GCS),
         (("--input-location", "s3a://no-such-bucket/data/"), _NO_S3A),
         (("--output-path", "s3a://no-such-bucket/data/"), _NO_S3A),
+        (("--report-path", "s3a://no-such-bucket/r.json"), _NO_S3A),
     ],
 )
 def test_a_scheme_this_spark_cannot_read_is_a_usage_error_not_a_corrupt_file(
-    spark: SparkSession, contract_file: Path, tmp_path: Path, given: tuple[str, str], error: str
+    *,
+    spark: SparkSession,
+    contract_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    given: tuple[str, str],
+    error: str,
 ) -> None:
-    """Locally there is no Cloud Storage connector: gs:// paths work on Dataproc only."""
+    """Locally there is no Cloud Storage connector: gs:// paths work on Dataproc only. Every path is checked
+    before the input is read, so nothing is written."""
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
-    paths = {"--input-location": str(tmp_path / "in"), "--output-path": str(tmp_path / "out")}
+    paths = {
+        "--input-location": str(tmp_path / "in"),
+        "--output-path": str(tmp_path / "out"),
+        "--report-path": str(tmp_path / "report.json"),
+    }
     option, unreadable = given
     paths[option] = unreadable
     argv = [f"{flag}={path}" for flag, path in paths.items()]
     argv += ["--input-format=csv", f"--contract={contract_file}", "--sink=local", "--batch-id=b1"]
-    report_path = tmp_path / "report.json"
-    assert main([*argv, f"--report-path={report_path}"], spark) == 2
-    assert json.loads(report_path.read_text())["error"] == error
+    assert main(argv, spark) == 2
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["error"], printed["rows_read"]) == (error, 0)
+    if option != "--report-path":
+        assert json.loads((tmp_path / "report.json").read_text()) == printed
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_run_caches_a_wide_contracts_rows_in_smaller_batches(spark: SparkSession, tmp_path: Path) -> None:

@@ -53,7 +53,15 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
         ),
         (
             ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "1.5"],
-            "1.5 is not between 0 and 1",
+            "argument --max-reject-ratio: 1.5 is not between 0 and 1",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "abc"],
+            "argument --max-reject-ratio: 'abc' is not a number",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "nan"],
+            "argument --max-reject-ratio: nan is not between 0 and 1",
         ),
         (["--sink", "local", "--output-path", "o", "--batch-id", "a/b"], "'a/b' is not a valid batch id"),
         (["--sink", "local", "--output-path", " "], "--output-path must not be empty"),
@@ -123,22 +131,45 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_arguments_are_strict(arguments: list[str], message: str, tmp_path: Path) -> None:
+def test_arguments_are_strict(
+    arguments: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # In a folder of its own: a check that fails to refuse must not leave files in the checkout.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_dir").mkdir()
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(SystemExit) as caught:
+        parse_args(_strict_case_argv(arguments))
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_entry_point_refuses_bad_arguments_with_status_2(tmp_path: Path) -> None:
+    """The checks above call the parser; this one runs the module as a user does."""
+    command = [sys.executable, "-m", "spark_jobs.main", *_strict_case_argv(["--input-fromat", "csv"])]
+    environment = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    result = subprocess.run(
+        command, cwd=tmp_path, env=environment, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "spark_jobs.main: error: unrecognized arguments: --input-fromat csv"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def _strict_case_argv(arguments: list[str]) -> list[str]:
+    """A case's arguments after the ones every run needs (but those the case gives itself)."""
     base = ["--input-format", "csv", "--input-location", "in", "--contract", "c.yaml", "--batch-id", "b1"]
     if "--batch-id" in arguments:
         base = base[:-2]
     if "--input-fromat" in arguments:
         base += ["--sink", "local", "--output-path", "o"]
-    (tmp_path / "a_dir").mkdir()
-    (tmp_path / "a_file").write_text("")
-    command = [sys.executable, "-m", "spark_jobs.main", *base, *arguments]
-    environment = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
-    # In a folder of its own: a check that fails to refuse must not leave files in the checkout.
-    result = subprocess.run(
-        command, cwd=tmp_path, env=environment, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 2
-    assert message in result.stderr
+    return [*base, *arguments]
 
 
 def local_run_arguments(tmp_path: Path) -> list[str]:

@@ -13,7 +13,8 @@ from pyspark.sql import SparkSession
 
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
 from spark_jobs.errors import NoInputError, SchemaMismatchError, UsageError
-from spark_jobs.readers import csv_header_mismatch, read_input
+from spark_jobs.readers import read_input
+from spark_jobs.spark_errors import csv_header_mismatch
 
 from .conftest import ITEMS, ITEMS_HEADER, rows_of, write_lines
 

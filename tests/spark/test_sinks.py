@@ -523,6 +523,55 @@ def test_removing_a_batchs_earlier_rejected_rows_keeps_those_a_later_run_moves_i
     assert rows_of(spark.read.parquet(quarantine), "id", "_batch_id") == [("AB2", "b1")]
 
 
+def test_an_overwrite_that_can_neither_move_in_nor_put_the_previous_table_back_says_where_it_is(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = tmp_path / ".staged", tmp_path / "items"
+    source.mkdir()
+    target.mkdir()
+    (target / "old.parquet").write_text("old")
+    _interleave(monkeypatch, refuses=lambda name: name in (".staged", ".staged.previous"))
+    with pytest.raises(OSError) as caught:
+        hadoop_fs.replace_path(spark, str(source), str(target))
+    assert str(caught.value) == (
+        f"could not move {source} to {target}, nor the previous one back from {source}.previous"
+    )
+    assert (tmp_path / ".staged.previous" / "old.parquet").read_text() == "old"
+
+
+def test_a_staged_file_that_cannot_be_moved_is_named_with_where_the_others_are(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged, table = tmp_path / ".staged", tmp_path / "table"
+    for name in ("a.parquet", "b.parquet"):
+        (staged / name).parent.mkdir(parents=True, exist_ok=True)
+        (staged / name).write_text(name)
+    _interleave(monkeypatch, refuses=lambda name: name == "b.parquet")
+    with pytest.raises(OSError) as caught:
+        hadoop_fs.move_files_into(spark, str(staged), str(table), "run-1-")
+    assert str(caught.value) == (
+        f"could not move file:{staged}/b.parquet to {table}; the files moved before it are in place, "
+        f"the others still in {staged}"
+    )
+    # Hadoop lists in no set order: a.parquet is moved or still staged, but in one place only.
+    staying = {path.name for path in staged.iterdir() if not path.name.startswith(".")}
+    moved = {path.name.removeprefix("run-1-") for path in table.iterdir() if not path.name.startswith(".")}
+    assert ("b.parquet" in staying, sorted(staying | moved), staying & moved) == (
+        True,
+        ["a.parquet", "b.parquet"],
+        set(),
+    )
+
+
+def test_a_small_text_file_round_trips_through_a_file_uri(spark: SparkSession, tmp_path: Path) -> None:
+    """As a gs:// report is saved and a gs:// contract read: through Hadoop, replacing what was there."""
+    uri = f"file://{tmp_path}/reports/r.json"
+    hadoop_fs.write_text(spark, uri, "first, longer text\n")
+    hadoop_fs.write_text(spark, uri, '{"café": 1}\n')
+    assert hadoop_fs.read_bytes(spark, uri) == '{"café": 1}\n'.encode()
+    assert (tmp_path / "reports" / "r.json").read_text(encoding="utf-8") == '{"café": 1}\n'
+
+
 class _UndeletableFileSystem:
     """A Hadoop file system whose delete fails as Hadoop's does: by returning false."""
 
