@@ -15,15 +15,18 @@ from infra.warehouse import Warehouse
 
 config = stack_config.load()
 apis = Apis("apis", config)
-encryption: list[pulumi.Resource] = (
-    [KmsGrants("kms", config, config.kms_key, apis.ready).ready] if config.kms_key else []
+# With CMEK, what encrypts data waits until the service agents' grants on the key have propagated.
+key_usable: list[pulumi.Resource] = (
+    [KmsGrants("kms", config, config.kms_key, depends_on=[apis.ready]).ready] if config.kms_key else []
 )
-network = Network("network", config, apis.ready)
-storage = Storage("storage", config, [apis.ready, *encryption])
-identity = Identity("identity", config, storage, apis.ready)
+network = Network("network", config, depends_on=[apis.ready])
+storage = Storage("storage", config, depends_on=[apis.ready, *key_usable])
+identity = Identity("identity", config, storage, depends_on=[apis.ready])
 # The dataset's access list names the runtime account: BigQuery refuses an account it cannot see yet.
-warehouse = Warehouse("warehouse", config, identity.email, [apis.ready, identity.ready, *encryption])
-monitoring = Monitoring("monitoring", config, apis.ready)
+warehouse = Warehouse(
+    "warehouse", config, identity.email, depends_on=[apis.ready, identity.ready, *key_usable]
+)
+monitoring = Monitoring("monitoring", config, depends_on=[apis.ready])
 
 for role, bucket in storage.buckets.items():
     pulumi.export(f"{role}_bucket", bucket.name)
@@ -37,7 +40,7 @@ pulumi.export("dashboard_url", monitoring.dashboard_url)
 pulumi.export("table_ids", warehouse.table_ids)
 
 if config.pipelines and config.batch.run:
-    code = template.TemplateObjects("template", template.build(), storage, apis.ready)
+    code = template.TemplateObjects("template", template.build(), storage, depends_on=[apis.ready])
     batches: dict[str, str] = {}
     urls: dict[str, str] = {}
     for pipeline in config.pipelines:
@@ -50,7 +53,7 @@ if config.pipelines and config.batch.run:
             subnetwork=network.subnetwork_id,
             depends_on=[
                 apis.ready,
-                *encryption,
+                *key_usable,
                 identity.ready,
                 warehouse.dataset,
                 warehouse.tables[pipeline.name],

@@ -23,6 +23,7 @@ from infra.config_reader import (
     is_secret,
     matching,
     structure,
+    yaml_text,
 )
 from infra.pipeline_config import PipelineConfig, parse_pipelines
 
@@ -359,7 +360,7 @@ def _label_text(entry: str, value: object) -> str:
     """A label value as text. `pulumi config set --path` stores `true`, `false` and integers as YAML booleans
     and numbers, which are valid label values as written."""
     if isinstance(value, bool):
-        return str(value).lower()
+        return yaml_text(value)
     if isinstance(value, int | str):
         return str(value)
     raise ConfigError(entry, value, "a label value: text, an integer, true or false")

@@ -142,6 +142,11 @@ def bounded_int(key: str, value: object, low: int, high: int) -> int:
     return number
 
 
+def yaml_text(value: bool) -> str:
+    """A YAML boolean as the stack file spells it (`true`), not as Python does (`True`)."""
+    return "true" if value else "false"
+
+
 def matching(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> str:
     if not pattern.fullmatch(value):
         raise ConfigError(key, value, allowed)

@@ -7,6 +7,8 @@ dataset's own authoritative `accesses` list carries it (see infra/warehouse.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_gcp as gcp
 
@@ -46,11 +48,12 @@ class Identity(pulumi.ComponentResource):
         name: str,
         config: StackConfig,
         storage: Storage,
-        apis_ready: pulumi.Resource,
+        *,
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pipeline:infra:Identity", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         account_id = f"{config.name_prefix}-runner"
         self.account = gcp.serviceaccount.Account(
             "runner",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_gcp as gcp
 
@@ -27,12 +29,13 @@ class KmsGrants(pulumi.ComponentResource):
         name: str,
         config: StackConfig,
         kms_key: str,
-        apis_ready: pulumi.Resource,
+        *,
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pipeline:infra:KmsGrants", name, None, opts)
         # After the APIs: on a new project, the look-ups call Cloud Resource Manager, Storage and BigQuery.
-        invoke = pulumi.InvokeOutputOptions(parent=self, depends_on=[apis_ready])
+        invoke = pulumi.InvokeOutputOptions(parent=self, depends_on=list(depends_on))
         project_number = gcp.organizations.get_project_output(
             project_id=config.project_id, opts=invoke
         ).number
@@ -50,7 +53,7 @@ class KmsGrants(pulumi.ComponentResource):
                 lambda n: f"serviceAccount:service-{n}@compute-system.iam.gserviceaccount.com"
             ),
         }
-        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         grants = [
             gcp.kms.CryptoKeyIAMMember(
                 f"kms-{agent}-agent",

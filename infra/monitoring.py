@@ -12,6 +12,7 @@ it next to the report metrics.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -118,14 +119,15 @@ class Monitoring(pulumi.ComponentResource):
         self,
         name: str,
         config: StackConfig,
-        apis_ready: pulumi.Resource,
+        *,
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pipeline:infra:Monitoring", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         runs, distributions = self._log_metrics(config, child)
         metrics = self.metrics = [runs, *distributions.values()]
-        after_metrics = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, *metrics])
+        after_metrics = pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, *metrics])
         # An alert on a metric created moments ago fails with "Cannot find metric(s)": let it propagate.
         metrics_known = PropagationWait(
             "metric-propagation",
@@ -134,7 +136,7 @@ class Monitoring(pulumi.ComponentResource):
             [_metric_name(config, field) for field in (_RUNS, *distributions)],
             opts=after_metrics,
         )
-        after_metrics_known = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready, metrics_known])
+        after_metrics_known = pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, metrics_known])
         self.dashboard = self._dashboard(config, runs, distributions, after_metrics)
         self.dashboard_url = self.dashboard.id.apply(
             lambda dashboard_id: (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -71,15 +72,16 @@ class Network(pulumi.ComponentResource):
         self,
         name: str,
         config: StackConfig,
-        apis_ready: pulumi.Resource,
+        *,
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pipeline:infra:Network", name, None, opts)
         settings = config.network
-        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
         if settings.existing_network and settings.existing_subnetwork:
             placement = self._existing(
-                config, settings.existing_network, settings.existing_subnetwork, apis_ready
+                config, settings.existing_network, settings.existing_subnetwork, depends_on
             )
         else:
             placement = self._created(config, child)
@@ -146,12 +148,12 @@ class Network(pulumi.ComponentResource):
         config: StackConfig,
         network: ResourcePath,
         subnetwork: ResourcePath,
-        apis_ready: pulumi.Resource,
+        depends_on: Sequence[pulumi.Resource],
     ) -> _Placement:
         """The pair named in config; a rule the stack creates goes in the network's (host) project."""
         subnet_range: pulumi.Input[str] = config.network.subnet_cidr
         if config.network.create_firewall_rule:
-            lookup = pulumi.InvokeOutputOptions(parent=self, depends_on=[apis_ready])
+            lookup = pulumi.InvokeOutputOptions(parent=self, depends_on=list(depends_on))
             subnet_range = _existing_subnet_range(network, subnetwork, lookup)
         return _Placement(
             network_id=pulumi.Output.from_input(network.path),

@@ -130,7 +130,7 @@ class Pipeline(pulumi.ComponentResource):
         code: TemplateObjects,
         runner_email: pulumi.Input[str],
         subnetwork: pulumi.Input[str],
-        depends_on: list[pulumi.Resource],
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pipeline:infra:Pipeline", name, None, opts)
@@ -143,7 +143,7 @@ class Pipeline(pulumi.ComponentResource):
             source=uploaded_file(pipeline.contract_path),
             content_type="application/yaml",
             opts=pulumi.ResourceOptions.merge(
-                pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+                pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
                 pulumi.ResourceOptions.merge(named.options, UPLOAD_OPTIONS),
             ),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_gcp as gcp
 
@@ -43,12 +45,13 @@ class Storage(pulumi.ComponentResource):
         self,
         name: str,
         config: StackConfig,
-        depends_on: list[pulumi.Resource],
+        *,
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pipeline:infra:Storage", name, None, opts)
         settings = config.storage
-        child = pulumi.ResourceOptions(parent=self, depends_on=depends_on)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
 
         def bucket(
             role: str,

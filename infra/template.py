@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,12 +109,13 @@ class TemplateObjects(pulumi.ComponentResource):
         name: str,
         template: Template,
         storage: Storage,
-        apis_ready: pulumi.Resource,
+        *,
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pipeline:infra:TemplateObjects", name, None, opts)
         folder = f"jobs/{template.digest[:SHORT_DIGEST]}"
-        child = pulumi.ResourceOptions(parent=self, depends_on=[apis_ready])
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
 
         def upload(
             logical_name: str, source: Path, object_name: str, content_type: str
@@ -128,7 +130,7 @@ class TemplateObjects(pulumi.ComponentResource):
             )
 
         entry = upload("entry-script", template.entry_script, template.entry_script.name, "text/x-python")
-        package = upload("package-zip", template.package_zip, "spark_jobs.zip", "application/zip")
+        package = upload("package-zip", template.package_zip, f"{PACKAGE}.zip", "application/zip")
         self.bucket_name = storage.code.name
         self.entry_script_uri = object_uri(entry)
         self.package_uri = object_uri(package)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -107,13 +108,14 @@ class Warehouse(pulumi.ComponentResource):
         name: str,
         config: StackConfig,
         runner_email: pulumi.Input[str],
-        depends_on: list[pulumi.Resource],
+        *,
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("pipeline:infra:Warehouse", name, None, opts)
         settings = config.warehouse
         self._data_options = pulumi.ResourceOptions(
-            parent=self, depends_on=depends_on, protect=settings.protect
+            parent=self, depends_on=list(depends_on), protect=settings.protect
         )
         expiration = settings.default_table_expiration_days
         self.dataset = gcp.bigquery.Dataset(

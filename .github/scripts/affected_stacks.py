@@ -106,6 +106,8 @@ def _may_be_contract(path: str) -> bool:
     return path.lower().endswith((".yaml", ".yml", ".json")) and not path.startswith(".github/")
 
 
+# Also spelled in mark-deployed.yml (which moves it) and pulumi.yml (its roll-back guard), kept equal by
+# tests/delivery/test_workflows.py.
 DEPLOYED_TAG = "deployed/{stack}"
 
 

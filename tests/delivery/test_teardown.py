@@ -6,7 +6,7 @@ resources it is about to exist, so that losing them fails the test instead of pa
 
 import pytest
 
-from tests.infra.harness import DeclaredResource, StackResult, run_stack
+from tests.infra.harness import DeclaredResource, StackResult
 
 BUCKET = "gcp:storage/bucket:Bucket"
 DATASET = "gcp:bigquery/dataset:Dataset"
@@ -49,8 +49,9 @@ def test_dev_batches_are_deleted_like_everything_else(dev: StackResult) -> None:
 
 
 @pytest.mark.parametrize("stack_name", ["dev", "prod"])
-def test_apis_stay_enabled_when_a_stack_is_destroyed(stack_name: str) -> None:
-    services = declared(run_stack(stack_name), SERVICE)
+def test_apis_stay_enabled_when_a_stack_is_destroyed(stack_name: str, request: pytest.FixtureRequest) -> None:
+    stack: StackResult = request.getfixturevalue(stack_name)
+    services = declared(stack, SERVICE)
     assert {s.name: s.inputs.get("disableOnDestroy") for s in services} == {s.name: False for s in services}
 
 
@@ -63,8 +64,10 @@ def test_prod_protects_its_dataset(prod: StackResult) -> None:
 
 
 def test_prod_protects_its_tables(prod: StackResult) -> None:
+    """In Pulumi (`protect`) and in BigQuery (deletion protection), which refuses a delete made elsewhere."""
     tables = declared(prod, TABLE)
     assert {t.name: t.options.protect for t in tables} == {t.name: True for t in tables}
+    assert {t.name: t.inputs.get("deletionProtection") for t in tables} == {t.name: True for t in tables}
 
 
 def test_prod_protects_its_raw_bucket_whose_input_may_exist_nowhere_else(prod: StackResult) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
+from affected_stacks import DEPLOYED_TAG
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 PULUMI_ACTION = "pulumi/actions@v7"
@@ -182,6 +183,14 @@ def test_a_deploy_never_rolls_a_stack_back_past_its_last_deploy() -> None:
     assert checkout["with"]["fetch-depth"] == "${{ inputs.command != 'up' && 1 || 0 }}"
     assert guard["if"] == "inputs.command == 'up'"
     assert 'git merge-base --is-ancestor "$deployed" HEAD' in guard["run"]
+
+
+def test_the_workflows_name_the_deployed_tag_as_the_script_that_reads_it() -> None:
+    """mark-deployed.yml moves the tag, pulumi.yml's roll-back guard and affected_stacks.py read it."""
+    [mark] = load("mark-deployed.yml")["jobs"].values()
+    assert mark["env"]["TAG"] == DEPLOYED_TAG.format(stack="${{ inputs.stack }}")
+    guard = load("pulumi.yml")["jobs"]["pulumi"]["steps"][1]
+    assert f'deployed="refs/tags/{DEPLOYED_TAG.format(stack="$STACK")}"' in guard["run"]
 
 
 def test_a_teardown_unmarks_the_stack_once_the_destroy_began_even_if_it_failed_partway() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from infra import config as stack_config
 from infra.config import StackConfig
-from infra.config_reader import PROJECT_ROOT, ConfigError, declared_keys
+from infra.config_reader import PROJECT_ROOT, ConfigError, declared_keys, yaml_text
 from tests.infra.harness import project_name, run_stack, stack_config_strings
 
 NO_PIPELINES: dict[str, object] = {"pipelines": []}
@@ -64,6 +64,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"labels": {"role": "finance"}}, "labels.role", "not one of the labels the program sets"),
         ({"labels": {"pipeline": "x"}}, "labels.pipeline", "not one of the labels the program sets"),
         ({"labels": ["team"]}, "labels", "a map of label keys"),
+        ({"labels": "team=data"}, "labels", "a YAML/JSON structure"),
         ({"labels": {f"k{i}": "v" for i in range(28)}}, "labels", "at most 27 labels (a Dataproc batch"),
         (
             {
@@ -146,6 +147,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"runtimeVersion": "1.1"}, "runtimeVersion", "2.x or 3.x"),
         ({"minExecutors": 1}, "minExecutors", "an integer from 2 to 1000"),
         ({"maxExecutors": 2000}, "maxExecutors", "an integer from 2 to 1000"),
+        ({"maxExecutors": True}, "maxExecutors", "an integer from 2 to 1000"),
         ({"minExecutors": 8, "maxExecutors": 4}, "maxExecutors", "at least minExecutors (8)"),
         ({"minExecutors": 5, "maxExecutors": 4}, "maxExecutors", "at least minExecutors (5)"),
         ({"executorCores": 6}, "executorCores", "one of (4, 8, 16)"),
@@ -175,7 +177,9 @@ def test_rejects_bad_value_naming_key_value_and_rule(
     assert message.startswith(f"config {key}=")
     assert allowed in message
     shown = overrides.get(key)
-    if shown is not None and not isinstance(shown, dict | list):
+    if isinstance(shown, bool):  # as the stack file spells it
+        assert f"={yaml_text(shown)!r}" in message or f"={shown!r}" in message
+    elif shown is not None and not isinstance(shown, dict | list):
         assert f"={str(shown)!r}" in message or f"={shown!r}" in message
 
 
@@ -202,25 +206,41 @@ def test_the_longest_stack_name_and_project_id_are_accepted_and_one_more_charact
 
 
 @pytest.mark.parametrize(
-    ("overrides", "secret_key", "message"),
+    ("overrides", "secret_key", "secret_value", "message"),
     [
         (
             {"alertEmail": "oncall"},
             "alertEmail",
+            "oncall",
             "config alertEmail=[secret] is not valid: empty, or an email",
         ),
-        ({"labels": {"team": "Data"}}, "labels", "config labels.team=[secret] is not valid: a label value"),
-        ({"gcp:region": "us-east1"}, "gcp:region", "config gcp:region=[secret] is not valid: unset"),
-        ({"pipelines": [{"name": "Orders"}]}, "pipelines", "config pipelines[0].name=[secret] is not valid"),
+        (
+            {"labels": {"team": "Data"}},
+            "labels",
+            "Data",
+            "config labels.team=[secret] is not valid: a label value",
+        ),
+        (
+            {"gcp:region": "us-east1"},
+            "gcp:region",
+            "us-east1",
+            "config gcp:region=[secret] is not valid: unset",
+        ),
+        (
+            {"pipelines": [{"name": "Orders"}]},
+            "pipelines",
+            "Orders",
+            "config pipelines[0].name=[secret] is not valid",
+        ),
     ],
 )
 def test_a_secret_value_is_not_shown_in_config_errors(
-    overrides: dict[str, object], secret_key: str, message: str
+    overrides: dict[str, object], secret_key: str, secret_value: str, message: str
 ) -> None:
     with pytest.raises(ConfigError) as caught:
         run_stack("dev", {**NO_PIPELINES, **overrides}, secret_keys=[secret_key])
     assert str(caught.value).startswith(message)
-    assert "oncall" not in str(caught.value) and "Data" not in str(caught.value)
+    assert secret_value not in str(caught.value)
 
 
 def test_config_errors_are_run_errors_the_cli_shows_without_a_traceback() -> None:
@@ -258,6 +278,8 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ({**ORDERS, "maxRejectRatio": 1.5}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         ({**ORDERS, "maxRejectRatio": "lots"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         ({**ORDERS, "maxRejectRatio": 10**400}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        # Shown as the stack file spells it, not as Python does (True).
+        ({**ORDERS, "maxRejectRatio": True}, "pipelines[0].maxRejectRatio", "='true' is not valid: a number"),
         ({**ORDERS, "contract": "spark_jobs/\x00.yaml"}, "pipelines[0].contract", "a data contract YAML"),
         ({**ORDERS, "inputPrefix": "orders"}, "pipelines[0].inputPrefix", "ending with '/'"),
         ({**ORDERS, "inputPrefix": "/orders/"}, "pipelines[0].inputPrefix", "an object prefix"),

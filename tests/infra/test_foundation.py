@@ -13,7 +13,8 @@ SERVICE = "gcp:projects/service:Service"
 NO_PIPELINES: dict[str, object] = {"pipelines": []}
 
 
-def test_apis_enabled_and_never_disabled_on_destroy(dev: StackResult) -> None:
+def test_the_base_apis_are_enabled_in_the_stacks_project(dev: StackResult) -> None:
+    """That they stay enabled on destroy: tests/delivery/test_teardown.py."""
     services = {r.inputs["service"]: r for r in dev.of_type(SERVICE)}
     assert sorted(services) == sorted(
         f"{api}.googleapis.com"
@@ -29,7 +30,6 @@ def test_apis_enabled_and_never_disabled_on_destroy(dev: StackResult) -> None:
         )
     )
     for service in services.values():
-        assert service.inputs["disableOnDestroy"] is False
         assert service.inputs["project"] == "my-pipeline-dev"
         assert service.options.parent == "apis"
 

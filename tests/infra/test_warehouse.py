@@ -74,13 +74,6 @@ def test_quarantine_table_partitioned_by_ingestion_day(dev: StackResult) -> None
     assert table.inputs["clusterings"] == ["_batch_id"]
 
 
-def test_dev_is_destroyable(dev: StackResult) -> None:
-    for resource in [*dev.of_type(TABLE), *dev.of_type(DATASET)]:
-        assert resource.options.protect is False
-    for table in dev.of_type(TABLE):
-        assert table.inputs["deletionProtection"] is False
-
-
 def test_a_replaced_table_is_deleted_first_since_its_id_is_fixed(dev: StackResult) -> None:
     tables = dev.of_type(TABLE)
     assert len(tables) == 2
@@ -93,15 +86,6 @@ def test_a_partitioning_change_replaces_the_table_instead_of_failing_in_place(de
     """The provider replaces a table only for a new partition field; BigQuery refuses the other changes."""
     for table in dev.of_type(TABLE):
         assert table.options.replace_on_changes == ("timePartitioning",), table.name
-
-
-def test_prod_protects_data(prod: StackResult) -> None:
-    dataset = prod.one(DATASET, "dataset")
-    assert dataset.options.protect is True
-    assert dataset.inputs["deleteContentsOnDestroy"] is False
-    for table in prod.of_type(TABLE):
-        assert table.options.protect is True
-        assert table.inputs["deletionProtection"] is True
 
 
 def test_contract_without_partitioning_or_clustering(tmp_path: Path) -> None:

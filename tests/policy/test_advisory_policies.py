@@ -81,7 +81,10 @@ def test_a_prod_batch_or_session_template_without_a_customer_managed_key_is_repo
 ) -> None:
     execution = {"ttl": "600s"}
     args = resource_args(resource_type, {"environmentConfig": {"executionConfig": execution}}, stack="prod")
-    assert len(violations(CMEK_IN_PROTECTED_STACKS, args)) == 1
+    assert violations(CMEK_IN_PROTECTED_STACKS, args) == [
+        "'subject' in stack prod has no customer-managed key (environmentConfig.executionConfig.kmsKey): "
+        "set the stack's KMS key"
+    ]
     execution["kmsKey"] = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"
     args = resource_args(resource_type, {"environmentConfig": {"executionConfig": execution}}, stack="prod")
     assert violations(CMEK_IN_PROTECTED_STACKS, args) == []
@@ -93,8 +96,9 @@ def test_cmek_is_not_required_in_dev() -> None:
 
 def test_the_stacks_that_need_cmek_come_from_policy_config() -> None:
     config = {"stacks": ["staging"]}
-    assert (
-        len(violations(CMEK_IN_PROTECTED_STACKS, resource_args(DATASET, {}, stack="staging", config=config)))
-        == 1
-    )
+    staging = resource_args(DATASET, {}, name="sales", stack="staging", config=config)
+    assert violations(CMEK_IN_PROTECTED_STACKS, staging) == [
+        "'sales' in stack staging has no customer-managed key (defaultEncryptionConfiguration.kmsKeyName): "
+        "set the stack's KMS key"
+    ]
     assert violations(CMEK_IN_PROTECTED_STACKS, resource_args(DATASET, {}, stack="prod", config=config)) == []

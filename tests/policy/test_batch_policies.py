@@ -56,8 +56,23 @@ def test_a_batch_without_a_service_account_is_reported(account: str | None) -> N
 
 def test_a_batch_without_any_environment_config_breaks_every_batch_rule() -> None:
     args = resource_args(BATCH, {"pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"}})
-    for policy in (BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL):
-        assert len(violations(policy, args)) == 1
+    assert [
+        violations(policy, args)
+        for policy in (BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL)
+    ] == [
+        [
+            "batch 'subject' sets no environmentConfig.executionConfig.serviceAccount, so it runs as the "
+            "default Compute Engine service account: set the pipeline's dedicated service account"
+        ],
+        [
+            "batch 'subject' names no environmentConfig.executionConfig.subnetworkUri: run it on the "
+            "pipeline's subnetwork (with Private Google Access), not a default network"
+        ],
+        [
+            "batch 'subject' sets no ttl: set environmentConfig.executionConfig.ttl to a duration in seconds "
+            'such as "3600s" so a stuck run is terminated'
+        ],
+    ]
 
 
 @pytest.mark.parametrize("subnetwork", [None, ""])

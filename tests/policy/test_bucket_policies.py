@@ -18,8 +18,11 @@ def test_a_bucket_without_uniform_access_is_reported() -> None:
 
 
 def test_a_bucket_that_leaves_uniform_access_unset_is_reported() -> None:
-    args = resource_args(BUCKET, {"publicAccessPrevention": "enforced"})
-    assert len(violations(BUCKET_UNIFORM_ACCESS, args)) == 1
+    args = resource_args(BUCKET, {"publicAccessPrevention": "enforced"}, name="raw")
+    assert violations(BUCKET_UNIFORM_ACCESS, args) == [
+        "bucket 'raw' does not enable uniform bucket-level access: "
+        "set uniform_bucket_level_access=True so object ACLs cannot grant access beside IAM"
+    ]
 
 
 def test_a_bucket_enforcing_public_access_prevention_passes() -> None:

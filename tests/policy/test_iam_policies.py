@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from pulumi_policy import ResourceValidationPolicy
 
 from policy.iam import IAM_NO_BASIC_ROLES, IAM_NO_PUBLIC_MEMBERS
 from policy.resources import DATASET, DATASET_ACCESS
@@ -69,7 +70,9 @@ def test_a_dataset_access_entry_for_all_authenticated_users_is_reported() -> Non
 
 def test_a_dataset_access_resource_for_all_users_is_reported() -> None:
     args = resource_args(DATASET_ACCESS, {"role": "READER", "iamMember": "allUsers"}, name="open")
-    assert len(violations(IAM_NO_PUBLIC_MEMBERS, args)) == 1
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        f"DatasetAccess 'open' grants READER to allUsers: {_PUBLIC}"
+    ]
 
 
 def test_a_project_grant_of_editor_is_reported() -> None:
@@ -112,7 +115,9 @@ def test_an_authoritative_policy_document_is_read_binding_by_binding() -> None:
         "IAMPolicy 'policy' grants basic role roles/owner to allUsers: "
         "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)",
     ]
-    assert len(violations(IAM_NO_PUBLIC_MEMBERS, args)) == 1
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        f"IAMPolicy 'policy' grants roles/owner to allUsers: {_PUBLIC}"
+    ]
 
 
 def test_an_unreadable_policy_document_is_reported_not_skipped() -> None:
@@ -289,4 +294,27 @@ def test_members_given_as_one_text_are_one_member() -> None:
     assert violations(IAM_NO_PUBLIC_MEMBERS, binding) == [
         f"BucketIAMBinding 'b' grants roles/editor to allUsers: {_PUBLIC}"
     ]
-    assert len(violations(IAM_NO_BASIC_ROLES, binding)) == 1
+    assert violations(IAM_NO_BASIC_ROLES, binding) == [
+        "BucketIAMBinding 'b' grants basic role roles/editor to allUsers: "
+        "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
+    ]
+
+
+# An authorized view: the dataset lets the view read it, whoever queries the view; it names no principal.
+AUTHORIZED_VIEW = {"view": {"projectId": "proj", "datasetId": "reports", "tableId": "daily_orders"}}
+
+
+@pytest.mark.parametrize("policy", [IAM_NO_PUBLIC_MEMBERS, IAM_NO_BASIC_ROLES])
+def test_an_authorized_view_access_is_no_grant_to_report(policy: ResourceValidationPolicy) -> None:
+    assert violations(policy, resource_args(DATASET_ACCESS, AUTHORIZED_VIEW, name="view")) == []
+    dataset = resource_args(DATASET, {"accesses": [*DATASET_ACCESSES, AUTHORIZED_VIEW]}, name="sales")
+    assert violations(policy, dataset) == []
+
+
+def test_an_authorized_view_beside_a_public_entry_leaves_the_public_one_reported() -> None:
+    accesses = [AUTHORIZED_VIEW, {"role": "READER", "specialGroup": "allUsers"}]
+    dataset = resource_args(DATASET, {"accesses": accesses}, name="sales")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, dataset) == [
+        f"Dataset 'sales' grants READER to allUsers: {_PUBLIC}"
+    ]
+    assert violations(IAM_NO_BASIC_ROLES, dataset) == []

@@ -65,7 +65,10 @@ def test_many_ranges_short_of_half_the_internet_pass() -> None:
 
 def test_a_rule_without_direction_is_ingress() -> None:
     args = resource_args(FIREWALL, {"sourceRanges": ["0.0.0.0/0"], "allows": [{"protocol": "tcp"}]})
-    assert len(violations(FIREWALL_NO_INTERNET_INGRESS, args)) == 1
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        "firewall 'subject' allows ingress from 0.0.0.0/0: "
+        "restrict source_ranges to the subnet or known ranges"
+    ]
 
 
 @pytest.mark.parametrize("no_source", [{}, {"sourceRanges": []}, {"sourceRanges": [], "sourceTags": []}])

@@ -28,10 +28,12 @@ ADVISORY_POLICIES = ("required-labels", "cmek-in-protected-stacks")
 KMS_KEY = "projects/my-pipeline-prod/locations/europe-west1/keyRings/pipeline/cryptoKeys/data"
 
 
-@pytest.fixture(scope="module", params=STACKS)
+@pytest.fixture(params=STACKS)
 def stack(request: pytest.FixtureRequest) -> tuple[str, StackResult]:
+    """The committed stack, as the session's `dev` and `prod` fixtures ran it once."""
     name: str = request.param
-    return name, run_stack(name)
+    result: StackResult = request.getfixturevalue(name)
+    return name, result
 
 
 def test_the_pack_holds_every_policy_at_its_level() -> None:
@@ -107,8 +109,7 @@ def _bad(resource_type: str, name: str, inputs: dict[str, object]) -> DeclaredRe
     return DeclaredResource(type=resource_type, name=name, inputs=inputs, options=options, custom=True)
 
 
-def test_a_deliberately_bad_resource_among_the_stack_is_reported() -> None:
-    dev = run_stack("dev")
+def test_a_deliberately_bad_resource_among_the_stack_is_reported(dev: StackResult) -> None:
     raw = dev.one("gcp:storage/bucket:Bucket", "raw")
     leaky_bucket = _bad(raw.type, "leaky", {**raw.inputs, "uniformBucketLevelAccess": False})
     public_viewer = _bad(
