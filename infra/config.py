@@ -26,6 +26,7 @@ from infra.config_reader import (
     yaml_text,
 )
 from infra.pipeline_config import PipelineConfig, parse_pipelines
+from spark_jobs.spark_settings import SET_AT_RUN_TIME
 
 APP_LABEL = "gcs-bigquery-pipeline"
 EXECUTOR_CORE_CHOICES = (4, 8, 16)
@@ -56,6 +57,7 @@ _KMS_KEY = re.compile(
 # An address: no URI scheme (`mailto:`), and a domain of dotted labels with no dot first or last.
 _NETWORK_TAG = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
 _MAX_NETWORK_TAGS = 64
+_SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
 _EMAIL = re.compile(r"^[^@\s:]+@[^@\s.]+(\.[^@\s.]+)+$")
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
@@ -154,6 +156,8 @@ class BatchConfig:
     timeout_minutes: int
     run_token: str
     run: bool
+    spark_properties: Mapping[str, str]
+    """Every batch's Spark properties: sparkProperties, and the sizes and bounds the keys above give."""
 
     @property
     def on_runtime_3(self) -> bool:
@@ -540,6 +544,17 @@ def _batch(reader: Reader) -> BatchConfig:
     max_executors = reader.integer("maxExecutors", 2, 1000)
     if max_executors < min_executors:
         raise ConfigError("maxExecutors", max_executors, f"at least minExecutors ({min_executors})")
+    executor_cores = _cores("executorCores", reader.string("executorCores"))
+    driver_cores = _cores("driverCores", reader.string("driverCores"))
+    # Dynamic allocation within the bounds, and the executors' and driver's size. The BigQuery connector
+    # ships with the runtime: no jars.
+    sized = {
+        "spark.dynamicAllocation.enabled": "true",
+        "spark.dynamicAllocation.minExecutors": str(min_executors),
+        "spark.dynamicAllocation.maxExecutors": str(max_executors),
+        "spark.executor.cores": str(executor_cores),
+        "spark.driver.cores": str(driver_cores),
+    }
     return BatchConfig(
         runtime_version=matching(
             "runtimeVersion",
@@ -549,13 +564,46 @@ def _batch(reader: Reader) -> BatchConfig:
         ),
         min_executors=min_executors,
         max_executors=max_executors,
-        executor_cores=_cores("executorCores", reader.string("executorCores")),
-        driver_cores=_cores("driverCores", reader.string("driverCores")),
+        executor_cores=executor_cores,
+        driver_cores=driver_cores,
         ttl_minutes=ttl_minutes,
         timeout_minutes=timeout_minutes,
         run_token=reader.string("runToken"),
         run=reader.boolean("runBatches"),
+        spark_properties=MappingProxyType(
+            {**_extra_properties(reader.structure("sparkProperties"), sized), **sized}
+        ),
     )
+
+
+def _extra_properties(raw: object, sized: Mapping[str, str]) -> dict[str, str]:
+    """sparkProperties, as text. Refused: the properties other keys set, and those the job sets itself at
+    run time, which would silently override a batch property."""
+    if not isinstance(raw, dict):
+        raise ConfigError("sparkProperties", raw, "a map of Spark property names to values")
+    properties: dict[str, str] = {}
+    for name, value in raw.items():
+        key = f"sparkProperties.{name}"
+        if not _SPARK_PROPERTY.fullmatch(str(name)):
+            raise ConfigError(key, value, "a Spark property: a name starting with 'spark.'")
+        if name in sized:
+            raise ConfigError(
+                key,
+                value,
+                "a property no other key sets (minExecutors, maxExecutors, executorCores and driverCores set "
+                f"{', '.join(sized)})",
+            )
+        if name in SET_AT_RUN_TIME:
+            raise ConfigError(
+                key, value, "a property the job does not set itself at run time, over this value"
+            )
+        if isinstance(value, bool):
+            properties[name] = yaml_text(value)
+        elif isinstance(value, int | float | str):
+            properties[name] = str(value)
+        else:
+            raise ConfigError(key, value, "a property value: text, a number, true or false")
+    return properties
 
 
 def _cores(key: str, value: str) -> int:

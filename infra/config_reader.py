@@ -29,7 +29,8 @@ class ConfigError(pulumi.RunError, ValueError):
     """
 
     def __init__(self, key: str, value: object, allowed: str) -> None:
-        shown = "[secret]" if is_secret(key) else repr(value)
+        # A boolean as the stack file spells it (`true`), not as Python does (`True`).
+        shown = "[secret]" if is_secret(key) else repr(yaml_text(value) if isinstance(value, bool) else value)
         super().__init__(f"config {key}={shown} is not valid: {allowed}")
         self.key = key
 

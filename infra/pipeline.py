@@ -54,18 +54,6 @@ def contract_object_name(pipeline: PipelineConfig) -> str:
     return f"contracts/{digest}/{pipeline.contract_path.name}"
 
 
-def spark_properties(config: StackConfig) -> dict[str, str]:
-    """Dynamic allocation bounds and executor size. The BigQuery connector ships with the runtime: no jars."""
-    batch = config.batch
-    return {
-        "spark.dynamicAllocation.enabled": "true",
-        "spark.dynamicAllocation.minExecutors": str(batch.min_executors),
-        "spark.dynamicAllocation.maxExecutors": str(batch.max_executors),
-        "spark.executor.cores": str(batch.executor_cores),
-        "spark.driver.cores": str(batch.driver_cores),
-    }
-
-
 def batch_id(
     stack: str,
     pipeline: str,
@@ -150,7 +138,7 @@ class Pipeline(pulumi.ComponentResource):
         arguments = job_arguments(config, pipeline)
         settings = config.batch
         ttl = f"{settings.ttl_minutes * 60}s"
-        properties = spark_properties(config)
+        properties = dict(settings.spark_properties)
         self.batch_id = batch_id(
             config.stack,
             pipeline.name,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.config_reader import PROJECT_ROOT, ConfigError, matching, yaml_text
+from infra.config_reader import PROJECT_ROOT, ConfigError, matching
 from spark_jobs.contract import Contract, load_contract
 from spark_jobs.errors import ContractError
 from spark_jobs.options import APPEND, FORMATS, WRITE_MODES
@@ -177,9 +177,7 @@ def _prefix(key: str, value: str) -> str:
 
 def _ratio(key: str, value: object) -> float:
     allowed = "a number from 0 to 1 (the share of rows that may be rejected)"
-    if isinstance(value, bool):
-        raise ConfigError(key, yaml_text(value), allowed)
-    if not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(key, value, allowed)
     try:
         ratio = float(value)

@@ -1,4 +1,4 @@
-"""The Spark settings the job's semantics and speed depend on, applied to whatever session it is given."""
+"""The job's Spark settings applied to whatever session it is given, and the sessions it makes."""
 
 from __future__ import annotations
 
@@ -7,44 +7,11 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import ERRORS, KEY_HASH, RAW_RECORD, ROW_ID, SOURCE_FILE
-
-# Runtime SQL settings, so they also apply to an existing session.
-_SETTINGS = {
-    # A TIMESTAMP without an offset is UTC, as in BigQuery, and dates never shift with the machine's zone.
-    "spark.sql.session.timeZone": "UTC",
-    # Corrupt or vanished files must fail the run, never be skipped silently.
-    "spark.sql.files.ignoreCorruptFiles": "false",
-    "spark.sql.files.ignoreMissingFiles": "false",
-    # Dates before 1582 and timestamps before 1900 are written as they are (the proleptic Gregorian calendar
-    # BigQuery uses too), instead of failing the write for want of a rebase decision.
-    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
-    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
-    # Read them so too from files other writers made (Spark's own files say how they were written); without
-    # a setting, Spark refuses to read a date before 1582 from a file it cannot tell the writer of.
-    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
-    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
-    "spark.sql.avro.datetimeRebaseModeInRead": "CORRECTED",
-    # Timestamps written as Parquet's standard 64-bit microseconds since the epoch (UTC), which every reader
-    # and BigQuery's loads take, instead of Spark's default INT96, a deprecated type other readers mishandle.
-    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-    # A nanosecond timestamp column (pandas writes them) is read as a number, so that the contract check
-    # names it, or ignores it when the contract does not have it, instead of failing the whole read.
-    "spark.sql.legacy.parquet.nanosAsLong": "true",
-    # A contract's rules become one generated Java method per stage; past 8000 bytes of bytecode, which a
-    # contract of 15 columns passes, the JVM no longer compiles it and validating took twice as long. Past
-    # that size Spark now runs that part of the plan without whole-stage code generation, as compiled
-    # per-expression code (the limit Spark's documentation suggests on HotSpot).
-    "spark.sql.codegen.hugeMethodLimit": "8000",
-    # A CSV record with more fields than the header must be malformed even when few columns are selected.
-    "spark.sql.csv.parser.columnPruning.enabled": "false",
-    # The job caches its checked rows once and scans them a few times: compressing the cache took longer
-    # than all those scans (about half the job's time on 1M CSV rows); past memory, the cache spills to disk.
-    "spark.sql.inMemoryColumnarStorage.compressed": "false",
-}
+from spark_jobs.spark_settings import CACHE_BATCH_ROWS, JOB_SETTINGS
 
 
 def configure(spark: SparkSession) -> SparkSession:
-    for key, value in _SETTINGS.items():
+    for key, value in JOB_SETTINGS.items():
         spark.conf.set(key, value)
     _quiet_logged_failures(spark)
     return spark
@@ -60,10 +27,9 @@ def size_cache_batches(spark: SparkSession, contract_columns: int) -> None:
     """
     cached_columns = 2 * contract_columns + _WORKING_COLUMNS
     rows = _CACHE_BUFFER_BUDGET // (cached_columns * _BUFFER_BYTES_PER_VALUE)
-    spark.conf.set(_CACHE_BATCH_ROWS, str(max(_MIN_CACHE_BATCH_ROWS, min(_DEFAULT_CACHE_BATCH_ROWS, rows))))
+    spark.conf.set(CACHE_BATCH_ROWS, str(max(_MIN_CACHE_BATCH_ROWS, min(_DEFAULT_CACHE_BATCH_ROWS, rows))))
 
 
-_CACHE_BATCH_ROWS = "spark.sql.inMemoryColumnarStorage.batchSize"
 _DEFAULT_CACHE_BATCH_ROWS = 10_000
 _MIN_CACHE_BATCH_ROWS = 100
 # The columns the job caches beside the contract's own.

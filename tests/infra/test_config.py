@@ -178,7 +178,7 @@ def test_rejects_bad_value_naming_key_value_and_rule(
     assert allowed in message
     shown = overrides.get(key)
     if isinstance(shown, bool):  # as the stack file spells it
-        assert f"={yaml_text(shown)!r}" in message or f"={shown!r}" in message
+        assert f"={yaml_text(shown)!r}" in message
     elif shown is not None and not isinstance(shown, dict | list):
         assert f"={str(shown)!r}" in message or f"={shown!r}" in message
 
@@ -621,3 +621,62 @@ def test_rejects_bad_network_tags(tags: object, key: str) -> None:
     assert "distinct network tags, each 1-63 lowercase letters, digits or hyphens, a letter first" in str(
         error
     )
+
+
+@pytest.mark.parametrize(
+    ("properties", "key", "allowed"),
+    [
+        (["spark.executor.memory=8g"], "sparkProperties", "a map of Spark property names to values"),
+        ({"executor.memory": "8g"}, "sparkProperties.executor.memory", "a name starting with 'spark.'"),
+        (
+            {"spark.executor.cores": 8},
+            "sparkProperties.spark.executor.cores",
+            "executorCores and driverCores set",
+        ),
+        (
+            {"spark.dynamicAllocation.maxExecutors": 50},
+            "sparkProperties.spark.dynamicAllocation.maxExecutors",
+            "executorCores and driverCores set spark.dynamicAllocation.enabled, ",
+        ),
+        (
+            {"spark.sql.session.timeZone": "Europe/Paris"},
+            "sparkProperties.spark.sql.session.timeZone",
+            "a property the job does not set itself at run time",
+        ),
+        (
+            {"spark.sql.inMemoryColumnarStorage.batchSize": 1000},
+            "sparkProperties.spark.sql.inMemoryColumnarStorage.batchSize",
+            "a property the job does not set itself at run time",
+        ),
+        (
+            {"spark.executor.memory": ["8g"]},
+            "sparkProperties.spark.executor.memory",
+            "a property value: text",
+        ),
+    ],
+)
+def test_rejects_spark_properties_other_keys_or_the_job_set(
+    properties: object, key: str, allowed: str
+) -> None:
+    error = _error({"sparkProperties": properties})
+    assert error.key == key
+    assert allowed in str(error)
+
+
+def test_spark_properties_are_text_beside_the_ones_the_sizing_keys_give() -> None:
+    properties = {
+        "spark.executor.memory": "8g",
+        "spark.dataproc.executor.disk.size": 500,
+        "spark.speculation": True,
+    }
+    batch = _load({"sparkProperties": properties, "maxExecutors": 20}).batch
+    assert dict(batch.spark_properties) == {
+        "spark.executor.memory": "8g",
+        "spark.dataproc.executor.disk.size": "500",
+        "spark.speculation": "true",
+        "spark.dynamicAllocation.enabled": "true",
+        "spark.dynamicAllocation.minExecutors": "2",
+        "spark.dynamicAllocation.maxExecutors": "20",
+        "spark.executor.cores": "4",
+        "spark.driver.cores": "4",
+    }

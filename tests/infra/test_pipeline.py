@@ -228,6 +228,15 @@ def test_network_tags_reach_the_batch_and_run_it_again_only_when_set(dev: StackR
     assert tagged.inputs["batchId"] != _batch(dev).inputs["batchId"]
 
 
+def test_spark_properties_reach_the_batch_and_run_it_again_only_when_set(dev: StackResult) -> None:
+    configured = _batch(run_stack("dev", {"sparkProperties": {"spark.executor.memory": "8g"}}))
+    unset = _batch(run_stack("dev", {"sparkProperties": {}}))
+    assert configured.inputs["runtimeConfig"]["properties"]["spark.executor.memory"] == "8g"
+    assert configured.inputs["runtimeConfig"]["properties"]["spark.executor.cores"] == "4"
+    assert unset.inputs["batchId"] == _batch(dev).inputs["batchId"]
+    assert configured.inputs["batchId"] != _batch(dev).inputs["batchId"]
+
+
 def _batch_id(stack: str, pipeline: str, code_digest: str) -> str:
     return batch_id(
         stack,
