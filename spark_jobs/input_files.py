@@ -4,6 +4,7 @@ refuses a compressed file Hadoop's codec would run out of memory on."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import unquote
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -41,14 +42,15 @@ def _url_decoded(text: Column) -> Column:
     return sf.url_decode(sf.replace(text, sf.lit("+"), sf.lit("%2B")))
 
 
-def named_by_directories(files: list[str], contract: Contract) -> set[str]:
+def named_by_directories(files: Iterable[str], contract: Contract) -> set[str]:
     """The contract columns that a directory on some file's path names, Hive-style (`order_date=2026-01-05/`,
     as Spark's partitionBy writes them); names ignore case. Spark's own partition discovery would find them,
-    but the readers list every file under the location (recursiveFileLookup), which turns it off."""
+    but the readers list every file under the location (recursiveFileLookup), which turns it off. The `files`
+    are named as the file system names them (`input_file_names`), not URL-encoded as Spark lists them."""
     by_lower_name = {name.lower(): name for name in contract.column_names}
     named = set()
     for file in files:
-        for directory in unquote(file).split("/")[:-1]:
+        for directory in file.split("/")[:-1]:
             key, equals, _ = directory.partition("=")
             if equals and key.lower() in by_lower_name:
                 named.add(by_lower_name[key.lower()])

@@ -9,7 +9,7 @@ from pyspark.sql import functions as sf
 from pyspark.sql.types import ArrayType, MapType, StringType
 
 from spark_jobs.contract import RAW_RECORD, Contract
-from spark_jobs.input_files import data_files, directory_value, named_by_directories
+from spark_jobs.input_files import data_files, directory_value, input_file_names, named_by_directories
 
 
 def read_json(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
@@ -43,7 +43,7 @@ def read_json(spark: SparkSession, location: str, contract: Contract) -> DataFra
     by_name = named.select(RAW_RECORD, _fields_by_name(contract).alias(_FIELDS))
 
     # A field a line leaves out (or null) takes the value of a directory named after it.
-    from_directories = named_by_directories(data_files(lines), contract)
+    from_directories = named_by_directories(input_file_names(data_files(lines)), contract)
     values = {name: sf.col(_FIELDS)[name.lower()] for name in contract.column_names}
     for name in from_directories:  # not for a line that could not be split into fields
         filled = sf.coalesce(values[name], directory_value(name))

@@ -73,7 +73,7 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
     if input_format in TEXT_FORMATS:
         check_block_compressed(spark, files)
     text_columns = (
-        contract.column_names if input_format in TEXT_FORMATS else named_by_directories(listed, contract)
+        contract.column_names if input_format in TEXT_FORMATS else named_by_directories(files, contract)
     )
     # Decoding costs a little on every row: only when some file's name needs it.
     source_file = row_file_name() if any("%" in file for file in listed) else sf.input_file_name()

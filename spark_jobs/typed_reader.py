@@ -170,7 +170,7 @@ def _match_by_name(
     by_name: dict[str, list[StructField]] = {}
     for field in frame.schema.fields:
         by_name.setdefault(field.name.lower(), []).append(field)
-    from_directories = named_by_directories(data_files(frame), contract)
+    from_directories = named_by_directories(input_file_names(data_files(frame)), contract)
     problems: list[str] = []
     # The problems that are a column of the wrong type, by their place among `problems`: worded once the
     # files that have them are known.

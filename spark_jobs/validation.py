@@ -117,6 +117,15 @@ def _reasons(column: ContractColumn, text_columns: frozenset[str]) -> list[Colum
             out_of_range = ~in_bigquery_range(value, column.type)
             reason = _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
             reasons.append(sf.when(out_of_range, reason))
+    elif column.type == STRING:
+        # A text is a valid STRING, unless bytes that were not UTF-8 reached Spark as U+FFFD when it decoded
+        # the text: reject them instead of loading the damage (for the other types, the cast already fails).
+        reasons.append(
+            sf.when(
+                text.contains(_REPLACEMENT_CHARACTER),
+                _reason(column, "encoding", text, "is not", "UTF-8"),
+            )
+        )
     else:
         reasons.append(
             sf.when(
@@ -124,15 +133,6 @@ def _reasons(column: ContractColumn, text_columns: frozenset[str]) -> list[Colum
                 _reason(column, "type", text, "is not a valid", column.type),
             )
         )
-        if column.type == STRING:
-            # Bytes that are not UTF-8 reach Spark as U+FFFD when it decodes text: reject them instead of
-            # loading the damage (for the other types, the cast already fails).
-            reasons.append(
-                sf.when(
-                    text.contains(_REPLACEMENT_CHARACTER),
-                    _reason(column, "encoding", text, "is not", "UTF-8"),
-                )
-            )
     return reasons + _value_rules(column, text, value)
 
 

@@ -12,6 +12,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import ERRORS, Contract, parse_contract
+from spark_jobs.errors import SchemaMismatchError
 from spark_jobs.readers import read_input
 from spark_jobs.validation import validate
 
@@ -122,3 +123,15 @@ def test_a_json_field_a_line_leaves_out_or_null_comes_from_directories(
 def test_csv_takes_every_column_from_its_header(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
     write_lines(tmp_path / "in" / "day=2026-01-05", "part.csv", [ITEMS_HEADER, "AB1,,,,,2026-01-07,,"])
     assert checked(spark, "csv", tmp_path / "in", items) == {"AB1": (dt.date(2026, 1, 7), None, [])}
+
+
+def test_an_escaped_equals_sign_in_a_directory_name_names_no_column(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """`day%3D2026-01-05` is a directory's own name, not `day=2026-01-05`: it gives no column its value,
+    also when schemas that do not merge (qty int and bigint) have the files read in groups."""
+    folder = tmp_path / "in" / "day%3D2026-01-05"
+    spark.createDataFrame([("AB1", 1)], "id string, qty int").write.parquet(str(folder))
+    spark.createDataFrame([("AB2", 2)], "id string, qty bigint").write.parquet(str(tmp_path / "in" / "other"))
+    with pytest.raises(SchemaMismatchError, match="required column 'day' is missing"):
+        read_input(spark, "parquet", str(tmp_path / "in"), items)
