@@ -19,17 +19,23 @@ from infra.config import StackConfig
 from infra.pipeline_config import PipelineConfig
 from infra.renames import named_after_table
 from infra.template import SHORT_DIGEST, UPLOAD_OPTIONS, TemplateObjects, uploaded_file
-from spark_jobs.options import BIGQUERY
+from spark_jobs.options import BIGQUERY, CSV_DELIMITER
 
 BATCH_ID_DIGEST_LENGTH = 12
 
 
 def job_arguments(config: StackConfig, pipeline: PipelineConfig) -> list[str]:
-    """The template's command line, without --batch-id (which is derived from these arguments)."""
+    """The template's command line, without --batch-id (which is derived from these arguments).
+
+    A CSV delimiter is passed only when it is not the default, so that the batch ids of pipelines that set
+    none stay as they were.
+    """
     storage = config.storage
+    delimiter = [] if pipeline.csv_delimiter == CSV_DELIMITER else ["--csv-delimiter", pipeline.csv_delimiter]
     return [
         "--input-format",
         pipeline.input_format,
+        *delimiter,
         "--input-location",
         f"gs://{storage.bucket_name('raw')}/{pipeline.input_prefix}",
         "--contract",

@@ -14,9 +14,26 @@ from pathlib import Path
 from infra.config_reader import PROJECT_ROOT, ConfigError, matching
 from spark_jobs.contract import Contract, load_contract
 from spark_jobs.errors import ContractError
-from spark_jobs.options import APPEND, FORMATS, WRITE_MODES
+from spark_jobs.options import (
+    APPEND,
+    CSV,
+    CSV_DELIMITER,
+    CSV_DELIMITER_RULE,
+    FORMATS,
+    WRITE_MODES,
+    is_csv_delimiter,
+)
 
-PIPELINE_KEYS = ("name", "contract", "inputFormat", "inputPrefix", "writeMode", "maxRejectRatio", "runToken")
+PIPELINE_KEYS = (
+    "name",
+    "contract",
+    "inputFormat",
+    "inputPrefix",
+    "csvDelimiter",
+    "writeMode",
+    "maxRejectRatio",
+    "runToken",
+)
 _PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
 _NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:\r\n]")
 _MAX_OBJECT_NAME_BYTES = 1024
@@ -32,6 +49,8 @@ class PipelineConfig:
     contract: Contract
     input_format: str
     input_prefix: str
+    csv_delimiter: str
+    """The character separating a CSV file's fields; a comma (RFC 4180's) for the other formats."""
     write_mode: str
     max_reject_ratio: float
     run_token: str
@@ -100,12 +119,15 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
     )
     contract_value = text("contract")
     contract_path = _contract_path(f"{key}.contract", contract_value)
+    contract = _contract(f"{key}.contract", contract_value, contract_path)
+    input_format = choice("inputFormat", FORMATS)
     return PipelineConfig(
         name=name,
         contract_path=contract_path,
-        contract=_contract(f"{key}.contract", contract_value, contract_path),
-        input_format=choice("inputFormat", FORMATS),
+        contract=contract,
+        input_format=input_format,
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
+        csv_delimiter=_csv_delimiter(f"{key}.csvDelimiter", item.get("csvDelimiter"), input_format),
         write_mode=choice("writeMode", WRITE_MODES, APPEND),
         max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
         run_token=_run_token(f"{key}.runToken", item.get("runToken")),
@@ -124,6 +146,19 @@ def _run_token(key: str, value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ConfigError(key, value, "text or a whole number (change it to run this pipeline again)")
     return str(value)
+
+
+def _csv_delimiter(key: str, value: object, input_format: str) -> str:
+    """The pipeline's CSV delimiter: given only with CSV input, where it is one character the job accepts."""
+    if value is None:
+        return CSV_DELIMITER
+    if input_format != CSV:
+        raise ConfigError(key, value, f"unset: it applies only to inputFormat {CSV}, not {input_format}")
+    if not isinstance(value, str) or not is_csv_delimiter(value):
+        # YAML reads the escape \t as a tab only in double quotes.
+        allowed = f'{CSV_DELIMITER_RULE}, e.g. "|", ";" or "\\t" (a tab, in double quotes)'
+        raise ConfigError(key, value, allowed)
+    return value
 
 
 def _contract_path(key: str, value: str) -> Path:

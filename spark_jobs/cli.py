@@ -24,7 +24,18 @@ from spark_jobs.errors import ContractError, JobError, UsageError, first_line
 from spark_jobs.hadoop_fs import load_file_system, read_bytes, write_text
 from spark_jobs.hadoop_paths import is_local, is_uri, local_path, normalized, skipped_below, within
 from spark_jobs.job import JobConfig, Progress, run
-from spark_jobs.options import APPEND, BIGQUERY, FORMATS, LOCAL, SINKS, WRITE_MODES
+from spark_jobs.options import (
+    APPEND,
+    BIGQUERY,
+    CSV,
+    CSV_DELIMITER,
+    CSV_DELIMITER_RULE,
+    FORMATS,
+    LOCAL,
+    SINKS,
+    WRITE_MODES,
+    is_csv_delimiter,
+)
 from spark_jobs.report import (
     LOGGED_ERROR_CHARS,
     LOGGED_INPUT_FILES,
@@ -55,6 +66,14 @@ def _reject_ratio(text: str) -> float:
     return ratio
 
 
+def _csv_delimiter(text: str) -> str:
+    if not is_csv_delimiter(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a CSV delimiter: give {CSV_DELIMITER_RULE} (a tab: $'\\t' in bash)"
+        )
+    return text
+
+
 def _matching(pattern: re.Pattern[str], what: str) -> type[str]:
     """An argparse type accepting only strings that fully match `pattern`."""
 
@@ -82,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         metavar="URI",
         help="a gs:// prefix or a local directory (every file under it is read), or a glob pattern",
+    )
+    parser.add_argument(
+        "--csv-delimiter",
+        type=_csv_delimiter,
+        metavar="CHAR",
+        help="csv only: the character separating fields, e.g. '|', ';' or a tab (default: a comma); quotes, "
+        "doubled quotes and quoted line breaks stay as RFC 4180 has them",
     )
     parser.add_argument(
         "--contract",
@@ -154,6 +180,8 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
                 parser.error(f"{flag} is required with --sink {sink}")
             if args.sink != sink and getattr(args, name) is not None:
                 parser.error(f"{flag} applies only to --sink {sink}")
+    if args.csv_delimiter is not None and args.input_format != CSV:
+        parser.error(f"--csv-delimiter applies only to --input-format {CSV}")
     problem = _path_problem(args)
     if problem:
         parser.error(problem)
@@ -169,6 +197,7 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
         output_path=args.output_path,
         temp_bucket=args.temp_bucket,
         report_path=args.report_path,
+        csv_delimiter=CSV_DELIMITER if args.csv_delimiter is None else args.csv_delimiter,
     )
 
 

@@ -1,5 +1,5 @@
-"""The CSV reader: RFC 4180 records as text, the header checked against the contract, and the line break
-a record may end with taken off its last field."""
+"""The CSV reader: RFC 4180 records as text (their fields separated by a comma or another chosen character),
+the header checked against the contract, and the line break a record may end with taken off its last field."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pyspark.sql import functions as sf
 from pyspark.sql.types import StringType, StructField, StructType
 
 from spark_jobs.contract import RAW_RECORD, Contract
+from spark_jobs.options import CSV_DELIMITER
 
 # The most fields a CSV record may have and still be read (and rejected as malformed when they are too many).
 CSV_MAX_FIELDS = 100_000
@@ -18,13 +19,18 @@ def _text_schema(contract: Contract) -> StructType:
     return StructType([*columns, StructField(RAW_RECORD, StringType())])
 
 
-def read_csv(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
-    """The records as text, under the header that must name the contract's columns in order (ignoring case); a
-    record that does not have exactly the header's fields comes whole as `_raw_record`."""
+def read_csv(
+    spark: SparkSession, location: str, contract: Contract, delimiter: str = CSV_DELIMITER
+) -> DataFrame:
+    """The records as text, their fields separated by `delimiter`, under the header that must name the
+    contract's columns in order (ignoring case); a record that does not have exactly the header's fields comes
+    whole as `_raw_record`."""
     rows = (
         spark.read.schema(_text_schema(contract))
         .option("recursiveFileLookup", "true")
         .option("header", "true")
+        # Spark reads a backslash in `sep` as the start of an escape (`\t`): a backslash itself is doubled.
+        .option("sep", delimiter.replace("\\", "\\\\"))
         # Check the header against the contract's columns instead of trusting the column order.
         .option("enforceSchema", "false")
         # RFC 4180: fields are quoted with " and a quote inside a quoted field is doubled; a quoted field may
@@ -41,6 +47,13 @@ def read_csv(spark: SparkSession, location: str, contract: Contract) -> DataFram
         .csv(location)
     )
     return _line_break_remains_removed(rows, contract.column_names[-1])
+
+
+def malformed_reason(delimiter: str) -> str:
+    """Why a record that could not be split into the header's fields is rejected; the delimiter is named
+    when it is not RFC 4180's comma."""
+    separated = "" if delimiter == CSV_DELIMITER else f", fields separated by {delimiter!r}"
+    return f"the record does not have exactly the header's fields (RFC 4180{separated})"
 
 
 def _line_break_remains_removed(rows: DataFrame, last_column: str) -> DataFrame:

@@ -24,7 +24,7 @@ from spark_jobs.errors import (
     RejectRatioExceededError,
     SchemaMismatchError,
 )
-from spark_jobs.options import APPEND, BIGQUERY, LOCAL
+from spark_jobs.options import APPEND, BIGQUERY, CSV_DELIMITER, LOCAL
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import read_input
@@ -49,6 +49,7 @@ class JobConfig:
     output_path: str | None = None
     temp_bucket: str | None = None
     report_path: str | None = None
+    csv_delimiter: str = CSV_DELIMITER
 
 
 @dataclass
@@ -75,13 +76,20 @@ def run(
         check_bigquery_connector(spark)
     try:
         with input_errors_explained(files=()):
-            source = read_input(spark, config.input_format, config.input_location, contract)
+            source = read_input(
+                spark,
+                config.input_format,
+                config.input_location,
+                contract,
+                csv_delimiter=config.csv_delimiter,
+            )
     except SchemaMismatchError as refused:
         progress.input_files = refused.input_files
         raise
     progress.input_files = source.files
     with ExitStack() as cached:
-        with input_errors_explained(source.files):  # the first action reads the input, once, into the cache
+        # The first action reads the input, once, into the cache.
+        with input_errors_explained(source.files, config.csv_delimiter):
             rows = validate(source, contract, keep=lambda frame: cached.enter_context(_persisted(frame)))
             # Counted by rule and written: cached apart, they are taken from all the rows once.
             rejected = cached.enter_context(_persisted(rows.where(~is_loaded())))

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import SOURCE_FILE, Contract
-from spark_jobs.csv_reader import read_csv
+from spark_jobs.csv_reader import malformed_reason, read_csv
 from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError, UsageError
 from spark_jobs.input_files import (
     check_block_compressed,
@@ -31,7 +31,7 @@ from spark_jobs.input_files import (
     row_file_name,
 )
 from spark_jobs.json_reader import read_json
-from spark_jobs.options import AVRO, CSV, JSON, PARQUET
+from spark_jobs.options import AVRO, CSV, CSV_DELIMITER, JSON, PARQUET
 from spark_jobs.typed_reader import typed_reader
 
 TEXT_FORMATS = (CSV, JSON)
@@ -59,8 +59,15 @@ class Source:
         return max(1, self.frame.rdd.getNumPartitions())
 
 
-def read_input(spark: SparkSession, input_format: str, location: str, contract: Contract) -> Source:
-    reader, malformed_reason = _READERS[input_format]
+def read_input(
+    spark: SparkSession,
+    input_format: str,
+    location: str,
+    contract: Contract,
+    *,
+    csv_delimiter: str = CSV_DELIMITER,
+) -> Source:
+    reader, malformed = _reader(input_format, csv_delimiter)
     try:
         frame = reader(spark, location, contract)
     except AnalysisException as error:
@@ -81,7 +88,7 @@ def read_input(spark: SparkSession, input_format: str, location: str, contract: 
         frame.withColumn(SOURCE_FILE, source_file),
         files,
         frozenset(text_columns),
-        malformed_reason,
+        malformed,
     )
 
 
@@ -110,9 +117,15 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
     return SchemaMismatchError(f"cannot read {location} as {input_format}: {message.splitlines()[0]}")
 
 
-_READERS: dict[str, tuple[Callable[[SparkSession, str, Contract], DataFrame], str | None]] = {
-    CSV: (read_csv, "the record does not have exactly the header's fields (RFC 4180)"),
-    JSON: (read_json, "the line is not one JSON object with distinct field names (ignoring case)"),
-    PARQUET: (typed_reader("parquet"), None),
-    AVRO: (typed_reader("avro"), None),
-}
+_Reader = Callable[[SparkSession, str, Contract], DataFrame]
+
+
+def _reader(input_format: str, csv_delimiter: str) -> tuple[_Reader, str | None]:
+    """The format's reader, and why it rejects a record it cannot split into columns (None for the readers of
+    typed files, which fail the run instead)."""
+    if input_format == CSV:
+        return partial(read_csv, delimiter=csv_delimiter), malformed_reason(csv_delimiter)
+    if input_format == JSON:
+        return read_json, "the line is not one JSON object with distinct field names (ignoring case)"
+    assert input_format in (PARQUET, AVRO), f"the command line allows no format {input_format!r}"
+    return typed_reader(input_format), None

@@ -12,12 +12,13 @@ from pyspark.errors import PySparkException
 
 from spark_jobs.csv_reader import CSV_MAX_FIELDS
 from spark_jobs.errors import CorruptInputError, SchemaMismatchError, SinkError, UsageError
+from spark_jobs.options import CSV_DELIMITER
 
 
 @contextmanager
-def input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
-    """Turn Spark's failures while reading the input `files` (none while they are being listed) into one
-    clear line naming the file and the problem."""
+def input_errors_explained(files: tuple[str, ...], csv_delimiter: str = CSV_DELIMITER) -> Iterator[None]:
+    """Turn Spark's failures while reading the input `files` (none while they are being listed; CSV files
+    with fields separated by `csv_delimiter`) into one clear line naming the file and the problem."""
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:
@@ -34,6 +35,7 @@ def input_errors_explained(files: tuple[str, ...]) -> Iterator[None]:
             raise SchemaMismatchError(
                 f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
                 "names the contract's columns in the contract's order, ignoring case)"
+                + _delimiter_hint(message, csv_delimiter)
             ) from None
         raise CorruptInputError(
             f"an input file could not be read: {_unreadable_input(detail, message, files)}"
@@ -67,6 +69,26 @@ _HEADER_NAME = re.compile(
     r"CSV header does not conform to the schema\.\n Header: .*\n Schema: .*\n"
     r"Expected: (?P<expected>\S+) but found: (?P<found>.*)\nCSV file: (?P<file>.+)"
 )
+
+
+def _delimiter_hint(message: str, delimiter: str) -> str:
+    """A hint when the header Spark refused in `message` looks split on the wrong character: it is a single
+    column where the contract has several, or its name that differs holds a character that usually
+    separates fields."""
+    length = _HEADER_LENGTH.search(message)
+    name = _HEADER_NAME.search(message)
+    one_column = length is not None and length["header"] == "1"
+    others = [usual for usual in _USUAL_DELIMITERS if usual != delimiter]
+    separator_in_name = name is not None and any(usual in name["found"] for usual in others)
+    if not (one_column or separator_in_name):
+        return ""
+    return (
+        f"; the header was split on {delimiter!r}: if the file separates its fields with another character, "
+        "name it with --csv-delimiter"
+    )
+
+
+_USUAL_DELIMITERS = (",", ";", "|", "\t")
 
 
 def _unreadable_input(detail: str, message: str, files: tuple[str, ...]) -> str:

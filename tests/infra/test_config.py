@@ -303,12 +303,40 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ({**ORDERS, "runToken": True}, "pipelines[0].runToken", "text or a whole number"),
         ({**ORDERS, "runToken": 2.5}, "pipelines[0].runToken", "text or a whole number"),
         ({**ORDERS, "runToken": ["2"]}, "pipelines[0].runToken", "text or a whole number"),
+        *[
+            (
+                {**ORDERS, "csvDelimiter": value},
+                "pipelines[0].csvDelimiter",
+                f"config pipelines[0].csvDelimiter={value!r} is not valid: exactly one character, neither "
+                'the quote (") nor a line break (\\r, \\n) nor NUL, e.g. "|", ";" or "\\t" (a tab, in '
+                "double quotes)",
+            )
+            for value in ("", "||", "\\t", '"', "\r", "\n", "\x00", 1)
+        ],
+        (
+            {**ORDERS, "inputFormat": "json", "csvDelimiter": "|"},
+            "pipelines[0].csvDelimiter",
+            "config pipelines[0].csvDelimiter='|' is not valid: unset: it applies only to inputFormat csv, "
+            "not json",
+        ),
+        (
+            {**ORDERS, "inputFormat": "parquet", "csvDelimiter": ","},
+            "pipelines[0].csvDelimiter",
+            "it applies only to inputFormat csv, not parquet",
+        ),
     ],
 )
 def test_rejects_bad_pipeline(pipeline: dict[str, object], key: str, allowed: str) -> None:
     error = _error({"pipelines": [{k: v for k, v in pipeline.items() if v is not None}]})
     assert error.key == key
     assert allowed in str(error)
+
+
+@pytest.mark.parametrize(
+    ("set_to", "delimiter"), [({}, ","), ({"csvDelimiter": None}, ","), ({"csvDelimiter": "\t"}, "\t")]
+)
+def test_a_pipelines_csv_delimiter_defaults_to_the_comma(set_to: dict[str, object], delimiter: str) -> None:
+    assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].csv_delimiter == delimiter
 
 
 def test_rejects_duplicate_pipeline_names_and_tables() -> None:

@@ -340,7 +340,31 @@ def test_batch_arguments_parse_with_the_templates_own_command_line(dev: StackRes
     assert job.output_table == "pipeline.orders"
     assert job.temp_bucket == "my-pipeline-dev-dev-temp"
     assert job.max_reject_ratio == 0.5
+    assert job.csv_delimiter == ","
     assert job.batch_id == batch.inputs["batchId"]
+
+
+def test_a_csv_delimiter_reaches_the_job_and_runs_a_new_batch_only_when_not_the_comma(
+    dev: StackResult,
+) -> None:
+    orders: dict[str, object] = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml"}
+    orders |= {"inputFormat": "csv", "maxRejectRatio": 0.5}
+
+    def batch(**delimiter: str) -> DeclaredResource:
+        return _batch(run_stack("dev", {"pipelines": [orders | delimiter]}))
+
+    tab = batch(csvDelimiter="\t")
+    args = tab.inputs["pysparkBatch"]["args"]
+    assert args[:4] == ["--input-format", "csv", "--csv-delimiter", "\t"]
+    job = parse_args(args)
+    assert (job.input_format, job.csv_delimiter, job.batch_id) == ("csv", "\t", tab.inputs["batchId"])
+    assert BATCH_ID.match(tab.inputs["batchId"]) and tab.inputs["batchId"] != _batch(dev).inputs["batchId"]
+    # The comma is the default: set or not, the arguments and so the batch id are those of before the key.
+    comma = batch(csvDelimiter=",")
+    assert comma.inputs["pysparkBatch"]["args"] == _batch(dev).inputs["pysparkBatch"]["args"]
+    assert "--csv-delimiter" not in comma.inputs["pysparkBatch"]["args"]
+    assert parse_args(comma.inputs["pysparkBatch"]["args"]).csv_delimiter == ","
+    assert comma.inputs["batchId"] == _batch(dev).inputs["batchId"]
 
 
 def test_renaming_a_pipeline_keeps_its_tables_and_contract_object() -> None:

@@ -252,26 +252,101 @@ def test_a_wrong_type_beside_a_zero_byte_parquet_file_names_the_file_that_has_it
     )
 
 
+_IN_ORDER = " (a header names the contract's columns in the contract's order, ignoring case)"
+
+
+def _split_on(delimiter: str) -> str:
+    return (
+        f"; the header was split on {delimiter!r}: if the file separates its fields with another character, "
+        "name it with --csv-delimiter"
+    )
+
+
 @pytest.mark.parametrize(
-    ("header", "difference"),
+    ("header", "explained"),
     [
-        ("id", "its header has 1 column, the contract 8"),
-        ("id,qty", "its header has 2 columns, the contract 8"),
-        ("qty" + ITEMS_HEADER.removeprefix("id,qty"), "its header has 7 columns, the contract 8"),
-        (ITEMS_HEADER.replace("id,qty", "qty,id"), "its header names 'qty' where the contract has 'id'"),
-        (ITEMS_HEADER.replace(",day,", ", day,"), "its header names ' day' where the contract has 'day'"),
+        # One column where the contract has several: the file's fields may be separated otherwise.
+        ("id", f"its header has 1 column, the contract 8{_IN_ORDER}{_split_on(',')}"),
+        (
+            ITEMS_HEADER.replace(",", "|"),
+            f"its header has 1 column, the contract 8{_IN_ORDER}{_split_on(',')}",
+        ),
+        ("id,qty", f"its header has 2 columns, the contract 8{_IN_ORDER}"),
+        ("qty" + ITEMS_HEADER.removeprefix("id,qty"), f"its header has 7 columns, the contract 8{_IN_ORDER}"),
+        (
+            ITEMS_HEADER.replace("id,qty", "qty,id"),
+            f"its header names 'qty' where the contract has 'id'{_IN_ORDER}",
+        ),
+        (
+            ITEMS_HEADER.replace(",day,", ", day,"),
+            f"its header names ' day' where the contract has 'day'{_IN_ORDER}",
+        ),
     ],
 )
 def test_a_csv_header_unlike_the_contract_is_explained_naming_its_file(
-    spark: SparkSession, contract_file: Path, tmp_path: Path, header: str, difference: str
+    spark: SparkSession, contract_file: Path, tmp_path: Path, header: str, explained: str
 ) -> None:
     data = write_lines(tmp_path / "in", "a.csv", [header])
     status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
     assert status == 5
+    assert report["error"] == f"CSV header does not match the contract: {data.as_uri()}: {explained}"
+
+
+def test_a_comma_separated_file_read_with_another_delimiter_fails_its_header_check_with_a_hint(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    data = write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,red"])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", "--csv-delimiter", "|")
+    assert status == 5
     assert report["error"] == (
-        f"CSV header does not match the contract: {data.as_uri()}: {difference} (a header names the "
-        "contract's columns in the contract's order, ignoring case)"
+        f"CSV header does not match the contract: {data.as_uri()}: its header has 1 column, the contract 8"
+        f"{_IN_ORDER}{_split_on('|')}"
     )
+
+
+def test_a_single_column_header_holding_a_usual_separator_gets_the_hint(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    contract = tmp_path / "ids.yaml"
+    contract.write_text("table: ids\ncolumns:\n  - {name: id, type: STRING}\n")
+    data = write_lines(tmp_path / "in", "a.csv", ["id;name", "AB1;x"])
+    tab = "\t"
+    status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out", "--csv-delimiter", tab)
+    assert status == 5
+    assert report["error"] == (
+        f"CSV header does not match the contract: {data.as_uri()}: its header names 'id;name' where the "
+        f"contract has 'id'{_IN_ORDER}{_split_on(tab)}"
+    )
+
+
+def test_a_pipe_separated_run_loads_and_quarantines_naming_the_delimiter(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    records = ['AB1|1|2,5||||x|"red|dark"', 'AB2|2|||true|2026-01-05||"red"', "AB3|3"]
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER.replace(",", "|"), *records])
+    options = ("--csv-delimiter", "|", "--max-reject-ratio", "1")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", *options)
+    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 2)
+    assert read_table(spark, tmp_path / "out" / "items", "id", "flag", "color") == [("AB2", True, "red")]
+    quarantine = read_table(spark, tmp_path / "out" / "items__rejected", "id", "price", "color", "_errors")
+    malformed = "the record does not have exactly the header's fields (RFC 4180, fields separated by '|')"
+    assert quarantine == [
+        (
+            "AB1",
+            "2,5",
+            "red|dark",
+            [
+                # A comma is data in a pipe-separated file; a quoted field keeps its pipe.
+                "price.type: '2,5' is not a valid NUMERIC",
+                "day.required: a value is required",
+                "at.type: 'x' is not a valid TIMESTAMP",
+                "color.allowed: 'red|dark' is not one of red, blue",
+            ],
+        ),
+        ("AB3", None, None, [f"record.malformed: {malformed}"]),
+    ]
+    raw = read_table(spark, tmp_path / "out" / "items__rejected", "id", "_raw_record")
+    assert raw == [("AB1", None), ("AB3", "AB3|3")]
 
 
 def test_a_read_failure_spark_names_no_file_for_names_the_only_input_file(

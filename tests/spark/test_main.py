@@ -129,6 +129,26 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             ["--sink", "local", "--output-path", "o", "--report-path", "gs://"],
             "'gs://' reads as a URI scheme with no path",
         ),
+        *[
+            (
+                ["--sink", "local", "--output-path", "o", "--csv-delimiter", value],
+                f"argument --csv-delimiter: {value!r} is not a CSV delimiter: give exactly one character, "
+                f"neither the quote (\") nor a line break (\\r, \\n) nor NUL (a tab: $'\\t' in bash)",
+            )
+            for value in ("", "||", "\\t", '"', "\r", "\n", "\r\n", "\x00")
+        ],
+        (
+            ["--input-format", "json", "--sink", "local", "--output-path", "o", "--csv-delimiter", "|"],
+            "--csv-delimiter applies only to --input-format csv",
+        ),
+        (
+            ["--input-format", "parquet", "--sink", "local", "--output-path", "o", "--csv-delimiter", ","],
+            "--csv-delimiter applies only to --input-format csv",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--csv-delimiter", "|", "--csv-delimiter=;"],
+            "--csv-delimiter is given more than once",
+        ),
     ],
 )
 def test_arguments_are_strict(
@@ -167,6 +187,8 @@ def _strict_case_argv(arguments: list[str]) -> list[str]:
     base = ["--input-format", "csv", "--input-location", "in", "--contract", "c.yaml", "--batch-id", "b1"]
     if "--batch-id" in arguments:
         base = base[:-2]
+    if "--input-format" in arguments:
+        base = base[2:]
     if "--input-fromat" in arguments:
         base += ["--sink", "local", "--output-path", "o"]
     return [*base, *arguments]
@@ -184,6 +206,15 @@ def test_the_reject_ratio_defaults_to_0_and_may_be_given_as_0(tmp_path: Path) ->
     argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
     assert parse_args(argv).max_reject_ratio == 0.0
     assert parse_args([*argv, "--max-reject-ratio", "0"]).max_reject_ratio == 0.0
+
+
+@pytest.mark.parametrize("delimiter", ["|", "\t", ";", "-", " ", "\\", "é", "😀"])
+def test_the_csv_delimiter_is_any_one_character_but_the_quote_line_breaks_and_nul(
+    tmp_path: Path, delimiter: str
+) -> None:
+    argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
+    assert parse_args(argv).csv_delimiter == ","
+    assert parse_args([*argv, "--csv-delimiter", delimiter]).csv_delimiter == delimiter
 
 
 def test_a_batch_id_has_at_most_128_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

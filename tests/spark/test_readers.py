@@ -131,6 +131,43 @@ def test_csv_header_must_name_the_contract_columns(
     assert csv_header_mismatch("java.io.IOException: CSV header could not be read") is None
 
 
+@pytest.mark.parametrize("delimiter", ["|", "\t", "\\"])
+def test_csv_fields_separated_by_another_character_follow_rfc_4180_otherwise(
+    spark: SparkSession, items: Contract, tmp_path: Path, delimiter: str
+) -> None:
+    def record(*fields: str) -> str:
+        return delimiter.join(fields)
+
+    quoted = f'"red{delimiter} dark"'
+    write_lines(
+        tmp_path / "in",
+        "a.csv",
+        [
+            record(*ITEMS_HEADER.upper().split(",")),
+            record("AB1", "1", "2.5", "", "", "2026-01-05", "", quoted),
+            record("AB2", "1,5", "", "", "", "2026-01-05", "", '"say ""hi"""'),
+            record("AB3", "3", "", "", "", "2026-01-05", "", '"two'),
+            'lines"',
+            record("AB4", "4", "", "", "", "2026-01-05", "", "red", "extra"),
+            record("AB5", "5"),
+            "AB6,6,,,,2026-01-05,,red",
+        ],
+    )
+    source = read_input(spark, "csv", str(tmp_path / "in"), items, csv_delimiter=delimiter)
+    assert rows_of(source.frame, "id", "qty", "price", "color", RAW_RECORD) == [
+        ("AB1", "1", "2.5", f"red{delimiter} dark", None),
+        # A comma is data when it does not separate fields.
+        ("AB2", "1,5", None, 'say "hi"', None),
+        ("AB3", "3", None, "two\nlines", None),
+        ("AB4", "4", None, "red", record("AB4", "4", "", "", "", "2026-01-05", "", "red", "extra")),
+        ("AB5", "5", None, None, record("AB5", "5")),
+        ("AB6,6,,,,2026-01-05,,red", None, None, None, "AB6,6,,,,2026-01-05,,red"),
+    ]
+    assert source.malformed_reason == (
+        f"the record does not have exactly the header's fields (RFC 4180, fields separated by {delimiter!r})"
+    )
+
+
 def test_json_lines_ignore_unknown_fields_and_keep_invalid_lines(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
