@@ -54,10 +54,10 @@ _SUBNETWORK = re.compile(
 _KMS_KEY = re.compile(
     r"projects/(?P<project>[^/\s]+)/locations/(?P<region>[^/\s]+)/keyRings/[^/\s]+/cryptoKeys/(?P<name>[^/\s]+)"
 )
-# An address: no URI scheme (`mailto:`), and a domain of dotted labels with no dot first or last.
 _NETWORK_TAG = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
 _MAX_NETWORK_TAGS = 64
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
+# An address: no URI scheme (`mailto:`), and a domain of dotted labels with no dot first or last.
 _EMAIL = re.compile(r"^[^@\s:]+@[^@\s.]+(\.[^@\s.]+)+$")
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""

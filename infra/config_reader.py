@@ -29,10 +29,18 @@ class ConfigError(pulumi.RunError, ValueError):
     """
 
     def __init__(self, key: str, value: object, allowed: str) -> None:
-        # A boolean as the stack file spells it (`true`), not as Python does (`True`).
-        shown = "[secret]" if is_secret(key) else repr(yaml_text(value) if isinstance(value, bool) else value)
+        shown = "[secret]" if is_secret(key) else _as_written(value)
         super().__init__(f"config {key}={shown} is not valid: {allowed}")
         self.key = key
+
+
+def _as_written(value: object) -> str:
+    """A config value as the stack file spells it: booleans `true`, structures in YAML's flow style."""
+    if isinstance(value, bool):
+        return repr(yaml_text(value))
+    if isinstance(value, dict | list):
+        return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=2**31).strip()
+    return repr(value)
 
 
 def is_secret(key: str) -> bool:

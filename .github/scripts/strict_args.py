@@ -5,7 +5,7 @@ each script's `main` turns into an exit status and one error line the workflow l
 """
 
 import argparse
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 class UsageError(Exception):
@@ -13,7 +13,11 @@ class UsageError(Exception):
 
 
 class StrictArgumentParser(argparse.ArgumentParser):
-    """`parse_args` refuses anything it does not know (unlike `parse_known_args`) by raising UsageError."""
+    """`parse_args` refuses anything it does not know (unlike `parse_known_args`) by raising UsageError,
+    a shortened option (`--since` for `--since-deployed`) included."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_abbrev=False, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (usage: {self.format_usage().strip().removeprefix('usage: ')})")

@@ -145,6 +145,8 @@ def test_the_workflows_command_lines_print_the_stacks_as_json(tmp_path: Path) ->
         # A misspelled option once printed [] and exited 0: the deploy then quietly did nothing.
         (["--since-deployd", "."], "unrecognized arguments: --since-deployd"),
         (["--since-deployed", ".", "extra"], "unrecognized arguments: extra"),
+        # argparse would take a shortened option as the whole one.
+        (["--since", "."], "unrecognized arguments: --since"),
     ],
 )
 def test_a_wrong_command_line_fails_with_one_error_line(arguments: list[str], problem: str) -> None:

@@ -708,3 +708,9 @@ def test_spark_properties_are_text_beside_the_ones_the_sizing_keys_give() -> Non
         "spark.executor.cores": "4",
         "spark.driver.cores": "4",
     }
+
+
+def test_a_structured_value_is_shown_as_the_stack_file_spells_it() -> None:
+    assert str(_error({"sparkProperties": [True, "x"]})) == (
+        "config sparkProperties=[true, x] is not valid: a map of Spark property names to values"
+    )
