@@ -440,7 +440,8 @@ def _network_tags(raw: object) -> tuple[str, ...]:
     for index, tag in enumerate(raw):
         if not isinstance(tag, str) or not _NETWORK_TAG.fullmatch(tag) or tag in raw[:index]:
             raise ConfigError(f"networkTags[{index}]", tag, allowed)
-    return tuple(raw)
+    # A set on the VMs: sorted, so that reordering them does not run the batches again.
+    return tuple(sorted(raw))
 
 
 def _check_existing_subnetwork(network: ResourcePath, subnetwork: ResourcePath, region: str) -> None:
@@ -582,10 +583,20 @@ def _extra_properties(raw: object, sized: Mapping[str, str]) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise ConfigError("sparkProperties", raw, "a map of Spark property names to values")
     properties: dict[str, str] = {}
+    known = {name.casefold(): name for name in (*sized, *SET_AT_RUN_TIME)}
     for name, value in raw.items():
         key = f"sparkProperties.{name}"
         if not _SPARK_PROPERTY.fullmatch(str(name)):
             raise ConfigError(key, value, "a Spark property: a name starting with 'spark.'")
+        spelled = known.get(name.casefold(), name)
+        if spelled != name:
+            # Spark's property names are case-sensitive: this one would be set beside the real one, unused.
+            raise ConfigError(
+                key,
+                value,
+                f"not another spelling of {spelled}, which the program or the job sets: Spark's property "
+                "names are case-sensitive, so this one would do nothing",
+            )
         if name in sized:
             raise ConfigError(
                 key,

@@ -35,9 +35,11 @@ class ConfigError(pulumi.RunError, ValueError):
 
 
 def _as_written(value: object) -> str:
-    """A config value as the stack file spells it: booleans `true`, structures in YAML's flow style."""
+    """A config value as the stack file spells it: `true`, `null`, structures in YAML's flow style."""
     if isinstance(value, bool):
-        return repr(yaml_text(value))
+        return yaml_text(value)
+    if value is None:
+        return "null"
     if isinstance(value, dict | list):
         return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=2**31).strip()
     return repr(value)

@@ -8,6 +8,12 @@ property the job would silently override.
 JOB_SETTINGS = {
     # A TIMESTAMP without an offset is UTC, as in BigQuery, and dates never shift with the machine's zone.
     "spark.sql.session.timeZone": "UTC",
+    # A TIMESTAMP is an instant (Spark's TIMESTAMP_LTZ): with TIMESTAMP_NTZ the cast would drop a value's
+    # offset, and the Parquet column would be a local date-time, which BigQuery reads as DATETIME.
+    "spark.sql.timestampType": "TIMESTAMP_LTZ",
+    # A CSV header names the contract's columns ignoring case, as the job documents; case-sensitive
+    # resolution would refuse `ID` for column `id`.
+    "spark.sql.caseSensitive": "false",
     # Corrupt or vanished files must fail the run, never be skipped silently.
     "spark.sql.files.ignoreCorruptFiles": "false",
     "spark.sql.files.ignoreMissingFiles": "false",

@@ -178,7 +178,8 @@ def test_rejects_bad_value_naming_key_value_and_rule(
     assert allowed in message
     shown = overrides.get(key)
     if isinstance(shown, bool):  # as the stack file spells it
-        assert f"={yaml_text(shown)!r}" in message
+        # Top-level values reach the program as the engine's text ('true'), structured ones as YAML (true).
+        assert f"={yaml_text(shown)} " in message or f"={yaml_text(shown)!r} " in message
     elif shown is not None and not isinstance(shown, dict | list):
         assert f"={str(shown)!r}" in message or f"={shown!r}" in message
 
@@ -279,7 +280,7 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ({**ORDERS, "maxRejectRatio": "lots"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         ({**ORDERS, "maxRejectRatio": 10**400}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         # Shown as the stack file spells it, not as Python does (True).
-        ({**ORDERS, "maxRejectRatio": True}, "pipelines[0].maxRejectRatio", "='true' is not valid: a number"),
+        ({**ORDERS, "maxRejectRatio": True}, "pipelines[0].maxRejectRatio", "=true is not valid: a number"),
         ({**ORDERS, "contract": "spark_jobs/\x00.yaml"}, "pipelines[0].contract", "a data contract YAML"),
         ({**ORDERS, "inputPrefix": "orders"}, "pipelines[0].inputPrefix", "ending with '/'"),
         ({**ORDERS, "inputPrefix": "/orders/"}, "pipelines[0].inputPrefix", "an object prefix"),
@@ -681,6 +682,23 @@ def test_rejects_bad_network_tags(tags: object, key: str) -> None:
             "sparkProperties.spark.executor.memory",
             "a property value: text",
         ),
+        # Spark's names are case-sensitive: these would be set beside the real ones and do nothing.
+        (
+            {"spark.Executor.Cores": 8},
+            "sparkProperties.spark.Executor.Cores",
+            "not another spelling of spark.executor.cores, which the program or the job sets",
+        ),
+        (
+            {"spark.sql.session.timezone": "America/New_York"},
+            "sparkProperties.spark.sql.session.timezone",
+            "not another spelling of spark.sql.session.timeZone",
+        ),
+        (
+            {"spark.sql.timestampType": "TIMESTAMP_NTZ"},
+            "sparkProperties.spark.sql.timestampType",
+            "a property the job does not set itself at run time",
+        ),
+        ({"spark.executor.memory": None}, "sparkProperties.spark.executor.memory", "=null is not valid"),
     ],
 )
 def test_rejects_spark_properties_other_keys_or_the_job_set(
@@ -714,3 +732,7 @@ def test_a_structured_value_is_shown_as_the_stack_file_spells_it() -> None:
     assert str(_error({"sparkProperties": [True, "x"]})) == (
         "config sparkProperties=[true, x] is not valid: a map of Spark property names to values"
     )
+
+
+def test_network_tags_are_a_set_in_any_order() -> None:
+    assert _load({"networkTags": ["web", "dataproc"]}).network.network_tags == ("dataproc", "web")

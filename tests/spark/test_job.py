@@ -863,9 +863,17 @@ def test_the_job_applies_its_settings_to_any_session_it_is_given(
 ) -> None:
     """On Dataproc the session comes configured by the runtime, not by the job: the run sets what it needs."""
     spark.conf.set("spark.sql.session.timeZone", "America/New_York")
-    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,2026-01-05 10:00:00,"])
+    # Local date-times would drop the offsets; case-sensitive names would refuse the upper-case header.
+    spark.conf.set("spark.sql.timestampType", "TIMESTAMP_NTZ")
+    spark.conf.set("spark.sql.caseSensitive", "true")
+    rows = ["AB1,1,,,,2026-01-05,2026-01-05 10:00:00,", "AB2,1,,,,2026-01-05,2026-01-05 10:00:00+01:00,"]
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER.upper(), *rows])
     status, _ = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
     assert status == 0
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
-    [at] = [row["at"] for row in spark.read.parquet(str(tmp_path / "out" / "items")).collect()]
-    assert at == dt.datetime(2026, 1, 5, 10, 0)  # read back in UTC (conftest): the text had no offset
+    loaded = spark.read.parquet(str(tmp_path / "out" / "items"))
+    # Read back in UTC (conftest): the text without an offset is UTC, the other one an hour ahead of it.
+    assert {row["id"]: row["at"] for row in loaded.collect()} == {
+        "AB1": dt.datetime(2026, 1, 5, 10, 0),
+        "AB2": dt.datetime(2026, 1, 5, 9, 0),
+    }
