@@ -137,7 +137,13 @@ def structure(key: str, value: object) -> object:
     try:
         return json.loads(value)
     except json.JSONDecodeError:
-        raise ConfigError(key, value, "a YAML/JSON structure") from None
+        raise ConfigError(
+            key,
+            value,
+            "a YAML/JSON structure, not plain text: write it in the stack's file, or set one entry with "
+            f"`pulumi config set --path` (e.g. `pulumi config set --path '{key}.name' value` for a map, "
+            f"`'{key}[0]'` for a list)",
+        ) from None
 
 
 def bounded_int(key: str, value: object, low: int, high: int) -> int:

@@ -64,7 +64,12 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"labels": {"role": "finance"}}, "labels.role", "not one of the labels the program sets"),
         ({"labels": {"pipeline": "x"}}, "labels.pipeline", "not one of the labels the program sets"),
         ({"labels": ["team"]}, "labels", "a map of label keys"),
-        ({"labels": "team=data"}, "labels", "a YAML/JSON structure"),
+        (
+            {"labels": "team=data"},
+            "labels",
+            "a YAML/JSON structure, not plain text: write it in the stack's file, or set one entry with "
+            "`pulumi config set --path` (e.g. `pulumi config set --path 'labels.name' value` for a map",
+        ),
         ({"labels": {f"k{i}": "v" for i in range(28)}}, "labels", "at most 27 labels (a Dataproc batch"),
         (
             {
