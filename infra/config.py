@@ -206,8 +206,11 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
-def _resource_path(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> ResourcePath:
-    """Parse a resource path whose parts `pattern` names (project, name, and region if it has one)."""
+def _resource_path(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> ResourcePath | None:
+    """Parse a resource path whose parts `pattern` names (project, name, and region if it has one); an empty
+    value names no resource."""
+    if not value:
+        return None
     match = pattern.fullmatch(value)
     if not match:
         raise ConfigError(key, value, allowed)
@@ -371,38 +374,30 @@ def _label_text(entry: str, value: object) -> str:
 
 
 def _kms_key(value: str, region: str) -> str:
-    if value:
-        key = _resource_path(
-            "kmsKey", value, _KMS_KEY, "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>"
+    key = _resource_path(
+        "kmsKey", value, _KMS_KEY, "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>"
+    )
+    if key is not None and key.region != region:
+        raise ConfigError(
+            "kmsKey",
+            value,
+            f"a key in location {region}: buckets, dataset and batches use keys of their region",
         )
-        if key.region != region:
-            raise ConfigError(
-                "kmsKey",
-                value,
-                f"a key in location {region}: buckets, dataset and batches use keys of their region",
-            )
     return value
 
 
 def _network(reader: Reader, region: str) -> NetworkConfig:
-    network_value = reader.string("existingNetwork")
-    subnetwork_value = reader.string("existingSubnetwork")
-    network = (
-        _resource_path(
-            "existingNetwork", network_value, _NETWORK, "empty, or projects/<project>/global/networks/<name>"
-        )
-        if network_value
-        else None
+    network = _resource_path(
+        "existingNetwork",
+        reader.string("existingNetwork"),
+        _NETWORK,
+        "empty, or projects/<project>/global/networks/<name>",
     )
-    subnetwork = (
-        _resource_path(
-            "existingSubnetwork",
-            subnetwork_value,
-            _SUBNETWORK,
-            "empty, or projects/<project>/regions/<region>/subnetworks/<name>",
-        )
-        if subnetwork_value
-        else None
+    subnetwork = _resource_path(
+        "existingSubnetwork",
+        reader.string("existingSubnetwork"),
+        _SUBNETWORK,
+        "empty, or projects/<project>/regions/<region>/subnetworks/<name>",
     )
     if bool(network) != bool(subnetwork):
         missing = "existingSubnetwork" if network else "existingNetwork"

@@ -5,9 +5,9 @@ unexpected exits with 1, as a JobError does.
 from __future__ import annotations
 
 
-def first_line(error: BaseException, fallback: str = "") -> str:
+def first_line(error: BaseException) -> str:
     """The first non-blank line of an error's message, where Python and Google's clients put its gist."""
-    return next((line.strip() for line in str(error).splitlines() if line.strip()), fallback)
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), "")
 
 
 class JobError(Exception):

@@ -170,7 +170,8 @@ def _match_by_name(
     by_name: dict[str, list[StructField]] = {}
     for field in frame.schema.fields:
         by_name.setdefault(field.name.lower(), []).append(field)
-    from_directories = named_by_directories(input_file_names(data_files(frame)), contract)
+    files = input_file_names(data_files(frame))
+    from_directories = named_by_directories(files, contract)
     problems: list[str] = []
     # The problems that are a column of the wrong type, by their place among `problems`: worded once the
     # files that have them are known.
@@ -199,14 +200,14 @@ def _match_by_name(
             columns.extend(_typed_and_text(column, match))
     if wrong_types:
         fields = [field for _, field in wrong_types.values()]
-        holders = _first_files_holding(frame, merged_format, fields) if merged_format else {}
+        holders = _first_files_holding(frame, merged_format, files, fields) if merged_format else {}
         for place, (column, field) in wrong_types.items():
             problems[place] = _wrong_type(column, field, holders.get(field.name.lower()))
     if problems:
         raise SchemaMismatchError(
             f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}",
             # Read in groups (no `merged_format`), `frame` holds only some of the files.
-            input_file_names(data_files(frame)) if merged_format else (),
+            files if merged_format else (),
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
 
@@ -217,14 +218,16 @@ def _wrong_type(column: ContractColumn, field: StructField, holder: str | None) 
     return f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
 
 
-def _first_files_holding(frame: DataFrame, data_source: str, fields: list[StructField]) -> dict[str, str]:
-    """For each of `fields` (by lower-case name), the first of `frame`'s files whose own schema has it with
+def _first_files_holding(
+    frame: DataFrame, data_source: str, files: tuple[str, ...], fields: list[StructField]
+) -> dict[str, str]:
+    """For each of `fields` (by lower-case name), the first of `frame`'s `files` whose own schema has it with
     its type. Reads the files' schemas one by one, once, until each is found: only an input that fails pays
     for it. A file without a schema (zero bytes) has no column; a field whose merged type no single file has
     (a struct whose fields differ between files) is not found."""
     wanted = {field.name.lower(): field.dataType.simpleString() for field in fields}
     holders: dict[str, str] = {}
-    for file in input_file_names(data_files(frame)):
+    for file in files:
         try:
             schema = _load_files(frame.sparkSession, data_source, [file]).schema
         except (Py4JJavaError, AnalysisException):

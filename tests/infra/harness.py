@@ -84,6 +84,13 @@ class StackResult:
         return found[0]
 
 
+def events_pipeline(folder: Path, name: str = "events") -> dict[str, object]:
+    """A second pipeline beside the stacks' `orders`, its one-column contract written to `folder`."""
+    contract = folder / "events.yaml"
+    contract.write_text("table: events\ncolumns:\n  - {name: id, type: STRING}\n", encoding="utf-8")
+    return {"name": name, "contract": str(contract), "inputFormat": "json"}
+
+
 def project_name() -> str:
     return str(_project_file()["name"])
 

@@ -12,7 +12,7 @@ import pytest
 from infra import config as stack_config
 from infra.config import StackConfig
 from infra.config_reader import PROJECT_ROOT, ConfigError, declared_keys, yaml_text
-from tests.infra.harness import project_name, run_stack, stack_config_strings
+from tests.infra.harness import events_pipeline, project_name, run_stack, stack_config_strings
 
 NO_PIPELINES: dict[str, object] = {"pipelines": []}
 
@@ -352,12 +352,6 @@ def test_rejects_duplicate_pipeline_names_and_tables() -> None:
     assert str(error) == "config pipelines[1].contract='orders' is not valid: a table no other pipeline loads"
 
 
-def _events_pipeline(folder: Path, name: str = "events") -> dict[str, object]:
-    contract = folder / "events.yaml"
-    contract.write_text("table: events\ncolumns:\n  - {name: id, type: STRING}\n", encoding="utf-8")
-    return {"name": name, "contract": str(contract), "inputFormat": "json"}
-
-
 @pytest.mark.parametrize(
     ("first", "second"),
     [("landing/", "landing/events/"), ("landing/events/", "landing/"), ("events/archive/", None)],
@@ -366,7 +360,7 @@ def test_rejects_a_pipeline_reading_inside_another_pipelines_folder(
     first: str, second: str | None, tmp_path: Path
 ) -> None:
     """The default prefix (<name>/) counts: a pipeline named events reads events/."""
-    events = _events_pipeline(tmp_path)
+    events = events_pipeline(tmp_path)
     events = {**events, "inputPrefix": second} if second else events
     error = _error({"pipelines": [{**ORDERS, "inputPrefix": first}, events]})
     assert error.key == "pipelines[1].inputPrefix"
@@ -374,7 +368,7 @@ def test_rejects_a_pipeline_reading_inside_another_pipelines_folder(
 
 
 def test_a_pipeline_prefix_that_only_starts_like_another_is_apart(tmp_path: Path) -> None:
-    events = _events_pipeline(tmp_path)
+    events = events_pipeline(tmp_path)
     config = _load({"pipelines": [{**ORDERS, "inputPrefix": "land/"}, {**events, "inputPrefix": "landing/"}]})
     assert [pipeline.input_prefix for pipeline in config.pipelines] == ["land/", "landing/"]
 

@@ -15,7 +15,7 @@ import pytest
 from infra import template
 from infra.pipeline import batch_id
 from spark_jobs.cli import parse_args
-from tests.infra.harness import ROOT, DeclaredResource, StackResult, run_stack
+from tests.infra.harness import ROOT, DeclaredResource, StackResult, events_pipeline, run_stack
 
 BATCH = "gcp:dataproc/batch:Batch"
 OBJECT = "gcp:storage/bucketObject:BucketObject"
@@ -194,11 +194,9 @@ def test_changed_contract_runs_a_new_batch(dev: StackResult, tmp_path: Path) -> 
 def test_a_pipelines_run_token_runs_that_pipeline_again_and_no_other(
     dev: StackResult, tmp_path: Path
 ) -> None:
-    events_contract = tmp_path / "events.yaml"
-    events_contract.write_text("table: events\ncolumns:\n  - {name: id, type: STRING}\n", encoding="utf-8")
     orders: dict[str, object] = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml"}
     orders |= {"inputFormat": "csv", "inputPrefix": "orders/", "writeMode": "append", "maxRejectRatio": 0.5}
-    events: dict[str, object] = {"name": "events", "contract": str(events_contract), "inputFormat": "json"}
+    events = events_pipeline(tmp_path)
 
     def batch_ids(orders_token: object = None, events_token: object = None) -> tuple[str, str]:
         tokens = [{} if token is None else {"runToken": token} for token in (orders_token, events_token)]
