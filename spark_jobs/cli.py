@@ -12,7 +12,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 from py4j.protocol import Py4JJavaError
@@ -23,7 +23,7 @@ from spark_jobs.contract import Contract, contract_from_bytes, load_contract
 from spark_jobs.errors import ContractError, JobError, UsageError, first_line
 from spark_jobs.hadoop_fs import load_file_system, read_bytes, write_text
 from spark_jobs.hadoop_paths import is_local, is_uri, local_path, normalized, skipped_below, within
-from spark_jobs.job import JobConfig, Progress, run
+from spark_jobs.job import JobConfig, run
 from spark_jobs.options import (
     APPEND,
     BIGQUERY,
@@ -41,6 +41,7 @@ from spark_jobs.report import (
     LOGGED_INPUT_FILES,
     STATUS_FAILED,
     STATUS_SUCCEEDED,
+    Progress,
     Report,
     render_report,
     shortened,
@@ -287,7 +288,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         ended_at=utc_now(),
         status=STATUS_FAILED if error else STATUS_SUCCEEDED,
         error=error,
-        **asdict(progress),  # the counts, under the report's names for them
+        progress=progress,
     )
     if config.report_path and not _save_report(report, config.report_path, session) and not error:
         # The data is written, but whoever waits for the file will not find it: the run did not succeed.

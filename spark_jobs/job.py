@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
@@ -28,6 +28,7 @@ from spark_jobs.options import APPEND, BIGQUERY, CSV_DELIMITER, LOCAL
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import read_input
+from spark_jobs.report import Progress
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
 from spark_jobs.spark_errors import first_meaningful_line, input_errors_explained, sink_errors_explained
@@ -50,20 +51,6 @@ class JobConfig:
     temp_bucket: str | None = None
     report_path: str | None = None
     csv_delimiter: str = CSV_DELIMITER
-
-
-@dataclass
-class Progress:
-    """What the run has established so far; the report shows it even when a later step fails. The fields
-    are the report's own (`spark_jobs.report.Report`), by name."""
-
-    input_files: tuple[str, ...] = ()
-    rows_read: int = 0
-    rows_passed: int = 0
-    """Rows that passed every rule; they count as loaded only once the main table's write succeeded."""
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    rejections_by_rule: dict[str, int] = field(default_factory=dict)
 
 
 def run(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +34,20 @@ ENDED_AT = "ended_at"
 DURATION_SECONDS = "duration_seconds"
 
 
+@dataclass
+class Progress:
+    """What a run has established so far: the files it read and its counts. The job fills it in step by
+    step, so that the report shows what was established even when a later step fails."""
+
+    input_files: tuple[str, ...] = ()
+    rows_read: int = 0
+    rows_passed: int = 0
+    """Rows that passed every rule: `rows_loaded` once the main table's write succeeded, else not loaded."""
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rejections_by_rule: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Report:
     """What one run did. Counts are zero when the run failed before counting."""
@@ -45,13 +58,7 @@ class Report:
     ended_at: dt.datetime
     status: str = STATUS_SUCCEEDED
     error: str | None = None
-    input_files: tuple[str, ...] = ()
-    rows_read: int = 0
-    rows_passed: int = 0
-    """Rows that passed every rule: `rows_loaded` once the main table's write succeeded, else not loaded."""
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    rejections_by_rule: Mapping[str, int] = field(default_factory=dict)
+    progress: Progress = field(default_factory=Progress)
 
     def __post_init__(self) -> None:
         if self.status not in (STATUS_SUCCEEDED, STATUS_FAILED):
@@ -70,19 +77,20 @@ class Report:
     ) -> dict[str, object]:
         """The report's fields; `input_files` holds the first `max_input_files` names and `error` is
         `shortened` to `max_error_chars`, when given."""
+        done = self.progress
         return {
             EVENT: REPORT_EVENT,
             PIPELINE: self.pipeline,
             BATCH_ID: self.batch_id,
             STATUS: self.status,
             ERROR: shortened(self.error, max_error_chars) if self.error and max_error_chars else self.error,
-            INPUT_FILES: list(self.input_files[:max_input_files]),
-            INPUT_FILE_COUNT: len(self.input_files),
-            ROWS_READ: self.rows_read,
-            ROWS_PASSED: self.rows_passed,
-            ROWS_LOADED: self.rows_loaded,
-            ROWS_REJECTED: self.rows_rejected,
-            REJECTIONS_BY_RULE: dict(sorted(self.rejections_by_rule.items())),
+            INPUT_FILES: list(done.input_files[:max_input_files]),
+            INPUT_FILE_COUNT: len(done.input_files),
+            ROWS_READ: done.rows_read,
+            ROWS_PASSED: done.rows_passed,
+            ROWS_LOADED: done.rows_loaded,
+            ROWS_REJECTED: done.rows_rejected,
+            REJECTIONS_BY_RULE: dict(sorted(done.rejections_by_rule.items())),
             STARTED_AT: _iso_utc(self.started_at),
             ENDED_AT: _iso_utc(self.ended_at),
             DURATION_SECONDS: self.duration_seconds,

@@ -1,10 +1,11 @@
 import subprocess
-import sys
 from pathlib import Path
 
 import affected_stacks as script
 import pytest
 from affected_stacks import affected_stacks, contracts_named, declared_stacks, stacks_to_deploy
+
+from tests.delivery.script_runs import run_script
 
 STACKS = ["dev", "prod"]
 
@@ -128,10 +129,10 @@ def test_the_workflows_command_lines_print_the_stacks_as_json(tmp_path: Path) ->
     """As pull-request.yml (changed files on stdin) and deploy.yml (--since-deployed) call the script."""
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  app:pipelines:\n    - {contract: tests/c.yaml}\n")
     (tmp_path / "Pulumi.prod.yaml").write_text("config: {}\n")
-    command = [sys.executable, str(Path(script.__file__)), str(tmp_path)]
 
     def run(*arguments: str, stdin: str = "") -> str:
-        done = subprocess.run([*command, *arguments], input=stdin, capture_output=True, text=True, check=True)
+        done = run_script(script, str(tmp_path), *arguments, stdin=stdin)
+        assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
     assert run(stdin="tests/c.yaml\nREADME.md\n") == '["dev"]'
@@ -150,13 +151,7 @@ def test_the_workflows_command_lines_print_the_stacks_as_json(tmp_path: Path) ->
     ],
 )
 def test_a_wrong_command_line_fails_with_one_error_line(arguments: list[str], problem: str) -> None:
-    run = subprocess.run(
-        [sys.executable, str(Path(script.__file__)), *arguments],
-        input="infra/storage.py\n",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = run_script(script, *arguments, stdin="infra/storage.py\n")
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.strip() == (
         f"::error::affected_stacks: {problem} (usage: affected_stacks.py [-h] [--since-deployed] [repo_root])"
@@ -166,12 +161,8 @@ def test_a_wrong_command_line_fails_with_one_error_line(arguments: list[str], pr
 def test_a_git_failure_fails_with_one_error_line(tmp_path: Path) -> None:
     """Outside a git repository: no deployed commits to compare with, no files to list."""
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
-    run = subprocess.run(
-        [sys.executable, str(Path(script.__file__)), "--since-deployed", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
-        check=False,
+    run = run_script(
+        script, "--since-deployed", str(tmp_path), env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
     )
     assert (run.returncode, run.stdout) == (1, "")
     [line] = run.stderr.strip().splitlines()

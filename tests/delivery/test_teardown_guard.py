@@ -1,10 +1,10 @@
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import teardown_guard
 from teardown_guard import TeardownRefusedError, check_teardown, protected_stacks
+
+from tests.delivery.script_runs import run_script
 
 DECLARED = ["dev", "prod"]
 
@@ -52,16 +52,13 @@ def test_a_setting_that_protects_less_than_meant_refuses_every_teardown(
     """A setting naming no stack, or an undeclared one; the default (prod) needs no prod stack."""
     for stack in DECLARED:
         (tmp_path / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
-    command = [sys.executable, str(teardown_guard.__file__), "dev", "", str(tmp_path)]
-    run = subprocess.run(
-        command, capture_output=True, text=True, env={"PROTECTED_STACKS": setting}, check=False
-    )
+    run = run_script(teardown_guard, "dev", "", str(tmp_path), env={"PROTECTED_STACKS": setting})
     assert (run.returncode, run.stderr.strip()) == (
         1,
         f"::error::teardown refused: PROTECTED_STACKS {problem} (declared: dev, prod): correct the setting",
     )
     (tmp_path / "Pulumi.prod.yaml").unlink()
-    run = subprocess.run(command, capture_output=True, text=True, env={}, check=False)
+    run = run_script(teardown_guard, "dev", "", str(tmp_path), env={})
     assert (run.returncode, run.stdout.strip()) == (0, "teardown of stack 'dev' allowed")
 
 
@@ -69,13 +66,8 @@ def test_a_setting_that_protects_less_than_meant_refuses_every_teardown(
 def test_the_script_fails_with_one_error_line_for_the_workflow(tmp_path: Path, setting: str | None) -> None:
     """A blank setting protects the default stacks."""
     (tmp_path / "Pulumi.prod.yaml").write_text("config: {}\n")
-    run = subprocess.run(
-        [sys.executable, str(teardown_guard.__file__), "prod", "", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env={} if setting is None else {"PROTECTED_STACKS": setting},
-        check=False,
-    )
+    environment = {} if setting is None else {"PROTECTED_STACKS": setting}
+    run = run_script(teardown_guard, "prod", "", str(tmp_path), env=environment)
     assert run.returncode == 1
     assert run.stderr.strip() == (
         "::error::teardown refused: stack 'prod' is protected: type its name in the confirmation input "
@@ -88,9 +80,9 @@ def test_the_setting_names_the_protected_stacks_instead_of_the_default(tmp_path:
         (tmp_path / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
 
     def status(stack: str) -> int:
-        command = [sys.executable, str(teardown_guard.__file__), stack, "", str(tmp_path)]
-        run = subprocess.run(command, capture_output=True, env={"PROTECTED_STACKS": "staging"}, check=False)
-        return run.returncode
+        return run_script(
+            teardown_guard, stack, "", str(tmp_path), env={"PROTECTED_STACKS": "staging"}
+        ).returncode
 
     assert (status("prod"), status("staging")) == (0, 1)
 
@@ -104,12 +96,7 @@ def test_the_setting_names_the_protected_stacks_instead_of_the_default(tmp_path:
     ],
 )
 def test_a_wrong_command_line_fails_with_one_error_line(arguments: list[str], problem: str) -> None:
-    run = subprocess.run(
-        [sys.executable, str(teardown_guard.__file__), *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = run_script(teardown_guard, *arguments)
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.strip() == (
         f"::error::teardown_guard: {problem} (usage: teardown_guard.py [-h] stack confirmation [repo_root])"
@@ -119,12 +106,6 @@ def test_a_wrong_command_line_fails_with_one_error_line(arguments: list[str], pr
 def test_a_confirmation_starting_with_a_dash_is_an_argument_after_the_separator(tmp_path: Path) -> None:
     """As teardown.yml calls the script: `--` before the inputs."""
     (tmp_path / "Pulumi.prod.yaml").write_text("config: {}\n")
-    run = subprocess.run(
-        [sys.executable, str(teardown_guard.__file__), "--", "prod", "-prod", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env={},
-        check=False,
-    )
+    run = run_script(teardown_guard, "--", "prod", "-prod", str(tmp_path), env={})
     assert run.returncode == 1
     assert run.stderr.startswith("::error::teardown refused: stack 'prod' is protected")

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 
-from spark_jobs.report import STATUS_FAILED, Report, render_report
+from spark_jobs.report import STATUS_FAILED, Progress, Report, render_report
 from tests.infra.harness import DeclaredResource, StackResult, run_stack, secret
 
 METRIC = "gcp:logging/metric:Metric"
@@ -22,11 +22,13 @@ REPORT = Report(
     ended_at=dt.datetime(2026, 1, 2, 3, 6, 17, 250000, tzinfo=dt.UTC),
     status=STATUS_FAILED,
     error='too many rejected rows: "status":"SUCCEEDED" in a message must not confuse the metrics',
-    input_files=("gs://b/orders/a.csv",),
-    rows_read=1200,
-    rows_loaded=1150,
-    rows_rejected=50,
-    rejections_by_rule={"pattern:order_id": 50},
+    progress=Progress(
+        input_files=("gs://b/orders/a.csv",),
+        rows_read=1200,
+        rows_loaded=1150,
+        rows_rejected=50,
+        rejections_by_rule={"pattern:order_id": 50},
+    ),
 )
 LINE = render_report(REPORT)
 

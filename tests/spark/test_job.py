@@ -18,9 +18,9 @@ from spark_jobs import cli, sinks
 from spark_jobs.cli import _save_report, main
 from spark_jobs.contract import Contract, parse_contract
 from spark_jobs.errors import ReconciliationError
-from spark_jobs.job import Progress, reconcile
+from spark_jobs.job import reconcile
 from spark_jobs.outputs import loaded_rows, rejected_rows
-from spark_jobs.report import LOGGED_ERROR_CHARS, Report, utc_now
+from spark_jobs.report import LOGGED_ERROR_CHARS, Progress, Report, utc_now
 from spark_jobs.validation import validate
 
 from .conftest import ITEMS, ITEMS_HEADER, rows_of, text_source, write_lines

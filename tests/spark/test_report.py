@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from spark_jobs import report
-from spark_jobs.report import REPORT_EVENT, STATUS_FAILED, Report, render_report, write_report
+from spark_jobs.report import REPORT_EVENT, STATUS_FAILED, Progress, Report, render_report, write_report
 
 START = dt.datetime(2026, 1, 5, 10, 0, 0, tzinfo=dt.UTC)
 
@@ -21,12 +21,14 @@ def test_report_renders_as_one_sorted_compact_line() -> None:
             batch_id="b-1",
             started_at=START,
             ended_at=START + dt.timedelta(seconds=12, milliseconds=345),
-            input_files=("gs://raw/a.csv", "gs://raw/b.csv"),
-            rows_read=10,
-            rows_passed=7,
-            rows_loaded=7,
-            rows_rejected=3,
-            rejections_by_rule={"currency.allowed": 1, "amount.min": 2},
+            progress=Progress(
+                input_files=("gs://raw/a.csv", "gs://raw/b.csv"),
+                rows_read=10,
+                rows_passed=7,
+                rows_loaded=7,
+                rows_rejected=3,
+                rejections_by_rule={"currency.allowed": 1, "amount.min": 2},
+            ),
         )
     )
     assert "\n" not in line
@@ -42,7 +44,13 @@ def test_report_renders_as_one_sorted_compact_line() -> None:
 def test_the_logged_line_names_the_first_files_and_counts_them_all() -> None:
     """An input of many files must not make the line too long for Cloud Logging (256 KB an entry)."""
     files = tuple(f"gs://raw/orders/part-{index:05d}.csv" for index in range(5000))
-    many = Report(pipeline="orders", batch_id="b-1", started_at=START, ended_at=START, input_files=files)
+    many = Report(
+        pipeline="orders",
+        batch_id="b-1",
+        started_at=START,
+        ended_at=START,
+        progress=Progress(input_files=files),
+    )
     logged = json.loads(render_report(many, 100))
     assert (logged[report.INPUT_FILES], logged[report.INPUT_FILE_COUNT]) == (list(files[:100]), 5000)
     assert len(render_report(many, 100)) < 10_000
