@@ -8,6 +8,7 @@ infra/config_reader.py, the pipelines' own rules in infra/pipeline_config.py.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +34,10 @@ EXECUTOR_CORE_CHOICES = (4, 8, 16)
 BUCKET_ROLES = ("raw", "staging", "temp", "code")
 
 _PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-_REGION = re.compile(r"^[a-z]+(-[a-z]+)+[0-9]+$")
+_REGION_NAME = r"[a-z]+(?:-[a-z]+)+[0-9]{1,2}"
+_REGION = re.compile(_REGION_NAME)
+# Far above any region's name (the longest is 23 characters), within what resource names built from it allow.
+_MAX_REGION_LENGTH = 30
 # Google's label rules, as Dataproc states them for clusters, without the international letters they also
 # allow. Its batch reference says RFC 1035 (no "_"), yet the provider's own acceptance test creates a batch
 # labelled `batch_test`.
@@ -45,20 +49,33 @@ _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 _GOOGLE = re.compile(r"g[o0][o0]gle")
 _RUNTIME_VERSION = re.compile(r"^[23]\.[0-9]+$")
 _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
-# Resource paths: a relative name, or (for Compute Engine) a self link of either host; one group per part.
-_SELF_LINK = r"(https://(www|compute)\.googleapis\.com/compute/v1/)?"
-_NETWORK = re.compile(_SELF_LINK + r"projects/(?P<project>[^/\s]+)/global/networks/(?P<name>[^/\s]+)")
+# Resource paths: a relative name, or (for Compute Engine) a self link of either host; one group per part,
+# each as Google names it. A project is named by its id (a legacy one with its domain, `example.com:p`) or
+# its number; networks and subnets by RFC 1035 names; key rings and keys by up to 63 letters, digits, _ or -.
+_SELF_LINK = r"(?:https://(?:www|compute)\.googleapis\.com/compute/v1/)?"
+_PROJECT_PART = r"projects/(?P<project>(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,19})"
+_RFC1035_NAME = r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_KMS_NAME = r"[A-Za-z0-9_-]{1,63}"
+_NETWORK = re.compile(rf"{_SELF_LINK}{_PROJECT_PART}/global/networks/(?P<name>{_RFC1035_NAME})")
 _SUBNETWORK = re.compile(
-    _SELF_LINK + r"projects/(?P<project>[^/\s]+)/regions/(?P<region>[^/\s]+)/subnetworks/(?P<name>[^/\s]+)"
+    rf"{_SELF_LINK}{_PROJECT_PART}/regions/(?P<region>{_REGION_NAME})/subnetworks/(?P<name>{_RFC1035_NAME})"
 )
 _KMS_KEY = re.compile(
-    r"projects/(?P<project>[^/\s]+)/locations/(?P<region>[^/\s]+)/keyRings/[^/\s]+/cryptoKeys/(?P<name>[^/\s]+)"
+    rf"{_PROJECT_PART}/locations/(?P<region>[a-z0-9-]+)/keyRings/{_KMS_NAME}/cryptoKeys/(?P<name>{_KMS_NAME})"
+)
+_RESOURCE_NAME_RULES = (
+    "a project id or number, RFC 1035 names for networks and subnets (1-63 lowercase letters, digits or "
+    "hyphens, a letter first, no hyphen last), up to 63 letters, digits, _ or - for key rings and keys"
 )
 _NETWORK_TAG = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
 _MAX_NETWORK_TAGS = 64
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
-# An address: no URI scheme (`mailto:`), and a domain of dotted labels with no dot first or last.
-_EMAIL = re.compile(r"^[^@\s:]+@[^@\s.]+(\.[^@\s.]+)+$")
+# One address, in ASCII: the characters RFC 5322 allows before the @ in dotted runs (no scheme such as
+# `mailto:`, no list, no space or invisible character pasted along), and a domain name after it.
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]"
+)
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
 # Set by the program on every labelled resource (their values in `load`).
@@ -91,7 +108,8 @@ class ResourcePath:
     """A resource named in config by its path, and the parts of it the program reads, parsed once."""
 
     path: str
-    """As given: the program passes it on unchanged."""
+    """The relative name (`projects/…`), also when config gives a self link: the program passes it on, and
+    into batch ids, in this one spelling, so that writing it the other way changes nothing."""
     project: str
     region: str | None
     """The region or location; None for a global resource (a network)."""
@@ -215,7 +233,10 @@ def _resource_path(key: str, value: str, pattern: re.Pattern[str], allowed: str)
     if not match:
         raise ConfigError(key, value, allowed)
     parts = match.groupdict()
-    return ResourcePath(path=value, project=parts["project"], region=parts.get("region"), name=parts["name"])
+    relative = value[match.start("project") - len("projects/") :]
+    return ResourcePath(
+        path=relative, project=parts["project"], region=parts.get("region"), name=parts["name"]
+    )
 
 
 def load(config: pulumi.Config | None = None, stack: str | None = None) -> StackConfig:
@@ -235,7 +256,9 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         _PROJECT_ID,
         "6-30 characters: lowercase letters, digits, hyphens; a letter first, no hyphen last",
     )
-    region = matching("region", reader.string("region"), _REGION, "a region name such as europe-west1")
+    region = reader.string("region")
+    if not _REGION.fullmatch(region) or len(region) > _MAX_REGION_LENGTH:
+        raise ConfigError("region", region, "a region name such as europe-west1")
     _check_provider_settings(reader, project_id, region)
     protect_data = reader.boolean("protectData")
     loaded = StackConfig(
@@ -375,7 +398,10 @@ def _label_text(entry: str, value: object) -> str:
 
 def _kms_key(value: str, region: str) -> str:
     key = _resource_path(
-        "kmsKey", value, _KMS_KEY, "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>"
+        "kmsKey",
+        value,
+        _KMS_KEY,
+        f"empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>: {_RESOURCE_NAME_RULES}",
     )
     if key is not None and key.region != region:
         raise ConfigError(
@@ -391,13 +417,14 @@ def _network(reader: Reader, region: str) -> NetworkConfig:
         "existingNetwork",
         reader.string("existingNetwork"),
         _NETWORK,
-        "empty, or projects/<project>/global/networks/<name>",
+        f"empty, or projects/<project>/global/networks/<name> (or its self link): {_RESOURCE_NAME_RULES}",
     )
     subnetwork = _resource_path(
         "existingSubnetwork",
         reader.string("existingSubnetwork"),
         _SUBNETWORK,
-        "empty, or projects/<project>/regions/<region>/subnetworks/<name>",
+        "empty, or projects/<project>/regions/<region>/subnetworks/<name> (or its self link): "
+        + _RESOURCE_NAME_RULES,
     )
     if bool(network) != bool(subnetwork):
         missing = "existingSubnetwork" if network else "existingNetwork"
@@ -564,7 +591,7 @@ def _batch(reader: Reader) -> BatchConfig:
         driver_cores=driver_cores,
         ttl_minutes=ttl_minutes,
         timeout_minutes=timeout_minutes,
-        run_token=reader.string("runToken"),
+        run_token=_run_token(reader.string("runToken")),
         run=reader.boolean("runBatches"),
         spark_properties=MappingProxyType(
             {**_extra_properties(reader.structure("sparkProperties"), sized), **sized}
@@ -610,6 +637,19 @@ def _extra_properties(raw: object, sized: Mapping[str, str]) -> dict[str, str]:
         else:
             raise ConfigError(key, value, "a property value: text, a number, true or false")
     return properties
+
+
+def _run_token(value: str) -> str:
+    """The stack's run token: text, as each pipeline's, not a structure (which arrives as its JSON text)."""
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return value
+    if isinstance(parsed, dict | list):
+        raise ConfigError(
+            "runToken", parsed, "text or a whole number (change it to run every pipeline again)"
+        )
+    return value
 
 
 def _cores(key: str, value: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ PIPELINE_KEYS = (
     "runToken",
 )
 _PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
-_NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:\r\n]")
+_NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:]")
 _MAX_OBJECT_NAME_BYTES = 1024
 _CONTRACT_FILE_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
 
@@ -61,19 +62,29 @@ def parse_pipelines(raw: object) -> tuple[PipelineConfig, ...]:
     if not isinstance(raw, list):
         raise ConfigError("pipelines", raw, "a list of pipeline maps")
     pipelines = tuple(_pipeline(index, item) for index, item in enumerate(raw))
-    _unique("name", [pipeline.name for pipeline in pipelines], "a name no other pipeline uses")
-    # No table can be another's quarantine: contracts refuse tables ending with the quarantine suffix.
-    _unique(
-        "contract", [pipeline.contract.table for pipeline in pipelines], "a table no other pipeline loads"
-    )
+    names = [pipeline.name for pipeline in pipelines]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise ConfigError(f"pipelines[{index}].name", name, "a name no other pipeline uses")
+    _distinct_tables(raw, pipelines)
     _apart([pipeline.input_prefix for pipeline in pipelines])
     return pipelines
 
 
-def _unique(field: str, values: list[str], allowed: str) -> None:
-    for index, value in enumerate(values):
-        if value in values[:index]:
-            raise ConfigError(f"pipelines[{index}].{field}", value, allowed)
+def _distinct_tables(raw: list[object], pipelines: tuple[PipelineConfig, ...]) -> None:
+    """No two pipelines load one table (nor one another's quarantine: contracts refuse table names ending
+    with the quarantine suffix)."""
+    for index, pipeline in enumerate(pipelines):
+        for other_index, other in enumerate(pipelines[:index]):
+            if pipeline.contract.table == other.contract.table:
+                configured = raw[index]
+                assert isinstance(configured, dict), "parsed as a pipeline map"
+                raise ConfigError(
+                    f"pipelines[{index}].contract",
+                    configured["contract"],
+                    f"a contract of a table no other pipeline loads (its table {pipeline.contract.table} "
+                    f"is pipelines[{other_index}]'s too)",
+                )
 
 
 def _apart(prefixes: list[str]) -> None:
@@ -190,7 +201,8 @@ def _contract(key: str, value: str, path: Path) -> Contract:
 def _prefix(key: str, value: str) -> str:
     """A plain object prefix: the job reads it as a Hadoop path, where glob characters select other folders,
     `.` and `..` segments are resolved (`a/../` is the whole bucket) and `:` breaks the path; Cloud Storage
-    names hold no line break and at most 1024 bytes, a file's name after the prefix included."""
+    names hold no line break and at most 1024 bytes, a file's name after the prefix included; no control
+    character, which no command line carries (NUL) or a listing shows."""
     segments = value.split("/")[:-1]
     if (
         value.startswith("/")
@@ -198,26 +210,30 @@ def _prefix(key: str, value: str) -> str:
         or "" in segments
         or any(segment in (".", "..") for segment in segments)
         or _NOT_IN_PREFIX.search(value)
+        or any(unicodedata.category(character) == "Cc" for character in value)
         or len(value.encode()) >= _MAX_OBJECT_NAME_BYTES
     ):
         raise ConfigError(
             key,
             value,
             "an object prefix inside the raw bucket ending with '/', e.g. orders/ or landing/orders/: no "
-            "empty, . or .. folder, none of * ? [ ] { } \\ : or a line break, and under "
-            f"{_MAX_OBJECT_NAME_BYTES} bytes",
+            "empty, . or .. folder, none of * ? [ ] { } \\ : or a control character (a line break, a tab), "
+            f"and under {_MAX_OBJECT_NAME_BYTES} bytes",
         )
     return value
 
 
 def _ratio(key: str, value: object) -> float:
+    """A YAML number, or a decimal written in ASCII digits: Python's float() would also take `1_0e-1` (1.0,
+    every row) and other scripts' digits."""
     allowed = "a number from 0 to 1 (the share of rows that may be rejected)"
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not (isinstance(value, int | float) or _DECIMAL.fullmatch(str(value))):
         raise ConfigError(key, value, allowed)
-    try:
-        ratio = float(value)
-    except (ValueError, OverflowError):
-        raise ConfigError(key, value, allowed) from None
+    ratio = float(str(value))
     if math.isnan(ratio) or not 0.0 <= ratio <= 1.0:
         raise ConfigError(key, value, allowed)
-    return ratio
+    # -0 is 0: the same ratio gives the same argument, and the same batch id.
+    return ratio + 0.0
+
+
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")

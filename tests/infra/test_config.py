@@ -96,50 +96,57 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"kmsKey": "my-key"}, "kmsKey", "keyRings"),
         (
             # A key version: CMEK takes the key, and Google picks its primary version.
-            {"kmsKey": "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1"},
+            {
+                "kmsKey": "projects/my-project/locations/europe-west1/keyRings/r/cryptoKeys/k/"
+                "cryptoKeyVersions/1"
+            },
             "kmsKey",
             "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>",
         ),
         (
-            {"kmsKey": "projects/k/locations/us/keyRings/r/cryptoKeys/c"},
+            {"kmsKey": "projects/keys-project/locations/us/keyRings/r/cryptoKeys/c"},
             "kmsKey",
             "a key in location europe-west1",
         ),
         ({"existingNetwork": "default"}, "existingNetwork", "global/networks"),
         (
             {
-                "existingNetwork": "projects/h/global/networks/n ",
-                "existingSubnetwork": "projects/h/regions/europe-west1/subnetworks/s",
+                "existingNetwork": "projects/host-project/global/networks/n ",
+                "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/s",
             },
             "existingNetwork",
             "global/networks",
         ),
         (
-            {"existingNetwork": "projects/p/global/networks/n"},
+            {"existingNetwork": "projects/my-project/global/networks/n"},
             "existingSubnetwork",
             "set together with the other one",
         ),
-        ({"existingSubnetwork": "projects/p/regions/r/subnetworks/s"}, "existingNetwork", "set together"),
         (
-            {"existingSubnetwork": "subnet-a", "existingNetwork": "projects/p/global/networks/n"},
+            {"existingSubnetwork": "projects/my-project/regions/europe-west1/subnetworks/s"},
+            "existingNetwork",
+            "set together",
+        ),
+        (
+            {"existingSubnetwork": "subnet-a", "existingNetwork": "projects/my-project/global/networks/n"},
             "existingSubnetwork",
             "subnetworks",
         ),
         (
             {
-                "existingNetwork": "projects/host/global/networks/n",
-                "existingSubnetwork": "projects/host/regions/us-central1/subnetworks/s",
+                "existingNetwork": "projects/host-project/global/networks/n",
+                "existingSubnetwork": "projects/host-project/regions/us-central1/subnetworks/s",
             },
             "existingSubnetwork",
             "a subnet in region europe-west1 (the stack's region), not us-central1",
         ),
         (
             {
-                "existingNetwork": "projects/host/global/networks/n",
-                "existingSubnetwork": "projects/other/regions/europe-west1/subnetworks/s",
+                "existingNetwork": "projects/host-project/global/networks/n",
+                "existingSubnetwork": "projects/other-project/regions/europe-west1/subnetworks/s",
             },
             "existingSubnetwork",
-            "a subnet of existingNetwork's project host",
+            "a subnet of existingNetwork's project host-project",
         ),
         ({"flowLogs": "yes"}, "flowLogs", "a boolean"),
         # A new network allows no traffic between the batch's VMs without the rule.
@@ -169,6 +176,46 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"alertEmail": "oncall@example.com."}, "alertEmail", "an email address"),
         ({"alertEmail": "oncall@.example.com"}, "alertEmail", "an email address"),
         ({"rejectedRowsThreshold": -5}, "rejectedRowsThreshold", "an integer from 0"),
+        # What Python's int() would read, but a stack file's reader would not: ASCII digits only.
+        ({"tempRetentionDays": "1_0"}, "tempRetentionDays", "an integer from 1 to 3650"),
+        ({"tempRetentionDays": "\u0667"}, "tempRetentionDays", "an integer from 1 to 3650"),
+        ({"executorCores": " 8"}, "executorCores", "an integer from 4 to 16"),
+        # One address, as typed: not with an invisible character pasted along, a list, or a bad domain.
+        ({"alertEmail": "oncall@example.com\u200b"}, "alertEmail", "an email address"),
+        ({"alertEmail": "a@b.com;c@d.com"}, "alertEmail", "an email address"),
+        ({"alertEmail": "oncall@-example.com"}, "alertEmail", "an email address"),
+        ({"alertEmail": "ä@example.com"}, "alertEmail", "an email address"),
+        ({"alertEmail": ["oncall@example.com"]}, "alertEmail", "an email address"),
+        ({"region": "north" * 10 + "-west1"}, "region", "a region name such as europe-west1"),
+        ({"runToken": {"run": 2}}, "runToken", "text or a whole number"),
+        ({"runToken": ["2"]}, "runToken", "text or a whole number"),
+        # Each part of a resource path as Google names it.
+        (
+            {"kmsKey": "projects/ÜBER/locations/europe-west1/keyRings/r/cryptoKeys/k"},
+            "kmsKey",
+            "a project id or number",
+        ),
+        (
+            {"kmsKey": "projects/my-project/locations/europe-west1/keyRings/r!/cryptoKeys/k"},
+            "kmsKey",
+            "up to 63 letters, digits, _ or - for key rings and keys",
+        ),
+        (
+            {
+                "existingNetwork": "projects/host-project/global/networks/CORP",
+                "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/data",
+            },
+            "existingNetwork",
+            "RFC 1035 names for networks and subnets",
+        ),
+        (
+            {
+                "existingNetwork": "projects/host-project/global/networks/corp",
+                "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/sub#1",
+            },
+            "existingSubnetwork",
+            "RFC 1035 names for networks and subnets",
+        ),
         ({"pipelines": {"name": "orders"}}, "pipelines", "a list of pipeline maps"),
         ({"pipelines": ["orders"]}, "pipelines[0]", "a map with name"),
     ],
@@ -283,6 +330,14 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ({**ORDERS, "writeMode": "upsert"}, "pipelines[0].writeMode", "one of ('append', 'overwrite')"),
         ({**ORDERS, "maxRejectRatio": 1.5}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         ({**ORDERS, "maxRejectRatio": "lots"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        # What Python's float() would read: 1_0e-1 as 1.0 (every row may be rejected), other scripts' digits.
+        ({**ORDERS, "maxRejectRatio": "1_0e-1"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        (
+            {**ORDERS, "maxRejectRatio": "\u0660.\u0665"},
+            "pipelines[0].maxRejectRatio",
+            "a number from 0 to 1",
+        ),
+        ({**ORDERS, "maxRejectRatio": " 0.5 "}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         ({**ORDERS, "maxRejectRatio": 10**400}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         # Shown as the stack file spells it, not as Python does (True).
         ({**ORDERS, "maxRejectRatio": True}, "pipelines[0].maxRejectRatio", "=true is not valid: a number"),
@@ -295,10 +350,14 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ({**ORDERS, "inputPrefix": "orders/../"}, "pipelines[0].inputPrefix", "no empty, . or .. folder"),
         ({**ORDERS, "inputPrefix": "./"}, "pipelines[0].inputPrefix", "no empty, . or .. folder"),
         ({**ORDERS, "inputPrefix": "a:b/"}, "pipelines[0].inputPrefix", "none of * ? [ ] { }"),
-        ({**ORDERS, "inputPrefix": "a\nb/"}, "pipelines[0].inputPrefix", "\\ : or a line break"),
+        ({**ORDERS, "inputPrefix": "a\nb/"}, "pipelines[0].inputPrefix", "\\ : or a control character"),
         ({**ORDERS, "inputPrefix": "a" * 1023 + "/"}, "pipelines[0].inputPrefix", "and under 1024 bytes"),
         ({**ORDERS, "inputPrefix": "é" * 512 + "/"}, "pipelines[0].inputPrefix", "and under 1024 bytes"),
-        ({**ORDERS, "inputPrefix": "a\rb/"}, "pipelines[0].inputPrefix", "or a line break"),
+        ({**ORDERS, "inputPrefix": "a\rb/"}, "pipelines[0].inputPrefix", "(a line break, a tab)"),
+        # No command line carries a NUL to the job; the others hide in listings and logs.
+        ({**ORDERS, "inputPrefix": "a\x00b/"}, "pipelines[0].inputPrefix", "or a control character"),
+        ({**ORDERS, "inputPrefix": "a\tb/"}, "pipelines[0].inputPrefix", "or a control character"),
+        ({**ORDERS, "inputPrefix": "a\x7fb/"}, "pipelines[0].inputPrefix", "or a control character"),
         (
             {**ORDERS, "contract": "spark_jobs/contracts/nope.yaml"},
             "pipelines[0].contract",
@@ -349,7 +408,24 @@ def test_rejects_duplicate_pipeline_names_and_tables() -> None:
     assert _error({"pipelines": [ORDERS, ORDERS]}).key == "pipelines[1].name"
     error = _error({"pipelines": [ORDERS, {**ORDERS, "name": "orders-again"}]})
     assert error.key == "pipelines[1].contract"
-    assert str(error) == "config pipelines[1].contract='orders' is not valid: a table no other pipeline loads"
+    assert str(error) == (
+        "config pipelines[1].contract='spark_jobs/contracts/orders.yaml' is not valid: a contract of a table "
+        "no other pipeline loads (its table orders is pipelines[0]'s too)"
+    )
+
+
+def test_rejects_a_copy_of_another_pipelines_contract_naming_the_file_and_the_other_pipeline(
+    tmp_path: Path,
+) -> None:
+    copy = tmp_path / "orders_copy.yaml"
+    copy.write_text(Path("spark_jobs/contracts/orders.yaml").read_text())
+    events = events_pipeline(tmp_path)
+    pipelines = [ORDERS, events, {**ORDERS, "name": "copy", "contract": str(copy), "inputPrefix": "copy/"}]
+    error = _error({"pipelines": pipelines})
+    assert str(error) == (
+        f"config pipelines[2].contract='{copy}' is not valid: a contract of a table no other pipeline loads "
+        "(its table orders is pipelines[0]'s too)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -567,8 +643,8 @@ def test_secrets_the_program_cannot_keep_secret_are_warned_about(warnings: list[
         (
             {
                 "maxExecutors": 300,
-                "existingNetwork": "projects/host/global/networks/corp",
-                "existingSubnetwork": "projects/host/regions/europe-west1/subnetworks/data",
+                "existingNetwork": "projects/host-project/global/networks/corp",
+                "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/data",
                 "createFirewallRule": False,
             },
             False,  # an existing subnet's range is not the stack's to size
@@ -587,8 +663,8 @@ def test_a_subnet_that_may_run_short_of_addresses_is_warned_about(
 
 
 _EXISTING_NETWORK = {
-    "existingNetwork": "projects/host/global/networks/corp",
-    "existingSubnetwork": "projects/host/regions/europe-west1/subnetworks/data",
+    "existingNetwork": "projects/host-project/global/networks/corp",
+    "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/data",
 }
 
 

@@ -39,7 +39,7 @@ def test_kms_and_runtime_3_add_their_apis() -> None:
         "dev",
         {
             **NO_PIPELINES,
-            "kmsKey": "projects/k/locations/europe-west1/keyRings/r/cryptoKeys/c",
+            "kmsKey": "projects/keys-project/locations/europe-west1/keyRings/r/cryptoKeys/c",
             "runtimeVersion": "3.0",
         },
     )
@@ -133,10 +133,27 @@ def test_existing_network_may_be_given_as_a_self_link_of_either_host(host: str) 
     prefix = f"https://{host}/compute/v1/"
     network = f"{prefix}projects/shared/global/networks/corp"
     subnetwork = f"{prefix}projects/shared/regions/europe-west1/subnetworks/data"
-    stack = run_stack("dev", {**NO_PIPELINES, "existingNetwork": network, "existingSubnetwork": subnetwork})
+    stack = run_stack("dev", {"existingNetwork": network, "existingSubnetwork": subnetwork})
+    # Passed on in one spelling: writing the path the other way changes no resource and runs no batch again.
+    relative = run_stack(
+        "dev",
+        {
+            "existingNetwork": network.removeprefix(prefix),
+            "existingSubnetwork": subnetwork.removeprefix(prefix),
+        },
+    )
     [rule] = stack.of_type("gcp:compute/firewall:Firewall")
-    assert (rule.inputs["network"], rule.inputs["project"]) == (network, "shared")
-    assert stack.outputs["subnetwork"] == subnetwork
+    assert (rule.inputs["network"], rule.inputs["project"]) == (
+        "projects/shared/global/networks/corp",
+        "shared",
+    )
+    assert stack.outputs["subnetwork"] == "projects/shared/regions/europe-west1/subnetworks/data"
+    [batch] = stack.of_type("gcp:dataproc/batch:Batch")
+    [same_batch] = relative.of_type("gcp:dataproc/batch:Batch")
+    assert batch.inputs == same_batch.inputs
+    assert (
+        batch.inputs["environmentConfig"]["executionConfig"]["subnetworkUri"] == stack.outputs["subnetwork"]
+    )
 
 
 def test_an_existing_subnet_of_another_network_is_refused() -> None:
@@ -201,7 +218,7 @@ def test_prod_buckets_kept_on_destroy_with_longer_retention(prod: StackResult) -
 
 
 def test_cmek_on_buckets_after_service_agents_hold_the_key() -> None:
-    key = "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
+    key = "projects/security-project/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
     stack = run_stack("dev", {**NO_PIPELINES, "kmsKey": key})
     grants = {r.name: r for r in stack.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")}
     assert {g.inputs["cryptoKeyId"] for g in grants.values()} == {key}
@@ -267,7 +284,10 @@ def test_runner_grants_propagate_before_use() -> None:
 
 
 def test_waits_run_again_in_a_new_project_and_for_new_buckets() -> None:
-    cmek = {**NO_PIPELINES, "kmsKey": "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"}
+    cmek = {
+        **NO_PIPELINES,
+        "kmsKey": "projects/security-project/locations/europe-west1/keyRings/data/cryptoKeys/pipeline",
+    }
     before = run_stack("dev", cmek)
     moved = run_stack("dev", {**cmek, "projectId": "other-project-42", "bucketPrefix": "acme-dev"})
     for name in ("api-propagation", "iam-propagation", "kms-propagation", "metric-propagation"):
@@ -311,7 +331,7 @@ def test_data_access_audit_logs_only_where_configured(dev: StackResult, prod: St
 def test_lookups_wait_for_the_apis_they_call() -> None:
     network = "projects/shared/global/networks/corp"
     subnetwork = "projects/shared/regions/europe-west1/subnetworks/data"
-    key = "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
+    key = "projects/security-project/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
     stack = run_stack(
         "dev", {**NO_PIPELINES, "kmsKey": key, "existingNetwork": network, "existingSubnetwork": subnetwork}
     )

@@ -85,6 +85,17 @@ def test_the_reject_ratio_reaches_the_job_exactly() -> None:
     assert args[args.index("--max-reject-ratio") + 1] == "0.125"
 
 
+@pytest.mark.parametrize("ratio", ["-0", -0.0, "0.0", "0e5", 0])
+def test_a_ratio_of_zero_however_written_is_the_default_batch(ratio: object) -> None:
+    """Writing out a default changes nothing: not the job's argument, not the batch id."""
+    orders = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
+    default = _batch(run_stack("dev", {"pipelines": [orders]}))
+    written = _batch(run_stack("dev", {"pipelines": [{**orders, "maxRejectRatio": ratio}]}))
+    assert written.inputs == default.inputs
+    args = written.inputs["pysparkBatch"]["args"]
+    assert args[args.index("--max-reject-ratio") + 1] == "0.0"
+
+
 def test_batch_runtime_and_execution_config(dev: StackResult) -> None:
     batch = _batch(dev)
     assert batch.inputs["runtimeConfig"] == {
@@ -137,7 +148,7 @@ def test_outputs_name_batches_and_console_urls(dev: StackResult) -> None:
 
 
 def test_runtime_3_authenticates_as_the_service_account_with_kms() -> None:
-    key = "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
+    key = "projects/security-project/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
     batch = _batch(run_stack("dev", {"runtimeVersion": "3.0", "kmsKey": key, "batchTimeoutMinutes": 300}))
     execution = batch.inputs["environmentConfig"]["executionConfig"]
     assert execution["authenticationConfig"] == {"userWorkloadAuthenticationType": "SERVICE_ACCOUNT"}
@@ -158,7 +169,7 @@ def test_unchanged_stack_keeps_its_batch_id(dev: StackResult) -> None:
         {"maxExecutors": 20},
         {"batchTtlMinutes": 60, "batchTimeoutMinutes": 70},
         {"runtimeVersion": "2.2"},
-        {"kmsKey": "projects/k/locations/europe-west1/keyRings/r/cryptoKeys/c"},
+        {"kmsKey": "projects/keys-project/locations/europe-west1/keyRings/r/cryptoKeys/c"},
         {"subnetCidr": "10.11.0.0/24"},
         {
             "pipelines": [

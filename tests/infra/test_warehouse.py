@@ -41,7 +41,7 @@ def test_dataset_access_is_one_authoritative_list_with_project_defaults(dev: Sta
 
 
 def test_table_expiration_and_cmek_from_config() -> None:
-    key = "projects/sec/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
+    key = "projects/security-project/locations/europe-west1/keyRings/data/cryptoKeys/pipeline"
     stack = run_stack("dev", {"defaultTableExpirationDays": 30, "kmsKey": key})
     dataset = stack.one(DATASET, "dataset")
     assert dataset.inputs["defaultTableExpirationMs"] == 30 * 24 * 3600 * 1000
