@@ -73,11 +73,13 @@ _DECIMAL = rf"^{DECIMAL_LITERAL}\z"
 # A decimal with an exponent, which BigQuery's NUMERIC accepts too (NUMERIC '1.23e05'), and the parts that
 # tell how many decimals its value has: the mantissa's decimals up to the last non-zero one, the zeros that
 # end its integer part when it has no non-zero decimal, and the exponent.
-_SCIENTIFIC = rf"^{DECIMAL_LITERAL}[eE][+-]?[0-9]{{1,9}}\z"
+_EXPONENT_LITERAL = r"[eE][+-]?0*[0-9]{1,9}"
+_SCIENTIFIC = rf"^{DECIMAL_LITERAL}{_EXPONENT_LITERAL}\z"
 _SIGNIFICANT_DECIMALS = r"\.([0-9]*[1-9])?0*[eE]"
 _INTEGER_TRAILING_ZEROS = r"^[+-]?[0-9]*?(0*)(?:\.0*)?[eE]"
 _EXPONENT = r"[eE]([+-]?[0-9]+)$"
-_ZERO_MANTISSA = r"^[+-]?[0.]*[eE]"
+# Zero, whatever its exponent: Spark's cast fails from an exponent of 38 up (`0e40`).
+_SCIENTIFIC_ZERO = rf"^[+-]?(?:0+(?:\.0*)?|\.0+){_EXPONENT_LITERAL}\z"
 _FLOAT = rf"^{FLOAT64_LITERAL}\z"
 _FLOAT_SPECIAL = r"^(?i)[+-]?(inf|infinity|nan)\z"
 # A non-zero digit after the ninth decimal: NUMERIC would have to round it away.
@@ -129,7 +131,12 @@ def _cast_float64(name: str, text: Column) -> Column:
 def _cast_numeric(name: str, text: Column) -> Column:
     value = _try_cast(name, NUMERIC_TYPE.simpleString().upper())
     plain_and_exact = text.rlike(_DECIMAL) & ~text.rlike(_TOO_MANY_DECIMALS)
-    return sf.when(plain_and_exact, value).when(_scientific_fits_scale(text), value)
+    zero = sf.lit(0).cast(NUMERIC_TYPE)
+    return (
+        sf.when(plain_and_exact, value)
+        .when(text.rlike(_SCIENTIFIC_ZERO), zero)
+        .when(_scientific_fits_scale(text), value)
+    )
 
 
 def _scientific_fits_scale(text: Column) -> Column:
@@ -144,7 +151,7 @@ def _scientific_fits_scale(text: Column) -> Column:
         - sf.length(sf.regexp_extract(text, _INTEGER_TRAILING_ZEROS, 1))
         - sf.regexp_extract(text, _EXPONENT, 1).cast("int")
     )
-    return text.rlike(_SCIENTIFIC) & ((decimals <= NUMERIC_SCALE) | text.rlike(_ZERO_MANTISSA))
+    return text.rlike(_SCIENTIFIC) & (decimals <= NUMERIC_SCALE)
 
 
 def _cast_date(name: str, text: Column) -> Column:

@@ -250,13 +250,18 @@ class _Parser:
             raise self.fail(where, f"a description may have at most {limit} characters, not {len(text)}")
         return text
 
+    def column_name(self, value: object, where: str, columns: Mapping[str, Column]) -> str:
+        """A declared column, named ignoring case as everywhere else, in its declared spelling."""
+        name = self.text(value, where)
+        column = columns.get(name.lower())
+        if column is None:
+            raise self.fail(where, f"column '{name}' is not declared in columns")
+        return column.name
+
     def names(self, value: object, where: str, columns: Mapping[str, Column]) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail(where, f"expected a non-empty list of column names, got {_show(value)}")
-        names = tuple(self.text(item, where) for item in value)
-        for name in names:
-            if name not in columns:
-                raise self.fail(where, f"column '{name}' is not declared in columns")
+        names = tuple(self.column_name(item, where, columns) for item in value)
         repeated = _first_repeated(names)
         if repeated is not None:
             raise self.fail(where, f"column '{repeated}' is listed twice")
@@ -281,7 +286,8 @@ class _Parser:
             )
         description = self.description(top.get("description"), "description", _MAX_TABLE_DESCRIPTION)
         columns = self.columns(top["columns"])
-        by_name = {column.name: column for column in columns}
+        # Keys, partitioning and clustering name columns ignoring case, as BigQuery does.
+        by_name = {column.name.lower(): column for column in columns}
         primary_key = self.primary_key(top.get("primary_key"), by_name)
         partitioning = self.partitioning(top.get("partitioning"), by_name)
         clustering = self.clustering(top.get("clustering"), by_name)
@@ -417,7 +423,7 @@ class _Parser:
             return ()
         names = self.names(value, "primary_key", columns)
         for name in names:
-            if not columns[name].required:
+            if not columns[name.lower()].required:
                 raise self.fail(
                     "primary_key", f"column '{name}' must be mode: REQUIRED (a key cannot be null)"
                 )
@@ -427,10 +433,8 @@ class _Parser:
         if value is None:
             return None
         raw = self.mapping(value, "partitioning", _PARTITIONING_KEYS)
-        field = self.text(raw.get("field"), "partitioning.field")
-        if field not in columns:
-            raise self.fail("partitioning.field", f"column '{field}' is not declared in columns")
-        field_type = columns[field].type
+        field = self.column_name(raw.get("field"), "partitioning.field", columns)
+        field_type = columns[field.lower()].type
         if field_type not in _PARTITION_TYPES:
             raise self.fail(
                 "partitioning.field", f"column '{field}' is {field_type}; it must be DATE or TIMESTAMP"
@@ -450,10 +454,9 @@ class _Parser:
         if len(names) > _MAX_CLUSTERING_COLUMNS:
             raise self.fail("clustering", f"BigQuery clusters on at most {_MAX_CLUSTERING_COLUMNS} columns")
         for name in names:
-            if columns[name].type not in _CLUSTERABLE_TYPES:
-                raise self.fail(
-                    "clustering", f"column '{name}' is {columns[name].type}, which cannot be clustered"
-                )
+            type_ = columns[name.lower()].type
+            if type_ not in _CLUSTERABLE_TYPES:
+                raise self.fail("clustering", f"column '{name}' is {type_}, which cannot be clustered")
         return names
 
 

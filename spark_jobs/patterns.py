@@ -155,8 +155,14 @@ def _in_python_syntax(pattern: str) -> str:
     flag groups hold only Java's flags (`_python_only` refused the others)."""
     rewritten = []
     skip_to = 0
+    previous = ""
     for token in pattern_tokens(pattern):
         if token.position < skip_to:
+            continue
+        follows_class_escape, previous = previous[:2] in _CLASS_ESCAPES, token.text
+        if token.text == "-" and token.in_class and follows_class_escape:
+            # Java reads `[\w-.]` as \w, - and .: a class is no end of a range. Python refuses the range.
+            rewritten.append(r"\-")
             continue
         opener = token.text == "(" and not token.in_class
         flags = _FLAG_GROUP.match(pattern, token.position) if opener else None
@@ -189,6 +195,10 @@ def _python_token(token: str) -> str:
     return token
 
 
+# The escapes that stand for a class of characters, which cannot end a range in a character class.
+_CLASS_ESCAPES = frozenset(
+    {r"\w", r"\W", r"\d", r"\D", r"\s", r"\S", r"\p", r"\P", r"\h", r"\H", r"\v", r"\V"}
+)
 # Unicode classes (\p{Lu}, \pL), \h, \V, \R, \X, \e, \G and control characters (\cA).
 _PYTHON_LACKS = frozenset({r"\p", r"\P", r"\h", r"\H", r"\V", r"\R", r"\X", r"\e", r"\G", r"\c"})
 

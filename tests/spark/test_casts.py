@@ -70,6 +70,12 @@ CASES: list[tuple[str, str, object]] = [
     ("NUMERIC", "0e-20", Decimal("0")),
     ("NUMERIC", "0.0e-20", Decimal("0")),
     ("NUMERIC", ".0e-12", Decimal("0")),
+    # Zero with an exponent Spark's own cast fails on (38 and up), and an exponent written with zeros.
+    ("NUMERIC", "0e40", Decimal("0")),
+    ("NUMERIC", "-0.E+100", Decimal("0")),
+    ("NUMERIC", "0e99999999999", None),
+    ("NUMERIC", "1e+0000000001", Decimal("10")),
+    ("NUMERIC", "1e-00000000010", None),
     ("NUMERIC", "1.50000000000e0", Decimal("1.5")),
     ("NUMERIC", "+.5e1", Decimal("5")),
     ("NUMERIC", "1.0000000001e0", None),

@@ -395,6 +395,9 @@ def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, p
         "[(?i)]$",  # flag-like text in a class
         r"\Ga",
         "(" * 5000 + ")" * 5000,  # deeper than Python can check: left to Java
+        # A class escape cannot end a range: Java reads the - after it as a member, where Python refuses.
+        r"^[\w-.]+@[\w-.]+$",
+        r"^[\p{L}-.]+$",
     ],
 )
 def test_valid_java_that_python_would_read_otherwise_is_accepted(pattern: str) -> None:
@@ -415,6 +418,25 @@ def test_partitioning_defaults_to_day_and_accepts_hour_on_timestamps() -> None:
     )
     hourly = parse_contract(minimal(partitioning={"field": "at", "type": "hour"}), "c")
     assert hourly.partitioning == Partitioning("at", "HOUR")
+
+
+def test_keys_partitioning_and_clustering_name_columns_ignoring_case_in_their_declared_spelling() -> None:
+    document = with_column(name="orderId", type="STRING", mode="REQUIRED")
+    contract = parse_contract(
+        {
+            **document,
+            "primary_key": ["ORDERID", "Id"],
+            "partitioning": {"field": "DAY"},
+            "clustering": ["orderid", "N"],
+        },
+        "c.yaml",
+    )
+    assert (contract.primary_key, contract.partitioning, contract.clustering) == (
+        ("orderId", "id"),
+        Partitioning("day", "DAY"),
+        ("orderId", "n"),
+    )
+    assert "primary_key: column 'id' is listed twice" in refusal(minimal(primary_key=["id", "ID"]))
 
 
 def test_load_contract_reports_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
