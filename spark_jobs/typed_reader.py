@@ -53,11 +53,13 @@ def _read_after_failed_merge(
     listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
     # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
     with_data = sorted(row.path for row in listing.where(sf.col("length") > 0).select("path").collect())
+    listed = data_files(listing)
+    listed_names = input_file_names(listed)
     if _unreadable_type(str(error)):
         raise _file_with_unreadable_type(spark, data_source, with_data) or error
-    if len(with_data) == len(data_files(listing)):
+    if len(with_data) == len(listed):
         if _cannot_merge(error):
-            return _read_by_schema(spark, data_source, with_data, contract)
+            return _read_by_schema(spark, data_source, with_data, listed_names, contract)
         raise error
     if not with_data:
         schema = typed_schema(contract)
@@ -67,7 +69,7 @@ def _read_after_failed_merge(
         except Py4JJavaError as merge_error:
             if not _cannot_merge(merge_error):
                 raise
-            return _read_by_schema(spark, data_source, with_data, contract)
+            return _read_by_schema(spark, data_source, with_data, listed_names, contract)
     frame = _typed_files(spark, data_source).schema(schema).load(location)
     return _match_by_name(frame, contract, location, merged_format=data_source)
 
@@ -125,7 +127,9 @@ def _cannot_merge(error: Py4JJavaError) -> bool:
     return "[CANNOT_MERGE_SCHEMAS]" in str(error.java_exception.getMessage())
 
 
-def _read_by_schema(spark: SparkSession, data_source: str, files: list[str], contract: Contract) -> DataFrame:
+def _read_by_schema(
+    spark: SparkSession, data_source: str, files: list[str], listed_names: tuple[str, ...], contract: Contract
+) -> DataFrame:
     """`files` whose schemas Spark cannot merge (a column int in some, bigint in others), read per schema.
 
     Each group of files sharing a schema is matched to the contract on its own, so a column may convert
@@ -136,11 +140,24 @@ def _read_by_schema(spark: SparkSession, data_source: str, files: list[str], con
     for file in files:
         groups.setdefault(_load_files(spark, data_source, [file]).schema, []).append(file)
     in_files = {field.name.lower() for schema in groups for field in schema.fields}
-    input_names = frozenset(in_files | {name.lower() for name in named_by_directories(files, contract)})
-    frames = [
-        _match_by_name(_load_files(spark, data_source, files), contract, _describe(files), input_names)
-        for files in groups.values()
-    ]
+    # Named by a directory of any file, a column comes as text from every group, so that the groups stack
+    # (Spark would stack a group's text with another's number as text, but never with a boolean).
+    from_directories = named_by_directories(files, contract)
+    input_names = frozenset(in_files | {name.lower() for name in from_directories})
+    try:
+        frames = [
+            _match_by_name(
+                _load_files(spark, data_source, group),
+                contract,
+                _describe(group),
+                input_names,
+                from_directories=from_directories,
+            )
+            for group in groups.values()
+        ]
+    except SchemaMismatchError as refused:
+        # A group's frame names only its own files: the refused input is all of them.
+        raise SchemaMismatchError(str(refused), listed_names) from None
     return reduce(DataFrame.union, frames)
 
 
@@ -155,6 +172,7 @@ def _match_by_name(
     input_names: frozenset[str] | None = None,
     *,
     merged_format: str | None = None,
+    from_directories: set[str] | None = None,
 ) -> DataFrame:
     """The contract's columns taken from a typed input by name, ignoring case as BigQuery does.
 
@@ -163,7 +181,8 @@ def _match_by_name(
     that has it (the merged schema does not say which; `where` does otherwise).
 
     A REQUIRED column is missing only when no file of the input has it and no directory gives it
-    (`input_names`, in lower case, when the files are read in groups; by default the frame's own): the rows
+    (`input_names`, in lower case, and `from_directories`, the columns the directories of all files name,
+    when the files are read in groups; by default the frame's own): the rows
     of the files without it are rejected by the validation, whether Spark could merge the files' schemas or
     they were read in groups. The problems are reported all at once.
     """
@@ -171,7 +190,9 @@ def _match_by_name(
     for field in frame.schema.fields:
         by_name.setdefault(field.name.lower(), []).append(field)
     files = input_file_names(data_files(frame))
-    from_directories = named_by_directories(files, contract)
+    directory_columns = (
+        named_by_directories(files, contract) if from_directories is None else from_directories
+    )
     problems: list[str] = []
     # The problems that are a column of the wrong type, by their place among `problems`: worded once the
     # files that have them are known.
@@ -190,7 +211,7 @@ def _match_by_name(
                 problems.append("")
                 continue
             match = None  # no value to convert: as if the files lacked the column
-        if column.name in from_directories:
+        if column.name in directory_columns:
             columns.extend(_from_directories(column, match))
         elif match is None:
             if column.required and column.name.lower() not in (input_names or by_name):

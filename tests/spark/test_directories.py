@@ -80,6 +80,22 @@ def test_a_parquet_file_value_comes_first_whether_or_not_the_schemas_merge(
     }
 
 
+def test_a_boolean_a_directory_names_stacks_with_a_file_holding_it_when_files_are_read_in_groups(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """With id int in one file and bigint in the other, the files are read in schema groups: the column comes
+    as text from both (Spark stacks text with numbers or dates as text, but not with booleans)."""
+    columns = [{"name": "id", "type": "INT64"}, {"name": "paid", "type": "BOOL"}]
+    contract = parse_contract({"table": "t", "columns": columns}, "t.yaml")
+    spark.createDataFrame([(1, True)], "id int, paid boolean").write.parquet(str(tmp_path / "in" / "a"))
+    spark.createDataFrame([(2,)], "id bigint").write.parquet(str(tmp_path / "in" / "paid=false"))
+    rows = validate(read_input(spark, "parquet", str(tmp_path / "in"), contract), contract).collect()
+    assert sorted((row["id"], row["paid"], list(row[ERRORS])) for row in rows) == [
+        (1, True, []),
+        (2, False, []),
+    ]
+
+
 def test_a_decimal_a_file_holds_for_a_directory_column_keeps_its_written_out_text(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:

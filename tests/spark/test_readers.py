@@ -530,6 +530,10 @@ def test_parquet_files_disagreeing_on_a_type_name_the_file_that_does_not_convert
         f"input file:{file} (one of 2 files with this schema) does not match contract 'items': "
         "column 'qty' is double, which does not convert exactly to INT64"
     )
+    # The report lists the whole refused input, not only the group that did not convert.
+    assert caught.value.input_files == tuple(
+        sorted(part.as_uri() for part in tmp_path.glob("in/*/*.parquet"))
+    )
 
 
 def test_a_required_column_only_some_files_lack_is_null_there_whether_or_not_schemas_merge(
