@@ -31,6 +31,13 @@ def input_errors_explained(files: tuple[str, ...], csv_delimiter: str = CSV_DELI
                 "characters: put a backslash before each one that a name holds as itself)"
             ) from None
         detail = first_meaningful_line(message)
+        widened = _WIDER_DECIMAL.search(message)
+        if widened is not None:
+            raise SchemaMismatchError(
+                f"{_naming_the_file(_widened_decimal(widened), message, files)}: write that column with one "
+                "decimal type in every file (e.g. decimal(38,9))",
+                files,
+            ) from None
         if "CSV header" in message:
             raise SchemaMismatchError(
                 f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
@@ -42,6 +49,21 @@ def input_errors_explained(files: tuple[str, ...], csv_delimiter: str = CSV_DELI
         ) from None
 
 
+def _widened_decimal(found: re.Match[str]) -> str:
+    return (
+        f"its column '{found['column']}' is a decimal stored as {found['physical']}, which Spark 3.5 cannot "
+        f"read as {found['logical']}, the type other files of the input give the column (the same scale, a "
+        "greater precision)"
+    )
+
+
+# Parquet files holding a decimal column with the same scale but different precisions: Spark merges their
+# schemas into the widest, then its vectorized reader cannot read a narrower one's 32- or 64-bit integers
+# as that type.
+_WIDER_DECIMAL = re.compile(
+    r"SchemaColumnConvertNotSupportedException: column: \[(?P<column>[^\]]*)\], "
+    r"physicalType: (?P<physical>\w+), logicalType: (?P<logical>decimal\(\d+,\d+\))"
+)
 # Hadoop's listing refuses the location's glob pattern (its own checks, or re2j's compiling it).
 _GLOB_SYNTAX = re.compile(r"Illegal file pattern: (?P<reason>[^\n]+)")
 
