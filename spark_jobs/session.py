@@ -62,6 +62,9 @@ _FAILURE_LOGGERS = (
     "org.apache.spark.sql.execution.datasources.FileFormatWriter",  # "Aborting job", with the trace again
     # "Assume no metadata directory", with the trace of a path it could not look at (gs:// run locally)
     "org.apache.spark.sql.execution.streaming.FileStreamSink",
+    "org.apache.spark.util.Utils",  # "Aborting task", with the trace of the write that failed
+    "org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter",  # "Mkdirs failed" for that write
+    "org.apache.hadoop.fs.FileUtil",  # "Failed to delete" what a failed write left
 )
 
 

@@ -15,6 +15,7 @@ from typing import Protocol
 from uuid import uuid4
 
 from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
@@ -32,6 +33,7 @@ from spark_jobs.errors import SinkError, UsageError, first_line
 from spark_jobs.hadoop_fs import delete_files_before, delete_path, move_files_into, replace_path
 from spark_jobs.options import APPEND, OVERWRITE
 from spark_jobs.session import jvm
+from spark_jobs.spark_errors import first_meaningful_line
 
 # How much of the table's name a staging directory shows (a table's may have 1,024 characters).
 _SHOWN_TABLE_LENGTH = 64
@@ -115,9 +117,11 @@ class LocalSink:
 
     def write_rejected(self, rows: DataFrame) -> None:
         """Write this run's rejected rows beside the quarantine (a hidden directory readers skip), then move
-        them into the batch's directory, named after this run: a failed write adds nothing."""
-        if rows.isEmpty():
-            return
+        them into the batch's directory, named after this run: a failed write adds nothing.
+
+        Also when there are none: Spark then writes a file of no rows with the quarantine's schema, which
+        keeps the quarantine readable once a successful run has removed the batch's earlier rows (a
+        directory without a file, Spark cannot read)."""
         staging = self._stage(rows.drop(BATCH_ID), "rejected")
         move_files_into(rows.sparkSession, staging, self._batch_directory, self._run_prefix)
 
@@ -129,6 +133,11 @@ class LocalSink:
     def write_loaded(self, rows: DataFrame) -> None:
         partitioning = self.contract.partitioning
         partition_by: tuple[str, ...] = ()
+        if partitioning is not None and rows.isEmpty():
+            # Nothing to add, no partition to replace. Spark would leave a partitioned table that has never
+            # had a row as a directory without a file, which it cannot read (an unpartitioned one gets a file
+            # of no rows with the table's schema).
+            return
         if partitioning is not None:
             partition_id = sf.date_format(
                 sf.col(partitioning.field), _PARTITION_ID_FORMATS[partitioning.type]
@@ -146,12 +155,23 @@ class LocalSink:
             # Spark's own overwrite deletes the table before writing: a failed write would lose it.
             self._replace(self.table_path, rows)
         else:
+            self._replace_partitions(rows, partition_by)
+
+    def _replace_partitions(self, rows: DataFrame, partition_by: tuple[str, ...]) -> None:
+        """Spark's dynamic overwrite: the load's partitions replace the table's, one by one as it commits."""
+        try:
             (
                 rows.write.mode(OVERWRITE)
                 .option("partitionOverwriteMode", "dynamic")
                 .partitionBy(*partition_by)
                 .parquet(self.table_path)
             )
+        except (Py4JJavaError, PySparkException) as error:
+            raise SinkError(
+                f"{first_meaningful_line(str(error))} (some of the load's partitions may already have "
+                "replaced the table's: run the batch again, which gives the table the same partitions "
+                "however often it runs)"
+            ) from None
 
 
 def bigquery_write_options(

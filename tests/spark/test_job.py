@@ -6,6 +6,7 @@ import datetime as dt
 import gzip
 import json
 import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,54 @@ def test_reruns_are_idempotent(spark: SparkSession, contract_file: Path, tmp_pat
     # Re-running b1 after fixing its bad row removes that batch's quarantined rows.
     write_lines(tmp_path / "day1", "a.csv", first[:3])
     assert run_job(spark, contract_file, tmp_path / "day1", out, *overwrite)[0] == 0
-    assert not (out / "items__rejected" / "_batch_id=b1").exists()
+    assert read_table(spark, out / "items__rejected", "id", "_batch_id") == []
+    # Without rows of its own, the run leaves a file of none: the quarantine stays readable.
+    batch = out / "items__rejected" / "_batch_id=b1"
+    assert [part.name[:4] for part in batch.iterdir() if not part.name.startswith(".")] == ["run-"]
+
+
+def test_a_partitioned_overwrite_that_fails_while_replacing_partitions_says_to_run_the_batch_again(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """Spark's dynamic overwrite replaces the partitions one by one: a failure between two leaves some
+    replaced. Made here by a partition directory nobody may delete, even root (immutable)."""
+    out = tmp_path / "out"
+    write_lines(tmp_path / "first", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,2,,,,2026-01-06,,"])
+    write_lines(
+        tmp_path / "second", "a.csv", [ITEMS_HEADER, "AB3,3,,,,2026-01-05,,", "AB4,4,,,,2026-01-06,,"]
+    )
+    overwrite = ("--write-mode", "overwrite")
+    assert run_job(spark, contract_file, tmp_path / "first", out, *overwrite)[0] == 0
+    (blocked,) = (out / "items").glob("_partition_id=20260106")
+    if subprocess.run(["chattr", "+i", str(blocked)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("this file system cannot make a directory immutable")
+    try:
+        status, report = run_job(
+            spark, contract_file, tmp_path / "second", out, *overwrite, "--batch-id", "b2"
+        )
+    finally:
+        subprocess.run(["chattr", "-i", str(blocked)], check=True)
+    assert (status, report["rows_loaded"]) == (9, 0)
+    assert report["error"].startswith("writing the loaded rows failed: ")
+    assert report["error"].endswith(
+        "(some of the load's partitions may already have replaced the table's: run the batch again, which "
+        "gives the table the same partitions however often it runs)"
+    )
+    assert run_job(spark, contract_file, tmp_path / "second", out, *overwrite, "--batch-id", "b2")[0] == 0
+    assert read_table(spark, out / "items", "id") == [("AB3",), ("AB4",)]
+
+
+@pytest.mark.parametrize("mode", ["append", "overwrite"])
+def test_a_partitioned_load_without_rows_leaves_no_table_directory_spark_cannot_read(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, mode: str
+) -> None:
+    """Spark would leave a partitioned table that never had a row as a directory without a file."""
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,-1,,,,2026-01-05,,"])
+    extra = ("--write-mode", mode, "--max-reject-ratio", "1")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", *extra)
+    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 0, 1)
+    assert not (tmp_path / "out" / "items").exists()
+    assert read_table(spark, tmp_path / "out" / "items__rejected", "id") == [("AB1",)]
 
 
 def test_append_adds_rows(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:

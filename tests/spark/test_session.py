@@ -17,6 +17,10 @@ def test_the_job_pins_utc_and_silences_the_logs_that_repeat_a_failed_task(spark:
             "org.apache.spark.executor.Executor",
             "org.apache.spark.scheduler.TaskSetManager",
             "org.apache.spark.sql.execution.streaming.FileStreamSink",
+            # A task's failed write: "Aborting task" with its trace, and what the committer says of it.
+            "org.apache.spark.util.Utils",
+            "org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter",
+            "org.apache.hadoop.fs.FileUtil",
         )
     }
     assert set(levels.values()) == {"OFF"}
