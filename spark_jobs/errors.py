@@ -47,6 +47,11 @@ class SchemaMismatchError(JobError):
         """The files of the refused input, when known: the report lists them."""
 
 
+class UnreadableMergedDecimalError(SchemaMismatchError):
+    """Typed files hold a decimal column in precisions of one scale: Spark merges them into the widest, then
+    cannot read a narrower file's integers as it. Reading the files in groups sharing a schema avoids it."""
+
+
 class CorruptInputError(JobError):
     """An input file could not be read at all (for example a truncated Parquet file)."""
 

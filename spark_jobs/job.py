@@ -23,11 +23,12 @@ from spark_jobs.errors import (
     ReconciliationError,
     RejectRatioExceededError,
     SchemaMismatchError,
+    UnreadableMergedDecimalError,
 )
 from spark_jobs.options import APPEND, BIGQUERY, CSV_DELIMITER, LOCAL
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.patterns import spark_pattern
-from spark_jobs.readers import read_input
+from spark_jobs.readers import Source, read_input
 from spark_jobs.report import Progress
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
@@ -61,26 +62,8 @@ def run(
     _check_patterns_in_java(spark, contract, config.contract_path)
     if config.sink == BIGQUERY:
         check_bigquery_connector(spark)
-    try:
-        with input_errors_explained(files=()):
-            source = read_input(
-                spark,
-                config.input_format,
-                config.input_location,
-                contract,
-                csv_delimiter=config.csv_delimiter,
-            )
-    except SchemaMismatchError as refused:
-        progress.input_files = refused.input_files
-        raise
-    progress.input_files = source.files
     with ExitStack() as cached:
-        # The first action reads the input, once, into the cache.
-        with input_errors_explained(source.files, config.csv_delimiter):
-            rows = validate(source, contract, keep=lambda frame: cached.enter_context(_persisted(frame)))
-            # Counted by rule and written: cached apart, they are taken from all the rows once.
-            rejected = cached.enter_context(_persisted(rows.where(~is_loaded())))
-            _count(rows, rejected, progress)
+        rows, rejected = _checked_and_counted(spark, config, contract, progress, cached)
         reconcile(progress)
         sink = _sink(config, contract, started_at)
         with sink_errors_explained("writing the rejected rows"):
@@ -91,6 +74,57 @@ def run(
         progress.rows_loaded = progress.rows_passed
         with sink_errors_explained("removing the rejected rows that earlier runs of the batch left"):
             sink.replace_earlier_rejected(spark)
+
+
+def _checked_and_counted(
+    spark: SparkSession, config: JobConfig, contract: Contract, progress: Progress, cached: ExitStack
+) -> tuple[DataFrame, DataFrame]:
+    """The input read and checked, cached in `cached`, and counted: every row, and apart the rejected ones.
+
+    Typed files holding a decimal column in precisions Spark merges but cannot read together are found only
+    as the first action reads them: they are then read again in groups of files sharing a schema (nothing
+    is written before this returns).
+    """
+    source = _source(spark, config, contract, progress, in_schema_groups=False)
+    try:
+        return _counted(source, config, contract, progress, cached)
+    except UnreadableMergedDecimalError:
+        source = _source(spark, config, contract, progress, in_schema_groups=True)
+        return _counted(source, config, contract, progress, cached)
+
+
+def _source(
+    spark: SparkSession, config: JobConfig, contract: Contract, progress: Progress, *, in_schema_groups: bool
+) -> Source:
+    try:
+        with input_errors_explained(files=()):
+            source = read_input(
+                spark,
+                config.input_format,
+                config.input_location,
+                contract,
+                csv_delimiter=config.csv_delimiter,
+                in_schema_groups=in_schema_groups,
+            )
+    except SchemaMismatchError as refused:
+        progress.input_files = refused.input_files
+        raise
+    progress.input_files = source.files
+    return source
+
+
+def _counted(
+    source: Source, config: JobConfig, contract: Contract, progress: Progress, cached: ExitStack
+) -> tuple[DataFrame, DataFrame]:
+    with ExitStack() as attempt:
+        # The first action reads the input, once, into the cache.
+        with input_errors_explained(source.files, config.csv_delimiter):
+            rows = validate(source, contract, keep=lambda frame: attempt.enter_context(_persisted(frame)))
+            # Counted by rule and written: cached apart, they are taken from all the rows once.
+            rejected = attempt.enter_context(_persisted(rows.where(~is_loaded())))
+            _count(rows, rejected, progress)
+        cached.enter_context(attempt.pop_all())  # kept until the run ends; a failed attempt's are dropped
+    return rows, rejected
 
 
 @contextmanager

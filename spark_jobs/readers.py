@@ -66,8 +66,11 @@ def read_input(
     contract: Contract,
     *,
     csv_delimiter: str = CSV_DELIMITER,
+    in_schema_groups: bool = False,
 ) -> Source:
-    reader, malformed = _reader(input_format, csv_delimiter)
+    """The input's rows as the contract's columns; `in_schema_groups` reads typed files in groups of files
+    sharing a schema without trying to merge their schemas first."""
+    reader, malformed = _reader(input_format, csv_delimiter, in_schema_groups)
     try:
         frame = reader(spark, location, contract)
     except AnalysisException as error:
@@ -120,7 +123,7 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
 _Reader = Callable[[SparkSession, str, Contract], DataFrame]
 
 
-def _reader(input_format: str, csv_delimiter: str) -> tuple[_Reader, str | None]:
+def _reader(input_format: str, csv_delimiter: str, in_schema_groups: bool) -> tuple[_Reader, str | None]:
     """The format's reader, and why it rejects a record it cannot split into columns (None for the readers of
     typed files, which fail the run instead)."""
     if input_format == CSV:
@@ -128,4 +131,4 @@ def _reader(input_format: str, csv_delimiter: str) -> tuple[_Reader, str | None]
     if input_format == JSON:
         return read_json, "the line is not one JSON object with distinct field names (ignoring case)"
     assert input_format in (PARQUET, AVRO), f"the command line allows no format {input_format!r}"
-    return typed_reader(input_format), None
+    return typed_reader(input_format, in_schema_groups=in_schema_groups), None

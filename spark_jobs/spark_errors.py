@@ -11,7 +11,13 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 
 from spark_jobs.csv_reader import CSV_MAX_FIELDS
-from spark_jobs.errors import CorruptInputError, SchemaMismatchError, SinkError, UsageError
+from spark_jobs.errors import (
+    CorruptInputError,
+    SchemaMismatchError,
+    SinkError,
+    UnreadableMergedDecimalError,
+    UsageError,
+)
 from spark_jobs.options import CSV_DELIMITER
 
 
@@ -33,7 +39,7 @@ def input_errors_explained(files: tuple[str, ...], csv_delimiter: str = CSV_DELI
         detail = first_meaningful_line(message)
         widened = _WIDER_DECIMAL.search(message)
         if widened is not None:
-            raise SchemaMismatchError(
+            raise UnreadableMergedDecimalError(
                 f"{_naming_the_file(_widened_decimal(widened), message, files)}: write that column with one "
                 "decimal type in every file (e.g. decimal(38,9))",
                 files,

@@ -22,10 +22,16 @@ from spark_jobs.errors import SchemaMismatchError
 from spark_jobs.input_files import data_files, directory_value, input_file_names, named_by_directories
 
 
-def typed_reader(data_source: str) -> Callable[[SparkSession, str, Contract], DataFrame]:
-    """A reader of files that carry their types; their schemas are merged, so a column may be in some only."""
+def typed_reader(
+    data_source: str, *, in_schema_groups: bool = False
+) -> Callable[[SparkSession, str, Contract], DataFrame]:
+    """A reader of files that carry their types; their schemas are merged, so a column may be in some only,
+    or with `in_schema_groups` the files are read in groups sharing a schema, each matched on its own."""
 
     def read(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
+        if in_schema_groups:
+            with_data, listed_names = _listing(spark, location)
+            return _read_by_schema(spark, data_source, with_data, listed_names, contract)
         try:
             frame = _typed_files(spark, data_source).option("mergeSchema", "true").load(location)
         except Py4JJavaError as error:
@@ -50,14 +56,10 @@ def _read_after_failed_merge(
     contract's own when there are none) and given to the reader, which then never opens them, so they are
     still among the input files; when the other files must be read in schema groups, they are left out.
     """
-    listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
-    # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
-    with_data = sorted(row.path for row in listing.where(sf.col("length") > 0).select("path").collect())
-    listed = data_files(listing)
-    listed_names = input_file_names(listed)
+    with_data, listed_names = _listing(spark, location)
     if _unreadable_type(str(error)):
         raise _file_with_unreadable_type(spark, data_source, with_data) or error
-    if len(with_data) == len(listed):
+    if len(with_data) == len(listed_names):
         if _cannot_merge(error):
             return _read_by_schema(spark, data_source, with_data, listed_names, contract)
         raise error
@@ -72,6 +74,15 @@ def _read_after_failed_merge(
             return _read_by_schema(spark, data_source, with_data, listed_names, contract)
     frame = _typed_files(spark, data_source).schema(schema).load(location)
     return _match_by_name(frame, contract, location, merged_format=data_source)
+
+
+def _listing(spark: SparkSession, location: str) -> tuple[list[str], tuple[str, ...]]:
+    """The files under `location` holding data (not zero bytes), as paths that can be loaded, and the names
+    of all its files, as the report gives them."""
+    listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
+    # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
+    with_data = sorted(row.path for row in listing.where(sf.col("length") > 0).select("path").collect())
+    return with_data, input_file_names(data_files(listing))
 
 
 def _file_with_unreadable_type(
