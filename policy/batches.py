@@ -15,11 +15,14 @@ from policy.declare import mandatory
 from policy.resources import BATCH, SESSION_TEMPLATE, nested
 
 # The accounts Google creates with the Editor role: Compute Engine's and App Engine's (emails ignore case).
+# A domain-scoped project's (example.com:p) App Engine account has dots in its name.
 DEFAULT_ACCOUNT = re.compile(
-    r"^(\d+-compute@developer|[a-z0-9-]+@appspot)\.gserviceaccount\.com$", re.IGNORECASE
+    r"([0-9]+-compute@developer|[a-z0-9.-]+@appspot)\.gserviceaccount\.com", re.IGNORECASE
 )
 # Durations reach the API as protobuf JSON: seconds with an optional fraction and an "s" suffix.
-DURATION = re.compile(r"^(?P<seconds>\d+(\.\d+)?)s$")
+DURATION = re.compile(r"(?P<seconds>[0-9]+(\.[0-9]+)?)s")
+# A subnetwork named `default`, by name or path: the default network's, which the rule asks to avoid.
+DEFAULT_SUBNETWORK = re.compile(r"(.*/)?default")
 TTL_MIN_SECONDS = 10 * 60
 TTL_MAX_SECONDS = 14 * 24 * 60 * 60
 
@@ -47,7 +50,7 @@ def _require_dedicated_service_account(args: ResourceValidationArgs, report: Rep
             "account",
             None,
         )
-    elif DEFAULT_ACCOUNT.match(account):
+    elif DEFAULT_ACCOUNT.fullmatch(account):
         report(
             f"{_kind(args)} '{args.name}' runs as the default service account {account}: "
             "set the pipeline's dedicated service account",
@@ -57,12 +60,20 @@ def _require_dedicated_service_account(args: ResourceValidationArgs, report: Rep
 
 def _require_named_subnetwork(args: ResourceValidationArgs, report: ReportViolation) -> None:
     execution = _execution_config(args)
-    if execution is not None and not execution.get("subnetworkUri"):
-        report(
-            f"{_kind(args)} '{args.name}' names no environmentConfig.executionConfig.subnetworkUri: "
-            "run it on the pipeline's subnetwork (with Private Google Access), not a default network",
-            None,
-        )
+    if execution is None:
+        return
+    subnetwork = execution.get("subnetworkUri")
+    if not subnetwork:
+        found = "names no environmentConfig.executionConfig.subnetworkUri"
+    elif isinstance(subnetwork, str) and DEFAULT_SUBNETWORK.fullmatch(subnetwork):
+        found = f"runs on the default network's subnetwork {subnetwork!r}"
+    else:
+        return
+    report(
+        f"{_kind(args)} '{args.name}' {found}: run it on the pipeline's subnetwork (with Private Google "
+        "Access), not a default network",
+        None,
+    )
 
 
 def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -74,7 +85,7 @@ def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
     ttl = execution.get("ttl")
     if ttl is None and args.resource_type == SESSION_TEMPLATE:
         return
-    duration = DURATION.match(ttl) if isinstance(ttl, str) else None
+    duration = DURATION.fullmatch(ttl) if isinstance(ttl, str) else None
     if duration is None:
         found = "sets no ttl" if ttl is None else f"has ttl {ttl!r}"
         report(
@@ -99,7 +110,7 @@ BATCH_DEDICATED_SERVICE_ACCOUNT = mandatory(
 
 BATCH_NAMED_SUBNETWORK = mandatory(
     "batch-named-subnetwork",
-    "Batches and session templates run on an explicitly named subnetwork.",
+    "Batches and session templates run on an explicitly named subnetwork, not the default network's.",
     _require_named_subnetwork,
 )
 

@@ -1,17 +1,32 @@
 """VPC rules: nothing is reachable from the internet, and batch subnets reach Google APIs privately."""
 
 import ipaddress
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import FIREWALL, FIREWALL_POLICY_RULES, SUBNETWORK, as_list, known, known_items, nested
+from policy.resources import (
+    FIREWALL,
+    FIREWALL_POLICY_RULES,
+    ORGANIZATION_SECURITY_POLICY_RULE,
+    SUBNETWORK,
+    as_list,
+    known,
+    known_items,
+    nested,
+)
 
 # A source range with a prefix this short or shorter opens a rule to (half) the internet: 0.0.0.0/0 however
 # it is written, and the same space split into two /1 halves.
 _OPEN_PREFIX_LENGTH = 1
+# IPv6's global unicast space, from which every public address is assigned: the internet of IPv6.
+_PUBLIC_IPV6 = ipaddress.IPv6Network("2000::/3")
 _ALLOWING_ACTIONS = ("allow", "apply_security_profile_group")
+# A policy rule's sources other than ranges that name hosts of the internet: countries, Google's threat
+# intelligence lists (public clouds, Tor exit nodes, ...) and domain names.
+_INTERNET_SOURCES = ("srcRegionCodes", "srcThreatIntelligences", "srcFqdns")
 # Source network contexts (scopes, in the beta field) that leave the internet out: a rule matches traffic
 # from its ranges AND its context, so 0.0.0.0/0 with one of these admits no internet traffic.
 _NON_INTERNET_CONTEXTS = ("NON_INTERNET", "INTRA_VPC", "VPC_NETWORKS")
@@ -38,7 +53,10 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
     if props.get("disabled") is True:
         return
     if args.resource_type in FIREWALL_POLICY_RULES:
-        _forbid_internet_ingress_by_policy_rule(args, report)
+        _forbid_internet_ingress_by_policy_rule(args, nested(props, "match"), report)
+        return
+    if args.resource_type == ORGANIZATION_SECURITY_POLICY_RULE:  # the older hierarchical rules
+        _forbid_internet_ingress_by_policy_rule(args, nested(props, "match", "config"), report)
         return
     if args.resource_type != FIREWALL:
         return
@@ -55,21 +73,35 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
     _report_open_sources(sources, f"firewall '{args.name}'", "source_ranges", report)
 
 
-def _forbid_internet_ingress_by_policy_rule(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _forbid_internet_ingress_by_policy_rule(
+    args: ResourceValidationArgs, match: Any, report: ReportViolation
+) -> None:
+    """A firewall policy rule, its sources in `match` (the rule's own, or its `config` in the older
+    hierarchical rules)."""
     props = args.props
     # Traffic an apply_security_profile_group rule inspects is let through too.
     if (props.get("direction") or "INGRESS") != "INGRESS" or props.get("action") not in _ALLOWING_ACTIONS:
         return
-    contexts = (nested(props, "match", field) for field in ("srcNetworkContext", "srcNetworkScope"))
+    match = match if isinstance(match, Mapping) else {}
+    contexts = (match.get(field) for field in ("srcNetworkContext", "srcNetworkScope"))
     if any(str(context or "").upper() in _NON_INTERNET_CONTEXTS for context in contexts):
         return
-    sources = as_list(nested(props, "match", "srcIpRanges"))
-    _report_open_sources(sources, f"firewall policy rule '{args.name}'", "match.src_ip_ranges", report)
+    rule = f"firewall policy rule '{args.name}'"
+    for field in _INTERNET_SOURCES:
+        named = list(known_items(as_list(match.get(field) or [])))
+        if named:
+            report(
+                f"{rule} allows ingress from hosts of the internet ({field} {', '.join(map(str, named))}): "
+                "restrict it to the subnet or known ranges",
+                None,
+            )
+    _report_open_sources(as_list(match.get("srcIpRanges")), rule, "match.src_ip_ranges", report)
 
 
 def _report_open_sources(sources: Any, rule: str, field: str, report: ReportViolation) -> None:
     """One violation per source range of `rule` that spans the internet (those a preview knows), and one for
-    ranges that together hold half an address family or more (every public range, or 128 /8s)."""
+    ranges that together hold half of IPv4 (every public range, or 128 /8s) or half of IPv6's public space
+    (2000::/3, which holds every public IPv6 address) or more."""
     ranges = []
     for source in known_items(sources):
         network = _network(source)
@@ -82,18 +114,28 @@ def _report_open_sources(sources: Any, rule: str, field: str, report: ReportViol
             ranges.append(network)
     ipv4 = [network for network in ranges if isinstance(network, ipaddress.IPv4Network)]
     ipv6 = [network for network in ranges if isinstance(network, ipaddress.IPv6Network)]
-    # Overlaps count once; half an address family is what a single /1 opens.
+    # Overlaps count once; half of IPv4 is what a single /1 opens.
+    held_ipv4 = sum(network.num_addresses for network in ipaddress.collapse_addresses(ipv4))
+    held_ipv6 = sum(_public_ipv6_held(network) for network in ipaddress.collapse_addresses(ipv6))
     spans = (
-        ("IPv4", sum(network.num_addresses for network in ipaddress.collapse_addresses(ipv4)), 32),
-        ("IPv6", sum(network.num_addresses for network in ipaddress.collapse_addresses(ipv6)), 128),
+        ("IPv4", held_ipv4 >= 2**31),
+        ("IPv6's public space (2000::/3)", held_ipv6 >= _PUBLIC_IPV6.num_addresses // 2),
     )
-    for family, held, bits in spans:
-        if held >= 2 ** (bits - _OPEN_PREFIX_LENGTH):
+    for family, open_to_internet in spans:
+        if open_to_internet:
             report(
                 f"{rule} allows ingress from ranges that together hold half of {family} or more: "
                 f"restrict {field} to the subnet or known ranges",
                 None,
             )
+
+
+def _public_ipv6_held(network: ipaddress.IPv6Network) -> int:
+    """How many of IPv6's public addresses `network` holds (two CIDR blocks overlap only by one holding the
+    other)."""
+    if network.subnet_of(_PUBLIC_IPV6):
+        return network.num_addresses
+    return _PUBLIC_IPV6.num_addresses if _PUBLIC_IPV6.subnet_of(network) else 0
 
 
 def _require_private_google_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -114,7 +156,8 @@ def _require_private_google_access(args: ResourceValidationArgs, report: ReportV
 FIREWALL_NO_INTERNET_INGRESS = mandatory(
     "firewall-no-internet-ingress",
     "No enabled ingress firewall rule or firewall policy rule allows the internet (a /0 or /1 source "
-    "range, or ranges that together hold half an address family), and no firewall rule has no source.",
+    "range, ranges that together hold half of IPv4 or of IPv6's public space, or sources naming hosts of the "
+    "internet), and no firewall rule has no source.",
     _forbid_internet_ingress,
 )
 

@@ -19,6 +19,10 @@ FIREWALL_POLICY_RULES = frozenset(
         "gcp:compute/firewallPolicyRule:FirewallPolicyRule",
     }
 )
+# The older hierarchical firewall rules, their sources under match.config.
+ORGANIZATION_SECURITY_POLICY_RULE = (
+    "gcp:compute/organizationSecurityPolicyRule:OrganizationSecurityPolicyRule"
+)
 SUBNETWORK = "gcp:compute/subnetwork:Subnetwork"
 BATCH = "gcp:dataproc/batch:Batch"
 SESSION_TEMPLATE = "gcp:dataproc/sessionTemplate:SessionTemplate"

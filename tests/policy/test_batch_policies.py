@@ -35,6 +35,7 @@ def test_a_batch_with_a_dedicated_account_subnetwork_and_ttl_passes_every_batch_
         "123456789012-compute@developer.gserviceaccount.com",
         "123456789012-COMPUTE@developer.gserviceaccount.com",
         "my-project@appspot.gserviceaccount.com",  # App Engine's default, an Editor too
+        "my-project.example.com@appspot.gserviceaccount.com",  # a domain-scoped project's
     ],
 )
 def test_a_batch_running_as_a_default_account_is_reported(account: str) -> None:
@@ -84,6 +85,17 @@ def test_a_batch_on_a_network_without_a_named_subnetwork_is_reported(subnetwork:
     ]
 
 
+@pytest.mark.parametrize("subnetwork", ["default", "projects/proj/regions/europe-west1/subnetworks/default"])
+def test_a_batch_on_the_default_subnetwork_is_reported(subnetwork: str) -> None:
+    args = resource_args(BATCH, batch(subnetworkUri=subnetwork), name="orders")
+    assert violations(BATCH_NAMED_SUBNETWORK, args) == [
+        f"batch 'orders' runs on the default network's subnetwork {subnetwork!r}: "
+        "run it on the pipeline's subnetwork (with Private Google Access), not a default network"
+    ]
+    named = resource_args(BATCH, batch(subnetworkUri=subnetwork + "-pipeline"), name="orders")
+    assert violations(BATCH_NAMED_SUBNETWORK, named) == []
+
+
 @pytest.mark.parametrize("ttl", ["600s", "3600.5s", "1209600s"])
 def test_ttls_within_dataproc_bounds_pass(ttl: str) -> None:
     assert violations(BATCH_TTL, resource_args(BATCH, batch(ttl=ttl))) == []
@@ -96,7 +108,8 @@ def test_a_batch_without_ttl_is_reported() -> None:
     ]
 
 
-@pytest.mark.parametrize("ttl", ["4h", "3600"])  # "3600": seconds without the "s" the API requires
+# "3600": seconds without the "s" the API requires; the others, text the API would refuse too.
+@pytest.mark.parametrize("ttl", ["4h", "3600", "3600s\n", "\u0661\u0662\u0660\u0660s"])
 def test_a_ttl_not_in_seconds_is_reported(ttl: str) -> None:
     assert violations(BATCH_TTL, resource_args(BATCH, batch(ttl=ttl), name="orders")) == [
         f"batch 'orders' has ttl {ttl!r}: set environmentConfig.executionConfig.ttl to a duration "

@@ -46,7 +46,11 @@ PUBLIC_IPV4 = _ipv4_without("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
         (["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"], "IPv4"),
         ([f"{first}.0.0.0/8" for first in range(0, 256, 2)], "IPv4"),  # 128 /8s that do not line up
         (PUBLIC_IPV4, "IPv4"),
-        (["::/2", "4000::/2"], "IPv6"),
+        (["::/2", "4000::/2"], "IPv6's public space (2000::/3)"),
+        # Every public IPv6 address is in 2000::/3, an eighth of IPv6: that, or half of it, is the internet.
+        (["2000::/3"], "IPv6's public space (2000::/3)"),
+        (["2000::/4", "3000::/4"], "IPv6's public space (2000::/3)"),
+        (["3000::/4"], "IPv6's public space (2000::/3)"),
     ],
 )
 def test_ranges_that_together_hold_half_the_internet_are_reported(ranges: list[str], family: str) -> None:
@@ -59,8 +63,40 @@ def test_ranges_that_together_hold_half_the_internet_are_reported(ranges: list[s
 
 def test_many_ranges_short_of_half_the_internet_pass() -> None:
     ranges = [f"{first}.0.0.0/8" for first in range(1, 128)]  # all but 0.0.0.0/8 of the lower half
+    ranges += ["2000::/5", "fc00::/7"]  # a quarter of IPv6's public space, and all of its private one
     args = resource_args(FIREWALL, {**INTERNAL, "sourceRanges": ranges})
     assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "sources"),
+    [
+        ("srcRegionCodes", ["US", "DE"]),
+        ("srcThreatIntelligences", ["iplist-public-clouds"]),
+        ("srcFqdns", ["example.com"]),
+    ],
+)
+def test_a_policy_rule_naming_hosts_of_the_internet_is_reported(field: str, sources: list[str]) -> None:
+    match = {field: sources, "layer4Configs": [{"ipProtocol": "tcp", "ports": ["22"]}]}
+    rule = {"direction": "INGRESS", "action": "allow", "match": match}
+    args = resource_args(NETWORK_POLICY_RULE, rule, name="geo")
+    named = f"{field} {', '.join(sources)}"
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        f"firewall policy rule 'geo' allows ingress from hosts of the internet ({named}): "
+        "restrict it to the subnet or known ranges"
+    ]
+
+
+def test_an_older_hierarchical_rule_is_checked_in_its_match_config() -> None:
+    rule_type = "gcp:compute/organizationSecurityPolicyRule:OrganizationSecurityPolicyRule"
+    match = {"config": {"srcIpRanges": ["0.0.0.0/0"], "layer4Configs": [{"ipProtocol": "all"}]}}
+    rule = {"direction": "INGRESS", "action": "allow", "priority": 1000, "match": match}
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, resource_args(rule_type, rule, name="org")) == [
+        "firewall policy rule 'org' allows ingress from 0.0.0.0/0: "
+        "restrict match.src_ip_ranges to the subnet or known ranges"
+    ]
+    denied = {**rule, "action": "deny"}
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, resource_args(rule_type, denied, name="org")) == []
 
 
 def test_a_rule_without_direction_is_ingress() -> None:
