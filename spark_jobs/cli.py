@@ -6,7 +6,6 @@ This is the only place that turns errors into an exit status and a single log li
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import sys
@@ -58,13 +57,19 @@ _BUCKET = re.compile(r"(gs://)?[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
 
 
 def _reject_ratio(text: str) -> float:
-    try:
-        ratio = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not math.isfinite(ratio) or not 0.0 <= ratio <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
-    return ratio
+    """A decimal in ASCII digits from 0 to 1: float() would also take `0.000_1`, other scripts' digits and
+    spaces, and read a tiny positive `1e-400` as 0 (no row may be rejected)."""
+    if not _DECIMAL.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number such as 0.05")
+    ratio = float(text)
+    if not 0.0 <= ratio <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1")
+    if ratio == 0.0 and re.search(r"[1-9]", re.split(r"[eE]", text, maxsplit=1)[0]):
+        raise argparse.ArgumentTypeError(f"{text!r} is too small to tell from 0")
+    return ratio + 0.0  # -0 is 0
+
+
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def _csv_delimiter(text: str) -> str:
@@ -234,6 +239,8 @@ def _form_problem(flag: str, value: str) -> str | None:
     """What is wrong with how a path is written, whatever it names."""
     if not value.strip():
         return f"{flag} must not be empty"
+    if "\0" in value:  # no command line carries one; a caller in Python may
+        return f"{flag} {value!r} holds a NUL character, which no file name may"
     if _FILE_URI_WITH_HOST.match(value):
         return f"{flag} {value!r} names a host: write a local path as /path or file:///path"
     if _ONLY_SCHEME.match(value):

@@ -1,7 +1,8 @@
 """The pipeline: read → validate → count and reconcile → add the rejected rows to their batch's → check the
 ratio → write loaded → remove the rejected rows earlier runs of the batch left (only once all succeeded).
 
-The checked rows are persisted once, so the input is read a single time; the duplicate keys, the counts,
+The checked rows are persisted once, so the input is read a single time (twice only for typed files whose
+decimals Spark merges but cannot read together, see `_checked_and_counted`); the duplicate keys, the counts,
 the quarantine and the load are all derived from those rows.
 """
 
@@ -96,6 +97,7 @@ def _checked_and_counted(
 def _source(
     spark: SparkSession, config: JobConfig, contract: Contract, progress: Progress, *, in_schema_groups: bool
 ) -> Source:
+    """The input as read, its files recorded in `progress` (also those of an input refused as read)."""
     try:
         with input_errors_explained(files=()):
             source = read_input(
@@ -116,6 +118,8 @@ def _source(
 def _counted(
     source: Source, config: JobConfig, contract: Contract, progress: Progress, cached: ExitStack
 ) -> tuple[DataFrame, DataFrame]:
+    """The checked rows and the rejected ones, counted into `progress`, kept cached in `cached` once counted:
+    a failed attempt's cached frames are dropped with it."""
     with ExitStack() as attempt:
         # The first action reads the input, once, into the cache.
         with input_errors_explained(source.files, config.csv_delimiter):
@@ -123,7 +127,7 @@ def _counted(
             # Counted by rule and written: cached apart, they are taken from all the rows once.
             rejected = attempt.enter_context(_persisted(rows.where(~is_loaded())))
             _count(rows, rejected, progress)
-        cached.enter_context(attempt.pop_all())  # kept until the run ends; a failed attempt's are dropped
+        cached.enter_context(attempt.pop_all())
     return rows, rejected
 
 

@@ -102,7 +102,13 @@ def render_report(
 ) -> str:
     """The report as one line of compact JSON with sorted keys, ready to print."""
     fields = report.to_dict(max_input_files, max_error_chars)
-    return json.dumps(fields, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    line = json.dumps(fields, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    # Always UTF-8 on one line: a name the file system gave as undecodable bytes (a surrogate) is escaped,
+    # and so are the Unicode line separators, which some readers split lines at.
+    return line.encode("utf-8", "backslashreplace").decode("utf-8").translate(_LINE_SEPARATORS)
+
+
+_LINE_SEPARATORS = {ord(separator): f"\\u{ord(separator):04x}" for separator in "\x85\u2028\u2029"}
 
 
 def shortened(text: str, max_chars: int) -> str:

@@ -53,16 +53,34 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
         ),
         (
             ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "1.5"],
-            "argument --max-reject-ratio: 1.5 is not between 0 and 1",
+            "argument --max-reject-ratio: '1.5' is not between 0 and 1",
         ),
         (
             ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "abc"],
-            "argument --max-reject-ratio: 'abc' is not a number",
+            "argument --max-reject-ratio: 'abc' is not a number such as 0.05",
         ),
         (
             ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "nan"],
-            "argument --max-reject-ratio: nan is not between 0 and 1",
+            "argument --max-reject-ratio: 'nan' is not a number such as 0.05",
         ),
+        # What float() would read otherwise: 1e-400 as 0 (no row may be rejected), other scripts' digits.
+        (
+            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "1e-400"],
+            "argument --max-reject-ratio: '1e-400' is too small to tell from 0",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "0.000_1"],
+            "argument --max-reject-ratio: '0.000_1' is not a number such as 0.05",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "\u0660.\u0665"],
+            "is not a number such as 0.05",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "2\n"],
+            "argument --max-reject-ratio: '2\\n' is not a number such as 0.05",
+        ),
+        (["--sink", "local", "--output-path", "o\0ut"], "--output-path 'o\\x00ut' holds a NUL character"),
         (["--sink", "local", "--output-path", "o", "--batch-id", "a/b"], "'a/b' is not a valid batch id"),
         (["--sink", "local", "--output-path", " "], "--output-path must not be empty"),
         (
@@ -206,6 +224,8 @@ def test_the_reject_ratio_defaults_to_0_and_may_be_given_as_0(tmp_path: Path) ->
     argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
     assert parse_args(argv).max_reject_ratio == 0.0
     assert parse_args([*argv, "--max-reject-ratio", "0"]).max_reject_ratio == 0.0
+    assert str(parse_args([*argv, "--max-reject-ratio", "-0"]).max_reject_ratio) == "0.0"
+    assert parse_args([*argv, "--max-reject-ratio", "5e-2"]).max_reject_ratio == 0.05
 
 
 @pytest.mark.parametrize("delimiter", ["|", "\t", ";", "-", " ", "\\", "é", "😀"])

@@ -82,6 +82,17 @@ def test_failed_report_carries_the_error_and_converts_times_to_utc(tmp_path: Pat
     )
 
 
+def test_the_line_is_utf_8_on_one_line_whatever_the_error_holds() -> None:
+    """A path the file system gave as undecodable bytes (a surrogate), and the Unicode line separators."""
+    error = "cannot read /tmp/\udcff.yaml: a\u2028b\u2029c\x85d"
+    failed = Report(
+        pipeline="p", batch_id="b", started_at=START, ended_at=START, status=STATUS_FAILED, error=error
+    )
+    line = render_report(failed)
+    assert len(line.encode("utf-8").splitlines()) == len(line.splitlines()) == 1
+    assert json.loads(line)[report.ERROR] == error
+
+
 def test_status_and_error_must_agree() -> None:
     with pytest.raises(ValueError, match="exactly when its status is FAILED"):
         Report(pipeline="p", batch_id="b", started_at=START, ended_at=START, error="boom")
