@@ -38,6 +38,7 @@ from spark_jobs.options import (
 from spark_jobs.report import (
     LOGGED_ERROR_CHARS,
     LOGGED_INPUT_FILES,
+    LOGGED_RULES,
     STATUS_FAILED,
     STATUS_SUCCEEDED,
     Progress,
@@ -301,7 +302,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         # The data is written, but whoever waits for the file will not find it: the run did not succeed.
         error, exit_code = f"the report could not be written to {config.report_path}", JobError.exit_code
         report = replace(report, status=STATUS_FAILED, error=error)
-    print(render_report(report, LOGGED_INPUT_FILES, LOGGED_ERROR_CHARS), flush=True)
+    print(render_report(report, LOGGED_INPUT_FILES, LOGGED_ERROR_CHARS, LOGGED_RULES), flush=True)
     if error:
         failed = f"pipeline {pipeline} batch {config.batch_id} failed: {shortened(error, LOGGED_ERROR_CHARS)}"
         print(failed, file=sys.stderr, flush=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,10 +74,14 @@ class Report:
         return round((self.ended_at - self.started_at).total_seconds(), 3)
 
     def to_dict(
-        self, max_input_files: int | None = None, max_error_chars: int | None = None
+        self,
+        max_input_files: int | None = None,
+        max_error_chars: int | None = None,
+        max_rules: int | None = None,
     ) -> dict[str, object]:
-        """The report's fields; `input_files` holds the first `max_input_files` names and `error` is
-        `shortened` to `max_error_chars`, when given."""
+        """The report's fields; when given, `input_files` holds the first `max_input_files` names, `error` is
+        `shortened` to `max_error_chars`, and `rejections_by_rule` holds the `max_rules` rules with the most
+        rejections."""
         done = self.progress
         return {
             EVENT: REPORT_EVENT,
@@ -90,18 +95,27 @@ class Report:
             ROWS_PASSED: done.rows_passed,
             ROWS_LOADED: done.rows_loaded,
             ROWS_REJECTED: done.rows_rejected,
-            REJECTIONS_BY_RULE: dict(sorted(done.rejections_by_rule.items())),
+            REJECTIONS_BY_RULE: dict(sorted(_most_rejections(done.rejections_by_rule, max_rules))),
             STARTED_AT: _iso_utc(self.started_at),
             ENDED_AT: _iso_utc(self.ended_at),
             DURATION_SECONDS: self.duration_seconds,
         }
 
 
+def _most_rejections(by_rule: Mapping[str, int], most: int | None) -> list[tuple[str, int]]:
+    """The `most` rules with the most rejections (ties by name); all of them without `most`."""
+    ranked = sorted(by_rule.items(), key=lambda rule: (-rule[1], rule[0]))
+    return ranked if most is None else ranked[:most]
+
+
 def render_report(
-    report: Report, max_input_files: int | None = None, max_error_chars: int | None = None
+    report: Report,
+    max_input_files: int | None = None,
+    max_error_chars: int | None = None,
+    max_rules: int | None = None,
 ) -> str:
     """The report as one line of compact JSON with sorted keys, ready to print."""
-    fields = report.to_dict(max_input_files, max_error_chars)
+    fields = report.to_dict(max_input_files, max_error_chars, max_rules)
     line = json.dumps(fields, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     # Always UTF-8 on one line: a name the file system gave as undecodable bytes (a surrogate) is escaped,
     # and so are the Unicode line separators, which some readers split lines at.
@@ -118,12 +132,14 @@ def shortened(text: str, max_chars: int) -> str:
     return f"{text[:max_chars]}... ({len(text)} characters in all)"
 
 
-# How many input files the logged line names, and how much of its error: Cloud Logging refuses an entry over
-# 256 KB, which a line missing from the logs would leave the monitoring without its run. The job reads every
-# file under its prefix, a list that grows with each delivery, and an error may quote a whole input value
-# (a binary file's "header"). The saved report is whole.
+# How many input files the logged line names, how much of its error, and how many rules it counts: Cloud
+# Logging refuses an entry over 256 KB, which a line missing from the logs would leave the monitoring without
+# its run. The job reads every file under its prefix, a list that grows with each delivery, an error may
+# quote a whole input value (a binary file's "header"), and a wide contract has thousands of rules with names
+# of hundreds of characters. The saved report is whole.
 LOGGED_INPUT_FILES = 100
 LOGGED_ERROR_CHARS = 4000
+LOGGED_RULES = 100
 
 
 def write_report(report: Report, path: str | Path) -> None:

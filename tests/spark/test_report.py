@@ -82,6 +82,23 @@ def test_failed_report_carries_the_error_and_converts_times_to_utc(tmp_path: Pat
     )
 
 
+def test_the_logged_line_counts_the_rules_with_the_most_rejections() -> None:
+    """A contract of thousands of long column names would otherwise make the line too long to be logged."""
+    by_rule = {f"{'c' * 250}{index:04d}.required": index % 7 + 1 for index in range(1000)}
+    wide = Report(
+        pipeline="p",
+        batch_id="b",
+        started_at=START,
+        ended_at=START,
+        progress=Progress(rows_read=4000, rows_rejected=4000, rejections_by_rule=by_rule),
+    )
+    logged = render_report(wide, 100, 4000, 100)
+    assert len(logged.encode()) < 40_000
+    kept = json.loads(logged)[report.REJECTIONS_BY_RULE]
+    assert list(kept) == sorted(kept) and len(kept) == 100 and set(kept.values()) == {7}
+    assert json.loads(render_report(wide))[report.REJECTIONS_BY_RULE] == dict(sorted(by_rule.items()))
+
+
 def test_the_line_is_utf_8_on_one_line_whatever_the_error_holds() -> None:
     """A path the file system gave as undecodable bytes (a surrogate), and the Unicode line separators."""
     error = "cannot read /tmp/\udcff.yaml: a\u2028b\u2029c\x85d"
