@@ -212,6 +212,7 @@ def _path_problem(args: argparse.Namespace) -> str | None:
     """What is wrong with the paths given, as a usage message; None if nothing is."""
     paths = (
         ("--input-location", args.input_location),
+        ("--contract", args.contract),
         ("--output-path", args.output_path),
         ("--report-path", args.report_path),
     )

@@ -81,6 +81,11 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             "argument --max-reject-ratio: '2\\n' is not a number such as 0.05",
         ),
         (["--sink", "local", "--output-path", "o\0ut"], "--output-path 'o\\x00ut' holds a NUL character"),
+        (["--sink", "local", "--output-path", "o", "--contract="], "--contract must not be empty"),
+        (
+            ["--sink", "local", "--output-path", "o", "--contract", "file://host/c.yaml"],
+            "--contract 'file://host/c.yaml' names a host",
+        ),
         (["--sink", "local", "--output-path", "o", "--batch-id", "a/b"], "'a/b' is not a valid batch id"),
         (["--sink", "local", "--output-path", " "], "--output-path must not be empty"),
         (
@@ -112,7 +117,7 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             "--report-path 'file://host/r.json' names a host",
         ),
         (
-            ["--sink", "local", "--output-path", "o", "--batch-id=b2"],
+            ["--sink", "local", "--output-path", "o", "--batch-id", "b1", "--batch-id=b2"],
             "--batch-id is given more than once",
         ),
         (
@@ -202,11 +207,9 @@ def test_the_entry_point_refuses_bad_arguments_with_status_2(tmp_path: Path) -> 
 
 def _strict_case_argv(arguments: list[str]) -> list[str]:
     """A case's arguments after the ones every run needs (but those the case gives itself)."""
-    base = ["--input-format", "csv", "--input-location", "in", "--contract", "c.yaml", "--batch-id", "b1"]
-    if "--batch-id" in arguments:
-        base = base[:-2]
-    if "--input-format" in arguments:
-        base = base[2:]
+    given = {argument.split("=", 1)[0] for argument in arguments}
+    needed = {"--input-format": "csv", "--input-location": "in", "--contract": "c.yaml", "--batch-id": "b1"}
+    base = [part for option, value in needed.items() if option not in given for part in (option, value)]
     if "--input-fromat" in arguments:
         base += ["--sink", "local", "--output-path", "o"]
     return [*base, *arguments]
