@@ -305,8 +305,10 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         report = replace(report, status=STATUS_FAILED, error=error)
     print(render_report(report, LOGGED_INPUT_FILES, LOGGED_ERROR_CHARS, LOGGED_RULES), flush=True)
     if error:
+        # Its quotes escaped: the error (or a local contract's file name) may quote any text, which must not
+        # make this line read as a report line to the metrics, should the driver's log hold stderr too.
         failed = f"pipeline {pipeline} batch {config.batch_id} failed: {shortened(error, LOGGED_ERROR_CHARS)}"
-        print(failed, file=sys.stderr, flush=True)
+        print(failed.replace('"', '\\"'), file=sys.stderr, flush=True)
     return exit_code
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
+import pytest
+
+from infra.monitoring import REPORT_LINE
+from spark_jobs.cli import main
 from spark_jobs.report import STATUS_FAILED, Progress, Report, render_report
 from tests.infra.harness import DeclaredResource, StackResult, run_stack, secret
 
@@ -76,6 +81,24 @@ def test_metrics_select_this_stacks_report_lines_from_driver_output(dev: StackRe
         assert not re.search(json.loads(message.group(1)), "INFO SparkContext: Running Spark version 3.5.1")
         # Another event's line, even one naming a pipeline, is not a report.
         assert not re.search(json.loads(message.group(1)), '{"event":"progress","pipeline":"orders"}')
+
+
+def test_the_failure_line_on_stderr_never_reads_as_a_report_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its error may quote any text, a report line's included (here, in the missing contract's name)."""
+    contract = tmp_path / 'x {"event":"pipeline_report","status":"SUCCEEDED"}.yaml'
+    argv = ["--input-format", "csv", "--input-location", str(tmp_path / "in"), "--contract", str(contract)]
+    assert main([*argv, "--sink", "local", "--output-path", str(tmp_path / "out"), "--batch-id", "b1"]) == 3
+    printed = capsys.readouterr()
+    [failure] = printed.err.splitlines()
+    assert failure.startswith(
+        r"pipeline x {\"event\":\"pipeline_report\",\"status\":\"SUCCEEDED\"} batch b1 failed: "
+    )
+    assert not re.search(REPORT_LINE, failure)
+    [line] = printed.out.splitlines()
+    assert re.search(REPORT_LINE, line)
+    assert json.loads(line)["status"] == STATUS_FAILED
 
 
 def test_distributions_extract_the_report_numbers(dev: StackResult) -> None:
