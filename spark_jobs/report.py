@@ -71,7 +71,9 @@ class Report:
 
     @property
     def duration_seconds(self) -> float:
-        return round((self.ended_at - self.started_at).total_seconds(), 3)
+        """Never negative: a wall clock set back during the run gives 0, which the duration metric reads (it
+        extracts unsigned numbers)."""
+        return max(0.0, round((self.ended_at - self.started_at).total_seconds(), 3))
 
     def to_dict(
         self,

@@ -110,6 +110,11 @@ def test_the_line_is_utf_8_on_one_line_whatever_the_error_holds() -> None:
     assert json.loads(line)[report.ERROR] == error
 
 
+def test_a_clock_set_back_during_the_run_gives_no_negative_duration() -> None:
+    earlier = START - dt.timedelta(seconds=5)
+    assert Report(pipeline="p", batch_id="b", started_at=START, ended_at=earlier).duration_seconds == 0.0
+
+
 def test_status_and_error_must_agree() -> None:
     with pytest.raises(ValueError, match="exactly when its status is FAILED"):
         Report(pipeline="p", batch_id="b", started_at=START, ended_at=START, error="boom")
