@@ -6,7 +6,6 @@ pipelines against each other (names, tables and input folders apart).
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from spark_jobs.options import (
     FORMATS,
     WRITE_MODES,
     is_csv_delimiter,
+    reject_ratio,
 )
 
 PIPELINE_KEYS = (
@@ -224,16 +224,12 @@ def _prefix(key: str, value: str) -> str:
 
 
 def _ratio(key: str, value: object) -> float:
-    """A YAML number, or a decimal written in ASCII digits: Python's float() would also take `1_0e-1` (1.0,
-    every row) and other scripts' digits."""
+    """A YAML number, or text the job's --max-reject-ratio takes (the same rule, `reject_ratio`)."""
     allowed = "a number from 0 to 1 (the share of rows that may be rejected)"
-    if isinstance(value, bool) or not (isinstance(value, int | float) or _DECIMAL.fullmatch(str(value))):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(key, value, allowed)
-    ratio = float(str(value))
-    if math.isnan(ratio) or not 0.0 <= ratio <= 1.0:
-        raise ConfigError(key, value, allowed)
-    # -0 is 0: the same ratio gives the same argument, and the same batch id.
-    return ratio + 0.0
-
-
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+    try:
+        # -0 is 0: the same ratio gives the same argument, and the same batch id.
+        return reject_ratio(str(value))
+    except ValueError:
+        raise ConfigError(key, value, allowed) from None

@@ -34,6 +34,7 @@ from spark_jobs.options import (
     SINKS,
     WRITE_MODES,
     is_csv_delimiter,
+    reject_ratio,
 )
 from spark_jobs.report import (
     LOGGED_ERROR_CHARS,
@@ -58,19 +59,10 @@ _BUCKET = re.compile(r"(gs://)?[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
 
 
 def _reject_ratio(text: str) -> float:
-    """A decimal in ASCII digits from 0 to 1: float() would also take `0.000_1`, other scripts' digits and
-    spaces, and read a tiny positive `1e-400` as 0 (no row may be rejected)."""
-    if not _DECIMAL.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number such as 0.05")
-    ratio = float(text)
-    if not 0.0 <= ratio <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1")
-    if ratio == 0.0 and re.search(r"[1-9]", re.split(r"[eE]", text, maxsplit=1)[0]):
-        raise argparse.ArgumentTypeError(f"{text!r} is too small to tell from 0")
-    return ratio + 0.0  # -0 is 0
-
-
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+    try:
+        return reject_ratio(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}") from None
 
 
 def _csv_delimiter(text: str) -> str:

@@ -3,6 +3,10 @@ modes (no pyspark import, so that both sides name them from one place)."""
 
 from __future__ import annotations
 
+import re
+
+from spark_jobs.bigquery_types import FLOAT64_LITERAL
+
 CSV = "csv"
 JSON = "json"
 PARQUET = "parquet"
@@ -26,3 +30,20 @@ def is_csv_delimiter(value: str) -> bool:
     """Whether `value` can separate CSV fields: RFC 4180 gives the quote and line breaks their own meaning,
     and no command line can carry a NUL character to the job."""
     return len(value) == 1 and value not in '"\r\n\x00'
+
+
+def reject_ratio(text: str) -> float:
+    """`text` as a share of rows from 0 to 1, written in ASCII digits (`0.05`, `5e-2`); -0 is 0. Raises
+    ValueError saying what is wrong: float() would also take `0.000_1`, other scripts' digits and spaces, and
+    read a tiny positive `1e-400` as 0 (no row may be rejected)."""
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError("is not a number such as 0.05")
+    ratio = float(text)
+    if not 0.0 <= ratio <= 1.0:
+        raise ValueError("is not between 0 and 1")
+    if ratio == 0.0 and re.search(r"[1-9]", re.split(r"[eE]", text, maxsplit=1)[0]):
+        raise ValueError("is too small to tell from 0")
+    return ratio + 0.0
+
+
+_DECIMAL = re.compile(FLOAT64_LITERAL)

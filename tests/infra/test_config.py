@@ -338,6 +338,8 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
             "a number from 0 to 1",
         ),
         ({**ORDERS, "maxRejectRatio": " 0.5 "}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        # As the job's --max-reject-ratio: a positive ratio too small to tell from 0 is not 0.
+        ({**ORDERS, "maxRejectRatio": "1e-400"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         ({**ORDERS, "maxRejectRatio": 10**400}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         # Shown as the stack file spells it, not as Python does (True).
         ({**ORDERS, "maxRejectRatio": True}, "pipelines[0].maxRejectRatio", "=true is not valid: a number"),

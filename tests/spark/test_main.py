@@ -51,35 +51,22 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             ["--sink", "bigquery", "--temp-bucket", "tmp-bucket"],
             "--output-table is required with --sink bigquery",
         ),
-        (
-            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "1.5"],
-            "argument --max-reject-ratio: '1.5' is not between 0 and 1",
-        ),
-        (
-            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "abc"],
-            "argument --max-reject-ratio: 'abc' is not a number such as 0.05",
-        ),
-        (
-            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "nan"],
-            "argument --max-reject-ratio: 'nan' is not a number such as 0.05",
-        ),
         # What float() would read otherwise: 1e-400 as 0 (no row may be rejected), other scripts' digits.
-        (
-            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "1e-400"],
-            "argument --max-reject-ratio: '1e-400' is too small to tell from 0",
-        ),
-        (
-            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "0.000_1"],
-            "argument --max-reject-ratio: '0.000_1' is not a number such as 0.05",
-        ),
-        (
-            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "\u0660.\u0665"],
-            "is not a number such as 0.05",
-        ),
-        (
-            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "2\n"],
-            "argument --max-reject-ratio: '2\\n' is not a number such as 0.05",
-        ),
+        *[
+            (
+                ["--sink", "local", "--output-path", "o", "--max-reject-ratio", value],
+                f"argument --max-reject-ratio: {value!r} {problem}",
+            )
+            for value, problem in (
+                ("1.5", "is not between 0 and 1"),
+                ("abc", "is not a number such as 0.05"),
+                ("nan", "is not a number such as 0.05"),
+                ("1e-400", "is too small to tell from 0"),
+                ("0.000_1", "is not a number such as 0.05"),
+                ("\u0660.\u0665", "is not a number such as 0.05"),
+                ("2\n", "is not a number such as 0.05"),
+            )
+        ],
         (["--sink", "local", "--output-path", "o\0ut"], "--output-path 'o\\x00ut' holds a NUL character"),
         (["--sink", "local", "--output-path", "o", "--contract="], "--contract must not be empty"),
         (
