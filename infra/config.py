@@ -67,7 +67,7 @@ _RESOURCE_NAME_RULES = (
     "a project id or number, RFC 1035 names for networks and subnets (1-63 lowercase letters, digits or "
     "hyphens, a letter first, no hyphen last), up to 63 letters, digits, _ or - for key rings and keys"
 )
-_NETWORK_TAG = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+_NETWORK_TAG = re.compile(_RFC1035_NAME)  # as Compute Engine names its resources
 _MAX_NETWORK_TAGS = 64
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
 # One address, in ASCII: the characters RFC 5322 allows before the @ in dotted runs (no scheme such as

@@ -27,11 +27,11 @@ def _existing_subnet_range(
     )
 
     def range_in_network(subnet: gcp.compute.GetSubnetworkResult) -> str:
-        if _relative(subnet.network) != _relative(network.path):
+        if _relative(subnet.network) != network.path:
             # Not a ConfigError: Pulumi wraps a ValueError raised while resolving an input in its own text.
             raise pulumi.RunError(
                 f"config existingSubnetwork={subnetwork.path!r} belongs to network "
-                f"{_relative(subnet.network)}, not to existingNetwork {_relative(network.path)}"
+                f"{_relative(subnet.network)}, not to existingNetwork {network.path}"
             )
         return subnet.ip_cidr_range
 
@@ -39,7 +39,7 @@ def _existing_subnet_range(
 
 
 def _relative(link: str) -> str:
-    """projects/... of a resource's full URL or relative name, so that both spellings compare equal."""
+    """projects/... of a resource's full URL (the lookup gives its network as one), as config paths are."""
     return link[link.index("projects/") :] if "projects/" in link else link
 
 
