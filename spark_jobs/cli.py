@@ -54,8 +54,11 @@ from spark_jobs.spark_errors import first_meaningful_line, raise_if_file_system_
 
 # Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-_BIGQUERY_TABLE = re.compile(r"([A-Za-z0-9_:.-]+\.)?[A-Za-z0-9_]+\.[A-Za-z0-9_]+")
-_BUCKET = re.compile(r"(gs://)?[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
+# A project id as Google names them (6-30 characters), perhaps domain-scoped (example.com:project); dataset
+# and table ids of letters, digits and underscores, as the contract's table names are.
+_PROJECT_ID = r"(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]"
+_BIGQUERY_TABLE = re.compile(rf"(?:{_PROJECT_ID}\.)?[A-Za-z0-9_]{{1,1024}}\.[A-Za-z0-9_]{{1,1024}}")
+_BUCKET_CHARACTERS = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
 
 
 def _reject_ratio(text: str) -> float:
@@ -71,6 +74,28 @@ def _csv_delimiter(text: str) -> str:
             f"{text!r} is not a CSV delimiter: give {CSV_DELIMITER_RULE} (a tab: $'\\t' in bash)"
         )
     return text
+
+
+def _bucket(text: str) -> str:
+    """A Cloud Storage bucket name, perhaps written gs://NAME: 3-63 characters, or with dots up to 222 in
+    parts of at most 63 (Cloud Storage's naming rules)."""
+    name = text.removeprefix("gs://")
+    parts = name.split(".")
+    longest = _DOTTED_BUCKET_LENGTH if len(parts) > 1 else _BUCKET_PART_LENGTH
+    if (
+        not _BUCKET_CHARACTERS.fullmatch(name)
+        or len(name) > longest
+        or not all(0 < len(part) <= _BUCKET_PART_LENGTH for part in parts)
+    ):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a valid Cloud Storage bucket name (3-63 lowercase letters, digits, '-' or '_', "
+            "a letter or digit first and last; with dots, up to 222 in parts of at most 63)"
+        )
+    return text
+
+
+_BUCKET_PART_LENGTH = 63
+_DOTTED_BUCKET_LENGTH = 222
 
 
 def _matching(pattern: re.Pattern[str], what: str) -> type[str]:
@@ -129,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--temp-bucket",
-        type=_matching(_BUCKET, "Cloud Storage bucket name"),
+        type=_bucket,
         metavar="NAME",
         help="bigquery sink: Cloud Storage bucket for the connector's staging files",
     )

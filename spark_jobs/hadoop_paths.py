@@ -87,6 +87,12 @@ def local_path(path: str) -> Path:
     return Path(_FILE_SCHEME.sub("", path))
 
 
+def as_input_file_name(path: str) -> str:
+    """A path from a Hadoop listing as Spark names its input files: a local file's `file:/x` as `file:///x`."""
+    return _FILE_WITHOUT_AUTHORITY.sub("file:///", path)
+
+
+_FILE_WITHOUT_AUTHORITY = re.compile(r"^file:/(?!/)", re.IGNORECASE)
 # Hadoop reads URI schemes in any case (FILE:///tmp/x is a local path).
 _FILE_SCHEME = re.compile(r"^file:(//)?", re.IGNORECASE)
 # Where a Hadoop glob pattern starts.

@@ -19,6 +19,7 @@ from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
 from spark_jobs.contract import RAW_RECORD, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import SchemaMismatchError
+from spark_jobs.hadoop_paths import as_input_file_name
 from spark_jobs.input_files import data_files, directory_value, input_file_names, named_by_directories
 
 
@@ -81,7 +82,8 @@ def _listing(spark: SparkSession, location: str) -> tuple[list[str], tuple[str, 
     of all its files, as the report gives them."""
     listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
     # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
-    with_data = sorted(row.path for row in listing.where(sf.col("length") > 0).select("path").collect())
+    paths = listing.where(sf.col("length") > 0).select("path").collect()
+    with_data = sorted(as_input_file_name(row.path) for row in paths)
     return with_data, input_file_names(data_files(listing))
 
 

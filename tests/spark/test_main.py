@@ -87,6 +87,20 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             ["--sink", "bigquery", "--output-table", "justatable", "--temp-bucket", "tmp-bucket"],
             "not a valid BigQuery table",
         ),
+        *[
+            (
+                ["--sink", "bigquery", "--output-table", table, "--temp-bucket", "tmp-bucket"],
+                f"argument --output-table: '{table}' is not a valid BigQuery table",
+            )
+            for table in ("...d.t", "Project-1.ds.t", "p.ds.t", "proj-1-.ds.t", "ds.t-1", "ds..t", "a:b.ds.t")
+        ],
+        *[
+            (
+                ["--sink", "bigquery", "--output-table", "ds.t", "--temp-bucket", bucket],
+                f"argument --temp-bucket: '{bucket}' is not a valid Cloud Storage bucket name",
+            )
+            for bucket in ("a..b", "ab", "Tmp", "b" * 64, "gs://a.b-", ".ab", f"{'b' * 64}.c", "c.d" * 75)
+        ],
         (
             ["--sink", "local", "--output-path", "o", "--report-path", "a_dir"],
             "--report-path 'a_dir' is a directory: name the report file inside it",
@@ -225,6 +239,24 @@ def test_the_csv_delimiter_is_any_one_character_but_the_quote_line_breaks_and_nu
     argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
     assert parse_args(argv).csv_delimiter == ","
     assert parse_args([*argv, "--csv-delimiter", delimiter]).csv_delimiter == delimiter
+
+
+@pytest.mark.parametrize(
+    ("table", "bucket"),
+    [
+        ("ds.t", "tmp-bucket"),
+        ("my-project.ds_1.T_2", "gs://tmp_bucket"),
+        ("example.com:my-project.ds.t", "a.b.c"),
+        (f"{'d' * 1024}.{'t' * 1024}", "b" * 63),
+        ("p-2345.ds.t", f"{'b' * 63}.{'c' * 63}.{'d' * 63}.{'e' * 30}"),
+    ],
+)
+def test_bigquery_tables_and_buckets_are_taken_as_google_names_them(
+    tmp_path: Path, table: str, bucket: str
+) -> None:
+    argv = ["--input-format", "csv", "--input-location", "in", "--contract", "c.yaml", "--batch-id", "b1"]
+    args = parse_args([*argv, "--sink", "bigquery", "--output-table", table, "--temp-bucket", bucket])
+    assert (args.output_table, args.temp_bucket) == (table, bucket)
 
 
 def test_a_batch_id_has_at_most_128_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -527,7 +527,7 @@ def test_parquet_files_disagreeing_on_a_type_name_the_file_that_does_not_convert
         read_input(spark, "parquet", str(tmp_path / "in"), items)
     (file,) = (tmp_path / "in" / "2").glob("*.parquet")
     assert str(caught.value) == (
-        f"input file:{file} (one of 2 files with this schema) does not match contract 'items': "
+        f"input file://{file} (one of 2 files with this schema) does not match contract 'items': "
         "column 'qty' is double, which does not convert exactly to INT64"
     )
     # The report lists the whole refused input, not only the group that did not convert.
@@ -696,6 +696,6 @@ def test_a_file_with_a_column_type_spark_cannot_read_is_named(
     with pytest.raises(SchemaMismatchError) as caught:
         read_input(spark, "parquet", str(tmp_path / "in"), items)
     assert str(caught.value) == (
-        f"input file file:{unreadable} has a column Spark cannot read ({type_named}): write that column as "
+        f"input file file://{unreadable} has a column Spark cannot read ({type_named}): write that column as "
         "another type, or leave it out of the file"
     )
