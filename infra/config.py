@@ -47,7 +47,8 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 # "google" and its look-alikes with zeros for the o's, which Cloud Storage also refuses in bucket names.
 _GOOGLE = re.compile(r"g[o0][o0]gle")
-_RUNTIME_VERSION = re.compile(r"^[23]\.[0-9]+$")
+# Runtimes 2.2 and later: the job needs Spark 3.5 and Python 3.11 (2.0 runs Spark 3.3, 2.1 Spark 3.4).
+_RUNTIME_VERSION = re.compile(r"^(2\.([2-9]|[1-9][0-9])|3\.[0-9]+)$")
 _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
 # Resource paths: a relative name, or (for Compute Engine) a self link of either host; one group per part,
 # each as Google names it. A project is named by its id (a legacy one with its domain, `example.com:p`) or
@@ -70,6 +71,8 @@ _RESOURCE_NAME_RULES = (
 _NETWORK_TAG = re.compile(_RFC1035_NAME)  # as Compute Engine names its resources
 _MAX_NETWORK_TAGS = 64
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
+# What Dataproc Serverless says it does not support ("Spark properties": YARN- and shuffle-related ones).
+_SERVERLESS_UNSUPPORTED = re.compile(r"spark\.(master$|yarn\.|shuffle\.)")
 # One address, in ASCII: the characters RFC 5322 allows before the @ in dotted runs (no scheme such as
 # `mailto:`, no list, no space or invisible character pasted along), and a domain name after it.
 _EMAIL = re.compile(
@@ -583,7 +586,7 @@ def _batch(reader: Reader) -> BatchConfig:
             "runtimeVersion",
             reader.string("runtimeVersion"),
             _RUNTIME_VERSION,
-            "a Dataproc Serverless runtime version 2.x or 3.x, e.g. 2.3",
+            "a Dataproc Serverless runtime version 2.x from 2.2 (the job needs Spark 3.5) or 3.x, e.g. 2.3",
         ),
         min_executors=min_executors,
         max_executors=max_executors,
@@ -629,6 +632,13 @@ def _extra_properties(raw: object, sized: Mapping[str, str]) -> dict[str, str]:
         if name in SET_AT_RUN_TIME:
             raise ConfigError(
                 key, value, "a property the job does not set itself at run time, over this value"
+            )
+        if _SERVERLESS_UNSUPPORTED.match(name):
+            raise ConfigError(
+                key,
+                value,
+                "a property Dataproc Serverless supports: a batch setting spark.master or a YARN or shuffle "
+                "property (spark.yarn.*, spark.shuffle.*) fails",
             )
         if isinstance(value, bool):
             properties[name] = yaml_text(value)

@@ -85,22 +85,24 @@ class Report:
         `shortened` to `max_error_chars`, and `rejections_by_rule` holds the `max_rules` rules with the most
         rejections."""
         done = self.progress
+        # The short fields the monitoring reads come first, the long lists last: were a logging layer to split
+        # a long line, its first part would still count the run.
         return {
             EVENT: REPORT_EVENT,
+            STATUS: self.status,
             PIPELINE: self.pipeline,
             BATCH_ID: self.batch_id,
-            STATUS: self.status,
-            ERROR: shortened(self.error, max_error_chars) if self.error and max_error_chars else self.error,
-            INPUT_FILES: list(done.input_files[:max_input_files]),
-            INPUT_FILE_COUNT: len(done.input_files),
             ROWS_READ: done.rows_read,
             ROWS_PASSED: done.rows_passed,
             ROWS_LOADED: done.rows_loaded,
             ROWS_REJECTED: done.rows_rejected,
-            REJECTIONS_BY_RULE: dict(sorted(_most_rejections(done.rejections_by_rule, max_rules))),
             STARTED_AT: _iso_utc(self.started_at),
             ENDED_AT: _iso_utc(self.ended_at),
             DURATION_SECONDS: self.duration_seconds,
+            INPUT_FILE_COUNT: len(done.input_files),
+            ERROR: shortened(self.error, max_error_chars) if self.error and max_error_chars else self.error,
+            REJECTIONS_BY_RULE: dict(sorted(_most_rejections(done.rejections_by_rule, max_rules))),
+            INPUT_FILES: list(done.input_files[:max_input_files]),
         }
 
 
@@ -116,9 +118,9 @@ def render_report(
     max_error_chars: int | None = None,
     max_rules: int | None = None,
 ) -> str:
-    """The report as one line of compact JSON with sorted keys, ready to print."""
+    """The report as one line of compact JSON, its fields in `Report.to_dict`'s order, ready to print."""
     fields = report.to_dict(max_input_files, max_error_chars, max_rules)
-    line = json.dumps(fields, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    line = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
     # Always UTF-8 on one line: a name the file system gave as undecodable bytes (a surrogate) is escaped,
     # and so are the Unicode line separators, which some readers split lines at.
     return line.encode("utf-8", "backslashreplace").decode("utf-8").translate(_LINE_SEPARATORS)

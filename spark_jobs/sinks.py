@@ -9,6 +9,7 @@ those earlier runs of the batch id left: a run that fails or dies leaves them, a
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -246,8 +247,9 @@ _CONNECTOR = "bigquery"
 
 
 def check_bigquery_connector(spark: SparkSession) -> None:
-    """Fail before the input is read when this Spark has no spark-bigquery connector to write with (Dataproc's
-    runtimes include it), instead of once every row is validated."""
+    """Fail before the input is read when this Spark has no spark-bigquery connector to write with, or this
+    Python no BigQuery client to run the sink's statements with (Dataproc's runtimes include both), instead
+    of once every row is validated, or even loaded."""
     conf = spark._jsparkSession.sessionState().conf()
     try:
         jvm(spark).org.apache.spark.sql.execution.datasources.DataSource.lookupDataSource(_CONNECTOR, conf)
@@ -256,6 +258,22 @@ def check_bigquery_connector(spark: SparkSession) -> None:
             "the BigQuery sink writes through the spark-bigquery connector, which Dataproc's runtimes "
             "include and this Spark lacks: to run locally, use --sink local"
         ) from None
+    check_bigquery_client()
+
+
+def check_bigquery_client() -> None:
+    try:
+        found = importlib.util.find_spec(BIGQUERY_CLIENT) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        found = False
+    if not found:
+        raise UsageError(
+            f"the BigQuery sink runs its DELETE statements with the {BIGQUERY_CLIENT} package "
+            "(google-cloud-bigquery), which Dataproc's runtimes include and this Python lacks"
+        )
+
+
+BIGQUERY_CLIENT = "google.cloud.bigquery"
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,10 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"rawNoncurrentRetentionDays": 4000}, "rawNoncurrentRetentionDays", "an integer from 1 to 3650"),
         ({"datasetId": "my-dataset"}, "datasetId", "letters, digits or underscores"),
         ({"defaultTableExpirationDays": -1}, "defaultTableExpirationDays", "an integer from 0"),
-        ({"runtimeVersion": "1.1"}, "runtimeVersion", "2.x or 3.x"),
+        *[
+            ({"runtimeVersion": version}, "runtimeVersion", "2.x from 2.2 (the job needs Spark 3.5) or 3.x")
+            for version in ("1.1", "2.0", "2.1", "2", "2.02", "4.0", "2.3.1")
+        ],
         ({"minExecutors": 1}, "minExecutors", "an integer from 2 to 1000"),
         ({"maxExecutors": 2000}, "maxExecutors", "an integer from 2 to 1000"),
         ({"maxExecutors": True}, "maxExecutors", "an integer from 2 to 1000"),
@@ -776,6 +779,19 @@ def test_rejects_bad_network_tags(tags: object, key: str) -> None:
             "a property the job does not set itself at run time",
         ),
         ({"spark.executor.memory": None}, "sparkProperties.spark.executor.memory", "=null is not valid"),
+        *[
+            (
+                {name: value},
+                f"sparkProperties.{name}",
+                "a property Dataproc Serverless supports: a batch setting spark.master or a YARN or shuffle",
+            )
+            for name, value in (
+                ("spark.master", "yarn"),
+                ("spark.yarn.queue", "etl"),
+                ("spark.shuffle.service.enabled", True),
+                ("spark.shuffle.io.maxRetries", 10),
+            )
+        ],
     ],
 )
 def test_rejects_spark_properties_other_keys_or_the_job_set(

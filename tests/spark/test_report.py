@@ -33,11 +33,12 @@ def test_report_renders_as_one_sorted_compact_line() -> None:
     )
     assert "\n" not in line
     assert line == (
-        '{"batch_id":"b-1","duration_seconds":12.345,"ended_at":"2026-01-05T10:00:12.345Z","error":null,'
-        '"event":"pipeline_report","input_file_count":2,"input_files":["gs://raw/a.csv","gs://raw/b.csv"],'
-        '"pipeline":"orders",'
-        '"rejections_by_rule":{"amount.min":2,"currency.allowed":1},"rows_loaded":7,"rows_passed":7,'
-        '"rows_read":10,"rows_rejected":3,"started_at":"2026-01-05T10:00:00.000Z","status":"SUCCEEDED"}'
+        '{"event":"pipeline_report","status":"SUCCEEDED","pipeline":"orders","batch_id":"b-1",'
+        '"rows_read":10,"rows_passed":7,"rows_loaded":7,"rows_rejected":3,'
+        '"started_at":"2026-01-05T10:00:00.000Z","ended_at":"2026-01-05T10:00:12.345Z",'
+        '"duration_seconds":12.345,'
+        '"input_file_count":2,"error":null,"rejections_by_rule":{"amount.min":2,"currency.allowed":1},'
+        '"input_files":["gs://raw/a.csv","gs://raw/b.csv"]}'
     )
 
 

@@ -16,7 +16,7 @@ from pyspark.sql import functions as sf
 
 from spark_jobs import hadoop_fs, sinks
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
-from spark_jobs.errors import SinkError
+from spark_jobs.errors import SinkError, UsageError
 from spark_jobs.hadoop_fs import _delete_or_fail
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.sinks import (
@@ -688,4 +688,20 @@ def test_a_statement_bigquery_refuses_is_a_sink_error(monkeypatch: pytest.Monkey
     assert str(caught.value) == (
         "BigQuery refused the statement 'DELETE FROM `d.t__rejected` WHERE _batch_id = @batch_id AND "
         "_ingested_at < @ingested_at': 403 Access Denied: Table p:d.t__rejected"
+    )
+
+
+@pytest.mark.parametrize("client", ["json.no_such_module", "no_such_package.bigquery"])
+def test_the_bigquery_client_is_looked_for_before_the_run_reads_its_input(
+    monkeypatch: pytest.MonkeyPatch, client: str
+) -> None:
+    """Dataproc's runtimes have google-cloud-bigquery; a Python without it would fail only after the load."""
+    monkeypatch.setattr(sinks, "BIGQUERY_CLIENT", "json.decoder")
+    sinks.check_bigquery_client()  # found
+    monkeypatch.setattr(sinks, "BIGQUERY_CLIENT", client)
+    with pytest.raises(UsageError) as caught:
+        sinks.check_bigquery_client()
+    assert str(caught.value) == (
+        f"the BigQuery sink runs its DELETE statements with the {client} package (google-cloud-bigquery), "
+        "which Dataproc's runtimes include and this Python lacks"
     )
