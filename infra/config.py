@@ -23,6 +23,7 @@ from infra.config_reader import (
     declared_keys,
     is_secret,
     matching,
+    one_of,
     structure,
     yaml_text,
 )
@@ -64,10 +65,11 @@ _SUBNETWORK = re.compile(
 _KMS_KEY = re.compile(
     rf"{_PROJECT_PART}/locations/(?P<region>[a-z0-9-]+)/keyRings/{_KMS_NAME}/cryptoKeys/(?P<name>{_KMS_NAME})"
 )
-_RESOURCE_NAME_RULES = (
-    "a project id or number, RFC 1035 names for networks and subnets (1-63 lowercase letters, digits or "
-    "hyphens, a letter first, no hyphen last), up to 63 letters, digits, _ or - for key rings and keys"
+_NETWORK_NAME_RULES = (
+    "a project id or number, and an RFC 1035 name (1-63 lowercase letters, digits or hyphens, a letter "
+    "first, no hyphen last)"
 )
+_KMS_NAME_RULES = "a project id or number, and key ring and key names of up to 63 letters, digits, _ or -"
 _NETWORK_TAG = re.compile(_RFC1035_NAME)  # as Compute Engine names its resources
 _MAX_NETWORK_TAGS = 64
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
@@ -373,7 +375,7 @@ def _labels(key: str, raw: object, reserved: tuple[str, ...]) -> Mapping[str, st
     for name, value in raw.items():
         entry = f"{key}.{name}"
         if name in reserved:
-            raise ConfigError(entry, value, f"not one of the labels the program sets: {reserved}")
+            raise ConfigError(entry, value, f"not one of the labels the program sets: {', '.join(reserved)}")
         if not _LABEL_KEY.fullmatch(str(name)):
             raise ConfigError(
                 entry,
@@ -404,7 +406,7 @@ def _kms_key(value: str, region: str) -> str:
         "kmsKey",
         value,
         _KMS_KEY,
-        f"empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>: {_RESOURCE_NAME_RULES}",
+        f"empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>: {_KMS_NAME_RULES}",
     )
     if key is not None and key.region != region:
         raise ConfigError(
@@ -420,14 +422,14 @@ def _network(reader: Reader, region: str) -> NetworkConfig:
         "existingNetwork",
         reader.string("existingNetwork"),
         _NETWORK,
-        f"empty, or projects/<project>/global/networks/<name> (or its self link): {_RESOURCE_NAME_RULES}",
+        f"empty, or projects/<project>/global/networks/<name> (or its self link): {_NETWORK_NAME_RULES}",
     )
     subnetwork = _resource_path(
         "existingSubnetwork",
         reader.string("existingSubnetwork"),
         _SUBNETWORK,
         "empty, or projects/<project>/regions/<region>/subnetworks/<name> (or its self link): "
-        + _RESOURCE_NAME_RULES,
+        + _NETWORK_NAME_RULES,
     )
     if bool(network) != bool(subnetwork):
         missing = "existingSubnetwork" if network else "existingNetwork"
@@ -463,7 +465,11 @@ def _network_tags(raw: object) -> tuple[str, ...]:
     if not isinstance(raw, list) or len(raw) > _MAX_NETWORK_TAGS:
         raise ConfigError("networkTags", raw, allowed)
     for index, tag in enumerate(raw):
-        if not isinstance(tag, str) or not _NETWORK_TAG.fullmatch(tag) or tag in raw[:index]:
+        if tag in raw[:index]:
+            raise ConfigError(
+                f"networkTags[{index}]", tag, f"a tag not given before (networkTags[{raw.index(tag)}])"
+            )
+        if not isinstance(tag, str) or not _NETWORK_TAG.fullmatch(tag):
             raise ConfigError(f"networkTags[{index}]", tag, allowed)
     # A set on the VMs: sorted, so that reordering them does not run the batches again.
     return tuple(sorted(raw))
@@ -612,7 +618,9 @@ def _extra_properties(raw: object, sized: Mapping[str, str]) -> dict[str, str]:
     for name, value in raw.items():
         key = f"sparkProperties.{name}"
         if not _SPARK_PROPERTY.fullmatch(str(name)):
-            raise ConfigError(key, value, "a Spark property: a name starting with 'spark.'")
+            raise ConfigError(
+                key, value, "a Spark property name: 'spark.' followed by letters, digits, '_', '.' or '-'"
+            )
         spelled = known.get(name.casefold(), name)
         if spelled != name:
             # Spark's property names are case-sensitive: this one would be set beside the real one, unused.
@@ -663,9 +671,13 @@ def _run_token(value: str) -> str:
 
 
 def _cores(key: str, value: str) -> int:
-    cores = bounded_int(key, value, min(EXECUTOR_CORE_CHOICES), max(EXECUTOR_CORE_CHOICES))
+    allowed = one_of(EXECUTOR_CORE_CHOICES)
+    try:
+        cores = bounded_int(key, value, min(EXECUTOR_CORE_CHOICES), max(EXECUTOR_CORE_CHOICES))
+    except ConfigError:
+        raise ConfigError(key, value, allowed) from None
     if cores not in EXECUTOR_CORE_CHOICES:
-        raise ConfigError(key, value, f"one of {EXECUTOR_CORE_CHOICES}")
+        raise ConfigError(key, value, allowed)
     return cores
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pulumi
@@ -121,13 +121,25 @@ class Reader:
         """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete)."""
         for key, value in sorted(self._set_keys().items()):
             if key not in self.read:
-                close = difflib.get_close_matches(key, sorted(self._declared), n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                raise ConfigError(key, value, f"a key declared in Pulumi.yaml{hint}")
+                raise ConfigError(
+                    key, value, f"a key declared in Pulumi.yaml{did_you_mean(key, self._declared)}"
+                )
 
     def secret_keys(self) -> list[str]:
         """The keys set with `pulumi config set --secret`, the provider's that the program reads included."""
         return sorted(key for key in {*self._set_keys(), *self._provider_set} if is_secret(key))
+
+
+def one_of(choices: Iterable[object]) -> str:
+    """What a key allows, in words: "one of 4, 8 or 16"."""
+    names = [str(choice) for choice in choices]
+    return "one of " + (f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0])
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A hint naming the known name closest to a misspelled one (" (did you mean maxExecutors?)"), or ""."""
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def structure(key: str, value: object) -> object:

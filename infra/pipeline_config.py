@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.config_reader import PROJECT_ROOT, ConfigError, matching
+from infra.config_reader import PROJECT_ROOT, ConfigError, did_you_mean, matching, one_of
 from spark_jobs.contract import Contract, load_contract
 from spark_jobs.errors import ContractError
 from spark_jobs.options import (
@@ -106,7 +106,10 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         raise ConfigError(key, item, "a map with name, contract, inputFormat and optional settings")
     for field in item:
         if field not in PIPELINE_KEYS:
-            raise ConfigError(f"{key}.{field}", item[field], f"a known pipeline setting: {PIPELINE_KEYS}")
+            known = (
+                f"a known pipeline setting: {', '.join(PIPELINE_KEYS)}{did_you_mean(field, PIPELINE_KEYS)}"
+            )
+            raise ConfigError(f"{key}.{field}", item[field], known)
 
     def text(field: str, default: str | None = None) -> str:
         value = _or_default(item.get(field), default)
@@ -119,7 +122,7 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
     def choice(field: str, choices: tuple[str, ...], default: str | None = None) -> str:
         value = text(field, default)
         if value not in choices:
-            raise ConfigError(f"{key}.{field}", value, f"one of {choices}")
+            raise ConfigError(f"{key}.{field}", value, one_of(choices))
         return value
 
     name = matching(
@@ -181,7 +184,8 @@ def _contract_path(key: str, value: str) -> Path:
     except (OSError, ValueError, RuntimeError):
         raise ConfigError(key, value, allowed) from None
     if not is_file:
-        raise ConfigError(key, value, allowed)
+        found = f"{path} is a directory" if path.is_dir() else f"there is no {path}"
+        raise ConfigError(key, value, f"{allowed} ({found})")
     if not _CONTRACT_FILE_NAME.fullmatch(path.name):
         # The batch passes the uploaded file's URI as the value of --contract, which the job would read as an
         # option if it started with '-'; plain names also keep object names and URIs free of escaping.
@@ -231,5 +235,5 @@ def _ratio(key: str, value: object) -> float:
     try:
         # -0 is 0: the same ratio gives the same argument, and the same batch id.
         return reject_ratio(str(value))
-    except ValueError:
-        raise ConfigError(key, value, allowed) from None
+    except ValueError as problem:
+        raise ConfigError(key, value, f"{allowed}; this one {problem}") from None

@@ -105,8 +105,9 @@ def _report_open_sources(sources: Any, rule: str, field: str, report: ReportViol
     ranges = []
     for source in known_items(sources):
         network = _network(source)
-        # A range that does not parse counts as open too.
-        if network is None or network.prefixlen <= _OPEN_PREFIX_LENGTH:
+        if network is None:  # counts as open: what Google would make of it is unknown
+            report(f"{rule} allows ingress from {source}, which is not an IP range: fix {field}", None)
+        elif network.prefixlen <= _OPEN_PREFIX_LENGTH:
             report(
                 f"{rule} allows ingress from {source}: restrict {field} to the subnet or known ranges", None
             )

@@ -19,7 +19,7 @@ from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import Contract, contract_from_bytes, load_contract
-from spark_jobs.errors import ContractError, JobError, UsageError, first_line
+from spark_jobs.errors import ContractError, JobError, ReportInsideTableError, UsageError, first_line
 from spark_jobs.hadoop_fs import load_file_system, read_bytes, write_text
 from spark_jobs.hadoop_paths import is_local, is_uri, local_path, normalized, skipped_below, within
 from spark_jobs.job import JobConfig, run
@@ -86,10 +86,12 @@ def _bucket(text: str) -> str:
         not _BUCKET_CHARACTERS.fullmatch(name)
         or len(name) > longest
         or not all(0 < len(part) <= _BUCKET_PART_LENGTH for part in parts)
+        or (len(parts) == 4 and all(part.isdigit() for part in parts))  # an IPv4 address
     ):
         raise argparse.ArgumentTypeError(
-            f"'{text}' is not a valid Cloud Storage bucket name (3-63 lowercase letters, digits, '-' or '_', "
-            "a letter or digit first and last; with dots, up to 222 in parts of at most 63)"
+            f"'{text}' is not a valid Cloud Storage bucket name (3-63 lowercase letters, digits, '-' or "
+            "'_', a letter or digit first and last; with dots, up to 222 in parts of at most 63; not an IP "
+            "address)"
         )
     return text
 
@@ -288,6 +290,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     progress = Progress()
     error: str | None = None
     exit_code = 0
+    report_path = config.report_path
     session = spark
     try:
         if is_uri(config.contract_path):
@@ -297,13 +300,15 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         else:
             contract = load_contract(config.contract_path)
         pipeline = contract.table
-        _check_input_apart_from_tables(config, contract)
+        _check_tables_apart(config, contract)
         if session is None:
             session = spark_session(f"{pipeline}-{config.batch_id}")
         _check_file_systems(config, session)
         run(session, config, contract, started_at, progress)
     except JobError as failure:
         error, exit_code = str(failure), failure.exit_code
+        if isinstance(failure, ReportInsideTableError):
+            report_path = None  # saved there, it would be among the table's files
     except Exception as failure:  # the entry point reports anything else as one line too
         error = f"unexpected {type(failure).__name__}: {first_line(failure)}"
         exit_code = JobError.exit_code
@@ -316,9 +321,9 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         error=error,
         progress=progress,
     )
-    if config.report_path and not _save_report(report, config.report_path, session) and not error:
+    if report_path and not _save_report(report, report_path, session) and not error:
         # The data is written, but whoever waits for the file will not find it: the run did not succeed.
-        error, exit_code = f"the report could not be written to {config.report_path}", JobError.exit_code
+        error, exit_code = f"the report could not be written to {report_path}", JobError.exit_code
         report = replace(report, status=STATUS_FAILED, error=error)
     print(render_report(report, LOGGED_INPUT_FILES, LOGGED_ERROR_CHARS, LOGGED_RULES), flush=True)
     if error:
@@ -335,7 +340,7 @@ def _read_contract(uri: str, spark: SparkSession) -> Contract:
     try:
         data = read_bytes(spark, uri)
     except (Py4JJavaError, PySparkException) as error:
-        raise_if_file_system_missing(str(error))
+        raise_if_file_system_missing(str(error), f"--contract {uri!r}")
         raise ContractError(f"{uri}: cannot read the contract: {first_meaningful_line(str(error))}") from None
     return contract_from_bytes(data, uri)
 
@@ -349,12 +354,14 @@ def _check_file_systems(config: JobConfig, spark: SparkSession) -> None:
         try:
             load_file_system(spark, path)
         except (Py4JJavaError, PySparkException) as error:
-            raise_if_file_system_missing(str(error))
+            raise_if_file_system_missing(str(error), f"{flag} {path!r}")
             raise UsageError(f"{flag} {path!r} cannot be used: {first_meaningful_line(str(error))}") from None
 
 
-def _check_input_apart_from_tables(config: JobConfig, contract: Contract) -> None:
-    """The local sink's tables must not hold the input, nor lie inside it: a run would read rows it wrote."""
+def _check_tables_apart(config: JobConfig, contract: Contract) -> None:
+    """The local sink's tables must not hold the input, nor lie inside it: a run would read rows it wrote.
+    Nor may they hold the report, which reads of the table would meet among its files, and which a later
+    overwrite of the table would remove."""
     if config.output_path is None:
         return
     for name in (contract.table, contract.quarantine_table):
@@ -363,6 +370,11 @@ def _check_input_apart_from_tables(config: JobConfig, contract: Contract) -> Non
             raise UsageError(
                 f"--input-location {config.input_location!r} and the table {table!r} written under "
                 "--output-path overlap: a run would read rows it wrote"
+            )
+        if config.report_path is not None and within(config.report_path, table):
+            raise ReportInsideTableError(
+                f"--report-path {config.report_path!r} is inside the table {table!r} written under "
+                "--output-path: write the report beside the tables"
             )
 
 

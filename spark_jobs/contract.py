@@ -207,9 +207,29 @@ def contract_from_bytes(data: bytes, source: str) -> Contract:
     try:
         document = yaml.load(text, Loader=ContractLoader)  # a SafeLoader
     except yaml.YAMLError as error:
-        detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-        raise ContractError(f"{source}: not valid YAML: {detail}") from None
+        raise ContractError(f"{source}: not valid YAML {_yaml_problem(error)}") from None
     return parse_contract(document, source)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """Where PyYAML stopped and why, on one line: without the placeholder it names the text with
+    ("<unicode string>") and the lines it draws to point at the column."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        detail = f"{_at(error.problem_mark)}: {error.problem}"
+        if error.context:
+            starts = error.context_mark
+            where = ""
+            if starts is not None and starts.line != error.problem_mark.line:
+                where = f" that starts {_at(starts)}"
+            detail += f" ({error.context}{where})"
+        return detail
+    if isinstance(error, yaml.reader.ReaderError):
+        return f"at character {error.position + 1}: {error.reason} (#x{error.character:04x})"
+    return ": " + " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+
+
+def _at(mark: yaml.Mark) -> str:
+    return f"at line {mark.line + 1}, column {mark.column + 1}"
 
 
 def parse_contract(document: object, source: str) -> Contract:
@@ -335,7 +355,7 @@ class _Parser:
             if raw.get(key) is None:
                 return None
             if type_ not in fits:
-                raise self.fail(where, f"'{key}' does not apply to a {type_} column")
+                raise self.fail(where, _not_applicable(key, type_, fits))
             return convert(raw[key], key)
 
         minimum = bound("min", _ORDERED_TYPES)
@@ -385,7 +405,7 @@ class _Parser:
         if value is None:
             return None
         if type_ not in _ENUMERABLE_TYPES:
-            raise self.fail(where, f"'allowed' does not apply to a {type_} column")
+            raise self.fail(where, _not_applicable("allowed", type_, _ENUMERABLE_TYPES))
         if not isinstance(value, list) or not value:
             raise self.fail(where, f"'allowed' must be a non-empty list, got {_show(value)}")
         values = tuple(convert(item, "allowed") for item in value)
@@ -398,7 +418,7 @@ class _Parser:
         if value is None:
             return None
         if type_ not in _PATTERN_TYPES:
-            raise self.fail(where, f"'pattern' does not apply to a {type_} column")
+            raise self.fail(where, _not_applicable("pattern", type_, _PATTERN_TYPES))
         pattern = self.text(value, f"{where}: pattern")
         problem = pattern_problem(pattern)
         if problem:
@@ -411,8 +431,9 @@ class _Parser:
         def convert(value: object, key: str) -> Value:
             converted = to_rule_value(type_, value)
             if converted is None:
+                hint = _BOOLEAN_HINT if isinstance(value, bool) and type_ == STRING else ""
                 raise self.fail(
-                    where, f"{key} value {_show(value)} is not a valid {type_} ({EXPECTED[type_]})"
+                    where, f"{key} value {_show(value)} is not a valid {type_} ({EXPECTED[type_]}){hint}"
                 )
             return converted
 
@@ -468,12 +489,20 @@ def _first_repeated(values: Sequence[Any]) -> Any:
     return None
 
 
+def _not_applicable(rule: str, type_: str, fits: tuple[str, ...]) -> str:
+    article = "an" if type_[0] in "AEIOU" else "a"
+    allowed = f"{', '.join(fits[:-1])} or {fits[-1]}" if len(fits) > 1 else fits[0]
+    return f"'{rule}' does not apply to {article} {type_} column (only to {allowed} columns)"
+
+
 def _show(value: object) -> str:
     """A YAML value with its kind, so that `str '5'` and `int 5` tell a quoted value from a number."""
     if value is None:
         return "nothing"
     if isinstance(value, Decimal | UnreadNumber):  # how the contract reads a YAML number
         kind, shown = "number", str(value)
+    elif isinstance(value, bool):  # as YAML writes it
+        kind, shown = "boolean", str(value).lower()
     else:
         kind, shown = type(value).__name__, repr(value)
     return f"{kind} {shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + '...'}"

@@ -24,6 +24,10 @@ class UsageError(JobError):
     exit_code = 2
 
 
+class ReportInsideTableError(UsageError):
+    """--report-path lies inside a table the local sink writes: the report is printed, not saved there."""
+
+
 class ContractError(JobError, ValueError):
     """A contract that cannot be used; the message names the file, the column and the problem."""
 

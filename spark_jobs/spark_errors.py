@@ -172,14 +172,14 @@ def sink_errors_explained(action: str) -> Iterator[None]:
         raise SinkError(f"{action} failed: {error}") from None
 
 
-def raise_if_file_system_missing(message: str) -> None:
+def raise_if_file_system_missing(message: str, given: str | None = None) -> None:
     """A path whose scheme this Spark cannot read (gs:// outside Dataproc) is the command line's mistake,
-    not a corrupt file or a failed write."""
+    not a corrupt file or a failed write; `given` names the argument and its path, when known."""
     missing_class = _NO_FILE_SYSTEM_CLASS.search(message)
     if missing_class is not None:  # a scheme Hadoop knows (s3a) whose connector is not installed
         raise UsageError(
-            f"this Spark has no file system for a path given: its Hadoop connector ({missing_class[1]}) "
-            "is not installed"
+            f"this Spark has no file system for {given or 'a path given'}: its Hadoop connector "
+            f"({missing_class[1]}) is not installed"
         ) from None
     missing = _NO_FILE_SYSTEM.search(message)
     if missing is None:
@@ -190,7 +190,8 @@ def raise_if_file_system_missing(message: str) -> None:
         if scheme.lower() == "gs"
         else "its Hadoop connector is not installed"
     )
-    raise UsageError(f"this Spark has no file system for {scheme}:// paths: {remedy}") from None
+    named = f" ({given})" if given else ""
+    raise UsageError(f"this Spark has no file system for {scheme}:// paths{named}: {remedy}") from None
 
 
 _NO_FILE_SYSTEM = re.compile(r'No FileSystem for scheme "?([^"\s]+)"?')
@@ -210,9 +211,15 @@ def first_meaningful_line(message: str) -> str:
             break
         text_lines.append(line.removeprefix("Caused by:").removeprefix(": ").strip())
     text = " ".join(text_lines) or message
+    # The Java class of the exception says nothing its message does not (`java.io.EOFException: Unexpected
+    # end of input stream`), and a local file's URI is written as the report writes it (file:///x).
+    text = _LOCAL_FILE_URI.sub("file:///", _JAVA_EXCEPTION.sub("", text, count=1))
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
 
 
 _MAX_DETAIL = 500
+# A qualified Java exception class before its message.
+_JAVA_EXCEPTION = re.compile(r"^(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error): (?=\S)")
+_LOCAL_FILE_URI = re.compile(r"\bfile:/(?!/)")
 # How py4j introduces a Java exception ("An error occurred while calling o911.parquet."): no help to a reader.
 _PY4J_PREAMBLE = "An error occurred while calling "

@@ -165,8 +165,10 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"maxExecutors": True}, "maxExecutors", "an integer from 2 to 1000"),
         ({"minExecutors": 8, "maxExecutors": 4}, "maxExecutors", "at least minExecutors (8)"),
         ({"minExecutors": 5, "maxExecutors": 4}, "maxExecutors", "at least minExecutors (5)"),
-        ({"executorCores": 6}, "executorCores", "one of (4, 8, 16)"),
-        ({"driverCores": 32}, "driverCores", "an integer from 4 to 16"),
+        # One rule for every wrong value, not a range that a value within would break again.
+        ({"executorCores": 6}, "executorCores", "executorCores='6' is not valid: one of 4, 8 or 16"),
+        ({"driverCores": 32}, "driverCores", "driverCores='32' is not valid: one of 4, 8 or 16"),
+        ({"driverCores": "four"}, "driverCores", "driverCores='four' is not valid: one of 4, 8 or 16"),
         ({"batchTtlMinutes": 5}, "batchTtlMinutes", "an integer from 10 to 20160"),
         ({"batchTtlMinutes": 20161}, "batchTtlMinutes", "an integer from 10 to 20160"),
         ({"batchTimeoutMinutes": 9}, "batchTimeoutMinutes", "an integer from 20 to 20170"),
@@ -182,7 +184,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         # What Python's int() would read, but a stack file's reader would not: ASCII digits only.
         ({"tempRetentionDays": "1_0"}, "tempRetentionDays", "an integer from 1 to 3650"),
         ({"tempRetentionDays": "\u0667"}, "tempRetentionDays", "an integer from 1 to 3650"),
-        ({"executorCores": " 8"}, "executorCores", "an integer from 4 to 16"),
+        ({"executorCores": " 8"}, "executorCores", "one of 4, 8 or 16"),
         # One address, as typed: not with an invisible character pasted along, a list, or a bad domain.
         ({"alertEmail": "oncall@example.com\u200b"}, "alertEmail", "an email address"),
         ({"alertEmail": "a@b.com;c@d.com"}, "alertEmail", "an email address"),
@@ -201,7 +203,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         (
             {"kmsKey": "projects/my-project/locations/europe-west1/keyRings/r!/cryptoKeys/k"},
             "kmsKey",
-            "up to 63 letters, digits, _ or - for key rings and keys",
+            "a project id or number, and key ring and key names of up to 63 letters, digits, _ or -",
         ),
         (
             {
@@ -209,7 +211,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
                 "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/data",
             },
             "existingNetwork",
-            "RFC 1035 names for networks and subnets",
+            "a project id or number, and an RFC 1035 name (1-63 lowercase letters",
         ),
         (
             {
@@ -217,7 +219,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
                 "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/sub#1",
             },
             "existingSubnetwork",
-            "RFC 1035 names for networks and subnets",
+            "a project id or number, and an RFC 1035 name (1-63 lowercase letters",
         ),
         ({"pipelines": {"name": "orders"}}, "pipelines", "a list of pipeline maps"),
         ({"pipelines": ["orders"]}, "pipelines[0]", "a map with name"),
@@ -328,9 +330,9 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         (
             {**ORDERS, "inputFormat": "xml"},
             "pipelines[0].inputFormat",
-            "one of ('csv', 'json', 'parquet', 'avro')",
+            "inputFormat='xml' is not valid: one of csv, json, parquet or avro",
         ),
-        ({**ORDERS, "writeMode": "upsert"}, "pipelines[0].writeMode", "one of ('append', 'overwrite')"),
+        ({**ORDERS, "writeMode": "upsert"}, "pipelines[0].writeMode", "one of append or overwrite"),
         ({**ORDERS, "maxRejectRatio": 1.5}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         ({**ORDERS, "maxRejectRatio": "lots"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         # What Python's float() would read: 1_0e-1 as 1.0 (every row may be rejected), other scripts' digits.
@@ -342,7 +344,12 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         ),
         ({**ORDERS, "maxRejectRatio": " 0.5 "}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         # As the job's --max-reject-ratio: a positive ratio too small to tell from 0 is not 0.
-        ({**ORDERS, "maxRejectRatio": "1e-400"}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
+        (
+            {**ORDERS, "maxRejectRatio": "1e-400"},
+            "pipelines[0].maxRejectRatio",
+            "a number from 0 to 1 (the share of rows that may be rejected); this one is too small to tell "
+            "from 0",
+        ),
         ({**ORDERS, "maxRejectRatio": 10**400}, "pipelines[0].maxRejectRatio", "a number from 0 to 1"),
         # Shown as the stack file spells it, not as Python does (True).
         ({**ORDERS, "maxRejectRatio": True}, "pipelines[0].maxRejectRatio", "=true is not valid: a number"),
@@ -366,10 +373,25 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         (
             {**ORDERS, "contract": "spark_jobs/contracts/nope.yaml"},
             "pipelines[0].contract",
-            "a data contract YAML",
+            f"a data contract YAML file, relative to {PROJECT_ROOT} "
+            f"(there is no {PROJECT_ROOT}/spark_jobs/contracts/nope.yaml)",
+        ),
+        (
+            {**ORDERS, "contract": "spark_jobs/contracts"},
+            "pipelines[0].contract",
+            f"({PROJECT_ROOT}/spark_jobs/contracts is a directory)",
         ),
         ({**ORDERS, "contract": 3}, "pipelines[0].contract", "a string"),
-        ({**ORDERS, "inputformat": "csv"}, "pipelines[0].inputformat", "a known pipeline setting"),
+        (
+            {**ORDERS, "inputformat": "csv"},
+            "pipelines[0].inputformat",
+            "a known pipeline setting: name, contract, inputFormat, ",
+        ),
+        (
+            {**ORDERS, "maxRejectRation": 0.1},
+            "pipelines[0].maxRejectRation",
+            "(did you mean maxRejectRatio?)",
+        ),
         ({**ORDERS, "runToken": True}, "pipelines[0].runToken", "text or a whole number"),
         ({**ORDERS, "runToken": 2.5}, "pipelines[0].runToken", "text or a whole number"),
         ({**ORDERS, "runToken": ["2"]}, "pipelines[0].runToken", "text or a whole number"),
@@ -720,7 +742,6 @@ def test_resource_paths_are_parsed_by_position_not_by_the_first_matching_word() 
         (["ok", "9lives"], "networkTags[1]"),
         (["ok", "trailing-"], "networkTags[1]"),
         (["t" * 64], "networkTags[0]"),
-        (["ok", "ok"], "networkTags[1]"),
         ([7], "networkTags[0]"),
     ],
 )
@@ -732,11 +753,24 @@ def test_rejects_bad_network_tags(tags: object, key: str) -> None:
     )
 
 
+def test_a_repeated_network_tag_names_its_first_place() -> None:
+    error = _error({"networkTags": ["ok", "other", "ok"]})
+    assert error.key == "networkTags[2]"
+    assert str(error) == "config networkTags[2]='ok' is not valid: a tag not given before (networkTags[0])"
+
+
 @pytest.mark.parametrize(
     ("properties", "key", "allowed"),
     [
         (["spark.executor.memory=8g"], "sparkProperties", "a map of Spark property names to values"),
-        ({"executor.memory": "8g"}, "sparkProperties.executor.memory", "a name starting with 'spark.'"),
+        *[
+            (
+                {name: "8g"},
+                f"sparkProperties.{name}",
+                "a Spark property name: 'spark.' followed by letters, digits, '_', '.' or '-'",
+            )
+            for name in ("executor.memory", "spark.", "spark.foo bar")
+        ],
         (
             {"spark.executor.cores": 8},
             "sparkProperties.spark.executor.cores",

@@ -19,6 +19,7 @@ from spark_jobs.contract import (
     SOURCE_FILE,
     Column,
     Partitioning,
+    contract_from_bytes,
     load_contract,
     parse_contract,
 )
@@ -178,11 +179,12 @@ def test_aliases_and_typed_rule_values() -> None:
         (with_column(name="x", type="BOOL", max=1), "column 'x': 'max' does not apply to a BOOL column"),
         (
             with_column(name="x", type="INT64", pattern="^1$"),
-            "column 'x': 'pattern' does not apply to a INT64",
+            "column 'x': 'pattern' does not apply to an INT64 column (only to STRING columns)",
         ),
         (
             with_column(name="x", type="FLOAT64", allowed=[1.0]),
-            "column 'x': 'allowed' does not apply to a FLOAT64",
+            "column 'x': 'allowed' does not apply to a FLOAT64 column (only to STRING, INT64, NUMERIC or "
+            "DATE columns)",
         ),
         (
             with_column(name="x", type="STRING", pattern="(unclosed"),
@@ -191,14 +193,18 @@ def test_aliases_and_typed_rule_values() -> None:
         (with_column(name="x", type="STRING", allowed=[]), "column 'x': 'allowed' must be a non-empty list"),
         (
             with_column(name="x", type="STRING", allowed=["yes", False]),
-            "allowed value bool False is not a valid STRING",
+            "allowed value boolean false is not a valid STRING (a quoted string) (YAML reads an unquoted "
+            "yes, no",
         ),
         (
             with_column(name="x", type="INT64", min=1.5),
             "column 'x': min value float 1.5 is not a valid INT64",
         ),
         (with_column(name="x", type="INT64", max=2**63), "is not a valid INT64"),
-        (with_column(name="x", type="INT64", min=True), "min value bool True is not a valid INT64"),
+        (
+            with_column(name="x", type="INT64", min=True),
+            "min value boolean true is not a valid INT64 (an integer",
+        ),
         (
             with_column(name="x", type="NUMERIC", min="0.0000000001"),
             "min value str '0.0000000001' is not a valid NUMERIC (a number with at most 29 integer digits "
@@ -260,7 +266,7 @@ def test_aliases_and_typed_rule_values() -> None:
             with_column(name="x", type="STRING", description=" "),
             "column 'x': description: expected a non-empty",
         ),
-        (with_column(name=False, type="STRING"), "got bool False (YAML reads an unquoted yes, no, on or off"),
+        (with_column(name=False, type="STRING"), "got boolean false (YAML reads an unquoted yes, no"),
         # RE2's POSIX classes mean something else to Java: [[:digit:]] is the set of ':', 'd', 'i', 'g', 't'.
         (
             with_column(name="x", type="STRING", pattern="^[[:digit:]]+$"),
@@ -444,9 +450,32 @@ def test_load_contract_reports_unreadable_and_invalid_yaml(tmp_path: Path) -> No
         load_contract(tmp_path / "missing.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("table: [unclosed\n")
-    with pytest.raises(ContractError, match=r"broken\.yaml: not valid YAML") as caught:
+    with pytest.raises(ContractError) as caught:
         load_contract(broken)
-    assert "\n" not in str(caught.value)
+    assert str(caught.value) == (
+        f"{broken}: not valid YAML at line 2, column 1: expected ',' or ']', but got '<stream end>' "
+        "(while parsing a flow sequence that starts at line 1, column 8)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("table: t\ntable: u\n", "at line 2, column 1: key 'table' is given twice"),
+        ("a: b: c\n", "at line 1, column 5: mapping values are not allowed here"),
+        (
+            "table: t\ncolumns:\n\t- x\n",
+            "at line 3, column 1: found character '\\t' that cannot start any token (while scanning for the "
+            "next token)",
+        ),
+        ("table: t\x07\n", "at character 9: special characters are not allowed (#x0007)"),
+    ],
+)
+def test_a_yaml_mistake_is_named_by_its_line_and_column(text: str, problem: str) -> None:
+    """Not with PyYAML's name for the text ("<unicode string>") and the caret it draws under the column."""
+    with pytest.raises(ContractError) as caught:
+        contract_from_bytes(text.encode(), "c.yaml")
+    assert str(caught.value) == f"c.yaml: not valid YAML {problem}"
 
 
 def test_yaml_rule_values_are_read_as_written(tmp_path: Path) -> None:

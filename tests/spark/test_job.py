@@ -426,8 +426,7 @@ def test_a_read_failure_spark_names_no_file_for_names_the_only_input_file(
     status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
     assert (status, report["error"]) == (
         6,
-        f"an input file could not be read: {report['input_files'][0]}: java.io.EOFException: Unexpected end "
-        "of input stream",
+        f"an input file could not be read: {report['input_files'][0]}: Unexpected end of input stream",
     )
     assert report["input_files"][0].endswith("/in/a.csv.gz")
 
@@ -486,6 +485,23 @@ def test_an_input_inside_a_table_the_run_writes_is_refused_before_spark(
         f"--input-location '{tmp_path / 'out' / location}' and the table '{tmp_path / 'out' / table}' "
         "written under --output-path overlap: a run would read rows it wrote"
     )
+
+
+@pytest.mark.parametrize("table", ["items", "items__rejected"])
+def test_a_report_inside_a_table_the_run_writes_is_refused_and_not_saved(
+    tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str], table: str
+) -> None:
+    """Among the table's files, a later read of the table would meet it, and an overwrite would remove it."""
+    report_path = tmp_path / "out" / table / "report.json"
+    argv = ["--input-format", "csv", "--input-location", str(tmp_path / "in"), "--batch-id", "b1"]
+    argv += ["--contract", str(contract_file), "--sink", "local", "--output-path", str(tmp_path / "out")]
+    assert main([*argv, "--report-path", str(report_path)]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["error"] == (
+        f"--report-path '{report_path}' is inside the table '{tmp_path / 'out' / table}' written under "
+        "--output-path: write the report beside the tables"
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_bad_contract_fails_before_spark_with_status_3(
@@ -630,8 +646,8 @@ def test_a_report_save_that_spark_fails_names_the_java_failure_not_py4js_call(
     report = Report(pipeline="items", batch_id="b1", started_at=utc_now(), ended_at=utc_now())
     assert _save_report(report, "s3a://no-such-bucket/r.json", spark) is False
     assert capsys.readouterr().err == (
-        "report not written to s3a://no-such-bucket/r.json: java.lang.ClassNotFoundException: "
-        "Class org.apache.hadoop.fs.s3a.S3AFileSystem not found\n"
+        "report not written to s3a://no-such-bucket/r.json: Class org.apache.hadoop.fs.s3a.S3AFileSystem not "
+        "found\n"
     )
 
 
@@ -773,28 +789,40 @@ def test_latin1_bytes_in_a_csv_are_quarantined(
     assert report["rejections_by_rule"]["color.encoding"] == 1
 
 
-_NO_GCS = (
-    "this Spark has no file system for gs:// paths: gs:// needs the Cloud Storage connector, which Dataproc "
-    "provides; to run locally, use local paths"
-)
-_NO_S3A = (
-    "this Spark has no file system for a path given: its Hadoop connector "
-    "(org.apache.hadoop.fs.s3a.S3AFileSystem) is not installed"
-)
+def _no_gcs(named: str = "") -> str:
+    return (
+        f"this Spark has no file system for gs:// paths{named}: gs:// needs the Cloud Storage connector, "
+        "which Dataproc provides; to run locally, use local paths"
+    )
+
+
+def _no_s3a(path: str = "a path given") -> str:
+    return (
+        f"this Spark has no file system for {path}: its Hadoop connector "
+        "(org.apache.hadoop.fs.s3a.S3AFileSystem) is not installed"
+    )
 
 
 @pytest.mark.parametrize(
     ("given", "error"),
     [
-        (("--input-location", "gs://no-such-bucket/data/"), _NO_GCS),
-        (("--output-path", "gs://no-such-bucket/data/"), _NO_GCS),
-        (("--input-location", "s3a://no-such-bucket/data/"), _NO_S3A),
-        (("--output-path", "s3a://no-such-bucket/data/"), _NO_S3A),
-        (("--report-path", "s3a://no-such-bucket/r.json"), _NO_S3A),
+        (("--input-location", "gs://no-such-bucket/data/"), _no_gcs()),
+        (
+            ("--output-path", "gs://no-such-bucket/data/"),
+            _no_gcs(" (--output-path 'gs://no-such-bucket/data/')"),
+        ),
+        (("--input-location", "s3a://no-such-bucket/data/"), _no_s3a()),
+        (
+            ("--output-path", "s3a://no-such-bucket/data/"),
+            _no_s3a("--output-path 's3a://no-such-bucket/data/'"),
+        ),
+        (
+            ("--report-path", "s3a://no-such-bucket/r.json"),
+            _no_s3a("--report-path 's3a://no-such-bucket/r.json'"),
+        ),
         (  # a file system this Spark has, which refuses the path
             ("--report-path", "hdfs://a:b/r.json"),
-            "--report-path 'hdfs://a:b/r.json' cannot be used: java.io.IOException: Incomplete HDFS URI, no "
-            "host: hdfs://a:b/r.json",
+            "--report-path 'hdfs://a:b/r.json' cannot be used: Incomplete HDFS URI, no host: hdfs://a:b/r.json",
         ),
     ],
 )
@@ -890,12 +918,14 @@ def test_a_contract_given_as_a_uri_is_read_through_sparks_file_systems(
     status, report = run_with(missing)
     assert status == 3
     assert report["error"] == (
-        f"{missing}: cannot read the contract: java.io.FileNotFoundException: File {missing} does not exist"
+        f"{missing}: cannot read the contract: File file://{tmp_path}/missing.yaml does not exist"
     )
 
     status, report = run_with("s3a://bucket/items.yaml")  # a file system this Spark has no connector for
     assert status == 2
-    assert report["error"].startswith("this Spark has no file system for a path given: its Hadoop connector")
+    assert report["error"].startswith(
+        "this Spark has no file system for --contract 's3a://bucket/items.yaml': its Hadoop connector"
+    )
 
     latin1 = tmp_path / "latin1.yaml"
     latin1.write_bytes(b"table: caf\xe9\n")

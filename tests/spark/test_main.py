@@ -99,7 +99,17 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
                 ["--sink", "bigquery", "--output-table", "ds.t", "--temp-bucket", bucket],
                 f"argument --temp-bucket: '{bucket}' is not a valid Cloud Storage bucket name",
             )
-            for bucket in ("a..b", "ab", "Tmp", "b" * 64, "gs://a.b-", ".ab", f"{'b' * 64}.c", "c.d" * 75)
+            for bucket in (
+                "a..b",
+                "ab",
+                "Tmp",
+                "b" * 64,
+                "gs://a.b-",
+                ".ab",
+                f"{'b' * 64}.c",
+                "c.d" * 75,
+                "1.2.3.4",
+            )
         ],
         (
             ["--sink", "local", "--output-path", "o", "--report-path", "a_dir"],
