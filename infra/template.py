@@ -48,9 +48,7 @@ class Template:
 def package_zip_bytes(root: Path = PROJECT_ROOT) -> bytes:
     """`spark_jobs/**/*.py` as a zip with `spark_jobs/...` at its root, identical for identical sources."""
     package = root / PACKAGE
-    sources = sorted(
-        path for path in package.rglob("*.py") if "__pycache__" not in path.relative_to(package).parts
-    )
+    sources = sorted(path for path in package.rglob("*.py") if _importable(path.relative_to(package)))
     if not sources:
         raise TemplateError(f"{package}: no Python sources to package for the batches")
     buffer = io.BytesIO()
@@ -62,8 +60,21 @@ def package_zip_bytes(root: Path = PROJECT_ROOT) -> bytes:
             # build (zlib-ng in some distributions): either would make another machine's digest differ.
             entry.create_system = _UNIX
             entry.compress_type = zipfile.ZIP_STORED
-            archive.writestr(entry, path.read_bytes())
+            try:
+                archive.writestr(entry, path.read_bytes())
+            except OSError as error:
+                raise TemplateError(
+                    f"{path}: cannot be read for the batches' package: {error.strerror}"
+                ) from None
     return buffer.getvalue()
+
+
+def _importable(source: Path) -> bool:
+    """Whether Python could import the module at `source` (relative to the package): only such files belong
+    in the package. An editor's backup (`job.orig.py`, `.#job.py`), a notebook's checkpoint folder or compiled
+    files would otherwise change the archive, and run every batch again, on one machine only."""
+    *folders, module = source.with_suffix("").parts
+    return "__pycache__" not in folders and all(part.isidentifier() for part in (*folders, module))
 
 
 def build(root: Path = PROJECT_ROOT, build_dir: Path = BUILD_DIR) -> Template:
@@ -86,8 +97,8 @@ def build(root: Path = PROJECT_ROOT, build_dir: Path = BUILD_DIR) -> Template:
 def uploaded_file(path: Path) -> pulumi.FileAsset:
     """A file to upload, named relative to the project, the directory Pulumi runs the program in: its state
     keeps the path, so an absolute one would differ between checkouts (a laptop's, CI's) and every deploy
-    from another one would replace the objects."""
-    return pulumi.FileAsset(os.path.relpath(path, PROJECT_ROOT))
+    from another one would replace the objects; written with `/` on every system, Windows included."""
+    return pulumi.FileAsset(Path(os.path.relpath(path, PROJECT_ROOT)).as_posix())
 
 
 UPLOAD_OPTIONS = pulumi.ResourceOptions(delete_before_replace=True)

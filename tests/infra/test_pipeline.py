@@ -291,6 +291,35 @@ def test_package_zip_is_deterministic_and_holds_only_the_package_sources(tmp_pat
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "job.orig.py",
+        ".#job.py",
+        ".ipynb_checkpoints/job-checkpoint.py",
+        "samples/my-script.py",
+        "__pycache__/x.py",
+    ],
+)
+def test_package_zip_leaves_out_files_python_could_not_import(tmp_path: Path, junk: str) -> None:
+    """An editor's or a notebook's leftovers must not change the package, and run the batches again."""
+    root = _copy_template(tmp_path)
+    clean = template.package_zip_bytes(root)
+    (root / "spark_jobs" / junk).parent.mkdir(parents=True, exist_ok=True)
+    (root / "spark_jobs" / junk).write_text("print('leftover')\n")
+    assert template.package_zip_bytes(root) == clean
+
+
+def test_a_package_source_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    root = _copy_template(tmp_path)
+    (root / "spark_jobs" / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    with pytest.raises(template.TemplateError) as caught:
+        template.package_zip_bytes(root)
+    assert str(caught.value) == (
+        f"{root}/spark_jobs/dangling.py: cannot be read for the batches' package: No such file or directory"
+    )
+
+
 def test_package_zip_is_the_same_whatever_the_machine_building_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
