@@ -14,12 +14,19 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from py4j.protocol import Py4JJavaError
+from py4j.protocol import Py4JJavaError, Py4JNetworkError
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import Contract, contract_from_bytes, load_contract
-from spark_jobs.errors import ContractError, JobError, ReportInsideTableError, UsageError, first_line
+from spark_jobs.errors import (
+    ContractError,
+    JobError,
+    OutOfMemoryError,
+    ReportInsideTableError,
+    UsageError,
+    first_line,
+)
 from spark_jobs.hadoop_fs import load_file_system, read_bytes, write_text
 from spark_jobs.hadoop_paths import is_local, is_uri, local_path, normalized, skipped_below, within
 from spark_jobs.job import JobConfig, run
@@ -50,7 +57,7 @@ from spark_jobs.report import (
     write_report,
 )
 from spark_jobs.session import spark_session
-from spark_jobs.spark_errors import first_meaningful_line, raise_if_file_system_missing
+from spark_jobs.spark_errors import MORE_MEMORY, first_meaningful_line, raise_if_file_system_missing
 
 # Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -309,6 +316,13 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         error, exit_code = str(failure), failure.exit_code
         if isinstance(failure, ReportInsideTableError):
             report_path = None  # saved there, it would be among the table's files
+    except (Py4JNetworkError, ConnectionRefusedError, ConnectionResetError) as failure:
+        # The driver's JVM is gone: killed, most often, by a java.lang.OutOfMemoryError it logged above.
+        error = (
+            f"Spark's JVM stopped during the run ({type(failure).__name__}: its own error, most often "
+            f"java.lang.OutOfMemoryError, is in the log above). {MORE_MEMORY}"
+        )
+        exit_code = OutOfMemoryError.exit_code
     except Exception as failure:  # the entry point reports anything else as one line too
         error = f"unexpected {type(failure).__name__}: {first_line(failure)}"
         exit_code = JobError.exit_code

@@ -16,6 +16,10 @@ class JobError(Exception):
     exit_code = 1
 
 
+class OutOfMemoryError(JobError):
+    """Spark ran out of memory: the run needs a bigger driver or executors, not another input."""
+
+
 class UsageError(JobError):
     """Arguments that cannot be used as given: they contradict each other, are not a valid glob pattern, or
     ask for a file system, a format or a connector this Spark lacks (argparse itself exits with 2 for

@@ -20,7 +20,7 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
-from spark_jobs.contract import SOURCE_FILE, Contract
+from spark_jobs.contract import ROW_ID, SOURCE_FILE, Contract
 from spark_jobs.csv_reader import malformed_reason, read_csv
 from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError, UsageError
 from spark_jobs.input_files import (
@@ -88,11 +88,39 @@ def read_input(
     # Decoding costs a little on every row: only when some file's name needs it.
     source_file = row_file_name() if any("%" in file for file in listed) else sf.input_file_name()
     return Source(
-        frame.withColumn(SOURCE_FILE, source_file),
+        _spread(frame.withColumn(SOURCE_FILE, source_file), spark),
         files,
         frozenset(text_columns),
         malformed,
     )
+
+
+def _spread(frame: DataFrame, spark: SparkSession) -> DataFrame:
+    """`frame` in at least as many partitions as the run has `cores`.
+
+    Spark reads a CSV file (parsed whole, for its quoted line breaks) in one task, and every later step keeps
+    the partitions it reads: a few large files would leave the checks, the cache, the de-duplication and the
+    writes to as many tasks as files, however many cores the batch has. An input smaller than what Spark
+    counts for opening a file (`spark.sql.files.openCostInBytes`, 4 MB), which Spark would not split either,
+    is not worth the shuffle. Spread by hash of a row id, which a retried task computes again alike (a
+    round-robin spread would sort every row first, for the same reason).
+    """
+    parallelism = cores(spark)
+    conf = spark._jsparkSession.sessionState().conf()
+    input_bytes = int(frame._jdf.queryExecution().optimizedPlan().stats().sizeInBytes())
+    if frame.rdd.getNumPartitions() >= parallelism or input_bytes <= int(conf.filesOpenCostInBytes()):
+        return frame
+    numbered = frame.withColumn(ROW_ID, sf.monotonically_increasing_id())
+    return numbered.repartition(parallelism, ROW_ID).drop(ROW_ID)
+
+
+def cores(spark: SparkSession) -> int:
+    """The cores the run can count on: those registered, or those its minimum of executors brings when it
+    scales dynamically (on Dataproc, executors are still registering as the run starts)."""
+    conf = spark.sparkContext.getConf()
+    executor_cores = int(conf.get("spark.executor.cores", "1") or "1")
+    minimum = int(conf.get("spark.dynamicAllocation.minExecutors", "0") or "0")
+    return max(spark.sparkContext.defaultParallelism, executor_cores * minimum)
 
 
 def _no_input(location: str) -> NoInputError:

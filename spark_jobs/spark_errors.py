@@ -13,6 +13,7 @@ from pyspark.errors import PySparkException
 from spark_jobs.csv_reader import CSV_MAX_FIELDS
 from spark_jobs.errors import (
     CorruptInputError,
+    OutOfMemoryError,
     SchemaMismatchError,
     SinkError,
     UnreadableMergedDecimalError,
@@ -30,6 +31,7 @@ def input_errors_explained(files: tuple[str, ...], csv_delimiter: str = CSV_DELI
     except (Py4JJavaError, PySparkException) as error:
         message = str(error)
         raise_if_file_system_missing(message)
+        raise_if_out_of_memory(message)
         glob = _GLOB_SYNTAX.search(message)
         if glob is not None:
             raise UsageError(
@@ -167,9 +169,25 @@ def sink_errors_explained(action: str) -> Iterator[None]:
         yield
     except (Py4JJavaError, PySparkException) as error:
         raise_if_file_system_missing(str(error))
+        raise_if_out_of_memory(str(error))
         raise SinkError(f"{action} failed: {first_meaningful_line(str(error))}") from None
     except (OSError, SinkError) as error:  # SinkError: a statement BigQuery refused
         raise SinkError(f"{action} failed: {error}") from None
+
+
+def raise_if_out_of_memory(message: str) -> None:
+    """A task or the driver that ran out of memory: the input is fine, the run needs more memory (Spark then
+    says where: a JVM's heap, or the memory pool its tasks share)."""
+    if any(sign in message for sign in _OUT_OF_MEMORY):
+        detail = first_meaningful_line(message).rstrip(".")
+        raise OutOfMemoryError(f"Spark ran out of memory: {detail}. {MORE_MEMORY}")
+
+
+_OUT_OF_MEMORY = ("java.lang.OutOfMemoryError", "SparkOutOfMemoryError", "UNABLE_TO_ACQUIRE_MEMORY")
+MORE_MEMORY = (
+    "Give the run more memory: spark.driver.memory and spark.executor.memory (a stack's sparkProperties, or "
+    "locally PYSPARK_SUBMIT_ARGS='--driver-memory 4g pyspark-shell')"
+)
 
 
 def raise_if_file_system_missing(message: str, given: str | None = None) -> None:

@@ -14,9 +14,9 @@ from pyspark.sql import functions as sf
 
 from spark_jobs.contract import Contract
 from spark_jobs.csv_reader import CSV_MAX_FIELDS
-from spark_jobs.errors import CorruptInputError, UsageError
+from spark_jobs.errors import CorruptInputError, OutOfMemoryError, UsageError
 from spark_jobs.readers import read_input
-from spark_jobs.spark_errors import _naming_the_file, input_errors_explained
+from spark_jobs.spark_errors import _naming_the_file, input_errors_explained, raise_if_out_of_memory
 from spark_jobs.typed_reader import _unreadable_type
 
 from .conftest import ITEMS_HEADER
@@ -196,3 +196,31 @@ def test_a_parquet_file_named_like_a_block_compressed_one_is_read_as_parquet(
     next((tmp_path / "w").glob("*.parquet")).rename(tmp_path / "in" / "a.snappy")
     source = read_input(spark, "parquet", str(tmp_path / "in"), items)
     assert [row["id"] for row in source.frame.collect()] == ["AB1"]
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        (
+            "org.apache.spark.SparkException: Job aborted\n"
+            "Caused by: java.lang.OutOfMemoryError: Java heap space\n"
+            "\tat org.apache.spark.sql.execution.columnar.ColumnBuilder.ensureFreeSpace",
+            "Java heap space",
+        ),
+        (
+            "org.apache.spark.memory.SparkOutOfMemoryError: [UNABLE_TO_ACQUIRE_MEMORY] Unable to acquire "
+            "65536 bytes of memory, got 0.\n\tat org.apache.spark.memory.MemoryConsumer.throwOom",
+            "[UNABLE_TO_ACQUIRE_MEMORY] Unable to acquire 65536 bytes of memory, got 0",
+        ),
+    ],
+)
+def test_running_out_of_memory_is_not_a_corrupt_input(message: str, said: str) -> None:
+    """The input is fine: the run needs more memory, and says how to give it."""
+    with pytest.raises(OutOfMemoryError) as caught:
+        raise_if_out_of_memory(message)
+    assert str(caught.value) == (
+        f"Spark ran out of memory: {said}. Give the run more memory: spark.driver.memory and "
+        "spark.executor.memory (a stack's sparkProperties, or locally "
+        "PYSPARK_SUBMIT_ARGS='--driver-memory 4g pyspark-shell')"
+    )
+    raise_if_out_of_memory("java.io.EOFException: Unexpected end of input stream")  # not memory: no error

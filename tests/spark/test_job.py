@@ -7,12 +7,14 @@ import gzip
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from py4j.protocol import Py4JNetworkError
 from pyspark.sql import SparkSession
 
 from spark_jobs import cli, sinks
@@ -57,6 +59,22 @@ def read_table(spark: SparkSession, path: Path, *columns: str) -> list[tuple[Any
     return rows_of(spark.read.option("basePath", str(path)).parquet(str(path)), *columns)
 
 
+@pytest.fixture(params=[False, True], ids=["as read", "spread"])
+def spread(request: pytest.FixtureRequest, spark: SparkSession) -> Iterator[None]:
+    """The input's rows as read, or spread over the cores after the read as for a few large files: the
+    threshold of a few megabytes (`spark.sql.files.openCostInBytes`) lowered to one byte."""
+    if request.param:
+        spark.conf.set(OPEN_COST, "1")
+    try:
+        yield
+    finally:
+        spark.conf.unset(OPEN_COST)
+
+
+OPEN_COST = "spark.sql.files.openCostInBytes"
+
+
+@pytest.mark.usefixtures("spread")
 def test_loads_good_rows_quarantines_bad_ones_and_reports(
     spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -954,6 +972,37 @@ def test_an_unexpected_error_is_status_1_with_one_line(
     assert capsys.readouterr().err.splitlines() == [
         "pipeline items batch b1 failed: unexpected RuntimeError: boom"
     ]
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [ConnectionRefusedError(111, "Connection refused"), Py4JNetworkError("Answer from Java side is empty")],
+)
+def test_a_jvm_that_stopped_during_the_run_is_reported_as_such(
+    spark: SparkSession,
+    contract_file: Path,
+    tmp_path: Path,
+    *,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    gone: Exception,
+) -> None:
+    """A driver killed by an OutOfMemoryError leaves py4j without its JVM: not "unexpected", but a run that
+    needs more memory."""
+
+    def killed(*_: object) -> None:
+        raise gone
+
+    monkeypatch.setattr(cli, "run", killed)
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert (status, report["status"]) == (1, "FAILED")
+    assert report["error"] == (
+        f"Spark's JVM stopped during the run ({type(gone).__name__}: its own error, most often "
+        "java.lang.OutOfMemoryError, is in the log above). Give the run more memory: spark.driver.memory "
+        "and spark.executor.memory (a stack's sparkProperties, or locally "
+        "PYSPARK_SUBMIT_ARGS='--driver-memory 4g pyspark-shell')"
+    )
 
 
 def test_the_job_applies_its_settings_to_any_session_it_is_given(

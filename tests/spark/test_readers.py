@@ -7,13 +7,16 @@ import gzip
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
 from spark_jobs.errors import NoInputError, SchemaMismatchError, UsageError
-from spark_jobs.readers import read_input
+from spark_jobs.readers import cores, read_input
 from spark_jobs.spark_errors import csv_header_mismatch
 
 from .conftest import ITEMS, ITEMS_HEADER, rows_of, write_lines
@@ -699,3 +702,35 @@ def test_a_file_with_a_column_type_spark_cannot_read_is_named(
         f"input file file://{unreadable} has a column Spark cannot read ({type_named}): write that column as "
         "another type, or leave it out of the file"
     )
+
+
+def test_an_input_of_fewer_partitions_than_cores_is_spread_over_them_unless_it_is_small(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """One CSV file is read in one task, and each later step would keep that one partition."""
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, *[f"AB{n},1,,,,2026-01-05,," for n in range(50)]])
+    assert read_input(spark, "csv", str(tmp_path / "in"), items).partitions == 1  # a few bytes: not worth it
+    spark.conf.set("spark.sql.files.openCostInBytes", "1")
+    try:
+        spread = read_input(spark, "csv", str(tmp_path / "in"), items)
+    finally:
+        spark.conf.unset("spark.sql.files.openCostInBytes")
+    assert spread.partitions == spark.sparkContext.defaultParallelism == 2
+    assert sorted(row["id"] for row in spread.frame.collect()) == sorted(f"AB{n}" for n in range(50))
+    assert {row[SOURCE_FILE] for row in spread.frame.collect()} == {f"file://{tmp_path}/in/a.csv"}
+
+
+def test_the_cores_a_run_counts_on_are_those_its_minimum_of_executors_brings() -> None:
+    """On Dataproc the executors register while the run starts: Spark's count may still be its floor of 2."""
+
+    def session(parallelism: int, **conf: str) -> Any:
+        context = SimpleNamespace(
+            defaultParallelism=parallelism,
+            getConf=lambda: SparkConf(loadDefaults=False).setAll(list(conf.items())),
+        )
+        return SimpleNamespace(sparkContext=context)
+
+    assert cores(session(2)) == 2
+    dataproc = {"spark.executor.cores": "4", "spark.dynamicAllocation.minExecutors": "2"}
+    assert cores(session(2, **dataproc)) == 8
+    assert cores(session(24, **dataproc)) == 24
