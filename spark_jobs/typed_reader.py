@@ -12,7 +12,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
-from pyspark.sql.types import DecimalType, DoubleType, FloatType, StringType, StructField, StructType
+from pyspark.sql.types import DecimalType, DoubleType, FloatType, StringType, StructField
 
 from spark_jobs.bigquery_types import STRING
 from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
@@ -145,14 +145,25 @@ def _read_by_schema(
 ) -> DataFrame:
     """`files` whose schemas Spark cannot merge (a column int in some, bigint in others), read per schema.
 
-    Each group of files sharing a schema is matched to the contract on its own, so a column may convert
-    exactly from a different type in each; the groups are then stacked. Finding the groups reads every
-    file's schema one by one, which only files that disagree pay for.
+    Each group of files giving the contract's columns the same types is matched to the contract on its own,
+    so a column may convert exactly from a different type in each; the groups are then stacked. The files'
+    other columns, which the job does not read, do not make groups: files that each add a column of their
+    own would otherwise make as many groups as files, and a union Spark takes long to plan. Finding the
+    groups reads every file's schema one by one, which only files that disagree pay for.
     """
-    groups: dict[StructType, list[str]] = {}
+    contract_names = {name.lower() for name in contract.column_names}
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    in_files: set[str] = set()
     for file in files:
-        groups.setdefault(_load_files(spark, data_source, [file]).schema, []).append(file)
-    in_files = {field.name.lower() for schema in groups for field in schema.fields}
+        fields = _load_files(spark, data_source, [file]).schema.fields
+        in_files.update(field.name.lower() for field in fields)
+        # Spark reads a file source's columns as nullable whatever the file says: types alone make a group.
+        types = sorted(
+            (field.name.lower(), field.dataType.simpleString())
+            for field in fields
+            if field.name.lower() in contract_names
+        )
+        groups.setdefault(tuple(types), []).append(file)
     # Named by a directory of any file, a column comes as text from every group, so that the groups stack
     # (Spark would stack a group's text with another's number as text, but never with a boolean).
     from_directories = named_by_directories(files, contract)
@@ -175,7 +186,8 @@ def _read_by_schema(
 
 
 def _describe(files: list[str]) -> str:
-    return files[0] + (f" (one of {len(files)} files with this schema)" if len(files) > 1 else "")
+    shared = f" (one of {len(files)} files giving the contract's columns these types)"
+    return files[0] + (shared if len(files) > 1 else "")
 
 
 def _match_by_name(

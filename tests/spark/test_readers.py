@@ -520,6 +520,36 @@ def test_parquet_files_may_disagree_on_a_type_that_converts_exactly(
     ]
 
 
+def test_files_differing_only_in_columns_the_contract_lacks_are_read_as_one_group(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Each file adding a column of its own must not make a group of its own (and a union of as many)."""
+    day = dt.date(2026, 1, 5)
+    write_parquet(
+        spark, tmp_path / "in" / "1", "id string, qty int, note string, day date", ("AB1", 1, "n", day)
+    )
+    write_parquet(
+        spark, tmp_path / "in" / "2", "id string, qty int, score double, day date", ("AB2", 2, 0.5, day)
+    )
+    write_parquet(spark, tmp_path / "in" / "3", "id string, qty bigint, day date", ("AB3", 3, day))
+    source = read_input(spark, "parquet", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "qty", SOURCE_FILE) == [
+        ("AB1", 1, source.files[0]),
+        ("AB2", 2, source.files[1]),
+        ("AB3", 3, source.files[2]),
+    ]
+    write_parquet(spark, tmp_path / "in" / "4", "id string, qty int, flag int, day date", ("AB4", 4, 1, day))
+    write_parquet(
+        spark, tmp_path / "in" / "5", "id string, qty int, flag int, x long, day date", ("AB5", 5, 1, 9, day)
+    )
+    with pytest.raises(SchemaMismatchError) as caught:
+        read_input(spark, "parquet", str(tmp_path / "in"), items)
+    (first,) = (tmp_path / "in" / "4").glob("*.parquet")
+    assert str(caught.value).startswith(
+        f"input file://{first} (one of 2 files giving the contract's columns these"
+    )
+
+
 def test_parquet_files_disagreeing_on_a_type_name_the_file_that_does_not_convert(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
@@ -530,7 +560,8 @@ def test_parquet_files_disagreeing_on_a_type_name_the_file_that_does_not_convert
         read_input(spark, "parquet", str(tmp_path / "in"), items)
     (file,) = (tmp_path / "in" / "2").glob("*.parquet")
     assert str(caught.value) == (
-        f"input file://{file} (one of 2 files with this schema) does not match contract 'items': "
+        f"input file://{file} (one of 2 files giving the contract's columns these types) does not match "
+        "contract 'items': "
         "column 'qty' is double, which does not convert exactly to INT64"
     )
     # The report lists the whole refused input, not only the group that did not convert.
