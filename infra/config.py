@@ -28,13 +28,14 @@ from infra.config_reader import (
     yaml_text,
 )
 from infra.pipeline_config import PipelineConfig, parse_pipelines
+from spark_jobs.options import PROJECT_ID, SCOPED_PROJECT_ID
 from spark_jobs.spark_settings import SET_AT_RUN_TIME
 
 APP_LABEL = "gcs-bigquery-pipeline"
 EXECUTOR_CORE_CHOICES = (4, 8, 16)
 BUCKET_ROLES = ("raw", "staging", "temp", "code")
 
-_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+_PROJECT_ID = re.compile(rf"^{PROJECT_ID}$")
 _REGION_NAME = r"[a-z]+(?:-[a-z]+)+[0-9]{1,2}"
 _REGION = re.compile(_REGION_NAME)
 # Far above any region's name (the longest is 23 characters), within what resource names built from it allow.
@@ -55,7 +56,7 @@ _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
 # each as Google names it. A project is named by its id (a legacy one with its domain, `example.com:p`) or
 # its number; networks and subnets by RFC 1035 names; key rings and keys by up to 63 letters, digits, _ or -.
 _SELF_LINK = r"(?:https://(?:www|compute)\.googleapis\.com/compute/v1/)?"
-_PROJECT_PART = r"projects/(?P<project>(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,19})"
+_PROJECT_PART = rf"projects/(?P<project>{SCOPED_PROJECT_ID}|[0-9]{{1,19}})"
 _RFC1035_NAME = r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _KMS_NAME = r"[A-Za-z0-9_-]{1,63}"
 _NETWORK = re.compile(rf"{_SELF_LINK}{_PROJECT_PART}/global/networks/(?P<name>{_RFC1035_NAME})")

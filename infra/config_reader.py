@@ -17,6 +17,8 @@ import pulumi
 import yaml
 from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
+from spark_jobs.errors import listed
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
 PROJECT_FILE = PROJECT_ROOT / "Pulumi.yaml"
@@ -132,8 +134,7 @@ class Reader:
 
 def one_of(choices: Iterable[object]) -> str:
     """What a key allows, in words: "one of 4, 8 or 16"."""
-    names = [str(choice) for choice in choices]
-    return "one of " + (f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0])
+    return f"one of {listed(choices)}"
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -38,6 +38,7 @@ from spark_jobs.options import (
     CSV_DELIMITER_RULE,
     FORMATS,
     LOCAL,
+    SCOPED_PROJECT_ID,
     SINKS,
     WRITE_MODES,
     is_csv_delimiter,
@@ -61,10 +62,9 @@ from spark_jobs.spark_errors import MORE_MEMORY, first_meaningful_line, raise_if
 
 # Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-# A project id as Google names them (6-30 characters), perhaps domain-scoped (example.com:project); dataset
-# and table ids of letters, digits and underscores, as the contract's table names are.
-_PROJECT_ID = r"(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]"
-_BIGQUERY_TABLE = re.compile(rf"(?:{_PROJECT_ID}\.)?[A-Za-z0-9_]{{1,1024}}\.[A-Za-z0-9_]{{1,1024}}")
+# A project id, perhaps domain-scoped; dataset and table ids of letters, digits and underscores, as the
+# contract's table names are.
+_BIGQUERY_TABLE = re.compile(rf"(?:{SCOPED_PROJECT_ID}\.)?[A-Za-z0-9_]{{1,1024}}\.[A-Za-z0-9_]{{1,1024}}")
 _BUCKET_CHARACTERS = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
 
 

@@ -28,7 +28,7 @@ from spark_jobs.bigquery_types import (
     TYPES,
 )
 from spark_jobs.contract_yaml import ContractLoader, UnreadNumber
-from spark_jobs.errors import ContractError
+from spark_jobs.errors import ContractError, listed
 from spark_jobs.patterns import pattern_problem
 from spark_jobs.rule_values import EXPECTED, Value, show_value, to_rule_value
 
@@ -491,8 +491,7 @@ def _first_repeated(values: Sequence[Any]) -> Any:
 
 def _not_applicable(rule: str, type_: str, fits: tuple[str, ...]) -> str:
     article = "an" if type_[0] in "AEIOU" else "a"
-    allowed = f"{', '.join(fits[:-1])} or {fits[-1]}" if len(fits) > 1 else fits[0]
-    return f"'{rule}' does not apply to {article} {type_} column (only to {allowed} columns)"
+    return f"'{rule}' does not apply to {article} {type_} column (only to {listed(fits)} columns)"
 
 
 def _show(value: object) -> str:

@@ -4,10 +4,18 @@ unexpected exits with 1, as a JobError does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 def first_line(error: BaseException) -> str:
     """The first non-blank line of an error's message, where Python and Google's clients put its gist."""
     return next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+
+
+def listed(items: Iterable[object]) -> str:
+    """Items as a message lists them: "4, 8 or 16"."""
+    names = [str(item) for item in items]
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 class JobError(Exception):

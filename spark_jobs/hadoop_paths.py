@@ -87,12 +87,13 @@ def local_path(path: str) -> Path:
     return Path(_FILE_SCHEME.sub("", path))
 
 
-def as_input_file_name(path: str) -> str:
-    """A path from a Hadoop listing as Spark names its input files: a local file's `file:/x` as `file:///x`."""
-    return _FILE_WITHOUT_AUTHORITY.sub("file:///", path)
+def as_input_file_names(text: str) -> str:
+    """`text` (a path from a Hadoop listing, or a message quoting paths) with each local file URI written as
+    Spark names its input files, and the report does: Hadoop's `file:/x` as `file:///x`."""
+    return _FILE_WITHOUT_AUTHORITY.sub("file:///", text)
 
 
-_FILE_WITHOUT_AUTHORITY = re.compile(r"^file:/(?!/)", re.IGNORECASE)
+_FILE_WITHOUT_AUTHORITY = re.compile(r"\bfile:/(?!/)")
 # Hadoop reads URI schemes in any case (FILE:///tmp/x is a local path).
 _FILE_SCHEME = re.compile(r"^file:(//)?", re.IGNORECASE)
 # Where a Hadoop glob pattern starts.

@@ -1,5 +1,5 @@
-"""The job's choices that the Pulumi program passes it too: input formats, CSV delimiters, sinks and write
-modes (no pyspark import, so that both sides name them from one place)."""
+"""The job's choices that the Pulumi program passes it too: input formats, CSV delimiters, sinks, write
+modes, reject ratios and project ids (no pyspark import, so that both sides name them from one place)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ SINKS = (BIGQUERY, LOCAL)
 APPEND = "append"
 OVERWRITE = "overwrite"
 WRITE_MODES = (APPEND, OVERWRITE)
+
+PROJECT_ID = r"[a-z][a-z0-9-]{4,28}[a-z0-9]"
+"""A Google Cloud project id (6-30 characters: lowercase letters, digits, hyphens; a letter first, no hyphen
+last), as a regular expression."""
+SCOPED_PROJECT_ID = rf"(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*:)?{PROJECT_ID}"
+"""A project id, perhaps scoped by the domain of a legacy project (`example.com:project`)."""
 
 CSV_DELIMITER = ","
 """RFC 4180's field separator, the default; another one is passed to the job only when chosen."""

@@ -13,7 +13,7 @@ Every reader also gives `_raw_record` (the record as read, when it could not be 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, partial
 
 from pyspark.errors import AnalysisException
@@ -87,16 +87,12 @@ def read_input(
     )
     # Decoding costs a little on every row: only when some file's name needs it.
     source_file = row_file_name() if any("%" in file for file in listed) else sf.input_file_name()
-    return Source(
-        _spread(frame.withColumn(SOURCE_FILE, source_file), spark),
-        files,
-        frozenset(text_columns),
-        malformed,
-    )
+    source = Source(frame.withColumn(SOURCE_FILE, source_file), files, frozenset(text_columns), malformed)
+    return _spread(source, spark)
 
 
-def _spread(frame: DataFrame, spark: SparkSession) -> DataFrame:
-    """`frame` in at least as many partitions as the run has `cores`.
+def _spread(source: Source, spark: SparkSession) -> Source:
+    """`source` with its rows in at least as many partitions as the run has `cores`.
 
     Spark reads a CSV file (parsed whole, for its quoted line breaks) in one task, and every later step keeps
     the partitions it reads: a few large files would leave the checks, the cache, the de-duplication and the
@@ -106,12 +102,19 @@ def _spread(frame: DataFrame, spark: SparkSession) -> DataFrame:
     round-robin spread would sort every row first, for the same reason).
     """
     parallelism = cores(spark)
-    conf = spark._jsparkSession.sessionState().conf()
-    input_bytes = int(frame._jdf.queryExecution().optimizedPlan().stats().sizeInBytes())
-    if frame.rdd.getNumPartitions() >= parallelism or input_bytes <= int(conf.filesOpenCostInBytes()):
-        return frame
-    numbered = frame.withColumn(ROW_ID, sf.monotonically_increasing_id())
-    return numbered.repartition(parallelism, ROW_ID).drop(ROW_ID)
+    if source.partitions >= parallelism or _input_bytes(source.frame) <= _open_cost_bytes(spark):
+        return source
+    numbered = source.frame.withColumn(ROW_ID, sf.monotonically_increasing_id())
+    return replace(source, frame=numbered.repartition(parallelism, ROW_ID).drop(ROW_ID))
+
+
+def _input_bytes(frame: DataFrame) -> int:
+    """The size of the files `frame` reads, as Spark's plan estimates it (from the listing it keeps)."""
+    return int(frame._jdf.queryExecution().optimizedPlan().stats().sizeInBytes())
+
+
+def _open_cost_bytes(spark: SparkSession) -> int:
+    return int(spark._jsparkSession.sessionState().conf().filesOpenCostInBytes())
 
 
 def cores(spark: SparkSession) -> int:

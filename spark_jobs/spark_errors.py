@@ -19,6 +19,7 @@ from spark_jobs.errors import (
     UnreadableMergedDecimalError,
     UsageError,
 )
+from spark_jobs.hadoop_paths import as_input_file_names
 from spark_jobs.options import CSV_DELIMITER
 
 
@@ -231,13 +232,12 @@ def first_meaningful_line(message: str) -> str:
     text = " ".join(text_lines) or message
     # The Java class of the exception says nothing its message does not (`java.io.EOFException: Unexpected
     # end of input stream`), and a local file's URI is written as the report writes it (file:///x).
-    text = _LOCAL_FILE_URI.sub("file:///", _JAVA_EXCEPTION.sub("", text, count=1))
+    text = as_input_file_names(_JAVA_EXCEPTION.sub("", text, count=1))
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
 
 
 _MAX_DETAIL = 500
 # A qualified Java exception class before its message.
 _JAVA_EXCEPTION = re.compile(r"^(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error): (?=\S)")
-_LOCAL_FILE_URI = re.compile(r"\bfile:/(?!/)")
 # How py4j introduces a Java exception ("An error occurred while calling o911.parquet."): no help to a reader.
 _PY4J_PREAMBLE = "An error occurred while calling "

@@ -19,7 +19,7 @@ from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
 from spark_jobs.contract import RAW_RECORD, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import SchemaMismatchError
-from spark_jobs.hadoop_paths import as_input_file_name
+from spark_jobs.hadoop_paths import as_input_file_names
 from spark_jobs.input_files import data_files, directory_value, input_file_names, named_by_directories
 
 
@@ -83,7 +83,7 @@ def _listing(spark: SparkSession, location: str) -> tuple[list[str], tuple[str, 
     listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
     # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
     paths = listing.where(sf.col("length") > 0).select("path").collect()
-    with_data = sorted(as_input_file_name(row.path) for row in paths)
+    with_data = sorted(as_input_file_names(row.path) for row in paths)
     return with_data, input_file_names(data_files(listing))
 
 
