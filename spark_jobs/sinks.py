@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -223,6 +224,27 @@ def _common_options(table: str, temp_bucket: str) -> dict[str, str]:
     }
 
 
+def job_labels(pipeline: str, batch_id: str) -> dict[str, str]:
+    """The labels the sink puts on every BigQuery job it starts (the connector's loads, the DELETE
+    statements), so that INFORMATION_SCHEMA.JOBS and the billing export tell which pipeline and batch each
+    came from, as the report line names them.
+
+    A label value holds at most 63 lower-case letters, digits, '_' and '-': names are lower-cased, any other
+    character becomes '_', and a longer name is cut (the report and the tables keep the exact batch id).
+    """
+    return {"pipeline": _label_value(pipeline), "batch_id": _label_value(batch_id)}
+
+
+def _label_value(name: str) -> str:
+    return _NOT_IN_LABEL_VALUES.sub("_", name.lower())[:_MAX_LABEL_VALUE_LENGTH]
+
+
+_NOT_IN_LABEL_VALUES = re.compile(r"[^a-z0-9_-]")
+_MAX_LABEL_VALUE_LENGTH = 63
+# The connector puts each option named with this prefix on its BigQuery jobs, as a label of the rest's name.
+_CONNECTOR_JOB_LABEL = "bigQueryJobLabel."
+
+
 def quarantine_table_of(table: str) -> str:
     """The quarantine table next to a BigQuery table given as [PROJECT.]DATASET.TABLE."""
     return table + QUARANTINE_SUFFIX
@@ -287,21 +309,31 @@ class BigQuerySink:
     batch_id: str
     ingested_at: dt.datetime
 
+    @property
+    def _labels(self) -> dict[str, str]:
+        return job_labels(self.contract.table, self.batch_id)
+
+    def _write(self, rows: DataFrame, options: dict[str, str], mode: str) -> None:
+        labels = {_CONNECTOR_JOB_LABEL + key: value for key, value in self._labels.items()}
+        _write_with_connector(rows, {**options, **labels}, mode)
+
     def write_rejected(self, rows: DataFrame) -> None:
         if not rows.isEmpty():
-            _write_with_connector(rows, quarantine_write_options(self.table, self.temp_bucket), APPEND)
+            self._write(rows, quarantine_write_options(self.table, self.temp_bucket), APPEND)
 
     def replace_earlier_rejected(self, spark: SparkSession) -> None:
-        _delete(batch_replacement_sql(quarantine_table_of(self.table)), self.ingested_at, self.batch_id)
+        statement = batch_replacement_sql(quarantine_table_of(self.table))
+        _delete(statement, self._labels, self.ingested_at, self.batch_id)
 
     def write_loaded(self, rows: DataFrame) -> None:
         if self.write_mode == APPEND and rows.isEmpty():
             return  # nothing to add: spare the load job
         null_partition_field = self._null_partition_field(rows)
         options = bigquery_write_options(self.contract, self.table, self.temp_bucket, self.write_mode)
-        _write_with_connector(rows, options, self.write_mode)
+        self._write(rows, options, self.write_mode)
         if null_partition_field is not None:
-            _delete(null_partition_replacement_sql(self.table, null_partition_field), self.ingested_at)
+            statement = null_partition_replacement_sql(self.table, null_partition_field)
+            _delete(statement, self._labels, self.ingested_at)
 
     def _null_partition_field(self, rows: DataFrame) -> str | None:
         """The partition field, when this overwrite loads rows whose partition field is null."""
@@ -318,8 +350,10 @@ def _write_with_connector(rows: DataFrame, options: dict[str, str], mode: str) -
     rows.write.format(_CONNECTOR).options(**options).mode(mode).save()
 
 
-def _delete(statement: str, ingested_at: dt.datetime, batch_id: str | None = None) -> None:
-    """Run a DELETE statement with its @ingested_at (and @batch_id) parameters."""
+def _delete(
+    statement: str, labels: dict[str, str], ingested_at: dt.datetime, batch_id: str | None = None
+) -> None:
+    """Run a DELETE statement, as a job with `labels`, with its @ingested_at (and @batch_id) parameters."""
     # google-cloud-bigquery is preinstalled in the Dataproc Serverless runtimes; imported here because only
     # the BigQuery sink needs it.
     from google.api_core import exceptions  # type: ignore[import-untyped, import-not-found, unused-ignore]  # noqa: PLC0415
@@ -328,7 +362,7 @@ def _delete(statement: str, ingested_at: dt.datetime, batch_id: str | None = Non
     parameters = [bigquery.ScalarQueryParameter("ingested_at", "TIMESTAMP", ingested_at)]
     if batch_id is not None:
         parameters.append(bigquery.ScalarQueryParameter("batch_id", "STRING", batch_id))
-    config = bigquery.QueryJobConfig(query_parameters=parameters)
+    config = bigquery.QueryJobConfig(query_parameters=parameters, labels=labels)
     try:
         bigquery.Client().query(statement, job_config=config).result()
     except exceptions.GoogleAPIError as error:  # the sink's failure (status 9), not an unexpected one

@@ -24,6 +24,7 @@ from spark_jobs.sinks import (
     LocalSink,
     batch_replacement_sql,
     bigquery_write_options,
+    job_labels,
     null_partition_replacement_sql,
     quarantine_write_options,
 )
@@ -126,6 +127,30 @@ def test_only_an_overwrite_loading_null_partition_rows_replaces_that_partition(
     assert field(hourly, "append", with_null) is None
     daily_required = items  # partitioned on `day`, which is REQUIRED
     assert field(daily_required, "overwrite", spark.createDataFrame([(None,)], "day date")) is None
+
+
+def test_job_labels_name_the_pipeline_and_batch_in_what_label_values_allow() -> None:
+    assert job_labels("orders", "orders-dev-1a2b") == {"pipeline": "orders", "batch_id": "orders-dev-1a2b"}
+    assert job_labels("Sales_Items", "Nightly.2026-01-05") == {
+        "pipeline": "sales_items",
+        "batch_id": "nightly_2026-01-05",
+    }
+    assert job_labels("t", "b" * 128)["batch_id"] == "b" * 63
+
+
+def test_the_connector_loads_carry_the_job_labels(
+    spark: SparkSession, items: Contract, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As bigQueryJobLabel.* options (the DELETE statements' labels: see the statements' test below)."""
+    writes: list[dict[str, str]] = []
+    monkeypatch.setattr(sinks, "_write_with_connector", lambda rows, options, mode: writes.append(options))
+    sink = BigQuerySink(items, "d.t", "b", "append", "Run.1", dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    sink.write_rejected(spark.createDataFrame([("x",)], "id string"))
+    sink.write_loaded(spark.createDataFrame([("y",)], "id string"))
+    assert [(o["table"], o["bigQueryJobLabel.pipeline"], o["bigQueryJobLabel.batch_id"]) for o in writes] == [
+        ("d.t__rejected", "items", "run_1"),
+        ("d.t", "items", "run_1"),
+    ]
 
 
 def row(identifier: str, quantity: str) -> dict[str, str | None]:
@@ -607,7 +632,7 @@ def _fake_bigquery_client(monkeypatch: pytest.MonkeyPatch, refusal: str | None =
 
     bigquery = types.SimpleNamespace(
         Client=Client,
-        QueryJobConfig=lambda query_parameters: query_parameters,
+        QueryJobConfig=lambda query_parameters, labels: (query_parameters, labels),
         ScalarQueryParameter=lambda *parameter: parameter,
     )
     monkeypatch.setitem(sys.modules, "google.cloud.bigquery", bigquery)
@@ -631,11 +656,12 @@ def test_the_bigquery_sink_deletes_only_what_earlier_runs_left(
     sink = BigQuerySink(contract, "d.t", "tmp", "overwrite", "b1", started)
     sink.write_loaded(spark.createDataFrame([("AB1", None)], "id string, day date"))
     sink.replace_earlier_rejected(spark)
+    labels = {"pipeline": "items", "batch_id": "b1"}
     assert statements == [
-        (null_partition_replacement_sql("d.t", "day"), [("ingested_at", "TIMESTAMP", started)]),
+        (null_partition_replacement_sql("d.t", "day"), ([("ingested_at", "TIMESTAMP", started)], labels)),
         (
             batch_replacement_sql("d.t__rejected"),
-            [("ingested_at", "TIMESTAMP", started), ("batch_id", "STRING", "b1")],
+            ([("ingested_at", "TIMESTAMP", started), ("batch_id", "STRING", "b1")], labels),
         ),
     ]
 
