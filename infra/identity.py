@@ -34,7 +34,7 @@ class Identity(pulumi.ComponentResource):
 
     With auditLogs it also turns on the data-access audit logs of BigQuery and Cloud Storage: an audit config
     is part of the project's IAM policy (its `auditConfigs`), and those logs record what identities such as
-    the runner read and write.
+    the runner read and write. With protectData they are protected like the data.
     """
 
     account: gcp.serviceaccount.Account
@@ -87,6 +87,9 @@ class Identity(pulumi.ComponentResource):
                 )
             )
         if config.audit_logs:
+            # Protected as the data is: a teardown that keeps the data keeps the record of who reads it.
+            protected = pulumi.ResourceOptions(protect=config.warehouse.protect)
+            audit = pulumi.ResourceOptions.merge(child, protected)
             for service in AUDITED_SERVICES:
                 gcp.projects.IAMAuditConfig(
                     f"audit-{service.split('.')[0]}",
@@ -96,7 +99,7 @@ class Identity(pulumi.ComponentResource):
                         gcp.projects.IAMAuditConfigAuditLogConfigArgs(log_type=log_type)
                         for log_type in ("DATA_READ", "DATA_WRITE")
                     ],
-                    opts=child,
+                    opts=audit,
                 )
         self.ready = PropagationWait(
             "iam-propagation",

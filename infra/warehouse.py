@@ -92,9 +92,10 @@ def _qualified(table: gcp.bigquery.Table) -> pulumi.Output[str]:
 class Warehouse(pulumi.ComponentResource):
     """The dataset and, for every pipeline, `<table>` and `<table>__rejected`.
 
-    With protectData the dataset and tables get Pulumi's `protect` and the tables BigQuery deletion
-    protection; otherwise table deletion protection is explicitly off, because the provider's default (on)
-    would make `pulumi destroy` fail in a throwaway stack.
+    With protectData the dataset and tables get Pulumi's `protect` and the tables the provider's deletion
+    protection (both guard against Pulumi's own deletes, not the API's); otherwise table deletion protection
+    is explicitly off, because the provider's default (on) would make `pulumi destroy` fail in a throwaway
+    stack.
     """
 
     dataset: gcp.bigquery.Dataset

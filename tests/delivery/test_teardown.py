@@ -13,6 +13,7 @@ DATASET = "gcp:bigquery/dataset:Dataset"
 TABLE = "gcp:bigquery/table:Table"
 SERVICE = "gcp:projects/service:Service"
 BATCH = "gcp:dataproc/batch:Batch"
+AUDIT_CONFIG = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
 
 
 def declared(stack: StackResult, resource_type: str) -> list[DeclaredResource]:
@@ -64,7 +65,8 @@ def test_prod_protects_its_dataset(prod: StackResult) -> None:
 
 
 def test_prod_protects_its_tables(prod: StackResult) -> None:
-    """In Pulumi (`protect`) and in BigQuery (deletion protection), which refuses a delete made elsewhere."""
+    """By Pulumi (`protect`) and by the provider (deletion protection), which refuses a destroy or a
+    replacement even once `protect` is lifted by hand (`pulumi state unprotect`)."""
     tables = declared(prod, TABLE)
     assert {t.name: t.options.protect for t in tables} == {t.name: True for t in tables}
     assert {t.name: t.inputs.get("deletionProtection") for t in tables} == {t.name: True for t in tables}
@@ -84,3 +86,12 @@ def test_prod_protects_its_raw_bucket_whose_input_may_exist_nowhere_else(prod: S
 def test_prod_buckets_are_not_force_destroyed(prod: StackResult) -> None:
     buckets = declared(prod, BUCKET)
     assert {b.name: b.inputs.get("forceDestroy") for b in buckets} == {b.name: False for b in buckets}
+
+
+def test_prod_keeps_its_data_access_audit_logs_while_it_keeps_the_data(prod: StackResult) -> None:
+    """A teardown that leaves the protected data (the workflow's) leaves the record of who reads it."""
+    audit_configs = declared(prod, AUDIT_CONFIG)
+    assert {a.inputs["service"]: a.options.protect for a in audit_configs} == {
+        "bigquery.googleapis.com": True,
+        "storage.googleapis.com": True,
+    }

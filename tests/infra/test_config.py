@@ -577,7 +577,10 @@ def test_defaults_come_from_pulumi_yaml_when_a_key_is_unset() -> None:
     assert config.region == declared["region"]["default"] == "europe-west1"
     assert config.batch.max_executors == declared["maxExecutors"]["default"] == 10
     assert config.batch.run_token == declared["runToken"]["default"] == "1"
-    assert config.storage.force_destroy is declared["forceDestroy"]["default"] is True
+    assert config.storage.force_destroy is declared["forceDestroy"]["default"] is False
+    # A stack that says nothing keeps its data, as prod does; a throwaway stack opts out (Pulumi.dev.yaml).
+    assert config.storage.protect_raw is config.warehouse.protect is True
+    assert config.warehouse.delete_contents_on_destroy is False
     assert config.pipelines == ()
     assert dict(config.labels) == {"app": "gcs-bigquery-pipeline", "stack": "dev", "managed-by": "pulumi"}
 
