@@ -163,6 +163,8 @@ class WarehouseConfig:
 
     dataset_id: str
     default_table_expiration_days: int | None
+    quarantine_retention_days: int | None
+    """How long BigQuery keeps a day of rejected rows; None: forever."""
     delete_contents_on_destroy: bool
     protect: bool
 
@@ -557,6 +559,7 @@ def _warehouse(reader: Reader, protect_data: bool) -> WarehouseConfig:
             "1-1024 letters, digits or underscores",
         ),
         default_table_expiration_days=expiration or None,
+        quarantine_retention_days=reader.integer("quarantineRetentionDays", 0, 36500) or None,
         delete_contents_on_destroy=reader.boolean("deleteContentsOnDestroy"),
         protect=protect_data,
     )

@@ -38,8 +38,11 @@ def dataset_accesses(runner_email: pulumi.Input[str]) -> list[gcp.bigquery.Datas
     ]
 
 
-def _partitioning(field: str, type_: str) -> gcp.bigquery.TableTimePartitioningArgs:
-    return gcp.bigquery.TableTimePartitioningArgs(type=type_, field=field)
+def _partitioning(
+    field: str, type_: str, retention_days: int | None = None
+) -> gcp.bigquery.TableTimePartitioningArgs:
+    expiration_ms = retention_days * _MS_PER_DAY if retention_days else None
+    return gcp.bigquery.TableTimePartitioningArgs(type=type_, field=field, expiration_ms=expiration_ms)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class _TableShape:
     partitioning: gcp.bigquery.TableTimePartitioningArgs | None
     clustering: tuple[str, ...]
     description: str
+    replace_on_changes: tuple[str, ...]
+    """Changes the provider would try in place, and BigQuery refuse, which replace the table instead."""
 
 
 def _loaded(pipeline: PipelineConfig) -> _TableShape:
@@ -69,19 +74,26 @@ def _loaded(pipeline: PipelineConfig) -> _TableShape:
         ),
         clustering=contract.clustering,
         description=contract.description or f"Loaded by the {pipeline.name} pipeline.",
+        # BigQuery cannot partition an existing table otherwise, but the provider would try it in place for a
+        # new partitioning type or a partitioning added or removed, and the update would fail: replace the
+        # table instead (which `protect` refuses at preview).
+        replace_on_changes=("timePartitioning",),
     )
 
 
-def _quarantine(pipeline: PipelineConfig) -> _TableShape:
-    """The table of the rows the contract rejected, laid out the same for every pipeline."""
+def _quarantine(pipeline: PipelineConfig, retention_days: int | None) -> _TableShape:
+    """The table of the rows the contract rejected, laid out the same for every pipeline, its days of rows
+    kept `retention_days` (None: forever)."""
     contract = pipeline.contract
     return _TableShape(
         name_suffix="rejected",
         table_id=contract.quarantine_table,
         schema=contract.quarantine_schema(),
-        partitioning=_partitioning(QUARANTINE_PARTITION_FIELD, QUARANTINE_PARTITION_TYPE),
+        partitioning=_partitioning(QUARANTINE_PARTITION_FIELD, QUARANTINE_PARTITION_TYPE, retention_days),
         clustering=QUARANTINE_CLUSTERING,
         description=f"Rows of {contract.table} rejected by the data contract, with the reasons.",
+        # Its partitioning never changes; its retention does, in place: replacing the table would lose it.
+        replace_on_changes=(),
     )
 
 
@@ -140,7 +152,8 @@ class Warehouse(pulumi.ComponentResource):
         self.quarantine_tables = {}
         for pipeline in config.pipelines:
             self.tables[pipeline.name] = self._table(config, pipeline, _loaded(pipeline))
-            self.quarantine_tables[pipeline.name] = self._table(config, pipeline, _quarantine(pipeline))
+            quarantine = _quarantine(pipeline, settings.quarantine_retention_days)
+            self.quarantine_tables[pipeline.name] = self._table(config, pipeline, quarantine)
         self.table_ids = {}
         for pipeline_name, table in self.tables.items():
             self.table_ids[pipeline_name] = _qualified(table)
@@ -174,10 +187,7 @@ class Warehouse(pulumi.ComponentResource):
                     # The table id is fixed, so a replacement (a new key, a column retyped) cannot create the
                     # new table beside the old one: it would fail with "Already Exists".
                     delete_before_replace=True,
-                    # BigQuery cannot partition an existing table otherwise, but the provider would try it
-                    # in place for a new partitioning type or a partitioning added or removed, and the
-                    # update would fail: replace the table instead (which `protect` refuses at preview).
-                    replace_on_changes=["timePartitioning"],
+                    replace_on_changes=list(shape.replace_on_changes),
                 )
             ),
         )

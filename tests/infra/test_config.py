@@ -156,6 +156,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"rawNoncurrentRetentionDays": 4000}, "rawNoncurrentRetentionDays", "an integer from 1 to 3650"),
         ({"datasetId": "my-dataset"}, "datasetId", "letters, digits or underscores"),
         ({"defaultTableExpirationDays": -1}, "defaultTableExpirationDays", "an integer from 0"),
+        ({"quarantineRetentionDays": 36501}, "quarantineRetentionDays", "an integer from 0 to 36500"),
         *[
             ({"runtimeVersion": version}, "runtimeVersion", "2.x from 2.2 (the job needs Spark 3.5) or 3.x")
             for version in ("1.1", "2.0", "2.1", "2", "2.02", "4.0", "2.3.1")

@@ -84,8 +84,21 @@ def test_a_replaced_table_is_deleted_first_since_its_id_is_fixed(dev: StackResul
 
 def test_a_partitioning_change_replaces_the_table_instead_of_failing_in_place(dev: StackResult) -> None:
     """The provider replaces a table only for a new partition field; BigQuery refuses the other changes."""
-    for table in dev.of_type(TABLE):
-        assert table.options.replace_on_changes == ("timePartitioning",), table.name
+    assert dev.one(TABLE, "orders-table").options.replace_on_changes == ("timePartitioning",)
+
+
+def test_quarantine_retention_expires_its_days_of_rows_and_changes_in_place() -> None:
+    """A replacement, which a change of the partitioning's expiration would make under replaceOnChanges,
+    would delete the quarantine's history; its partitioning itself never changes."""
+    stack = run_stack("dev", {"quarantineRetentionDays": 90})
+    quarantine, table = stack.one(TABLE, "orders-rejected"), stack.one(TABLE, "orders-table")
+    assert quarantine.inputs["timePartitioning"] == {
+        "type": "DAY",
+        "field": "_ingested_at",
+        "expirationMs": 90 * 24 * 3600 * 1000,
+    }
+    assert quarantine.options.replace_on_changes == ()
+    assert table.inputs["timePartitioning"] == {"type": "DAY", "field": "order_date"}
 
 
 def test_contract_without_partitioning_or_clustering(tmp_path: Path) -> None:
