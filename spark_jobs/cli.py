@@ -87,6 +87,11 @@ def _bucket(text: str) -> str:
     """A Cloud Storage bucket name, perhaps written gs://NAME: 3-63 characters, or with dots up to 222 in
     parts of at most 63 (Cloud Storage's naming rules)."""
     name = text.removeprefix("gs://")
+    if "/" in name:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a bucket name alone: give the bucket without a path or a trailing '/' (the "
+            "connector names its own files in it)"
+        )
     parts = name.split(".")
     longest = _DOTTED_BUCKET_LENGTH if len(parts) > 1 else _BUCKET_PART_LENGTH
     if (

@@ -495,7 +495,7 @@ def _not_applicable(rule: str, type_: str, fits: tuple[str, ...]) -> str:
 
 
 def _show(value: object) -> str:
-    """A YAML value with its kind, so that `str '5'` and `int 5` tell a quoted value from a number."""
+    """A YAML value with its kind, so that `text '5'` and `number 5` tell a quoted value from a number."""
     if value is None:
         return "nothing"
     if isinstance(value, Decimal | UnreadNumber):  # how the contract reads a YAML number
@@ -503,8 +503,12 @@ def _show(value: object) -> str:
     elif isinstance(value, bool):  # as YAML writes it
         kind, shown = "boolean", str(value).lower()
     else:
-        kind, shown = type(value).__name__, repr(value)
+        kind, shown = _KINDS.get(type(value), type(value).__name__), repr(value)
     return f"{kind} {shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + '...'}"
+
+
+# YAML reads text whether quoted or not (1e5, without a dot, is text to YAML 1.1), so not Python's `str`.
+_KINDS = {str: "text", int: "number", float: "number", list: "list", dict: "map"}
 
 
 _MAX_SHOWN = 80

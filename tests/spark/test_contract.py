@@ -167,7 +167,7 @@ def test_aliases_and_typed_rule_values() -> None:
             with_column(name="x", type="STRING", description="d" * 1_025),
             "column 'x': description: a description may have at most 1024 characters, not 1025",
         ),
-        (with_column(name="x", type="VARCHAR"), "column 'x': unknown type str 'VARCHAR'"),
+        (with_column(name="x", type="VARCHAR"), "column 'x': unknown type text 'VARCHAR'"),
         (with_column(name="x"), "column 'x': missing required key 'type'"),
         (with_column(name="x", type="STRING", nullable=True), "column 'x': unknown key(s) nullable"),
         (minimal(columns=[{"type": "STRING", "minimum": 1}]), "columns[0]: unknown key(s) minimum"),
@@ -198,7 +198,7 @@ def test_aliases_and_typed_rule_values() -> None:
         ),
         (
             with_column(name="x", type="INT64", min=1.5),
-            "column 'x': min value float 1.5 is not a valid INT64",
+            "column 'x': min value number 1.5 is not a valid INT64",
         ),
         (with_column(name="x", type="INT64", max=2**63), "is not a valid INT64"),
         (
@@ -207,30 +207,30 @@ def test_aliases_and_typed_rule_values() -> None:
         ),
         (
             with_column(name="x", type="NUMERIC", min="0.0000000001"),
-            "min value str '0.0000000001' is not a valid NUMERIC (a number with at most 29 integer digits "
+            "min value text '0.0000000001' is not a valid NUMERIC (a number with at most 29 integer digits "
             "and 9 decimals)",
         ),
-        (with_column(name="x", type="FLOAT64", max="1e3x"), "max value str '1e3x' is not a valid FLOAT64"),
-        (with_column(name="x", type="INT64", max=" 12"), "max value str ' 12' is not a valid INT64"),
-        (with_column(name="x", type="NUMERIC", max="1_000"), "max value str '1_000' is not a valid NUMERIC"),
+        (with_column(name="x", type="FLOAT64", max="1e3x"), "max value text '1e3x' is not a valid FLOAT64"),
+        (with_column(name="x", type="INT64", max=" 12"), "max value text ' 12' is not a valid INT64"),
+        (with_column(name="x", type="NUMERIC", max="1_000"), "max value text '1_000' is not a valid NUMERIC"),
         (
             with_column(name="x", type="DATE", min="20260101"),
-            "min value str '20260101' is not a valid DATE (YYYY-[M]M-[D]D",
+            "min value text '20260101' is not a valid DATE (YYYY-[M]M-[D]D",
         ),
-        (with_column(name="x", type="DATE", min="0000-01-01"), "min value str '0000-01-01' is not a valid"),
+        (with_column(name="x", type="DATE", min="0000-01-01"), "min value text '0000-01-01' is not a valid"),
         (
             with_column(name="x", type="TIMESTAMP", min="2026-01-05T10"),
-            "min value str '2026-01-05T10' is not a valid TIMESTAMP",
+            "min value text '2026-01-05T10' is not a valid TIMESTAMP",
         ),
         (with_column(name="x", type="NUMERIC", max="1" + "0" * 29), "is not a valid NUMERIC"),
         (with_column(name="x", type="FLOAT64", max=float("inf")), "is not a valid FLOAT64"),
         (
             with_column(name="x", type="DATE", min="2026-02-30"),
-            "min value str '2026-02-30' is not a valid DATE",
+            "min value text '2026-02-30' is not a valid DATE",
         ),
         (
             with_column(name="x", type="TIMESTAMP", max="soon"),
-            "max value str 'soon' is not a valid TIMESTAMP",
+            "max value text 'soon' is not a valid TIMESTAMP",
         ),
         (with_column(name="x", type="INT64", min=5, max=4), "column 'x': min 5 is greater than max 4"),
         (with_column(name="x-y", type="STRING"), "column 'x-y': not a valid BigQuery column name"),
@@ -243,7 +243,7 @@ def test_aliases_and_typed_rule_values() -> None:
             with_column(name="ID", type="STRING"),
             "column 'ID': declared twice (BigQuery names ignore case: 'id')",
         ),
-        (with_column(name=7, type="STRING"), "columns[4].name: expected a non-empty string, got int 7"),
+        (with_column(name=7, type="STRING"), "columns[4].name: expected a non-empty string, got number 7"),
         (minimal(primary_key=["nope"]), "primary_key: column 'nope' is not declared"),
         (minimal(primary_key=["n"]), "primary_key: column 'n' must be mode: REQUIRED"),
         (minimal(primary_key=["id", "id"]), "primary_key: column 'id' is listed twice"),
@@ -284,7 +284,9 @@ def test_refusals_name_the_place_and_the_problem(document: object, expected: str
     assert expected in refusal(document)
 
 
-@pytest.mark.parametrize(("given", "shown"), [(None, "nothing"), (5, "int 5")])
+@pytest.mark.parametrize(
+    ("given", "shown"), [(None, "nothing"), (5, "number 5"), ("5", "text '5'"), ({"a": 1}, "map {'a': 1}")]
+)
 def test_a_type_that_is_no_type_name_is_shown_as_what_yaml_read(given: object, shown: str) -> None:
     """`type:` left empty reads as null, `type: 5` as a number: the message says so, and lists the names."""
     accepted = "STRING, INT64, FLOAT64, NUMERIC, BOOL, DATE, TIMESTAMP, INTEGER, FLOAT, BOOLEAN"
@@ -503,22 +505,22 @@ def test_yaml_rule_values_are_read_as_written(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("column", "expected"),
     [
-        ("{name: i, type: INT64, max: 1:30}", "column 'i': max value str '1:30' is not a valid INT64"),
+        ("{name: i, type: INT64, max: 1:30}", "column 'i': max value text '1:30' is not a valid INT64"),
         (
             "{name: i, type: INT64, allowed: [1.5]}",
             "column 'i': allowed value number 1.5 is not a valid INT64",
         ),
         (
             "{name: d, type: DATE, min: 2026-02-30}",
-            "column 'd': min value str '2026-02-30' is not a valid DATE",
+            "column 'd': min value text '2026-02-30' is not a valid DATE",
         ),
         (
             "{name: d, type: DATE, min: 0000-01-01}",
-            "column 'd': min value str '0000-01-01' is not a valid DATE",
+            "column 'd': min value text '0000-01-01' is not a valid DATE",
         ),
         (
             "{name: t, type: TIMESTAMP, max: 2026-01-01 00:00:00.0000009Z}",
-            "column 't': max value str '2026-01-01 00:00:00.0000009Z' is not a valid TIMESTAMP",
+            "column 't': max value text '2026-01-01 00:00:00.0000009Z' is not a valid TIMESTAMP",
         ),
         ("{name: t, type: TIMESTAMP, max: 2026-01-01 25:00:00Z}", "is not a valid TIMESTAMP"),
         ("{name: i, type: INT64, min: 0, min: 10}", "key 'min' is given twice"),
@@ -541,7 +543,7 @@ def test_yaml_rule_values_are_read_as_written(tmp_path: Path) -> None:
         ),
         (
             "{name: d, type: DATE, min: !!timestamp 2026-13-01}",
-            "column 'd': min value str '2026-13-01' is not",
+            "column 'd': min value text '2026-13-01' is not",
         ),
     ],
 )
@@ -579,7 +581,7 @@ def test_yaml_merge_keys_and_unquoted_exponents_load_as_before(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("column", "expected"),
     [
-        ({"type": "NUMERIC", "min": "1e5000"}, "min value str '1e5000' is not a valid NUMERIC"),
+        ({"type": "NUMERIC", "min": "1e5000"}, "min value text '1e5000' is not a valid NUMERIC"),
         ({"type": "NUMERIC", "max": Decimal("1.0e999999999")}, "is not a valid NUMERIC"),
         ({"type": "INT64", "max": "1" + "0" * 5000}, "is not a valid INT64"),
         ({"type": "TIMESTAMP", "max": "2026-01-05 10:00:00+05:75"}, "is not a valid TIMESTAMP"),

@@ -681,7 +681,7 @@ def test_a_remote_report_of_a_run_that_failed_before_spark_started_says_so(
         "--report-path", "gs://b/r.json",
     ]  # fmt: skip
     assert main(argv) == 3
-    error = f"{contract}: columns: expected a non-empty list of columns, got int 5"
+    error = f"{contract}: columns: expected a non-empty list of columns, got number 5"
     assert capsys.readouterr().err.splitlines() == [
         "report not written to gs://b/r.json: Spark did not start",
         f"pipeline bad batch b1 failed: {error}",

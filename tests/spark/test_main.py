@@ -111,6 +111,14 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
                 "1.2.3.4",
             )
         ],
+        *[
+            (
+                ["--sink", "bigquery", "--output-table", "ds.t", "--temp-bucket", bucket],
+                f"argument --temp-bucket: '{bucket}' is not a bucket name alone: give the bucket without a "
+                "path or a trailing '/'",
+            )
+            for bucket in ("gs://tmp-bucket/", "tmp-bucket/staging", "gs://tmp-bucket/a/b")
+        ],
         (
             ["--sink", "local", "--output-path", "o", "--report-path", "a_dir"],
             "--report-path 'a_dir' is a directory: name the report file inside it",
