@@ -294,6 +294,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
     reader.unread_keys()
     _warn_if_subnet_small(loaded)
     _warn_if_flow_logs_unused(loaded.network)
+    _warn_if_alerts_notify_no_one(loaded)
     _warn_of_secrets_shown_in_plain(reader.secret_keys())
     return loaded
 
@@ -336,6 +337,16 @@ def _warn_if_flow_logs_unused(network: NetworkConfig) -> None:
         pulumi.log.warn(
             "flowLogs is true but has no effect with existingNetwork: the stack creates no subnet, and the "
             "existing subnet's flow logs are its owners' to set"
+        )
+
+
+def _warn_if_alerts_notify_no_one(config: StackConfig) -> None:
+    """A stack that keeps its data (the default) is one whose failures matter: without alertEmail its alert
+    policies fire in Cloud Monitoring, where no one may look."""
+    if config.warehouse.protect and config.pipelines and config.monitoring.alert_email is None:
+        pulumi.log.warn(
+            "alertEmail is empty in a stack that protects its data (protectData): its alert policies (failed "
+            "runs, rejected rows) will open incidents in Cloud Monitoring but notify no one; set alertEmail"
         )
 
 

@@ -715,6 +715,23 @@ def test_flow_logs_without_a_created_subnet_are_warned_about(
     assert [warning.startswith(expected) for warning in warnings] == ([True] if warned else [])
 
 
+@pytest.mark.parametrize(
+    ("overrides", "warned"),
+    [
+        ({}, False),  # the dev stack: nothing protected
+        ({"protectData": True}, True),
+        ({"protectData": True, "alertEmail": "oncall@example.com"}, False),
+        ({"protectData": True, "pipelines": []}, False),  # no batch to fail
+    ],
+)
+def test_a_protected_stack_whose_alerts_notify_no_one_is_warned_about(
+    overrides: dict[str, object], warned: bool, warnings: list[str]
+) -> None:
+    _load(overrides)
+    expected = "alertEmail is empty in a stack that protects its data (protectData): its alert policies"
+    assert [warning.startswith(expected) for warning in warnings] == ([True] if warned else [])
+
+
 def test_resource_paths_are_parsed_by_position_not_by_the_first_matching_word() -> None:
     # Project ids `regions` and `locations` are valid: a path's parts come from its place, not a word search.
     loaded = _load(
