@@ -42,7 +42,9 @@ def replace_path(spark: SparkSession, source: str, target: str) -> None:
     _, aside_path = _file_system(spark, f"{source.rstrip('/')}.previous")
     _, nested = _file_system(spark, f"{target.rstrip('/')}/{source_path.getName()}")
     had_target = file_system.exists(target_path)
-    if had_target and not file_system.rename(target_path, aside_path):
+    if had_target and not _renamed(file_system, target_path, aside_path):
+        if not file_system.exists(target_path):  # another run moved it aside first, to put its own in
+            raise OSError(f"could not move {source} to {target}: another run replaced it meanwhile")
         raise OSError(f"could not move {target} aside to replace it")
     file_system.mkdirs(target_path.getParent())
     if file_system.rename(source_path, target_path) and not file_system.exists(nested):
@@ -58,6 +60,17 @@ def replace_path(spark: SparkSession, source: str, target: str) -> None:
         raise OSError(f"could not move {source} to {target}, nor the previous one back from {aside_path}")
     meanwhile = ": another run replaced it meanwhile" if raced else ""
     raise OSError(f"could not move {source} to {target}{meanwhile}")
+
+
+def _renamed(file_system: Any, source: Any, target: Any) -> bool:
+    """Whether `source` was renamed `target`: false also when `source` is gone, which the local file system
+    reports by raising, where others return false."""
+    try:
+        return bool(file_system.rename(source, target))
+    except Py4JJavaError as error:
+        if error.java_exception.getClass().getName() == "java.io.FileNotFoundException":
+            return False
+        raise
 
 
 def move_files_into(spark: SparkSession, source: str, target: str, prefix: str) -> None:

@@ -456,6 +456,23 @@ def _overwrite_items(spark: SparkSession, output: Path, row_id: str) -> None:
     )
 
 
+def test_an_overwrite_whose_table_another_run_moved_aside_first_says_so(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both runs saw the table; the other moved it aside before this one could (and will put its own in)."""
+    _overwrite_items(spark, tmp_path, "AB1")
+
+    def other_run_moves_it_aside() -> None:
+        (tmp_path / "items").rename(tmp_path / ".items.overwrite.other.previous")
+
+    _interleave(monkeypatch, "rename", "items", other_run_moves_it_aside)
+    with pytest.raises(OSError, match=": another run replaced it meanwhile") as caught:
+        _overwrite_items(spark, tmp_path, "AB2")
+    [staged] = [p.name for p in tmp_path.iterdir() if p.name.startswith(".items.overwrite.run-")]
+    assert str(caught.value).startswith(f"could not move {tmp_path}/{staged} to {tmp_path}/items")
+    assert rows_of(spark.read.parquet(str(tmp_path / staged)), "id") == [("AB2",)]  # this run's rows, kept
+
+
 def test_an_overwrite_that_cannot_take_the_tables_place_keeps_the_previous_table(
     spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
