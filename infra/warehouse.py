@@ -22,6 +22,11 @@ from spark_jobs.contract import (
 _MS_PER_DAY = 24 * 60 * 60 * 1000
 
 
+def _milliseconds(days: int | None) -> int | None:
+    """An expiration in days as BigQuery's milliseconds; None (never) stays None."""
+    return days * _MS_PER_DAY if days else None
+
+
 def dataset_accesses(runner_email: pulumi.Input[str]) -> list[gcp.bigquery.DatasetAccessArgs]:
     """The dataset's complete access list: the project's default grants, then the runner as data editor.
 
@@ -41,8 +46,9 @@ def dataset_accesses(runner_email: pulumi.Input[str]) -> list[gcp.bigquery.Datas
 def _partitioning(
     field: str, type_: str, retention_days: int | None = None
 ) -> gcp.bigquery.TableTimePartitioningArgs:
-    expiration_ms = retention_days * _MS_PER_DAY if retention_days else None
-    return gcp.bigquery.TableTimePartitioningArgs(type=type_, field=field, expiration_ms=expiration_ms)
+    return gcp.bigquery.TableTimePartitioningArgs(
+        type=type_, field=field, expiration_ms=_milliseconds(retention_days)
+    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,6 @@ class Warehouse(pulumi.ComponentResource):
         self._data_options = pulumi.ResourceOptions(
             parent=self, depends_on=list(depends_on), protect=settings.protect
         )
-        expiration = settings.default_table_expiration_days
         self.dataset = gcp.bigquery.Dataset(
             "dataset",
             project=config.project_id,
@@ -138,7 +143,7 @@ class Warehouse(pulumi.ComponentResource):
             location=config.region,
             description=f"Tables loaded by the Dataproc Serverless pipelines of stack {config.stack}",
             labels=dict(config.labels),
-            default_table_expiration_ms=expiration * _MS_PER_DAY if expiration else None,
+            default_table_expiration_ms=_milliseconds(settings.default_table_expiration_days),
             delete_contents_on_destroy=settings.delete_contents_on_destroy,
             default_encryption_configuration=(
                 gcp.bigquery.DatasetDefaultEncryptionConfigurationArgs(kms_key_name=config.kms_key)

@@ -138,21 +138,6 @@ def test_job_labels_name_the_pipeline_and_batch_in_what_label_values_allow() -> 
     assert job_labels("t", "b" * 128)["batch_id"] == "b" * 63
 
 
-def test_the_connector_loads_carry_the_job_labels(
-    spark: SparkSession, items: Contract, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """As bigQueryJobLabel.* options (the DELETE statements' labels: see the statements' test below)."""
-    writes: list[dict[str, str]] = []
-    monkeypatch.setattr(sinks, "_write_with_connector", lambda rows, options, mode: writes.append(options))
-    sink = BigQuerySink(items, "d.t", "b", "append", "Run.1", dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
-    sink.write_rejected(spark.createDataFrame([("x",)], "id string"))
-    sink.write_loaded(spark.createDataFrame([("y",)], "id string"))
-    assert [(o["table"], o["bigQueryJobLabel.pipeline"], o["bigQueryJobLabel.batch_id"]) for o in writes] == [
-        ("d.t__rejected", "items", "run_1"),
-        ("d.t", "items", "run_1"),
-    ]
-
-
 def row(identifier: str, quantity: str) -> dict[str, str | None]:
     return {"id": identifier, "qty": quantity, "day": "2026-01-05", SOURCE_FILE: "f"}
 
@@ -683,15 +668,35 @@ def test_the_bigquery_sink_deletes_only_what_earlier_runs_left(
     ]
 
 
-def _recorded_connector_writes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """The connector, faked: each write is recorded as the table it would load and its save mode."""
-    writes: list[tuple[str, str]] = []
+def _recorded_connector_writes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[dict[str, str], str]]:
+    """The connector, faked: each write is recorded as its options and its save mode."""
+    writes: list[tuple[dict[str, str], str]] = []
 
     def record(rows: DataFrame, options: dict[str, str], mode: str) -> None:
-        writes.append((options["table"], mode))
+        writes.append((options, mode))
 
     monkeypatch.setattr(sinks, "_write_with_connector", record)
     return writes
+
+
+def _tables_and_modes(writes: list[tuple[dict[str, str], str]]) -> list[tuple[str, str]]:
+    return [(options["table"], mode) for options, mode in writes]
+
+
+def test_the_connector_loads_carry_the_job_labels(
+    spark: SparkSession, items: Contract, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As bigQueryJobLabel.* options (the DELETE statements' labels: see the statements' test below)."""
+    writes = _recorded_connector_writes(monkeypatch)
+    sink = BigQuerySink(items, "d.t", "b", "append", "Run.1", dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    sink.write_rejected(spark.createDataFrame([("x",)], "id string"))
+    sink.write_loaded(spark.createDataFrame([("y",)], "id string"))
+    assert [
+        (o["table"], o["bigQueryJobLabel.pipeline"], o["bigQueryJobLabel.batch_id"]) for o, _ in writes
+    ] == [
+        ("d.t__rejected", "items", "run_1"),
+        ("d.t", "items", "run_1"),
+    ]
 
 
 def test_the_bigquery_sink_overwrites_the_table_and_appends_to_the_quarantine(
@@ -702,7 +707,7 @@ def test_the_bigquery_sink_overwrites_the_table_and_appends_to_the_quarantine(
     rows = spark.createDataFrame([("AB1", dt.date(2026, 1, 5))], "id string, day date")
     sink.write_loaded(rows)
     sink.write_rejected(rows)
-    assert writes == [("d.t", "overwrite"), ("d.t__rejected", "append")]
+    assert _tables_and_modes(writes) == [("d.t", "overwrite"), ("d.t__rejected", "append")]
 
 
 def test_an_empty_bigquery_load_replaces_an_unpartitioned_table_and_adds_nothing_otherwise(
@@ -717,7 +722,7 @@ def test_an_empty_bigquery_load_replaces_an_unpartitioned_table_and_adds_nothing
     appending = BigQuerySink(unpartitioned, "d.t", "tmp", "append", "b1", started)
     appending.write_loaded(empty)
     appending.write_rejected(empty)
-    assert writes == [("d.t", "overwrite")]
+    assert _tables_and_modes(writes) == [("d.t", "overwrite")]
 
 
 def test_a_statement_bigquery_refuses_is_a_sink_error(monkeypatch: pytest.MonkeyPatch) -> None:
