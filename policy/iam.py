@@ -1,4 +1,5 @@
-"""IAM grants anywhere (project, bucket, dataset, table, service account, key...): never public, never basic.
+"""IAM grants anywhere (project, bucket, dataset, table, service account, key...): never public, never basic,
+never one that hands out control of IAM itself; and no long-lived keys for service accounts.
 
 Every Google provider IAM resource is recognised by its class name (`...IAMMember`, `...IamBinding`,
 `...IAMPolicy`), so new resource families are covered without listing them. BigQuery datasets also grant
@@ -10,7 +11,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs
+from pulumi_policy import ReportViolation, ResourceValidation, ResourceValidationArgs
 
 from policy.declare import mandatory
 from policy.resources import DATASET, DATASET_ACCESS, as_list, known, known_items, resource_class
@@ -26,6 +27,30 @@ _PUBLIC_PREDEFINED_ACLS = {
     "authenticatedRead": "allAuthenticatedUsers",
 }
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+# Roles whose holder can change who holds which role, or act as a service account or mint its credentials:
+# granted by a stack, they would hand out far more than the pipeline's own access. Administrators grant
+# them outside the stack, to named people.
+PRIVILEGED_ROLES = frozenset(
+    {
+        "roles/iam.securityAdmin",
+        "roles/iam.roleAdmin",
+        "roles/iam.organizationRoleAdmin",
+        "roles/resourcemanager.projectIamAdmin",
+        "roles/resourcemanager.folderIamAdmin",
+        "roles/resourcemanager.organizationAdmin",
+        "roles/iam.serviceAccountAdmin",
+        "roles/iam.serviceAccountKeyAdmin",
+        "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.serviceAccountUser",
+        "roles/iam.workloadIdentityUser",
+        "roles/iam.workloadIdentityPoolAdmin",
+    }
+)
+# Long-lived secrets for a service account: a JSON key, or an HMAC key for Cloud Storage's XML API.
+SERVICE_ACCOUNT_KEYS = {
+    "gcp:serviceaccount/key:Key": "a service account key",
+    "gcp:storage/hmacKey:HmacKey": "an HMAC key",
+}
 _NOT_KNOWN_YET = object()
 _STORAGE = "gcp:storage/"
 
@@ -148,14 +173,30 @@ def _forbid_public_members(args: ResourceValidationArgs, report: ReportViolation
             )
 
 
-def _forbid_basic_roles(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    for grant in _checked_grants(args, report):
-        if grant.role in BASIC_ROLES:
-            report(
-                f"{resource_class(args.resource_type)} '{args.name}' grants basic role {grant.role} to "
-                f"{grant.member}: use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)",
-                None,
-            )
+def _forbid_roles(roles: frozenset[str], kind: str, advice: str) -> ResourceValidation:
+    """A check reporting every grant of one of `roles`, called `kind` roles, with `advice`."""
+
+    def forbid(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        for grant in _checked_grants(args, report):
+            if grant.role in roles:
+                report(
+                    f"{resource_class(args.resource_type)} '{args.name}' grants {kind} role {grant.role} to "
+                    f"{grant.member}: {advice}",
+                    None,
+                )
+
+    return forbid
+
+
+def _forbid_service_account_keys(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    key = SERVICE_ACCOUNT_KEYS.get(args.resource_type)
+    if key:
+        report(
+            f"{resource_class(args.resource_type)} '{args.name}' creates {key}, a long-lived secret that "
+            "works from anywhere once leaked (and sits in the stack's state): let workloads run as the "
+            "account and people impersonate it (Workload Identity Federation, short-lived tokens)",
+            None,
+        )
 
 
 IAM_NO_PUBLIC_MEMBERS = mandatory(
@@ -167,5 +208,24 @@ IAM_NO_PUBLIC_MEMBERS = mandatory(
 IAM_NO_BASIC_ROLES = mandatory(
     "iam-no-basic-roles",
     "No IAM grant of the basic (primitive) roles owner, editor or viewer.",
-    _forbid_basic_roles,
+    _forbid_roles(
+        BASIC_ROLES, "basic", "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
+    ),
+)
+
+IAM_NO_PRIVILEGED_ROLES = mandatory(
+    "iam-no-privileged-roles",
+    "No IAM grant of a role that controls IAM or acts as a service account (IAM admin, token creator...).",
+    _forbid_roles(
+        PRIVILEGED_ROLES,
+        "privileged",
+        "it lets the grantee take other identities or change IAM; grant it outside the stack, to named "
+        "administrators",
+    ),
+)
+
+NO_SERVICE_ACCOUNT_KEYS = mandatory(
+    "no-service-account-keys",
+    "No service account key or HMAC key: long-lived secrets that leak.",
+    _forbid_service_account_keys,
 )

@@ -3,7 +3,12 @@ import json
 import pytest
 from pulumi_policy import ResourceValidationPolicy
 
-from policy.iam import IAM_NO_BASIC_ROLES, IAM_NO_PUBLIC_MEMBERS
+from policy.iam import (
+    IAM_NO_BASIC_ROLES,
+    IAM_NO_PRIVILEGED_ROLES,
+    IAM_NO_PUBLIC_MEMBERS,
+    NO_SERVICE_ACCOUNT_KEYS,
+)
 from policy.resources import DATASET, DATASET_ACCESS
 from tests.policy.resource_args import UNKNOWN, resource_args, violations
 
@@ -38,6 +43,7 @@ def test_grants_to_named_principals_with_predefined_roles_pass(
     args = resource_args(resource_type, props)
     assert violations(IAM_NO_PUBLIC_MEMBERS, args) == []
     assert violations(IAM_NO_BASIC_ROLES, args) == []
+    assert violations(IAM_NO_PRIVILEGED_ROLES, args) == []
 
 
 def test_a_bucket_grant_to_all_users_is_reported() -> None:
@@ -195,6 +201,70 @@ def test_iam_rules_ignore_resources_that_grant_nothing() -> None:
     args = resource_args("gcp:storage/bucket:Bucket", {"name": "allUsers", "labels": {"role": "roles/owner"}})
     assert violations(IAM_NO_PUBLIC_MEMBERS, args) == []
     assert violations(IAM_NO_BASIC_ROLES, args) == []
+
+
+SERVICE_ACCOUNT_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+_PRIVILEGED = (
+    "it lets the grantee take other identities or change IAM; grant it outside the stack, to named "
+    "administrators"
+)
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "role", "shown"),
+    [
+        (PROJECT_MEMBER, "roles/resourcemanager.projectIamAdmin", "IAMMember"),
+        (PROJECT_MEMBER, "roles/iam.securityAdmin", "IAMMember"),
+        (SERVICE_ACCOUNT_MEMBER, "roles/iam.serviceAccountTokenCreator", "IAMMember"),
+        (SERVICE_ACCOUNT_MEMBER, "roles/iam.serviceAccountUser", "IAMMember"),
+        (DATASET_MEMBER, "roles/iam.serviceAccountKeyAdmin", "DatasetIamMember"),
+    ],
+)
+def test_a_grant_of_a_role_that_controls_iam_or_identities_is_reported(
+    resource_type: str, role: str, shown: str
+) -> None:
+    args = resource_args(resource_type, {"role": role, "member": RUNNER}, name="escalate")
+    assert violations(IAM_NO_PRIVILEGED_ROLES, args) == [
+        f"{shown} 'escalate' grants privileged role {role} to {RUNNER}: {_PRIVILEGED}"
+    ]
+    assert violations(IAM_NO_BASIC_ROLES, args) == []
+
+
+def test_privileged_roles_are_found_in_policy_documents_and_bindings_of_unknown_members() -> None:
+    document = {"bindings": [{"role": "roles/iam.workloadIdentityUser", "members": ["group:ci@example.com"]}]}
+    policy = resource_args(PROJECT_POLICY, {"policyData": json.dumps(document)}, name="policy")
+    assert violations(IAM_NO_PRIVILEGED_ROLES, policy) == [
+        "IAMPolicy 'policy' grants privileged role roles/iam.workloadIdentityUser to group:ci@example.com: "
+        + _PRIVILEGED
+    ]
+    binding = resource_args(
+        BUCKET_BINDING, {"role": "roles/iam.serviceAccountAdmin", "members": UNKNOWN}, name="admins"
+    )
+    assert violations(IAM_NO_PRIVILEGED_ROLES, binding) == [
+        "BucketIAMBinding 'admins' grants privileged role roles/iam.serviceAccountAdmin to (a member known "
+        f"only when the update runs): {_PRIVILEGED}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "shown", "key"),
+    [
+        ("gcp:serviceaccount/key:Key", "Key", "a service account key"),
+        ("gcp:storage/hmacKey:HmacKey", "HmacKey", "an HMAC key"),
+    ],
+)
+def test_a_long_lived_service_account_key_is_reported(resource_type: str, shown: str, key: str) -> None:
+    args = resource_args(resource_type, {"serviceAccountId": "runner"}, name="ci-key")
+    assert violations(NO_SERVICE_ACCOUNT_KEYS, args) == [
+        f"{shown} 'ci-key' creates {key}, a long-lived secret that works from anywhere once leaked (and sits "
+        "in the stack's state): let workloads run as the account and people impersonate it (Workload "
+        "Identity Federation, short-lived tokens)"
+    ]
+
+
+def test_a_service_account_itself_is_not_a_key() -> None:
+    args = resource_args("gcp:serviceaccount/account:Account", {"accountId": "runner"})
+    assert violations(NO_SERVICE_ACCOUNT_KEYS, args) == []
 
 
 _PUBLIC = "public principals are not allowed; grant to a named service account or group"

@@ -18,6 +18,8 @@ MANDATORY_POLICIES = (
     "bucket-public-access-prevention",
     "iam-no-public-members",
     "iam-no-basic-roles",
+    "iam-no-privileged-roles",
+    "no-service-account-keys",
     "firewall-no-internet-ingress",
     "subnet-private-google-access",
     "batch-dedicated-service-account",
@@ -115,9 +117,21 @@ def test_a_deliberately_bad_resource_among_the_stack_is_reported(dev: StackResul
     public_viewer = _bad(
         "gcp:projects/iAMMember:IAMMember", "public-viewer", {"role": "roles/viewer", "member": "allUsers"}
     )
-    reported = findings("dev", [*dev.resources, leaky_bucket, public_viewer], EnforcementLevel.MANDATORY)
+    runner = dev.one("gcp:serviceaccount/account:Account", "runner")
+    runner_key = _bad(
+        "gcp:serviceaccount/key:Key", "runner-key", {"serviceAccountId": runner.inputs["accountId"]}
+    )
+    impersonator = _bad(
+        "gcp:serviceaccount/iAMMember:IAMMember",
+        "impersonator",
+        {"role": "roles/iam.serviceAccountTokenCreator", "member": "group:everyone@example.com"},
+    )
+    bad = [leaky_bucket, public_viewer, runner_key, impersonator]
+    reported = findings("dev", [*dev.resources, *bad], EnforcementLevel.MANDATORY)
     assert sorted((f.policy, f.resource) for f in reported) == [
         ("bucket-uniform-access", "leaky"),
         ("iam-no-basic-roles", "public-viewer"),
+        ("iam-no-privileged-roles", "impersonator"),
         ("iam-no-public-members", "public-viewer"),
+        ("no-service-account-keys", "runner-key"),
     ]
