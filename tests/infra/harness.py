@@ -6,9 +6,11 @@
     bucket.options.protect                      # True   (protectData protects the raw bucket)
     stack.outputs["raw_bucket"]                 # resolved stack outputs
 
-Config comes from Pulumi.<stack>.yaml, with the defaults of Pulumi.yaml's `config:` block filled in for keys
-the stack file does not set (as the CLI does); `overrides` replace or add keys (None removes a key).
-Keys without a namespace belong to the project. A config error raised by the program propagates unchanged.
+Config comes from the tests' own copy of a stack file, `tests/infra/stacks/Pulumi.<stack>.yaml` (the files at
+the top of the repository are the team's to edit), or from another directory's `stack_files`, with the
+defaults of Pulumi.yaml's `config:` block filled in for keys the stack file does not set (as the CLI does);
+`overrides` replace or add keys (None removes a key). Keys without a namespace belong to the project. A config
+error raised by the program propagates unchanged.
 
 The mock engine never sees resource options, so a stack transformation records them as each resource is
 constructed; the two records are joined on (type, logical name), which the program keeps unique.
@@ -31,6 +33,8 @@ from pulumi.runtime.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "__main__.py"
+TEST_STACKS = Path(__file__).with_name("stacks")
+"""The stack files the tests run: copies of the examples as shipped."""
 EXISTING_SUBNET_RANGE = "10.20.0.0/22"
 """The primary range the mock reports for any existing subnet the program looks up (in network `corp`)."""
 
@@ -101,8 +105,11 @@ def _project_file() -> dict[str, Any]:
     return loaded
 
 
-def stack_config(stack: str, overrides: Mapping[str, object] | None = None) -> dict[str, object]:
-    """The stack's effective config as `namespace:key` -> value (YAML types), defaults applied."""
+def stack_config(
+    stack: str, overrides: Mapping[str, object] | None = None, stack_files: Path = TEST_STACKS
+) -> dict[str, object]:
+    """The stack's effective config as `namespace:key` -> value (YAML types), defaults applied; a value
+    stored encrypted (`secure:`) cannot be read offline, so its key takes its default."""
     project = _project_file()
     name = str(project["name"])
 
@@ -115,11 +122,15 @@ def stack_config(stack: str, overrides: Mapping[str, object] | None = None) -> d
             values[qualified(key)] = declaration.get("value", declaration.get("default"))
         elif not isinstance(declaration, dict):
             values[qualified(key)] = declaration
-    stack_file = ROOT / f"Pulumi.{stack}.yaml"
+    stack_file = stack_files / f"Pulumi.{stack}.yaml"
     if stack_file.exists():
         with stack_file.open() as handle:
             values.update(
-                {qualified(k): v for k, v in ((yaml.safe_load(handle) or {}).get("config") or {}).items()}
+                {
+                    qualified(k): v
+                    for k, v in ((yaml.safe_load(handle) or {}).get("config") or {}).items()
+                    if not (isinstance(v, dict) and "secure" in v)
+                }
             )
     for key, value in (overrides or {}).items():
         if value is None:
@@ -208,9 +219,13 @@ def _options(opts: pulumi.ResourceOptions) -> Options:
     )
 
 
-def stack_config_strings(stack: str, overrides: Mapping[str, object] | None = None) -> dict[str, str]:
+def stack_config_strings(
+    stack: str, overrides: Mapping[str, object] | None = None, stack_files: Path = TEST_STACKS
+) -> dict[str, str]:
     """The stack's effective config exactly as the engine hands it to the program (every value a string)."""
-    return {key: _as_engine_string(value) for key, value in stack_config(stack, overrides).items()}
+    return {
+        key: _as_engine_string(value) for key, value in stack_config(stack, overrides, stack_files).items()
+    }
 
 
 def secret(value: object) -> dict[str, object]:
@@ -219,11 +234,14 @@ def secret(value: object) -> dict[str, object]:
 
 
 def run_stack(
-    stack: str = "dev", overrides: Mapping[str, object] | None = None, secret_keys: Sequence[str] = ()
+    stack: str = "dev",
+    overrides: Mapping[str, object] | None = None,
+    secret_keys: Sequence[str] = (),
+    stack_files: Path = TEST_STACKS,
 ) -> StackResult:
     """Run __main__.py for `stack` under mocks and return its resources and resolved outputs; the
     `secret_keys` are set as `pulumi config set --secret` sets them."""
-    config = stack_config_strings(stack, overrides)
+    config = stack_config_strings(stack, overrides, stack_files)
     project = project_name()
     project_id = config.get(f"{project}:projectId", "mock-project")
     mocks = _Mocks(project_id)
