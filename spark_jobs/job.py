@@ -9,7 +9,7 @@ the quarantine and the load are all derived from those rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
@@ -142,19 +142,33 @@ def _persisted(frame: DataFrame) -> Iterator[DataFrame]:
 
 
 def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_path: str) -> None:
-    """Patterns run as Java regular expressions; the contract parser could only check Python's syntax."""
-    pattern_class = jvm(spark).java.util.regex.Pattern
+    """Patterns run as Java regular expressions; the contract parser could only check Python's syntax.
+
+    A refusal is Java's for the pattern as written, which the contract's author recognises: the one Spark runs
+    differs only by its `$` anchors, written `\\z`.
+    """
+    compile_pattern = jvm(spark).java.util.regex.Pattern.compile
     for column in contract.columns:
         if column.pattern is None:
             continue
-        try:
-            pattern_class.compile(spark_pattern(column.pattern))
-        except (Py4JJavaError, PySparkException) as error:
-            detail = first_meaningful_line(str(error))
+        refusal = _java_refusal(compile_pattern, column.pattern) or _java_refusal(
+            compile_pattern, spark_pattern(column.pattern)
+        )
+        if refusal:
             raise ContractError(
                 f"{contract_path}: column '{column.name}': pattern {column.pattern!r} is not a valid Java "
-                f"regular expression: {detail}"
-            ) from None
+                f"regular expression: {refusal}"
+            )
+
+
+def _java_refusal(compile_pattern: Callable[[str], object], pattern: str) -> str | None:
+    """Why Java refuses `pattern`, or None. Java's message gives the reason, then on lines of their own the
+    pattern and a caret under the place: only the reason is kept, which names the place by its index."""
+    try:
+        compile_pattern(pattern)
+    except (Py4JJavaError, PySparkException) as error:
+        return first_meaningful_line(str(error).partition(f"\n{pattern}\n")[0])
+    return None
 
 
 def _count(rows: DataFrame, rejected: DataFrame, progress: Progress) -> None:

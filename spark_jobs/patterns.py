@@ -17,8 +17,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class PatternToken:
     """A piece of a regular expression as Java reads it: a quoted stretch (`\\Q…\\E`), an escape (with its
-    braces, `\\p{Lu}`, or angle brackets, `\\k<name>`), or one character; `in_class` when it lies in a
-    character class."""
+    braces, `\\p{Lu}`, `\\b{g}`, or angle brackets, `\\k<name>`), or one character; `in_class` when it lies in
+    a character class."""
 
     text: str
     position: int
@@ -57,7 +57,8 @@ def _token(pattern: str, position: int) -> str:
     ]
 
 
-_DELIMITED_ESCAPE = re.compile(r"\\[pPxN]\{[^}]*\}|\\k<[^>]*>")
+# Also Java's grapheme cluster boundary, \b{g}.
+_DELIMITED_ESCAPE = re.compile(r"\\[pPxN]\{[^}]*\}|\\k<[^>]*>|\\b\{g\}")
 
 
 def inline_flags(pattern: str) -> set[str]:
@@ -126,8 +127,38 @@ def _group_openers(pattern: str) -> Iterator[PatternToken]:
 def _python_only(pattern: str) -> str | None:
     """Why `pattern`, valid for Python (and some for RE2), is not Java's syntax; None when nothing says so.
 
-    Python's own check would pass these groups, and the batch would fail only when Java compiles them.
+    Python's own check would pass these groups, braces and escapes, and the batch would fail only when Java
+    compiles them.
     """
+    return _python_only_group(pattern) or _python_only_token(pattern)
+
+
+def _python_only_token(pattern: str) -> str | None:
+    for token in pattern_tokens(pattern):
+        if token.text == "{" and not token.in_class and not _JAVA_REPETITION.match(pattern, token.position):
+            if _PYTHON_UP_TO.match(pattern, token.position):
+                return "repeats up to n times as Python does, {,n}: Java writes {0,n}"
+            return (
+                "holds a { that starts no repetition ({n}, {n,} or {n,m}), which Java refuses: "
+                "write \\{ for the brace itself"
+            )
+        if token.text == r"\U":
+            return "writes a character as Python does, \\UXXXXXXXX: Java writes \\x{...}, e.g. \\x{1F600}"
+        if token.text == r"\0" and not _OCTAL_DIGIT.match(pattern, token.position + len(token.text)):
+            return (
+                "holds \\0 without an octal digit after it, which Java refuses: write \\x00 for the NUL "
+                "character"
+            )
+    return None
+
+
+# What Java reads after a `{` outside a class: always a repetition, or the pattern is refused.
+_JAVA_REPETITION = re.compile(r"\{[0-9]+(?:,[0-9]*)?\}")
+_PYTHON_UP_TO = re.compile(r"\{,[0-9]+\}")
+_OCTAL_DIGIT = re.compile("[0-7]")
+
+
+def _python_only_group(pattern: str) -> str | None:
     for token in _group_openers(pattern):
         for opener, remedy in _PYTHON_ONLY_GROUPS.items():
             if pattern.startswith(opener, token.position):

@@ -159,8 +159,8 @@ EXPECTED = {
     NUMERIC: f"a number with at most {NUMERIC_INTEGER_DIGITS} integer digits and {NUMERIC_SCALE} decimals",
     DATE: "YYYY-[M]M-[D]D, an existing day from year 1 to 9999",
     TIMESTAMP: (
-        "YYYY-[M]M-[D]D[( |T)[H]H:[M]M:[S]S[.ffffff][Z| UTC|±H[H]|±H[H]:MM|±HHMM]], from year 1 to 9999 in "
-        "UTC, offsets ≤ 14:00"
+        "YYYY-[M]M-[D]D[( |T|t)[H]H:[M]M:[S]S[.ffffff][Z|z| UTC|±H[H]|±H[H]:MM|±HHMM]], from year 1 to "
+        "9999 in UTC, offsets ≤ 14:00"
     ),
 }
 # Converters for the types that take rule values (min, max, allowed).

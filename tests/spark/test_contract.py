@@ -220,7 +220,8 @@ def test_aliases_and_typed_rule_values() -> None:
         (with_column(name="x", type="DATE", min="0000-01-01"), "min value text '0000-01-01' is not a valid"),
         (
             with_column(name="x", type="TIMESTAMP", min="2026-01-05T10"),
-            "min value text '2026-01-05T10' is not a valid TIMESTAMP",
+            "min value text '2026-01-05T10' is not a valid TIMESTAMP (YYYY-[M]M-[D]D[( |T|t)[H]H:[M]M:[S]S"
+            "[.ffffff][Z|z| UTC|±H[H]|±H[H]:MM|±HHMM]], from year 1 to 9999 in UTC, offsets ≤ 14:00)",
         ),
         (with_column(name="x", type="NUMERIC", max="1" + "0" * 29), "is not a valid NUMERIC"),
         (with_column(name="x", type="FLOAT64", max=float("inf")), "is not a valid FLOAT64"),
@@ -360,6 +361,12 @@ def test_java_only_pattern_syntax_is_accepted(pattern: str) -> None:
     assert column.pattern == pattern
 
 
+_BRACE = (
+    r"holds a { that starts no repetition ({n}, {n,} or {n,m}), which Java refuses: write "
+    r"\{ for the brace itself"
+)
+
+
 @pytest.mark.parametrize(
     ("pattern", "problem"),
     [
@@ -373,6 +380,22 @@ def test_java_only_pattern_syntax_is_accepted(pattern: str) -> None:
         ("^a{4294967296}$", "is not a valid regular expression: the repetition number is too large"),
         ("(?-q)a", "sets flags '-q': Java's inline flags are i, d, m, s, u, x, U, c"),
         ("(?x)[[:digit:]]+$", "uses the POSIX class [:digit:], which Java reads as a set of the characters"),
+        ("^a{,3}$", "repeats up to n times as Python does, {,n}: Java writes {0,n}"),
+        ("^[A-Z]{2}[0-9]{$", _BRACE),
+        ("^a{b}$", _BRACE),
+        ("^a{1$", _BRACE),
+        (
+            r"^\U0001F600$",
+            r"writes a character as Python does, \UXXXXXXXX: Java writes \x{...}, e.g. \x{1F600}",
+        ),
+        (
+            r"^a\0$",
+            r"holds \0 without an octal digit after it, which Java refuses: write \x00 for the NUL character",
+        ),
+        (
+            r"^[\08]$",
+            r"holds \0 without an octal digit after it, which Java refuses: write \x00 for the NUL character",
+        ),
     ],
 )
 def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, problem: str) -> None:
@@ -406,6 +429,12 @@ def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, p
         # A class escape cannot end a range: Java reads the - after it as a member, where Python refuses.
         r"^[\w-.]+@[\w-.]+$",
         r"^[\p{L}-.]+$",
+        # Braces Java reads as a repetition or as themselves, and octal escapes.
+        r"^a{0}b{1,}c{2,3}?d{4}+$",
+        r"^[a{,3}]$",
+        r"^\{x\}\Q{,3}\E\p{L}{2}$",
+        r"^\01\0177$",
+        r"^C:\\0$",
     ],
 )
 def test_valid_java_that_python_would_read_otherwise_is_accepted(pattern: str) -> None:
