@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -19,8 +19,10 @@ import pulumi
 from infra.config_reader import (
     ConfigError,
     Reader,
+    as_written,
     bounded_int,
     declared_keys,
+    described,
     is_secret,
     matching,
     one_of,
@@ -52,36 +54,20 @@ _GOOGLE = re.compile(r"g[o0][o0]gle")
 # Runtimes 2.2 and later: the job needs Spark 3.5 and Python 3.11 (2.0 runs Spark 3.3, 2.1 Spark 3.4).
 _RUNTIME_VERSION = re.compile(r"^(2\.([2-9]|[1-9][0-9])|3\.[0-9]+)$")
 _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
-# Resource paths: a relative name, or (for Compute Engine) a self link of either host; one group per part,
-# each as Google names it. A project is named by its id (a legacy one with its domain, `example.com:p`) or
-# its number; networks and subnets by RFC 1035 names; key rings and keys by up to 63 letters, digits, _ or -.
-_SELF_LINK = r"(?:https://(?:www|compute)\.googleapis\.com/compute/v1/)?"
-_PROJECT_PART = rf"projects/(?P<project>{SCOPED_PROJECT_ID}|[0-9]{{1,19}})"
-_RFC1035_NAME = r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_KMS_NAME = r"[A-Za-z0-9_-]{1,63}"
-_NETWORK = re.compile(rf"{_SELF_LINK}{_PROJECT_PART}/global/networks/(?P<name>{_RFC1035_NAME})")
-_SUBNETWORK = re.compile(
-    rf"{_SELF_LINK}{_PROJECT_PART}/regions/(?P<region>{_REGION_NAME})/subnetworks/(?P<name>{_RFC1035_NAME})"
-)
-_KMS_KEY = re.compile(
-    rf"{_PROJECT_PART}/locations/(?P<region>[a-z0-9-]+)/keyRings/{_KMS_NAME}/cryptoKeys/(?P<name>{_KMS_NAME})"
-)
-_NETWORK_NAME_RULES = (
-    "a project id or number, and an RFC 1035 name (1-63 lowercase letters, digits or hyphens, a letter "
-    "first, no hyphen last)"
-)
-_KMS_NAME_RULES = "a project id or number, and key ring and key names of up to 63 letters, digits, _ or -"
-_NETWORK_TAG = re.compile(_RFC1035_NAME)  # as Compute Engine names its resources
+# As Compute Engine names its resources (networks, subnets, tags).
+_RFC1035_NAME = re.compile(r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_RFC1035_RULE = "RFC 1035: 1-63 lowercase letters, digits or hyphens, a letter first and no hyphen last"
 _MAX_NETWORK_TAGS = 64
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
 # What Dataproc Serverless says it does not support ("Spark properties": YARN- and shuffle-related ones).
 _SERVERLESS_UNSUPPORTED = re.compile(r"spark\.(master$|yarn\.|shuffle\.)")
-# One address, in ASCII: the characters RFC 5322 allows before the @ in dotted runs (no scheme such as
-# `mailto:`, no list, no space or invisible character pasted along), and a domain name after it.
-_EMAIL = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]"
+# An email address in ASCII: the characters RFC 5322 allows before the @, in dotted runs, and a domain name.
+_EMAIL_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_EMAIL_DOMAIN = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]"
 )
+# Where an address pasted with others is cut: commas, semicolons, spaces.
+_ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
 # Set by the program on every labelled resource (their values in `load`).
@@ -120,6 +106,69 @@ class ResourcePath:
     region: str | None
     """The region or location; None for a global resource (a network)."""
     name: str
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A part of a resource path and the rule Google names it by."""
+
+    what: str
+    pattern: re.Pattern[str]
+    rule: str
+
+
+@dataclass(frozen=True)
+class _PathShape:
+    """How config names a resource by its path: `{part}`s between the template's slashes, the last one the
+    resource's name, each read whatever it holds and then checked, so that an error names the part at fault.
+    A `{region}` has no rule here: each caller compares it with the stack's region, which says more."""
+
+    template: str
+    parts: Mapping[str, _Part]
+    self_link: bool
+    """Compute Engine's: the path may also be written as a self link, of either host."""
+
+    def match(self, value: str) -> re.Match[str] | None:
+        """`value`'s parts, whatever they hold, if it has this shape."""
+        parts = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
+        return re.fullmatch((_SELF_LINK if self.self_link else "") + parts, value)
+
+    @property
+    def allowed(self) -> str:
+        """The shape, for a value that does not have it."""
+        shown = re.sub(r"\{(\w+)\}", r"<\1>", self.template)
+        return f"empty, or {shown}" + (" (or its self link)" if self.self_link else "")
+
+
+_SELF_LINK = r"(?:https://(?:www|compute)\.googleapis\.com/compute/v1/)?"
+# A project is named by its id (a legacy one with its domain, `example.com:p`) or its number.
+_PROJECT = _Part(
+    "project id or number",
+    re.compile(rf"{SCOPED_PROJECT_ID}|[0-9]{{1,19}}"),
+    "an id: 6-30 lowercase letters, digits or hyphens, a letter first and no hyphen last; a legacy project's "
+    "perhaps after its domain, as in example.com:my-project",
+)
+_KMS_NAME = re.compile(r"[A-Za-z0-9_-]{1,63}")
+_KMS_NAME_RULE = "1-63 letters, digits, _ or -"
+_NETWORK = _PathShape(
+    "projects/{project}/global/networks/{name}",
+    {"project": _PROJECT, "name": _Part("network name", _RFC1035_NAME, _RFC1035_RULE)},
+    self_link=True,
+)
+_SUBNETWORK = _PathShape(
+    "projects/{project}/regions/{region}/subnetworks/{name}",
+    {"project": _PROJECT, "name": _Part("subnet name", _RFC1035_NAME, _RFC1035_RULE)},
+    self_link=True,
+)
+_KMS_KEY = _PathShape(
+    "projects/{project}/locations/{region}/keyRings/{ring}/cryptoKeys/{key}",
+    {
+        "project": _PROJECT,
+        "ring": _Part("key ring name", _KMS_NAME, _KMS_NAME_RULE),
+        "key": _Part("key name", _KMS_NAME, _KMS_NAME_RULE),
+    },
+    self_link=False,
+)
 
 
 @dataclass(frozen=True)
@@ -232,18 +281,24 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
-def _resource_path(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> ResourcePath | None:
-    """Parse a resource path whose parts `pattern` names (project, name, and region if it has one); an empty
-    value names no resource."""
+def _resource_path(key: str, value: str, shape: _PathShape) -> ResourcePath | None:
+    """Parse a resource path of `shape`; an empty value names no resource."""
     if not value:
         return None
-    match = pattern.fullmatch(value)
+    match = shape.match(value)
     if not match:
-        raise ConfigError(key, value, allowed)
-    parts = match.groupdict()
-    relative = value[match.start("project") - len("projects/") :]
+        raise ConfigError(key, value, shape.allowed)
+    for name, part in shape.parts.items():
+        if not part.pattern.fullmatch(match[name]):
+            segment = shape.template.partition(f"/{{{name}}}")[0].rsplit("/", 1)[-1]  # keyRings for {ring}
+            raise ConfigError(
+                key, value, f"a {part.what} after {segment}/ ({part.rule}), not {as_written(match[name])}"
+            )
     return ResourcePath(
-        path=relative, project=parts["project"], region=parts.get("region"), name=parts["name"]
+        path=value[match.start("project") - len("projects/") :],
+        project=match["project"],
+        region=match.groupdict().get("region"),
+        name=match.groups()[-1],
     )
 
 
@@ -394,7 +449,8 @@ def _labels(key: str, raw: object, reserved: tuple[str, ...]) -> Mapping[str, st
             raise ConfigError(
                 entry,
                 value,
-                f"a label key of 1-63 lowercase letters, digits, _ or -, a letter first (not {str(name)!r})",
+                f"a label key of 1-63 lowercase letters, digits, _ or -, a letter first (not "
+                f"{as_written(str(name))})",
             )
         labels[name] = matching(
             entry,
@@ -416,12 +472,7 @@ def _label_text(entry: str, value: object) -> str:
 
 
 def _kms_key(value: str, region: str) -> str:
-    key = _resource_path(
-        "kmsKey",
-        value,
-        _KMS_KEY,
-        f"empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>: {_KMS_NAME_RULES}",
-    )
+    key = _resource_path("kmsKey", value, _KMS_KEY)
     if key is not None and key.region != region:
         raise ConfigError(
             "kmsKey",
@@ -432,19 +483,8 @@ def _kms_key(value: str, region: str) -> str:
 
 
 def _network(reader: Reader, region: str) -> NetworkConfig:
-    network = _resource_path(
-        "existingNetwork",
-        reader.string("existingNetwork"),
-        _NETWORK,
-        f"empty, or projects/<project>/global/networks/<name> (or its self link): {_NETWORK_NAME_RULES}",
-    )
-    subnetwork = _resource_path(
-        "existingSubnetwork",
-        reader.string("existingSubnetwork"),
-        _SUBNETWORK,
-        "empty, or projects/<project>/regions/<region>/subnetworks/<name> (or its self link): "
-        + _NETWORK_NAME_RULES,
-    )
+    network = _resource_path("existingNetwork", reader.string("existingNetwork"), _NETWORK)
+    subnetwork = _resource_path("existingSubnetwork", reader.string("existingSubnetwork"), _SUBNETWORK)
     if bool(network) != bool(subnetwork):
         missing = "existingSubnetwork" if network else "existingNetwork"
         raise ConfigError(missing, "", "set together with the other one (an existing network needs both)")
@@ -483,7 +523,7 @@ def _network_tags(raw: object) -> tuple[str, ...]:
             raise ConfigError(
                 f"networkTags[{index}]", tag, f"a tag not given before (networkTags[{raw.index(tag)}])"
             )
-        if not isinstance(tag, str) or not _NETWORK_TAG.fullmatch(tag):
+        if not isinstance(tag, str) or not _RFC1035_NAME.fullmatch(tag):
             raise ConfigError(f"networkTags[{index}]", tag, allowed)
     # A set on the VMs: sorted, so that reordering them does not run the batches again.
     return tuple(sorted(raw))
@@ -533,15 +573,16 @@ def _storage(reader: Reader, project_id: str, stack: str, protect_data: bool) ->
             raise ConfigError(
                 "bucketPrefix",
                 prefix,
-                f"a prefix giving valid bucket names (bucket {name!r}: 3-63 lowercase letters, digits, - "
-                f"or _, letter or digit first and last); set {fix}",
+                f"a prefix giving valid bucket names (bucket {as_written(name)}: 3-63 lowercase letters, "
+                f"digits, - or _, letter or digit first and last); set {fix}",
             )
         if name.startswith("goog") or _GOOGLE.search(name):
             raise ConfigError(
                 "bucketPrefix",
                 prefix,
-                f"a prefix giving valid bucket names (bucket {name!r}: Cloud Storage refuses names that "
-                "start with 'goog' or contain 'google' or a look-alike such as 'g00gle'); set bucketPrefix",
+                f"a prefix giving valid bucket names (bucket {as_written(name)}: Cloud Storage refuses names "
+                "that start with 'goog' or contain 'google' or a look-alike such as 'g00gle'); set "
+                "bucketPrefix",
             )
     return StorageConfig(
         bucket_prefix=prefix,
@@ -679,9 +720,7 @@ def _run_token(value: str) -> str:
     except json.JSONDecodeError:
         return value
     if isinstance(parsed, dict | list):
-        raise ConfigError(
-            "runToken", parsed, "text or a whole number (change it to run every pipeline again)"
-        )
+        raise ConfigError("runToken", parsed, "text or a number (change it to run every pipeline again)")
     return value
 
 
@@ -698,10 +737,40 @@ def _cores(key: str, value: str) -> int:
 
 def _monitoring(reader: Reader) -> MonitoringConfig:
     email = reader.string("alertEmail")
-    if email:
-        matching("alertEmail", email, _EMAIL, "empty, or an email address")
+    problem = next(_email_problems(email), None) if email else None
+    if problem:
+        raise ConfigError("alertEmail", email, problem)
     return MonitoringConfig(
         alert_email=_optional(email),
         alert_email_is_secret=is_secret("alertEmail"),
         rejected_rows_threshold=reader.integer("rejectedRowsThreshold", 0, 10**12),
     )
+
+
+def _email_problems(email: str) -> Iterator[str]:
+    """The README's rules for alertEmail that `email` breaks, as what is allowed, the first to fix first. No
+    part of the address is repeated: alertEmail is the one key kept secret."""
+    if email.lower().startswith("mailto:"):
+        yield "an address alone, without mailto: before it"
+    if sum("@" in part for part in _ADDRESS_SEPARATORS.split(email)) > 1:
+        yield "one address, not a list (to notify several people, use a group's address)"
+    hidden = [character for character in email if character == " " or not character.isprintable()]
+    if hidden:
+        yield f"an address without spaces or invisible characters (it holds {described(hidden[0])})"
+    local_part, at, domain = email.rpartition("@")
+    if not at or "@" in local_part:
+        yield "an address of the form name@domain, such as oncall@example.com"
+    if not domain.isascii():
+        yield (
+            "an internationalized domain in its xn-- form, as DNS knows it (münchen.de is xn--mnchen-3ya.de)"
+        )
+    if not _EMAIL_LOCAL_PART.fullmatch(local_part):
+        yield (
+            "an address with ASCII letters, digits and !#$%&'*+/=?^_`{|}~- before the @, in runs joined by "
+            "single dots"
+        )
+    if not _EMAIL_DOMAIN.fullmatch(domain):
+        yield (
+            "an address with a domain name after the @, such as example.com: labels of ASCII letters, "
+            "digits and hyphens (none first or last) joined by single dots"
+        )

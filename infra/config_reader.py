@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -31,20 +32,45 @@ class ConfigError(pulumi.RunError, ValueError):
     """
 
     def __init__(self, key: str, value: object, allowed: str) -> None:
-        shown = "[secret]" if is_secret(key) else _as_written(value)
+        shown = "[secret]" if is_secret(key) else as_written(value)
         super().__init__(f"config {key}={shown} is not valid: {allowed}")
         self.key = key
 
 
-def _as_written(value: object) -> str:
-    """A config value as the stack file spells it: `true`, `null`, structures in YAML's flow style."""
+def as_written(value: object) -> str:
+    """A config value as the stack file spells it: `true`, `null`, structures in YAML's flow style, and text
+    quoted as YAML quotes it (not as Python's repr, whose doubled backslashes the user never typed)."""
     if isinstance(value, bool):
         return yaml_text(value)
     if value is None:
         return "null"
     if isinstance(value, dict | list):
         return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=2**31).strip()
+    if isinstance(value, str):
+        return _quoted(value)
     return repr(value)
+
+
+def _quoted(text: str) -> str:
+    r"""Text in YAML's single quotes, within which a backslash is itself (`'\t'` shows the two characters
+    typed); text holding a character that would not show (a tab, a line break, a zero-width space) in YAML's
+    double quotes, that character escaped (`"a\tb"`)."""
+    if text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    return '"' + "".join(_escaped(character) for character in text) + '"'
+
+
+def _escaped(character: str) -> str:
+    r"""One character inside YAML's double quotes: `"` and `\` after a backslash, one that would not show as
+    its escape (`\t`, `\x00`, `\u200b`: YAML reads these as Python writes them)."""
+    if character in '"\\':
+        return "\\" + character
+    return character if character.isprintable() else repr(character)[1:-1]
+
+
+def described(character: str) -> str:
+    """A character a message must make visible, by its code point and name: "U+200B ZERO WIDTH SPACE"."""
+    return f"U+{ord(character):04X} {unicodedata.name(character, '')}".rstrip()
 
 
 def is_secret(key: str) -> bool:

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import ResourcePath, StackConfig
+from infra.config_reader import as_written
 
 
 def _existing_subnet_range(
@@ -30,7 +31,7 @@ def _existing_subnet_range(
         if _relative(subnet.network) != network.path:
             # Not a ConfigError: Pulumi wraps a ValueError raised while resolving an input in its own text.
             raise pulumi.RunError(
-                f"config existingSubnetwork={subnetwork.path!r} belongs to network "
+                f"config existingSubnetwork={as_written(subnetwork.path)} belongs to network "
                 f"{_relative(subnet.network)}, not to existingNetwork {network.path}"
             )
         return subnet.ip_cidr_range

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.config_reader import PROJECT_ROOT, ConfigError, did_you_mean, matching, one_of
+from infra.config_reader import (
+    PROJECT_ROOT,
+    ConfigError,
+    as_written,
+    described,
+    did_you_mean,
+    matching,
+    one_of,
+)
 from spark_jobs.contract import Contract, load_contract
 from spark_jobs.errors import ContractError
 from spark_jobs.options import (
@@ -95,8 +104,9 @@ def _apart(prefixes: list[str]) -> None:
                 raise ConfigError(
                     f"pipelines[{index}].inputPrefix",
                     prefix,
-                    f"a folder apart from pipelines[{other_index}]'s {other!r} (the default is <name>/): the "
-                    "job reads every file under its folder, so one pipeline would load the other's files",
+                    f"a folder apart from pipelines[{other_index}]'s {as_written(other)} (the default is "
+                    "<name>/): the job reads every file under its folder, so one pipeline would load the "
+                    "other's files",
                 )
 
 
@@ -154,11 +164,12 @@ def _or_default(value: object, default: object) -> object:
 
 
 def _run_token(key: str, value: object) -> str:
-    """A pipeline's own run token, as text: `pulumi config set --path` stores `2` as a YAML number."""
+    """A pipeline's own run token, as text: `pulumi config set --path` stores `2` as a YAML number, and YAML
+    reads `1.5` as one; a number is its value's text (`1.10` is `1.1`), as the stack's token arrives."""
     if value is None:
         return ""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ConfigError(key, value, "text or a whole number (change it to run this pipeline again)")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(key, value, "text or a number (change it to run this pipeline again)")
     return str(value)
 
 
@@ -203,28 +214,45 @@ def _contract(key: str, value: str, path: Path) -> Contract:
 
 
 def _prefix(key: str, value: str) -> str:
-    """A plain object prefix: the job reads it as a Hadoop path, where glob characters select other folders,
-    `.` and `..` segments are resolved (`a/../` is the whole bucket) and `:` breaks the path; Cloud Storage
-    names hold no line break and at most 1024 bytes, a file's name after the prefix included; no control
-    character, which no command line carries (NUL) or a listing shows."""
-    segments = value.split("/")[:-1]
-    if (
-        value.startswith("/")
-        or not value.endswith("/")
-        or "" in segments
-        or any(segment in (".", "..") for segment in segments)
-        or _NOT_IN_PREFIX.search(value)
-        or any(unicodedata.category(character) == "Cc" for character in value)
-        or len(value.encode()) >= _MAX_OBJECT_NAME_BYTES
-    ):
-        raise ConfigError(
-            key,
-            value,
-            "an object prefix inside the raw bucket ending with '/', e.g. orders/ or landing/orders/: no "
-            "empty, . or .. folder, none of * ? [ ] { } \\ : or a control character (a line break, a tab), "
-            f"and under {_MAX_OBJECT_NAME_BYTES} bytes",
-        )
+    problem = next(_prefix_problems(value), None)
+    if problem:
+        raise ConfigError(key, value, problem)
     return value
+
+
+def _prefix_problems(value: str) -> Iterator[str]:
+    """The rules of a plain object prefix that `value` breaks, as what is allowed, the first to fix first. The
+    job reads it as a Hadoop path, where glob characters select other folders, `.` and `..` segments are
+    resolved (`a/../` is the whole bucket) and `:` breaks the path; Cloud Storage names hold no line break and
+    at most 1024 bytes, a file's name after the prefix included; no control character, which no command line
+    carries (NUL) or a listing shows."""
+    segments = value.split("/")[:-1]
+    if value.startswith("/"):
+        yield "a prefix inside the raw bucket, without a '/' first (e.g. orders/, not /orders/)"
+    if not value.endswith("/"):
+        yield "a folder: a prefix ending with '/' (e.g. orders/ or landing/orders/)"
+    if "" in segments:
+        yield "a prefix without an empty folder (no two '/' in a row)"
+    if any(segment in (".", "..") for segment in segments):
+        yield (
+            "a prefix without a . or .. folder: the job reads it as a Hadoop path, which resolves them "
+            "(orders/../ is the whole bucket)"
+        )
+    if special := _NOT_IN_PREFIX.search(value):
+        yield (
+            f"a prefix without any of * ? [ ] {{ }} \\ : (it holds {as_written(special[0])}): the job reads "
+            "it as a Hadoop path, where they select other folders or break the path"
+        )
+    if control := next((character for character in value if unicodedata.category(character) == "Cc"), None):
+        yield (
+            f"a prefix without a control character (it holds {described(control)}): no command line "
+            "carries NUL, and listings do not show the others"
+        )
+    if (size := len(value.encode())) >= _MAX_OBJECT_NAME_BYTES:
+        yield (
+            f"a prefix under {_MAX_OBJECT_NAME_BYTES} bytes (it has {size} in UTF-8): Cloud Storage names "
+            f"hold at most {_MAX_OBJECT_NAME_BYTES}, a file's name after the prefix included"
+        )
 
 
 def _ratio(key: str, value: object) -> float:

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -124,6 +124,14 @@ def _matching(pattern: re.Pattern[str], what: str) -> type[str]:
     return check  # type: ignore[return-value]
 
 
+_CHECKED_WHERE_THEY_APPLY: dict[str, Callable[[str], str]] = {
+    "--output-table": _matching(_BIGQUERY_TABLE, "BigQuery table ([PROJECT.]DATASET.TABLE)"),
+    "--temp-bucket": _bucket,
+    "--csv-delimiter": _csv_delimiter,
+}
+"""The options that apply with one sink or format only, and the check of their values (as argparse types)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spark_jobs.main",
@@ -142,7 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--csv-delimiter",
-        type=_csv_delimiter,
         metavar="CHAR",
         help="csv only: the character separating fields, e.g. '|', ';' or a tab (default: a comma); quotes, "
         "doubled quotes and quoted line breaks stay as RFC 4180 has them",
@@ -157,7 +164,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sink", required=True, choices=SINKS, help="where rows are written")
     parser.add_argument(
         "--output-table",
-        type=_matching(_BIGQUERY_TABLE, "BigQuery table ([PROJECT.]DATASET.TABLE)"),
         metavar="[PROJECT.]DATASET.TABLE",
         help="bigquery sink: the table to load; rejected rows go to the same name + __rejected",
     )
@@ -168,7 +174,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--temp-bucket",
-        type=_bucket,
         metavar="NAME",
         help="bigquery sink: Cloud Storage bucket for the connector's staging files",
     )
@@ -220,6 +225,15 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
                 parser.error(f"{flag} applies only to --sink {sink}")
     if args.csv_delimiter is not None and args.input_format != CSV:
         parser.error(f"--csv-delimiter applies only to --input-format {CSV}")
+    # Their values only now: for an option that does not apply, that is the problem to hear first.
+    for flag, check in _CHECKED_WHERE_THEY_APPLY.items():
+        value = getattr(args, flag.removeprefix("--").replace("-", "_"))
+        if value is None:
+            continue
+        try:
+            check(value)
+        except argparse.ArgumentTypeError as invalid:
+            parser.error(f"argument {flag}: {invalid}")
     problem = _path_problem(args)
     if problem:
         parser.error(problem)

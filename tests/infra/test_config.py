@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pulumi
 import pytest
+import yaml
 
 from infra import config as stack_config
 from infra.config import StackConfig
-from infra.config_reader import PROJECT_ROOT, ConfigError, declared_keys, yaml_text
+from infra.config_reader import PROJECT_ROOT, ConfigError, as_written, declared_keys, yaml_text
 from tests.infra.harness import events_pipeline, project_name, run_stack, stack_config_strings
 
 NO_PIPELINES: dict[str, object] = {"pipelines": []}
@@ -101,7 +102,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
                 "cryptoKeyVersions/1"
             },
             "kmsKey",
-            "empty, or projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>",
+            "is not valid: empty, or projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key>",
         ),
         (
             {"kmsKey": "projects/keys-project/locations/us/keyRings/r/cryptoKeys/c"},
@@ -115,7 +116,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
                 "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/s",
             },
             "existingNetwork",
-            "global/networks",
+            "a network name after networks/ (RFC 1035: ",
         ),
         (
             {"existingNetwork": "projects/my-project/global/networks/n"},
@@ -177,51 +178,14 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"batchTimeoutMinutes": 125}, "batchTimeoutMinutes", "at least batchTtlMinutes + 10 (130)"),
         ({"apiPropagationSeconds": 601}, "apiPropagationSeconds", "an integer from 0 to 600"),
         ({"iamPropagationSeconds": -1}, "iamPropagationSeconds", "an integer from 0 to 600"),
-        ({"alertEmail": "oncall"}, "alertEmail", "an email address"),
-        ({"alertEmail": "mailto:oncall@example.com"}, "alertEmail", "an email address"),
-        ({"alertEmail": "oncall@example.com."}, "alertEmail", "an email address"),
-        ({"alertEmail": "oncall@.example.com"}, "alertEmail", "an email address"),
         ({"rejectedRowsThreshold": -5}, "rejectedRowsThreshold", "an integer from 0"),
         # What Python's int() would read, but a stack file's reader would not: ASCII digits only.
         ({"tempRetentionDays": "1_0"}, "tempRetentionDays", "an integer from 1 to 3650"),
         ({"tempRetentionDays": "\u0667"}, "tempRetentionDays", "an integer from 1 to 3650"),
         ({"executorCores": " 8"}, "executorCores", "one of 4, 8 or 16"),
-        # One address, as typed: not with an invisible character pasted along, a list, or a bad domain.
-        ({"alertEmail": "oncall@example.com\u200b"}, "alertEmail", "an email address"),
-        ({"alertEmail": "a@b.com;c@d.com"}, "alertEmail", "an email address"),
-        ({"alertEmail": "oncall@-example.com"}, "alertEmail", "an email address"),
-        ({"alertEmail": "ä@example.com"}, "alertEmail", "an email address"),
-        ({"alertEmail": ["oncall@example.com"]}, "alertEmail", "an email address"),
         ({"region": "north" * 10 + "-west1"}, "region", "a region name such as europe-west1"),
-        ({"runToken": {"run": 2}}, "runToken", "text or a whole number"),
-        ({"runToken": ["2"]}, "runToken", "text or a whole number"),
-        # Each part of a resource path as Google names it.
-        (
-            {"kmsKey": "projects/ÜBER/locations/europe-west1/keyRings/r/cryptoKeys/k"},
-            "kmsKey",
-            "a project id or number",
-        ),
-        (
-            {"kmsKey": "projects/my-project/locations/europe-west1/keyRings/r!/cryptoKeys/k"},
-            "kmsKey",
-            "a project id or number, and key ring and key names of up to 63 letters, digits, _ or -",
-        ),
-        (
-            {
-                "existingNetwork": "projects/host-project/global/networks/CORP",
-                "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/data",
-            },
-            "existingNetwork",
-            "a project id or number, and an RFC 1035 name (1-63 lowercase letters",
-        ),
-        (
-            {
-                "existingNetwork": "projects/host-project/global/networks/corp",
-                "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/sub#1",
-            },
-            "existingSubnetwork",
-            "a project id or number, and an RFC 1035 name (1-63 lowercase letters",
-        ),
+        ({"runToken": {"run": 2}}, "runToken", "text or a number (change it to run every pipeline again)"),
+        ({"runToken": ["2"]}, "runToken", "text or a number (change it to run every pipeline again)"),
         ({"pipelines": {"name": "orders"}}, "pipelines", "a list of pipeline maps"),
         ({"pipelines": ["orders"]}, "pipelines[0]", "a map with name"),
     ],
@@ -239,7 +203,214 @@ def test_rejects_bad_value_naming_key_value_and_rule(
         # Top-level values reach the program as the engine's text ('true'), structured ones as YAML (true).
         assert f"={yaml_text(shown)} " in message or f"={yaml_text(shown)!r} " in message
     elif shown is not None and not isinstance(shown, dict | list):
-        assert f"={str(shown)!r}" in message or f"={shown!r}" in message
+        assert f"={as_written(str(shown))} " in message or f"={as_written(shown)} " in message
+
+
+_PROJECT_RULE = (
+    "a project id or number after projects/ (an id: 6-30 lowercase letters, digits or hyphens, a letter "
+    "first and no hyphen last; a legacy project's perhaps after its domain, as in example.com:my-project)"
+)
+_RFC1035_RULE = "(RFC 1035: 1-63 lowercase letters, digits or hyphens, a letter first and no hyphen last)"
+_KMS_NAME_RULE = "(1-63 letters, digits, _ or -)"
+_CORP = "projects/host-project/global/networks/corp"
+_DATA = "projects/host-project/regions/europe-west1/subnetworks/data"
+_UPPER_CASE_PROJECT_LINK = "https://www.googleapis.com/compute/v1/projects/Host/global/networks/corp"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "message"),
+    [
+        (
+            {"kmsKey": "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"},
+            "kmsKey",
+            "config kmsKey='projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k' is not valid: "
+            f"{_PROJECT_RULE}, not 'p'",
+        ),
+        (
+            {"kmsKey": "projects/ÜBER/locations/europe-west1/keyRings/r/cryptoKeys/k"},
+            "kmsKey",
+            "config kmsKey='projects/ÜBER/locations/europe-west1/keyRings/r/cryptoKeys/k' is not valid: "
+            f"{_PROJECT_RULE}, not 'ÜBER'",
+        ),
+        (
+            {"kmsKey": "projects/my-project/locations/europe-west1/keyRings/r!/cryptoKeys/k"},
+            "kmsKey",
+            "config kmsKey='projects/my-project/locations/europe-west1/keyRings/r!/cryptoKeys/k' is not "
+            f"valid: a key ring name after keyRings/ {_KMS_NAME_RULE}, not 'r!'",
+        ),
+        (
+            {"kmsKey": f"projects/my-project/locations/europe-west1/keyRings/r/cryptoKeys/{'k' * 64}"},
+            "kmsKey",
+            f"config kmsKey='projects/my-project/locations/europe-west1/keyRings/r/cryptoKeys/{'k' * 64}' "
+            f"is not valid: a key name after cryptoKeys/ {_KMS_NAME_RULE}, not '{'k' * 64}'",
+        ),
+        (
+            {"kmsKey": "projects/my-project/locations/Europe-West1/keyRings/r/cryptoKeys/k"},
+            "kmsKey",
+            "config kmsKey='projects/my-project/locations/Europe-West1/keyRings/r/cryptoKeys/k' is not "
+            "valid: a key in location europe-west1: buckets, dataset and batches use keys of their region",
+        ),
+        (
+            {"existingNetwork": "projects/host-project/global/networks/CORP", "existingSubnetwork": _DATA},
+            "existingNetwork",
+            "config existingNetwork='projects/host-project/global/networks/CORP' is not valid: a network "
+            f"name after networks/ {_RFC1035_RULE}, not 'CORP'",
+        ),
+        (
+            {"existingNetwork": _UPPER_CASE_PROJECT_LINK, "existingSubnetwork": _DATA},
+            "existingNetwork",
+            f"config existingNetwork='{_UPPER_CASE_PROJECT_LINK}' is not valid: {_PROJECT_RULE}, not 'Host'",
+        ),
+        (
+            {
+                "existingNetwork": _CORP,
+                "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/sub#1",
+            },
+            "existingSubnetwork",
+            "config existingSubnetwork='projects/host-project/regions/europe-west1/subnetworks/sub#1' is not "
+            f"valid: a subnet name after subnetworks/ {_RFC1035_RULE}, not 'sub#1'",
+        ),
+        (
+            {
+                "existingNetwork": _CORP,
+                "existingSubnetwork": "projects/host-project/regions/Europe/subnetworks/s",
+            },
+            "existingSubnetwork",
+            "config existingSubnetwork='projects/host-project/regions/Europe/subnetworks/s' is not valid: a "
+            "subnet in region europe-west1 (the stack's region), not Europe",
+        ),
+        (
+            {"existingNetwork": _CORP, "existingSubnetwork": "projects/host-project/subnetworks/s"},
+            "existingSubnetwork",
+            "config existingSubnetwork='projects/host-project/subnetworks/s' is not valid: empty, or "
+            "projects/<project>/regions/<region>/subnetworks/<name> (or its self link)",
+        ),
+    ],
+)
+def test_a_resource_path_error_names_the_part_that_breaks_its_rule(
+    overrides: dict[str, object], key: str, message: str
+) -> None:
+    error = _error(overrides)
+    assert (error.key, str(error)) == (key, message)
+
+
+@pytest.mark.parametrize(
+    ("email", "shown", "allowed"),
+    [
+        (
+            "mailto:oncall@example.com",
+            "'mailto:oncall@example.com'",
+            "an address alone, without mailto: before it",
+        ),
+        (
+            "MailTo:oncall@example.com",
+            "'MailTo:oncall@example.com'",
+            "an address alone, without mailto: before it",
+        ),
+        *[
+            (
+                email,
+                f"'{email}'",
+                "one address, not a list (to notify several people, use a group's address)",
+            )
+            for email in (
+                "a@example.com,b@example.com",
+                "a@b.com;c@d.com",
+                "a@b.com c@d.com",
+                '["a@b.com", "c@d.com"]',
+            )
+        ],
+        (
+            "on call@example.com",
+            "'on call@example.com'",
+            "an address without spaces or invisible characters (it holds U+0020 SPACE)",
+        ),
+        # Pasted along, unseen: the value is shown with it escaped, and the message names it.
+        (
+            "oncall@example.com\u200b",
+            '"oncall@example.com\\u200b"',
+            "an address without spaces or invisible characters (it holds U+200B ZERO WIDTH SPACE)",
+        ),
+        (
+            "oncall@example.com\t",
+            '"oncall@example.com\\t"',
+            "an address without spaces or invisible characters (it holds U+0009)",
+        ),
+        ("oncall", "'oncall'", "an address of the form name@domain, such as oncall@example.com"),
+        (
+            "on@call@example.com",
+            "'on@call@example.com'",
+            "an address of the form name@domain, such as oncall@example.com",
+        ),
+        (
+            "oncall@exämple.com",
+            "'oncall@exämple.com'",
+            "an internationalized domain in its xn-- form, as DNS knows it (münchen.de is xn--mnchen-3ya.de)",
+        ),
+        *[
+            (
+                email,
+                f"'{email}'",
+                "an address with ASCII letters, digits and !#$%&'*+/=?^_`{|}~- before the @, in runs joined "
+                "by single dots",
+            )
+            for email in (
+                "ä@example.com",
+                "on..call@example.com",
+                ".oncall@example.com",
+                "@example.com",
+                "a(b)@example.com",
+            )
+        ],
+        *[
+            (
+                email,
+                f"'{email}'",
+                "an address with a domain name after the @, such as example.com: labels of ASCII letters, "
+                "digits and hyphens (none first or last) joined by single dots",
+            )
+            for email in (
+                "oncall@example.com.",
+                "oncall@.example.com",
+                "oncall@-example.com",
+                "oncall@localhost",
+                "oncall@",
+            )
+        ],
+    ],
+)
+def test_an_alert_email_error_names_the_rule_it_breaks(email: str, shown: str, allowed: str) -> None:
+    error = _error({"alertEmail": email})
+    assert (error.key, str(error)) == ("alertEmail", f"config alertEmail={shown} is not valid: {allowed}")
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["oncall@example.com", "on.call+alerts@xn--mnchen-3ya.de", "o'neil@sub.example.co.uk", "A@EXAMPLE.COM"],
+)
+def test_a_plain_address_is_an_alert_email(email: str) -> None:
+    assert _load({"alertEmail": email}).monitoring.alert_email == email
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        # YAML's single quotes keep a backslash as it is: '\t' is the two characters typed, not a tab.
+        ("my\\data", "'my\\data'"),
+        ("it's", "'it''s'"),
+        ('say "x"', "'say \"x\"'"),
+        # A character that would not show, in double quotes, escaped as YAML reads it.
+        ("my\tdata", '"my\\tdata"'),
+        ("my\ndata", '"my\\ndata"'),
+        ("my\x00data", '"my\\x00data"'),
+        ("\u00a0data\\", '"\\xa0data\\\\"'),
+        ('"data"\u200b', '"\\"data\\"\\u200b"'),
+    ],
+)
+def test_text_is_shown_as_the_stack_file_quotes_it(value: str, shown: str) -> None:
+    error = _error({"datasetId": value})
+    assert str(error) == f"config datasetId={shown} is not valid: 1-1024 letters, digits or underscores"
+    assert yaml.safe_load(shown) == value
 
 
 @pytest.mark.parametrize("stack", ["a_b", "Dev"])  # upper case: `Dev` and `dev` would share resource names
@@ -268,10 +439,18 @@ def test_the_longest_stack_name_and_project_id_are_accepted_and_one_more_charact
     ("overrides", "secret_key", "secret_value", "message"),
     [
         (
-            {"alertEmail": "oncall"},
+            {"alertEmail": "data-team"},
             "alertEmail",
-            "oncall",
-            "config alertEmail=[secret] is not valid: empty, or an email",
+            "data-team",
+            "config alertEmail=[secret] is not valid: an address of the form name@domain, such as "
+            "oncall@example.com",
+        ),
+        # The rule broken is named, no part of the address.
+        (
+            {"alertEmail": "mailto:data-team@corp.test"},
+            "alertEmail",
+            "data-team@corp.test",
+            "config alertEmail=[secret] is not valid: an address alone, without mailto: before it",
         ),
         (
             {"labels": {"team": "Data"}},
@@ -355,22 +534,6 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
         # Shown as the stack file spells it, not as Python does (True).
         ({**ORDERS, "maxRejectRatio": True}, "pipelines[0].maxRejectRatio", "=true is not valid: a number"),
         ({**ORDERS, "contract": "spark_jobs/\x00.yaml"}, "pipelines[0].contract", "a data contract YAML"),
-        ({**ORDERS, "inputPrefix": "orders"}, "pipelines[0].inputPrefix", "ending with '/'"),
-        ({**ORDERS, "inputPrefix": "/orders/"}, "pipelines[0].inputPrefix", "an object prefix"),
-        # The job reads the prefix as a Hadoop path: globs pick other folders, `..` climbs out of the prefix.
-        ({**ORDERS, "inputPrefix": "orders-[1]/"}, "pipelines[0].inputPrefix", "none of * ? [ ] { }"),
-        ({**ORDERS, "inputPrefix": "{orders,users}/"}, "pipelines[0].inputPrefix", "none of * ? [ ] { }"),
-        ({**ORDERS, "inputPrefix": "orders/../"}, "pipelines[0].inputPrefix", "no empty, . or .. folder"),
-        ({**ORDERS, "inputPrefix": "./"}, "pipelines[0].inputPrefix", "no empty, . or .. folder"),
-        ({**ORDERS, "inputPrefix": "a:b/"}, "pipelines[0].inputPrefix", "none of * ? [ ] { }"),
-        ({**ORDERS, "inputPrefix": "a\nb/"}, "pipelines[0].inputPrefix", "\\ : or a control character"),
-        ({**ORDERS, "inputPrefix": "a" * 1023 + "/"}, "pipelines[0].inputPrefix", "and under 1024 bytes"),
-        ({**ORDERS, "inputPrefix": "é" * 512 + "/"}, "pipelines[0].inputPrefix", "and under 1024 bytes"),
-        ({**ORDERS, "inputPrefix": "a\rb/"}, "pipelines[0].inputPrefix", "(a line break, a tab)"),
-        # No command line carries a NUL to the job; the others hide in listings and logs.
-        ({**ORDERS, "inputPrefix": "a\x00b/"}, "pipelines[0].inputPrefix", "or a control character"),
-        ({**ORDERS, "inputPrefix": "a\tb/"}, "pipelines[0].inputPrefix", "or a control character"),
-        ({**ORDERS, "inputPrefix": "a\x7fb/"}, "pipelines[0].inputPrefix", "or a control character"),
         (
             {**ORDERS, "contract": "spark_jobs/contracts/nope.yaml"},
             "pipelines[0].contract",
@@ -393,18 +556,34 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
             "pipelines[0].maxRejectRation",
             "(did you mean maxRejectRatio?)",
         ),
-        ({**ORDERS, "runToken": True}, "pipelines[0].runToken", "text or a whole number"),
-        ({**ORDERS, "runToken": 2.5}, "pipelines[0].runToken", "text or a whole number"),
-        ({**ORDERS, "runToken": ["2"]}, "pipelines[0].runToken", "text or a whole number"),
+        *[
+            (
+                {**ORDERS, "runToken": value},
+                "pipelines[0].runToken",
+                f"config pipelines[0].runToken={shown} is not valid: text or a number (change it to run this "
+                "pipeline again)",
+            )
+            for value, shown in ((True, "true"), (["2"], "['2']"), ({"n": 2}, "{n: 2}"))
+        ],
+        # Shown as typed: in YAML's single quotes '\t' is a backslash and a t, which the hint tells apart.
         *[
             (
                 {**ORDERS, "csvDelimiter": value},
                 "pipelines[0].csvDelimiter",
-                f"config pipelines[0].csvDelimiter={value!r} is not valid: exactly one character, neither "
+                f"config pipelines[0].csvDelimiter={shown} is not valid: exactly one character, neither "
                 'the quote (") nor a line break (\\r, \\n) nor NUL, e.g. "|", ";" or "\\t" (a tab, in '
                 "double quotes)",
             )
-            for value in ("", "||", "\\t", '"', "\r", "\n", "\x00", 1)
+            for value, shown in (
+                ("", "''"),
+                ("||", "'||'"),
+                ("\\t", "'\\t'"),
+                ('"', "'\"'"),
+                ("\r", '"\\r"'),
+                ("\n", '"\\n"'),
+                ("\x00", '"\\x00"'),
+                (1, "1"),
+            )
         ],
         (
             {**ORDERS, "inputFormat": "json", "csvDelimiter": "|"},
@@ -423,6 +602,99 @@ def test_rejects_bad_pipeline(pipeline: dict[str, object], key: str, allowed: st
     error = _error({"pipelines": [{k: v for k, v in pipeline.items() if v is not None}]})
     assert error.key == key
     assert allowed in str(error)
+
+
+_HADOOP = "the job reads it as a Hadoop path"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "shown", "allowed"),
+    [
+        (
+            "/customers/",
+            "'/customers/'",
+            "a prefix inside the raw bucket, without a '/' first (e.g. orders/, not /orders/)",
+        ),
+        ("/", "'/'", "a prefix inside the raw bucket, without a '/' first (e.g. orders/, not /orders/)"),
+        ("orders", "'orders'", "a folder: a prefix ending with '/' (e.g. orders/ or landing/orders/)"),
+        ("", "''", "a folder: a prefix ending with '/' (e.g. orders/ or landing/orders/)"),
+        ("landing//orders/", "'landing//orders/'", "a prefix without an empty folder (no two '/' in a row)"),
+        # The job reads the prefix as a Hadoop path: globs pick other folders, `..` climbs out of the prefix.
+        *[
+            (
+                prefix,
+                f"'{prefix}'",
+                f"a prefix without a . or .. folder: {_HADOOP}, which resolves them (orders/../ is the whole "
+                "bucket)",
+            )
+            for prefix in ("orders/../", "./", "a/./b/")
+        ],
+        *[
+            (
+                prefix,
+                shown,
+                f"a prefix without any of * ? [ ] {{ }} \\ : (it holds {character}): {_HADOOP}, where they "
+                "select other folders or break the path",
+            )
+            for prefix, shown, character in (
+                ("orders-[1]/", "'orders-[1]/'", "'['"),
+                ("{orders,users}/", "'{orders,users}/'", "'{'"),
+                ("a:b/", "'a:b/'", "':'"),
+                ("orders*/", "'orders*/'", "'*'"),
+                ("a\\b/", "'a\\b/'", "'\\'"),
+            )
+        ],
+        # No command line carries a NUL to the job; the others hide in listings and logs.
+        *[
+            (
+                prefix,
+                shown,
+                f"a prefix without a control character (it holds {character}): no command line carries NUL, "
+                "and listings do not show the others",
+            )
+            for prefix, shown, character in (
+                ("a\nb/", '"a\\nb/"', "U+000A"),
+                ("a\rb/", '"a\\rb/"', "U+000D"),
+                ("a\x00b/", '"a\\x00b/"', "U+0000"),
+                ("a\tb/", '"a\\tb/"', "U+0009"),
+                ("a\x7fb/", '"a\\x7fb/"', "U+007F"),
+            )
+        ],
+        (
+            "a" * 1023 + "/",
+            f"'{'a' * 1023}/'",
+            "a prefix under 1024 bytes (it has 1024 in UTF-8): Cloud Storage names hold at most 1024, a "
+            "file's name after the prefix included",
+        ),
+        (
+            "é" * 512 + "/",
+            f"'{'é' * 512}/'",
+            "a prefix under 1024 bytes (it has 1025 in UTF-8): Cloud Storage names hold at most 1024, a "
+            "file's name after the prefix included",
+        ),
+    ],
+)
+def test_an_input_prefix_error_names_the_rule_it_breaks(prefix: str, shown: str, allowed: str) -> None:
+    error = _error({"pipelines": [{**ORDERS, "inputPrefix": prefix}]})
+    assert (error.key, str(error)) == (
+        "pipelines[0].inputPrefix",
+        f"config pipelines[0].inputPrefix={shown} is not valid: {allowed}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("token", "text"),
+    [
+        (2, "2"),
+        ("retry-1", "retry-1"),
+        # A YAML number is its value's text, as `pulumi config set` makes the stack's: 1.10 is read as 1.1.
+        (2.5, "2.5"),
+        (1.10, "1.1"),
+        ("1.10", "1.10"),
+    ],
+)
+def test_a_pipelines_run_token_is_text_or_a_number_as_text(token: object, text: str) -> None:
+    assert _load({"pipelines": [{**ORDERS, "runToken": token}]}).pipelines[0].run_token == text
 
 
 @pytest.mark.parametrize(
