@@ -191,6 +191,19 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             ["--sink", "local", "--output-path", "o", "--csv-delimiter", "|", "--csv-delimiter=;"],
             "--csv-delimiter is given more than once",
         ),
+        # Invalid values too ('b' is no bucket name): that the option does not apply is said first.
+        (
+            ["--sink", "local", "--output-path", "o", "--temp-bucket", "b"],
+            "--temp-bucket applies only to --sink bigquery",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--output-table", "justatable"],
+            "--output-table applies only to --sink bigquery",
+        ),
+        (
+            ["--input-format", "json", "--sink", "local", "--output-path", "o", "--csv-delimiter", "||"],
+            "--csv-delimiter applies only to --input-format csv",
+        ),
     ],
 )
 def test_arguments_are_strict(
@@ -208,39 +221,6 @@ def test_arguments_are_strict(
         parse_args(_strict_case_argv(arguments))
     assert caught.value.code == 2
     assert message in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (
-            ["--sink", "local", "--output-path", "o", "--temp-bucket", "b"],
-            "--temp-bucket applies only to --sink bigquery",
-        ),
-        (
-            ["--sink", "local", "--output-path", "o", "--output-table", "justatable"],
-            "--output-table applies only to --sink bigquery",
-        ),
-        (
-            ["--input-format", "json", "--sink", "local", "--output-path", "o", "--csv-delimiter", "||"],
-            "--csv-delimiter applies only to --input-format csv",
-        ),
-    ],
-)
-def test_an_option_that_does_not_apply_is_refused_for_that_before_its_value_is_judged(
-    arguments: list[str],
-    message: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """Each value is invalid too ('b' is no bucket name): the user hears first that its option does not
-    apply."""
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as caught:
-        parse_args(_strict_case_argv(arguments))
-    assert caught.value.code == 2
-    assert capsys.readouterr().err.splitlines()[-1] == f"spark_jobs.main: error: {message}"
 
 
 def test_the_entry_point_refuses_bad_arguments_with_status_2(tmp_path: Path) -> None:
