@@ -155,16 +155,19 @@ def grants(resource_type: str, props: Mapping[str, Any]) -> Iterator[Grant]:
                 yield grant
 
 
-def _checked_grants(args: ResourceValidationArgs, report: ReportViolation) -> list[Grant]:
+def _checked_grants(args: ResourceValidationArgs, report: ReportViolation | None) -> list[Grant]:
+    """The resource's grants; a policy document that cannot be read is reported when `report` is given (by
+    one policy, so that it is said once), and grants nothing the others could check."""
     try:
         return list(grants(args.resource_type, args.props))
     except PolicyDataError as error:
-        report(f"{args.resource_type} '{args.name}': {error}", None)
+        if report is not None:
+            report(f"{args.resource_type} '{args.name}': {error}", None)
         return []
 
 
 def _forbid_public_members(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    for grant in _checked_grants(args, report):
+    for grant in _checked_grants(args, report):  # the one policy that reports an unreadable document
         if grant.member in PUBLIC_MEMBERS:
             report(
                 f"{resource_class(args.resource_type)} '{args.name}' grants {grant.role} to {grant.member}: "
@@ -177,7 +180,7 @@ def _forbid_roles(roles: frozenset[str], kind: str, advice: str) -> ResourceVali
     """A check reporting every grant of one of `roles`, called `kind` roles, with `advice`."""
 
     def forbid(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        for grant in _checked_grants(args, report):
+        for grant in _checked_grants(args, None):
             if grant.role in roles:
                 report(
                     f"{resource_class(args.resource_type)} '{args.name}' grants {kind} role {grant.role} to "
