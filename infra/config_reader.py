@@ -19,6 +19,7 @@ import yaml
 from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
 from spark_jobs.errors import listed
+from spark_jobs.quoting import quoted
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
@@ -47,25 +48,8 @@ def as_written(value: object) -> str:
     if isinstance(value, dict | list):
         return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=2**31).strip()
     if isinstance(value, str):
-        return _quoted(value)
+        return quoted(value)
     return repr(value)
-
-
-def _quoted(text: str) -> str:
-    r"""Text in YAML's single quotes, within which a backslash is itself (`'\t'` shows the two characters
-    typed); text holding a character that would not show (a tab, a line break, a zero-width space) in YAML's
-    double quotes, that character escaped (`"a\tb"`)."""
-    if text.isprintable():
-        return "'" + text.replace("'", "''") + "'"
-    return '"' + "".join(_escaped(character) for character in text) + '"'
-
-
-def _escaped(character: str) -> str:
-    r"""One character inside YAML's double quotes: `"` and `\` after a backslash, one that would not show as
-    its escape (`\t`, `\x00`, `\u200b`: YAML reads these as Python writes them)."""
-    if character in '"\\':
-        return "\\" + character
-    return character if character.isprintable() else repr(character)[1:-1]
 
 
 def described(character: str) -> str:

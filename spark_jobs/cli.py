@@ -44,6 +44,7 @@ from spark_jobs.options import (
     is_csv_delimiter,
     reject_ratio,
 )
+from spark_jobs.quoting import quoted
 from spark_jobs.report import (
     LOGGED_ERROR_CHARS,
     LOGGED_INPUT_FILES,
@@ -72,13 +73,13 @@ def _reject_ratio(text: str) -> float:
     try:
         return reject_ratio(text)
     except ValueError as problem:
-        raise argparse.ArgumentTypeError(f"{text!r} {problem}") from None
+        raise argparse.ArgumentTypeError(f"{quoted(text)} {problem}") from None
 
 
 def _csv_delimiter(text: str) -> str:
     if not is_csv_delimiter(text):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a CSV delimiter: give {CSV_DELIMITER_RULE} (a tab: $'\\t' in bash)"
+            f"{quoted(text)} is not a CSV delimiter: give {CSV_DELIMITER_RULE} (a tab: $'\\t' in bash)"
         )
     return text
 
@@ -89,8 +90,8 @@ def _bucket(text: str) -> str:
     name = text.removeprefix("gs://")
     if "/" in name:
         raise argparse.ArgumentTypeError(
-            f"'{text}' is not a bucket name alone: give the bucket without a path or a trailing '/' (the "
-            "connector names its own files in it)"
+            f"{quoted(text)} is not a bucket name alone: give the bucket without a path or a trailing '/' "
+            "(the connector names its own files in it)"
         )
     parts = name.split(".")
     longest = _DOTTED_BUCKET_LENGTH if len(parts) > 1 else _BUCKET_PART_LENGTH
@@ -101,9 +102,9 @@ def _bucket(text: str) -> str:
         or (len(parts) == 4 and all(part.isdigit() for part in parts))  # an IPv4 address
     ):
         raise argparse.ArgumentTypeError(
-            f"'{text}' is not a valid Cloud Storage bucket name (3-63 lowercase letters, digits, '-' or "
-            "'_', a letter or digit first and last; with dots, up to 222 in parts of at most 63; not an IP "
-            "address)"
+            f"{quoted(text)} is not a valid Cloud Storage bucket name (3-63 lowercase letters, digits, '-' "
+            "or '_', a letter or digit first and last; with dots, up to 222 in parts of at most 63; not an "
+            "IP address)"
         )
     return text
 
@@ -117,7 +118,7 @@ def _matching(pattern: re.Pattern[str], what: str) -> type[str]:
 
     def check(text: str) -> str:
         if not pattern.fullmatch(text):
-            raise argparse.ArgumentTypeError(f"'{text}' is not a valid {what}")
+            raise argparse.ArgumentTypeError(f"{quoted(text)} is not a valid {what}")
         return text
 
     check.__name__ = what
@@ -278,7 +279,7 @@ def _path_problem(args: argparse.Namespace) -> str | None:
         except OSError as error:
             problem = f"cannot be checked: {error.strerror or error}"
         if problem:
-            return f"{flag} {value!r} {problem}"
+            return f"{flag} {quoted(value)} {problem}"
     return None
 
 
@@ -287,11 +288,11 @@ def _form_problem(flag: str, value: str) -> str | None:
     if not value.strip():
         return f"{flag} must not be empty"
     if "\0" in value:  # no command line carries one; a caller in Python may
-        return f"{flag} {value!r} holds a NUL character, which no file name may"
+        return f"{flag} {quoted(value)} holds a NUL character, which no file name may"
     if _FILE_URI_WITH_HOST.match(value):
-        return f"{flag} {value!r} names a host: write a local path as /path or file:///path"
+        return f"{flag} {quoted(value)} names a host: write a local path as /path or file:///path"
     if _ONLY_SCHEME.match(value):
-        return f"{flag} {value!r} reads as a URI scheme with no path after it"
+        return f"{flag} {quoted(value)} reads as a URI scheme with no path after it"
     return None
 
 
@@ -373,7 +374,7 @@ def _read_contract(uri: str, spark: SparkSession) -> Contract:
     try:
         data = read_bytes(spark, uri)
     except (Py4JJavaError, PySparkException) as error:
-        raise_if_file_system_missing(str(error), f"--contract {uri!r}")
+        raise_if_file_system_missing(str(error), f"--contract {quoted(uri)}")
         raise ContractError(f"{uri}: cannot read the contract: {first_meaningful_line(str(error))}") from None
     return contract_from_bytes(data, uri)
 
@@ -387,8 +388,9 @@ def _check_file_systems(config: JobConfig, spark: SparkSession) -> None:
         try:
             load_file_system(spark, path)
         except (Py4JJavaError, PySparkException) as error:
-            raise_if_file_system_missing(str(error), f"{flag} {path!r}")
-            raise UsageError(f"{flag} {path!r} cannot be used: {first_meaningful_line(str(error))}") from None
+            raise_if_file_system_missing(str(error), f"{flag} {quoted(path)}")
+            problem = first_meaningful_line(str(error))
+            raise UsageError(f"{flag} {quoted(path)} cannot be used: {problem}") from None
 
 
 def _check_tables_apart(config: JobConfig, contract: Contract) -> None:
@@ -401,13 +403,13 @@ def _check_tables_apart(config: JobConfig, contract: Contract) -> None:
         table = f"{config.output_path.rstrip('/')}/{name}"
         if within(config.input_location, table) or within(table, config.input_location):
             raise UsageError(
-                f"--input-location {config.input_location!r} and the table {table!r} written under "
-                "--output-path overlap: a run would read rows it wrote"
+                f"--input-location {quoted(config.input_location)} and the table {quoted(table)} written "
+                "under --output-path overlap: a run would read rows it wrote"
             )
         if config.report_path is not None and within(config.report_path, table):
             raise ReportInsideTableError(
-                f"--report-path {config.report_path!r} is inside the table {table!r} written under "
-                "--output-path: write the report beside the tables"
+                f"--report-path {quoted(config.report_path)} is inside the table {quoted(table)} written "
+                "under --output-path: write the report beside the tables"
             )
 
 
@@ -427,7 +429,7 @@ def _output_path_problem(path: str, args: argparse.Namespace) -> str | None:
     None if it can (a remote path is only known to work once written)."""
     if within(path, args.input_location):
         return (
-            f"is inside --input-location {args.input_location!r}: "
+            f"is inside --input-location {quoted(args.input_location)}: "
             "a later run would read this run's output as input"
         )
     if not is_local(path):
@@ -452,8 +454,8 @@ def _report_overwriting(path: str, args: argparse.Namespace) -> str | None:
     """Why writing the report at `path` would damage the run's inputs; None if it would not. A report that
     Spark skips (`_report.json`, `_reports/r.json`) may be under the input location."""
     if within(path, args.input_location) and not skipped_below(path, args.input_location):
-        location = args.input_location
-        return f"is inside --input-location {location!r}: it would replace an input file or be read as one"
+        location = quoted(args.input_location)
+        return f"is inside --input-location {location}: it would replace an input file or be read as one"
     if normalized(path) == normalized(args.contract):
         return "is the --contract file: the report would replace the contract"
     return None

@@ -30,6 +30,7 @@ from spark_jobs.bigquery_types import (
 from spark_jobs.contract_yaml import ContractLoader, UnreadNumber
 from spark_jobs.errors import ContractError, listed
 from spark_jobs.patterns import pattern_problem
+from spark_jobs.quoting import quoted
 from spark_jobs.rule_values import EXPECTED, Value, show_value, to_rule_value
 
 # The BigQuery API reports these legacy names; emitting them keeps a declared table free of perpetual diffs.
@@ -275,7 +276,7 @@ class _Parser:
         name = self.text(value, where)
         column = columns.get(name.lower())
         if column is None:
-            raise self.fail(where, f"column '{name}' is not declared in columns")
+            raise self.fail(where, f"column {quoted(name)} is not declared in columns")
         return column.name
 
     def names(self, value: object, where: str, columns: Mapping[str, Column]) -> tuple[str, ...]:
@@ -296,7 +297,7 @@ class _Parser:
         if not _NAME.fullmatch(table) or len(table) > _MAX_TABLE_NAME:
             raise self.fail(
                 "table",
-                f"'{table}' is not a usable BigQuery table name (letters, digits and underscores, "
+                f"{quoted(table)} is not a usable BigQuery table name (letters, digits and underscores, "
                 f"not starting with a digit, at most {_MAX_TABLE_NAME} characters)",
             )
         if table.endswith(QUARANTINE_SUFFIX):
@@ -336,7 +337,7 @@ class _Parser:
 
     def column(self, value: object, index: int) -> Column:
         named = isinstance(value, Mapping) and isinstance(value.get("name"), str) and value["name"].strip()
-        where = f"column '{value['name']}'" if named else f"columns[{index}]"  # type: ignore[index]
+        where = f"column {quoted(value['name'])}" if named else f"columns[{index}]"  # type: ignore[index]
         raw = self.mapping(value, where, _COLUMN_KEYS)
         if "name" not in raw:
             raise self.fail(where, "missing required key 'name'")
@@ -422,7 +423,7 @@ class _Parser:
         pattern = self.text(value, f"{where}: pattern")
         problem = pattern_problem(pattern)
         if problem:
-            raise self.fail(where, f"pattern {pattern!r} {problem}")
+            raise self.fail(where, f"pattern {quoted(pattern)} {problem}")
         return pattern
 
     def value_converter(self, type_: str, where: str) -> Callable[[object, str], Value]:
@@ -503,7 +504,8 @@ def _show(value: object) -> str:
     elif isinstance(value, bool):  # as YAML writes it
         kind, shown = "boolean", str(value).lower()
     else:
-        kind, shown = _KINDS.get(type(value), type(value).__name__), repr(value)
+        kind = _KINDS.get(type(value), type(value).__name__)
+        shown = quoted(value) if isinstance(value, str) else repr(value)
     return f"{kind} {shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + '...'}"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from spark_jobs.bigquery_types import FLOAT64_LITERAL, INT64_LITERAL
+from spark_jobs.quoting import quoted
 
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
@@ -34,8 +35,9 @@ class ContractLoader(yaml.SafeLoader):
             if not isinstance(key, Hashable):
                 continue  # PyYAML refuses it with its own message
             if key in seen:
+                shown = quoted(key) if isinstance(key, str) else key
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is given twice", key_node.start_mark
+                    None, None, f"key {shown} is given twice", key_node.start_mark
                 )
             seen.add(key)
         return super().construct_mapping(node, deep)

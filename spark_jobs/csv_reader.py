@@ -9,6 +9,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from spark_jobs.contract import RAW_RECORD, Contract
 from spark_jobs.options import CSV_DELIMITER
+from spark_jobs.quoting import quoted
 
 # The most fields a CSV record may have and still be read (and rejected as malformed when they are too many).
 CSV_MAX_FIELDS = 100_000
@@ -52,7 +53,7 @@ def read_csv(
 def malformed_reason(delimiter: str) -> str:
     """Why a record that could not be split into the header's fields is rejected; the delimiter is named
     when it is not RFC 4180's comma."""
-    separated = "" if delimiter == CSV_DELIMITER else f", fields separated by {delimiter!r}"
+    separated = "" if delimiter == CSV_DELIMITER else f", fields separated by {quoted(delimiter)}"
     return f"the record does not have exactly the header's fields (RFC 4180{separated})"
 
 

@@ -29,6 +29,7 @@ from spark_jobs.errors import (
 from spark_jobs.options import APPEND, BIGQUERY, CSV_DELIMITER, LOCAL
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.patterns import spark_pattern
+from spark_jobs.quoting import quoted
 from spark_jobs.readers import Source, read_input
 from spark_jobs.report import Progress
 from spark_jobs.session import configure, jvm, size_cache_batches
@@ -156,8 +157,8 @@ def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_pa
         )
         if refusal:
             raise ContractError(
-                f"{contract_path}: column '{column.name}': pattern {column.pattern!r} is not a valid Java "
-                f"regular expression: {refusal}"
+                f"{contract_path}: column '{column.name}': pattern {quoted(column.pattern)} is not a valid "
+                f"Java regular expression: {refusal}"
             )
 
 

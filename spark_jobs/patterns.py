@@ -13,6 +13,8 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from spark_jobs.quoting import quoted
+
 
 @dataclass(frozen=True)
 class PatternToken:
@@ -165,7 +167,7 @@ def _python_only_group(pattern: str) -> str | None:
                 return remedy
         flags = _FLAG_GROUP.match(pattern, token.position)
         if flags and set(flags["on"] + (flags["off"] or "")) - set(_JAVA_FLAGS):
-            return f"sets flags {flags['flags']!r}: Java's inline flags are {', '.join(_JAVA_FLAGS)}"
+            return f"sets flags {quoted(flags['flags'])}: Java's inline flags are {', '.join(_JAVA_FLAGS)}"
     return None
 
 

@@ -32,11 +32,15 @@ Value = int | float | Decimal | dt.date | dt.datetime | str
 
 
 def show_value(value: Value) -> str:
-    """A rule value as messages show it: a timestamp in UTC with Z, a NUMERIC without its trailing zeros."""
+    """A rule value as messages show it: a timestamp in UTC with Z, a NUMERIC without its trailing zeros, a
+    FLOAT64 without the `.0` Python adds to a whole number (`1`, as a contract writes it; `1e+20`): still a
+    literal that BigQuery and the contract read as the same number."""
     if isinstance(value, dt.datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, Decimal):
         return "0" if value.is_zero() else format(value.normalize(_NUMERIC_CONTEXT), "f")
+    if isinstance(value, float):
+        return repr(value).removesuffix(".0")
     return str(value)
 
 

@@ -21,6 +21,7 @@ from spark_jobs.errors import (
 )
 from spark_jobs.hadoop_paths import as_input_file_names
 from spark_jobs.options import CSV_DELIMITER
+from spark_jobs.quoting import quoted
 
 
 @contextmanager
@@ -87,7 +88,7 @@ def csv_header_mismatch(message: str) -> str | None:
     name = _HEADER_NAME.search(message)
     if name is not None:
         found, expected = name["found"], name["expected"]
-        return f"{name['file']}: its header names {found!r} where the contract has {expected!r}"
+        return f"{name['file']}: its header names {quoted(found)} where the contract has {quoted(expected)}"
     return None
 
 
@@ -114,8 +115,8 @@ def _delimiter_hint(message: str, delimiter: str) -> str:
     if not (one_column or separator_in_name):
         return ""
     return (
-        f"; the header was split on {delimiter!r}: if the file separates its fields with another character, "
-        "name it with --csv-delimiter"
+        f"; the header was split on {quoted(delimiter)}: if the file separates its fields with another "
+        "character, name it with --csv-delimiter"
     )
 
 

@@ -234,6 +234,7 @@ def test_aliases_and_typed_rule_values() -> None:
             "max value text 'soon' is not a valid TIMESTAMP",
         ),
         (with_column(name="x", type="INT64", min=5, max=4), "column 'x': min 5 is greater than max 4"),
+        (with_column(name="x", type="FLOAT64", min=1, max=0.5), "column 'x': min 1 is greater than max 0.5"),
         (with_column(name="x-y", type="STRING"), "column 'x-y': not a valid BigQuery column name"),
         (with_column(name="_PARTITIONTIME", type="STRING"), "BigQuery reserves column names"),
         (with_column(name="_batch_id", type="STRING"), "the job uses a column named _batch_id itself"),
@@ -283,6 +284,31 @@ def test_aliases_and_typed_rule_values() -> None:
 )
 def test_refusals_name_the_place_and_the_problem(document: object, expected: str) -> None:
     assert expected in refusal(document)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (
+            with_column(name="x", type="STRING", pattern=r"^\d{,3}$"),
+            r"column 'x': pattern '^\d{,3}$' repeats up to n times as Python does, {,n}: Java writes {0,n}",
+        ),
+        (
+            with_column(name="x", type="INT64", max="1\t2"),
+            r"""column 'x': max value text "1\t2" is not a valid INT64 (an integer within 64 bits)""",
+        ),
+        (minimal(primary_key=["it's"]), "primary_key: column 'it''s' is not declared in columns"),
+        (
+            minimal(table="a\tb"),
+            r'table: "a\tb" is not a usable BigQuery table name (letters, digits and underscores, not '
+            "starting with a digit, at most 1014 characters)",
+        ),
+    ],
+)
+def test_text_is_shown_as_yaml_quotes_it(document: object, expected: str) -> None:
+    """Not as Python's repr, which doubles the backslashes the author typed; a character that would not show
+    is escaped in double quotes."""
+    assert refusal(document) == f"c.yaml: {expected}"
 
 
 @pytest.mark.parametrize(
@@ -400,7 +426,7 @@ _BRACE = (
 )
 def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, problem: str) -> None:
     """Python's check passes these; the batch would fail only once Java compiles them."""
-    assert f"column 'x': pattern {pattern!r} {problem}" in refusal(
+    assert f"column 'x': pattern '{pattern}' {problem}" in refusal(
         with_column(name="x", type="STRING", pattern=pattern)
     )
 
@@ -493,6 +519,7 @@ def test_load_contract_reports_unreadable_and_invalid_yaml(tmp_path: Path) -> No
     ("text", "problem"),
     [
         ("table: t\ntable: u\n", "at line 2, column 1: key 'table' is given twice"),
+        ("table: t\n'a\\b': 1\n'a\\b': 2\n", r"at line 3, column 1: key 'a\b' is given twice"),
         ("a: b: c\n", "at line 1, column 5: mapping values are not allowed here"),
         (
             "table: t\ncolumns:\n\t- x\n",

@@ -341,9 +341,10 @@ def test_a_wrong_type_beside_a_zero_byte_parquet_file_names_the_file_that_has_it
 _IN_ORDER = " (a header names the contract's columns in the contract's order, ignoring case)"
 
 
-def _split_on(delimiter: str) -> str:
+def _split_on(shown: str) -> str:
+    """The hint naming the delimiter, `shown` as messages quote it."""
     return (
-        f"; the header was split on {delimiter!r}: if the file separates its fields with another character, "
+        f"; the header was split on {shown}: if the file separates its fields with another character, "
         "name it with --csv-delimiter"
     )
 
@@ -352,10 +353,10 @@ def _split_on(delimiter: str) -> str:
     ("header", "explained"),
     [
         # One column where the contract has several: the file's fields may be separated otherwise.
-        ("id", f"its header has 1 column, the contract 8{_IN_ORDER}{_split_on(',')}"),
+        ("id", f"its header has 1 column, the contract 8{_IN_ORDER}" + _split_on("','")),
         (
             ITEMS_HEADER.replace(",", "|"),
-            f"its header has 1 column, the contract 8{_IN_ORDER}{_split_on(',')}",
+            f"its header has 1 column, the contract 8{_IN_ORDER}" + _split_on("','"),
         ),
         ("id,qty", f"its header has 2 columns, the contract 8{_IN_ORDER}"),
         ("qty" + ITEMS_HEADER.removeprefix("id,qty"), f"its header has 7 columns, the contract 8{_IN_ORDER}"),
@@ -386,7 +387,8 @@ def test_a_comma_separated_file_read_with_another_delimiter_fails_its_header_che
     assert status == 5
     assert report["error"] == (
         f"CSV header does not match the contract: {data.as_uri()}: its header has 1 column, the contract 8"
-        f"{_IN_ORDER}{_split_on('|')}"
+        + _IN_ORDER
+        + _split_on("'|'")
     )
 
 
@@ -396,12 +398,11 @@ def test_a_single_column_header_holding_a_usual_separator_gets_the_hint(
     contract = tmp_path / "ids.yaml"
     contract.write_text("table: ids\ncolumns:\n  - {name: id, type: STRING}\n")
     data = write_lines(tmp_path / "in", "a.csv", ["id;name", "AB1;x"])
-    tab = "\t"
-    status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out", "--csv-delimiter", tab)
+    status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out", "--csv-delimiter", "\t")
     assert status == 5
     assert report["error"] == (
         f"CSV header does not match the contract: {data.as_uri()}: its header names 'id;name' where the "
-        f"contract has 'id'{_IN_ORDER}{_split_on(tab)}"
+        f"contract has 'id'{_IN_ORDER}" + _split_on(r'"\t"')
     )
 
 

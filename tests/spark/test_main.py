@@ -55,7 +55,7 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
         *[
             (
                 ["--sink", "local", "--output-path", "o", "--max-reject-ratio", value],
-                f"argument --max-reject-ratio: {value!r} {problem}",
+                f"argument --max-reject-ratio: '{value}' {problem}",
             )
             for value, problem in (
                 ("1.5", "is not between 0 and 1"),
@@ -64,10 +64,13 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
                 ("1e-400", "is too small to tell from 0"),
                 ("0.000_1", "is not a number such as 0.05"),
                 ("\u0660.\u0665", "is not a number such as 0.05"),
-                ("2\n", "is not a number such as 0.05"),
             )
         ],
-        (["--sink", "local", "--output-path", "o\0ut"], "--output-path 'o\\x00ut' holds a NUL character"),
+        (
+            ["--sink", "local", "--output-path", "o", "--max-reject-ratio", "2\n"],
+            r'argument --max-reject-ratio: "2\n" is not a number such as 0.05',
+        ),
+        (["--sink", "local", "--output-path", "o\0ut"], r'--output-path "o\x00ut" holds a NUL character'),
         (["--sink", "local", "--output-path", "o", "--contract="], "--contract must not be empty"),
         (
             ["--sink", "local", "--output-path", "o", "--contract", "file://host/c.yaml"],
@@ -136,6 +139,10 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             "--report-path 'file://host/r.json' names a host",
         ),
         (
+            ["--sink", "local", "--output-path", "file://host\\share"],
+            r"--output-path 'file://host\share' names a host: write a local path as /path or file:///path",
+        ),
+        (
             ["--sink", "local", "--output-path", "o", "--batch-id", "b1", "--batch-id=b2"],
             "--batch-id is given more than once",
         ),
@@ -174,10 +181,21 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
         *[
             (
                 ["--sink", "local", "--output-path", "o", "--csv-delimiter", value],
-                f"argument --csv-delimiter: {value!r} is not a CSV delimiter: give exactly one character, "
+                f"argument --csv-delimiter: {shown} is not a CSV delimiter: give exactly one character, "
                 f"neither the quote (\") nor a line break (\\r, \\n) nor NUL (a tab: $'\\t' in bash)",
             )
-            for value in ("", "||", "\\t", '"', "\r", "\n", "\r\n", "\x00")
+            # Shown as YAML quotes it: a backslash as typed (shell quotes '\t' give two characters), a line
+            # break escaped in double quotes.
+            for value, shown in (
+                ("", "''"),
+                ("||", "'||'"),
+                ("\\t", r"'\t'"),
+                ('"', "'\"'"),
+                ("\r", r'"\r"'),
+                ("\n", r'"\n"'),
+                ("\r\n", r'"\r\n"'),
+                ("\x00", r'"\x00"'),
+            )
         ],
         (
             ["--input-format", "json", "--sink", "local", "--output-path", "o", "--csv-delimiter", "|"],

@@ -134,9 +134,21 @@ def test_csv_header_must_name_the_contract_columns(
     assert csv_header_mismatch("java.io.IOException: CSV header could not be read") is None
 
 
-@pytest.mark.parametrize("delimiter", ["|", "\t", "\\"])
+def test_a_header_name_holding_a_tab_shows_it_escaped() -> None:
+    """Spark's refusal holds the header's text raw, where a tab would not show."""
+    refusal = (
+        "CSV header does not conform to the schema.\n Header: id\tqty\n Schema: id\n"
+        "Expected: id but found: id\tqty\nCSV file: file:///in/a.csv"
+    )
+    assert (
+        csv_header_mismatch(refusal)
+        == r"""file:///in/a.csv: its header names "id\tqty" where the contract has 'id'"""
+    )
+
+
+@pytest.mark.parametrize(("delimiter", "shown"), [("|", "'|'"), ("\t", r'"\t"'), ("\\", "'\\'")])
 def test_csv_fields_separated_by_another_character_follow_rfc_4180_otherwise(
-    spark: SparkSession, items: Contract, tmp_path: Path, delimiter: str
+    spark: SparkSession, items: Contract, tmp_path: Path, delimiter: str, shown: str
 ) -> None:
     def record(*fields: str) -> str:
         return delimiter.join(fields)
@@ -167,7 +179,7 @@ def test_csv_fields_separated_by_another_character_follow_rfc_4180_otherwise(
         ("AB6,6,,,,2026-01-05,,red", None, None, None, "AB6,6,,,,2026-01-05,,red"),
     ]
     assert source.malformed_reason == (
-        f"the record does not have exactly the header's fields (RFC 4180, fields separated by {delimiter!r})"
+        f"the record does not have exactly the header's fields (RFC 4180, fields separated by {shown})"
     )
 
 

@@ -86,7 +86,7 @@ def test_every_rule_rejects_with_column_value_and_reason(spark: SparkSession, it
         "AB2": [
             "qty.min: '0' is less than the minimum 1",
             "price.max: '100.6' is greater than the maximum 100.5",
-            "ratio.min: '-1.5' is less than the minimum -1.0",
+            "ratio.min: '-1.5' is less than the minimum -1",
             "day.min: '2025-12-31' is less than the minimum 2026-01-01",
             "at.max: '2030-01-01T00:00:01Z' is greater than the maximum 2030-01-01T00:00:00Z",
             "color.allowed: 'Red' is not one of red, blue",
