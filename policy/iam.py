@@ -27,7 +27,8 @@ _PUBLIC_PREDEFINED_ACLS = {
     "authenticatedRead": "allAuthenticatedUsers",
 }
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
-# Roles whose holder can change who holds which role, or act as a service account or mint its credentials:
+# Roles whose holder can change who holds which role (or lift a deny policy), or act as a service account or
+# mint its credentials (tokens, OpenID tokens, HMAC keys):
 # granted by a stack, they would hand out far more than the pipeline's own access. Administrators grant
 # them outside the stack, to named people.
 PRIVILEGED_ROLES = frozenset(
@@ -41,9 +42,12 @@ PRIVILEGED_ROLES = frozenset(
         "roles/iam.serviceAccountAdmin",
         "roles/iam.serviceAccountKeyAdmin",
         "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.serviceAccountOpenIdTokenCreator",
         "roles/iam.serviceAccountUser",
         "roles/iam.workloadIdentityUser",
         "roles/iam.workloadIdentityPoolAdmin",
+        "roles/iam.denyAdmin",
+        "roles/storage.hmacKeyAdmin",
     }
 )
 # Long-lived secrets for a service account: a JSON key, or an HMAC key for Cloud Storage's XML API.

@@ -28,7 +28,6 @@ from spark_jobs.errors import (
 )
 from spark_jobs.options import APPEND, BIGQUERY, CSV_DELIMITER, LOCAL
 from spark_jobs.outputs import loaded_rows, rejected_rows
-from spark_jobs.patterns import spark_pattern
 from spark_jobs.quoting import quoted
 from spark_jobs.readers import Source, read_input
 from spark_jobs.report import Progress
@@ -145,16 +144,14 @@ def _persisted(frame: DataFrame) -> Iterator[DataFrame]:
 def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_path: str) -> None:
     """Patterns run as Java regular expressions; the contract parser could only check Python's syntax.
 
-    A refusal is Java's for the pattern as written, which the contract's author recognises: the one Spark runs
-    differs only by its `$` anchors, written `\\z`.
+    Java checks the pattern as written, whose refusal names places the contract's author can find: the one
+    Spark runs differs only by its `$` anchors, written `\\z`, which Java reads anywhere `$` may stand.
     """
     compile_pattern = jvm(spark).java.util.regex.Pattern.compile
     for column in contract.columns:
         if column.pattern is None:
             continue
-        refusal = _java_refusal(compile_pattern, column.pattern) or _java_refusal(
-            compile_pattern, spark_pattern(column.pattern)
-        )
+        refusal = _java_refusal(compile_pattern, column.pattern)
         if refusal:
             raise ContractError(
                 f"{contract_path}: column '{column.name}': pattern {quoted(column.pattern)} is not a valid "

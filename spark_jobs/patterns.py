@@ -136,22 +136,41 @@ def _python_only(pattern: str) -> str | None:
 
 
 def _python_only_token(pattern: str) -> str | None:
-    for token in pattern_tokens(pattern):
-        if token.text == "{" and not token.in_class and not _JAVA_REPETITION.match(pattern, token.position):
-            if _PYTHON_UP_TO.match(pattern, token.position):
-                return "repeats up to n times as Python does, {,n}: Java writes {0,n}"
-            return (
-                "holds a { that starts no repetition ({n}, {n,} or {n,m}), which Java refuses: "
-                "write \\{ for the brace itself"
-            )
-        if token.text == r"\U":
-            return "writes a character as Python does, \\UXXXXXXXX: Java writes \\x{...}, e.g. \\x{1F600}"
-        if token.text == r"\0" and not _OCTAL_DIGIT.match(pattern, token.position + len(token.text)):
-            return (
-                "holds \\0 without an octal digit after it, which Java refuses: write \\x00 for the NUL "
-                "character"
-            )
+    """The first of the escapes and braces that Python reads otherwise than Java, which refuses them."""
+    problems = (
+        _escape_problem(pattern, token) or _brace_problem(pattern, token) for token in pattern_tokens(pattern)
+    )
+    return next((problem for problem in problems if problem), None)
+
+
+def _escape_problem(pattern: str, token: PatternToken) -> str | None:
+    after = token.position + len(token.text)
+    if token.text in (r"\p{", r"\P{") or (token.text in (r"\x", r"\N") and pattern.startswith("{", after)):
+        # A delimited escape whose `}` is missing: the tokenizer took the escape alone.
+        return f"holds {token.text.removesuffix('{')}{{ without the }} that closes it"
+    if token.text in (r"\b", r"\b{g}") and token.in_class:
+        # Python reads \b in a class as a backspace; Java has no boundary there.
+        return (
+            f"holds {token.text} in a character class, which Java refuses (the backspace character is \\x08)"
+        )
+    if token.text == r"\U":
+        return "writes a character as Python does, \\UXXXXXXXX: Java writes \\x{...}, e.g. \\x{1F600}"
+    if token.text == r"\0" and not _OCTAL_DIGIT.match(pattern, after):
+        return (
+            "holds \\0 without an octal digit after it, which Java refuses: write \\x00 for the NUL character"
+        )
     return None
+
+
+def _brace_problem(pattern: str, token: PatternToken) -> str | None:
+    if token.text != "{" or token.in_class or _JAVA_REPETITION.match(pattern, token.position):
+        return None
+    if _PYTHON_UP_TO.match(pattern, token.position):
+        return "repeats up to n times as Python does, {,n}: Java writes {0,n}"
+    return (
+        "holds a { that starts no repetition ({n}, {n,} or {n,m}), which Java refuses: write \\{ for the "
+        "brace itself"
+    )
 
 
 # What Java reads after a `{` outside a class: always a repetition, or the pattern is refused.

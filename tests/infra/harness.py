@@ -125,19 +125,29 @@ def stack_config(
     stack_file = stack_files / f"Pulumi.{stack}.yaml"
     if stack_file.exists():
         with stack_file.open() as handle:
-            values.update(
-                {
-                    qualified(k): v
-                    for k, v in ((yaml.safe_load(handle) or {}).get("config") or {}).items()
-                    if not (isinstance(v, dict) and "secure" in v)
-                }
-            )
+            stack_values = (yaml.safe_load(handle) or {}).get("config") or {}
+            values.update({qualified(k): _readable(v) for k, v in stack_values.items() if not _encrypted(v)})
     for key, value in (overrides or {}).items():
         if value is None:
             values.pop(qualified(key), None)
         else:
             values[qualified(key)] = value
     return values
+
+
+def _encrypted(value: object) -> bool:
+    """A value `pulumi config set --secret` stored: readable only with the stack's secrets provider."""
+    return isinstance(value, dict) and set(value) == {"secure"}
+
+
+def _readable(value: object) -> object:
+    """`value` without the encrypted values inside it (`--path --secret labels.team`), which take their
+    defaults, as the whole key does when it is encrypted."""
+    if isinstance(value, dict):
+        return {key: _readable(item) for key, item in value.items() if not _encrypted(item)}
+    if isinstance(value, list):
+        return [_readable(item) for item in value if not _encrypted(item)]
+    return value
 
 
 def _as_engine_string(value: object) -> str:

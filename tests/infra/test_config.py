@@ -215,6 +215,7 @@ _KMS_NAME_RULE = "(1-63 letters, digits, _ or -)"
 _CORP = "projects/host-project/global/networks/corp"
 _DATA = "projects/host-project/regions/europe-west1/subnetworks/data"
 _UPPER_CASE_PROJECT_LINK = "https://www.googleapis.com/compute/v1/projects/Host/global/networks/corp"
+_KEY = "projects/my-project/locations/europe-west1/keyRings/r/cryptoKeys/k"
 
 
 @pytest.mark.parametrize(
@@ -285,6 +286,22 @@ _UPPER_CASE_PROJECT_LINK = "https://www.googleapis.com/compute/v1/projects/Host/
             "config existingSubnetwork='projects/host-project/subnetworks/s' is not valid: empty, or "
             "projects/<project>/regions/<region>/subnetworks/<name> (or its self link)",
         ),
+        (
+            {
+                "existingNetwork": _CORP,
+                "existingSubnetwork": "projects/Host!/regions/europe-west1/subnetworks/s",
+            },
+            "existingSubnetwork",
+            "config existingSubnetwork='projects/Host!/regions/europe-west1/subnetworks/s' is not valid: "
+            f"{_PROJECT_RULE}, not 'Host!'",
+        ),
+        # A self link is Compute Engine's: a key is named by its path alone.
+        (
+            {"kmsKey": f"https://www.googleapis.com/compute/v1/{_KEY}"},
+            "kmsKey",
+            f"config kmsKey='https://www.googleapis.com/compute/v1/{_KEY}' is not valid: empty, or "
+            "projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key>",
+        ),
     ],
 )
 def test_a_resource_path_error_names_the_part_that_breaks_its_rule(
@@ -292,6 +309,24 @@ def test_a_resource_path_error_names_the_part_that_breaks_its_rule(
 ) -> None:
     error = _error(overrides)
     assert (error.key, str(error)) == (key, message)
+
+
+def test_resource_paths_may_name_a_project_by_number_and_keys_with_underscores() -> None:
+    config = _load(
+        {
+            "existingNetwork": "projects/123456789012/global/networks/corp",
+            "existingSubnetwork": "projects/123456789012/regions/europe-west1/subnetworks/data",
+            "kmsKey": "projects/123456789012/locations/europe-west1/keyRings/key_ring/cryptoKeys/my_key",
+        }
+    )
+    assert config.network.existing_network is not None and config.network.existing_subnetwork is not None
+    assert (config.network.existing_network.project, config.network.existing_subnetwork.name) == (
+        "123456789012",
+        "data",
+    )
+    assert (
+        config.kms_key == "projects/123456789012/locations/europe-west1/keyRings/key_ring/cryptoKeys/my_key"
+    )
 
 
 @pytest.mark.parametrize(
@@ -325,6 +360,8 @@ def test_a_resource_path_error_names_the_part_that_breaks_its_rule(
             "'on call@example.com'",
             "an address without spaces or invisible characters (it holds U+0020 SPACE)",
         ),
+        # Blank is not empty: it would notify no one.
+        (" ", "' '", "an address without spaces or invisible characters (it holds U+0020 SPACE)"),
         # Pasted along, unseen: the value is shown with it escaped, and the message names it.
         (
             "oncall@example.com\u200b",
@@ -375,6 +412,7 @@ def test_a_resource_path_error_names_the_part_that_breaks_its_rule(
                 "oncall@-example.com",
                 "oncall@localhost",
                 "oncall@",
+                "oncall@example.123",
             )
         ],
     ],

@@ -35,11 +35,15 @@ def test_a_stack_file_of_another_directory_runs_as_written(tmp_path: Path) -> No
     project = project_name()
     (tmp_path / "Pulumi.qa.yaml").write_text(
         f"config:\n  {project}:projectId: acme-data-qa\n  {project}:runBatches: false\n"
-        # Encrypted: not readable offline, so the default (no alert e-mail) applies.
-        f"  {project}:alertEmail:\n    secure: v1:c2FsdA==\n",
+        # Encrypted: not readable offline, so the default (no alert e-mail) applies; so is a label's value,
+        # as `pulumi config set --path --secret labels.team` stores it (the label is then left out).
+        f"  {project}:alertEmail:\n    secure: v1:c2FsdA==\n"
+        f"  {project}:labels:\n    owner: data\n    team:\n      secure: v1:c2FsdA==\n",
         encoding="utf-8",
     )
     result = run_stack("qa", stack_files=tmp_path)
     assert result.of_type("gcp:dataproc/batch:Batch") == []
     assert result.one("gcp:storage/bucket:Bucket", "raw").inputs["name"] == "acme-data-qa-qa-raw"
     assert result.of_type("gcp:monitoring/notificationChannel:NotificationChannel") == []
+    labels = result.one("gcp:storage/bucket:Bucket", "raw").inputs["labels"]
+    assert labels["owner"] == "data" and "team" not in labels

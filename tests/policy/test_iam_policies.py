@@ -214,17 +214,35 @@ _PRIVILEGED = (
 
 
 @pytest.mark.parametrize(
-    ("resource_type", "role", "shown"),
+    "role",
     [
-        (PROJECT_MEMBER, "roles/resourcemanager.projectIamAdmin", "IAMMember"),
-        (PROJECT_MEMBER, "roles/iam.securityAdmin", "IAMMember"),
-        (SERVICE_ACCOUNT_MEMBER, "roles/iam.serviceAccountTokenCreator", "IAMMember"),
-        (SERVICE_ACCOUNT_MEMBER, "roles/iam.serviceAccountUser", "IAMMember"),
-        (DATASET_MEMBER, "roles/iam.serviceAccountKeyAdmin", "DatasetIamMember"),
+        "roles/iam.securityAdmin",
+        "roles/iam.roleAdmin",
+        "roles/iam.organizationRoleAdmin",
+        "roles/resourcemanager.projectIamAdmin",
+        "roles/resourcemanager.folderIamAdmin",
+        "roles/resourcemanager.organizationAdmin",
+        "roles/iam.serviceAccountAdmin",
+        "roles/iam.serviceAccountKeyAdmin",
+        "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.serviceAccountOpenIdTokenCreator",
+        "roles/iam.serviceAccountUser",
+        "roles/iam.workloadIdentityUser",
+        "roles/iam.workloadIdentityPoolAdmin",
+        "roles/iam.denyAdmin",
+        "roles/storage.hmacKeyAdmin",
+    ],
+)
+@pytest.mark.parametrize(
+    ("resource_type", "shown"),
+    [
+        (PROJECT_MEMBER, "IAMMember"),
+        (SERVICE_ACCOUNT_MEMBER, "IAMMember"),
+        (DATASET_MEMBER, "DatasetIamMember"),
     ],
 )
 def test_a_grant_of_a_role_that_controls_iam_or_identities_is_reported(
-    resource_type: str, role: str, shown: str
+    resource_type: str, shown: str, role: str
 ) -> None:
     args = resource_args(resource_type, {"role": role, "member": RUNNER}, name="escalate")
     assert violations(IAM_NO_PRIVILEGED_ROLES, args) == [

@@ -410,6 +410,18 @@ _BRACE = (
         ("^[A-Z]{2}[0-9]{$", _BRACE),
         ("^a{b}$", _BRACE),
         ("^a{1$", _BRACE),
+        # A stray brace before a real repetition; a boundary escape other than \b{g}.
+        ("^a{b}c{2}$", _BRACE),
+        (r"^\b{w}$", _BRACE),
+        (r"^\B{g}$", _BRACE),
+        (r"^\x{41$", r"holds \x{ without the } that closes it"),
+        (r"^\N{DIGIT ONE$", r"holds \N{ without the } that closes it"),
+        (r"^\p{L$", r"holds \p{ without the } that closes it"),
+        (r"^[\b]$", r"holds \b in a character class, which Java refuses (the backspace character is \x08)"),
+        (
+            r"^[\b{g}]$",
+            r"holds \b{g} in a character class, which Java refuses (the backspace character is \x08)",
+        ),
         (
             r"^\U0001F600$",
             r"writes a character as Python does, \UXXXXXXXX: Java writes \x{...}, e.g. \x{1F600}",

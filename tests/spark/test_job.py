@@ -618,18 +618,28 @@ def test_the_reconciliation_refuses_counts_that_do_not_add_up() -> None:
     assert caught.value.exit_code == 8
 
 
-def test_a_pattern_java_cannot_compile_is_a_contract_error(spark: SparkSession, tmp_path: Path) -> None:
-    # In comments mode Python cannot tell where Java's comments end, so only Java checks the pattern; it
-    # refuses the space in the repetition.
-    columns = [{**ITEMS["columns"][0], "pattern": "(?x)^[A-Z]{ 2}$"}, *ITEMS["columns"][1:]]
+@pytest.mark.parametrize(
+    ("pattern", "shown", "refusal"),
+    [
+        # In comments mode Python cannot tell where Java's comments end, so only Java checks the pattern; it
+        # refuses the space in the repetition.
+        ("(?x)^[A-Z]{ 2}$", "'(?x)^[A-Z]{ 2}$'", "Illegal repetition near index 11"),
+        # Python reads `[[]` as a class holding `[`, Java as a class left open. The place is counted in the
+        # pattern as written (`$`), not as Spark runs it (`\z`, one character longer).
+        ("^[A-Z]$[[]", "'^[A-Z]$[[]'", "Unclosed character class near index 9"),
+    ],
+)
+def test_a_pattern_java_cannot_compile_is_a_contract_error(
+    spark: SparkSession, tmp_path: Path, pattern: str, shown: str, refusal: str
+) -> None:
+    columns = [{**ITEMS["columns"][0], "pattern": pattern}, *ITEMS["columns"][1:]]
     contract = tmp_path / "items.yaml"
     contract.write_text(yaml.safe_dump({**ITEMS, "columns": columns}))
     write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
     status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out")
     assert status == 3
     assert report["error"] == (
-        f"{contract}: column 'id': pattern '(?x)^[A-Z]{{ 2}}$' is not a valid Java regular expression: "
-        "Illegal repetition near index 11"
+        f"{contract}: column 'id': pattern {shown} is not a valid Java regular expression: {refusal}"
     )
 
 
