@@ -12,7 +12,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
-from pyspark.sql.types import DecimalType, DoubleType, FloatType, StringType, StructField
+from pyspark.sql.types import DecimalType, DoubleType, FloatType, StringType, StructField, TimestampType
 
 from spark_jobs.bigquery_types import STRING
 from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
@@ -333,8 +333,13 @@ def _found(field: StructField) -> Column:
 
 def _text(field: StructField) -> Column:
     """A typed input's value as text; a decimal written out with its scale's decimals, as a file's reader
-    shows it (Spark's own text for `decimal(38,9)` would be `1E-9` for 0.000000001)."""
+    shows it (Spark's own text for `decimal(38,9)` would be `1E-9` for 0.000000001); an instant in UTC with
+    its `Z`."""
     if isinstance(field.dataType, DecimalType):
         # format_number writes every digit, with Spark's fixed US grouping commas.
         return sf.regexp_replace(sf.format_number(_found(field), field.dataType.scale), ",", "")
+    if isinstance(field.dataType, TimestampType):
+        # An instant, written in the session's time zone, UTC: said so, as a timestamp without a zone (a
+        # file's local date and time, loaded as UTC) is not.
+        return sf.concat(_found(field).cast(StringType()), sf.lit("Z"))
     return _found(field).cast(StringType())

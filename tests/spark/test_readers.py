@@ -360,6 +360,28 @@ def test_parquet_columns_are_matched_by_name_and_widened(
     assert rows_of(source.frame, *texts) == [("7", "1.50", "1.5", None, "2026-01-05", "2026-01-05 10:00:00")]
 
 
+def test_a_parquet_instants_text_says_it_is_utc_where_a_local_date_and_times_does_not(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """An instant (Spark's timestamp) and a local date and time (timestamp_ntz) load alike, as UTC, but only
+    the instant's text may say so: the file held no zone for the other."""
+    day = dt.date(2026, 1, 5)
+    instant = dt.datetime(2026, 1, 5, 10, 0, 0, 123456, tzinfo=dt.UTC)
+    instants = spark.createDataFrame([("AB1", day, instant)], "id string, day date, at timestamp")
+    instants.write.parquet(str(tmp_path / "i"))
+    local = dt.datetime(2026, 1, 5, 10)
+    locals_ = spark.createDataFrame([("AB2", day, local)], "id string, day date, at timestamp_ntz")
+    locals_.write.parquet(str(tmp_path / "n"))
+    texts = [
+        rows_of(read_input(spark, "parquet", str(tmp_path / name), items).frame, "at", "at" + TEXT_SUFFIX)
+        for name in ("i", "n")
+    ]
+    assert texts == [
+        [(dt.datetime(2026, 1, 5, 10, 0, 0, 123456), "2026-01-05 10:00:00.123456Z")],
+        [(dt.datetime(2026, 1, 5, 10), "2026-01-05 10:00:00")],
+    ]
+
+
 def test_a_parquet_decimals_text_is_written_out_not_in_exponent_form(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
