@@ -500,13 +500,28 @@ def _show(value: object) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, Decimal | UnreadNumber):  # how the contract reads a YAML number
-        kind, shown = "number", str(value)
-    elif isinstance(value, bool):  # as YAML writes it
-        kind, shown = "boolean", str(value).lower()
+        kind = "number"
+    elif isinstance(value, bool):
+        kind = "boolean"
     else:
         kind = _KINDS.get(type(value), type(value).__name__)
-        shown = quoted(value) if isinstance(value, str) else repr(value)
+    shown = _as_yaml(value)
     return f"{kind} {shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + '...'}"
+
+
+def _as_yaml(value: object) -> str:
+    """A value as YAML's flow style writes it: `{a: 1, b: [x, 'y z']}`, text quoted as `quoted` does."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "null"
+    if isinstance(value, str) and not isinstance(value, UnreadNumber):  # a number kept as its text: unquoted
+        return quoted(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_as_yaml(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_as_yaml(key)}: {_as_yaml(item)}" for key, item in value.items()) + "}"
+    return str(value)
 
 
 # YAML reads text whether quoted or not (1e5, without a dot, is text to YAML 1.1), so not Python's `str`.

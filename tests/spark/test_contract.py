@@ -312,7 +312,14 @@ def test_text_is_shown_as_yaml_quotes_it(document: object, expected: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("given", "shown"), [(None, "nothing"), (5, "number 5"), ("5", "text '5'"), ({"a": 1}, "map {'a': 1}")]
+    ("given", "shown"),
+    [
+        (None, "nothing"),
+        (5, "number 5"),
+        ("5", "text '5'"),
+        ({"a": 1}, "map {'a': 1}"),
+        ({"min": [1.5, "x\\y", True, None]}, "map {'min': [1.5, 'x\\y', true, null]}"),
+    ],
 )
 def test_a_type_that_is_no_type_name_is_shown_as_what_yaml_read(given: object, shown: str) -> None:
     """`type:` left empty reads as null, `type: 5` as a number: the message says so, and lists the names."""
