@@ -161,6 +161,8 @@ def parse_args(arguments: Sequence[str]) -> tuple[Path, bool]:
         "repo_root", nargs="?", type=Path, default=Path.cwd(), help="default: the current one"
     )
     parsed = parser.parse_args(arguments)
+    if not parsed.repo_root.is_dir():  # a mistyped root would declare no stack: nothing to deploy
+        parser.error(f"repo_root {parsed.repo_root} is not a directory")
     return parsed.repo_root, parsed.since_deployed
 
 

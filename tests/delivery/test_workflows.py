@@ -60,17 +60,29 @@ def test_triggered_workflows_grant_nothing_by_default_and_each_job_only_what_it_
         assert set(job["permissions"].items()) <= set(allowed.items())
 
 
+def deployed_stacks() -> list[str]:
+    """The stacks deploy.yml deploys: its jobs running the shared Pulumi job, one per stack, named so."""
+    jobs = load("deploy.yml")["jobs"]
+    return [name for name, job in jobs.items() if job.get("uses") == "./.github/workflows/pulumi.yml"]
+
+
 def test_only_the_deploy_and_teardown_markers_write_to_the_repository_and_hold_nothing_else() -> None:
     jobs = load("deploy.yml")["jobs"]
     markers = {
         name: job for name, job in jobs.items() if job.get("uses") == "./.github/workflows/mark-deployed.yml"
     }
+    # One marker per deployed stack (a stack added without one would be deployed again on every push).
+    # With a status function: the implicit `success()` is false after a skipped job upstream (dev, for a
+    # change that affects prod only).
     assert {name: (job["needs"], job["if"], job["with"]) for name, job in markers.items()} == {
-        # With a status function: the implicit `success()` is false after a skipped job upstream (dev, for
-        # a change that affects prod only).
-        "mark-dev": (["dev"], "${{ !cancelled() && needs.dev.result == 'success' }}", {"stack": "dev"}),
-        "mark-prod": (["prod"], "${{ !cancelled() && needs.prod.result == 'success' }}", {"stack": "prod"}),
+        f"mark-{stack}": (
+            [stack],
+            f"${{{{ !cancelled() && needs.{stack}.result == 'success' }}}}",
+            {"stack": stack},
+        )
+        for stack in deployed_stacks()
     }
+    assert {"mark-dev", "mark-prod"} <= set(markers)
     for job in markers.values():
         assert job["permissions"] == {"contents": "write"}
         assert "secrets" not in job
@@ -98,25 +110,24 @@ def test_pull_requests_preview_with_a_comment_and_never_deploy() -> None:
     assert "environment" not in preview["with"]
 
 
-def test_main_deploys_dev_then_prod_through_the_protected_environment() -> None:
+def test_main_deploys_dev_then_every_other_stack_through_its_environment() -> None:
     workflow = load("deploy.yml")
     assert workflow["on"] == {"push": {"branches": ["main"]}}
-    dev, prod = workflow["jobs"]["dev"], workflow["jobs"]["prod"]
-    assert (dev["with"]["stack"], dev["with"]["command"], dev["with"]["environment"]) == ("dev", "up", "dev")
-    assert (prod["with"]["stack"], prod["with"]["command"], prod["with"]["environment"]) == (
-        "prod",
-        "up",
-        "prod",
-    )
-    assert {"check", "dev"} <= set(prod["needs"])
-    assert "needs.check.result == 'success'" in prod["if"]
-    assert "(needs.dev.result == 'success' || needs.dev.result == 'skipped')" in prod["if"]
+    stacks = deployed_stacks()
+    assert {"dev", "prod"} <= set(stacks)
+    for stack in stacks:
+        job = workflow["jobs"][stack]
+        assert job["with"] == {"stack": stack, "command": "up", "environment": stack}
+        if stack != "dev":
+            assert {"check", "dev"} <= set(job["needs"])
+            assert "needs.check.result == 'success'" in job["if"]
+            assert "(needs.dev.result == 'success' || needs.dev.result == 'skipped')" in job["if"]
 
 
 def test_deploy_and_teardown_of_a_stack_share_one_uncancelled_lock() -> None:
     deploy = load("deploy.yml")["jobs"]
     teardown = load("teardown.yml")["jobs"]["destroy"]
-    for stack in ("dev", "prod"):
+    for stack in deployed_stacks():
         assert deploy[stack]["concurrency"] == {"group": f"pulumi-{stack}", "cancel-in-progress": False}
     assert teardown["concurrency"] == {"group": "pulumi-${{ inputs.stack }}", "cancel-in-progress": False}
 
@@ -151,7 +162,7 @@ def test_callers_pass_the_shared_job_only_the_secrets_it_declares() -> None:
         for job in load(name)["jobs"].values()
         if job.get("uses") == "./.github/workflows/pulumi.yml"
     ]
-    assert len(callers) == 4
+    assert len(callers) == len(deployed_stacks()) + 2  # and the preview's and the teardown's
     for job in callers:
         assert job["secrets"] == {secret: f"${{{{ secrets.{secret} }}}}" for secret in declared}
 
@@ -201,7 +212,7 @@ def test_a_teardown_unmarks_the_stack_once_the_destroy_began_even_if_it_failed_p
     pulumi = load("pulumi.yml")
     job = pulumi["jobs"]["pulumi"]
     names = [step.get("uses") or step.get("id") for step in job["steps"]]
-    assert names.index("started") == names.index("pulumi/actions@v7") - 1
+    assert names.index("started") == names.index(PULUMI_ACTION) - 1
     assert job["outputs"] == {"started": "${{ steps.started.outputs.started }}"}
     passed_up = pulumi["on"]["workflow_call"]["outputs"]["started"]["value"]
     assert passed_up == "${{ jobs.pulumi.outputs.started }}"
