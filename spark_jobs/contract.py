@@ -412,7 +412,8 @@ class _Parser:
         values = tuple(convert(item, "allowed") for item in value)
         repeated = _first_repeated(values)
         if repeated is not None:
-            raise self.fail(where, f"allowed value {show_value(repeated)} is listed twice")
+            shown = quoted(repeated) if isinstance(repeated, str) else show_value(repeated)
+            raise self.fail(where, f"allowed value {shown} is listed twice")
         return values
 
     def pattern(self, value: object, type_: str, where: str) -> str | None:

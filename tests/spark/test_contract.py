@@ -279,6 +279,14 @@ def test_aliases_and_typed_rule_values() -> None:
         (with_column(name="x", type="INT64", min=5, allowed=[1, 5]), "allowed value 1 lies outside min/max"),
         (with_column(name="x", type="INT64", max=5, allowed=[5, 9]), "allowed value 9 lies outside min/max"),
         (with_column(name="x", type="NUMERIC", allowed=[1, "1.00"]), "allowed value 1 is listed twice"),
+        (
+            with_column(name="x", type="STRING", allowed=["x\\y", "x\\y"]),
+            "allowed value 'x\\y' is listed twice",
+        ),
+        (
+            with_column(name="x", type="STRING", allowed=["x\ty", "x\ty"]),
+            'allowed value "x\\ty" is listed twice',
+        ),
         (minimal(clustering=["missing"]), "clustering: column 'missing' is not declared"),
     ],
 )
