@@ -26,6 +26,7 @@ from infra.config_reader import (
     is_secret,
     matching,
     one_of,
+    refuse_first,
     structure,
     yaml_text,
 )
@@ -737,9 +738,8 @@ def _cores(key: str, value: str) -> int:
 
 def _monitoring(reader: Reader) -> MonitoringConfig:
     email = reader.string("alertEmail")
-    problem = next(_email_problems(email), None) if email else None
-    if problem:
-        raise ConfigError("alertEmail", email, problem)
+    if email:
+        refuse_first("alertEmail", email, _email_problems(email))
     return MonitoringConfig(
         alert_email=_optional(email),
         alert_email_is_secret=is_secret("alertEmail"),

@@ -11,7 +11,7 @@ import difflib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pulumi
@@ -195,3 +195,11 @@ def matching(key: str, value: str, pattern: re.Pattern[str], allowed: str) -> st
     if not pattern.fullmatch(value):
         raise ConfigError(key, value, allowed)
     return value
+
+
+def refuse_first(key: str, value: object, problems: Iterator[str]) -> None:
+    """Refuse `value` with the first of the rules it breaks (`problems`, each as what is allowed, in the
+    order they are best fixed), if it breaks any: one message, naming the rule to fix first."""
+    problem = next(problems, None)
+    if problem is not None:
+        raise ConfigError(key, value, problem)

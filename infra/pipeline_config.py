@@ -20,6 +20,7 @@ from infra.config_reader import (
     did_you_mean,
     matching,
     one_of,
+    refuse_first,
 )
 from spark_jobs.contract import Contract, load_contract
 from spark_jobs.errors import ContractError
@@ -214,9 +215,7 @@ def _contract(key: str, value: str, path: Path) -> Contract:
 
 
 def _prefix(key: str, value: str) -> str:
-    problem = next(_prefix_problems(value), None)
-    if problem:
-        raise ConfigError(key, value, problem)
+    refuse_first(key, value, _prefix_problems(value))
     return value
 
 
