@@ -24,6 +24,7 @@ from infra.config_reader import (
     declared_keys,
     described,
     is_secret,
+    map_entry,
     matching,
     one_of,
     refuse_first,
@@ -443,7 +444,7 @@ def _labels(key: str, raw: object, reserved: tuple[str, ...]) -> Mapping[str, st
         raise ConfigError(key, raw, "a map of label keys to label values")
     labels: dict[str, str] = {}
     for name, value in raw.items():
-        entry = f"{key}.{name}"
+        entry = map_entry(key, name)
         if name in reserved:
             raise ConfigError(entry, value, f"not one of the labels the program sets: {', '.join(reserved)}")
         if not _LABEL_KEY.fullmatch(str(name)):
@@ -673,7 +674,7 @@ def _extra_properties(raw: object, sized: Mapping[str, str]) -> dict[str, str]:
     properties: dict[str, str] = {}
     known = {name.casefold(): name for name in (*sized, *SET_AT_RUN_TIME)}
     for name, value in raw.items():
-        key = f"sparkProperties.{name}"
+        key = map_entry("sparkProperties", name)
         if not _SPARK_PROPERTY.fullmatch(str(name)):
             raise ConfigError(
                 key, value, "a Spark property name: 'spark.' followed by letters, digits, '_', '.' or '-'"

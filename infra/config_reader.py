@@ -52,6 +52,13 @@ def as_written(value: object) -> str:
     return repr(value)
 
 
+def map_entry(key: str, name: object) -> str:
+    """The config path of map `key`'s entry `name`, for a message: `labels.team`; a name holding a character
+    that would not show, quoted as `pulumi config set --path` takes it: `labels["te\\tam"]`."""
+    text = str(name)
+    return f"{key}.{text}" if text.isprintable() else f"{key}[{quoted(text)}]"
+
+
 def described(character: str) -> str:
     """A character a message must make visible, by its code point and name: "U+200B ZERO WIDTH SPACE"."""
     return f"U+{ord(character):04X} {unicodedata.name(character, '')}".rstrip()

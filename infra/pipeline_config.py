@@ -18,6 +18,7 @@ from infra.config_reader import (
     as_written,
     described,
     did_you_mean,
+    map_entry,
     matching,
     one_of,
     refuse_first,
@@ -120,7 +121,7 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
             known = (
                 f"a known pipeline setting: {', '.join(PIPELINE_KEYS)}{did_you_mean(field, PIPELINE_KEYS)}"
             )
-            raise ConfigError(f"{key}.{field}", item[field], known)
+            raise ConfigError(map_entry(key, field), item[field], known)
 
     def text(field: str, default: str | None = None) -> str:
         value = _or_default(item.get(field), default)

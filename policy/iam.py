@@ -8,6 +8,7 @@ its legacy ACLs (`...AccessControl` entries, `...ACL` lists and predefined ACLs)
 """
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -17,6 +18,9 @@ from policy.declare import mandatory
 from policy.resources import DATASET, DATASET_ACCESS, as_list, known, known_items, resource_class
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
+# Members and roles are compared as IAM may read them, ignoring case and surrounding spaces: a variant that
+# the API accepts must not slip past a rule written for the canonical spelling.
+_PUBLIC_FOLDED = frozenset(member.casefold() for member in PUBLIC_MEMBERS)
 # A member or role that a preview does not know yet: the other alone may already break a rule.
 UNKNOWN_MEMBER = "(a member known only when the update runs)"
 UNKNOWN_ROLE = "(a role known only when the update runs)"
@@ -27,12 +31,25 @@ _PUBLIC_PREDEFINED_ACLS = {
     "authenticatedRead": "allAuthenticatedUsers",
 }
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
-# Roles whose holder can change who holds which role (or lift a deny policy), or act as a service account or
-# mint its credentials (tokens, OpenID tokens, HMAC keys):
-# granted by a stack, they would hand out far more than the pipeline's own access. Administrators grant
-# them outside the stack, to named people.
+# Roles whose holder can change who holds which role (on the project, a folder, a dataset, a bucket, a
+# key), lift a guardrail (a deny policy, an organization policy, a service perimeter), or act as a service
+# account or mint its credentials (tokens, OpenID tokens, HMAC keys, builds and deployments run as Google's
+# own accounts): granted by a stack, they would hand out far more than the pipeline's own access.
+# Administrators grant them outside the stack, to named people. A dataset's or an ACL's legacy OWNER is one.
 PRIVILEGED_ROLES = frozenset(
     {
+        "OWNER",
+        "roles/bigquery.admin",
+        "roles/bigquery.dataOwner",
+        "roles/storage.admin",
+        "roles/cloudkms.admin",
+        "roles/resourcemanager.folderAdmin",
+        "roles/orgpolicy.policyAdmin",
+        "roles/accesscontextmanager.policyAdmin",
+        "roles/privilegedaccessmanager.admin",
+        "roles/iam.workforcePoolAdmin",
+        "roles/deploymentmanager.editor",
+        "roles/cloudbuild.builds.editor",
         "roles/iam.securityAdmin",
         "roles/iam.roleAdmin",
         "roles/iam.organizationRoleAdmin",
@@ -50,6 +67,26 @@ PRIVILEGED_ROLES = frozenset(
         "roles/storage.hmacKeyAdmin",
     }
 )
+# The project's owners, by a dataset's special group or a legacy ACL's entity: they hold every role of the
+# project already, so the dataset's default OWNER entry grants them nothing new.
+_PROJECT_OWNERS = re.compile(r"projectOwners|project-owners-[0-9]+")
+# Permissions that make a custom role as privileged as those roles: changing IAM anywhere, acting as a
+# service account or minting its credentials, or writing roles.
+PRIVILEGED_PERMISSIONS = frozenset(
+    {
+        "iam.serviceAccounts.actAs",
+        "iam.serviceAccounts.getAccessToken",
+        "iam.serviceAccounts.getOpenIdToken",
+        "iam.serviceAccounts.implicitDelegation",
+        "iam.serviceAccounts.signBlob",
+        "iam.serviceAccounts.signJwt",
+        "iam.serviceAccountKeys.create",
+        "storage.hmacKeys.create",
+        "iam.roles.create",
+        "iam.roles.update",
+    }
+)
+_SET_IAM_POLICY = ".setiampolicy"
 # Long-lived secrets for a service account: a JSON key, or an HMAC key for Cloud Storage's XML API.
 SERVICE_ACCOUNT_KEYS = {
     "gcp:serviceaccount/key:Key": "a service account key",
@@ -106,27 +143,49 @@ def _storage_acl_grants(kind: str, props: Mapping[str, Any]) -> Iterator[Grant]:
             yield Grant(f"predefined ACL {predefined}", _PUBLIC_PREDEFINED_ACLS[predefined])
 
 
+def _folded_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object of a policy document with its field names folded: the provider decodes the document with
+    Go, which matches field names ignoring case (`Bindings`, `ROLE`). Two fields that fold alike would leave
+    the choice between them to the decoder, so the document is refused."""
+    fields: dict[str, Any] = {}
+    for name, value in pairs:
+        folded = name.casefold()
+        if folded in fields:
+            raise PolicyDataError(
+                f"policyData names the field {json.dumps(name)} twice, ignoring case, as Google's provider "
+                "reads it: which one counts is not clear"
+            )
+        fields[folded] = value
+    return fields
+
+
 def _readable(binding: Any) -> bool:
     """Whether a policy document's binding has the shape IAM gives it: a role and members, as text."""
     if not isinstance(binding, dict) or not isinstance(binding.get("role", ""), str):
         return False
-    members = binding.get("members", [])
+    members = _present(binding, "members")
     return isinstance(members, list) and all(isinstance(member, str) for member in members)
+
+
+def _present(fields: dict[str, Any], name: str) -> Any:
+    """A policy document's list field, empty when absent or null (as Go decodes a null into a list)."""
+    value = fields.get(name)
+    return [] if value is None else value
 
 
 def _policy_data_grants(policy_data: Any) -> Iterator[Grant]:
     try:
-        document = json.loads(policy_data)
+        document = json.loads(policy_data, object_pairs_hook=_folded_fields)
     except (TypeError, json.JSONDecodeError) as error:
         raise PolicyDataError(f"policyData is not a JSON IAM policy ({error})") from error
-    bindings = document.get("bindings", []) if isinstance(document, dict) else None
+    bindings = _present(document, "bindings") if isinstance(document, dict) else None
     if not isinstance(bindings, list) or not all(_readable(binding) for binding in bindings):
         raise PolicyDataError(
             "policyData is not a JSON IAM policy "
             "(an object with a list of bindings, each a role and a list of members, as text)"
         )
     for binding in bindings:
-        for member in binding.get("members", []):
+        for member in _present(binding, "members"):
             yield Grant(binding.get("role", ""), member)
 
 
@@ -172,7 +231,7 @@ def _checked_grants(args: ResourceValidationArgs, report: ReportViolation | None
 
 def _forbid_public_members(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for grant in _checked_grants(args, report):  # the one policy that reports an unreadable document
-        if grant.member in PUBLIC_MEMBERS:
+        if _folded(grant.member) in _PUBLIC_FOLDED:
             report(
                 f"{resource_class(args.resource_type)} '{args.name}' grants {grant.role} to {grant.member}: "
                 "public principals are not allowed; grant to a named service account or group",
@@ -180,12 +239,22 @@ def _forbid_public_members(args: ResourceValidationArgs, report: ReportViolation
             )
 
 
-def _forbid_roles(roles: frozenset[str], kind: str, advice: str) -> ResourceValidation:
-    """A check reporting every grant of one of `roles`, called `kind` roles, with `advice`."""
+def _folded(text: Any) -> str:
+    return str(text).strip().casefold()
+
+
+def _forbid_roles(
+    roles: frozenset[str], kind: str, advice: str, exempt: re.Pattern[str] | None = None
+) -> ResourceValidation:
+    """A check reporting every grant of one of `roles`, called `kind` roles, with `advice`, except to the
+    members `exempt` matches."""
+    folded_roles = frozenset(role.casefold() for role in roles)
 
     def forbid(args: ResourceValidationArgs, report: ReportViolation) -> None:
         for grant in _checked_grants(args, None):
-            if grant.role in roles:
+            if exempt and exempt.fullmatch(str(grant.member)):
+                continue
+            if _folded(grant.role) in folded_roles:
                 report(
                     f"{resource_class(args.resource_type)} '{args.name}' grants {kind} role {grant.role} to "
                     f"{grant.member}: {advice}",
@@ -193,6 +262,20 @@ def _forbid_roles(roles: frozenset[str], kind: str, advice: str) -> ResourceVali
                 )
 
     return forbid
+
+
+def _forbid_privileged_grants_and_custom_roles(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _forbid_privileged_grants(args, report)
+    if not resource_class(args.resource_type).lower().endswith("iamcustomrole"):
+        return
+    for permission in known_items(as_list(known(args.props, "permissions", None))):
+        folded = _folded(permission)
+        if folded.endswith(_SET_IAM_POLICY) or folded in _PRIVILEGED_PERMISSIONS_FOLDED:
+            report(
+                f"{resource_class(args.resource_type)} '{args.name}' holds privileged permission "
+                f"{permission}: {_PRIVILEGED_ADVICE}",
+                None,
+            )
 
 
 def _forbid_service_account_keys(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -220,15 +303,18 @@ IAM_NO_BASIC_ROLES = mandatory(
     ),
 )
 
+_PRIVILEGED_ADVICE = (
+    "it lets the grantee take other identities or change IAM; grant it outside the stack, to named "
+    "administrators"
+)
+_PRIVILEGED_PERMISSIONS_FOLDED = frozenset(permission.casefold() for permission in PRIVILEGED_PERMISSIONS)
+_forbid_privileged_grants = _forbid_roles(PRIVILEGED_ROLES, "privileged", _PRIVILEGED_ADVICE, _PROJECT_OWNERS)
+
 IAM_NO_PRIVILEGED_ROLES = mandatory(
     "iam-no-privileged-roles",
-    "No IAM grant of a role that controls IAM or acts as a service account (IAM admin, token creator...).",
-    _forbid_roles(
-        PRIVILEGED_ROLES,
-        "privileged",
-        "it lets the grantee take other identities or change IAM; grant it outside the stack, to named "
-        "administrators",
-    ),
+    "No IAM grant of a role that controls IAM or acts as a service account (IAM admin, token creator...), "
+    "and no custom role holding such a permission.",
+    _forbid_privileged_grants_and_custom_roles,
 )
 
 NO_SERVICE_ACCOUNT_KEYS = mandatory(

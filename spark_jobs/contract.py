@@ -250,7 +250,7 @@ class _Parser:
     def mapping(self, value: object, where: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
             raise self.fail(where, f"expected a mapping, got {_show(value)}")
-        unknown = [str(key) for key in value if key not in keys]
+        unknown = [_as_yaml(key) for key in value if key not in keys]
         if unknown:
             raise self.fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(keys)}")
         return value

@@ -60,6 +60,8 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"labels": {"team": "Data Eng"}}, "labels.team", "a label value"),
         ({"labels": {"team": "x" * 64}}, "labels.team", "0-63 lowercase letters, digits, _ or -"),
         ({"labels": {"1team": "x"}}, "labels.1team", "a letter first (not '1team')"),
+        # A key holding a character that would not show is named as `pulumi config set --path` takes it.
+        ({"labels": {"te\tam": "x"}}, 'labels["te\\tam"]', 'a letter first (not "te\\tam")'),
         ({"labels": {"t" * 64: "x"}}, "labels." + "t" * 64, "a label key of 1-63 lowercase letters"),
         ({"labels": {"stack": "x"}}, "labels.stack", "not one of the labels the program sets"),
         ({"labels": {"role": "finance"}}, "labels.role", "not one of the labels the program sets"),
@@ -594,6 +596,7 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
             "pipelines[0].maxRejectRation",
             "(did you mean maxRejectRatio?)",
         ),
+        ({**ORDERS, "name\t": "x"}, 'pipelines[0]["name\\t"]', "a known pipeline setting: name, "),
         *[
             (
                 {**ORDERS, "runToken": value},
@@ -1102,6 +1105,11 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             )
             for name in ("executor.memory", "spark.", "spark.foo bar")
         ],
+        (
+            {"spark.foo\u200bbar": "x"},
+            'sparkProperties["spark.foo\\u200bbar"]',
+            "a Spark property name: 'spark.' followed by letters",
+        ),
         (
             {"spark.executor.cores": 8},
             "sparkProperties.spark.executor.cores",

@@ -144,7 +144,6 @@ def test_an_unreadable_policy_document_is_reported_once_not_skipped() -> None:
         "[]",
         '{"bindings": {"role": "roles/owner"}}',
         '{"bindings": [1]}',
-        '{"bindings": [{"role": "roles/viewer", "members": null}]}',
         '{"bindings": [{"role": "roles/viewer", "members": "allUsers"}]}',  # not walked letter by letter
         '{"bindings": [{"role": "roles/viewer", "members": [["allUsers"]]}]}',
         '{"bindings": [{"role": ["roles/owner"], "members": ["user:a@example.com"]}]}',
@@ -155,6 +154,56 @@ def test_a_policy_document_that_is_json_but_not_a_policy_is_reported(document: s
     assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
         "gcp:projects/iAMPolicy:IAMPolicy 'policy': policyData is not a JSON IAM policy "
         "(an object with a list of bindings, each a role and a list of members, as text)"
+    ]
+
+
+def test_a_policy_document_is_read_as_the_provider_reads_it_field_names_ignoring_case() -> None:
+    """The provider decodes the document with Go, which matches `Bindings` to `bindings`."""
+    document = '{"Bindings": [{"ROLE": "roles/owner", "Members": ["allUsers"]}]}'
+    args = resource_args(PROJECT_POLICY, {"policyData": document}, name="policy")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        f"IAMPolicy 'policy' grants roles/owner to allUsers: {_PUBLIC}"
+    ]
+    assert len(violations(IAM_NO_BASIC_ROLES, args)) == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ('{"bindings": [], "BINDINGS": [{"role": "roles/owner", "members": ["allUsers"]}]}', "BINDINGS"),
+        ('{"bindings": [{"role": "roles/viewer", "Role": "roles/owner", "members": ["allUsers"]}]}', "Role"),
+        ('{"bindings": [{"role": "roles/viewer", "role": "roles/owner", "members": ["allUsers"]}]}', "role"),
+    ],
+)
+def test_a_policy_document_naming_a_field_twice_is_reported_as_unreadable(document: str, field: str) -> None:
+    args = resource_args(PROJECT_POLICY, {"policyData": document}, name="policy")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        f"gcp:projects/iAMPolicy:IAMPolicy 'policy': policyData names the field \"{field}\" twice, ignoring "
+        "case, as Google's provider reads it: which one counts is not clear"
+    ]
+
+
+@pytest.mark.parametrize(
+    "document", ['{"bindings": null}', '{"bindings": [{"role": "roles/viewer", "members": null}]}']
+)
+def test_a_policy_document_with_null_lists_grants_nothing(document: str) -> None:
+    args = resource_args(PROJECT_POLICY, {"policyData": document}, name="policy")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == []
+    assert violations(IAM_NO_BASIC_ROLES, args) == []
+
+
+@pytest.mark.parametrize(
+    ("member", "role"),
+    [("AllUsers", "roles/viewer"), (" allUsers", "roles/viewer"), ("ALLAUTHENTICATEDUSERS", "roles/owner ")],
+)
+def test_members_and_roles_are_compared_ignoring_case_and_surrounding_spaces(member: str, role: str) -> None:
+    args = resource_args(PROJECT_MEMBER, {"role": role, "member": member}, name="variant")
+    assert violations(IAM_NO_PUBLIC_MEMBERS, args) == [
+        f"IAMMember 'variant' grants {role} to {member}: {_PUBLIC}"
+    ]
+    assert violations(IAM_NO_BASIC_ROLES, args) == [
+        f"IAMMember 'variant' grants basic role {role} to {member}: "
+        "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
     ]
 
 
@@ -231,6 +280,18 @@ _PRIVILEGED = (
         "roles/iam.workloadIdentityPoolAdmin",
         "roles/iam.denyAdmin",
         "roles/storage.hmacKeyAdmin",
+        "roles/bigquery.admin",
+        "roles/bigquery.dataOwner",
+        "roles/storage.admin",
+        "roles/cloudkms.admin",
+        "roles/resourcemanager.folderAdmin",
+        "roles/orgpolicy.policyAdmin",
+        "roles/accesscontextmanager.policyAdmin",
+        "roles/privilegedaccessmanager.admin",
+        "roles/iam.workforcePoolAdmin",
+        "roles/deploymentmanager.editor",
+        "roles/cloudbuild.builds.editor",
+        "OWNER",
     ],
 )
 @pytest.mark.parametrize(
@@ -264,6 +325,59 @@ def test_privileged_roles_are_found_in_policy_documents_and_bindings_of_unknown_
     assert violations(IAM_NO_PRIVILEGED_ROLES, binding) == [
         "BucketIAMBinding 'admins' grants privileged role roles/iam.serviceAccountAdmin to (a member known "
         f"only when the update runs): {_PRIVILEGED}"
+    ]
+
+
+def test_a_legacy_owner_entry_is_privileged_except_for_the_projects_own_owners() -> None:
+    """A dataset's OWNER may share it with anyone; the project's owners hold that already."""
+    outsider = resource_args(
+        DATASET_ACCESS, {"role": "OWNER", "userByEmail": "someone@example.com"}, name="share"
+    )
+    assert violations(IAM_NO_PRIVILEGED_ROLES, outsider) == [
+        f"DatasetAccess 'share' grants privileged role OWNER to user:someone@example.com: {_PRIVILEGED}"
+    ]
+    owners = resource_args(DATASET_ACCESS, {"role": "OWNER", "specialGroup": "projectOwners"}, name="owners")
+    assert violations(IAM_NO_PRIVILEGED_ROLES, owners) == []
+
+
+CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
+
+
+@pytest.mark.parametrize(
+    "permission",
+    [
+        "resourcemanager.projects.setIamPolicy",
+        "storage.buckets.setIamPolicy",
+        "iam.serviceAccounts.actAs",
+        "iam.serviceAccounts.getAccessToken",
+        "iam.serviceAccounts.getOpenIdToken",
+        "iam.serviceAccounts.implicitDelegation",
+        "iam.serviceAccounts.signBlob",
+        "iam.serviceAccounts.signJwt",
+        "iam.serviceAccountKeys.create",
+        "storage.hmacKeys.create",
+        "iam.roles.create",
+        "iam.roles.update",
+    ],
+)
+@pytest.mark.parametrize("resource_type", [CUSTOM_ROLE, "gcp:organizations/iAMCustomRole:IAMCustomRole"])
+def test_a_custom_role_holding_a_privileged_permission_is_reported(
+    resource_type: str, permission: str
+) -> None:
+    permissions = ["bigquery.tables.getData", permission]
+    args = resource_args(resource_type, {"roleId": "ops", "permissions": permissions}, name="ops")
+    assert violations(IAM_NO_PRIVILEGED_ROLES, args) == [
+        f"IAMCustomRole 'ops' holds privileged permission {permission}: {_PRIVILEGED}"
+    ]
+
+
+def test_a_custom_role_of_data_permissions_passes_and_unknown_permissions_wait_for_the_update() -> None:
+    reader = ["bigquery.tables.get", "bigquery.tables.getData", "storage.objects.get"]
+    assert violations(IAM_NO_PRIVILEGED_ROLES, resource_args(CUSTOM_ROLE, {"permissions": reader})) == []
+    assert violations(IAM_NO_PRIVILEGED_ROLES, resource_args(CUSTOM_ROLE, {"permissions": UNKNOWN})) == []
+    partly = resource_args(CUSTOM_ROLE, {"permissions": [UNKNOWN, "iam.roles.update"]}, name="partly")
+    assert violations(IAM_NO_PRIVILEGED_ROLES, partly) == [
+        f"IAMCustomRole 'partly' holds privileged permission iam.roles.update: {_PRIVILEGED}"
     ]
 
 

@@ -48,6 +48,13 @@ def with_column(**column: Any) -> dict[str, Any]:
     return document
 
 
+def with_key(key: object, value: object) -> dict[object, object]:
+    """The minimal contract with one more top-level key, which need not be text."""
+    document: dict[object, object] = {name: item for name, item in minimal().items()}
+    document[key] = value
+    return document
+
+
 def refusal(document: object) -> str:
     with pytest.raises(ContractError) as caught:
         parse_contract(document, "c.yaml")
@@ -145,7 +152,7 @@ def test_aliases_and_typed_rule_values() -> None:
     ("document", "expected"),
     [
         ("just text", "contract: expected a mapping"),
-        (minimal(tabel="x"), "contract: unknown key(s) tabel"),
+        (minimal(tabel="x"), "contract: unknown key(s) 'tabel'"),
         ({"columns": [{"name": "a", "type": "STRING"}]}, "missing required key 'table'"),
         (minimal(table="my-table"), "table: 'my-table' is not a usable BigQuery table name"),
         (minimal(table="1abc"), "is not a usable BigQuery table name"),
@@ -169,8 +176,11 @@ def test_aliases_and_typed_rule_values() -> None:
         ),
         (with_column(name="x", type="VARCHAR"), "column 'x': unknown type text 'VARCHAR'"),
         (with_column(name="x"), "column 'x': missing required key 'type'"),
-        (with_column(name="x", type="STRING", nullable=True), "column 'x': unknown key(s) nullable"),
-        (minimal(columns=[{"type": "STRING", "minimum": 1}]), "columns[0]: unknown key(s) minimum"),
+        (with_column(name="x", type="STRING", nullable=True), "column 'x': unknown key(s) 'nullable'"),
+        (minimal(columns=[{"type": "STRING", "minimum": 1}]), "columns[0]: unknown key(s) 'minimum'"),
+        # A key that differs from an allowed one by what does not show, or a number, is shown as YAML has it.
+        (with_key("table\t", "x"), 'contract: unknown key(s) "table\\t"; allowed: table,'),
+        (with_key(5, "x"), "contract: unknown key(s) 5; allowed: table,"),
         (
             with_column(name="x", type="STRING", mode="REPEATED"),
             "column 'x': mode must be REQUIRED or NULLABLE",
@@ -254,7 +264,7 @@ def test_aliases_and_typed_rule_values() -> None:
         (minimal(partitioning={"field": "n"}), "partitioning.field: column 'n' is INT64; it must be DATE or"),
         (minimal(partitioning={"field": "day", "type": "HOUR"}), "HOUR is not valid for a DATE field"),
         (minimal(partitioning={"field": "at", "type": "WEEK"}), "WEEK is not valid for a TIMESTAMP field"),
-        (minimal(partitioning={"field": "at", "range": 1}), "partitioning: unknown key(s) range"),
+        (minimal(partitioning={"field": "at", "range": 1}), "partitioning: unknown key(s) 'range'"),
         (minimal(clustering=["id", "n", "day", "at", "id"]), "clustering: column 'id' is listed twice"),
         # BigQuery's reserved prefixes, change data capture's included.
         (with_column(name="_change_type", type="STRING"), "reserves column names starting with _CHANGE_TYPE"),
