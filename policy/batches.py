@@ -2,6 +2,7 @@
 
 Interactive sessions created from a session template run the same way: they get the same identity and
 subnetwork rules, and a TTL when the template sets one (without one, a session ends on its idle TTL).
+A Dataproc cluster, or the cluster a workflow template creates, would run code too: it gets the identity rule.
 """
 
 import re
@@ -12,7 +13,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import BATCH, SESSION_TEMPLATE, nested
+from policy.resources import BATCH, CLUSTER, SESSION_TEMPLATE, WORKFLOW_TEMPLATE, nested
 
 # The accounts Google creates with the Editor role: Compute Engine's and App Engine's (emails ignore case).
 # A domain-scoped project's (example.com:p) App Engine account has dots in its name.
@@ -38,21 +39,40 @@ def _kind(args: ResourceValidationArgs) -> str:
     return "session template" if args.resource_type == SESSION_TEMPLATE else "batch"
 
 
+def _identity_field(args: ResourceValidationArgs) -> tuple[str, tuple[str, ...]] | None:
+    """What runs code on Dataproc and the path of the field naming the account it runs as; None for other
+    resources, a cluster on GKE (it runs as its node pools' identity) and a template running on a cluster
+    it selects instead of creating one."""
+    if args.resource_type in (BATCH, SESSION_TEMPLATE):
+        return _kind(args), ("environmentConfig", "executionConfig", "serviceAccount")
+    if args.resource_type == CLUSTER and not args.props.get("virtualClusterConfig"):
+        return "cluster", ("clusterConfig", "gceClusterConfig", "serviceAccount")
+    if args.resource_type == WORKFLOW_TEMPLATE and nested(args.props, "placement", "managedCluster"):
+        return "workflow template", (
+            "placement",
+            "managedCluster",
+            "config",
+            "gceClusterConfig",
+            "serviceAccount",
+        )
+    return None
+
+
 def _require_dedicated_service_account(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    execution = _execution_config(args)
-    if execution is None:
+    identity = _identity_field(args)
+    if identity is None:
         return
-    account = execution.get("serviceAccount")
+    kind, path = identity
+    account = nested(args.props, *path)
     if not account:
         report(
-            f"{_kind(args)} '{args.name}' sets no environmentConfig.executionConfig.serviceAccount, so "
-            "it runs as the default Compute Engine service account: set the pipeline's dedicated service "
-            "account",
+            f"{kind} '{args.name}' sets no {'.'.join(path)}, so it runs as the default Compute Engine "
+            "service account: set the pipeline's dedicated service account",
             None,
         )
-    elif DEFAULT_ACCOUNT.fullmatch(account):
+    elif isinstance(account, str) and DEFAULT_ACCOUNT.fullmatch(account):
         report(
-            f"{_kind(args)} '{args.name}' runs as the default service account {account}: "
+            f"{kind} '{args.name}' runs as the default service account {account}: "
             "set the pipeline's dedicated service account",
             None,
         )
@@ -103,8 +123,8 @@ def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 BATCH_DEDICATED_SERVICE_ACCOUNT = mandatory(
     "batch-dedicated-service-account",
-    "Batches and session templates run as a dedicated service account, never a default one (Compute "
-    "Engine's or App Engine's).",
+    "Batches, session templates and Dataproc clusters (a workflow template's too) run as a dedicated service "
+    "account, never a default one (Compute Engine's or App Engine's).",
     _require_dedicated_service_account,
 )
 

@@ -9,6 +9,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 from policy.declare import mandatory
 from policy.resources import (
     FIREWALL,
+    FIREWALL_POLICIES_WITH_RULES,
     FIREWALL_POLICY_RULES,
     ORGANIZATION_SECURITY_POLICY_RULE,
     SUBNETWORK,
@@ -52,11 +53,19 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
     props = args.props
     if props.get("disabled") is True:
         return
+    rule = f"firewall policy rule '{args.name}'"
     if args.resource_type in FIREWALL_POLICY_RULES:
-        _forbid_internet_ingress_by_policy_rule(args, nested(props, "match"), report)
+        _forbid_internet_ingress_by_policy_rule(props, nested(props, "match"), rule, report)
         return
     if args.resource_type == ORGANIZATION_SECURITY_POLICY_RULE:  # the older hierarchical rules
-        _forbid_internet_ingress_by_policy_rule(args, nested(props, "match", "config"), report)
+        _forbid_internet_ingress_by_policy_rule(props, nested(props, "match", "config"), rule, report)
+        return
+    if args.resource_type in FIREWALL_POLICIES_WITH_RULES:
+        for inline in known_items(as_list(known(props, "rules", None))):
+            if isinstance(inline, Mapping) and inline.get("disabled") is not True:
+                # A policy's rules have unique priorities, by which the console lists them.
+                rule = f"firewall policy '{args.name}' rule of priority {inline.get('priority')}"
+                _forbid_internet_ingress_by_policy_rule(inline, nested(inline, "match"), rule, report)
         return
     if args.resource_type != FIREWALL:
         return
@@ -74,11 +83,10 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
 
 
 def _forbid_internet_ingress_by_policy_rule(
-    args: ResourceValidationArgs, match: Any, report: ReportViolation
+    props: Mapping[str, Any], match: Any, rule: str, report: ReportViolation
 ) -> None:
-    """A firewall policy rule, its sources in `match` (the rule's own, or its `config` in the older
-    hierarchical rules)."""
-    props = args.props
+    """A firewall policy rule (a resource's `props` or an inline rule), called `rule`, its sources in `match`
+    (the rule's own, or its `config` in the older hierarchical rules)."""
     # Traffic an apply_security_profile_group rule inspects is let through too.
     if (props.get("direction") or "INGRESS") != "INGRESS" or props.get("action") not in _ALLOWING_ACTIONS:
         return
@@ -86,7 +94,6 @@ def _forbid_internet_ingress_by_policy_rule(
     contexts = (match.get(field) for field in ("srcNetworkContext", "srcNetworkScope"))
     if any(str(context or "").upper() in _NON_INTERNET_CONTEXTS for context in contexts):
         return
-    rule = f"firewall policy rule '{args.name}'"
     for field in _INTERNET_SOURCES:
         named = list(known_items(as_list(match.get(field) or [])))
         if named:
@@ -95,6 +102,13 @@ def _forbid_internet_ingress_by_policy_rule(
                 "restrict it to the subnet or known ranges",
                 None,
             )
+    groups = list(known_items(as_list(match.get("srcAddressGroups") or [])))
+    if groups:
+        report(
+            f"{rule} allows ingress from address groups ({', '.join(map(str, groups))}), whose ranges this "
+            "policy cannot see: list the sources in match.src_ip_ranges",
+            None,
+        )
     _report_open_sources(as_list(match.get("srcIpRanges")), rule, "match.src_ip_ranges", report)
 
 

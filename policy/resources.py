@@ -19,6 +19,14 @@ FIREWALL_POLICY_RULES = frozenset(
         "gcp:compute/firewallPolicyRule:FirewallPolicyRule",
     }
 )
+# Firewall policies declared whole, their rules inline in `rules`, each with its own `match` as above.
+FIREWALL_POLICIES_WITH_RULES = frozenset(
+    {
+        "gcp:compute/firewallPolicyWithRules:FirewallPolicyWithRules",
+        "gcp:compute/networkFirewallPolicyWithRules:NetworkFirewallPolicyWithRules",
+        "gcp:compute/regionNetworkFirewallPolicyWithRules:RegionNetworkFirewallPolicyWithRules",
+    }
+)
 # The older hierarchical firewall rules, their sources under match.config.
 ORGANIZATION_SECURITY_POLICY_RULE = (
     "gcp:compute/organizationSecurityPolicyRule:OrganizationSecurityPolicyRule"
@@ -26,6 +34,8 @@ ORGANIZATION_SECURITY_POLICY_RULE = (
 SUBNETWORK = "gcp:compute/subnetwork:Subnetwork"
 BATCH = "gcp:dataproc/batch:Batch"
 SESSION_TEMPLATE = "gcp:dataproc/sessionTemplate:SessionTemplate"
+CLUSTER = "gcp:dataproc/cluster:Cluster"
+WORKFLOW_TEMPLATE = "gcp:dataproc/workflowTemplate:WorkflowTemplate"
 
 
 def nested(props: Mapping[str, Any], *path: str) -> Any:

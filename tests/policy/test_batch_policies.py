@@ -156,3 +156,50 @@ def test_a_session_template_gets_the_batch_identity_and_subnetwork_rules_but_no_
         "session template 'notebooks' has ttl 99999999s: Dataproc accepts 600s (10 minutes) to 1209600s "
         "(14 days)"
     ]
+
+
+CLUSTER = "gcp:dataproc/cluster:Cluster"
+WORKFLOW_TEMPLATE = "gcp:dataproc/workflowTemplate:WorkflowTemplate"
+RUNNER = "pipeline-runner@proj.iam.gserviceaccount.com"
+
+
+@pytest.mark.parametrize(
+    ("props", "reported"),
+    [
+        (
+            {"clusterConfig": {"masterConfig": {"numInstances": 1}}},
+            "cluster 'spark' sets no clusterConfig.gceClusterConfig.serviceAccount, so it runs as the "
+            "default Compute Engine service account: set the pipeline's dedicated service account",
+        ),
+        (
+            {
+                "clusterConfig": {
+                    "gceClusterConfig": {"serviceAccount": "42-compute@developer.gserviceaccount.com"}
+                }
+            },
+            "cluster 'spark' runs as the default service account 42-compute@developer.gserviceaccount.com: "
+            "set the pipeline's dedicated service account",
+        ),
+        ({"clusterConfig": {"gceClusterConfig": {"serviceAccount": RUNNER}}}, None),
+        # On GKE, the workload runs as its node pools' identity: nothing here names it.
+        ({"virtualClusterConfig": {"kubernetesClusterConfig": {}}}, None),
+    ],
+)
+def test_a_dataproc_cluster_gets_the_identity_rule(props: dict[str, Any], reported: str | None) -> None:
+    args = resource_args(CLUSTER, props, name="spark")
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == ([reported] if reported else [])
+    assert violations(BATCH_NAMED_SUBNETWORK, args) == violations(BATCH_TTL, args) == []
+
+
+def test_the_cluster_a_workflow_template_creates_gets_the_identity_rule() -> None:
+    managed = {"clusterName": "etl", "config": {"gceClusterConfig": {"zone": "europe-west1-b"}}}
+    args = resource_args(WORKFLOW_TEMPLATE, {"placement": {"managedCluster": managed}}, name="nightly")
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
+        "workflow template 'nightly' sets no placement.managedCluster.config.gceClusterConfig."
+        "serviceAccount, so it runs as the default Compute Engine service account: set the pipeline's "
+        "dedicated service account"
+    ]
+    selected = resource_args(
+        WORKFLOW_TEMPLATE, {"placement": {"clusterSelector": {"clusterLabels": {"a": "b"}}}}
+    )
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, selected) == []

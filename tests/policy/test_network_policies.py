@@ -241,6 +241,44 @@ def test_a_rule_of_every_kind_of_firewall_policy_is_checked(rule_type: str) -> N
 
 
 @pytest.mark.parametrize(
+    "policy_type",
+    [
+        "gcp:compute/firewallPolicyWithRules:FirewallPolicyWithRules",
+        "gcp:compute/networkFirewallPolicyWithRules:NetworkFirewallPolicyWithRules",
+        "gcp:compute/regionNetworkFirewallPolicyWithRules:RegionNetworkFirewallPolicyWithRules",
+    ],
+)
+def test_the_inline_rules_of_a_firewall_policy_declared_whole_are_checked(policy_type: str) -> None:
+    rules = [
+        {
+            "priority": 100,
+            "direction": "INGRESS",
+            "action": "allow",
+            "match": {"srcIpRanges": ["10.0.0.0/8"]},
+        },
+        {"priority": 200, "direction": "INGRESS", "action": "allow", "match": {"srcIpRanges": ["::/0"]}},
+        {"priority": 300, "action": "allow", "disabled": True, "match": {"srcIpRanges": ["0.0.0.0/0"]}},
+        {"priority": 400, "direction": "INGRESS", "action": "deny", "match": {"srcIpRanges": ["0.0.0.0/0"]}},
+        UNKNOWN,
+    ]
+    args = resource_args(policy_type, {"rules": rules}, name="edge")
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        "firewall policy 'edge' rule of priority 200 allows ingress from ::/0: "
+        "restrict match.src_ip_ranges to the subnet or known ranges"
+    ]
+
+
+def test_a_policy_rule_from_address_groups_is_reported_since_their_ranges_are_not_seen() -> None:
+    match = {"srcAddressGroups": ["projects/p/locations/global/addressGroups/partners"]}
+    args = resource_args(NETWORK_POLICY_RULE, {"action": "allow", "match": match}, name="partners")
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        "firewall policy rule 'partners' allows ingress from address groups "
+        "(projects/p/locations/global/addressGroups/partners), whose ranges this policy cannot see: "
+        "list the sources in match.src_ip_ranges"
+    ]
+
+
+@pytest.mark.parametrize(
     ("context", "reported"),
     [
         ({"srcNetworkContext": "NON_INTERNET"}, False),
