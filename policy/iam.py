@@ -92,6 +92,8 @@ SERVICE_ACCOUNT_KEYS = {
     "gcp:serviceaccount/key:Key": "a service account key",
     "gcp:storage/hmacKey:HmacKey": "an HMAC key",
 }
+# An API key is a secret of its own kind, but bound to a service account it works as one of its keys.
+API_KEY = "gcp:projects/apiKey:ApiKey"
 _NOT_KNOWN_YET = object()
 _STORAGE = "gcp:storage/"
 
@@ -280,6 +282,8 @@ def _forbid_privileged_grants_and_custom_roles(args: ResourceValidationArgs, rep
 
 def _forbid_service_account_keys(args: ResourceValidationArgs, report: ReportViolation) -> None:
     key = SERVICE_ACCOUNT_KEYS.get(args.resource_type)
+    if args.resource_type == API_KEY and known(args.props, "serviceAccountEmail", True):
+        key = "an API key bound to a service account, which authenticates as that account"
     if key:
         report(
             f"{resource_class(args.resource_type)} '{args.name}' creates {key}, a long-lived secret that "
@@ -319,6 +323,6 @@ IAM_NO_PRIVILEGED_ROLES = mandatory(
 
 NO_SERVICE_ACCOUNT_KEYS = mandatory(
     "no-service-account-keys",
-    "No service account key or HMAC key: long-lived secrets that leak.",
+    "No service account key, HMAC key or API key bound to a service account: long-lived secrets that leak.",
     _forbid_service_account_keys,
 )

@@ -22,6 +22,12 @@ def load_file_system(spark: SparkSession, path: str) -> None:
     _file_system(spark, path)
 
 
+def is_directory(spark: SparkSession, path: str) -> bool:
+    """Whether `path` is a directory (not when nothing is there)."""
+    file_system, hadoop_path = _file_system(spark, path)
+    return bool(file_system.isDirectory(hadoop_path))
+
+
 def delete_path(spark: SparkSession, path: str) -> None:
     """Delete a file or a directory tree; a missing path is fine."""
     file_system, hadoop_path = _file_system(spark, path)

@@ -38,6 +38,11 @@ def _split_glob(location: str) -> tuple[str, str | None]:
     return directory or ".", location[len(directory) :].split("/", 1)[0]
 
 
+def starting_directory(location: str) -> str:
+    """The directory where a glob `location` starts, or the location itself when it is no glob."""
+    return _split_glob(location)[0]
+
+
 def skipped_below(path: str, location: str) -> bool:
     """Whether Spark's scan of `location` leaves `path` out: a file or folder name on the way down to it,
     from the location (or where its glob starts), is one that Spark skips."""

@@ -48,9 +48,13 @@ def read_json(spark: SparkSession, location: str, contract: Contract) -> DataFra
     for name in from_directories:  # not for a line that could not be split into fields
         filled = sf.coalesce(values[name], directory_value(name))
         values[name] = sf.when(sf.col(_FIELDS).isNotNull(), filled)
+    # A line comes as the file's bytes, UTF-8 or not: Spark decodes the parsed values (bytes that are not
+    # UTF-8 become U+FFFD, which the validation rejects), so the line kept whole is decoded the same way,
+    # or the quarantine would hold text that is not UTF-8, which BigQuery refuses to load.
+    raw_record = sf.encode(sf.col(RAW_RECORD), "UTF-8").cast(StringType())
     return by_name.select(
         *[value.alias(name) for name, value in values.items()],
-        sf.when(sf.col(_FIELDS).isNull(), sf.col(RAW_RECORD)).alias(RAW_RECORD),
+        sf.when(sf.col(_FIELDS).isNull(), raw_record).alias(RAW_RECORD),
     )
 
 

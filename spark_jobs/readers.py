@@ -23,6 +23,8 @@ from pyspark.sql import functions as sf
 from spark_jobs.contract import ROW_ID, SOURCE_FILE, Contract
 from spark_jobs.csv_reader import malformed_reason, read_csv
 from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError, UsageError
+from spark_jobs.hadoop_fs import is_directory
+from spark_jobs.hadoop_paths import starting_directory
 from spark_jobs.input_files import (
     check_block_compressed,
     data_files,
@@ -79,6 +81,7 @@ def read_input(
     listed = data_files(frame)
     if not listed:
         raise _no_input(location)
+    _refuse_delta_table(spark, location, input_format)
     files = input_file_names(listed)
     if input_format in TEXT_FORMATS:
         check_block_compressed(spark, files)
@@ -124,6 +127,22 @@ def cores(spark: SparkSession) -> int:
     executor_cores = int(conf.get("spark.executor.cores", "1") or "1")
     minimum = int(conf.get("spark.dynamicAllocation.minExecutors", "0") or "0")
     return max(spark.sparkContext.defaultParallelism, executor_cores * minimum)
+
+
+def _refuse_delta_table(spark: SparkSession, location: str, input_format: str) -> None:
+    """A Delta table's directory keeps the files of its earlier versions beside the current ones, and its
+    log (`_delta_log`, which Spark's scan skips) says which count: read as plain files, old and removed rows
+    would load too."""
+    log = f"{starting_directory(location).rstrip('/')}/{_DELTA_LOG}"
+    if is_directory(spark, log):
+        raise UsageError(
+            f"{location} is a Delta table (it has {log}): its files hold the rows of earlier versions too, "
+            f"which reading them as {input_format} files would load; export the current version to files "
+            "and read those"
+        )
+
+
+_DELTA_LOG = "_delta_log"
 
 
 def _no_input(location: str) -> NoInputError:

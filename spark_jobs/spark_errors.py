@@ -52,7 +52,7 @@ def input_errors_explained(files: tuple[str, ...], csv_delimiter: str = CSV_DELI
             raise SchemaMismatchError(
                 f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
                 "names the contract's columns in the contract's order, ignoring case)"
-                + _delimiter_hint(message, csv_delimiter)
+                + (_not_text_hint(message) or _delimiter_hint(message, csv_delimiter))
             ) from None
         raise CorruptInputError(
             f"an input file could not be read: {_unreadable_input(detail, message, files)}"
@@ -101,6 +101,33 @@ _HEADER_NAME = re.compile(
     r"CSV header does not conform to the schema\.\n Header: .*\n Schema: .*\n"
     r"Expected: (?P<expected>\S+) but found: (?P<found>.*)\nCSV file: (?P<file>.+)"
 )
+
+
+def _not_text_hint(message: str) -> str:
+    """A hint when the file whose header Spark refused in `message` was not read as text: named as a
+    compressed file that Hadoop does not decompress (it goes by the name's ending, in lower case), or with
+    a header holding what UTF-8 text does not (NUL characters of UTF-16, undecodable bytes)."""
+    found = _HEADER_LENGTH.search(message) or _HEADER_NAME.search(message)
+    if found is None:
+        return ""
+    ending = found["file"].rsplit("/", 1)[-1].rpartition(".")[2]
+    if ending.lower() in _COMPRESSED_ENDINGS and ending not in _DECOMPRESSED_ENDINGS:
+        return (
+            f"; a file named .{ending} is read as it is: Hadoop decompresses only names ending in "
+            f"{', '.join('.' + known for known in _DECOMPRESSED_ENDINGS)} (in lower case), so unpack or "
+            "rename it"
+        )
+    name = _HEADER_NAME.search(message)
+    if name is not None and any(character in name["found"] for character in _NOT_IN_TEXT):
+        return "; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode Text)"
+    return ""
+
+
+# What a header decoded as UTF-8 shows when the file is not: UTF-16's NULs, undecodable bytes' U+FFFD.
+_NOT_IN_TEXT = ("\x00", "\ufffd")
+# The endings by which Hadoop picks a codec (its default codecs), and those of other compressed files.
+_DECOMPRESSED_ENDINGS = ("gz", "bz2", "deflate", "lz4", "snappy", "zst")
+_COMPRESSED_ENDINGS = frozenset({*_DECOMPRESSED_ENDINGS, "zip", "xz", "7z", "rar", "tar", "tgz", "lzma", "z"})
 
 
 def _delimiter_hint(message: str, delimiter: str) -> str:

@@ -397,6 +397,22 @@ def test_a_long_lived_service_account_key_is_reported(resource_type: str, shown:
     ]
 
 
+@pytest.mark.parametrize("email", ["runner@proj.iam.gserviceaccount.com", UNKNOWN])
+def test_an_api_key_bound_to_a_service_account_is_reported(email: object) -> None:
+    args = resource_args("gcp:projects/apiKey:ApiKey", {"serviceAccountEmail": email}, name="maps")
+    assert violations(NO_SERVICE_ACCOUNT_KEYS, args) == [
+        "ApiKey 'maps' creates an API key bound to a service account, which authenticates as that account, "
+        "a long-lived secret that works from anywhere once leaked (and sits in the stack's state): let "
+        "workloads run as the account and people impersonate it (Workload Identity Federation, short-lived "
+        "tokens)"
+    ]
+
+
+def test_an_api_key_bound_to_no_service_account_is_not_a_service_account_key() -> None:
+    args = resource_args("gcp:projects/apiKey:ApiKey", {"displayName": "maps"})
+    assert violations(NO_SERVICE_ACCOUNT_KEYS, args) == []
+
+
 def test_a_service_account_itself_is_not_a_key() -> None:
     args = resource_args("gcp:serviceaccount/account:Account", {"accountId": "runner"})
     assert violations(NO_SERVICE_ACCOUNT_KEYS, args) == []

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from py4j.protocol import Py4JNetworkError
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as sf
 
 from spark_jobs import cli, sinks
 from spark_jobs.cli import _save_report, main
@@ -338,6 +339,26 @@ def test_a_wrong_type_beside_a_zero_byte_parquet_file_names_the_file_that_has_it
     )
 
 
+@pytest.mark.parametrize("pattern", ["", "/*.parquet"])
+def test_a_delta_table_is_refused_since_its_files_hold_earlier_versions_too(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, pattern: str
+) -> None:
+    table = tmp_path / "in"
+    rows = spark.createDataFrame([("AB1", 1, dt.date(2026, 1, 5))], "id string, qty bigint, day date")
+    rows.write.parquet(str(table))
+    (table / "_delta_log").mkdir()
+    (table / "_delta_log" / "00000000000000000000.json").write_text('{"commitInfo": {}}\n')
+    location = f"{table}{pattern}"
+    status, report = run_job(spark, contract_file, Path(location), tmp_path / "out", fmt="parquet")
+    assert (status, report["status"]) == (2, "FAILED")
+    assert report["error"] == (
+        f"{location} is a Delta table (it has {table}/_delta_log): its files hold the rows of earlier "
+        "versions too, which reading them as parquet files would load; export the current version to files "
+        "and read those"
+    )
+    assert not (tmp_path / "out" / "items").exists()
+
+
 _IN_ORDER = " (a header names the contract's columns in the contract's order, ignoring case)"
 
 
@@ -377,6 +398,38 @@ def test_a_csv_header_unlike_the_contract_is_explained_naming_its_file(
     status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
     assert status == 5
     assert report["error"] == f"CSV header does not match the contract: {data.as_uri()}: {explained}"
+
+
+@pytest.mark.parametrize("name", ["a.csv.GZ", "a.csv.zip", "a.csv.xz"])
+def test_a_file_compressed_in_a_way_hadoop_does_not_decompress_gets_that_hint_not_the_delimiters(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, name: str
+) -> None:
+    (tmp_path / "in").mkdir()
+    data = tmp_path / "in" / name
+    data.write_bytes(gzip.compress(f"{ITEMS_HEADER}\nAB1,1,,,,2026-01-05,,red\n".encode()))
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert status == 5
+    ending = name.rpartition(".")[2]
+    assert report["error"].endswith(
+        f"{_IN_ORDER}; a file named .{ending} is read as it is: Hadoop decompresses only names ending in "
+        ".gz, .bz2, .deflate, .lz4, .snappy, .zst (in lower case), so unpack or rename it"
+    )
+
+
+def test_a_utf16_file_gets_the_encoding_hint(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """Excel's "Unicode Text" is UTF-16: read as UTF-8, its header names hold NULs."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_bytes(
+        f"{ITEMS_HEADER}\r\nAB1,1,,,,2026-01-05,,red\r\n".encode("utf-16")
+    )
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert status == 5
+    assert report["error"].endswith(
+        f"{_IN_ORDER}; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode "
+        "Text)"
+    )
 
 
 def test_a_comma_separated_file_read_with_another_delimiter_fails_its_header_check_with_a_hint(
@@ -819,6 +872,25 @@ def test_latin1_bytes_in_a_csv_are_quarantined(
     )
     assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 1)
     assert report["rejections_by_rule"]["color.encoding"] == 1
+
+
+def test_a_malformed_json_line_that_is_not_utf8_is_quarantined_as_utf8_text(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """BigQuery refuses to load a STRING that is not UTF-8: one such line must not block the quarantine."""
+    (tmp_path / "in").mkdir()
+    good = '{"id": "AB1", "qty": 1, "day": "2026-01-05", "color": "r\xe9d"}'
+    lines = good + '\n{"id": "AB2", "color": "r\xe9d" , }\n'
+    (tmp_path / "in" / "a.json").write_bytes(lines.encode("cp1252"))
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1", fmt="json"
+    )
+    assert (status, report["rows_rejected"]) == (0, 2)
+    assert report["rejections_by_rule"] == {"color.allowed": 1, "color.encoding": 1, "record.malformed": 1}
+    quarantine = spark.read.parquet(str(tmp_path / "out" / "items__rejected"))
+    raw = quarantine.where("_raw_record IS NOT NULL").select(sf.hex(sf.col("_raw_record").cast("binary")))
+    [[stored]] = raw.collect()
+    assert bytes.fromhex(stored).decode("utf-8") == '{"id": "AB2", "color": "r\ufffdd" , }'
 
 
 def _no_gcs(named: str = "") -> str:
