@@ -154,6 +154,12 @@ def _unreadable_input(detail: str, message: str, files: tuple[str, ...]) -> str:
     """Which input file Spark could not read, and why, from its error `message` (`detail` its gist)."""
     if f"Index {CSV_MAX_FIELDS} out of bounds" in message:
         detail = f"a CSV record has more than {CSV_MAX_FIELDS} fields"
+    codec = _MISSING_CODEC.search(message)
+    if codec is not None:
+        detail = (
+            f"it is compressed with {codec['name']}, which this Spark cannot decompress (Hadoop's "
+            f"{codec['class']} is not installed): write it with snappy, gzip or zstd"
+        )
     denied = _PERMISSION_DENIED.search(message)
     if denied is not None:
         return f"{denied['path']}: permission denied"
@@ -180,6 +186,10 @@ def _naming_the_file(detail: str, message: str, files: tuple[str, ...]) -> str:
     return f"{detail} (Spark does not say which of the {len(files) or 'input'} files)"
 
 
+# A Parquet file compressed with a codec whose Hadoop class is missing (Brotli, LZO).
+_MISSING_CODEC = re.compile(
+    r"ClassNotFoundException: (?P<class>org\.apache\.hadoop\.io\.compress\.(?P<name>\w+)Codec)\b"
+)
 # A file the job may not read (the JDK's "<path> (Permission denied)"), or a folder (NIO's exception).
 _PERMISSION_DENIED = re.compile(
     r"(?:FileNotFoundException|AccessDeniedException): (?P<path>\S+?):? \(?Permission denied\b"

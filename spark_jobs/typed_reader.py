@@ -12,9 +12,17 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as sf
-from pyspark.sql.types import DecimalType, DoubleType, FloatType, StringType, StructField, TimestampType
+from pyspark.sql.types import (
+    DecimalType,
+    DoubleType,
+    FloatType,
+    LongType,
+    StringType,
+    StructField,
+    TimestampType,
+)
 
-from spark_jobs.bigquery_types import STRING
+from spark_jobs.bigquery_types import STRING, TIMESTAMP
 from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
 from spark_jobs.contract import RAW_RECORD, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
@@ -59,7 +67,7 @@ def _read_after_failed_merge(
     """
     with_data, listed_names = _listing(spark, location)
     if _unreadable_type(str(error)):
-        raise _file_with_unreadable_type(spark, data_source, with_data) or error
+        raise _file_with_unreadable_type(spark, data_source, with_data, listed_names) or error
     if len(with_data) == len(listed_names):
         if _cannot_merge(error):
             return _read_by_schema(spark, data_source, with_data, listed_names, contract)
@@ -88,10 +96,11 @@ def _listing(spark: SparkSession, location: str) -> tuple[list[str], tuple[str, 
 
 
 def _file_with_unreadable_type(
-    spark: SparkSession, data_source: str, files: list[str]
+    spark: SparkSession, data_source: str, files: list[str], listed_names: tuple[str, ...]
 ) -> SchemaMismatchError | None:
     """The error naming the first of `files` with a column whose type Spark cannot read, which fails the
-    whole read even when the contract has no such column; found by reading each file's schema in turn."""
+    whole read even when the contract has no such column; found by reading each file's schema in turn. The
+    report lists the input's files (`listed_names`)."""
     for file in files:
         try:
             _load_files(spark, data_source, [file])
@@ -100,24 +109,36 @@ def _file_with_unreadable_type(
             if unreadable:
                 return SchemaMismatchError(
                     f"input file {file} has a column Spark cannot read ({unreadable}): "
-                    "write that column as another type, or leave it out of the file"
+                    "write that column as another type, or leave it out of the file",
+                    listed_names,
                 )
     return None
 
 
 def _unreadable_type(message: str) -> str | None:
     """The type Spark's failure to read a Parquet schema in `message` is about, if that is its cause: one
-    Spark refuses (Parquet's TIME, written by pyarrow for Python times), or a logical type newer than the
-    Parquet library of Spark 3.5 (FLOAT16, written by pandas for float16), on which that library fails."""
+    Spark refuses (Parquet's TIME, written by pyarrow for Python times; a decimal of more than 38 digits),
+    or a logical type newer than the Parquet library of Spark 3.5 (FLOAT16, written by pandas for float16),
+    on which that library fails."""
     illegal = _ILLEGAL_TYPE.search(message)
     if illegal is not None:
         return illegal[0].rstrip(".")
+    too_precise = _DECIMAL_TOO_PRECISE.search(message)
+    if too_precise is not None:
+        return (
+            f"a decimal of precision {too_precise['precision']}, over Spark's {too_precise['most']}, as in "
+            "an export of BigQuery's BIGNUMERIC"
+        )
     if _UNKNOWN_LOGICAL_TYPE.search(message):
         return "a Parquet logical type newer than Spark's Parquet library, such as FLOAT16"
     return None
 
 
 _ILLEGAL_TYPE = re.compile(r"Illegal Parquet type: [^\n]*")
+_DECIMAL_TOO_PRECISE = re.compile(
+    r"\[DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION\] Decimal precision (?P<precision>[0-9]+) exceeds max "
+    r"precision (?P<most>[0-9]+)"
+)
 _UNKNOWN_LOGICAL_TYPE = re.compile(
     r"NullPointerException(?::[^\n]*)?\s+at "
     r"org\.apache\.parquet\.format\.converter\.ParquetMetadataConverter\.getLogicalTypeAnnotation"
@@ -261,7 +282,14 @@ def _match_by_name(
 def _wrong_type(column: ContractColumn, field: StructField, holder: str | None) -> str:
     """The problem of a `field` whose type does not convert to `column`'s, with the file it is in if known."""
     found = field.dataType.simpleString() + (f" in {holder}" if holder else "")
-    return f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
+    problem = f"column '{column.name}' is {found}, which does not convert exactly to {column.type}"
+    if column.type == TIMESTAMP and isinstance(field.dataType, LongType):
+        # Spark reads Parquet's nanosecond timestamps as numbers (see spark_settings): a bigint is often one.
+        problem += (
+            " (a timestamp stored as a number, such as the nanosecond timestamps pandas writes, arrives as a "
+            "bigint: write it as a timestamp of microseconds)"
+        )
+    return problem
 
 
 def _first_files_holding(

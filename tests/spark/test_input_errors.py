@@ -12,7 +12,7 @@ from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as sf
 
-from spark_jobs.contract import Contract
+from spark_jobs.contract import Contract, parse_contract
 from spark_jobs.csv_reader import CSV_MAX_FIELDS
 from spark_jobs.errors import CorruptInputError, OutOfMemoryError, UsageError
 from spark_jobs.readers import read_input
@@ -36,6 +36,23 @@ def test_a_truncated_parquet_file_is_named(spark: SparkSession, items: Contract,
     assert caught.value.exit_code == 6
     assert str(caught.value).startswith(
         f"an input file could not be read: file://{part} is not a Parquet file. Expected magic number at tail"
+    )
+
+
+def test_a_parquet_file_compressed_with_a_codec_this_spark_lacks_says_which(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """pyarrow writes Brotli on request; Spark's Parquet reader then looks for a Hadoop class it lacks."""
+    brotli = tmp_path / "in" / "a.parquet"
+    brotli.parent.mkdir()
+    brotli.write_bytes((Path(__file__).parent / "data" / "brotli_compressed.parquet").read_bytes())
+    with pytest.raises(CorruptInputError) as caught, input_errors_explained(files=()):
+        ids = parse_contract({"table": "ids", "columns": [{"name": "id", "type": "STRING"}]}, "ids.yaml")
+        read_input(spark, "parquet", str(brotli.parent), ids).frame.collect()
+    assert str(caught.value) == (
+        f"an input file could not be read: file://{brotli}: it is compressed with Brotli, which this Spark "
+        "cannot decompress (Hadoop's org.apache.hadoop.io.compress.BrotliCodec is not installed): write it "
+        "with snappy, gzip or zstd"
     )
 
 
