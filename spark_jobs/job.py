@@ -34,7 +34,7 @@ from spark_jobs.report import Progress
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
 from spark_jobs.spark_errors import first_meaningful_line, input_errors_explained, sink_errors_explained
-from spark_jobs.validation import is_loaded, rule_of, validate
+from spark_jobs.validation import is_loaded, rule_of, text_of, validate
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _counted(
             rows = validate(source, contract, keep=lambda frame: attempt.enter_context(_persisted(frame)))
             # Counted by rule and written: cached apart, they are taken from all the rows once.
             rejected = attempt.enter_context(_persisted(rows.where(~is_loaded())))
-            _count(rows, rejected, progress)
+            _count(rows, rejected, contract, progress)
         cached.enter_context(attempt.pop_all())
     return rows, rejected
 
@@ -169,13 +169,15 @@ def _java_refusal(compile_pattern: Callable[[str], object], pattern: str) -> str
     return None
 
 
-def _count(rows: DataFrame, rejected: DataFrame, progress: Progress) -> None:
-    """Count all `rows` by outcome, and the `rejected` ones (those of `rows` that failed) by rule."""
+def _count(rows: DataFrame, rejected: DataFrame, contract: Contract, progress: Progress) -> None:
+    """Count all `rows` by outcome, and the `rejected` ones (those of `rows` that failed) by rule; and find
+    the contract's columns that no row gives a value."""
     loaded = is_loaded()
     totals = rows.agg(
         sf.count(sf.lit(1)).alias("read"),
         sf.count(sf.when(loaded, 1)).alias("passed"),
         sf.count(sf.when(~loaded, 1)).alias("rejected"),
+        *[sf.count(text_of(column)) for column in contract.columns],
     ).first()
     assert totals is not None, "an aggregate always returns one row"
     progress.rows_read, progress.rows_passed, progress.rows_rejected = (
@@ -183,6 +185,11 @@ def _count(rows: DataFrame, rejected: DataFrame, progress: Progress) -> None:
         totals["passed"],
         totals["rejected"],
     )
+    if progress.rows_read:
+        values = totals[3:]
+        progress.columns_without_values = tuple(
+            column.name for column, count in zip(contract.columns, values, strict=True) if count == 0
+        )
     if progress.rows_rejected == 0:
         return
     reasons = rejected.select(sf.explode(ERRORS).alias("reason"))

@@ -30,6 +30,7 @@ ROWS_PASSED = "rows_passed"
 ROWS_LOADED = "rows_loaded"
 ROWS_REJECTED = "rows_rejected"
 REJECTIONS_BY_RULE = "rejections_by_rule"
+COLUMNS_WITHOUT_VALUES = "columns_without_values"
 STARTED_AT = "started_at"
 ENDED_AT = "ended_at"
 DURATION_SECONDS = "duration_seconds"
@@ -47,6 +48,9 @@ class Progress:
     rows_loaded: int = 0
     rows_rejected: int = 0
     rejections_by_rule: dict[str, int] = field(default_factory=dict)
+    columns_without_values: tuple[str, ...] = ()
+    """The contract's columns that no row read gives a value: a field named otherwise in JSON or Parquet
+    files (`customerId` for `customer_id`) would otherwise load as nulls without a word."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,8 @@ class Report:
         max_rules: int | None = None,
     ) -> dict[str, object]:
         """The report's fields; when given, `input_files` holds the first `max_input_files` names, `error` is
-        `shortened` to `max_error_chars`, and `rejections_by_rule` holds the `max_rules` rules with the most
-        rejections."""
+        `shortened` to `max_error_chars`, `rejections_by_rule` holds the `max_rules` rules with the most
+        rejections, and `columns_without_values` the first `max_rules` columns."""
         done = self.progress
         # The short fields the monitoring reads come first, the long lists last: were a logging layer to split
         # a long line, its first part would still count the run.
@@ -102,6 +106,7 @@ class Report:
             INPUT_FILE_COUNT: len(done.input_files),
             ERROR: shortened(self.error, max_error_chars) if self.error and max_error_chars else self.error,
             REJECTIONS_BY_RULE: dict(sorted(_most_rejections(done.rejections_by_rule, max_rules))),
+            COLUMNS_WITHOUT_VALUES: list(done.columns_without_values[:max_rules]),
             INPUT_FILES: list(done.input_files[:max_input_files]),
         }
 
@@ -139,8 +144,9 @@ def shortened(text: str, max_chars: int) -> str:
 # How many input files the logged line names, how much of its error, and how many rules it counts: Cloud
 # Logging refuses an entry over 256 KB, which a line missing from the logs would leave the monitoring without
 # its run. The job reads every file under its prefix, a list that grows with each delivery, an error may
-# quote a whole input value (a binary file's "header"), and a wide contract has thousands of rules with names
-# of hundreds of characters. The saved report is whole.
+# quote a whole input value (a binary file's "header"), and a wide contract has thousands of rules and
+# columns with names of hundreds of characters (the rules' limit applies to the columns too). The saved
+# report is whole.
 LOGGED_INPUT_FILES = 100
 LOGGED_ERROR_CHARS = 4000
 LOGGED_RULES = 100

@@ -893,6 +893,30 @@ def test_a_malformed_json_line_that_is_not_utf8_is_quarantined_as_utf8_text(
     assert bytes.fromhex(stored).decode("utf-8") == '{"id": "AB2", "color": "r\ufffdd" , }'
 
 
+def test_the_report_names_the_columns_no_row_gives_a_value(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """A JSON field named otherwise than its column (`quantity` for `qty`) would load as nulls unseen."""
+    lines = [
+        '{"id": "AB1", "quantity": 1, "day": "2026-01-05", "color": "red"}',
+        '{"id": "AB2", "quantity": 2, "day": "2026-01-06", "flag": "maybe"}',
+    ]
+    write_lines(tmp_path / "in", "a.json", lines)
+    options = ("--max-reject-ratio", "1")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", *options, fmt="json")
+    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 1)
+    # `flag` has a value, though not a valid one: only the columns no row gives anything are named.
+    assert report["columns_without_values"] == ["qty", "price", "ratio", "at"]
+
+
+def test_no_column_is_said_to_lack_values_when_no_row_was_read(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert (status, report["rows_read"], report["columns_without_values"]) == (0, 0, [])
+
+
 def _no_gcs(named: str = "") -> str:
     return (
         f"this Spark has no file system for gs:// paths{named}: gs:// needs the Cloud Storage connector, "

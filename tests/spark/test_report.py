@@ -28,6 +28,7 @@ def test_report_renders_as_one_sorted_compact_line() -> None:
                 rows_loaded=7,
                 rows_rejected=3,
                 rejections_by_rule={"currency.allowed": 1, "amount.min": 2},
+                columns_without_values=("note",),
             ),
         )
     )
@@ -38,7 +39,7 @@ def test_report_renders_as_one_sorted_compact_line() -> None:
         '"started_at":"2026-01-05T10:00:00.000Z","ended_at":"2026-01-05T10:00:12.345Z",'
         '"duration_seconds":12.345,'
         '"input_file_count":2,"error":null,"rejections_by_rule":{"amount.min":2,"currency.allowed":1},'
-        '"input_files":["gs://raw/a.csv","gs://raw/b.csv"]}'
+        '"columns_without_values":["note"],"input_files":["gs://raw/a.csv","gs://raw/b.csv"]}'
     )
 
 
@@ -83,21 +84,28 @@ def test_failed_report_carries_the_error_and_converts_times_to_utc(tmp_path: Pat
     )
 
 
-def test_the_logged_line_counts_the_rules_with_the_most_rejections() -> None:
+def test_the_logged_line_counts_the_rules_with_the_most_rejections_and_names_the_first_empty_columns() -> (
+    None
+):
     """A contract of thousands of long column names would otherwise make the line too long to be logged."""
     by_rule = {f"{'c' * 250}{index:04d}.required": index % 7 + 1 for index in range(1000)}
+    empty = tuple(f"{'e' * 250}{index:04d}" for index in range(1000))
     wide = Report(
         pipeline="p",
         batch_id="b",
         started_at=START,
         ended_at=START,
-        progress=Progress(rows_read=4000, rows_rejected=4000, rejections_by_rule=by_rule),
+        progress=Progress(
+            rows_read=4000, rows_rejected=4000, rejections_by_rule=by_rule, columns_without_values=empty
+        ),
     )
     logged = render_report(wide, 100, 4000, 100)
-    assert len(logged.encode()) < 40_000
+    assert len(logged.encode()) < 70_000
     kept = json.loads(logged)[report.REJECTIONS_BY_RULE]
     assert list(kept) == sorted(kept) and len(kept) == 100 and set(kept.values()) == {7}
     assert json.loads(render_report(wide))[report.REJECTIONS_BY_RULE] == dict(sorted(by_rule.items()))
+    assert json.loads(logged)[report.COLUMNS_WITHOUT_VALUES] == list(empty[:100])
+    assert json.loads(render_report(wide))[report.COLUMNS_WITHOUT_VALUES] == list(empty)
 
 
 def test_the_line_is_utf_8_on_one_line_whatever_the_error_holds() -> None:
