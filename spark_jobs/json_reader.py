@@ -11,6 +11,13 @@ from pyspark.sql.types import ArrayType, MapType, StringType
 from spark_jobs.contract import RAW_RECORD, Contract
 from spark_jobs.input_files import data_files, directory_value, input_file_names, named_by_directories
 
+# Why a line is rejected as malformed. A JSON array or a pretty-printed object, written over many lines, is
+# a common export: every one of its lines is rejected, and the reason says what the format asks for.
+MALFORMED_JSON_LINE = (
+    "the line is not one JSON object with distinct field names (ignoring case): JSON Lines has one whole "
+    "object per line, not an array or an object written over several lines"
+)
+
 
 def read_json(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
     """JSON lines, each line parsed as a whole from its text, field names compared ignoring case.

@@ -32,7 +32,7 @@ from spark_jobs.input_files import (
     named_by_directories,
     row_file_name,
 )
-from spark_jobs.json_reader import read_json
+from spark_jobs.json_reader import MALFORMED_JSON_LINE, read_json
 from spark_jobs.options import AVRO, CSV, CSV_DELIMITER, JSON, PARQUET
 from spark_jobs.typed_reader import typed_reader
 
@@ -179,6 +179,6 @@ def _reader(input_format: str, csv_delimiter: str, in_schema_groups: bool) -> tu
     if input_format == CSV:
         return partial(read_csv, delimiter=csv_delimiter), malformed_reason(csv_delimiter)
     if input_format == JSON:
-        return read_json, "the line is not one JSON object with distinct field names (ignoring case)"
+        return read_json, MALFORMED_JSON_LINE
     assert input_format in (PARQUET, AVRO), f"the command line allows no format {input_format!r}"
     return typed_reader(input_format, in_schema_groups=in_schema_groups), None

@@ -126,7 +126,10 @@ def test_a_json_field_a_line_leaves_out_or_null_comes_from_directories(
     write_lines(tmp_path / "in" / "day=2026-01-05", "part.jsonl", lines)
     write_lines(tmp_path / "in" / "other", "part.jsonl", ['{"id": "AB4"}'])
     day = dt.date(2026, 1, 5)
-    malformed = "record.malformed: the line is not one JSON object with distinct field names (ignoring case)"
+    malformed = (
+        "record.malformed: the line is not one JSON object with distinct field names (ignoring case): JSON "
+        "Lines has one whole object per line, not an array or an object written over several lines"
+    )
     assert checked(spark, "json", tmp_path / "in", items) == {
         "AB1": (day, None, []),
         "AB2": (day, None, []),

@@ -245,7 +245,10 @@ def test_json_run_and_empty_files(spark: SparkSession, contract_file: Path, tmp_
     )
     assert len(report["input_files"]) == 2
     assert read_table(spark, tmp_path / "out" / "items", "id", "qty") == [("AB1", 2)]
-    malformed = "record.malformed: the line is not one JSON object with distinct field names (ignoring case)"
+    malformed = (
+        "record.malformed: the line is not one JSON object with distinct field names (ignoring case): JSON "
+        "Lines has one whole object per line, not an array or an object written over several lines"
+    )
     assert read_table(spark, tmp_path / "out" / "items__rejected", "id", "_raw_record", "_errors") == [
         (None, line, [malformed]) for line in lines[:2]
     ]
