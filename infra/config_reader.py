@@ -54,7 +54,7 @@ def as_written(value: object) -> str:
 
 def map_entry(key: str, name: object) -> str:
     """The config path of map `key`'s entry `name`, for a message: `labels.team`; a name holding a character
-    that would not show, quoted as `pulumi config set --path` takes it: `labels["te\\tam"]`."""
+    that would not show, in brackets, quoted as YAML quotes it: `labels["te\\tam"]`."""
     text = str(name)
     return f"{key}.{text}" if text.isprintable() else f"{key}[{quoted(text)}]"
 

@@ -67,13 +67,30 @@ PRIVILEGED_ROLES = frozenset(
         "roles/storage.hmacKeyAdmin",
     }
 )
-# The project's owners, by a dataset's special group or a legacy ACL's entity: they hold every role of the
-# project already, so the dataset's default OWNER entry grants them nothing new.
-_PROJECT_OWNERS = re.compile(r"projectOwners|project-owners-[0-9]+")
-# Permissions that make a custom role as privileged as those roles: changing IAM anywhere, acting as a
-# service account or minting its credentials, or writing roles.
+# Those whom Google's own defaults make owners: the project's owners, by a dataset's special group or a
+# legacy ACL's entity, and its editors, whom a bucket's default ACL makes OWNER too. They hold every role of
+# the project already, so restating those defaults grants nothing new.
+_DEFAULT_OWNERS = re.compile(r"projectOwners|project-(owners|editors)-[0-9]+", re.IGNORECASE)
+# Permissions that make a custom role as privileged as those roles: changing IAM anywhere (or a dataset's
+# access list), acting as a service account or minting its credentials, writing roles, lifting a guardrail
+# (deny policies, organization policies, service perimeters), granting access on demand, trusting outside
+# identities, or running builds and deployments as Google's own accounts.
 PRIVILEGED_PERMISSIONS = frozenset(
     {
+        "bigquery.datasets.update",
+        "iam.denypolicies.create",
+        "iam.denypolicies.update",
+        "iam.denypolicies.delete",
+        "orgpolicy.policy.set",
+        "accesscontextmanager.servicePerimeters.update",
+        "accesscontextmanager.servicePerimeters.delete",
+        "privilegedaccessmanager.entitlements.create",
+        "iam.workloadIdentityPoolProviders.create",
+        "iam.workloadIdentityPoolProviders.update",
+        "iam.workforcePoolProviders.create",
+        "cloudbuild.builds.create",
+        "deploymentmanager.deployments.create",
+        "deploymentmanager.deployments.update",
         "iam.serviceAccounts.actAs",
         "iam.serviceAccounts.getAccessToken",
         "iam.serviceAccounts.getOpenIdToken",
@@ -94,6 +111,9 @@ SERVICE_ACCOUNT_KEYS = {
 }
 # An API key is a secret of its own kind, but bound to a service account it works as one of its keys.
 API_KEY = "gcp:projects/apiKey:ApiKey"
+CUSTOM_ROLES = frozenset(
+    {"gcp:projects/iAMCustomRole:IAMCustomRole", "gcp:organizations/iAMCustomRole:IAMCustomRole"}
+)
 _NOT_KNOWN_YET = object()
 _STORAGE = "gcp:storage/"
 
@@ -266,9 +286,17 @@ def _forbid_roles(
     return forbid
 
 
+_PRIVILEGED_ADVICE = (
+    "it lets the grantee take other identities or change IAM; grant it outside the stack, to named "
+    "administrators"
+)
+_PRIVILEGED_PERMISSIONS_FOLDED = frozenset(permission.casefold() for permission in PRIVILEGED_PERMISSIONS)
+_forbid_privileged_grants = _forbid_roles(PRIVILEGED_ROLES, "privileged", _PRIVILEGED_ADVICE, _DEFAULT_OWNERS)
+
+
 def _forbid_privileged_grants_and_custom_roles(args: ResourceValidationArgs, report: ReportViolation) -> None:
     _forbid_privileged_grants(args, report)
-    if not resource_class(args.resource_type).lower().endswith("iamcustomrole"):
+    if args.resource_type not in CUSTOM_ROLES:
         return
     for permission in known_items(as_list(known(args.props, "permissions", None))):
         folded = _folded(permission)
@@ -306,13 +334,6 @@ IAM_NO_BASIC_ROLES = mandatory(
         BASIC_ROLES, "basic", "use a predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
     ),
 )
-
-_PRIVILEGED_ADVICE = (
-    "it lets the grantee take other identities or change IAM; grant it outside the stack, to named "
-    "administrators"
-)
-_PRIVILEGED_PERMISSIONS_FOLDED = frozenset(permission.casefold() for permission in PRIVILEGED_PERMISSIONS)
-_forbid_privileged_grants = _forbid_roles(PRIVILEGED_ROLES, "privileged", _PRIVILEGED_ADVICE, _PROJECT_OWNERS)
 
 IAM_NO_PRIVILEGED_ROLES = mandatory(
     "iam-no-privileged-roles",

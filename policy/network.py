@@ -2,9 +2,11 @@
 
 import ipaddress
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
+from pulumi_policy.proxy import UnknownValueError
 
 from policy.declare import mandatory
 from policy.resources import (
@@ -62,10 +64,12 @@ def _forbid_internet_ingress(args: ResourceValidationArgs, report: ReportViolati
         return
     if args.resource_type in FIREWALL_POLICIES_WITH_RULES:
         for inline in known_items(as_list(known(props, "rules", None))):
-            if isinstance(inline, Mapping) and inline.get("disabled") is not True:
-                # A policy's rules have unique priorities, by which the console lists them.
-                rule = f"firewall policy '{args.name}' rule of priority {inline.get('priority')}"
-                _forbid_internet_ingress_by_policy_rule(inline, nested(inline, "match"), rule, report)
+            # A rule with a value a preview does not know yet is checked by the update; the others now.
+            with suppress(UnknownValueError):
+                if isinstance(inline, Mapping) and inline.get("disabled") is not True:
+                    # A policy's rules have unique priorities, by which the console lists them.
+                    rule = f"firewall policy '{args.name}' rule of priority {inline.get('priority')}"
+                    _forbid_internet_ingress_by_policy_rule(inline, nested(inline, "match"), rule, report)
         return
     if args.resource_type != FIREWALL:
         return

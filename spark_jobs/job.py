@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import ERRORS, Contract
+from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import (
     ContractError,
     ReconciliationError,
@@ -26,7 +27,7 @@ from spark_jobs.errors import (
     SchemaMismatchError,
     UnreadableMergedDecimalError,
 )
-from spark_jobs.options import APPEND, BIGQUERY, CSV_DELIMITER, LOCAL
+from spark_jobs.options import APPEND, BIGQUERY, CSV, CSV_DELIMITER, LOCAL
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.quoting import quoted
 from spark_jobs.readers import Source, read_input
@@ -126,7 +127,7 @@ def _counted(
             rows = validate(source, contract, keep=lambda frame: attempt.enter_context(_persisted(frame)))
             # Counted by rule and written: cached apart, they are taken from all the rows once.
             rejected = attempt.enter_context(_persisted(rows.where(~is_loaded())))
-            _count(rows, rejected, contract, progress)
+            _count(rows, rejected, _columns_named_by_the_files(config, contract), progress)
         cached.enter_context(attempt.pop_all())
     return rows, rejected
 
@@ -169,15 +170,26 @@ def _java_refusal(compile_pattern: Callable[[str], object], pattern: str) -> str
     return None
 
 
-def _count(rows: DataFrame, rejected: DataFrame, contract: Contract, progress: Progress) -> None:
+def _columns_named_by_the_files(config: JobConfig, contract: Contract) -> tuple[ContractColumn, ...]:
+    """The columns a misnamed field or file column would leave without a value, unseen: the NULLABLE ones
+    (a REQUIRED one rejects every row), of JSON, Parquet and Avro files (a CSV header must name them all).
+    Counting each costs planning time that grows with the contract's width, so only these are counted."""
+    if config.input_format == CSV:
+        return ()
+    return tuple(column for column in contract.columns if not column.required)
+
+
+def _count(
+    rows: DataFrame, rejected: DataFrame, watched: tuple[ContractColumn, ...], progress: Progress
+) -> None:
     """Count all `rows` by outcome, and the `rejected` ones (those of `rows` that failed) by rule; and find
-    the contract's columns that no row gives a value."""
+    the `watched` columns that no row gives a value."""
     loaded = is_loaded()
     totals = rows.agg(
         sf.count(sf.lit(1)).alias("read"),
         sf.count(sf.when(loaded, 1)).alias("passed"),
         sf.count(sf.when(~loaded, 1)).alias("rejected"),
-        *[sf.count(text_of(column)) for column in contract.columns],
+        *[sf.count(text_of(column)).alias(f"values {index}") for index, column in enumerate(watched)],
     ).first()
     assert totals is not None, "an aggregate always returns one row"
     progress.rows_read, progress.rows_passed, progress.rows_rejected = (
@@ -186,9 +198,8 @@ def _count(rows: DataFrame, rejected: DataFrame, contract: Contract, progress: P
         totals["rejected"],
     )
     if progress.rows_read:
-        values = totals[3:]
         progress.columns_without_values = tuple(
-            column.name for column, count in zip(contract.columns, values, strict=True) if count == 0
+            column.name for index, column in enumerate(watched) if totals[f"values {index}"] == 0
         )
     if progress.rows_rejected == 0:
         return

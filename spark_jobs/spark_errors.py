@@ -107,17 +107,21 @@ def _not_text_hint(message: str) -> str:
     """A hint when the file whose header Spark refused in `message` was not read as text: named as a
     compressed file that Hadoop does not decompress (it goes by the name's ending, in lower case), or with
     a header holding what UTF-8 text does not (NUL characters of UTF-16, undecodable bytes)."""
-    found = _HEADER_LENGTH.search(message) or _HEADER_NAME.search(message)
+    name = _HEADER_NAME.search(message)
+    found = _HEADER_LENGTH.search(message) or name
     if found is None:
         return ""
-    ending = found["file"].rsplit("/", 1)[-1].rpartition(".")[2]
-    if ending.lower() in _COMPRESSED_ENDINGS and ending not in _DECOMPRESSED_ENDINGS:
+    stem, dot, ending = found["file"].rsplit("/", 1)[-1].rpartition(".")
+    if stem and dot and ending.lower() in _COMPRESSED_ENDINGS and ending not in _DECOMPRESSED_ENDINGS:
+        remedy = (
+            f"rename it to end in .{ending.lower()}"
+            if ending.lower() in _DECOMPRESSED_ENDINGS
+            else "unpack it"
+        )
         return (
             f"; a file named .{ending} is read as it is: Hadoop decompresses only names ending in "
-            f"{', '.join('.' + known for known in _DECOMPRESSED_ENDINGS)} (in lower case), so unpack or "
-            "rename it"
+            f"{', '.join('.' + known for known in _DECOMPRESSED_ENDINGS)} (in lower case), so {remedy}"
         )
-    name = _HEADER_NAME.search(message)
     if name is not None and any(character in name["found"] for character in _NOT_IN_TEXT):
         return "; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode Text)"
     return ""
@@ -127,7 +131,7 @@ def _not_text_hint(message: str) -> str:
 _NOT_IN_TEXT = ("\x00", "\ufffd")
 # The endings by which Hadoop picks a codec (its default codecs), and those of other compressed files.
 _DECOMPRESSED_ENDINGS = ("gz", "bz2", "deflate", "lz4", "snappy", "zst")
-_COMPRESSED_ENDINGS = frozenset({*_DECOMPRESSED_ENDINGS, "zip", "xz", "7z", "rar", "tar", "tgz", "lzma", "z"})
+_COMPRESSED_ENDINGS = frozenset({*_DECOMPRESSED_ENDINGS, "zip", "xz", "7z", "rar", "tar", "tgz", "lzma"})
 
 
 def _delimiter_hint(message: str, delimiter: str) -> str:
@@ -186,10 +190,9 @@ def _naming_the_file(detail: str, message: str, files: tuple[str, ...]) -> str:
     return f"{detail} (Spark does not say which of the {len(files) or 'input'} files)"
 
 
-# A Parquet file compressed with a codec whose Hadoop class is missing (Brotli, LZO).
-_MISSING_CODEC = re.compile(
-    r"ClassNotFoundException: (?P<class>org\.apache\.hadoop\.io\.compress\.(?P<name>\w+)Codec)\b"
-)
+# A Parquet file compressed with a codec whose Hadoop class is missing: Brotli's, or LZO's (in its own
+# package, com.hadoop.compression.lzo.LzoCodec).
+_MISSING_CODEC = re.compile(r"ClassNotFoundException: (?P<class>(?:\w+\.)+(?P<name>\w+)Codec)\b")
 # A file the job may not read (the JDK's "<path> (Permission denied)"), or a folder (NIO's exception).
 _PERMISSION_DENIED = re.compile(
     r"(?:FileNotFoundException|AccessDeniedException): (?P<path>\S+?):? \(?Permission denied\b"

@@ -41,7 +41,8 @@ def _path_of(tmp_path: Path, commands: tuple[str, ...]) -> str:
     bin_dir.mkdir(exist_ok=True)
     for command in commands:
         found = shutil.which(command)
-        assert found, f"this machine lacks {command}"
+        if found is None:
+            pytest.skip(f"this machine has no {command} to give the script")
         (bin_dir / command).symlink_to(found)
     return str(bin_dir)
 

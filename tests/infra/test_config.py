@@ -60,7 +60,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"labels": {"team": "Data Eng"}}, "labels.team", "a label value"),
         ({"labels": {"team": "x" * 64}}, "labels.team", "0-63 lowercase letters, digits, _ or -"),
         ({"labels": {"1team": "x"}}, "labels.1team", "a letter first (not '1team')"),
-        # A key holding a character that would not show is named as `pulumi config set --path` takes it.
+        # A key holding a character that would not show is named in brackets, quoted as YAML quotes it.
         ({"labels": {"te\tam": "x"}}, 'labels["te\\tam"]', 'a letter first (not "te\\tam")'),
         ({"labels": {"t" * 64: "x"}}, "labels." + "t" * 64, "a label key of 1-63 lowercase letters"),
         ({"labels": {"stack": "x"}}, "labels.stack", "not one of the labels the program sets"),

@@ -191,6 +191,11 @@ def test_a_dataproc_cluster_gets_the_identity_rule(props: dict[str, Any], report
     assert violations(BATCH_NAMED_SUBNETWORK, args) == violations(BATCH_TTL, args) == []
 
 
+def test_an_account_that_is_not_text_is_left_to_the_provider_to_refuse() -> None:
+    args = resource_args(CLUSTER, {"clusterConfig": {"gceClusterConfig": {"serviceAccount": ["a", "b"]}}})
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == []
+
+
 def test_the_cluster_a_workflow_template_creates_gets_the_identity_rule() -> None:
     managed = {"clusterName": "etl", "config": {"gceClusterConfig": {"zone": "europe-west1-b"}}}
     args = resource_args(WORKFLOW_TEMPLATE, {"placement": {"managedCluster": managed}}, name="nightly")

@@ -340,6 +340,21 @@ def test_a_legacy_owner_entry_is_privileged_except_for_the_projects_own_owners()
     assert violations(IAM_NO_PRIVILEGED_ROLES, owners) == []
 
 
+def test_a_buckets_default_acl_restated_is_no_privileged_grant_but_an_owner_beyond_it_is() -> None:
+    """Cloud Storage's default ACL makes the project's owners and editors OWNER."""
+    defaults = ["OWNER:project-owners-123", "OWNER:project-editors-123", "READER:project-viewers-123"]
+    acl = resource_args("gcp:storage/bucketACL:BucketACL", {"roleEntities": defaults}, name="acl")
+    assert violations(IAM_NO_PRIVILEGED_ROLES, acl) == []
+    wider = resource_args(
+        "gcp:storage/bucketACL:BucketACL",
+        {"roleEntities": [*defaults, "OWNER:user-a@example.com"]},
+        name="acl",
+    )
+    assert violations(IAM_NO_PRIVILEGED_ROLES, wider) == [
+        f"BucketACL 'acl' grants privileged role OWNER to user-a@example.com: {_PRIVILEGED}"
+    ]
+
+
 CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
 
 
@@ -358,6 +373,21 @@ CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
         "storage.hmacKeys.create",
         "iam.roles.create",
         "iam.roles.update",
+        "bigquery.datasets.update",
+        "iam.denypolicies.create",
+        "iam.denypolicies.update",
+        "iam.denypolicies.delete",
+        "orgpolicy.policy.set",
+        "accesscontextmanager.servicePerimeters.update",
+        "accesscontextmanager.servicePerimeters.delete",
+        "privilegedaccessmanager.entitlements.create",
+        "iam.workloadIdentityPoolProviders.create",
+        "iam.workloadIdentityPoolProviders.update",
+        "iam.workforcePoolProviders.create",
+        "cloudbuild.builds.create",
+        "deploymentmanager.deployments.create",
+        "deploymentmanager.deployments.update",
+        "IAM.serviceAccounts.ACTAS",  # compared ignoring case, as roles are
     ],
 )
 @pytest.mark.parametrize("resource_type", [CUSTOM_ROLE, "gcp:organizations/iAMCustomRole:IAMCustomRole"])

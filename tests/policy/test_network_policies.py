@@ -260,6 +260,13 @@ def test_the_inline_rules_of_a_firewall_policy_declared_whole_are_checked(policy
         {"priority": 300, "action": "allow", "disabled": True, "match": {"srcIpRanges": ["0.0.0.0/0"]}},
         {"priority": 400, "direction": "INGRESS", "action": "deny", "match": {"srcIpRanges": ["0.0.0.0/0"]}},
         UNKNOWN,
+        {
+            "priority": UNKNOWN,
+            "direction": "INGRESS",
+            "action": "allow",
+            "match": {"srcIpRanges": ["10.0.0.0/8"]},
+        },
+        {"priority": 600, "direction": "INGRESS", "action": "allow", "match": UNKNOWN},
     ]
     args = resource_args(policy_type, {"rules": rules}, name="edge")
     assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [

@@ -142,6 +142,21 @@ def test_an_input_the_job_may_not_read_is_named_as_such(spark_error: str, named:
     assert str(caught.value) == f"an input file could not be read: {named}: permission denied"
 
 
+def test_a_parquet_file_compressed_with_lzo_names_the_codec_from_its_own_package() -> None:
+    """Parquet's LZO codec class lives outside Hadoop's compress package (no pyarrow writes LZO to try)."""
+    spark_error = (
+        "org.apache.spark.SparkException: Job aborted. Caused by: java.lang.RuntimeException: "
+        "java.lang.ClassNotFoundException: com.hadoop.compression.lzo.LzoCodec"
+    )
+    with pytest.raises(CorruptInputError) as caught, input_errors_explained(files=("gs://raw/a.parquet",)):
+        raise PySparkException(message=spark_error)
+    assert str(caught.value) == (
+        "an input file could not be read: gs://raw/a.parquet: it is compressed with Lzo, which this Spark "
+        "cannot decompress (Hadoop's com.hadoop.compression.lzo.LzoCodec is not installed): write it with "
+        "snappy, gzip or zstd"
+    )
+
+
 def test_an_unrelated_null_pointer_exception_is_not_taken_for_an_unknown_parquet_type() -> None:
     float16 = (
         'java.lang.NullPointerException: Cannot invoke "org.apache.parquet.format.LogicalType.ordinal()"\n'

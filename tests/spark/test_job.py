@@ -403,9 +403,12 @@ def test_a_csv_header_unlike_the_contract_is_explained_naming_its_file(
     assert report["error"] == f"CSV header does not match the contract: {data.as_uri()}: {explained}"
 
 
-@pytest.mark.parametrize("name", ["a.csv.GZ", "a.csv.zip", "a.csv.xz"])
+@pytest.mark.parametrize(
+    ("name", "remedy"),
+    [("a.csv.GZ", "rename it to end in .gz"), ("a.csv.zip", "unpack it"), ("a.csv.xz", "unpack it")],
+)
 def test_a_file_compressed_in_a_way_hadoop_does_not_decompress_gets_that_hint_not_the_delimiters(
-    spark: SparkSession, contract_file: Path, tmp_path: Path, name: str
+    spark: SparkSession, contract_file: Path, tmp_path: Path, name: str, remedy: str
 ) -> None:
     (tmp_path / "in").mkdir()
     data = tmp_path / "in" / name
@@ -415,7 +418,34 @@ def test_a_file_compressed_in_a_way_hadoop_does_not_decompress_gets_that_hint_no
     ending = name.rpartition(".")[2]
     assert report["error"].endswith(
         f"{_IN_ORDER}; a file named .{ending} is read as it is: Hadoop decompresses only names ending in "
-        ".gz, .bz2, .deflate, .lz4, .snappy, .zst (in lower case), so unpack or rename it"
+        f".gz, .bz2, .deflate, .lz4, .snappy, .zst (in lower case), so {remedy}"
+    )
+
+
+def test_a_name_without_a_dot_names_no_compression(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    data = write_lines(tmp_path / "in", "GZ", ["id|qty"])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert status == 5
+    assert report["error"] == (
+        f"CSV header does not match the contract: {data.as_uri()}: its header has 1 column, the contract 8"
+        + _IN_ORDER
+        + _split_on("','")
+    )
+
+
+def test_a_header_with_bytes_that_are_not_utf8_gets_the_encoding_hint(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """A Windows-1252 header: its undecodable byte reaches Spark as U+FFFD, with no NUL beside it."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_bytes(ITEMS_HEADER.replace("id", "\xefd").encode("latin-1") + b"\n")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert status == 5
+    assert report["error"].endswith(
+        f"{_IN_ORDER}; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode "
+        "Text)"
     )
 
 
@@ -915,9 +945,17 @@ def test_the_report_names_the_columns_no_row_gives_a_value(
 def test_no_column_is_said_to_lack_values_when_no_row_was_read(
     spark: SparkSession, contract_file: Path, tmp_path: Path
 ) -> None:
-    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER])
-    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    write_lines(tmp_path / "in", "a.json", [])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", fmt="json")
     assert (status, report["rows_read"], report["columns_without_values"]) == (0, 0, [])
+
+
+def test_csv_columns_are_not_watched_for_values_since_the_header_names_them_all(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,red"])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert (status, report["rows_loaded"], report["columns_without_values"]) == (0, 1, [])
 
 
 def _no_gcs(named: str = "") -> str:
