@@ -41,13 +41,18 @@ def _kind(args: ResourceValidationArgs) -> str:
 
 def _identity_field(args: ResourceValidationArgs) -> tuple[str, tuple[str, ...]] | None:
     """What runs code on Dataproc and the path of the field naming the account it runs as; None for other
-    resources, a cluster on GKE (it runs as its node pools' identity) and a template running on a cluster
-    it selects instead of creating one."""
+    resources, a cluster on GKE (it runs as its node pools' identity, in a template too) and a template
+    running on a cluster it selects instead of creating one."""
     if args.resource_type in (BATCH, SESSION_TEMPLATE):
         return _kind(args), ("environmentConfig", "executionConfig", "serviceAccount")
     if args.resource_type == CLUSTER and not args.props.get("virtualClusterConfig"):
         return "cluster", ("clusterConfig", "gceClusterConfig", "serviceAccount")
-    if args.resource_type == WORKFLOW_TEMPLATE and nested(args.props, "placement", "managedCluster"):
+    managed = nested(args.props, "placement", "managedCluster")
+    if (
+        args.resource_type == WORKFLOW_TEMPLATE
+        and managed
+        and not nested(managed, "config", "gkeClusterConfig")
+    ):
         return "workflow template", (
             "placement",
             "managedCluster",

@@ -287,8 +287,13 @@ def _forbid_roles(
 
 
 _PRIVILEGED_ADVICE = (
-    "it lets the grantee take other identities or change IAM; grant it outside the stack, to named "
-    "administrators"
+    "it lets the grantee act as other identities, change IAM or lift a guardrail, even when granted on one "
+    "resource (a service account the stack runs as included); an administrator grants it outside the stack "
+    "(README, Prerequisites)"
+)
+_CUSTOM_ROLE_ADVICE = (
+    "it lets the role's holders act as other identities, change IAM or lift a guardrail; leave it out of the "
+    "role, and let an administrator grant it outside the stack"
 )
 _PRIVILEGED_PERMISSIONS_FOLDED = frozenset(permission.casefold() for permission in PRIVILEGED_PERMISSIONS)
 _forbid_privileged_grants = _forbid_roles(PRIVILEGED_ROLES, "privileged", _PRIVILEGED_ADVICE, _DEFAULT_OWNERS)
@@ -303,7 +308,7 @@ def _forbid_privileged_grants_and_custom_roles(args: ResourceValidationArgs, rep
         if folded.endswith(_SET_IAM_POLICY) or folded in _PRIVILEGED_PERMISSIONS_FOLDED:
             report(
                 f"{resource_class(args.resource_type)} '{args.name}' holds privileged permission "
-                f"{permission}: {_PRIVILEGED_ADVICE}",
+                f"{permission}: {_CUSTOM_ROLE_ADVICE}",
                 None,
             )
 

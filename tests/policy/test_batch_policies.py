@@ -208,3 +208,6 @@ def test_the_cluster_a_workflow_template_creates_gets_the_identity_rule() -> Non
         WORKFLOW_TEMPLATE, {"placement": {"clusterSelector": {"clusterLabels": {"a": "b"}}}}
     )
     assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, selected) == []
+    on_gke = {"clusterName": "etl", "config": {"gkeClusterConfig": {"namespacedGkeDeploymentTarget": {}}}}
+    gke = resource_args(WORKFLOW_TEMPLATE, {"placement": {"managedCluster": on_gke}})
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, gke) == []

@@ -257,8 +257,13 @@ def test_iam_rules_ignore_resources_that_grant_nothing() -> None:
 
 SERVICE_ACCOUNT_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
 _PRIVILEGED = (
-    "it lets the grantee take other identities or change IAM; grant it outside the stack, to named "
-    "administrators"
+    "it lets the grantee act as other identities, change IAM or lift a guardrail, even when granted on one "
+    "resource (a service account the stack runs as included); an administrator grants it outside the stack "
+    "(README, Prerequisites)"
+)
+_CUSTOM_ROLE = (
+    "it lets the role's holders act as other identities, change IAM or lift a guardrail; leave it out of the "
+    "role, and let an administrator grant it outside the stack"
 )
 
 
@@ -397,7 +402,7 @@ def test_a_custom_role_holding_a_privileged_permission_is_reported(
     permissions = ["bigquery.tables.getData", permission]
     args = resource_args(resource_type, {"roleId": "ops", "permissions": permissions}, name="ops")
     assert violations(IAM_NO_PRIVILEGED_ROLES, args) == [
-        f"IAMCustomRole 'ops' holds privileged permission {permission}: {_PRIVILEGED}"
+        f"IAMCustomRole 'ops' holds privileged permission {permission}: {_CUSTOM_ROLE}"
     ]
 
 
@@ -407,7 +412,7 @@ def test_a_custom_role_of_data_permissions_passes_and_unknown_permissions_wait_f
     assert violations(IAM_NO_PRIVILEGED_ROLES, resource_args(CUSTOM_ROLE, {"permissions": UNKNOWN})) == []
     partly = resource_args(CUSTOM_ROLE, {"permissions": [UNKNOWN, "iam.roles.update"]}, name="partly")
     assert violations(IAM_NO_PRIVILEGED_ROLES, partly) == [
-        f"IAMCustomRole 'partly' holds privileged permission iam.roles.update: {_PRIVILEGED}"
+        f"IAMCustomRole 'partly' holds privileged permission iam.roles.update: {_CUSTOM_ROLE}"
     ]
 
 
