@@ -39,6 +39,10 @@ def _kind(args: ResourceValidationArgs) -> str:
     return "session template" if args.resource_type == SESSION_TEMPLATE else "batch"
 
 
+# Where a Dataproc cluster's configuration names the account its Compute Engine VMs run as.
+_GCE_ACCOUNT = ("gceClusterConfig", "serviceAccount")
+
+
 def _identity_field(args: ResourceValidationArgs) -> tuple[str, tuple[str, ...]] | None:
     """What runs code on Dataproc and the path of the field naming the account it runs as; None for other
     resources, a cluster on GKE (it runs as its node pools' identity, in a template too) and a template
@@ -46,20 +50,11 @@ def _identity_field(args: ResourceValidationArgs) -> tuple[str, tuple[str, ...]]
     if args.resource_type in (BATCH, SESSION_TEMPLATE):
         return _kind(args), ("environmentConfig", "executionConfig", "serviceAccount")
     if args.resource_type == CLUSTER and not args.props.get("virtualClusterConfig"):
-        return "cluster", ("clusterConfig", "gceClusterConfig", "serviceAccount")
-    managed = nested(args.props, "placement", "managedCluster")
-    if (
-        args.resource_type == WORKFLOW_TEMPLATE
-        and managed
-        and not nested(managed, "config", "gkeClusterConfig")
-    ):
-        return "workflow template", (
-            "placement",
-            "managedCluster",
-            "config",
-            "gceClusterConfig",
-            "serviceAccount",
-        )
+        return "cluster", ("clusterConfig", *_GCE_ACCOUNT)
+    if args.resource_type == WORKFLOW_TEMPLATE:
+        managed = nested(args.props, "placement", "managedCluster")
+        if managed and not nested(managed, "config", "gkeClusterConfig"):
+            return "workflow template", ("placement", "managedCluster", "config", *_GCE_ACCOUNT)
     return None
 
 

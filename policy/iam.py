@@ -17,10 +17,15 @@ from pulumi_policy import ReportViolation, ResourceValidation, ResourceValidatio
 from policy.declare import mandatory
 from policy.resources import DATASET, DATASET_ACCESS, as_list, known, known_items, resource_class
 
+
+def _folded(text: Any) -> str:
+    """Members, roles and permissions are compared as IAM may read them, ignoring case and surrounding
+    spaces: a variant that the API accepts must not slip past a rule written for the canonical spelling."""
+    return str(text).strip().casefold()
+
+
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
-# Members and roles are compared as IAM may read them, ignoring case and surrounding spaces: a variant that
-# the API accepts must not slip past a rule written for the canonical spelling.
-_PUBLIC_FOLDED = frozenset(member.casefold() for member in PUBLIC_MEMBERS)
+_PUBLIC_FOLDED = frozenset(map(_folded, PUBLIC_MEMBERS))
 # A member or role that a preview does not know yet: the other alone may already break a rule.
 UNKNOWN_MEMBER = "(a member known only when the update runs)"
 UNKNOWN_ROLE = "(a role known only when the update runs)"
@@ -261,16 +266,12 @@ def _forbid_public_members(args: ResourceValidationArgs, report: ReportViolation
             )
 
 
-def _folded(text: Any) -> str:
-    return str(text).strip().casefold()
-
-
 def _forbid_roles(
     roles: frozenset[str], kind: str, advice: str, exempt: re.Pattern[str] | None = None
 ) -> ResourceValidation:
     """A check reporting every grant of one of `roles`, called `kind` roles, with `advice`, except to the
     members `exempt` matches."""
-    folded_roles = frozenset(role.casefold() for role in roles)
+    folded_roles = frozenset(map(_folded, roles))
 
     def forbid(args: ResourceValidationArgs, report: ReportViolation) -> None:
         for grant in _checked_grants(args, None):
@@ -295,7 +296,7 @@ _CUSTOM_ROLE_ADVICE = (
     "it lets the role's holders act as other identities, change IAM or lift a guardrail; leave it out of the "
     "role, and let an administrator grant it outside the stack"
 )
-_PRIVILEGED_PERMISSIONS_FOLDED = frozenset(permission.casefold() for permission in PRIVILEGED_PERMISSIONS)
+_PRIVILEGED_PERMISSIONS_FOLDED = frozenset(map(_folded, PRIVILEGED_PERMISSIONS))
 _forbid_privileged_grants = _forbid_roles(PRIVILEGED_ROLES, "privileged", _PRIVILEGED_ADVICE, _DEFAULT_OWNERS)
 
 

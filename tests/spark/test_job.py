@@ -435,28 +435,21 @@ def test_a_name_without_a_dot_names_no_compression(
     )
 
 
-def test_a_header_with_bytes_that_are_not_utf8_gets_the_encoding_hint(
-    spark: SparkSession, contract_file: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    "content",
+    [
+        # A Windows-1252 header: its undecodable byte reaches Spark as U+FFFD, with no NUL beside it.
+        ITEMS_HEADER.replace("id", "\xefd").encode("latin-1") + b"\n",
+        # Excel's "Unicode Text" is UTF-16: read as UTF-8, its header names hold NULs.
+        f"{ITEMS_HEADER}\r\nAB1,1,,,,2026-01-05,,red\r\n".encode("utf-16"),
+    ],
+    ids=["windows-1252", "utf-16"],
+)
+def test_a_header_that_is_not_utf8_text_gets_the_encoding_hint(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, content: bytes
 ) -> None:
-    """A Windows-1252 header: its undecodable byte reaches Spark as U+FFFD, with no NUL beside it."""
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.csv").write_bytes(ITEMS_HEADER.replace("id", "\xefd").encode("latin-1") + b"\n")
-    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
-    assert status == 5
-    assert report["error"].endswith(
-        f"{_IN_ORDER}; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode "
-        "Text)"
-    )
-
-
-def test_a_utf16_file_gets_the_encoding_hint(
-    spark: SparkSession, contract_file: Path, tmp_path: Path
-) -> None:
-    """Excel's "Unicode Text" is UTF-16: read as UTF-8, its header names hold NULs."""
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.csv").write_bytes(
-        f"{ITEMS_HEADER}\r\nAB1,1,,,,2026-01-05,,red\r\n".encode("utf-16")
-    )
+    (tmp_path / "in" / "a.csv").write_bytes(content)
     status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
     assert status == 5
     assert report["error"].endswith(
