@@ -27,8 +27,9 @@ BATCH_ID_DIGEST_LENGTH = 12
 def job_arguments(config: StackConfig, pipeline: PipelineConfig) -> list[str]:
     """The template's command line, without --batch-id (which is derived from these arguments).
 
-    A CSV delimiter is passed only when it is not the default, so that the batch ids of pipelines that set
-    none stay as they were.
+    A CSV delimiter and null markers are passed only when set (the delimiter: when it is not the default),
+    so that the batch ids of pipelines that set none stay as they were. A marker is joined to its flag by
+    `=`: on its own, one starting with `--` would read as an option.
     """
     storage = config.storage
     delimiter = [] if pipeline.csv_delimiter == CSV_DELIMITER else ["--csv-delimiter", pipeline.csv_delimiter]
@@ -36,6 +37,7 @@ def job_arguments(config: StackConfig, pipeline: PipelineConfig) -> list[str]:
         "--input-format",
         pipeline.input_format,
         *delimiter,
+        *[f"--csv-null-marker={marker}" for marker in pipeline.csv_null_markers],
         "--input-location",
         f"gs://{storage.bucket_name('raw')}/{pipeline.input_prefix}",
         "--contract",

@@ -30,9 +30,11 @@ from spark_jobs.options import (
     CSV,
     CSV_DELIMITER,
     CSV_DELIMITER_RULE,
+    CSV_NULL_MARKER_RULE,
     FORMATS,
     WRITE_MODES,
     is_csv_delimiter,
+    is_csv_null_marker,
     reject_ratio,
 )
 
@@ -42,6 +44,7 @@ PIPELINE_KEYS = (
     "inputFormat",
     "inputPrefix",
     "csvDelimiter",
+    "csvNullMarkers",
     "writeMode",
     "maxRejectRatio",
     "runToken",
@@ -63,6 +66,8 @@ class PipelineConfig:
     input_prefix: str
     csv_delimiter: str
     """The character separating a CSV file's fields; a comma (RFC 4180's) for the other formats."""
+    csv_null_markers: tuple[str, ...]
+    """The texts that stand for null in a CSV file's fields (an empty field is null with or without them)."""
     write_mode: str
     max_reject_ratio: float
     run_token: str
@@ -154,6 +159,7 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         input_format=input_format,
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
         csv_delimiter=_csv_delimiter(f"{key}.csvDelimiter", item.get("csvDelimiter"), input_format),
+        csv_null_markers=_csv_null_markers(f"{key}.csvNullMarkers", item.get("csvNullMarkers"), input_format),
         write_mode=choice("writeMode", WRITE_MODES, APPEND),
         max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
         run_token=_run_token(f"{key}.runToken", item.get("runToken")),
@@ -186,6 +192,33 @@ def _csv_delimiter(key: str, value: object, input_format: str) -> str:
         allowed = f'{CSV_DELIMITER_RULE}, e.g. "|", ";" or "\\t" (a tab, in double quotes)'
         raise ConfigError(key, value, allowed)
     return value
+
+
+def _csv_null_markers(key: str, value: object, input_format: str) -> tuple[str, ...]:
+    """The pipeline's CSV null markers: a list of texts the job accepts, given only with CSV input."""
+    if value is None:
+        return ()
+    if input_format != CSV:
+        raise ConfigError(key, value, f"unset: it applies only to inputFormat {CSV}, not {input_format}")
+    if not isinstance(value, list):
+        raise ConfigError(key, value, _NULL_MARKERS_EXAMPLE)
+    for index, marker in enumerate(value):
+        refuse_first(f"{key}[{index}]", marker, _null_marker_problems(marker))
+    return tuple(value)
+
+
+_NULL_MARKERS_EXAMPLE = "a list of the texts that stand for null, e.g. ['\\N', 'NULL'] (in single quotes)"
+
+
+def _null_marker_problems(marker: object) -> Iterator[str]:
+    """What a null marker breaks, if anything, in the order to fix it."""
+    if marker is None:
+        yield f"{CSV_NULL_MARKER_RULE}; YAML reads an unquoted null, NULL or ~ as no value: quote it ('NULL')"
+    elif not isinstance(marker, str):
+        yield f"{CSV_NULL_MARKER_RULE}; quote it, so that YAML reads it as text ('{as_written(marker)}')"
+    elif not is_csv_null_marker(marker):
+        slip = "; YAML reads \\N in double quotes as U+0085: write '\\N'" if "\x85" in marker else ""
+        yield CSV_NULL_MARKER_RULE + slip
 
 
 def _contract_path(key: str, value: str) -> Path:

@@ -36,12 +36,14 @@ from spark_jobs.options import (
     CSV,
     CSV_DELIMITER,
     CSV_DELIMITER_RULE,
+    CSV_NULL_MARKER_RULE,
     FORMATS,
     LOCAL,
     SCOPED_PROJECT_ID,
     SINKS,
     WRITE_MODES,
     is_csv_delimiter,
+    is_csv_null_marker,
     reject_ratio,
 )
 from spark_jobs.quoting import quoted
@@ -80,6 +82,14 @@ def _csv_delimiter(text: str) -> str:
     if not is_csv_delimiter(text):
         raise argparse.ArgumentTypeError(
             f"{quoted(text)} is not a CSV delimiter: give {CSV_DELIMITER_RULE} (a tab: $'\\t' in bash)"
+        )
+    return text
+
+
+def _csv_null_marker(text: str) -> str:
+    if not is_csv_null_marker(text):
+        raise argparse.ArgumentTypeError(
+            f"{quoted(text)} is not a CSV null marker: give {CSV_NULL_MARKER_RULE}"
         )
     return text
 
@@ -129,8 +139,11 @@ _CHECKED_WHERE_THEY_APPLY: dict[str, Callable[[str], str]] = {
     "--output-table": _matching(_BIGQUERY_TABLE, "BigQuery table ([PROJECT.]DATASET.TABLE)"),
     "--temp-bucket": _bucket,
     "--csv-delimiter": _csv_delimiter,
+    "--csv-null-marker": _csv_null_marker,
 }
 """The options that apply with one sink or format only, and the check of their values (as argparse types)."""
+_CSV_ONLY = ("--csv-delimiter", "--csv-null-marker")
+_REPEATABLE = frozenset({"--csv-null-marker"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CHAR",
         help="csv only: the character separating fields, e.g. '|', ';' or a tab (default: a comma); quotes, "
         "doubled quotes and quoted line breaks stay as RFC 4180 has them",
+    )
+    parser.add_argument(
+        "--csv-null-marker",
+        action="append",
+        metavar="TEXT",
+        help="csv only: a field holding exactly this text, quoted or not, is null, as an empty field is; "
+        "repeat it for several, e.g. --csv-null-marker='\\N' --csv-null-marker=NULL (default: none)",
     )
     parser.add_argument(
         "--contract",
@@ -224,17 +244,16 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
                 parser.error(f"{flag} is required with --sink {sink}")
             if args.sink != sink and getattr(args, name) is not None:
                 parser.error(f"{flag} applies only to --sink {sink}")
-    if args.csv_delimiter is not None and args.input_format != CSV:
-        parser.error(f"--csv-delimiter applies only to --input-format {CSV}")
+    for flag in _CSV_ONLY:
+        if _values(args, flag) and args.input_format != CSV:
+            parser.error(f"{flag} applies only to --input-format {CSV}")
     # Their values only now: for an option that does not apply, that is the problem to hear first.
     for flag, check in _CHECKED_WHERE_THEY_APPLY.items():
-        value = getattr(args, flag.removeprefix("--").replace("-", "_"))
-        if value is None:
-            continue
-        try:
-            check(value)
-        except argparse.ArgumentTypeError as invalid:
-            parser.error(f"argument {flag}: {invalid}")
+        for value in _values(args, flag):
+            try:
+                check(value)
+            except argparse.ArgumentTypeError as invalid:
+                parser.error(f"argument {flag}: {invalid}")
     problem = _path_problem(args)
     if problem:
         parser.error(problem)
@@ -251,7 +270,19 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
         temp_bucket=args.temp_bucket,
         report_path=args.report_path,
         csv_delimiter=CSV_DELIMITER if args.csv_delimiter is None else args.csv_delimiter,
+        csv_null_markers=tuple(args.csv_null_marker or ()),
     )
+
+
+def _values(args: argparse.Namespace, flag: str) -> list[str]:
+    """The values given to option `flag`: none, one, or those of each time a repeatable one was given."""
+    value = getattr(args, flag.removeprefix("--").replace("-", "_"))
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [value]
+    # argparse takes a value `--` for the end of the options, and appends an empty list in its place.
+    return [each if isinstance(each, str) else "--" for each in value]
 
 
 def _path_problem(args: argparse.Namespace) -> str | None:
@@ -303,8 +334,10 @@ _ONLY_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/*$")
 
 
 def _repeated_options(argv: Sequence[str]) -> list[str]:
-    """The options given more than once: argparse would silently keep the last value of each."""
+    """The options given more than once, but those meant to be repeated: argparse would silently keep the
+    last value of each."""
     counts = Counter(token.split("=", 1)[0] for token in argv if token.startswith("--"))
+    counts.subtract({flag: counts[flag] for flag in _REPEATABLE})
     return sorted(flag for flag, count in counts.items() if count > 1)
 
 

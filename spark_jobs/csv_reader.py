@@ -21,11 +21,16 @@ def _text_schema(contract: Contract) -> StructType:
 
 
 def read_csv(
-    spark: SparkSession, location: str, contract: Contract, delimiter: str = CSV_DELIMITER
+    spark: SparkSession,
+    location: str,
+    contract: Contract,
+    delimiter: str = CSV_DELIMITER,
+    null_markers: tuple[str, ...] = (),
 ) -> DataFrame:
     """The records as text, their fields separated by `delimiter`, under the header that must name the
     contract's columns in order (ignoring case); a record that does not have exactly the header's fields comes
-    whole as `_raw_record`."""
+    whole as `_raw_record`. An empty field is null, and so is one holding exactly one of the
+    `null_markers`."""
     rows = (
         spark.read.schema(_text_schema(contract))
         .option("recursiveFileLookup", "true")
@@ -47,7 +52,8 @@ def read_csv(
         .option("columnNameOfCorruptRecord", RAW_RECORD)
         .csv(location)
     )
-    return _line_break_remains_removed(rows, contract.column_names[-1])
+    rows = _line_break_remains_removed(rows, contract.column_names[-1])
+    return _markers_as_null(rows, contract.column_names, null_markers)
 
 
 def malformed_reason(delimiter: str) -> str:
@@ -68,3 +74,15 @@ def _line_break_remains_removed(rows: DataFrame, last_column: str) -> DataFrame:
     kept = value.substr(sf.lit(1), sf.length(value) - 1)
     without_return = sf.when(kept != "", kept)
     return rows.withColumn(last_column, sf.when(value.endswith("\r"), without_return).otherwise(value))
+
+
+def _markers_as_null(rows: DataFrame, columns: tuple[str, ...], null_markers: tuple[str, ...]) -> DataFrame:
+    """`rows` with each field that holds exactly one of the `null_markers` (quoted or not) null.
+
+    Compared here rather than by Spark's `nullValue` option, which takes one marker only and then reads a
+    quoted empty field as an empty text: an empty field stays null, whatever the markers.
+    """
+    if not null_markers:
+        return rows
+    markers = list(null_markers)
+    return rows.withColumns({name: sf.when(~sf.col(name).isin(markers), sf.col(name)) for name in columns})

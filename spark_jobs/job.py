@@ -54,6 +54,7 @@ class JobConfig:
     temp_bucket: str | None = None
     report_path: str | None = None
     csv_delimiter: str = CSV_DELIMITER
+    csv_null_markers: tuple[str, ...] = ()
 
 
 def run(
@@ -107,6 +108,7 @@ def _source(
                 config.input_location,
                 contract,
                 csv_delimiter=config.csv_delimiter,
+                csv_null_markers=config.csv_null_markers,
                 in_schema_groups=in_schema_groups,
             )
     except SchemaMismatchError as refused:

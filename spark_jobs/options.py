@@ -1,9 +1,11 @@
-"""The job's choices that the Pulumi program passes it too: input formats, CSV delimiters, sinks, write
-modes, reject ratios and project ids (no pyspark import, so that both sides name them from one place)."""
+"""The job's choices that the Pulumi program passes it too: input formats, CSV delimiters and null markers,
+sinks, write modes, reject ratios and project ids (no pyspark import, so that both sides name them from one
+place)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from spark_jobs.bigquery_types import FLOAT64_LITERAL
 
@@ -36,6 +38,19 @@ def is_csv_delimiter(value: str) -> bool:
     """Whether `value` can separate CSV fields: RFC 4180 gives the quote and line breaks their own meaning,
     and no command line can carry a NUL character to the job."""
     return len(value) == 1 and value not in '"\r\n\x00'
+
+
+CSV_NULL_MARKER_RULE = (
+    "a non-empty text without control characters, other than -- (an empty field is null already; a command "
+    "line takes -- for the end of its options)"
+)
+
+
+def is_csv_null_marker(value: str) -> bool:
+    """Whether `value` can mark a null CSV field, as `\\N` or `NULL` do in some exports. Control characters
+    are refused: no export writes one in a marker, and one there is a quoting slip (YAML reads "\\N" in
+    double quotes as U+0085, a line break)."""
+    return value not in ("", "--") and not any(unicodedata.category(character) == "Cc" for character in value)
 
 
 def reject_ratio(text: str) -> float:

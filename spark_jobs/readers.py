@@ -68,11 +68,12 @@ def read_input(
     contract: Contract,
     *,
     csv_delimiter: str = CSV_DELIMITER,
+    csv_null_markers: tuple[str, ...] = (),
     in_schema_groups: bool = False,
 ) -> Source:
     """The input's rows as the contract's columns; `in_schema_groups` reads typed files in groups of files
     sharing a schema without trying to merge their schemas first."""
-    reader, malformed = _reader(input_format, csv_delimiter, in_schema_groups)
+    reader, malformed = _reader(input_format, csv_delimiter, csv_null_markers, in_schema_groups)
     try:
         frame = reader(spark, location, contract)
     except AnalysisException as error:
@@ -173,11 +174,14 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
 _Reader = Callable[[SparkSession, str, Contract], DataFrame]
 
 
-def _reader(input_format: str, csv_delimiter: str, in_schema_groups: bool) -> tuple[_Reader, str | None]:
+def _reader(
+    input_format: str, csv_delimiter: str, csv_null_markers: tuple[str, ...], in_schema_groups: bool
+) -> tuple[_Reader, str | None]:
     """The format's reader, and why it rejects a record it cannot split into columns (None for the readers of
     typed files, which fail the run instead)."""
     if input_format == CSV:
-        return partial(read_csv, delimiter=csv_delimiter), malformed_reason(csv_delimiter)
+        reader = partial(read_csv, delimiter=csv_delimiter, null_markers=csv_null_markers)
+        return reader, malformed_reason(csv_delimiter)
     if input_format == JSON:
         return read_json, MALFORMED_JSON_LINE
     assert input_format in (PARQUET, AVRO), f"the command line allows no format {input_format!r}"

@@ -637,6 +637,37 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
             "pipelines[0].csvDelimiter",
             "it applies only to inputFormat csv, not parquet",
         ),
+        (
+            {**ORDERS, "inputFormat": "json", "csvNullMarkers": ["NULL"]},
+            "pipelines[0].csvNullMarkers",
+            "config pipelines[0].csvNullMarkers=['NULL'] is not valid: unset: it applies only to inputFormat "
+            "csv, not json",
+        ),
+        (
+            {**ORDERS, "csvNullMarkers": "NULL"},
+            "pipelines[0].csvNullMarkers",
+            "config pipelines[0].csvNullMarkers='NULL' is not valid: a list of the texts that stand for "
+            "null, e.g. ['\\N', 'NULL'] (in single quotes)",
+        ),
+        *[
+            (
+                {**ORDERS, "csvNullMarkers": ["\\N", marker]},
+                "pipelines[0].csvNullMarkers[1]",
+                f"config pipelines[0].csvNullMarkers[1]={shown} is not valid: a non-empty text without "
+                "control characters, other than -- (an empty field is null already; a command line takes -- "
+                f"for the end of its options){hint}",
+            )
+            for marker, shown, hint in (
+                ("", "''", ""),
+                ("--", "'--'", ""),
+                ("N/A\n", '"N/A\\n"', ""),
+                # What YAML's double quotes make of "\N".
+                ("\x85", '"\\x85"', "; YAML reads \\N in double quotes as U+0085: write '\\N'"),
+                # YAML reads an unquoted NULL as null, and 0 as a number.
+                (None, "null", "; YAML reads an unquoted null, NULL or ~ as no value: quote it ('NULL')"),
+                (0, "0", "; quote it, so that YAML reads it as text ('0')"),
+            )
+        ],
     ],
 )
 def test_rejects_bad_pipeline(pipeline: dict[str, object], key: str, allowed: str) -> None:
@@ -743,6 +774,21 @@ def test_a_pipelines_run_token_is_text_or_a_number_as_text(token: object, text: 
 )
 def test_a_pipelines_csv_delimiter_defaults_to_the_comma(set_to: dict[str, object], delimiter: str) -> None:
     assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].csv_delimiter == delimiter
+
+
+@pytest.mark.parametrize(
+    ("set_to", "markers"),
+    [
+        ({}, ()),
+        ({"csvNullMarkers": None}, ()),
+        ({"csvNullMarkers": []}, ()),
+        ({"csvNullMarkers": ["\\N", "-"]}, ("\\N", "-")),
+    ],
+)
+def test_a_pipelines_csv_null_markers_default_to_none(
+    set_to: dict[str, object], markers: tuple[str, ...]
+) -> None:
+    assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].csv_null_markers == markers
 
 
 def test_rejects_duplicate_pipeline_names_and_tables() -> None:

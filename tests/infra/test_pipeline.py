@@ -405,6 +405,25 @@ def test_a_csv_delimiter_reaches_the_job_and_runs_a_new_batch_only_when_not_the_
     assert comma.inputs["batchId"] == _batch(dev).inputs["batchId"]
 
 
+def test_csv_null_markers_reach_the_job_and_run_a_new_batch_only_when_set(dev: StackResult) -> None:
+    orders: dict[str, object] = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml"}
+    orders |= {"inputFormat": "csv", "maxRejectRatio": 0.5}
+
+    def batch(**markers: list[str]) -> DeclaredResource:
+        return _batch(run_stack("dev", {"pipelines": [orders | markers]}))
+
+    marked = batch(csvNullMarkers=["\\N", "--x"])
+    args = marked.inputs["pysparkBatch"]["args"]
+    # Joined to the flag: a marker starting with -- would otherwise read as an option.
+    assert args[2:4] == ["--csv-null-marker=\\N", "--csv-null-marker=--x"]
+    job = parse_args(args)
+    assert (job.csv_null_markers, job.batch_id) == (("\\N", "--x"), marked.inputs["batchId"])
+    assert marked.inputs["batchId"] != _batch(dev).inputs["batchId"]
+    none = batch(csvNullMarkers=[])
+    assert none.inputs["pysparkBatch"]["args"] == _batch(dev).inputs["pysparkBatch"]["args"]
+    assert none.inputs["batchId"] == _batch(dev).inputs["batchId"]
+
+
 def test_renaming_a_pipeline_keeps_its_tables_and_contract_object() -> None:
     """They are named after the contract's table: resources named after the pipeline would be replaced by new
     ones creating the same table (BigQuery refuses) and writing the same object (which the old one's

@@ -515,6 +515,40 @@ def test_a_pipe_separated_run_loads_and_quarantines_naming_the_delimiter(
     assert raw == [("AB1", None), ("AB3", "AB3|3")]
 
 
+def test_csv_null_markers_make_a_field_null_exactly_as_an_empty_one(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    write_lines(
+        tmp_path / "in",
+        "a.csv",
+        [
+            ITEMS_HEADER,
+            r"AB1,\N,NULL,,\N,2026-01-05,,NULL",
+            r'AB2,"\N",1,,,2026-01-05,,red',
+            r"\N,2,,,,2026-01-05,,red",
+            "AB3, NULL,,,,2026-01-05,,red",
+            "AB4,null,,,,2026-01-05,,red",
+            # A CRLF line break's \r is taken off the last field before it is compared.
+            "AB5,3,,,,2026-01-05,,NULL\r",
+        ],
+    )
+    markers = (r"--csv-null-marker=\N", "--csv-null-marker", "NULL", "--max-reject-ratio", "1")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", *markers)
+    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 3, 3)
+    assert read_table(spark, tmp_path / "out" / "items", "id", "qty", "price", "flag", "color") == [
+        ("AB1", None, None, None, None),
+        ("AB2", None, Decimal(1), None, "red"),
+        ("AB5", 3, None, None, None),
+    ]
+    quarantine = read_table(spark, tmp_path / "out" / "items__rejected", "id", "qty", "_errors")
+    assert quarantine == [
+        # Markers compare exactly: with a space, or in another case, they are values.
+        ("AB3", " NULL", ["qty.type: ' NULL' is not a valid INT64"]),
+        ("AB4", "null", ["qty.type: 'null' is not a valid INT64"]),
+        (None, "2", ["id.required: a value is required"]),
+    ]
+
+
 def test_a_read_failure_spark_names_no_file_for_names_the_only_input_file(
     spark: SparkSession, contract_file: Path, tmp_path: Path
 ) -> None:

@@ -209,6 +209,36 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             ["--sink", "local", "--output-path", "o", "--csv-delimiter", "|", "--csv-delimiter=;"],
             "--csv-delimiter is given more than once",
         ),
+        *[
+            (
+                [
+                    "--sink",
+                    "local",
+                    "--output-path",
+                    "o",
+                    "--csv-null-marker=NULL",
+                    f"--csv-null-marker={value}",
+                ],
+                f"argument --csv-null-marker: {shown} is not a CSV null marker: give a non-empty text "
+                "without control characters, other than -- (an empty field is null already; a command line "
+                "takes -- for the end of its options)",
+            )
+            # U+0085 is what YAML's double quotes make of "\N".
+            for value, shown in (("", "''"), ("--", "'--'"), ("\x85", r'"\x85"'), ("N/A\t", r'"N/A\t"'))
+        ],
+        (
+            [
+                "--input-format",
+                "parquet",
+                "--sink",
+                "local",
+                "--output-path",
+                "o",
+                "--csv-null-marker",
+                "NULL",
+            ],
+            "--csv-null-marker applies only to --input-format csv",
+        ),
         # Invalid values too ('b' is no bucket name): that the option does not apply is said first.
         (
             ["--sink", "local", "--output-path", "o", "--temp-bucket", "b"],
@@ -288,6 +318,20 @@ def test_the_csv_delimiter_is_any_one_character_but_the_quote_line_breaks_and_nu
     argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
     assert parse_args(argv).csv_delimiter == ","
     assert parse_args([*argv, "--csv-delimiter", delimiter]).csv_delimiter == delimiter
+
+
+def test_csv_null_markers_are_none_unless_given_and_may_be_several(tmp_path: Path) -> None:
+    argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
+    assert parse_args(argv).csv_null_markers == ()
+    given = [
+        *argv,
+        "--csv-null-marker",
+        "\\N",
+        "--csv-null-marker=NULL",
+        "--csv-null-marker=-",
+        "--csv-null-marker= ",
+    ]
+    assert parse_args(given).csv_null_markers == ("\\N", "NULL", "-", " ")
 
 
 @pytest.mark.parametrize(
