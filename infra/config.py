@@ -31,7 +31,7 @@ from infra.config_reader import (
     structure,
     yaml_text,
 )
-from infra.pipeline_config import PipelineConfig, parse_pipelines
+from infra.pipeline_config import REJECTED_ROWS_THRESHOLD_MAX, PipelineConfig, parse_pipelines
 from spark_jobs.options import PROJECT_ID, SCOPED_PROJECT_ID
 from spark_jobs.spark_settings import SET_AT_RUN_TIME
 
@@ -744,7 +744,7 @@ def _monitoring(reader: Reader) -> MonitoringConfig:
     return MonitoringConfig(
         alert_email=_optional(email),
         alert_email_is_secret=is_secret("alertEmail"),
-        rejected_rows_threshold=reader.integer("rejectedRowsThreshold", 0, 10**12),
+        rejected_rows_threshold=reader.integer("rejectedRowsThreshold", 0, REJECTED_ROWS_THRESHOLD_MAX),
     )
 
 

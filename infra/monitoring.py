@@ -162,23 +162,57 @@ class Monitoring(pulumi.ComponentResource):
             channels=channels,
             opts=after_metrics_known,
         )
-        rejected_rows = _user_metric(distributions[report.ROWS_REJECTED]).apply(_batch_metric)
-        self._alert(
-            name="rejected-rows-alert",
-            config=config,
-            title=f"Pipeline rejected rows ({config.stack})",
-            metric_filter=rejected_rows,
-            threshold=config.monitoring.rejected_rows_threshold,
-            # A distribution, summed per series (ALIGN_SUM keeps a distribution), which REDUCE_MEAN turns into
-            # the exact mean of its values: per batch, the count the run reported.
-            cross_series_reducer="REDUCE_MEAN",
-            group_by=_BY_BATCH,
-            runbook="A run quarantined more rows than rejectedRowsThreshold. "
-            "The reasons are in the <table>__rejected table.",
-            channels=channels,
-            opts=after_metrics_known,
-        )
+        self._rejected_rows_alerts(config, distributions[report.ROWS_REJECTED], channels, after_metrics_known)
         self.register_outputs({"dashboard_url": self.dashboard_url})
+
+    def _rejected_rows_alerts(
+        self,
+        config: StackConfig,
+        rejected_rows: gcp.logging.Metric,
+        channels: list[pulumi.Output[str]],
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        """An alert at the stack's `rejectedRowsThreshold`, and one per pipeline that sets its own (which the
+        stack's then leaves out): the metric's pipeline label is the pipeline's table, as the job reports."""
+
+        def alert(name: str, title: str, selected: str, threshold: int, runbook: str) -> None:
+            self._alert(
+                name=name,
+                config=config,
+                title=f"{title} ({config.stack})",
+                metric_filter=_user_metric(rejected_rows).apply(
+                    lambda metric: _batch_metric(metric) + selected
+                ),
+                threshold=threshold,
+                # A distribution, summed per series (ALIGN_SUM keeps a distribution), which REDUCE_MEAN turns
+                # into the exact mean of its values: per batch, the count the run reported.
+                cross_series_reducer="REDUCE_MEAN",
+                group_by=_BY_BATCH,
+                runbook=f"{runbook} The reasons are in the <table>__rejected table.",
+                channels=channels,
+                opts=opts,
+            )
+
+        own_thresholds = {
+            pipeline.contract.table: pipeline.rejected_rows_threshold
+            for pipeline in config.pipelines
+            if pipeline.rejected_rows_threshold is not None
+        }
+        alert(
+            "rejected-rows-alert",
+            "Pipeline rejected rows",
+            "".join(f' AND {_BY_PIPELINE}!="{table}"' for table in own_thresholds),
+            config.monitoring.rejected_rows_threshold,
+            "A run quarantined more rows than rejectedRowsThreshold.",
+        )
+        for table, threshold in own_thresholds.items():
+            alert(
+                f"{table}-rejected-rows-alert",
+                f"Pipeline rejected rows: {table}",
+                f' AND {_BY_PIPELINE}="{table}"',
+                threshold,
+                f"A run of {table} quarantined more rows than its pipeline's rejectedRowsThreshold.",
+            )
 
     def _log_metrics(
         self, config: StackConfig, opts: pulumi.ResourceOptions

@@ -16,6 +16,7 @@ from infra.config_reader import (
     PROJECT_ROOT,
     ConfigError,
     as_written,
+    bounded_int,
     described,
     did_you_mean,
     map_entry,
@@ -47,8 +48,11 @@ PIPELINE_KEYS = (
     "csvNullMarkers",
     "writeMode",
     "maxRejectRatio",
+    "rejectedRowsThreshold",
     "runToken",
 )
+REJECTED_ROWS_THRESHOLD_MAX = 10**12
+"""The largest number of rejected rows an alert may wait for (the stack's key and a pipeline's own)."""
 _PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
 _NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:]")
 _MAX_OBJECT_NAME_BYTES = 1024
@@ -70,6 +74,8 @@ class PipelineConfig:
     """The texts that stand for null in a CSV file's fields (an empty field is null with or without them)."""
     write_mode: str
     max_reject_ratio: float
+    rejected_rows_threshold: int | None
+    """Alert when a run rejects more rows than this; None: the stack's `rejectedRowsThreshold`."""
     run_token: str
     """Empty unless set: changing it runs this pipeline's batch again, and no other."""
 
@@ -162,6 +168,9 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         csv_null_markers=_csv_null_markers(f"{key}.csvNullMarkers", item.get("csvNullMarkers"), input_format),
         write_mode=choice("writeMode", WRITE_MODES, APPEND),
         max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
+        rejected_rows_threshold=_rejected_rows_threshold(
+            f"{key}.rejectedRowsThreshold", item.get("rejectedRowsThreshold")
+        ),
         run_token=_run_token(f"{key}.runToken", item.get("runToken")),
     )
 
@@ -179,6 +188,12 @@ def _run_token(key: str, value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(key, value, "text or a number (change it to run this pipeline again)")
     return str(value)
+
+
+def _rejected_rows_threshold(key: str, value: object) -> int | None:
+    if value is None:
+        return None
+    return bounded_int(key, value, 0, REJECTED_ROWS_THRESHOLD_MAX)
 
 
 def _csv_delimiter(key: str, value: object, input_format: str) -> str:

@@ -643,6 +643,15 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
             "config pipelines[0].csvNullMarkers=['NULL'] is not valid: unset: it applies only to inputFormat "
             "csv, not json",
         ),
+        *[
+            (
+                {**ORDERS, "rejectedRowsThreshold": value},
+                "pipelines[0].rejectedRowsThreshold",
+                f"config pipelines[0].rejectedRowsThreshold={shown} is not valid: an integer from 0 to "
+                "1000000000000",
+            )
+            for value, shown in ((-1, "-1"), (10**12 + 1, "1000000000001"), ("ten", "'ten'"), (True, "true"))
+        ],
         (
             {**ORDERS, "csvNullMarkers": "NULL"},
             "pipelines[0].csvNullMarkers",
@@ -789,6 +798,16 @@ def test_a_pipelines_csv_null_markers_default_to_none(
     set_to: dict[str, object], markers: tuple[str, ...]
 ) -> None:
     assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].csv_null_markers == markers
+
+
+@pytest.mark.parametrize(
+    ("set_to", "threshold"),
+    [({}, None), ({"rejectedRowsThreshold": None}, None), ({"rejectedRowsThreshold": "0"}, 0)],
+)
+def test_a_pipelines_rejected_rows_threshold_defaults_to_the_stacks(
+    set_to: dict[str, object], threshold: int | None
+) -> None:
+    assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].rejected_rows_threshold == threshold
 
 
 def test_rejects_duplicate_pipeline_names_and_tables() -> None:

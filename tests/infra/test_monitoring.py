@@ -163,6 +163,8 @@ def test_alerts_on_failed_runs_and_rejected_rows(dev: StackResult) -> None:
     assert failed["comparison"] == "COMPARISON_GT"
     rejected = alerts["rejected-rows-alert"].inputs["conditions"][0]["conditionThreshold"]
     assert 'metric.type="logging.googleapis.com/user/pl-dev/rows_rejected"' in rejected["filter"]
+    # No pipeline sets a threshold of its own: the alert judges every pipeline's batches.
+    assert "metric.label.pipeline" not in rejected["filter"]
     assert rejected["thresholdValue"] == 0
     for alert in alerts.values():
         # A report is one point per run: the alert fires on it at once, and closes after 30 minutes without.
@@ -190,6 +192,33 @@ def test_prod_alerts_notify_the_configured_email() -> None:
         ]
     rejected = prod.one(ALERT, "rejected-rows-alert").inputs["conditions"][0]["conditionThreshold"]
     assert rejected["thresholdValue"] == 500
+
+
+def test_a_pipeline_with_its_own_rejected_rows_threshold_has_its_own_alert(tmp_path: Path) -> None:
+    refunds = tmp_path / "refunds.yaml"
+    refunds.write_text("table: refunds\ncolumns:\n  - {name: refund_id, type: STRING}\n", encoding="utf-8")
+    orders = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
+    pipelines = [
+        {**orders, "rejectedRowsThreshold": 1000},
+        {**orders, "name": "refunds", "contract": str(refunds)},
+    ]
+    stack = run_stack("dev", {"rejectedRowsThreshold": 10, "pipelines": pipelines})
+    alerts = {alert.name: alert for alert in stack.of_type(ALERT)}
+    assert sorted(alerts) == ["failed-runs-alert", "orders-rejected-rows-alert", "rejected-rows-alert"]
+    stack_wide = alerts["rejected-rows-alert"].inputs["conditions"][0]["conditionThreshold"]
+    # The metric's pipeline label is the table the job reports, which the stack's alert leaves to its own.
+    assert stack_wide["filter"].endswith(' AND metric.label.pipeline!="orders"')
+    assert stack_wide["thresholdValue"] == 10
+    own = alerts["orders-rejected-rows-alert"]
+    condition = own.inputs["conditions"][0]["conditionThreshold"]
+    assert condition["filter"] == stack_wide["filter"].replace('!="orders"', '="orders"')
+    assert (condition["thresholdValue"], condition["aggregations"]) == (1000, stack_wide["aggregations"])
+    assert own.inputs["displayName"] == "Pipeline rejected rows: orders (dev)"
+    assert own.inputs["documentation"]["content"] == (
+        "A run of orders quarantined more rows than its pipeline's rejectedRowsThreshold. The reasons are in "
+        "the <table>__rejected table."
+    )
+    assert "metric-propagation" in own.options.depends_on
 
 
 def test_an_alert_email_set_as_a_secret_stays_secret_in_the_channel() -> None:
