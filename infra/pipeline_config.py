@@ -217,12 +217,20 @@ def _csv_null_markers(key: str, value: object, input_format: str) -> tuple[str, 
         raise ConfigError(key, value, f"unset: it applies only to inputFormat {CSV}, not {input_format}")
     if not isinstance(value, list):
         raise ConfigError(key, value, _NULL_MARKERS_EXAMPLE)
-    for index, marker in enumerate(value):
+    markers = [_as_text(marker) for marker in value]
+    for index, marker in enumerate(markers):
         refuse_first(f"{key}[{index}]", marker, _null_marker_problems(marker))
-    return tuple(value)
+    return tuple(str(marker) for marker in markers)
 
 
 _NULL_MARKERS_EXAMPLE = "a list of the texts that stand for null, e.g. ['\\N', 'NULL'] (in single quotes)"
+# The escapes YAML's double quotes read as a character a marker cannot hold: \N (U+0085), \_, \L and \P.
+_YAML_ESCAPED = frozenset("\x85\xa0\u2028\u2029")
+
+
+def _as_text(marker: object) -> object:
+    """An integer as its text: `pulumi config set --path` stores `-999` as a YAML number."""
+    return str(marker) if isinstance(marker, int) and not isinstance(marker, bool) else marker
 
 
 def _null_marker_problems(marker: object) -> Iterator[str]:
@@ -230,10 +238,21 @@ def _null_marker_problems(marker: object) -> Iterator[str]:
     if marker is None:
         yield f"{CSV_NULL_MARKER_RULE}; YAML reads an unquoted null, NULL or ~ as no value: quote it ('NULL')"
     elif not isinstance(marker, str):
-        yield f"{CSV_NULL_MARKER_RULE}; quote it, so that YAML reads it as text ('{as_written(marker)}')"
+        kind = (
+            "a boolean"
+            if isinstance(marker, bool)
+            else "a number"
+            if isinstance(marker, float)
+            else "a list or map"
+        )
+        yield f"{CSV_NULL_MARKER_RULE}; YAML read this one as {kind}: quote it as the files write it"
     elif not is_csv_null_marker(marker):
-        slip = "; YAML reads \\N in double quotes as U+0085: write '\\N'" if "\x85" in marker else ""
-        yield CSV_NULL_MARKER_RULE + slip
+        slip = _YAML_ESCAPED.intersection(marker)
+        yield CSV_NULL_MARKER_RULE + (
+            "; YAML reads \\N, \\_, \\L and \\P in double quotes as characters of their own: write '\\N'"
+            if slip
+            else ""
+        )
 
 
 def _contract_path(key: str, value: str) -> Path:

@@ -173,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="TEXT",
         help="csv only: a field holding exactly this text, quoted or not, is null, as an empty field is; "
-        "repeat it for several, e.g. --csv-null-marker='\\N' --csv-null-marker=NULL (default: none)",
+        "repeat it for several, e.g. --csv-null-marker='\\N' --csv-null-marker=NULL (default: none); join a "
+        "text starting with - to the flag with =",
     )
     parser.add_argument(
         "--contract",

@@ -41,16 +41,21 @@ def is_csv_delimiter(value: str) -> bool:
 
 
 CSV_NULL_MARKER_RULE = (
-    "a non-empty text without control characters, other than -- (an empty field is null already; a command "
-    "line takes -- for the end of its options)"
+    "a non-empty text of visible characters and spaces, other than -- (an empty field is null already; a "
+    "command line takes -- for the end of its options)"
 )
 
 
 def is_csv_null_marker(value: str) -> bool:
-    """Whether `value` can mark a null CSV field, as `\\N` or `NULL` do in some exports. Control characters
-    are refused: no export writes one in a marker, and one there is a quoting slip (YAML reads "\\N" in
-    double quotes as U+0085, a line break)."""
-    return value not in ("", "--") and not any(unicodedata.category(character) == "Cc" for character in value)
+    """Whether `value` can mark a null CSV field, as `\\N` or `NULL` do in some exports. Control, format and
+    separator characters but the space are refused: no export writes one in a marker, and one there is a
+    quoting slip (YAML reads "\\N" in double quotes as U+0085, a line break)."""
+    return value not in ("", "--") and all(character == " " or _visible(character) for character in value)
+
+
+def _visible(character: str) -> bool:
+    category = unicodedata.category(character)
+    return not (category.startswith("Z") or category in ("Cc", "Cf"))
 
 
 def reject_ratio(text: str) -> float:

@@ -540,6 +540,9 @@ def test_the_longest_ttl_fits_under_the_longest_timeout() -> None:
 ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
 
 
+_YAML_SLIP = "; YAML reads \\N, \\_, \\L and \\P in double quotes as characters of their own: write '\\N'"
+
+
 @pytest.mark.parametrize(
     ("pipeline", "key", "allowed"),
     [
@@ -662,19 +665,29 @@ ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inp
             (
                 {**ORDERS, "csvNullMarkers": ["\\N", marker]},
                 "pipelines[0].csvNullMarkers[1]",
-                f"config pipelines[0].csvNullMarkers[1]={shown} is not valid: a non-empty text without "
-                "control characters, other than -- (an empty field is null already; a command line takes -- "
-                f"for the end of its options){hint}",
+                f"config pipelines[0].csvNullMarkers[1]={shown} is not valid: a non-empty text of visible "
+                "characters and spaces, other than -- (an empty field is null already; a command line takes "
+                f"-- for the end of its options){hint}",
             )
             for marker, shown, hint in (
                 ("", "''", ""),
                 ("--", "'--'", ""),
                 ("N/A\n", '"N/A\\n"', ""),
-                # What YAML's double quotes make of "\N".
-                ("\x85", '"\\x85"', "; YAML reads \\N in double quotes as U+0085: write '\\N'"),
-                # YAML reads an unquoted NULL as null, and 0 as a number.
+                ("N\u200bA", '"N\\u200bA"', ""),
+                # What YAML's double quotes make of "\N" and "\_".
+                *[
+                    (escaped, shown, _YAML_SLIP)
+                    for escaped, shown in (
+                        ("\x85", '"\\x85"'),
+                        ("N\xa0A", '"N\\xa0A"'),
+                        ("\u2028", '"\\u2028"'),
+                    )
+                ],
+                # YAML reads an unquoted NULL as null, and yes, 1.50 or [a] as no text.
                 (None, "null", "; YAML reads an unquoted null, NULL or ~ as no value: quote it ('NULL')"),
-                (0, "0", "; quote it, so that YAML reads it as text ('0')"),
+                (True, "true", "; YAML read this one as a boolean: quote it as the files write it"),
+                (1.5, "1.5", "; YAML read this one as a number: quote it as the files write it"),
+                (["a"], "[a]", "; YAML read this one as a list or map: quote it as the files write it"),
             )
         ],
     ],
@@ -792,6 +805,8 @@ def test_a_pipelines_csv_delimiter_defaults_to_the_comma(set_to: dict[str, objec
         ({"csvNullMarkers": None}, ()),
         ({"csvNullMarkers": []}, ()),
         ({"csvNullMarkers": ["\\N", "-"]}, ("\\N", "-")),
+        # `pulumi config set --path` stores an integer as a YAML number: its text is the marker.
+        ({"csvNullMarkers": [-999, "N A"]}, ("-999", "N A")),
     ],
 )
 def test_a_pipelines_csv_null_markers_default_to_none(

@@ -47,3 +47,6 @@ def test_every_config_key_is_documented_with_its_type_and_default() -> None:
 
 def test_every_pipeline_setting_is_documented() -> None:
     assert sorted(_table("| key | default | meaning |")) == sorted(PIPELINE_KEYS)
+    # Also where `pulumi config` users read it: the description of the structured key in Pulumi.yaml.
+    description = str(declared_keys()["pipelines"]["description"])
+    assert [key for key in PIPELINE_KEYS if not re.search(rf"\b{key}\b", description)] == []

@@ -219,13 +219,24 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
                     "--csv-null-marker=NULL",
                     f"--csv-null-marker={value}",
                 ],
-                f"argument --csv-null-marker: {shown} is not a CSV null marker: give a non-empty text "
-                "without control characters, other than -- (an empty field is null already; a command line "
-                "takes -- for the end of its options)",
+                f"argument --csv-null-marker: {shown} is not a CSV null marker: give a non-empty text of "
+                "visible characters and spaces, other than -- (an empty field is null already; a command "
+                "line takes -- for the end of its options)",
             )
             # U+0085 is what YAML's double quotes make of "\N".
-            for value, shown in (("", "''"), ("--", "'--'"), ("\x85", r'"\x85"'), ("N/A\t", r'"N/A\t"'))
+            for value, shown in (
+                ("", "''"),
+                ("--", "'--'"),
+                ("\x85", r'"\x85"'),
+                ("N/A\t", r'"N/A\t"'),
+                ("\ufeffNULL", r'"\ufeffNULL"'),
+            )
         ],
+        # Apart from its flag, a marker starting with - reads as a flag (the README says to join it with =).
+        (
+            ["--sink", "local", "--output-path", "o", "--csv-null-marker", "-N"],
+            "argument --csv-null-marker: expected one argument",
+        ),
         (
             [
                 "--input-format",
