@@ -3,7 +3,7 @@ the header checked against the contract, and the line break a record may end wit
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as sf
 from pyspark.sql.types import StringType, StructField, StructType
 
@@ -61,6 +61,30 @@ def malformed_reason(delimiter: str) -> str:
     when it is not RFC 4180's comma."""
     separated = "" if delimiter == CSV_DELIMITER else f", fields separated by {quoted(delimiter)}"
     return f"the record does not have exactly the header's fields (RFC 4180{separated})"
+
+
+def open_quote_reason(column: str, text: Column) -> Column:
+    """Why a record whose last field, `column` (its `text`), ends with a line break is rejected; null for
+    the others.
+
+    A quote that is never closed takes in the rest of the file, line breaks and records included, as the
+    value of its field: in the last field, the record still has the header's fields, and the records after it
+    would be loaded as one value, uncounted. Such a value ends with the file's last line break, which a value
+    quoted on purpose hardly ever does (one that does is rejected too, and the reason says why).
+    """
+    line_breaks = sf.size(sf.split(text, "\n")) - 1
+    return sf.when(
+        text.endswith("\n"),
+        sf.concat(
+            sf.lit(f"its last field, '{column}', holds "),
+            line_breaks.cast("string"),
+            sf.lit(
+                " line break(s) and ends with one, inside quotes: a quote that is never closed takes in the "
+                "rest of the file, its records included; close the quote, or end the value before its line "
+                "break"
+            ),
+        ),
+    )
 
 
 def _line_break_remains_removed(rows: DataFrame, last_column: str) -> DataFrame:

@@ -51,6 +51,9 @@ class Source:
     malformed_reason: str | None
     """Why a record that could not be split into columns (its `_raw_record` set) is rejected; None for the
     readers of typed files, which fail the run instead of giving such records."""
+    open_quote_column: str | None = None
+    """The column whose value, when it ends with a line break, was quoted to the end of its file (see
+    `csv_reader.open_quote_reason`): CSV's last one; None for the other formats."""
 
     @cached_property
     def partitions(self) -> int:
@@ -91,7 +94,13 @@ def read_input(
     )
     # Decoding costs a little on every row: only when some file's name needs it.
     source_file = row_file_name() if any("%" in file for file in listed) else sf.input_file_name()
-    source = Source(frame.withColumn(SOURCE_FILE, source_file), files, frozenset(text_columns), malformed)
+    source = Source(
+        frame.withColumn(SOURCE_FILE, source_file),
+        files,
+        frozenset(text_columns),
+        malformed,
+        open_quote_column=contract.column_names[-1] if input_format == CSV else None,
+    )
     return _spread(source, spark)
 
 

@@ -19,6 +19,7 @@ from spark_jobs.bigquery_types import DATE, STRING, TIMESTAMP
 from spark_jobs.casts import in_bigquery_range, strict_cast
 from spark_jobs.contract import ERRORS, KEY_HASH, LOST, RAW_RECORD, ROW_ID, SOURCE_FILE, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
+from spark_jobs.csv_reader import open_quote_reason
 from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import Source
 from spark_jobs.rule_values import Value, show_value
@@ -79,6 +80,12 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE))
     reasons = [reason for column in contract.columns for reason in _reasons(column, source.text_columns)]
     errors = _failed(reasons)
+    if source.open_quote_column is not None:
+        quoted_to_the_end = open_quote_reason(
+            source.open_quote_column, text_of(contract.column(source.open_quote_column))
+        )
+        malformed = sf.array(sf.concat(sf.lit(f"{MALFORMED_RULE}: "), quoted_to_the_end))
+        errors = sf.when(quoted_to_the_end.isNotNull(), malformed).otherwise(errors)
     if source.malformed_reason is not None:
         malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
         errors = sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(errors)
