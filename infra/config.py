@@ -31,7 +31,12 @@ from infra.config_reader import (
     structure,
     yaml_text,
 )
-from infra.pipeline_config import REJECTED_ROWS_THRESHOLD_MAX, PipelineConfig, parse_pipelines
+from infra.pipeline_config import (
+    EXECUTORS_RANGE,
+    REJECTED_ROWS_THRESHOLD_MAX,
+    PipelineConfig,
+    parse_pipelines,
+)
 from spark_jobs.options import PROJECT_ID, SCOPED_PROJECT_ID
 from spark_jobs.spark_settings import SET_AT_RUN_TIME
 
@@ -70,6 +75,8 @@ _EMAIL_DOMAIN = re.compile(
 )
 # Where an address pasted with others is cut: commas, semicolons, spaces.
 _ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
+_MIN_EXECUTORS = "spark.dynamicAllocation.minExecutors"
+_MAX_EXECUTORS = "spark.dynamicAllocation.maxExecutors"
 _BATCH_START_MARGIN_MINUTES = 10
 """Time a batch may spend pending before its TTL starts counting down."""
 # Set by the program on every labelled resource (their values in `load`).
@@ -236,6 +243,19 @@ class BatchConfig:
     spark_properties: Mapping[str, str]
     """Every batch's Spark properties: sparkProperties, and the sizes and bounds the keys above give."""
 
+    def executors(self, pipeline: PipelineConfig) -> tuple[int, int]:
+        """The bounds of `pipeline`'s executors: its own where it sets them, else the stack's."""
+        return (
+            self.min_executors if pipeline.min_executors is None else pipeline.min_executors,
+            self.max_executors if pipeline.max_executors is None else pipeline.max_executors,
+        )
+
+    def properties(self, pipeline: PipelineConfig) -> dict[str, str]:
+        """`pipeline`'s batch properties: the stack's, with the pipeline's own executor bounds. A bound the
+        pipeline sets to the stack's value changes nothing, not even the batch id."""
+        low, high = self.executors(pipeline)
+        return {**self.spark_properties, _MIN_EXECUTORS: str(low), _MAX_EXECUTORS: str(high)}
+
     @property
     def on_runtime_3(self) -> bool:
         """Runtimes 3.x need dataprocrm.googleapis.com and explicit service-account authentication."""
@@ -349,6 +369,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         pipelines=parse_pipelines(reader.structure("pipelines")),
     )
     reader.unread_keys()
+    _check_pipeline_executors(loaded.batch, loaded.pipelines)
     _warn_if_subnet_small(loaded)
     _warn_if_flow_logs_unused(loaded.network)
     _warn_if_alerts_notify_no_one(loaded)
@@ -368,6 +389,22 @@ def _warn_of_secrets_shown_in_plain(secret_keys: list[str]) -> None:
         )
 
 
+def _check_pipeline_executors(batch: BatchConfig, pipelines: tuple[PipelineConfig, ...]) -> None:
+    """A pipeline's executor bounds, its own or the stack's, must still be in order."""
+    for index, pipeline in enumerate(pipelines):
+        low, high = batch.executors(pipeline)
+        if high >= low:
+            continue
+        if pipeline.max_executors is not None:
+            whose = "its own" if pipeline.min_executors is not None else "the stack's"
+            raise ConfigError(
+                f"pipelines[{index}].maxExecutors", high, f"at least minExecutors ({low}, {whose})"
+            )
+        raise ConfigError(
+            f"pipelines[{index}].minExecutors", low, f"at most maxExecutors ({high}, the stack's)"
+        )
+
+
 def _warn_if_subnet_small(config: StackConfig) -> None:
     """Batches run on VMs with internal addresses from the subnet, a driver and up to maxExecutors executors
     each, and the pipelines' batches run at once: warn when the created subnet may run short. A warning, as
@@ -376,14 +413,13 @@ def _warn_if_subnet_small(config: StackConfig) -> None:
         return
     # Google reserves four addresses of every subnet range.
     usable = ipaddress.ip_network(config.network.subnet_cidr).num_addresses - 4
-    needed = len(config.pipelines) * (config.batch.max_executors + 1)
+    needed = sum(config.batch.executors(pipeline)[1] + 1 for pipeline in config.pipelines)
     if needed > usable:
         pulumi.log.warn(
             f"subnetCidr {config.network.subnet_cidr} has {usable} usable addresses, while "
-            f"{len(config.pipelines)} pipeline(s) running at once with maxExecutors "
-            f"{config.batch.max_executors} may take {needed} (one per VM: each batch's driver and "
-            "executors); set a larger subnetCidr or a lower maxExecutors, or batches may wait or fail for "
-            "addresses"
+            f"{len(config.pipelines)} pipeline(s) running at once, each up to its maxExecutors, may take "
+            f"{needed} (one per VM: each batch's driver and executors); set a larger subnetCidr or a lower "
+            "maxExecutors, or batches may wait or fail for addresses"
         )
 
 
@@ -630,8 +666,8 @@ def _batch(reader: Reader) -> BatchConfig:
             f"at least batchTtlMinutes + {margin} ({ttl_minutes + margin}): a batch must end, at the latest"
             " by its TTL, before pulumi stops waiting for it",
         )
-    min_executors = reader.integer("minExecutors", 2, 1000)
-    max_executors = reader.integer("maxExecutors", 2, 1000)
+    min_executors = reader.integer("minExecutors", *EXECUTORS_RANGE)
+    max_executors = reader.integer("maxExecutors", *EXECUTORS_RANGE)
     if max_executors < min_executors:
         raise ConfigError("maxExecutors", max_executors, f"at least minExecutors ({min_executors})")
     executor_cores = _cores("executorCores", reader.string("executorCores"))
@@ -640,8 +676,8 @@ def _batch(reader: Reader) -> BatchConfig:
     # ships with the runtime: no jars.
     sized = {
         "spark.dynamicAllocation.enabled": "true",
-        "spark.dynamicAllocation.minExecutors": str(min_executors),
-        "spark.dynamicAllocation.maxExecutors": str(max_executors),
+        _MIN_EXECUTORS: str(min_executors),
+        _MAX_EXECUTORS: str(max_executors),
         "spark.executor.cores": str(executor_cores),
         "spark.driver.cores": str(driver_cores),
     }

@@ -146,7 +146,7 @@ class Pipeline(pulumi.ComponentResource):
         arguments = job_arguments(config, pipeline)
         settings = config.batch
         ttl = f"{settings.ttl_minutes * 60}s"
-        properties = dict(settings.spark_properties)
+        properties = settings.properties(pipeline)
         self.batch_id = batch_id(
             config.stack,
             pipeline.name,

@@ -46,11 +46,15 @@ PIPELINE_KEYS = (
     "inputPrefix",
     "csvDelimiter",
     "csvNullMarkers",
+    "minExecutors",
+    "maxExecutors",
     "writeMode",
     "maxRejectRatio",
     "rejectedRowsThreshold",
     "runToken",
 )
+EXECUTORS_RANGE = (2, 1000)
+"""Dataproc Serverless's bounds for the executors of a batch (the stack's keys and a pipeline's own)."""
 REJECTED_ROWS_THRESHOLD_MAX = 10**12
 """The largest number of rejected rows an alert may wait for (the stack's key and a pipeline's own)."""
 _PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
@@ -72,6 +76,10 @@ class PipelineConfig:
     """The character separating a CSV file's fields; a comma (RFC 4180's) for the other formats."""
     csv_null_markers: tuple[str, ...]
     """The texts that stand for null in a CSV file's fields (an empty field is null with or without them)."""
+    min_executors: int | None
+    max_executors: int | None
+    """This pipeline's own bounds of its batch's executors; None: the stack's (`minExecutors`,
+    `maxExecutors`)."""
     write_mode: str
     max_reject_ratio: float
     rejected_rows_threshold: int | None
@@ -166,6 +174,8 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
         csv_delimiter=_csv_delimiter(f"{key}.csvDelimiter", item.get("csvDelimiter"), input_format),
         csv_null_markers=_csv_null_markers(f"{key}.csvNullMarkers", item.get("csvNullMarkers"), input_format),
+        min_executors=_executors(f"{key}.minExecutors", item.get("minExecutors")),
+        max_executors=_executors(f"{key}.maxExecutors", item.get("maxExecutors")),
         write_mode=choice("writeMode", WRITE_MODES, APPEND),
         max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
         rejected_rows_threshold=_rejected_rows_threshold(
@@ -188,6 +198,10 @@ def _run_token(key: str, value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(key, value, "text or a number (change it to run this pipeline again)")
     return str(value)
+
+
+def _executors(key: str, value: object) -> int | None:
+    return None if value is None else bounded_int(key, value, *EXECUTORS_RANGE)
 
 
 def _rejected_rows_threshold(key: str, value: object) -> int | None:

@@ -648,6 +648,26 @@ _YAML_SLIP = "; YAML reads \\N, \\_, \\L and \\P in double quotes as characters 
         ),
         *[
             (
+                {**ORDERS, bound: value},
+                f"pipelines[0].{bound}",
+                f"config pipelines[0].{bound}={shown} is not valid: an integer from 2 to 1000",
+            )
+            for bound in ("minExecutors", "maxExecutors")
+            for value, shown in ((1, "1"), (1001, "1001"), ("many", "'many'"))
+        ],
+        # Against the stack's bounds (2 to 10 in the dev stack), or its own.
+        (
+            {**ORDERS, "maxExecutors": 3, "minExecutors": 4},
+            "pipelines[0].maxExecutors",
+            "config pipelines[0].maxExecutors=3 is not valid: at least minExecutors (4, its own)",
+        ),
+        (
+            {**ORDERS, "minExecutors": 11},
+            "pipelines[0].minExecutors",
+            "config pipelines[0].minExecutors=11 is not valid: at most maxExecutors (10, the stack's)",
+        ),
+        *[
+            (
                 {**ORDERS, "rejectedRowsThreshold": value},
                 "pipelines[0].rejectedRowsThreshold",
                 f"config pipelines[0].rejectedRowsThreshold={shown} is not valid: an integer from 0 to "
@@ -1081,9 +1101,21 @@ def test_a_subnet_that_may_run_short_of_addresses_is_warned_about(
     _load(overrides)
     assert bool(warnings) is warned
     if warned:
-        assert (
-            warnings[0].startswith("subnetCidr ") and "usable addresses, while 1 pipeline(s)" in warnings[0]
-        )
+        assert warnings[0].startswith("subnetCidr ") and "usable addresses, while " in warnings[0]
+
+
+@pytest.mark.parametrize(("second", "warned"), [(50, False), (51, True)])
+def test_the_subnet_warning_counts_each_pipeline_up_to_its_own_max_executors(
+    second: int, warned: bool, warnings: list[str], tmp_path: Path
+) -> None:
+    """200 + 1 and 50 + 1 VMs fit the default /24's 252 addresses; one more does not."""
+    refunds = tmp_path / "refunds.yaml"
+    refunds.write_text("table: refunds\ncolumns:\n  - {name: refund_id, type: STRING}\n", encoding="utf-8")
+    second_pipeline = {**ORDERS, "name": "refunds", "contract": str(refunds), "maxExecutors": second}
+    _load({"pipelines": [{**ORDERS, "maxExecutors": 200}, second_pipeline]})
+    assert bool(warnings) is warned
+    if warned:
+        assert "2 pipeline(s) running at once, each up to its maxExecutors, may take 253" in warnings[0]
 
 
 _EXISTING_NETWORK = {

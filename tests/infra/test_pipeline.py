@@ -237,6 +237,33 @@ def test_network_tags_reach_the_batch_and_run_it_again_only_when_set(dev: StackR
     assert tagged.inputs["batchId"] != _batch(dev).inputs["batchId"]
 
 
+def test_a_pipelines_own_executor_bounds_size_its_batch_alone(dev: StackResult, tmp_path: Path) -> None:
+    refunds = tmp_path / "refunds.yaml"
+    refunds.write_text("table: refunds\ncolumns:\n  - {name: refund_id, type: STRING}\n", encoding="utf-8")
+    orders: dict[str, object] = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml"}
+    orders |= {"inputFormat": "csv", "maxRejectRatio": 0.5}
+
+    def batches(**bounds: int) -> tuple[DeclaredResource, DeclaredResource]:
+        others = {"name": "refunds", "contract": str(refunds), "inputFormat": "csv"}
+        stack = run_stack("dev", {"pipelines": [orders | bounds, others]})
+        return _batch(stack), _batch(stack, "refunds")
+
+    def executors(batch: DeclaredResource) -> tuple[str, str]:
+        properties = batch.inputs["runtimeConfig"]["properties"]
+        return properties["spark.dynamicAllocation.minExecutors"], properties[
+            "spark.dynamicAllocation.maxExecutors"
+        ]
+
+    big, others = batches(minExecutors=4, maxExecutors=200)
+    assert executors(big) == ("4", "200")
+    assert executors(others) == ("2", "10")
+    assert big.inputs["batchId"] != _batch(dev).inputs["batchId"]
+    # The stack's bounds written out again, or none: the batch and its id stay as they were.
+    same, unchanged_others = batches(maxExecutors=10)
+    assert same.inputs == _batch(dev).inputs
+    assert unchanged_others.inputs["batchId"] == others.inputs["batchId"]
+
+
 def test_spark_properties_reach_the_batch_and_run_it_again_only_when_set(dev: StackResult) -> None:
     configured = _batch(run_stack("dev", {"sparkProperties": {"spark.executor.memory": "8g"}}))
     unset = _batch(run_stack("dev", {"sparkProperties": {}}))
