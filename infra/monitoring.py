@@ -173,7 +173,9 @@ class Monitoring(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions,
     ) -> None:
         """An alert at the stack's `rejectedRowsThreshold`, and one per pipeline that sets its own (which the
-        stack's then leaves out): the metric's pipeline label is the pipeline's table, as the job reports."""
+        stack's then leaves out): the metric's pipeline label is the pipeline's table, as the job reports. The
+        title names the pipeline by its name (at most 20 characters): a table's may pass the 512 characters
+        of an alert policy's title."""
 
         def alert(name: str, title: str, selected: str, threshold: int, runbook: str) -> None:
             self._alert(
@@ -193,25 +195,24 @@ class Monitoring(pulumi.ComponentResource):
                 opts=opts,
             )
 
-        own_thresholds = {
-            pipeline.contract.table: pipeline.rejected_rows_threshold
-            for pipeline in config.pipelines
-            if pipeline.rejected_rows_threshold is not None
-        }
+        own = [pipeline for pipeline in config.pipelines if pipeline.rejected_rows_threshold is not None]
         alert(
             "rejected-rows-alert",
             "Pipeline rejected rows",
-            "".join(f' AND {_BY_PIPELINE}!="{table}"' for table in own_thresholds),
+            "".join(f' AND {_BY_PIPELINE}!="{pipeline.contract.table}"' for pipeline in own),
             config.monitoring.rejected_rows_threshold,
             "A run quarantined more rows than rejectedRowsThreshold.",
         )
-        for table, threshold in own_thresholds.items():
+        for pipeline in own:
+            assert pipeline.rejected_rows_threshold is not None, "selected above"
+            table = pipeline.contract.table
             alert(
                 f"{table}-rejected-rows-alert",
-                f"Pipeline rejected rows: {table}",
+                f"Pipeline rejected rows: {pipeline.name}",
                 f' AND {_BY_PIPELINE}="{table}"',
-                threshold,
-                f"A run of {table} quarantined more rows than its pipeline's rejectedRowsThreshold.",
+                pipeline.rejected_rows_threshold,
+                f"A run of pipeline {pipeline.name} (table {table}) quarantined more rows than its own "
+                "rejectedRowsThreshold.",
             )
 
     def _log_metrics(

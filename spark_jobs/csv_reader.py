@@ -63,26 +63,42 @@ def malformed_reason(delimiter: str) -> str:
     return f"the record does not have exactly the header's fields (RFC 4180{separated})"
 
 
-def open_quote_reason(column: str, text: Column) -> Column:
-    """Why a record whose last field, `column` (its `text`), ends with a line break is rejected; null for
-    the others.
+def open_quote_reason(texts: dict[str, Column]) -> Column:
+    """Why a record that a quote never closed has run on into the records after it is rejected; null for
+    the others. `texts` are the record's fields as text, by column, in the header's order.
 
-    A quote that is never closed takes in the rest of the file, line breaks and records included, as the
-    value of its field: in the last field, the record still has the header's fields, and the records after it
-    would be loaded as one value, uncounted. Such a value ends with the file's last line break, which a value
-    quoted on purpose hardly ever does (one that does is rejected too, and the reason says why).
+    Such a quote takes in the lines after it, records included, as its field's value, up to the next quote
+    in the file (the parser then keeps the opening quote in the value) or to the end of the file (the
+    value then ends with the file's last line break). In the last field the record still has the header's
+    fields, and otherwise the next quote may give it as many: the records taken in would be loaded as one
+    value, uncounted. A value quoted on purpose hardly ever starts with a quote and holds a line break, or
+    ends the file's last field with one: one that does is rejected too, and the reason says why.
     """
+    *_, (last, last_text) = texts.items()
+    reasons = [
+        sf.when(
+            text.startswith('"') & text.contains("\n"),
+            _run_on(f"its field '{name}' starts with a quote and holds ", text, "up to a later quote"),
+        )
+        for name, text in texts.items()
+    ]
+    reasons.append(
+        sf.when(
+            last_text.endswith("\n"),
+            _run_on(f"its last field, '{last}', ends with a line break and holds ", last_text, "to the end"),
+        )
+    )
+    return sf.coalesce(*reasons)
+
+
+def _run_on(found: str, text: Column, how_far: str) -> Column:
     line_breaks = sf.size(sf.split(text, "\n")) - 1
-    return sf.when(
-        text.endswith("\n"),
-        sf.concat(
-            sf.lit(f"its last field, '{column}', holds "),
-            line_breaks.cast("string"),
-            sf.lit(
-                " line break(s) and ends with one, inside quotes: a quote that is never closed takes in the "
-                "rest of the file, its records included; close the quote, or end the value before its line "
-                "break"
-            ),
+    return sf.concat(
+        sf.lit(found),
+        line_breaks.cast("string"),
+        sf.lit(
+            f" line break(s): a quote that is never closed takes in the lines after it, {how_far} of the "
+            "file, records included; close the quote"
         ),
     )
 

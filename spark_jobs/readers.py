@@ -51,9 +51,9 @@ class Source:
     malformed_reason: str | None
     """Why a record that could not be split into columns (its `_raw_record` set) is rejected; None for the
     readers of typed files, which fail the run instead of giving such records."""
-    open_quote_column: str | None = None
-    """The column whose value, when it ends with a line break, was quoted to the end of its file (see
-    `csv_reader.open_quote_reason`): CSV's last one; None for the other formats."""
+    quotes_may_run_on: bool = False
+    """Whether a quote never closed may have run a record on into the records after it (CSV's), which the
+    validation rejects (see `csv_reader.open_quote_reason`)."""
 
     @cached_property
     def partitions(self) -> int:
@@ -99,7 +99,7 @@ def read_input(
         files,
         frozenset(text_columns),
         malformed,
-        open_quote_column=contract.column_names[-1] if input_format == CSV else None,
+        quotes_may_run_on=input_format == CSV,
     )
     return _spread(source, spark)
 

@@ -80,12 +80,11 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE))
     reasons = [reason for column in contract.columns for reason in _reasons(column, source.text_columns)]
     errors = _failed(reasons)
-    if source.open_quote_column is not None:
-        quoted_to_the_end = open_quote_reason(
-            source.open_quote_column, text_of(contract.column(source.open_quote_column))
-        )
-        malformed = sf.array(sf.concat(sf.lit(f"{MALFORMED_RULE}: "), quoted_to_the_end))
-        errors = sf.when(quoted_to_the_end.isNotNull(), malformed).otherwise(errors)
+    if source.quotes_may_run_on:
+        run_on = open_quote_reason({column.name: text_of(column) for column in contract.columns})
+        errors = sf.when(
+            run_on.isNotNull(), sf.array(sf.concat(sf.lit(f"{MALFORMED_RULE}: "), run_on))
+        ).otherwise(errors)
     if source.malformed_reason is not None:
         malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
         errors = sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(errors)

@@ -215,8 +215,8 @@ def test_a_pipeline_with_its_own_rejected_rows_threshold_has_its_own_alert(tmp_p
     assert (condition["thresholdValue"], condition["aggregations"]) == (1000, stack_wide["aggregations"])
     assert own.inputs["displayName"] == "Pipeline rejected rows: orders (dev)"
     assert own.inputs["documentation"]["content"] == (
-        "A run of orders quarantined more rows than its pipeline's rejectedRowsThreshold. The reasons are in "
-        "the <table>__rejected table."
+        "A run of pipeline orders (table orders) quarantined more rows than its own rejectedRowsThreshold. "
+        "The reasons are in the <table>__rejected table."
     )
     assert "metric-propagation" in own.options.depends_on
 

@@ -549,16 +549,15 @@ def test_csv_null_markers_make_a_field_null_exactly_as_an_empty_one(
     ]
 
 
-def _open_quote_reason(column: str, line_breaks: int) -> str:
-    return (
-        f"record.malformed: its last field, '{column}', holds {line_breaks} line break(s) and ends with one, "
-        "inside quotes: a quote that is never closed takes in the rest of the file, its records included; "
-        "close the quote, or end the value before its line break"
-    )
+def _run_on(found: str, line_breaks: int, how_far: str) -> list[str]:
+    return [
+        f"record.malformed: {found} {line_breaks} line break(s): a quote that is never closed takes in the "
+        f"lines after it, {how_far} of the file, records included; close the quote"
+    ]
 
 
 @pytest.mark.parametrize(("last", "type_"), [("note", "STRING"), ("qty", "INT64")])
-def test_a_quote_never_closed_in_the_last_field_rejects_its_record_instead_of_loading_the_rest_as_its_value(
+def test_a_quote_never_closed_rejects_its_record_instead_of_loading_the_records_after_it_as_its_value(
     spark: SparkSession, tmp_path: Path, last: str, type_: str
 ) -> None:
     contract = tmp_path / "notes.yaml"
@@ -567,27 +566,41 @@ def test_a_quote_never_closed_in_the_last_field_rejects_its_record_instead_of_lo
     (tmp_path / "in").mkdir()
     files = {
         # A value quoted across lines on purpose loads; one whose quote is never closed takes in the records
-        # after it, which would otherwise load as one value of the last field.
+        # after it, which would otherwise load as one value of the last field, to the end of the file...
         "a.csv": f'id,{last}\nA1,1\nA2,"2\n3"\nA3,"4\nA4,5\nA5,6\n',
         "b.csv": f'id,{last}\r\nB1,"7\r\nB2,8\r\n',
+        # ...or up to a later quote, in any field, the opening quote then kept in the value.
+        "c.csv": f'id,{last}\nC1,"7\nC2,8\nC3,"9"\nC4,10\n',
+        "d.csv": f'id,{last}\n"D1\nD2,8\n"D3",11\n',
         # A value that truly ends with a line break inside its quotes is rejected too, the reason saying why.
-        "c.csv": f'id,{last}\nC1,"9\n"\n',
+        "e.csv": f'id,{last}\nE1,"9\n"\n',
     }
     for name, text in files.items():
         (tmp_path / "in" / name).write_bytes(text.encode())
     status, report = run_job(spark, contract, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1")
     # A2's value is a valid STRING, not a valid INT64.
     two_lines_loaded = type_ == "STRING"
-    assert (status, report["rows_read"], report["rows_loaded"]) == (0, 5, 2 if two_lines_loaded else 1)
-    assert report["rejections_by_rule"] == {"record.malformed": 3} | (
+    assert (status, report["rows_read"], report["rows_loaded"]) == (0, 8, 3 if two_lines_loaded else 2)
+    assert report["rejections_by_rule"] == {"record.malformed": 5} | (
         {} if two_lines_loaded else {"qty.type": 1}
     )
     quarantine = read_table(spark, tmp_path / "out" / "notes__rejected", "id", last, "_errors")
+    to_the_end = f"its last field, '{last}', ends with a line break and holds"
     assert [row for row in quarantine if row[0] != "A2"] == [
-        ("A3", "4\nA4,5\nA5,6\n", [_open_quote_reason(last, 3)]),
+        (
+            '"D1\nD2,8\n"D3"',
+            "11",
+            _run_on("its field 'id' starts with a quote and holds", 2, "up to a later quote"),
+        ),
+        ("A3", "4\nA4,5\nA5,6\n", _run_on(to_the_end, 3, "to the end")),
         # Inside quotes, a CRLF file's line breaks are read as \n.
-        ("B1", "7\nB2,8\n", [_open_quote_reason(last, 2)]),
-        ("C1", "9\n", [_open_quote_reason(last, 1)]),
+        ("B1", "7\nB2,8\n", _run_on(to_the_end, 2, "to the end")),
+        (
+            "C1",
+            '"7\nC2,8\nC3,"9"',
+            _run_on(f"its field '{last}' starts with a quote and holds", 2, "up to a later quote"),
+        ),
+        ("E1", "9\n", _run_on(to_the_end, 1, "to the end")),
     ]
 
 
