@@ -229,7 +229,8 @@ class WarehouseConfig:
 
 @dataclass(frozen=True)
 class BatchConfig:
-    """How every Dataproc Serverless batch runs."""
+    """How the Dataproc Serverless batches run: the stack's settings, which a pipeline's own executor bounds
+    override for its batch (`properties`)."""
 
     runtime_version: str
     min_executors: int
@@ -241,7 +242,8 @@ class BatchConfig:
     run_token: str
     run: bool
     spark_properties: Mapping[str, str]
-    """Every batch's Spark properties: sparkProperties, and the sizes and bounds the keys above give."""
+    """The stack's Spark properties: sparkProperties, and the sizes and bounds the keys above give. A
+    pipeline's batch takes `properties(pipeline)`."""
 
     def executors(self, pipeline: PipelineConfig) -> tuple[int, int]:
         """The bounds of `pipeline`'s executors: its own where it sets them, else the stack's."""
@@ -390,9 +392,17 @@ def _warn_of_secrets_shown_in_plain(secret_keys: list[str]) -> None:
 
 
 def _check_pipeline_executors(batch: BatchConfig, pipelines: tuple[PipelineConfig, ...]) -> None:
-    """A pipeline's executor bounds, its own or the stack's, must still be in order."""
+    """A pipeline's executor bounds, its own or the stack's, must still be in order, and its own maximum
+    must hold the executors sparkProperties start a batch with (see `_starting_executors`)."""
     for index, pipeline in enumerate(pipelines):
         low, high = batch.executors(pipeline)
+        for name, starting in _starting_executors(batch.spark_properties):
+            if pipeline.max_executors is not None and starting > high:
+                raise ConfigError(
+                    f"pipelines[{index}].maxExecutors",
+                    high,
+                    f"at least sparkProperties' {name} ({starting}), the executors its batch starts with",
+                )
         if high >= low:
             continue
         if pipeline.max_executors is not None:
@@ -419,7 +429,7 @@ def _warn_if_subnet_small(config: StackConfig) -> None:
             f"subnetCidr {config.network.subnet_cidr} has {usable} usable addresses, while "
             f"{len(config.pipelines)} pipeline(s) running at once, each up to its maxExecutors, may take "
             f"{needed} (one per VM: each batch's driver and executors); set a larger subnetCidr or a lower "
-            "maxExecutors, or batches may wait or fail for addresses"
+            "maxExecutors (the stack's, or a pipeline's own), or batches may wait or fail for addresses"
         )
 
 
@@ -697,14 +707,23 @@ def _batch(reader: Reader) -> BatchConfig:
         run_token=_run_token(reader.string("runToken")),
         run=reader.boolean("runBatches"),
         spark_properties=MappingProxyType(
-            {**_extra_properties(reader.structure("sparkProperties"), sized), **sized}
+            {**_extra_properties(reader.structure("sparkProperties"), sized, max_executors), **sized}
         ),
     )
 
 
-def _extra_properties(raw: object, sized: Mapping[str, str]) -> dict[str, str]:
-    """sparkProperties, as text. Refused: the properties other keys set, and those the job sets itself at
-    run time, which would silently override a batch property."""
+def _starting_executors(properties: Mapping[str, str]) -> Iterator[tuple[str, int]]:
+    """The properties that set how many executors a batch starts with, and their numbers: Spark starts with
+    the most of minExecutors and these, even above maxExecutors."""
+    for name in ("spark.dynamicAllocation.initialExecutors", "spark.executor.instances"):
+        value = properties.get(name, "")
+        if value.isascii() and value.isdigit():
+            yield name, int(value)
+
+
+def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:
+    """sparkProperties, as text. Refused: the properties other keys set, those the job sets itself at run
+    time, which would silently override a batch property, and more starting executors than `max_executors`."""
     if not isinstance(raw, dict):
         raise ConfigError("sparkProperties", raw, "a map of Spark property names to values")
     properties: dict[str, str] = {}
@@ -748,6 +767,14 @@ def _extra_properties(raw: object, sized: Mapping[str, str]) -> dict[str, str]:
             properties[name] = str(value)
         else:
             raise ConfigError(key, value, "a property value: text, a number, true or false")
+    for name, starting in _starting_executors(properties):
+        if starting > max_executors:
+            raise ConfigError(
+                map_entry("sparkProperties", name),
+                starting,
+                f"at most maxExecutors ({max_executors}): a batch starts with this many executors, even "
+                "above the maximum",
+            )
     return properties
 
 

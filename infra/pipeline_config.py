@@ -174,12 +174,12 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
         csv_delimiter=_csv_delimiter(f"{key}.csvDelimiter", item.get("csvDelimiter"), input_format),
         csv_null_markers=_csv_null_markers(f"{key}.csvNullMarkers", item.get("csvNullMarkers"), input_format),
-        min_executors=_executors(f"{key}.minExecutors", item.get("minExecutors")),
-        max_executors=_executors(f"{key}.maxExecutors", item.get("maxExecutors")),
+        min_executors=_own_number(f"{key}.minExecutors", item.get("minExecutors"), *EXECUTORS_RANGE),
+        max_executors=_own_number(f"{key}.maxExecutors", item.get("maxExecutors"), *EXECUTORS_RANGE),
         write_mode=choice("writeMode", WRITE_MODES, APPEND),
         max_reject_ratio=_ratio(f"{key}.maxRejectRatio", _or_default(item.get("maxRejectRatio"), 0.0)),
-        rejected_rows_threshold=_rejected_rows_threshold(
-            f"{key}.rejectedRowsThreshold", item.get("rejectedRowsThreshold")
+        rejected_rows_threshold=_own_number(
+            f"{key}.rejectedRowsThreshold", item.get("rejectedRowsThreshold"), 0, REJECTED_ROWS_THRESHOLD_MAX
         ),
         run_token=_run_token(f"{key}.runToken", item.get("runToken")),
     )
@@ -200,14 +200,10 @@ def _run_token(key: str, value: object) -> str:
     return str(value)
 
 
-def _executors(key: str, value: object) -> int | None:
-    return None if value is None else bounded_int(key, value, *EXECUTORS_RANGE)
-
-
-def _rejected_rows_threshold(key: str, value: object) -> int | None:
-    if value is None:
-        return None
-    return bounded_int(key, value, 0, REJECTED_ROWS_THRESHOLD_MAX)
+def _own_number(key: str, value: object, low: int, high: int) -> int | None:
+    """A pipeline's own value of a number the stack sets too: an integer from `low` to `high`, or None when
+    unset (the stack's applies)."""
+    return None if value is None else bounded_int(key, value, low, high)
 
 
 def _csv_delimiter(key: str, value: object, input_format: str) -> str:

@@ -338,8 +338,7 @@ def _repeated_options(argv: Sequence[str]) -> list[str]:
     """The options given more than once, but those meant to be repeated: argparse would silently keep the
     last value of each."""
     counts = Counter(token.split("=", 1)[0] for token in argv if token.startswith("--"))
-    counts.subtract({flag: counts[flag] for flag in _REPEATABLE})
-    return sorted(flag for flag, count in counts.items() if count > 1)
+    return sorted(flag for flag, count in counts.items() if count > 1 and flag not in _REPEATABLE)
 
 
 def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> int:

@@ -845,6 +845,30 @@ def test_a_pipelines_rejected_rows_threshold_defaults_to_the_stacks(
     assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].rejected_rows_threshold == threshold
 
 
+@pytest.mark.parametrize(
+    ("stack", "pipeline", "allowed"),
+    [
+        (
+            {"minExecutors": 5},
+            {"maxExecutors": 3},
+            "config pipelines[0].maxExecutors=3 is not valid: at least minExecutors (5, the stack's)",
+        ),
+        # A pipeline's own maximum holds the executors the stack's sparkProperties start its batch with.
+        (
+            {"sparkProperties": {"spark.dynamicAllocation.initialExecutors": "8"}},
+            {"maxExecutors": 4},
+            "config pipelines[0].maxExecutors=4 is not valid: at least sparkProperties' "
+            "spark.dynamicAllocation.initialExecutors (8), the executors its batch starts with",
+        ),
+    ],
+)
+def test_a_pipelines_own_executor_bounds_are_checked_against_the_stacks_settings(
+    stack: dict[str, object], pipeline: dict[str, object], allowed: str
+) -> None:
+    error = _error({**stack, "pipelines": [{**ORDERS, **pipeline}]})
+    assert (error.key, str(error)) == ("pipelines[0].maxExecutors", allowed)
+
+
 def test_rejects_duplicate_pipeline_names_and_tables() -> None:
     assert _error({"pipelines": [ORDERS, ORDERS]}).key == "pipelines[1].name"
     error = _error({"pipelines": [ORDERS, {**ORDERS, "name": "orders-again"}]})
@@ -1264,6 +1288,16 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             "a property the job does not set itself at run time",
         ),
         ({"spark.executor.memory": None}, "sparkProperties.spark.executor.memory", "=null is not valid"),
+        # Spark starts a batch with this many executors, even above maxExecutors (10 in the dev stack).
+        *[
+            (
+                {name: 11},
+                f"sparkProperties.{name}",
+                f"config sparkProperties.{name}=11 is not valid: at most maxExecutors (10): a batch starts "
+                "with this many executors, even above the maximum",
+            )
+            for name in ("spark.dynamicAllocation.initialExecutors", "spark.executor.instances")
+        ],
         *[
             (
                 {name: value},
