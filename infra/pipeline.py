@@ -19,7 +19,7 @@ from infra.config import StackConfig
 from infra.pipeline_config import PipelineConfig
 from infra.renames import named_after_table
 from infra.template import SHORT_DIGEST, UPLOAD_OPTIONS, TemplateObjects, uploaded_file
-from spark_jobs.options import BIGQUERY, CSV_DELIMITER
+from spark_jobs.options import BIGQUERY, CSV_DELIMITER, CSV_ENCODING
 
 BATCH_ID_DIGEST_LENGTH = 12
 
@@ -27,16 +27,18 @@ BATCH_ID_DIGEST_LENGTH = 12
 def job_arguments(config: StackConfig, pipeline: PipelineConfig) -> list[str]:
     """The template's command line, without --batch-id (which is derived from these arguments).
 
-    A CSV delimiter and null markers are passed only when set (the delimiter: when it is not the default),
-    so that the batch ids of pipelines that set none stay as they were. A marker is joined to its flag by
-    `=`: on its own, one starting with `--` would read as an option.
+    A CSV delimiter, encoding and null markers are passed only when set (the delimiter and encoding: when
+    not the default), so that the batch ids of pipelines that set none stay as they were. A marker is joined
+    to its flag by `=`: on its own, one starting with `--` would read as an option.
     """
     storage = config.storage
     delimiter = [] if pipeline.csv_delimiter == CSV_DELIMITER else ["--csv-delimiter", pipeline.csv_delimiter]
+    encoding = [] if pipeline.csv_encoding == CSV_ENCODING else ["--csv-encoding", pipeline.csv_encoding]
     return [
         "--input-format",
         pipeline.input_format,
         *delimiter,
+        *encoding,
         *[f"--csv-null-marker={marker}" for marker in pipeline.csv_null_markers],
         "--input-location",
         f"gs://{storage.bucket_name('raw')}/{pipeline.input_prefix}",

@@ -31,6 +31,8 @@ from spark_jobs.options import (
     CSV,
     CSV_DELIMITER,
     CSV_DELIMITER_RULE,
+    CSV_ENCODING,
+    CSV_ENCODINGS,
     CSV_NULL_MARKER_RULE,
     FORMATS,
     WRITE_MODES,
@@ -45,6 +47,7 @@ PIPELINE_KEYS = (
     "inputFormat",
     "inputPrefix",
     "csvDelimiter",
+    "csvEncoding",
     "csvNullMarkers",
     "minExecutors",
     "maxExecutors",
@@ -74,6 +77,8 @@ class PipelineConfig:
     input_prefix: str
     csv_delimiter: str
     """The character separating a CSV file's fields; a comma (RFC 4180's) for the other formats."""
+    csv_encoding: str
+    """The character set of the CSV files; UTF-8 for the other formats."""
     csv_null_markers: tuple[str, ...]
     """The texts that stand for null in a CSV file's fields (an empty field is null with or without them)."""
     min_executors: int | None
@@ -173,6 +178,7 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
         input_format=input_format,
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
         csv_delimiter=_csv_delimiter(f"{key}.csvDelimiter", item.get("csvDelimiter"), input_format),
+        csv_encoding=_csv_encoding(f"{key}.csvEncoding", item.get("csvEncoding"), input_format),
         csv_null_markers=_csv_null_markers(f"{key}.csvNullMarkers", item.get("csvNullMarkers"), input_format),
         min_executors=_own_number(f"{key}.minExecutors", item.get("minExecutors"), *EXECUTORS_RANGE),
         max_executors=_own_number(f"{key}.maxExecutors", item.get("maxExecutors"), *EXECUTORS_RANGE),
@@ -216,6 +222,18 @@ def _csv_delimiter(key: str, value: object, input_format: str) -> str:
         # YAML reads the escape \t as a tab only in double quotes.
         allowed = f'{CSV_DELIMITER_RULE}, e.g. "|", ";" or "\\t" (a tab, in double quotes)'
         raise ConfigError(key, value, allowed)
+    return value
+
+
+def _csv_encoding(key: str, value: object, input_format: str) -> str:
+    """The pipeline's CSV character set: given only with CSV input, one the job reads."""
+    if value is None:
+        return CSV_ENCODING
+    if input_format != CSV:
+        raise ConfigError(key, value, f"unset: it applies only to inputFormat {CSV}, not {input_format}")
+    if value not in CSV_ENCODINGS:
+        raise ConfigError(key, value, one_of(CSV_ENCODINGS))
+    assert isinstance(value, str), "one of the encodings' names"
     return value
 
 

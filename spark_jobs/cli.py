@@ -36,6 +36,8 @@ from spark_jobs.options import (
     CSV,
     CSV_DELIMITER,
     CSV_DELIMITER_RULE,
+    CSV_ENCODING,
+    CSV_ENCODINGS,
     CSV_NULL_MARKER_RULE,
     FORMATS,
     LOCAL,
@@ -142,7 +144,7 @@ _CHECKED_WHERE_THEY_APPLY: dict[str, Callable[[str], str]] = {
     "--csv-null-marker": _csv_null_marker,
 }
 """The options that apply with one sink or format only, and the check of their values (as argparse types)."""
-_CSV_ONLY = ("--csv-delimiter", "--csv-null-marker")
+_CSV_ONLY = ("--csv-delimiter", "--csv-encoding", "--csv-null-marker")
 _REPEATABLE = frozenset({"--csv-null-marker"})
 
 
@@ -167,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CHAR",
         help="csv only: the character separating fields, e.g. '|', ';' or a tab (default: a comma); quotes, "
         "doubled quotes and quoted line breaks stay as RFC 4180 has them",
+    )
+    parser.add_argument(
+        "--csv-encoding",
+        choices=CSV_ENCODINGS,
+        help=f"csv only: the character set the files are written in (default: {CSV_ENCODING}); bytes it does "
+        "not define are rejected",
     )
     parser.add_argument(
         "--csv-null-marker",
@@ -272,6 +280,7 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
         report_path=args.report_path,
         csv_delimiter=CSV_DELIMITER if args.csv_delimiter is None else args.csv_delimiter,
         csv_null_markers=tuple(args.csv_null_marker or ()),
+        csv_encoding=args.csv_encoding or CSV_ENCODING,
     )
 
 

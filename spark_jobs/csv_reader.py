@@ -8,7 +8,7 @@ from pyspark.sql import functions as sf
 from pyspark.sql.types import StringType, StructField, StructType
 
 from spark_jobs.contract import RAW_RECORD, Contract
-from spark_jobs.options import CSV_DELIMITER
+from spark_jobs.options import CSV_DELIMITER, CSV_ENCODING
 from spark_jobs.quoting import quoted
 
 # The most fields a CSV record may have and still be read (and rejected as malformed when they are too many).
@@ -24,19 +24,22 @@ def read_csv(
     spark: SparkSession,
     location: str,
     contract: Contract,
+    *,
     delimiter: str = CSV_DELIMITER,
     null_markers: tuple[str, ...] = (),
+    encoding: str = CSV_ENCODING,
 ) -> DataFrame:
     """The records as text, their fields separated by `delimiter`, under the header that must name the
     contract's columns in order (ignoring case); a record that does not have exactly the header's fields comes
     whole as `_raw_record`. An empty field is null, and so is one holding exactly one of the
-    `null_markers`."""
+    `null_markers`. The files' bytes are decoded as `encoding`; any it does not define become U+FFFD."""
     rows = (
         spark.read.schema(_text_schema(contract))
         .option("recursiveFileLookup", "true")
         .option("header", "true")
         # Spark reads a backslash in `sep` as the start of an escape (`\t`): a backslash itself is doubled.
         .option("sep", delimiter.replace("\\", "\\\\"))
+        .option("encoding", encoding)
         # Check the header against the contract's columns instead of trusting the column order.
         .option("enforceSchema", "false")
         # RFC 4180: fields are quoted with " and a quote inside a quoted field is doubled; a quoted field may

@@ -27,7 +27,7 @@ from spark_jobs.errors import (
     SchemaMismatchError,
     UnreadableMergedDecimalError,
 )
-from spark_jobs.options import APPEND, BIGQUERY, CSV, CSV_DELIMITER, LOCAL
+from spark_jobs.options import APPEND, BIGQUERY, CSV, CSV_DELIMITER, CSV_ENCODING, LOCAL
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.quoting import quoted
 from spark_jobs.readers import Source, read_input
@@ -55,6 +55,7 @@ class JobConfig:
     report_path: str | None = None
     csv_delimiter: str = CSV_DELIMITER
     csv_null_markers: tuple[str, ...] = ()
+    csv_encoding: str = CSV_ENCODING
 
 
 def run(
@@ -109,6 +110,7 @@ def _source(
                 contract,
                 csv_delimiter=config.csv_delimiter,
                 csv_null_markers=config.csv_null_markers,
+                csv_encoding=config.csv_encoding,
                 in_schema_groups=in_schema_groups,
             )
     except SchemaMismatchError as refused:

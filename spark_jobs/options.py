@@ -1,6 +1,6 @@
-"""The job's choices that the Pulumi program passes it too: input formats, CSV delimiters and null markers,
-sinks, write modes, reject ratios and project ids (no pyspark import, so that both sides name them from one
-place)."""
+"""The job's choices that the Pulumi program passes it too: input formats, CSV delimiters, encodings and null
+markers, sinks, write modes, reject ratios and project ids (no pyspark import, so that both sides name them
+from one place)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ def is_csv_delimiter(value: str) -> bool:
     and no command line can carry a NUL character to the job."""
     return len(value) == 1 and value not in '"\r\n\x00'
 
+
+CSV_ENCODING = "UTF-8"
+"""The character set CSV files are read in unless another is chosen (the only one of JSON lines)."""
+CSV_ENCODINGS = (CSV_ENCODING, "ISO-8859-1", "windows-1252")
+"""Those a CSV file may be read in: BigQuery's two for CSV loads, and the Western European one of Windows,
+which Excel's plain "CSV" writes."""
 
 CSV_NULL_MARKER_RULE = (
     "a non-empty text of visible characters and spaces, other than -- (an empty field is null already; a "

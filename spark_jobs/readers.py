@@ -33,7 +33,7 @@ from spark_jobs.input_files import (
     row_file_name,
 )
 from spark_jobs.json_reader import MALFORMED_JSON_LINE, read_json
-from spark_jobs.options import AVRO, CSV, CSV_DELIMITER, JSON, PARQUET
+from spark_jobs.options import AVRO, CSV, CSV_DELIMITER, CSV_ENCODING, JSON, PARQUET
 from spark_jobs.typed_reader import typed_reader
 
 TEXT_FORMATS = (CSV, JSON)
@@ -51,6 +51,9 @@ class Source:
     malformed_reason: str | None
     """Why a record that could not be split into columns (its `_raw_record` set) is rejected; None for the
     readers of typed files, which fail the run instead of giving such records."""
+    encoding: str = CSV_ENCODING
+    """The character set the text was decoded from (CSV's chosen one): bytes it does not define became
+    U+FFFD, which the validation rejects naming it."""
     quotes_may_run_on: bool = False
     """Whether a quote never closed may have run a record on into the records after it (CSV's), which the
     validation rejects (see `csv_reader.open_quote_reason`)."""
@@ -72,11 +75,13 @@ def read_input(
     *,
     csv_delimiter: str = CSV_DELIMITER,
     csv_null_markers: tuple[str, ...] = (),
+    csv_encoding: str = CSV_ENCODING,
     in_schema_groups: bool = False,
 ) -> Source:
     """The input's rows as the contract's columns; `in_schema_groups` reads typed files in groups of files
     sharing a schema without trying to merge their schemas first."""
-    reader, malformed = _reader(input_format, csv_delimiter, csv_null_markers, in_schema_groups)
+    csv = partial(read_csv, delimiter=csv_delimiter, null_markers=csv_null_markers, encoding=csv_encoding)
+    reader, malformed = _reader(input_format, csv, malformed_reason(csv_delimiter), in_schema_groups)
     try:
         frame = reader(spark, location, contract)
     except AnalysisException as error:
@@ -99,6 +104,7 @@ def read_input(
         files,
         frozenset(text_columns),
         malformed,
+        encoding=csv_encoding if input_format == CSV else CSV_ENCODING,
         quotes_may_run_on=input_format == CSV,
     )
     return _spread(source, spark)
@@ -184,13 +190,12 @@ _Reader = Callable[[SparkSession, str, Contract], DataFrame]
 
 
 def _reader(
-    input_format: str, csv_delimiter: str, csv_null_markers: tuple[str, ...], in_schema_groups: bool
+    input_format: str, csv: _Reader, csv_malformed: str, in_schema_groups: bool
 ) -> tuple[_Reader, str | None]:
-    """The format's reader, and why it rejects a record it cannot split into columns (None for the readers of
-    typed files, which fail the run instead)."""
+    """The format's reader (`csv`, set up with the run's CSV choices, for CSV), and why it rejects a record it
+    cannot split into columns (None for the readers of typed files, which fail the run instead)."""
     if input_format == CSV:
-        reader = partial(read_csv, delimiter=csv_delimiter, null_markers=csv_null_markers)
-        return reader, malformed_reason(csv_delimiter)
+        return csv, csv_malformed
     if input_format == JSON:
         return read_json, MALFORMED_JSON_LINE
     assert input_format in (PARQUET, AVRO), f"the command line allows no format {input_format!r}"

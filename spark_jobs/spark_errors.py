@@ -20,7 +20,7 @@ from spark_jobs.errors import (
     UsageError,
 )
 from spark_jobs.hadoop_paths import as_input_file_names
-from spark_jobs.options import CSV_DELIMITER
+from spark_jobs.options import CSV_DELIMITER, CSV_ENCODINGS
 from spark_jobs.quoting import quoted
 
 
@@ -123,7 +123,10 @@ def _not_text_hint(message: str) -> str:
             f"{', '.join('.' + known for known in _DECOMPRESSED_ENDINGS)} (in lower case), so {remedy}"
         )
     if name is not None and any(character in name["found"] for character in _NOT_IN_TEXT):
-        return "; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode Text)"
+        return (
+            "; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode Text), or "
+            f"name its encoding with --csv-encoding ({', '.join(CSV_ENCODINGS[1:])})"
+        )
     return ""
 
 

@@ -26,7 +26,7 @@ from spark_jobs.rule_values import Value, show_value
 
 MALFORMED_RULE = "record.malformed"
 DUPLICATE_RULE = "primary_key.duplicate"
-# What a decoder puts in place of bytes that are not UTF-8.
+# What a decoder puts in place of bytes its character set does not define.
 _REPLACEMENT_CHARACTER = "\ufffd"
 
 
@@ -78,7 +78,11 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     # The typed values are computed here, once per row, and only referenced by the rules: Spark would
     # compute a cast again for every rule using it, since the rules sit in conditional branches.
     typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE))
-    reasons = [reason for column in contract.columns for reason in _reasons(column, source.text_columns)]
+    reasons = [
+        reason
+        for column in contract.columns
+        for reason in _reasons(column, source.text_columns, source.encoding)
+    ]
     errors = _failed(reasons)
     if source.quotes_may_run_on:
         run_on = open_quote_reason({column.name: text_of(column) for column in contract.columns})
@@ -112,9 +116,9 @@ def _typed_and_text(contract: Contract, text_columns: frozenset[str]) -> list[Co
     return values
 
 
-def _reasons(column: ContractColumn, text_columns: frozenset[str]) -> list[Column]:
+def _reasons(column: ContractColumn, text_columns: frozenset[str], encoding: str) -> list[Column]:
     """One column's rules over its typed value and its text (`_typed_and_text`), each null when it passes; a
-    value cast from text (one of `text_columns`) may also fail its type or its encoding."""
+    value cast from text (one of `text_columns`) may also fail its type or its `encoding`."""
     value, text = sf.col(column.name), text_of(column)
     reasons = _required(column, text)
     if column.name not in text_columns:
@@ -124,12 +128,12 @@ def _reasons(column: ContractColumn, text_columns: frozenset[str]) -> list[Colum
             reason = _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
             reasons.append(sf.when(out_of_range, reason))
     elif column.type == STRING:
-        # A text is a valid STRING, unless bytes that were not UTF-8 reached Spark as U+FFFD when it decoded
-        # the text: reject them instead of loading the damage (for the other types, the cast already fails).
+        # A text is a valid STRING, unless bytes its encoding does not define reached Spark as U+FFFD when it
+        # decoded the text: reject them instead of loading the damage (for other types, the cast fails).
         reasons.append(
             sf.when(
                 text.contains(_REPLACEMENT_CHARACTER),
-                _reason(column, "encoding", text, "is not", "UTF-8"),
+                _reason(column, "encoding", text, "is not", encoding),
             )
         )
     else:

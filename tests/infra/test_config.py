@@ -676,6 +676,16 @@ _YAML_SLIP = "; YAML reads \\N, \\_, \\L and \\P in double quotes as characters 
             for value, shown in ((-1, "-1"), (10**12 + 1, "1000000000001"), ("ten", "'ten'"), (True, "true"))
         ],
         (
+            {**ORDERS, "csvEncoding": "latin1"},
+            "pipelines[0].csvEncoding",
+            "config pipelines[0].csvEncoding='latin1' is not valid: one of UTF-8, ISO-8859-1 or windows-1252",
+        ),
+        (
+            {**ORDERS, "inputFormat": "parquet", "csvEncoding": "UTF-8"},
+            "pipelines[0].csvEncoding",
+            "unset: it applies only to inputFormat csv, not parquet",
+        ),
+        (
             {**ORDERS, "csvNullMarkers": "NULL"},
             "pipelines[0].csvNullMarkers",
             "config pipelines[0].csvNullMarkers='NULL' is not valid: a list of the texts that stand for "

@@ -432,6 +432,19 @@ def test_a_csv_delimiter_reaches_the_job_and_runs_a_new_batch_only_when_not_the_
     assert comma.inputs["batchId"] == _batch(dev).inputs["batchId"]
 
 
+def test_a_csv_encoding_reaches_the_job_and_runs_a_new_batch_only_when_not_utf8(dev: StackResult) -> None:
+    orders: dict[str, object] = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml"}
+    orders |= {"inputFormat": "csv", "maxRejectRatio": 0.5}
+    latin = _batch(run_stack("dev", {"pipelines": [orders | {"csvEncoding": "ISO-8859-1"}]}))
+    args = latin.inputs["pysparkBatch"]["args"]
+    assert args[2:4] == ["--csv-encoding", "ISO-8859-1"]
+    assert parse_args(args).csv_encoding == "ISO-8859-1"
+    assert latin.inputs["batchId"] != _batch(dev).inputs["batchId"]
+    utf8 = _batch(run_stack("dev", {"pipelines": [orders | {"csvEncoding": "UTF-8"}]}))
+    assert utf8.inputs["pysparkBatch"]["args"] == _batch(dev).inputs["pysparkBatch"]["args"]
+    assert utf8.inputs["batchId"] == _batch(dev).inputs["batchId"]
+
+
 def test_csv_null_markers_reach_the_job_and_run_a_new_batch_only_when_set(dev: StackResult) -> None:
     orders: dict[str, object] = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml"}
     orders |= {"inputFormat": "csv", "maxRejectRatio": 0.5}

@@ -454,7 +454,7 @@ def test_a_header_that_is_not_utf8_text_gets_the_encoding_hint(
     assert status == 5
     assert report["error"].endswith(
         f"{_IN_ORDER}; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode "
-        "Text)"
+        "Text), or name its encoding with --csv-encoding (ISO-8859-1, windows-1252)"
     )
 
 
@@ -987,6 +987,38 @@ def test_latin1_bytes_in_a_csv_are_quarantined(
     )
     assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 1)
     assert report["rejections_by_rule"]["color.encoding"] == 1
+
+
+@pytest.mark.parametrize(
+    ("encoding", "loaded", "rejected"),
+    [
+        # ISO-8859-1 defines every byte (0x80 is a control character there); windows-1252 has the euro sign
+        # at 0x80 and leaves 0x81 undefined, which is rejected naming the encoding.
+        ("ISO-8859-1", [("1", "José"), ("2", "\x80uro"), ("3", "\x81x")], []),
+        (
+            "windows-1252",
+            [("1", "José"), ("2", "€uro")],
+            [("3", ["name.encoding: '\ufffdx' is not windows-1252"])],
+        ),
+    ],
+)
+def test_a_csv_in_a_western_european_encoding_loads_when_named(
+    spark: SparkSession,
+    tmp_path: Path,
+    encoding: str,
+    loaded: list[tuple[str, str]],
+    rejected: list[tuple[str, list[str]]],
+) -> None:
+    contract = tmp_path / "people.yaml"
+    columns = [{"name": "id", "type": "STRING", "mode": "REQUIRED"}, {"name": "name", "type": "STRING"}]
+    contract.write_text(yaml.safe_dump({"table": "people", "columns": columns}), encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_bytes(b"id,name\n1,Jos\xe9\n2,\x80uro\n3,\x81x\n")
+    options = ("--csv-encoding", encoding, "--max-reject-ratio", "1")
+    status, _ = run_job(spark, contract, tmp_path / "in", tmp_path / "out", *options)
+    assert status == 0
+    assert read_table(spark, tmp_path / "out" / "people", "id", "name") == loaded
+    assert read_table(spark, tmp_path / "out" / "people__rejected", "id", "_errors") == rejected
 
 
 def test_a_malformed_json_line_that_is_not_utf8_is_quarantined_as_utf8_text(

@@ -232,6 +232,15 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
                 ("\ufeffNULL", r'"\ufeffNULL"'),
             )
         ],
+        (
+            ["--sink", "local", "--output-path", "o", "--csv-encoding", "latin1"],
+            "argument --csv-encoding: invalid choice: 'latin1' (choose from 'UTF-8', 'ISO-8859-1', "
+            "'windows-1252')",
+        ),
+        (
+            ["--input-format", "json", "--sink", "local", "--output-path", "o", "--csv-encoding", "UTF-8"],
+            "--csv-encoding applies only to --input-format csv",
+        ),
         # Apart from its flag, a marker starting with - reads as a flag (the README says to join it with =).
         (
             ["--sink", "local", "--output-path", "o", "--csv-null-marker", "-N"],
@@ -329,6 +338,12 @@ def test_the_csv_delimiter_is_any_one_character_but_the_quote_line_breaks_and_nu
     argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
     assert parse_args(argv).csv_delimiter == ","
     assert parse_args([*argv, "--csv-delimiter", delimiter]).csv_delimiter == delimiter
+
+
+def test_the_csv_encoding_defaults_to_utf8(tmp_path: Path) -> None:
+    argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
+    assert parse_args(argv).csv_encoding == "UTF-8"
+    assert parse_args([*argv, "--csv-encoding", "windows-1252"]).csv_encoding == "windows-1252"
 
 
 def test_csv_null_markers_are_none_unless_given_and_may_be_several(tmp_path: Path) -> None:
