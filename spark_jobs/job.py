@@ -127,7 +127,7 @@ def _counted(
     a failed attempt's cached frames are dropped with it."""
     with ExitStack() as attempt:
         # The first action reads the input, once, into the cache.
-        with input_errors_explained(source.files, config.csv_delimiter):
+        with input_errors_explained(source.files, config.csv_delimiter, config.csv_encoding):
             rows = validate(source, contract, keep=lambda frame: attempt.enter_context(_persisted(frame)))
             # Counted by rule and written: cached apart, they are taken from all the rows once.
             rejected = attempt.enter_context(_persisted(rows.where(~is_loaded())))

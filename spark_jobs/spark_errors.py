@@ -20,14 +20,17 @@ from spark_jobs.errors import (
     UsageError,
 )
 from spark_jobs.hadoop_paths import as_input_file_names
-from spark_jobs.options import CSV_DELIMITER, CSV_ENCODINGS
+from spark_jobs.options import CSV_DELIMITER, CSV_ENCODING, CSV_ENCODINGS
 from spark_jobs.quoting import quoted
 
 
 @contextmanager
-def input_errors_explained(files: tuple[str, ...], csv_delimiter: str = CSV_DELIMITER) -> Iterator[None]:
+def input_errors_explained(
+    files: tuple[str, ...], csv_delimiter: str = CSV_DELIMITER, csv_encoding: str = CSV_ENCODING
+) -> Iterator[None]:
     """Turn Spark's failures while reading the input `files` (none while they are being listed; CSV files
-    with fields separated by `csv_delimiter`) into one clear line naming the file and the problem."""
+    with fields separated by `csv_delimiter`, read as `csv_encoding`) into one clear line naming the file and
+    the problem."""
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:
@@ -52,7 +55,7 @@ def input_errors_explained(files: tuple[str, ...], csv_delimiter: str = CSV_DELI
             raise SchemaMismatchError(
                 f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
                 "names the contract's columns in the contract's order, ignoring case)"
-                + (_not_text_hint(message) or _delimiter_hint(message, csv_delimiter))
+                + (_not_text_hint(message, csv_encoding) or _delimiter_hint(message, csv_delimiter))
             ) from None
         raise CorruptInputError(
             f"an input file could not be read: {_unreadable_input(detail, message, files)}"
@@ -103,10 +106,11 @@ _HEADER_NAME = re.compile(
 )
 
 
-def _not_text_hint(message: str) -> str:
+def _not_text_hint(message: str, encoding: str) -> str:
     """A hint when the file whose header Spark refused in `message` was not read as text: named as a
     compressed file that Hadoop does not decompress (it goes by the name's ending, in lower case), or with
-    a header holding what UTF-8 text does not (NUL characters of UTF-16, undecodable bytes)."""
+    a header holding what text in `encoding` does not (NUL characters of UTF-16, undecodable bytes, UTF-8's
+    byte-order mark read as another encoding)."""
     name = _HEADER_NAME.search(message)
     found = _HEADER_LENGTH.search(message) or name
     if found is None:
@@ -122,16 +126,27 @@ def _not_text_hint(message: str) -> str:
             f"; a file named .{ending} is read as it is: Hadoop decompresses only names ending in "
             f"{', '.join('.' + known for known in _DECOMPRESSED_ENDINGS)} (in lower case), so {remedy}"
         )
-    if name is not None and any(character in name["found"] for character in _NOT_IN_TEXT):
+    header = "" if name is None else name["found"]
+    if encoding != CSV_ENCODING and header.startswith(_UTF8_BYTE_ORDER_MARK_AS_WESTERN):
         return (
-            "; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode Text), or "
-            f"name its encoding with --csv-encoding ({', '.join(CSV_ENCODINGS[1:])})"
+            f"; the file starts with UTF-8's byte-order mark, read as {encoding}: it is UTF-8, so leave out "
+            "--csv-encoding (the pipeline key csvEncoding)"
+        )
+    if "\x00" in header:
+        return (
+            f"; the header is not {encoding} text: save the file as UTF-8 (not UTF-16, Excel's Unicode Text)"
+        )
+    if "\ufffd" in header:
+        others = ", ".join(known for known in CSV_ENCODINGS if known != encoding)
+        return (
+            f"; the header is not {encoding} text: save the file as UTF-8, or name its encoding with "
+            f"--csv-encoding ({others})"
         )
     return ""
 
 
-# What a header decoded as UTF-8 shows when the file is not: UTF-16's NULs, undecodable bytes' U+FFFD.
-_NOT_IN_TEXT = ("\x00", "\ufffd")
+# UTF-8's byte-order mark, EF BB BF, as ISO-8859-1 and windows-1252 read it.
+_UTF8_BYTE_ORDER_MARK_AS_WESTERN = "\u00ef\u00bb\u00bf"
 # The endings by which Hadoop picks a codec (its default codecs), and those of other compressed files.
 _DECOMPRESSED_ENDINGS = ("gz", "bz2", "deflate", "lz4", "snappy", "zst")
 _COMPRESSED_ENDINGS = frozenset({*_DECOMPRESSED_ENDINGS, "zip", "xz", "7z", "rar", "tar", "tgz", "lzma"})

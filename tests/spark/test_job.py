@@ -435,27 +435,56 @@ def test_a_name_without_a_dot_names_no_compression(
     )
 
 
+_UNICODE_TEXT = "save the file as UTF-8 (not UTF-16, Excel's Unicode Text)"
+
+
 @pytest.mark.parametrize(
-    "content",
+    "case",
     [
         # A Windows-1252 header: its undecodable byte reaches Spark as U+FFFD, with no NUL beside it.
-        ITEMS_HEADER.replace("id", "\xefd").encode("latin-1") + b"\n",
-        # Excel's "Unicode Text" is UTF-16: read as UTF-8, its header names hold NULs.
-        f"{ITEMS_HEADER}\r\nAB1,1,,,,2026-01-05,,red\r\n".encode("utf-16"),
+        (
+            ITEMS_HEADER.replace("id", "\xefd").encode("latin-1") + b"\n",
+            (),
+            "the header is not UTF-8 text: save the file as UTF-8, or name its encoding with --csv-encoding "
+            "(ISO-8859-1, windows-1252)",
+        ),
+        # Read in the encoding named, a byte windows-1252 leaves undefined.
+        (
+            ITEMS_HEADER.replace("id", "\x81d").encode("latin-1") + b"\n",
+            ("--csv-encoding", "windows-1252"),
+            "the header is not windows-1252 text: save the file as UTF-8, or name its encoding with "
+            "--csv-encoding (UTF-8, ISO-8859-1)",
+        ),
+        # Excel's "Unicode Text" is UTF-16: read as UTF-8 or a Western set, its header names hold NULs.
+        (
+            f"{ITEMS_HEADER}\r\nAB1,1,,,,2026-01-05,,red\r\n".encode("utf-16"),
+            (),
+            f"the header is not UTF-8 text: {_UNICODE_TEXT}",
+        ),
+        (
+            f"{ITEMS_HEADER}\r\nAB1,1,,,,2026-01-05,,red\r\n".encode("utf-16"),
+            ("--csv-encoding", "ISO-8859-1"),
+            f"the header is not ISO-8859-1 text: {_UNICODE_TEXT}",
+        ),
+        # Excel's "CSV UTF-8" starts with a byte-order mark, which another encoding reads as text.
+        (
+            f"\ufeff{ITEMS_HEADER}\nAB1,1,,,,2026-01-05,,red\n".encode(),
+            ("--csv-encoding", "windows-1252"),
+            "the file starts with UTF-8's byte-order mark, read as windows-1252: it is UTF-8, so leave out "
+            "--csv-encoding (the pipeline key csvEncoding)",
+        ),
     ],
-    ids=["windows-1252", "utf-16"],
+    ids=["windows-1252", "undefined-in-windows-1252", "utf-16", "utf-16-as-latin-1", "bom-as-windows-1252"],
 )
-def test_a_header_that_is_not_utf8_text_gets_the_encoding_hint(
-    spark: SparkSession, contract_file: Path, tmp_path: Path, content: bytes
+def test_a_header_that_is_not_text_in_the_runs_encoding_gets_the_encoding_hint(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, case: tuple[bytes, tuple[str, ...], str]
 ) -> None:
+    content, options, hint = case
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.csv").write_bytes(content)
-    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", *options)
     assert status == 5
-    assert report["error"].endswith(
-        f"{_IN_ORDER}; the header is not UTF-8 text: save the file as UTF-8 (not UTF-16, Excel's Unicode "
-        "Text), or name its encoding with --csv-encoding (ISO-8859-1, windows-1252)"
-    )
+    assert report["error"].endswith(f"{_IN_ORDER}; {hint}")
 
 
 def test_a_comma_separated_file_read_with_another_delimiter_fails_its_header_check_with_a_hint(
