@@ -212,12 +212,17 @@ def _own_number(key: str, value: object, low: int, high: int) -> int | None:
     return None if value is None else bounded_int(key, value, low, high)
 
 
+def _refuse_unless_csv(key: str, value: object, input_format: str) -> None:
+    """A CSV setting, given (`value`) for a pipeline of another format, is refused: it would do nothing."""
+    if input_format != CSV:
+        raise ConfigError(key, value, f"unset: it applies only to inputFormat {CSV}, not {input_format}")
+
+
 def _csv_delimiter(key: str, value: object, input_format: str) -> str:
     """The pipeline's CSV delimiter: given only with CSV input, where it is one character the job accepts."""
     if value is None:
         return CSV_DELIMITER
-    if input_format != CSV:
-        raise ConfigError(key, value, f"unset: it applies only to inputFormat {CSV}, not {input_format}")
+    _refuse_unless_csv(key, value, input_format)
     if not isinstance(value, str) or not is_csv_delimiter(value):
         # YAML reads the escape \t as a tab only in double quotes.
         allowed = f'{CSV_DELIMITER_RULE}, e.g. "|", ";" or "\\t" (a tab, in double quotes)'
@@ -229,8 +234,7 @@ def _csv_encoding(key: str, value: object, input_format: str) -> str:
     """The pipeline's CSV character set: given only with CSV input, one the job reads."""
     if value is None:
         return CSV_ENCODING
-    if input_format != CSV:
-        raise ConfigError(key, value, f"unset: it applies only to inputFormat {CSV}, not {input_format}")
+    _refuse_unless_csv(key, value, input_format)
     if value not in CSV_ENCODINGS:
         raise ConfigError(key, value, one_of(CSV_ENCODINGS))
     assert isinstance(value, str), "one of the encodings' names"
@@ -241,8 +245,7 @@ def _csv_null_markers(key: str, value: object, input_format: str) -> tuple[str, 
     """The pipeline's CSV null markers: a list of texts the job accepts, given only with CSV input."""
     if value is None:
         return ()
-    if input_format != CSV:
-        raise ConfigError(key, value, f"unset: it applies only to inputFormat {CSV}, not {input_format}")
+    _refuse_unless_csv(key, value, input_format)
     if not isinstance(value, list):
         raise ConfigError(key, value, _NULL_MARKERS_EXAMPLE)
     markers = [_as_text(marker) for marker in value]
