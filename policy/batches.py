@@ -1,4 +1,5 @@
-"""Dataproc Serverless batches: a dedicated identity, a chosen subnetwork and a bounded run time.
+"""Dataproc Serverless batches: a dedicated identity, a chosen subnetwork, a bounded run time, and code kept
+in Cloud Storage rather than downloaded when they start.
 
 Interactive sessions created from a session template run the same way: they get the same identity and
 subnetwork rules, and a TTL when the template sets one (without one, a session ends on its idle TTL).
@@ -13,7 +14,16 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import BATCH, CLUSTER, SESSION_TEMPLATE, WORKFLOW_TEMPLATE, nested
+from policy.resources import (
+    BATCH,
+    CLUSTER,
+    SESSION_TEMPLATE,
+    WORKFLOW_TEMPLATE,
+    as_list,
+    known,
+    known_items,
+    nested,
+)
 
 # The accounts Google creates with the Editor role: Compute Engine's and App Engine's (emails ignore case).
 # A domain-scoped project's (example.com:p) App Engine account has dots in its name.
@@ -121,6 +131,57 @@ def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
+# Properties that make Spark download packages from a Maven or Ivy repository as it starts.
+_PACKAGE_PROPERTIES = ("spark.jars.packages", "spark.jars.repositories")
+# Properties naming files Spark fetches as it starts, separated by commas.
+_FILE_PROPERTIES = ("spark.jars", "spark.files", "spark.submit.pyFiles", "spark.archives")
+# A batch's workload, of whichever kind, names its files in fields ending so (one URI, or a list).
+_WORKLOADS = ("pysparkBatch", "sparkBatch", "sparkRBatch", "sparkSqlBatch")
+_URI_FIELD = re.compile(r".*Uris?")
+# Where a batch's files may come from: Cloud Storage, or the runtime image's own files (a file: URI, or a
+# path with no scheme). Anything else (https:, s3a:, ...) is fetched from outside when the batch starts.
+_STORED = re.compile(r"(?i)(?:gs|file)://.*|[^:]*")
+
+
+def _fetched_files(args: ResourceValidationArgs) -> list[tuple[str, str]]:
+    """The (field, URI) pairs of the files a batch or session template names; a value a preview does not
+    know yet is left to the update."""
+    found = []
+    properties = nested(args.props, "runtimeConfig", "properties") or {}
+    for name in _FILE_PROPERTIES:
+        listed = known(properties, name, None)
+        if isinstance(listed, str):
+            found += [(f"runtimeConfig.properties.{name}", uri.strip()) for uri in listed.split(",")]
+    for workload in _WORKLOADS:
+        files = known(args.props, workload, None)
+        for field in files if isinstance(files, Mapping) else ():
+            value = known(files, field, None)
+            if _URI_FIELD.fullmatch(field) and value is not None:
+                found += [(f"{workload}.{field}", uri) for uri in known_items(as_list(value))]
+    return [(field, uri) for field, uri in found if isinstance(uri, str) and uri]
+
+
+def _require_stored_code(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (BATCH, SESSION_TEMPLATE):
+        return
+    properties = nested(args.props, "runtimeConfig", "properties") or {}
+    for name in _PACKAGE_PROPERTIES:
+        if known(properties, name, None):
+            report(
+                f"{_kind(args)} '{args.name}' sets runtimeConfig.properties.{name}, which downloads packages "
+                "from a repository each time it starts: put the jars in Cloud Storage (the stack's code "
+                "bucket) and name them in jarFileUris",
+                None,
+            )
+    for field, uri in _fetched_files(args):
+        if not _STORED.fullmatch(uri):
+            report(
+                f"{_kind(args)} '{args.name}' fetches {uri!r} ({field}) from outside Cloud Storage when it "
+                "starts: copy it to Cloud Storage (the stack's code bucket) and name its gs:// URI",
+                None,
+            )
+
+
 BATCH_DEDICATED_SERVICE_ACCOUNT = mandatory(
     "batch-dedicated-service-account",
     "Batches, session templates and Dataproc clusters (a workflow template's too) run as a dedicated service "
@@ -138,4 +199,11 @@ BATCH_TTL = mandatory(
     "batch-ttl",
     "Batches carry a TTL between 10 minutes and 14 days, and so does a session template that sets one.",
     _require_ttl,
+)
+
+BATCH_CODE_IN_STORAGE = mandatory(
+    "batch-code-in-storage",
+    "Batches and session templates take their code and files from Cloud Storage or their runtime image, "
+    "never from a package repository or the web as they start.",
+    _require_stored_code,
 )

@@ -2,7 +2,12 @@
 
 from pulumi_policy import ResourceValidationPolicy
 
-from policy.batches import BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL
+from policy.batches import (
+    BATCH_CODE_IN_STORAGE,
+    BATCH_DEDICATED_SERVICE_ACCOUNT,
+    BATCH_NAMED_SUBNETWORK,
+    BATCH_TTL,
+)
 from policy.buckets import BUCKET_PUBLIC_ACCESS_PREVENTION, BUCKET_UNIFORM_ACCESS
 from policy.hygiene import CMEK_IN_PROTECTED_STACKS, REQUIRED_LABELS_POLICY
 from policy.iam import (
@@ -27,6 +32,7 @@ POLICIES: list[ResourceValidationPolicy] = [
     BATCH_DEDICATED_SERVICE_ACCOUNT,
     BATCH_NAMED_SUBNETWORK,
     BATCH_TTL,
+    BATCH_CODE_IN_STORAGE,
     REQUIRED_LABELS_POLICY,
     CMEK_IN_PROTECTED_STACKS,
 ]

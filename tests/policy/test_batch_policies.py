@@ -2,9 +2,14 @@ from typing import Any
 
 import pytest
 
-from policy.batches import BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL
+from policy.batches import (
+    BATCH_CODE_IN_STORAGE,
+    BATCH_DEDICATED_SERVICE_ACCOUNT,
+    BATCH_NAMED_SUBNETWORK,
+    BATCH_TTL,
+)
 from policy.resources import BATCH
-from tests.policy.resource_args import resource_args, violations
+from tests.policy.resource_args import UNKNOWN, resource_args, violations
 
 EXECUTION = {
     "serviceAccount": "pipeline-runner@proj.iam.gserviceaccount.com",
@@ -25,7 +30,7 @@ def batch(**execution: Any) -> dict[str, Any]:
 
 def test_a_batch_with_a_dedicated_account_subnetwork_and_ttl_passes_every_batch_rule() -> None:
     args = resource_args(BATCH, batch())
-    for policy in (BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL):
+    for policy in (BATCH_DEDICATED_SERVICE_ACCOUNT, BATCH_NAMED_SUBNETWORK, BATCH_TTL, BATCH_CODE_IN_STORAGE):
         assert violations(policy, args) == []
 
 
@@ -211,3 +216,62 @@ def test_the_cluster_a_workflow_template_creates_gets_the_identity_rule() -> Non
     on_gke = {"clusterName": "etl", "config": {"gkeClusterConfig": {"namespacedGkeDeploymentTarget": {}}}}
     gke = resource_args(WORKFLOW_TEMPLATE, {"placement": {"managedCluster": on_gke}})
     assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, gke) == []
+
+
+def test_a_batch_taking_its_code_from_cloud_storage_or_its_image_passes() -> None:
+    props = batch()
+    props["pysparkBatch"] |= {
+        "pythonFileUris": ["gs://code/package.zip"],
+        "jarFileUris": ["file:///usr/lib/spark/connector/spark-bigquery.jar", "GS://code/extra.jar"],
+        "fileUris": "local-file.txt",
+        "args": ["--input-location", "https://example.com/not-a-file-field"],
+    }
+    props["runtimeConfig"] = {"properties": {"spark.jars": "gs://code/a.jar, file:///opt/b.jar"}}
+    assert violations(BATCH_CODE_IN_STORAGE, resource_args(BATCH, props)) == []
+
+
+@pytest.mark.parametrize(
+    ("workload", "properties", "found"),
+    [
+        (
+            {"pysparkBatch": {"mainPythonFileUri": "https://example.com/main.py"}},
+            {},
+            "fetches 'https://example.com/main.py' (pysparkBatch.mainPythonFileUri)",
+        ),
+        (
+            {"sparkBatch": {"mainClass": "Main", "jarFileUris": ["gs://code/ok.jar", "s3a://other/x.jar"]}},
+            {},
+            "fetches 's3a://other/x.jar' (sparkBatch.jarFileUris)",
+        ),
+        (
+            {"pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"}},
+            {"spark.submit.pyFiles": "gs://code/a.zip,http://example.com/b.zip"},
+            "fetches 'http://example.com/b.zip' (runtimeConfig.properties.spark.submit.pyFiles)",
+        ),
+        (
+            {"pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"}},
+            {"spark.jars.packages": "com.example:evil:1.0"},
+            "sets runtimeConfig.properties.spark.jars.packages, which downloads packages from a repository",
+        ),
+    ],
+)
+def test_code_fetched_from_outside_cloud_storage_is_refused(
+    workload: dict[str, Any], properties: dict[str, str], found: str
+) -> None:
+    props = {**batch(), **workload, "runtimeConfig": {"properties": properties}}
+    if "sparkBatch" in workload:
+        del props["pysparkBatch"]
+    (message,) = violations(BATCH_CODE_IN_STORAGE, resource_args(BATCH, props))
+    assert message.startswith(f"batch 'subject' {found}")
+
+
+def test_a_session_templates_package_downloads_are_refused_and_unknown_values_left_to_the_update() -> None:
+    template = {"runtimeConfig": {"properties": {"spark.jars.repositories": "https://repo.example.com"}}}
+    (message,) = violations(BATCH_CODE_IN_STORAGE, resource_args(SESSION_TEMPLATE, template))
+    assert message.startswith(
+        "session template 'subject' sets runtimeConfig.properties.spark.jars.repositories"
+    )
+    props = batch()
+    props["pysparkBatch"]["jarFileUris"] = [UNKNOWN]
+    props["runtimeConfig"] = {"properties": {"spark.jars": UNKNOWN}}
+    assert violations(BATCH_CODE_IN_STORAGE, resource_args(BATCH, props)) == []

@@ -25,6 +25,7 @@ MANDATORY_POLICIES = (
     "batch-dedicated-service-account",
     "batch-named-subnetwork",
     "batch-ttl",
+    "batch-code-in-storage",
 )
 ADVISORY_POLICIES = ("required-labels", "cmek-in-protected-stacks")
 KMS_KEY = "projects/my-pipeline-prod/locations/europe-west1/keyRings/pipeline/cryptoKeys/data"
