@@ -133,21 +133,44 @@ def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 # Properties that make Spark download packages from a Maven or Ivy repository as it starts.
 _PACKAGE_PROPERTIES = ("spark.jars.packages", "spark.jars.repositories")
+# With this value, Spark downloads the Hive metastore's jars from Maven.
+_HIVE_JARS, _FROM_MAVEN = "spark.sql.hive.metastore.jars", "maven"
 # Properties naming files Spark fetches as it starts, separated by commas.
-_FILE_PROPERTIES = ("spark.jars", "spark.files", "spark.submit.pyFiles", "spark.archives")
+_FILE_PROPERTIES = (
+    "spark.jars",
+    "spark.files",
+    "spark.submit.pyFiles",
+    "spark.archives",
+    "spark.sql.hive.metastore.jars.path",
+)
 # A batch's workload, of whichever kind, names its files in fields ending so (one URI, or a list).
 _WORKLOADS = ("pysparkBatch", "sparkBatch", "sparkRBatch", "sparkSqlBatch")
 _URI_FIELD = re.compile(r".*Uris?")
-# Where a batch's files may come from: Cloud Storage, or the runtime image's own files (a file: URI, or a
-# path with no scheme). Anything else (https:, s3a:, ...) is fetched from outside when the batch starts.
-_STORED = re.compile(r"(?i)(?:gs|file)://.*|[^:]*")
+# Where a batch's files may come from: Cloud Storage, or the runtime image's own files (Spark's file: and
+# local: schemes, or a path with no scheme). Anything else (https:, s3a:, ...) is fetched from outside when
+# the batch starts.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_STORED_SCHEMES = frozenset({"gs", "file", "local"})
+
+
+def _stored(uri: str) -> bool:
+    scheme = _SCHEME.match(uri)
+    return scheme is None or scheme[1].lower() in _STORED_SCHEMES
+
+
+def _properties(args: ResourceValidationArgs) -> Mapping[str, Any]:
+    """The Spark properties a batch or session template sets; none while a preview does not know them (the
+    update checks them)."""
+    runtime = known(args.props, "runtimeConfig", None)
+    properties = known(runtime, "properties", None) if isinstance(runtime, Mapping) else None
+    return properties if isinstance(properties, Mapping) else {}
 
 
 def _fetched_files(args: ResourceValidationArgs) -> list[tuple[str, str]]:
     """The (field, URI) pairs of the files a batch or session template names; a value a preview does not
     know yet is left to the update."""
     found = []
-    properties = nested(args.props, "runtimeConfig", "properties") or {}
+    properties = _properties(args)
     for name in _FILE_PROPERTIES:
         listed = known(properties, name, None)
         if isinstance(listed, str):
@@ -164,17 +187,20 @@ def _fetched_files(args: ResourceValidationArgs) -> list[tuple[str, str]]:
 def _require_stored_code(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type not in (BATCH, SESSION_TEMPLATE):
         return
-    properties = nested(args.props, "runtimeConfig", "properties") or {}
-    for name in _PACKAGE_PROPERTIES:
-        if known(properties, name, None):
-            report(
-                f"{_kind(args)} '{args.name}' sets runtimeConfig.properties.{name}, which downloads packages "
-                "from a repository each time it starts: put the jars in Cloud Storage (the stack's code "
-                "bucket) and name them in jarFileUris",
-                None,
-            )
+    properties = _properties(args)
+    hive_jars = known(properties, _HIVE_JARS, None)
+    downloading = [name for name in _PACKAGE_PROPERTIES if known(properties, name, None)]
+    if isinstance(hive_jars, str) and hive_jars.strip().lower() == _FROM_MAVEN:
+        downloading.append(f"{_HIVE_JARS}={_FROM_MAVEN}")
+    for name in downloading:
+        report(
+            f"{_kind(args)} '{args.name}' sets runtimeConfig.properties.{name}, which downloads packages "
+            "from a repository each time it starts: put the jars in Cloud Storage (the stack's code "
+            "bucket) and name them in jarFileUris",
+            None,
+        )
     for field, uri in _fetched_files(args):
-        if not _STORED.fullmatch(uri):
+        if not _stored(uri):
             report(
                 f"{_kind(args)} '{args.name}' fetches {uri!r} ({field}) from outside Cloud Storage when it "
                 "starts: copy it to Cloud Storage (the stack's code bucket) and name its gs:// URI",

@@ -226,7 +226,10 @@ def test_a_batch_taking_its_code_from_cloud_storage_or_its_image_passes() -> Non
         "fileUris": "local-file.txt",
         "args": ["--input-location", "https://example.com/not-a-file-field"],
     }
-    props["runtimeConfig"] = {"properties": {"spark.jars": "gs://code/a.jar, file:///opt/b.jar"}}
+    # Spark's file: (one slash, as Java writes them) and local: name the image's own files.
+    jars = "gs://code/a.jar, file:///opt/b.jar,file:/opt/c.jar,local:/opt/d.jar,/opt/e:f.jar"
+    properties = {"spark.jars": jars, "spark.sql.hive.metastore.jars": "builtin"}
+    props["runtimeConfig"] = {"properties": properties}
     assert violations(BATCH_CODE_IN_STORAGE, resource_args(BATCH, props)) == []
 
 
@@ -253,6 +256,18 @@ def test_a_batch_taking_its_code_from_cloud_storage_or_its_image_passes() -> Non
             {"spark.jars.packages": "com.example:evil:1.0"},
             "sets runtimeConfig.properties.spark.jars.packages, which downloads packages from a repository",
         ),
+        # Spark can fetch the Hive metastore's jars too.
+        (
+            {"pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"}},
+            {"spark.sql.hive.metastore.jars": "Maven"},
+            "sets runtimeConfig.properties.spark.sql.hive.metastore.jars=maven, which downloads packages",
+        ),
+        (
+            {"pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"}},
+            {"spark.sql.hive.metastore.jars.path": "https://example.com/hive.jar"},
+            "fetches 'https://example.com/hive.jar' "
+            "(runtimeConfig.properties.spark.sql.hive.metastore.jars.path)",
+        ),
     ],
 )
 def test_code_fetched_from_outside_cloud_storage_is_refused(
@@ -275,3 +290,8 @@ def test_a_session_templates_package_downloads_are_refused_and_unknown_values_le
     props["pysparkBatch"]["jarFileUris"] = [UNKNOWN]
     props["runtimeConfig"] = {"properties": {"spark.jars": UNKNOWN}}
     assert violations(BATCH_CODE_IN_STORAGE, resource_args(BATCH, props)) == []
+    # Properties a preview does not know at all leave the files it knows checked.
+    props = {**batch(), "runtimeConfig": UNKNOWN}
+    props["pysparkBatch"]["mainPythonFileUri"] = "https://example.com/main.py"
+    (message,) = violations(BATCH_CODE_IN_STORAGE, resource_args(BATCH, props))
+    assert "fetches 'https://example.com/main.py'" in message
