@@ -51,8 +51,9 @@ TEXT_SUFFIX = ":text"
 # Columns only the quarantine table has.
 ERRORS = "_errors"
 RAW_RECORD = "_raw_record"
-# Columns the job uses while it works, never written: the duplicate marking's row id, key hash and mark, and
-# the local sink's partition directory.
+# Columns the job uses while it works, never written: why a CSV record ran on past a quote never closed, the
+# duplicate marking's row id, key hash and mark, and the local sink's partition directory.
+OPEN_QUOTE = "_open_quote"
 ROW_ID = "_row_id"
 KEY_HASH = "_key_hash"
 LOST = "_lost"
@@ -94,7 +95,7 @@ _RESERVED_COLUMN_PREFIXES = (
     "_CHANGE_TIMESTAMP",
     "_COLON_",
 )
-_JOB_COLUMNS = (*METADATA_COLUMNS, ERRORS, RAW_RECORD, ROW_ID, KEY_HASH, LOST, PARTITION_ID)
+_JOB_COLUMNS = (*METADATA_COLUMNS, ERRORS, RAW_RECORD, OPEN_QUOTE, ROW_ID, KEY_HASH, LOST, PARTITION_ID)
 
 _TOP_LEVEL_KEYS = ("table", "description", "columns", "primary_key", "partitioning", "clustering")
 _COLUMN_KEYS = ("name", "type", "mode", "description", "min", "max", "allowed", "pattern")

@@ -7,7 +7,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as sf
 from pyspark.sql.types import StringType, StructField, StructType
 
-from spark_jobs.contract import RAW_RECORD, Contract
+from spark_jobs.contract import OPEN_QUOTE, RAW_RECORD, Contract
 from spark_jobs.options import CSV_DELIMITER, CSV_ENCODING
 from spark_jobs.quoting import quoted
 
@@ -32,7 +32,8 @@ def read_csv(
     """The records as text, their fields separated by `delimiter`, under the header that must name the
     contract's columns in order (ignoring case); a record that does not have exactly the header's fields comes
     whole as `_raw_record`. An empty field is null, and so is one holding exactly one of the
-    `null_markers`. The files' bytes are decoded as `encoding`; any it does not define become U+FFFD."""
+    `null_markers`. The files' bytes are decoded as `encoding`; any it does not define become U+FFFD. A
+    record that a quote never closed has run on has its reason in `_open_quote`."""
     rows = (
         spark.read.schema(_text_schema(contract))
         .option("recursiveFileLookup", "true")
@@ -56,6 +57,7 @@ def read_csv(
         .csv(location)
     )
     rows = _line_break_remains_removed(rows, contract.column_names[-1])
+    rows = rows.withColumn(OPEN_QUOTE, _open_quote_reason(contract.column_names))
     return _markers_as_null(rows, contract.column_names, null_markers)
 
 
@@ -66,9 +68,9 @@ def malformed_reason(delimiter: str) -> str:
     return f"the record does not have exactly the header's fields (RFC 4180{separated})"
 
 
-def open_quote_reason(texts: dict[str, Column]) -> Column:
+def _open_quote_reason(columns: tuple[str, ...]) -> Column:
     """Why a record that a quote never closed has run on into the records after it is rejected; null for
-    the others. `texts` are the record's fields as text, by column, in the header's order.
+    the others. `columns` are the record's fields, as text, in the header's order.
 
     Such a quote takes in the lines after it, records included, as its field's value, up to the next quote
     in the file (the parser then keeps the opening quote in the value) or to the end of the file (the
@@ -76,34 +78,38 @@ def open_quote_reason(texts: dict[str, Column]) -> Column:
     fields, and otherwise the next quote may give it as many: the records taken in would be loaded as one
     value, uncounted. A value quoted on purpose hardly ever starts with a quote and holds a line break, or
     ends the file's last field with one: one that does is rejected too, and the reason says why.
+
+    One test per column, naming the first field that fails it: a contract of thousands of columns must not
+    build a reason per column.
     """
-    *_, (last, last_text) = texts.items()
-    reasons = [
-        sf.when(
-            text.startswith('"') & text.contains("\n"),
-            _run_on(f"its field '{name}' starts with a quote and holds ", text, "up to a later quote"),
-        )
-        for name, text in texts.items()
-    ]
-    reasons.append(
-        sf.when(
-            last_text.endswith("\n"),
-            _run_on(f"its last field, '{last}', ends with a line break and holds ", last_text, "to the end"),
-        )
+    run_on_field = sf.coalesce(
+        *[
+            sf.when(sf.col(name).startswith('"') & sf.col(name).contains("\n"), sf.lit(name))
+            for name in columns
+        ]
     )
-    return sf.coalesce(*reasons)
-
-
-def _run_on(found: str, text: Column, how_far: str) -> Column:
-    line_breaks = sf.size(sf.split(text, "\n")) - 1
-    return sf.concat(
-        sf.lit(found),
-        line_breaks.cast("string"),
-        sf.lit(
-            f" line break(s): a quote that is never closed takes in the lines after it, {how_far} of the "
-            "file, records included; close the quote"
+    last = sf.col(columns[-1])
+    line_breaks = sf.size(sf.split(last, "\n")) - 1
+    return sf.coalesce(
+        # Null when no field starts with a quote and holds a line break.
+        sf.concat(
+            sf.lit("its field '"),
+            run_on_field,
+            sf.lit(f"' starts with a quote and holds a line break: {_RUN_ON} up to a later quote {_FIX}"),
+        ),
+        sf.when(
+            last.endswith("\n"),
+            sf.concat(
+                sf.lit(f"its last field, '{columns[-1]}', ends with a line break and holds "),
+                line_breaks.cast("string"),
+                sf.lit(f" line break(s): {_RUN_ON} to the end {_FIX}"),
+            ),
         ),
     )
+
+
+_RUN_ON = "a quote that is never closed takes in the lines after it,"
+_FIX = "of the file, records included; close the quote"
 
 
 def _line_break_remains_removed(rows: DataFrame, last_column: str) -> DataFrame:

@@ -55,8 +55,8 @@ class Source:
     """The character set the text was decoded from (CSV's chosen one): bytes it does not define became
     U+FFFD, which the validation rejects naming it."""
     quotes_may_run_on: bool = False
-    """Whether a quote never closed may have run a record on into the records after it (CSV's), which the
-    validation rejects (see `csv_reader.open_quote_reason`)."""
+    """Whether a quote never closed may have run a record on into the records after it (CSV's): the frame
+    then says why in `_open_quote`, and the validation rejects the record."""
 
     @cached_property
     def partitions(self) -> int:

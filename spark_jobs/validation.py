@@ -17,9 +17,18 @@ from pyspark.sql.types import ArrayType, StringType
 
 from spark_jobs.bigquery_types import DATE, STRING, TIMESTAMP
 from spark_jobs.casts import in_bigquery_range, strict_cast
-from spark_jobs.contract import ERRORS, KEY_HASH, LOST, RAW_RECORD, ROW_ID, SOURCE_FILE, TEXT_SUFFIX, Contract
+from spark_jobs.contract import (
+    ERRORS,
+    KEY_HASH,
+    LOST,
+    OPEN_QUOTE,
+    RAW_RECORD,
+    ROW_ID,
+    SOURCE_FILE,
+    TEXT_SUFFIX,
+    Contract,
+)
 from spark_jobs.contract import Column as ContractColumn
-from spark_jobs.csv_reader import open_quote_reason
 from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import Source
 from spark_jobs.rule_values import Value, show_value
@@ -77,7 +86,8 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     values = _typed_and_text(contract, source.text_columns)
     # The typed values are computed here, once per row, and only referenced by the rules: Spark would
     # compute a cast again for every rule using it, since the rules sit in conditional branches.
-    typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE))
+    run_on = [sf.col(OPEN_QUOTE)] if source.quotes_may_run_on else []
+    typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE), *run_on)
     reasons = [
         reason
         for column in contract.columns
@@ -85,10 +95,8 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     ]
     errors = _failed(reasons)
     if source.quotes_may_run_on:
-        run_on = open_quote_reason({column.name: text_of(column) for column in contract.columns})
-        errors = sf.when(
-            run_on.isNotNull(), sf.array(sf.concat(sf.lit(f"{MALFORMED_RULE}: "), run_on))
-        ).otherwise(errors)
+        reason = sf.array(sf.concat(sf.lit(f"{MALFORMED_RULE}: "), sf.col(OPEN_QUOTE)))
+        errors = sf.when(sf.col(OPEN_QUOTE).isNotNull(), reason).otherwise(errors)
     if source.malformed_reason is not None:
         malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
         errors = sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(errors)

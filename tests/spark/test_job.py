@@ -578,11 +578,22 @@ def test_csv_null_markers_make_a_field_null_exactly_as_an_empty_one(
     ]
 
 
-def _run_on(found: str, line_breaks: int, how_far: str) -> list[str]:
+def _run_on(found: str, how_far: str) -> list[str]:
     return [
-        f"record.malformed: {found} {line_breaks} line break(s): a quote that is never closed takes in the "
-        f"lines after it, {how_far} of the file, records included; close the quote"
+        f"record.malformed: {found}: a quote that is never closed takes in the lines after it, {how_far} of "
+        "the file, records included; close the quote"
     ]
+
+
+def _to_the_end(column: str, line_breaks: int) -> list[str]:
+    return _run_on(
+        f"its last field, '{column}', ends with a line break and holds {line_breaks} line break(s)",
+        "to the end",
+    )
+
+
+def _to_a_later_quote(column: str) -> list[str]:
+    return _run_on(f"its field '{column}' starts with a quote and holds a line break", "up to a later quote")
 
 
 @pytest.mark.parametrize(("last", "type_"), [("note", "STRING"), ("qty", "INT64")])
@@ -614,22 +625,13 @@ def test_a_quote_never_closed_rejects_its_record_instead_of_loading_the_records_
         {} if two_lines_loaded else {"qty.type": 1}
     )
     quarantine = read_table(spark, tmp_path / "out" / "notes__rejected", "id", last, "_errors")
-    to_the_end = f"its last field, '{last}', ends with a line break and holds"
     assert [row for row in quarantine if row[0] != "A2"] == [
-        (
-            '"D1\nD2,8\n"D3"',
-            "11",
-            _run_on("its field 'id' starts with a quote and holds", 2, "up to a later quote"),
-        ),
-        ("A3", "4\nA4,5\nA5,6\n", _run_on(to_the_end, 3, "to the end")),
+        ('"D1\nD2,8\n"D3"', "11", _to_a_later_quote("id")),
+        ("A3", "4\nA4,5\nA5,6\n", _to_the_end(last, 3)),
         # Inside quotes, a CRLF file's line breaks are read as \n.
-        ("B1", "7\nB2,8\n", _run_on(to_the_end, 2, "to the end")),
-        (
-            "C1",
-            '"7\nC2,8\nC3,"9"',
-            _run_on(f"its field '{last}' starts with a quote and holds", 2, "up to a later quote"),
-        ),
-        ("E1", "9\n", _run_on(to_the_end, 1, "to the end")),
+        ("B1", "7\nB2,8\n", _to_the_end(last, 2)),
+        ("C1", '"7\nC2,8\nC3,"9"', _to_a_later_quote(last)),
+        ("E1", "9\n", _to_the_end(last, 1)),
     ]
 
 
