@@ -166,11 +166,10 @@ def _properties(args: ResourceValidationArgs) -> Mapping[str, Any]:
     return properties if isinstance(properties, Mapping) else {}
 
 
-def _fetched_files(args: ResourceValidationArgs) -> list[tuple[str, str]]:
-    """The (field, URI) pairs of the files a batch or session template names; a value a preview does not
-    know yet is left to the update."""
+def _fetched_files(args: ResourceValidationArgs, properties: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The (field, URI) pairs of the files a batch or session template names, in its workload or its Spark
+    `properties`; a value a preview does not know yet is left to the update."""
     found = []
-    properties = _properties(args)
     for name in _FILE_PROPERTIES:
         listed = known(properties, name, None)
         if isinstance(listed, str):
@@ -199,7 +198,7 @@ def _require_stored_code(args: ResourceValidationArgs, report: ReportViolation) 
             "bucket) and name them in jarFileUris",
             None,
         )
-    for field, uri in _fetched_files(args):
+    for field, uri in _fetched_files(args, properties):
         if not _stored(uri):
             report(
                 f"{_kind(args)} '{args.name}' fetches {uri!r} ({field}) from outside Cloud Storage when it "
