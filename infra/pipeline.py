@@ -19,27 +19,18 @@ from infra.config import StackConfig
 from infra.pipeline_config import PipelineConfig
 from infra.renames import named_after_table
 from infra.template import SHORT_DIGEST, UPLOAD_OPTIONS, TemplateObjects, uploaded_file
-from spark_jobs.options import BIGQUERY, CSV_DELIMITER, CSV_ENCODING
+from spark_jobs.options import BIGQUERY
 
 BATCH_ID_DIGEST_LENGTH = 12
 
 
 def job_arguments(config: StackConfig, pipeline: PipelineConfig) -> list[str]:
-    """The template's command line, without --batch-id (which is derived from these arguments).
-
-    A CSV delimiter, encoding and null markers are passed only when set (the delimiter and encoding: when
-    not the default), so that the batch ids of pipelines that set none stay as they were. A marker is joined
-    to its flag by `=`: on its own, one starting with `--` would read as an option.
-    """
+    """The template's command line, without --batch-id (which is derived from these arguments)."""
     storage = config.storage
-    delimiter = [] if pipeline.csv_delimiter == CSV_DELIMITER else ["--csv-delimiter", pipeline.csv_delimiter]
-    encoding = [] if pipeline.csv_encoding == CSV_ENCODING else ["--csv-encoding", pipeline.csv_encoding]
     return [
         "--input-format",
         pipeline.input_format,
-        *delimiter,
-        *encoding,
-        *[f"--csv-null-marker={marker}" for marker in pipeline.csv_null_markers],
+        *pipeline.csv.arguments(),
         "--input-location",
         f"gs://{storage.bucket_name('raw')}/{pipeline.input_prefix}",
         "--contract",

@@ -29,26 +29,26 @@ from spark_jobs.errors import ContractError
 from spark_jobs.options import (
     APPEND,
     CSV,
-    CSV_DELIMITER,
     CSV_DELIMITER_RULE,
-    CSV_ENCODING,
     CSV_ENCODINGS,
     CSV_NULL_MARKER_RULE,
+    DEFAULT_CSV_DIALECT,
     FORMATS,
     WRITE_MODES,
+    CsvDialect,
     is_csv_delimiter,
     is_csv_null_marker,
     reject_ratio,
 )
 
+_CSV_KEYS = ("csvDelimiter", "csvEncoding", "csvNullMarkers")
+"""The keys of a pipeline's `CsvDialect`, which only a CSV pipeline may set."""
 PIPELINE_KEYS = (
     "name",
     "contract",
     "inputFormat",
     "inputPrefix",
-    "csvDelimiter",
-    "csvEncoding",
-    "csvNullMarkers",
+    *_CSV_KEYS,
     "minExecutors",
     "maxExecutors",
     "writeMode",
@@ -75,12 +75,8 @@ class PipelineConfig:
     contract: Contract
     input_format: str
     input_prefix: str
-    csv_delimiter: str
-    """The character separating a CSV file's fields; a comma (RFC 4180's) for the other formats."""
-    csv_encoding: str
-    """The character set of the CSV files; UTF-8 for the other formats."""
-    csv_null_markers: tuple[str, ...]
-    """The texts that stand for null in a CSV file's fields (an empty field is null with or without them)."""
+    csv: CsvDialect
+    """How the CSV files are written; the default dialect for the other formats."""
     min_executors: int | None
     max_executors: int | None
     """This pipeline's own bounds of its batch's executors; None: the stack's (`minExecutors`,
@@ -171,15 +167,18 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
     contract_path = _contract_path(f"{key}.contract", contract_value)
     contract = _contract(f"{key}.contract", contract_value, contract_path)
     input_format = choice("inputFormat", FORMATS)
+    _refuse_csv_keys_unless_csv(key, item, input_format)
     return PipelineConfig(
         name=name,
         contract_path=contract_path,
         contract=contract,
         input_format=input_format,
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
-        csv_delimiter=_csv_delimiter(f"{key}.csvDelimiter", item.get("csvDelimiter"), input_format),
-        csv_encoding=_csv_encoding(f"{key}.csvEncoding", item.get("csvEncoding"), input_format),
-        csv_null_markers=_csv_null_markers(f"{key}.csvNullMarkers", item.get("csvNullMarkers"), input_format),
+        csv=CsvDialect(
+            delimiter=_csv_delimiter(f"{key}.csvDelimiter", item.get("csvDelimiter")),
+            encoding=choice("csvEncoding", CSV_ENCODINGS, DEFAULT_CSV_DIALECT.encoding),
+            null_markers=_csv_null_markers(f"{key}.csvNullMarkers", item.get("csvNullMarkers")),
+        ),
         min_executors=_own_number(f"{key}.minExecutors", item.get("minExecutors"), *EXECUTORS_RANGE),
         max_executors=_own_number(f"{key}.maxExecutors", item.get("maxExecutors"), *EXECUTORS_RANGE),
         write_mode=choice("writeMode", WRITE_MODES, APPEND),
@@ -212,17 +211,20 @@ def _own_number(key: str, value: object, low: int, high: int) -> int | None:
     return None if value is None else bounded_int(key, value, low, high)
 
 
-def _refuse_unless_csv(key: str, value: object, input_format: str) -> None:
-    """A CSV setting, given (`value`) for a pipeline of another format, is refused: it would do nothing."""
-    if input_format != CSV:
-        raise ConfigError(key, value, f"unset: it applies only to inputFormat {CSV}, not {input_format}")
+def _refuse_csv_keys_unless_csv(key: str, item: dict[str, object], input_format: str) -> None:
+    """A CSV setting given for a pipeline of another format is refused: it would do nothing."""
+    if input_format == CSV:
+        return
+    for field in _CSV_KEYS:
+        if item.get(field) is not None:
+            applies = f"unset: it applies only to inputFormat {CSV}, not {input_format}"
+            raise ConfigError(f"{key}.{field}", item[field], applies)
 
 
-def _csv_delimiter(key: str, value: object, input_format: str) -> str:
-    """The pipeline's CSV delimiter: given only with CSV input, where it is one character the job accepts."""
+def _csv_delimiter(key: str, value: object) -> str:
+    """The pipeline's CSV delimiter: one character the job accepts."""
     if value is None:
-        return CSV_DELIMITER
-    _refuse_unless_csv(key, value, input_format)
+        return DEFAULT_CSV_DIALECT.delimiter
     if not isinstance(value, str) or not is_csv_delimiter(value):
         # YAML reads the escape \t as a tab only in double quotes.
         allowed = f'{CSV_DELIMITER_RULE}, e.g. "|", ";" or "\\t" (a tab, in double quotes)'
@@ -230,22 +232,10 @@ def _csv_delimiter(key: str, value: object, input_format: str) -> str:
     return value
 
 
-def _csv_encoding(key: str, value: object, input_format: str) -> str:
-    """The pipeline's CSV character set: given only with CSV input, one the job reads."""
+def _csv_null_markers(key: str, value: object) -> tuple[str, ...]:
+    """The pipeline's CSV null markers: a list of texts the job accepts."""
     if value is None:
-        return CSV_ENCODING
-    _refuse_unless_csv(key, value, input_format)
-    if value not in CSV_ENCODINGS:
-        raise ConfigError(key, value, one_of(CSV_ENCODINGS))
-    assert isinstance(value, str), "one of the encodings' names"
-    return value
-
-
-def _csv_null_markers(key: str, value: object, input_format: str) -> tuple[str, ...]:
-    """The pipeline's CSV null markers: a list of texts the job accepts, given only with CSV input."""
-    if value is None:
-        return ()
-    _refuse_unless_csv(key, value, input_format)
+        return DEFAULT_CSV_DIALECT.null_markers
     if not isinstance(value, list):
         raise ConfigError(key, value, _NULL_MARKERS_EXAMPLE)
     markers = [_as_text(marker) for marker in value]

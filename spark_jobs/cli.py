@@ -44,6 +44,7 @@ from spark_jobs.options import (
     SCOPED_PROJECT_ID,
     SINKS,
     WRITE_MODES,
+    CsvDialect,
     is_csv_delimiter,
     is_csv_null_marker,
     reject_ratio,
@@ -278,9 +279,11 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
         output_path=args.output_path,
         temp_bucket=args.temp_bucket,
         report_path=args.report_path,
-        csv_delimiter=CSV_DELIMITER if args.csv_delimiter is None else args.csv_delimiter,
-        csv_null_markers=tuple(args.csv_null_marker or ()),
-        csv_encoding=args.csv_encoding or CSV_ENCODING,
+        csv=CsvDialect(
+            delimiter=CSV_DELIMITER if args.csv_delimiter is None else args.csv_delimiter,
+            encoding=args.csv_encoding or CSV_ENCODING,
+            null_markers=tuple(args.csv_null_marker or ()),
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from pyspark.sql import functions as sf
 from pyspark.sql.types import StringType, StructField, StructType
 
 from spark_jobs.contract import OPEN_QUOTE, RAW_RECORD, Contract
-from spark_jobs.options import CSV_DELIMITER, CSV_ENCODING
+from spark_jobs.options import CSV_DELIMITER, DEFAULT_CSV_DIALECT, CsvDialect
 from spark_jobs.quoting import quoted
 
 # The most fields a CSV record may have and still be read (and rejected as malformed when they are too many).
@@ -24,23 +24,20 @@ def read_csv(
     spark: SparkSession,
     location: str,
     contract: Contract,
-    *,
-    delimiter: str = CSV_DELIMITER,
-    null_markers: tuple[str, ...] = (),
-    encoding: str = CSV_ENCODING,
+    dialect: CsvDialect = DEFAULT_CSV_DIALECT,
 ) -> DataFrame:
-    """The records as text, their fields separated by `delimiter`, under the header that must name the
-    contract's columns in order (ignoring case); a record that does not have exactly the header's fields comes
-    whole as `_raw_record`. An empty field is null, and so is one holding exactly one of the
-    `null_markers`. The files' bytes are decoded as `encoding`; any it does not define become U+FFFD. A
-    record that a quote never closed has run on has its reason in `_open_quote`."""
+    """The records as text, their fields separated by the `dialect`'s delimiter, under the header that must
+    name the contract's columns in order (ignoring case); a record that does not have exactly the header's
+    fields comes whole as `_raw_record`. An empty field is null, and so is one holding exactly one of the
+    dialect's null markers. The files' bytes are decoded in the dialect's encoding; any it does not define
+    become U+FFFD. A record that a quote never closed has run on has its reason in `_open_quote`."""
     rows = (
         spark.read.schema(_text_schema(contract))
         .option("recursiveFileLookup", "true")
         .option("header", "true")
         # Spark reads a backslash in `sep` as the start of an escape (`\t`): a backslash itself is doubled.
-        .option("sep", delimiter.replace("\\", "\\\\"))
-        .option("encoding", encoding)
+        .option("sep", dialect.delimiter.replace("\\", "\\\\"))
+        .option("encoding", dialect.encoding)
         # Check the header against the contract's columns instead of trusting the column order.
         .option("enforceSchema", "false")
         # RFC 4180: fields are quoted with " and a quote inside a quoted field is doubled; a quoted field may
@@ -58,7 +55,7 @@ def read_csv(
     )
     rows = _line_break_remains_removed(rows, contract.column_names[-1])
     rows = rows.withColumn(OPEN_QUOTE, _open_quote_reason(contract.column_names))
-    return _markers_as_null(rows, contract.column_names, null_markers)
+    return _markers_as_null(rows, contract.column_names, dialect.null_markers)
 
 
 def malformed_reason(delimiter: str) -> str:

@@ -27,7 +27,7 @@ from spark_jobs.errors import (
     SchemaMismatchError,
     UnreadableMergedDecimalError,
 )
-from spark_jobs.options import APPEND, BIGQUERY, CSV, CSV_DELIMITER, CSV_ENCODING, LOCAL
+from spark_jobs.options import APPEND, BIGQUERY, CSV, DEFAULT_CSV_DIALECT, LOCAL, CsvDialect
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.quoting import quoted
 from spark_jobs.readers import Source, read_input
@@ -53,9 +53,7 @@ class JobConfig:
     output_path: str | None = None
     temp_bucket: str | None = None
     report_path: str | None = None
-    csv_delimiter: str = CSV_DELIMITER
-    csv_null_markers: tuple[str, ...] = ()
-    csv_encoding: str = CSV_ENCODING
+    csv: CsvDialect = DEFAULT_CSV_DIALECT
 
 
 def run(
@@ -108,9 +106,7 @@ def _source(
                 config.input_format,
                 config.input_location,
                 contract,
-                csv_delimiter=config.csv_delimiter,
-                csv_null_markers=config.csv_null_markers,
-                csv_encoding=config.csv_encoding,
+                csv=config.csv,
                 in_schema_groups=in_schema_groups,
             )
     except SchemaMismatchError as refused:
@@ -127,7 +123,7 @@ def _counted(
     a failed attempt's cached frames are dropped with it."""
     with ExitStack() as attempt:
         # The first action reads the input, once, into the cache.
-        with input_errors_explained(source.files, config.csv_delimiter, config.csv_encoding):
+        with input_errors_explained(source.files, config.csv):
             rows = validate(source, contract, keep=lambda frame: attempt.enter_context(_persisted(frame)))
             # Counted by rule and written: cached apart, they are taken from all the rows once.
             rejected = attempt.enter_context(_persisted(rows.where(~is_loaded())))

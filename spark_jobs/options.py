@@ -1,11 +1,12 @@
-"""The job's choices that the Pulumi program passes it too: input formats, CSV delimiters, encodings and null
-markers, sinks, write modes, reject ratios and project ids (no pyspark import, so that both sides name them
-from one place)."""
+"""The job's choices that the Pulumi program passes it too: input formats, CSV dialects (delimiters, encodings
+and null markers), sinks, write modes, reject ratios and project ids (no pyspark import, so that both sides
+name them from one place)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from spark_jobs.bigquery_types import FLOAT64_LITERAL
 
@@ -62,6 +63,31 @@ def is_csv_null_marker(value: str) -> bool:
 def _visible(character: str) -> bool:
     category = unicodedata.category(character)
     return not (category.startswith("Z") or category in ("Cc", "Cf"))
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a pipeline's CSV files are written, beyond RFC 4180's quoting: the job's `--csv-*` options, which
+    the Pulumi program passes it and the command line reads back. Set for CSV input only."""
+
+    delimiter: str = CSV_DELIMITER
+    """The character separating fields."""
+    encoding: str = CSV_ENCODING
+    """The character set the files are written in."""
+    null_markers: tuple[str, ...] = ()
+    """The texts that stand for null in a field (an empty field is null with or without them)."""
+
+    def arguments(self) -> list[str]:
+        """The job's options that choose this dialect: none for a default, so that a command line (and the
+        batch id derived from it) stays as it was before a choice existed. A marker is joined to its flag by
+        `=`: on its own, one starting with `--` would read as an option."""
+        delimiter = [] if self.delimiter == CSV_DELIMITER else ["--csv-delimiter", self.delimiter]
+        encoding = [] if self.encoding == CSV_ENCODING else ["--csv-encoding", self.encoding]
+        return [*delimiter, *encoding, *[f"--csv-null-marker={marker}" for marker in self.null_markers]]
+
+
+DEFAULT_CSV_DIALECT = CsvDialect()
+"""Fields separated by commas, UTF-8, no null markers: the dialect of a CSV input that chooses none."""
 
 
 def reject_ratio(text: str) -> float:

@@ -33,7 +33,7 @@ from spark_jobs.input_files import (
     row_file_name,
 )
 from spark_jobs.json_reader import MALFORMED_JSON_LINE, read_json
-from spark_jobs.options import AVRO, CSV, CSV_DELIMITER, CSV_ENCODING, JSON, PARQUET
+from spark_jobs.options import AVRO, CSV, CSV_ENCODING, DEFAULT_CSV_DIALECT, JSON, PARQUET, CsvDialect
 from spark_jobs.typed_reader import typed_reader
 
 TEXT_FORMATS = (CSV, JSON)
@@ -73,15 +73,12 @@ def read_input(
     location: str,
     contract: Contract,
     *,
-    csv_delimiter: str = CSV_DELIMITER,
-    csv_null_markers: tuple[str, ...] = (),
-    csv_encoding: str = CSV_ENCODING,
+    csv: CsvDialect = DEFAULT_CSV_DIALECT,
     in_schema_groups: bool = False,
 ) -> Source:
-    """The input's rows as the contract's columns; `in_schema_groups` reads typed files in groups of files
-    sharing a schema without trying to merge their schemas first."""
-    csv = partial(read_csv, delimiter=csv_delimiter, null_markers=csv_null_markers, encoding=csv_encoding)
-    reader, malformed = _reader(input_format, csv, malformed_reason(csv_delimiter), in_schema_groups)
+    """The input's rows as the contract's columns (CSV files written in the `csv` dialect); `in_schema_groups`
+    reads typed files in groups of files sharing a schema without trying to merge their schemas first."""
+    reader, malformed = _reader(input_format, csv, in_schema_groups)
     try:
         frame = reader(spark, location, contract)
     except AnalysisException as error:
@@ -104,7 +101,7 @@ def read_input(
         files,
         frozenset(text_columns),
         malformed,
-        encoding=csv_encoding if input_format == CSV else CSV_ENCODING,
+        encoding=csv.encoding if input_format == CSV else CSV_ENCODING,
         quotes_may_run_on=input_format == CSV,
     )
     return _spread(source, spark)
@@ -189,13 +186,11 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
 _Reader = Callable[[SparkSession, str, Contract], DataFrame]
 
 
-def _reader(
-    input_format: str, csv: _Reader, csv_malformed: str, in_schema_groups: bool
-) -> tuple[_Reader, str | None]:
-    """The format's reader (`csv`, set up with the run's CSV choices, for CSV), and why it rejects a record it
-    cannot split into columns (None for the readers of typed files, which fail the run instead)."""
+def _reader(input_format: str, csv: CsvDialect, in_schema_groups: bool) -> tuple[_Reader, str | None]:
+    """The format's reader (for CSV, of the `csv` dialect), and why it rejects a record it cannot split into
+    columns (None for the readers of typed files, which fail the run instead)."""
     if input_format == CSV:
-        return csv, csv_malformed
+        return partial(read_csv, dialect=csv), malformed_reason(csv.delimiter)
     if input_format == JSON:
         return read_json, MALFORMED_JSON_LINE
     assert input_format in (PARQUET, AVRO), f"the command line allows no format {input_format!r}"

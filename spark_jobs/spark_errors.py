@@ -20,17 +20,14 @@ from spark_jobs.errors import (
     UsageError,
 )
 from spark_jobs.hadoop_paths import as_input_file_names
-from spark_jobs.options import CSV_DELIMITER, CSV_ENCODING, CSV_ENCODINGS
+from spark_jobs.options import CSV_ENCODING, CSV_ENCODINGS, DEFAULT_CSV_DIALECT, CsvDialect
 from spark_jobs.quoting import quoted
 
 
 @contextmanager
-def input_errors_explained(
-    files: tuple[str, ...], csv_delimiter: str = CSV_DELIMITER, csv_encoding: str = CSV_ENCODING
-) -> Iterator[None]:
-    """Turn Spark's failures while reading the input `files` (none while they are being listed; CSV files
-    with fields separated by `csv_delimiter`, read as `csv_encoding`) into one clear line naming the file and
-    the problem."""
+def input_errors_explained(files: tuple[str, ...], csv: CsvDialect = DEFAULT_CSV_DIALECT) -> Iterator[None]:
+    """Turn Spark's failures while reading the input `files` (none while they are being listed; CSV files of
+    the `csv` dialect) into one clear line naming the file and the problem."""
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:
@@ -55,7 +52,7 @@ def input_errors_explained(
             raise SchemaMismatchError(
                 f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
                 "names the contract's columns in the contract's order, ignoring case)"
-                + (_not_text_hint(message, csv_encoding) or _delimiter_hint(message, csv_delimiter))
+                + (_not_text_hint(message, csv.encoding) or _delimiter_hint(message, csv.delimiter))
             ) from None
         raise CorruptInputError(
             f"an input file could not be read: {_unreadable_input(detail, message, files)}"

@@ -825,7 +825,7 @@ def test_a_pipelines_run_token_is_text_or_a_number_as_text(token: object, text: 
     ("set_to", "delimiter"), [({}, ","), ({"csvDelimiter": None}, ","), ({"csvDelimiter": "\t"}, "\t")]
 )
 def test_a_pipelines_csv_delimiter_defaults_to_the_comma(set_to: dict[str, object], delimiter: str) -> None:
-    assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].csv_delimiter == delimiter
+    assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].csv.delimiter == delimiter
 
 
 @pytest.mark.parametrize(
@@ -842,7 +842,7 @@ def test_a_pipelines_csv_delimiter_defaults_to_the_comma(set_to: dict[str, objec
 def test_a_pipelines_csv_null_markers_default_to_none(
     set_to: dict[str, object], markers: tuple[str, ...]
 ) -> None:
-    assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].csv_null_markers == markers
+    assert _load({"pipelines": [{**ORDERS, **set_to}]}).pipelines[0].csv.null_markers == markers
 
 
 @pytest.mark.parametrize(

@@ -405,7 +405,7 @@ def test_batch_arguments_parse_with_the_templates_own_command_line(dev: StackRes
     assert job.output_table == "pipeline.orders"
     assert job.temp_bucket == "my-pipeline-dev-dev-temp"
     assert job.max_reject_ratio == 0.5
-    assert job.csv_delimiter == ","
+    assert job.csv.delimiter == ","
     assert job.batch_id == batch.inputs["batchId"]
 
 
@@ -422,13 +422,13 @@ def test_a_csv_delimiter_reaches_the_job_and_runs_a_new_batch_only_when_not_the_
     args = tab.inputs["pysparkBatch"]["args"]
     assert args[:4] == ["--input-format", "csv", "--csv-delimiter", "\t"]
     job = parse_args(args)
-    assert (job.input_format, job.csv_delimiter, job.batch_id) == ("csv", "\t", tab.inputs["batchId"])
+    assert (job.input_format, job.csv.delimiter, job.batch_id) == ("csv", "\t", tab.inputs["batchId"])
     assert BATCH_ID.match(tab.inputs["batchId"]) and tab.inputs["batchId"] != _batch(dev).inputs["batchId"]
     # The comma is the default: set or not, the arguments and so the batch id are those of before the key.
     comma = batch(csvDelimiter=",")
     assert comma.inputs["pysparkBatch"]["args"] == _batch(dev).inputs["pysparkBatch"]["args"]
     assert "--csv-delimiter" not in comma.inputs["pysparkBatch"]["args"]
-    assert parse_args(comma.inputs["pysparkBatch"]["args"]).csv_delimiter == ","
+    assert parse_args(comma.inputs["pysparkBatch"]["args"]).csv.delimiter == ","
     assert comma.inputs["batchId"] == _batch(dev).inputs["batchId"]
 
 
@@ -438,7 +438,7 @@ def test_a_csv_encoding_reaches_the_job_and_runs_a_new_batch_only_when_not_utf8(
     latin = _batch(run_stack("dev", {"pipelines": [orders | {"csvEncoding": "ISO-8859-1"}]}))
     args = latin.inputs["pysparkBatch"]["args"]
     assert args[2:4] == ["--csv-encoding", "ISO-8859-1"]
-    assert parse_args(args).csv_encoding == "ISO-8859-1"
+    assert parse_args(args).csv.encoding == "ISO-8859-1"
     assert latin.inputs["batchId"] != _batch(dev).inputs["batchId"]
     utf8 = _batch(run_stack("dev", {"pipelines": [orders | {"csvEncoding": "UTF-8"}]}))
     assert utf8.inputs["pysparkBatch"]["args"] == _batch(dev).inputs["pysparkBatch"]["args"]
@@ -457,7 +457,7 @@ def test_csv_null_markers_reach_the_job_and_run_a_new_batch_only_when_set(dev: S
     # Joined to the flag: a marker starting with -- would otherwise read as an option.
     assert args[2:4] == ["--csv-null-marker=\\N", "--csv-null-marker=--x"]
     job = parse_args(args)
-    assert (job.csv_null_markers, job.batch_id) == (("\\N", "--x"), marked.inputs["batchId"])
+    assert (job.csv.null_markers, job.batch_id) == (("\\N", "--x"), marked.inputs["batchId"])
     assert marked.inputs["batchId"] != _batch(dev).inputs["batchId"]
     none = batch(csvNullMarkers=[])
     assert none.inputs["pysparkBatch"]["args"] == _batch(dev).inputs["pysparkBatch"]["args"]

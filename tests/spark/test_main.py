@@ -13,6 +13,7 @@ import pytest
 
 from spark_jobs.cli import parse_args
 from spark_jobs.hadoop_paths import is_uri, within
+from spark_jobs.options import DEFAULT_CSV_DIALECT, CsvDialect
 
 PACKAGE = Path(__file__).parents[2] / "spark_jobs"
 
@@ -336,19 +337,19 @@ def test_the_csv_delimiter_is_any_one_character_but_the_quote_line_breaks_and_nu
     tmp_path: Path, delimiter: str
 ) -> None:
     argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
-    assert parse_args(argv).csv_delimiter == ","
-    assert parse_args([*argv, "--csv-delimiter", delimiter]).csv_delimiter == delimiter
+    assert parse_args(argv).csv.delimiter == ","
+    assert parse_args([*argv, "--csv-delimiter", delimiter]).csv.delimiter == delimiter
 
 
 def test_the_csv_encoding_defaults_to_utf8(tmp_path: Path) -> None:
     argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
-    assert parse_args(argv).csv_encoding == "UTF-8"
-    assert parse_args([*argv, "--csv-encoding", "windows-1252"]).csv_encoding == "windows-1252"
+    assert parse_args(argv).csv.encoding == "UTF-8"
+    assert parse_args([*argv, "--csv-encoding", "windows-1252"]).csv.encoding == "windows-1252"
 
 
 def test_csv_null_markers_are_none_unless_given_and_may_be_several(tmp_path: Path) -> None:
     argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
-    assert parse_args(argv).csv_null_markers == ()
+    assert parse_args(argv).csv.null_markers == ()
     given = [
         *argv,
         "--csv-null-marker",
@@ -357,7 +358,26 @@ def test_csv_null_markers_are_none_unless_given_and_may_be_several(tmp_path: Pat
         "--csv-null-marker=-",
         "--csv-null-marker= ",
     ]
-    assert parse_args(given).csv_null_markers == ("\\N", "NULL", "-", " ")
+    assert parse_args(given).csv.null_markers == ("\\N", "NULL", "-", " ")
+
+
+@pytest.mark.parametrize(
+    "dialect",
+    [
+        CsvDialect(delimiter="\t"),
+        CsvDialect(delimiter="-", encoding="ISO-8859-1"),
+        CsvDialect(encoding="windows-1252", null_markers=("\\N", "--x", "-", " NULL ")),
+    ],
+)
+def test_a_csv_dialects_arguments_give_the_job_that_dialect(tmp_path: Path, dialect: CsvDialect) -> None:
+    argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
+    assert parse_args([*argv, *dialect.arguments()]).csv == dialect
+
+
+def test_the_default_csv_dialect_needs_no_arguments(tmp_path: Path) -> None:
+    argv = [*local_run_arguments(tmp_path), "--batch-id", "b1"]
+    assert CsvDialect().arguments() == []
+    assert parse_args(argv).csv == CsvDialect() == DEFAULT_CSV_DIALECT
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from pyspark.sql import SparkSession
 
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
 from spark_jobs.errors import NoInputError, SchemaMismatchError, UsageError
+from spark_jobs.options import CsvDialect
 from spark_jobs.readers import cores, read_input
 from spark_jobs.spark_errors import csv_header_mismatch
 
@@ -168,7 +169,7 @@ def test_csv_fields_separated_by_another_character_follow_rfc_4180_otherwise(
             "AB6,6,,,,2026-01-05,,red",
         ],
     )
-    source = read_input(spark, "csv", str(tmp_path / "in"), items, csv_delimiter=delimiter)
+    source = read_input(spark, "csv", str(tmp_path / "in"), items, csv=CsvDialect(delimiter=delimiter))
     assert rows_of(source.frame, "id", "qty", "price", "color", RAW_RECORD) == [
         ("AB1", "1", "2.5", f"red{delimiter} dark", None),
         # A comma is data when it does not separate fields.
