@@ -37,6 +37,7 @@ from infra.pipeline_config import (
     PipelineConfig,
     parse_pipelines,
 )
+from policy.fetched_code import downloads_packages, is_stored, listed_files
 from spark_jobs.options import PROJECT_ID, SCOPED_PROJECT_ID
 from spark_jobs.spark_settings import SET_AT_RUN_TIME
 
@@ -723,7 +724,9 @@ def _starting_executors(properties: Mapping[str, str]) -> Iterator[tuple[str, in
 
 def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:
     """sparkProperties, as text. Refused: the properties other keys set, those the job sets itself at run
-    time, which would silently override a batch property, and more starting executors than `max_executors`."""
+    time, which would silently override a batch property, more starting executors than `max_executors`,
+    and code fetched from outside Cloud Storage and the runtime image as a batch starts
+    (`policy.fetched_code`)."""
     if not isinstance(raw, dict):
         raise ConfigError("sparkProperties", raw, "a map of Spark property names to values")
     properties: dict[str, str] = {}
@@ -767,6 +770,7 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
             properties[name] = str(value)
         else:
             raise ConfigError(key, value, "a property value: text, a number, true or false")
+        _refuse_fetching_from_outside(key, name, properties[name])
     for name, starting in _starting_executors(properties):
         if starting > max_executors:
             raise ConfigError(
@@ -776,6 +780,28 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
                 "above the maximum",
             )
     return properties
+
+
+def _refuse_fetching_from_outside(key: str, name: str, value: str) -> None:
+    """A Spark property that has a batch download packages, or fetch files from outside Cloud Storage and its
+    image, as it starts: unpinned code, from the internet the stack's subnet has no route to."""
+    if downloads_packages(name, value):
+        raise ConfigError(
+            key,
+            value,
+            "a property that downloads nothing as a batch starts: this one downloads packages from a "
+            "repository (unpinned, and the stack's subnet has no route to the internet); put the jars in "
+            "Cloud Storage and name their gs:// URIs in spark.jars",
+        )
+    for uri in listed_files(name, value):
+        if not is_stored(uri):
+            raise ConfigError(
+                key,
+                value,
+                f"files in Cloud Storage (gs://) or the runtime image (file:, local: or a path): a batch "
+                f"would fetch {uri!r} from outside as it starts, and the stack's subnet has no route to the "
+                "internet",
+            )
 
 
 def _run_token(value: str) -> str:

@@ -14,6 +14,15 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from policy.declare import mandatory
+from policy.fetched_code import (
+    FILE_PROPERTIES,
+    FROM_MAVEN,
+    HIVE_JARS,
+    PACKAGE_PROPERTIES,
+    downloads_packages,
+    is_stored,
+    listed_files,
+)
 from policy.resources import (
     BATCH,
     CLUSTER,
@@ -131,31 +140,9 @@ def _require_ttl(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-# Properties that make Spark download packages from a Maven or Ivy repository as it starts.
-_PACKAGE_PROPERTIES = ("spark.jars.packages", "spark.jars.repositories")
-# With this value, Spark downloads the Hive metastore's jars from Maven.
-_HIVE_JARS, _FROM_MAVEN = "spark.sql.hive.metastore.jars", "maven"
-# Properties naming files Spark fetches as it starts, separated by commas.
-_FILE_PROPERTIES = (
-    "spark.jars",
-    "spark.files",
-    "spark.submit.pyFiles",
-    "spark.archives",
-    "spark.sql.hive.metastore.jars.path",
-)
 # A batch's workload, of whichever kind, names its files in fields ending so (one URI, or a list).
 _WORKLOADS = ("pysparkBatch", "sparkBatch", "sparkRBatch", "sparkSqlBatch")
 _URI_FIELD = re.compile(r".*Uris?")
-# Where a batch's files may come from: Cloud Storage, or the runtime image's own files (Spark's file: and
-# local: schemes, or a path with no scheme). Anything else (https:, s3a:, ...) is fetched from outside when
-# the batch starts.
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
-_STORED_SCHEMES = frozenset({"gs", "file", "local"})
-
-
-def _stored(uri: str) -> bool:
-    scheme = _SCHEME.match(uri)
-    return scheme is None or scheme[1].lower() in _STORED_SCHEMES
 
 
 def _properties(args: ResourceValidationArgs) -> Mapping[str, Any]:
@@ -170,10 +157,10 @@ def _fetched_files(args: ResourceValidationArgs, properties: Mapping[str, Any]) 
     """The (field, URI) pairs of the files a batch or session template names, in its workload or its Spark
     `properties`; a value a preview does not know yet is left to the update."""
     found = []
-    for name in _FILE_PROPERTIES:
+    for name in FILE_PROPERTIES:
         listed = known(properties, name, None)
         if isinstance(listed, str):
-            found += [(f"runtimeConfig.properties.{name}", uri.strip()) for uri in listed.split(",")]
+            found += [(f"runtimeConfig.properties.{name}", uri) for uri in listed_files(name, listed)]
     for workload in _WORKLOADS:
         files = known(args.props, workload, None)
         for field in files if isinstance(files, Mapping) else ():
@@ -187,10 +174,11 @@ def _require_stored_code(args: ResourceValidationArgs, report: ReportViolation) 
     if args.resource_type not in (BATCH, SESSION_TEMPLATE):
         return
     properties = _properties(args)
-    hive_jars = known(properties, _HIVE_JARS, None)
-    downloading = [name for name in _PACKAGE_PROPERTIES if known(properties, name, None)]
-    if isinstance(hive_jars, str) and hive_jars.strip().lower() == _FROM_MAVEN:
-        downloading.append(f"{_HIVE_JARS}={_FROM_MAVEN}")
+    downloading = []
+    for name in (*PACKAGE_PROPERTIES, HIVE_JARS):
+        value = known(properties, name, None)
+        if isinstance(value, str) and downloads_packages(name, value):
+            downloading.append(f"{name}={FROM_MAVEN}" if name == HIVE_JARS else name)
     for name in downloading:
         report(
             f"{_kind(args)} '{args.name}' sets runtimeConfig.properties.{name}, which downloads packages "
@@ -199,7 +187,7 @@ def _require_stored_code(args: ResourceValidationArgs, report: ReportViolation) 
             None,
         )
     for field, uri in _fetched_files(args, properties):
-        if not _stored(uri):
+        if not is_stored(uri):
             report(
                 f"{_kind(args)} '{args.name}' fetches {uri!r} ({field}) from outside Cloud Storage when it "
                 "starts: copy it to Cloud Storage (the stack's code bucket) and name its gs:// URI",

@@ -1321,6 +1321,32 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
                 ("spark.shuffle.io.maxRetries", 10),
             )
         ],
+        # Code a batch would fetch from outside Cloud Storage and its image as it starts.
+        *[
+            (
+                {name: value},
+                f"sparkProperties.{name}",
+                "a property that downloads nothing as a batch starts: this one downloads packages from a "
+                "repository",
+            )
+            for name, value in (
+                ("spark.jars.packages", "com.example:lib:1.0"),
+                ("spark.jars.repositories", "https://repo.example.com/maven"),
+                ("spark.sql.hive.metastore.jars", " Maven"),
+            )
+        ],
+        (
+            {"spark.jars": "gs://code/lib.jar, https://example.com/lib.jar"},
+            "sparkProperties.spark.jars",
+            "sparkProperties.spark.jars='gs://code/lib.jar, https://example.com/lib.jar' is not valid: "
+            "files in Cloud Storage (gs://) or the runtime image (file:, local: or a path): a batch would "
+            "fetch 'https://example.com/lib.jar' from outside as it starts",
+        ),
+        (
+            {"spark.sql.hive.metastore.jars.path": "s3a://bucket/hive/*.jar"},
+            "sparkProperties.spark.sql.hive.metastore.jars.path",
+            "a batch would fetch 's3a://bucket/hive/*.jar' from outside",
+        ),
     ],
 )
 def test_rejects_spark_properties_other_keys_or_the_job_set(
@@ -1348,6 +1374,17 @@ def test_spark_properties_are_text_beside_the_ones_the_sizing_keys_give() -> Non
         "spark.executor.cores": "4",
         "spark.driver.cores": "4",
     }
+
+
+def test_spark_properties_may_name_code_in_cloud_storage_or_the_runtime_image() -> None:
+    properties = {
+        "spark.jars": "gs://code/lib.jar,local:///usr/lib/spark/extra.jar",
+        "spark.files": "file:///etc/app.conf, lookup.csv",
+        "spark.sql.hive.metastore.jars": "builtin",
+        "spark.jars.packages": "",
+    }
+    spark_properties = _load({"sparkProperties": properties}).batch.spark_properties
+    assert {name: spark_properties[name] for name in properties} == properties
 
 
 def test_a_structured_value_is_shown_as_the_stack_file_spells_it() -> None:
