@@ -770,7 +770,7 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
             properties[name] = str(value)
         else:
             raise ConfigError(key, value, "a property value: text, a number, true or false")
-        _refuse_fetching_from_outside(key, name, properties[name])
+        _refuse_fetching_from_outside(key, name, properties[name], value)
     for name, starting in _starting_executors(properties):
         if starting > max_executors:
             raise ConfigError(
@@ -782,22 +782,23 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
     return properties
 
 
-def _refuse_fetching_from_outside(key: str, name: str, value: str) -> None:
-    """A Spark property that has a batch download packages, or fetch files from outside Cloud Storage and its
-    image, as it starts: unpinned code, from the internet the stack's subnet has no route to."""
-    if downloads_packages(name, value):
+def _refuse_fetching_from_outside(key: str, name: str, text: str, written: object) -> None:
+    """A Spark property (`text`, `written` so in the stack file) that has a batch download packages, or fetch
+    files from outside Cloud Storage and its image, as it starts: unpinned code, from the internet the stack's
+    subnet has no route to."""
+    if downloads_packages(name, text):
         raise ConfigError(
             key,
-            value,
+            written,
             "a property that downloads nothing as a batch starts: this one downloads packages from a "
             "repository (unpinned, and the stack's subnet has no route to the internet); put the jars in "
             "Cloud Storage and name their gs:// URIs in spark.jars",
         )
-    for uri in listed_files(name, value):
+    for uri in listed_files(name, text):
         if not is_stored(uri):
             raise ConfigError(
                 key,
-                value,
+                written,
                 f"files in Cloud Storage (gs://) or the runtime image (file:, local: or a path): a batch "
                 f"would fetch {uri!r} from outside as it starts, and the stack's subnet has no route to the "
                 "internet",

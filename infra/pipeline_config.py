@@ -167,18 +167,13 @@ def _pipeline(index: int, item: object) -> PipelineConfig:
     contract_path = _contract_path(f"{key}.contract", contract_value)
     contract = _contract(f"{key}.contract", contract_value, contract_path)
     input_format = choice("inputFormat", FORMATS)
-    _refuse_csv_keys_unless_csv(key, item, input_format)
     return PipelineConfig(
         name=name,
         contract_path=contract_path,
         contract=contract,
         input_format=input_format,
         input_prefix=_prefix(f"{key}.inputPrefix", text("inputPrefix", f"{name}/")),
-        csv=CsvDialect(
-            delimiter=_csv_delimiter(f"{key}.csvDelimiter", item.get("csvDelimiter")),
-            encoding=choice("csvEncoding", CSV_ENCODINGS, DEFAULT_CSV_DIALECT.encoding),
-            null_markers=_csv_null_markers(f"{key}.csvNullMarkers", item.get("csvNullMarkers")),
-        ),
+        csv=_csv_dialect(key, item, input_format),
         min_executors=_own_number(f"{key}.minExecutors", item.get("minExecutors"), *EXECUTORS_RANGE),
         max_executors=_own_number(f"{key}.maxExecutors", item.get("maxExecutors"), *EXECUTORS_RANGE),
         write_mode=choice("writeMode", WRITE_MODES, APPEND),
@@ -211,14 +206,20 @@ def _own_number(key: str, value: object, low: int, high: int) -> int | None:
     return None if value is None else bounded_int(key, value, low, high)
 
 
-def _refuse_csv_keys_unless_csv(key: str, item: dict[str, object], input_format: str) -> None:
-    """A CSV setting given for a pipeline of another format is refused: it would do nothing."""
-    if input_format == CSV:
-        return
-    for field in _CSV_KEYS:
-        if item.get(field) is not None:
-            applies = f"unset: it applies only to inputFormat {CSV}, not {input_format}"
-            raise ConfigError(f"{key}.{field}", item[field], applies)
+def _csv_dialect(key: str, item: dict[str, object], input_format: str) -> CsvDialect:
+    """The pipeline's CSV dialect. Its keys are refused for a pipeline of another format: they would do
+    nothing."""
+    if input_format != CSV:
+        for field in _CSV_KEYS:
+            if item.get(field) is not None:
+                applies = f"unset: it applies only to inputFormat {CSV}, not {input_format}"
+                raise ConfigError(f"{key}.{field}", item[field], applies)
+        return DEFAULT_CSV_DIALECT
+    return CsvDialect(
+        delimiter=_csv_delimiter(f"{key}.csvDelimiter", item.get("csvDelimiter")),
+        encoding=_csv_encoding(f"{key}.csvEncoding", item.get("csvEncoding")),
+        null_markers=_csv_null_markers(f"{key}.csvNullMarkers", item.get("csvNullMarkers")),
+    )
 
 
 def _csv_delimiter(key: str, value: object) -> str:
@@ -229,6 +230,15 @@ def _csv_delimiter(key: str, value: object) -> str:
         # YAML reads the escape \t as a tab only in double quotes.
         allowed = f'{CSV_DELIMITER_RULE}, e.g. "|", ";" or "\\t" (a tab, in double quotes)'
         raise ConfigError(key, value, allowed)
+    return value
+
+
+def _csv_encoding(key: str, value: object) -> str:
+    """The pipeline's CSV character set: one the job reads."""
+    if value is None:
+        return DEFAULT_CSV_DIALECT.encoding
+    if not isinstance(value, str) or value not in CSV_ENCODINGS:
+        raise ConfigError(key, value, one_of(CSV_ENCODINGS))
     return value
 
 

@@ -177,7 +177,7 @@ def _require_stored_code(args: ResourceValidationArgs, report: ReportViolation) 
     downloading = []
     for name in (*PACKAGE_PROPERTIES, HIVE_JARS):
         value = known(properties, name, None)
-        if isinstance(value, str) and downloads_packages(name, value):
+        if downloads_packages(name, value):
             downloading.append(f"{name}={FROM_MAVEN}" if name == HIVE_JARS else name)
     for name in downloading:
         report(

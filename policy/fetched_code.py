@@ -32,11 +32,12 @@ def is_stored(uri: str) -> bool:
     return scheme is None or scheme[1].lower() in _STORED_SCHEMES
 
 
-def downloads_packages(name: str, value: str) -> bool:
+def downloads_packages(name: str, value: object) -> bool:
     """Whether Spark property `name` set to `value` downloads packages from a repository as a batch starts:
-    unpinned code, and the stack's subnet has no route to the internet."""
+    unpinned code, and the stack's subnet has no route to the internet. Spark compares `maven` exactly; any
+    case and spaces are refused too, as a slip of the same intent."""
     if name == HIVE_JARS:
-        return value.strip().lower() == FROM_MAVEN
+        return isinstance(value, str) and value.strip().lower() == FROM_MAVEN
     return name in PACKAGE_PROPERTIES and bool(value)
 
 

@@ -34,11 +34,11 @@ from spark_jobs.options import (
     APPEND,
     BIGQUERY,
     CSV,
-    CSV_DELIMITER,
     CSV_DELIMITER_RULE,
     CSV_ENCODING,
     CSV_ENCODINGS,
     CSV_NULL_MARKER_RULE,
+    DEFAULT_CSV_DIALECT,
     FORMATS,
     LOCAL,
     SCOPED_PROJECT_ID,
@@ -280,9 +280,9 @@ def parse_args(argv: Sequence[str] | None = None) -> JobConfig:
         temp_bucket=args.temp_bucket,
         report_path=args.report_path,
         csv=CsvDialect(
-            delimiter=CSV_DELIMITER if args.csv_delimiter is None else args.csv_delimiter,
-            encoding=args.csv_encoding or CSV_ENCODING,
-            null_markers=tuple(args.csv_null_marker or ()),
+            delimiter=args.csv_delimiter or DEFAULT_CSV_DIALECT.delimiter,
+            encoding=args.csv_encoding or DEFAULT_CSV_DIALECT.encoding,
+            null_markers=tuple(args.csv_null_marker or DEFAULT_CSV_DIALECT.null_markers),
         ),
     )
 

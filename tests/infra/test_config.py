@@ -821,6 +821,20 @@ def test_a_pipelines_run_token_is_text_or_a_number_as_text(token: object, text: 
     assert _load({"pipelines": [{**ORDERS, "runToken": token}]}).pipelines[0].run_token == text
 
 
+def test_a_csv_encoding_that_is_not_text_is_refused_naming_the_encodings() -> None:
+    error = _error({"pipelines": [{**ORDERS, "csvEncoding": 1252}]})
+    assert str(error) == (
+        "config pipelines[0].csvEncoding=1252 is not valid: one of UTF-8, ISO-8859-1 or windows-1252"
+    )
+
+
+def test_a_pipelines_input_prefix_is_checked_before_its_csv_keys() -> None:
+    error = _error(
+        {"pipelines": [{**ORDERS, "inputFormat": "json", "inputPrefix": "/abs", "csvDelimiter": ";"}]}
+    )
+    assert error.key == "pipelines[0].inputPrefix"
+
+
 @pytest.mark.parametrize(
     ("set_to", "delimiter"), [({}, ","), ({"csvDelimiter": None}, ","), ({"csvDelimiter": "\t"}, "\t")]
 )
@@ -1341,6 +1355,12 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             "sparkProperties.spark.jars='gs://code/lib.jar, https://example.com/lib.jar' is not valid: "
             "files in Cloud Storage (gs://) or the runtime image (file:, local: or a path): a batch would "
             "fetch 'https://example.com/lib.jar' from outside as it starts",
+        ),
+        # A refused value is shown as the stack file writes it.
+        (
+            {"spark.jars.packages": 5},
+            "sparkProperties.spark.jars.packages",
+            "config sparkProperties.spark.jars.packages=5 is not valid: a property that downloads nothing",
         ),
         (
             {"spark.sql.hive.metastore.jars.path": "s3a://bucket/hive/*.jar"},

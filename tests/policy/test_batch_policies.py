@@ -2,6 +2,7 @@ from typing import Any
 
 import pytest
 
+from infra.config_reader import ConfigError
 from policy.batches import (
     BATCH_CODE_IN_STORAGE,
     BATCH_DEDICATED_SERVICE_ACCOUNT,
@@ -9,6 +10,7 @@ from policy.batches import (
     BATCH_TTL,
 )
 from policy.resources import BATCH
+from tests.infra.harness import run_stack
 from tests.policy.resource_args import UNKNOWN, resource_args, violations
 
 EXECUTION = {
@@ -295,3 +297,45 @@ def test_a_session_templates_package_downloads_are_refused_and_unknown_values_le
     props["pysparkBatch"]["mainPythonFileUri"] = "https://example.com/main.py"
     (message,) = violations(BATCH_CODE_IN_STORAGE, resource_args(BATCH, props))
     assert "fetches 'https://example.com/main.py'" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refused"),
+    [
+        ("spark.jars.packages", "com.example:lib:1.0", True),
+        ("spark.jars.packages", "", False),
+        ("spark.jars.repositories", "https://repo.example.com/maven", True),
+        ("spark.sql.hive.metastore.jars", "maven", True),
+        ("spark.sql.hive.metastore.jars", "builtin", False),
+        ("spark.sql.hive.metastore.jars.path", "s3a://bucket/hive/*.jar", True),
+        ("spark.jars", "gs://code/a.jar,HTTPS://example.com/b.jar", True),
+        ("spark.jars", "gs://code/a.jar, local:///usr/lib/spark/x.jar", False),
+        ("spark.files", "ivy://org:module:1.0", True),
+        ("spark.files", "file:///etc/app.conf,lookup.csv", False),
+        ("spark.submit.pyFiles", "http://example.com/lib.zip", True),
+        ("spark.archives", "hdfs://namenode/env.tar.gz", True),
+        ("spark.archives", "gs://code/env.tar.gz#env", False),
+        ("spark.executor.extraClassPath", "https://example.com/not-fetched", False),
+    ],
+)
+def test_the_stack_config_refuses_the_spark_properties_batch_code_in_storage_refuses(
+    name: str, value: str, refused: bool
+) -> None:
+    """The stack config says so before a preview; the policy pack holds any program to the same rule."""
+    props = {**batch(), "runtimeConfig": {"properties": {name: value}}}
+    refused_by_policy = violations(BATCH_CODE_IN_STORAGE, resource_args(BATCH, props)) != []
+    try:
+        run_stack("dev", {"pipelines": [], "sparkProperties": {name: value}})
+    except ConfigError as error:
+        assert error.key == f"sparkProperties.{name}"
+        refused_by_config = True
+    else:
+        refused_by_config = False
+    assert (refused_by_config, refused_by_policy) == (refused, refused)
+
+
+@pytest.mark.parametrize("value", [True, ["com.example:lib:1.0"]])
+def test_package_downloads_are_refused_whatever_the_type_of_their_value(value: object) -> None:
+    props = {**batch(), "runtimeConfig": {"properties": {"spark.jars.packages": value}}}
+    (message,) = violations(BATCH_CODE_IN_STORAGE, resource_args(BATCH, props))
+    assert message.startswith("batch 'subject' sets runtimeConfig.properties.spark.jars.packages")
