@@ -210,6 +210,12 @@ def contract_from_bytes(data: bytes, source: str) -> Contract:
         document = yaml.load(text, Loader=ContractLoader)  # a SafeLoader
     except yaml.YAMLError as error:
         raise ContractError(f"{source}: not valid YAML {_yaml_problem(error)}") from None
+    except RecursionError:
+        # PyYAML builds nested lists and maps by recursion, one Python frame per level.
+        raise ContractError(
+            f"{source}: its lists or maps nest too deeply to read: a contract nests three levels at most "
+            "(columns, a column, its allowed values)"
+        ) from None
     return parse_contract(document, source)
 
 

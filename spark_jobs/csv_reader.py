@@ -53,7 +53,9 @@ def read_csv(
         .option("columnNameOfCorruptRecord", RAW_RECORD)
         .csv(location)
     )
-    rows = _line_break_remains_removed(rows, contract.column_names[-1])
+    rows = _line_break_remains_removed(
+        _without_blank_crlf_lines(rows, contract.column_names), contract.column_names[-1]
+    )
     rows = rows.withColumn(OPEN_QUOTE, _open_quote_reason(contract.column_names))
     return _markers_as_null(rows, contract.column_names, dialect.null_markers)
 
@@ -107,6 +109,19 @@ def _open_quote_reason(columns: tuple[str, ...]) -> Column:
 
 _RUN_ON = "a quote that is never closed takes in the lines after it,"
 _FIX = "of the file, records included; close the quote"
+
+
+def _without_blank_crlf_lines(rows: DataFrame, columns: tuple[str, ...]) -> DataFrame:
+    """`rows` without the blank lines that end in `\r\n` after a header ending in `\n`.
+
+    Spark skips a blank line, but such a one reaches the parser as a lone `\r` (see
+    `_line_break_remains_removed`): a record of one field. With one column it would load as null; with more,
+    it is a record of too few fields, which the parser keeps as an empty (or `\r`) raw record.
+    """
+    lone_return = sf.col(columns[0]).eqNullSafe("\r")
+    if len(columns) > 1:
+        lone_return &= sf.coalesce(sf.col(RAW_RECORD).isin("", "\r"), sf.lit(False))
+    return rows.where(~lone_return)
 
 
 def _line_break_remains_removed(rows: DataFrame, last_column: str) -> DataFrame:

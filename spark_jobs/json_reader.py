@@ -37,7 +37,7 @@ def read_json(spark: SparkSession, location: str, contract: Contract) -> DataFra
     # The end marker: an object whose one field's name is new to this run, so no line can contain it.
     end_name = f"end of line {uuid4().hex}"
     with_marker = sf.concat(sf.lit("["), exact_numbers, sf.lit(f',{{"{end_name}":""}}]'))
-    elements = sf.from_json(with_marker, _OBJECTS, _STRICT_JSON)
+    elements = sf.from_json(with_marker, _OBJECTS, _JSON_OPTIONS)
     parsed = lines.where(text.rlike(_NOT_BLANK)).select(text.alias(RAW_RECORD), elements.alias(_PARSED))
 
     whole_line = (sf.size(_PARSED) == 2) & (sf.col(_PARSED)[1][end_name] == "")
@@ -86,8 +86,17 @@ def _fields_by_name(contract: Contract) -> Column:
     )
 
 
-# Strict JSON, as BigQuery reads it: Spark would otherwise accept single quotes and NaN.
-_STRICT_JSON = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false"}
+# Strict JSON, as BigQuery reads it: Spark would otherwise accept single quotes and NaN. And no limit on a
+# value's length or nesting: past the parser's own (20,000,000 characters of text, 1,000 digits, 1,000
+# levels), a valid line would be rejected as not JSON, even for a field the contract ignores.
+_UNLIMITED = str(2**31 - 1)
+_JSON_OPTIONS = {
+    "allowSingleQuotes": "false",
+    "allowNonNumericNumbers": "false",
+    "maxStringLen": _UNLIMITED,
+    "maxNumLen": _UNLIMITED,
+    "maxNestingDepth": _UNLIMITED,
+}
 # Spark 3.5 reads a JSON number with a fraction or an exponent through a double: its text would come back
 # rounded to about 16 digits (`12345678.5` as `1.23456785E7`, `1e-400` as `0.0`). So a valid JSON number
 # that is a field's value (it follows a field name's colon) is quoted first; numbers in arrays are left as

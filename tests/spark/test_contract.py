@@ -573,6 +573,18 @@ def test_a_yaml_mistake_is_named_by_its_line_and_column(text: str, problem: str)
     assert str(caught.value) == f"c.yaml: not valid YAML {problem}"
 
 
+@pytest.mark.parametrize(
+    "text", ["table: t\ncolumns: " + "[" * 5000 + "]" * 5000, "table: " + "{a: " * 3000 + "1" + "}" * 3000]
+)
+def test_yaml_nested_past_pythons_recursion_limit_is_refused(text: str) -> None:
+    with pytest.raises(ContractError) as caught:
+        contract_from_bytes(text.encode(), "c.yaml")
+    assert str(caught.value) == (
+        "c.yaml: its lists or maps nest too deeply to read: a contract nests three levels at most "
+        "(columns, a column, its allowed values)"
+    )
+
+
 def test_yaml_rule_values_are_read_as_written(tmp_path: Path) -> None:
     """Not as YAML 1.1 would: octal 010, base-60 1:30, a float rounding a long decimal, a truncated time."""
     path = tmp_path / "c.yaml"

@@ -120,6 +120,29 @@ def test_csv_records_ending_in_crlf_after_a_header_ending_in_lf_keep_no_carriage
     ]
 
 
+@pytest.mark.parametrize("columns", [["id"], ["id", "v", "w"]])
+def test_blank_crlf_lines_after_a_header_ending_in_lf_are_skipped_as_blank_lines_are(
+    spark: SparkSession, tmp_path: Path, columns: list[str]
+) -> None:
+    """Such a line reaches the parser as a lone `\r`: it is neither a null row nor a malformed record, but a
+    value or record that starts with `\r` is kept."""
+    contract = parse_contract(
+        {"table": "t", "columns": [{"name": name, "type": "STRING"} for name in columns]}, "t.yaml"
+    )
+    fields = len(columns)
+    records = ["a" + ",x" * (fields - 1), "", "\r" + ",y" * (fields - 1), "", "b" + ",z" * (fields - 1)]
+    if fields > 1:
+        records.append("\r,short")
+    (tmp_path / "in").mkdir()
+    text = ",".join(columns) + "\n" + "\r\n".join(records) + "\r\n"
+    (tmp_path / "in" / "a.csv").write_bytes(text.encode())
+    source = read_input(spark, "csv", str(tmp_path / "in"), contract)
+    expected: list[tuple[str, str | None]] = [("a", None), ("\r", None), ("b", None)]
+    if fields > 1:
+        expected.append(("\r", "\r,short"))
+    assert rows_of(source.frame, "id", RAW_RECORD) == sorted(expected, key=repr)
+
+
 def test_csv_header_must_name_the_contract_columns(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
@@ -318,6 +341,31 @@ def test_json_values_are_read_as_text(spark: SparkSession, items: Contract, tmp_
         ("AB2", "12345678.5", None, None, "false", None, '["Infinity",2]', None),
         ("AB3", "99999999999999999999999999999.999999999", None, "1e-400", None, "-0", None, None),
         ("AB4", "1.0E+29", None, "1e400", None, None, 'x": 1.5, "qty": 2', None),
+    ]
+
+
+def test_json_values_past_the_parsers_default_limits_are_read(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Jackson's defaults would reject these valid lines: over 20,000,000 characters of text, over 1,000
+    digits, over 1,000 levels of nesting (here in a field the contract ignores)."""
+    long_text = "x" * 20_000_001
+    digits = "1" * 1_200
+    nested = "[" * 1_100 + "]" * 1_100
+    write_lines(
+        tmp_path / "in",
+        "a.json",
+        [
+            f'{{"id": "AB1", "color": "{long_text}"}}',
+            f'{{"id": "AB2", "color": {digits}}}',
+            f'{{"id": "AB3", "extra": {nested}}}',
+        ],
+    )
+    source = read_input(spark, "json", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "color", RAW_RECORD) == [
+        ("AB1", long_text, None),
+        ("AB2", digits, None),
+        ("AB3", None, None),
     ]
 
 
