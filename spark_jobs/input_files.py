@@ -1,9 +1,11 @@
 """The input's files and the directories on their paths: which files Spark reads, their names as the file
-system gives them, the columns that Hive-style directories (`<column>=<value>/`) name, and a check that
-refuses a compressed file Hadoop's codec would run out of memory on."""
+system gives them, the columns that Hive-style directories (`<column>=<value>/`) name, and checks that
+refuse what symbolic links do to a local input and a compressed file Hadoop's codec would run out of memory
+on."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from urllib.parse import unquote
 
@@ -11,9 +13,9 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import Contract
-from spark_jobs.errors import CorruptInputError
+from spark_jobs.errors import CorruptInputError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints
-from spark_jobs.hadoop_paths import skipped_by_spark
+from spark_jobs.hadoop_paths import is_local, local_path, skipped_by_spark, starting_directory
 
 
 def data_files(frame: DataFrame) -> list[str]:
@@ -40,6 +42,33 @@ def row_file_name() -> Column:
 def _url_decoded(text: Column) -> Column:
     # A `+` in a path is a plus, where url_decode would read a space.
     return sf.url_decode(sf.replace(text, sf.lit("+"), sf.lit("%2B")))
+
+
+def refuse_what_links_do(files: tuple[str, ...], location: str) -> None:
+    """Refuse a local input (`files`, named as `input_file_names` names them, under `location`) that symbolic
+    links would have read wrongly; Cloud Storage has no links. Spark follows them: one to a file or directory
+    that is in the input too, or to a directory above it (a loop, read over and over), reads the same rows
+    twice or more, and its listing skips a link that leads nowhere without a word."""
+    if not is_local(location):
+        return
+    first_name: dict[str, str] = {}
+    for file in files:
+        real = os.path.realpath(local_path(file))
+        if real in first_name:
+            raise UsageError(
+                f"input files {first_name[real]} and {file} are one file, {real}, through a symbolic link: "
+                "its rows would load twice; remove the link, or read the directory it leads to on its own"
+            )
+        first_name[real] = file
+    for directory, subdirectories, names in os.walk(local_path(starting_directory(location))):
+        subdirectories[:] = [name for name in subdirectories if not skipped_by_spark(name)]
+        for name in (*subdirectories, *names):
+            path = os.path.join(directory, name)
+            if not skipped_by_spark(name) and os.path.islink(path) and not os.path.exists(path):
+                raise CorruptInputError(
+                    f"input {path} is a symbolic link to {os.readlink(path)}, which does not exist: Spark "
+                    "would skip it without a word; remove the link, or restore what it leads to"
+                )
 
 
 def named_by_directories(files: Iterable[str], contract: Contract) -> set[str]:

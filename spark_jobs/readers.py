@@ -30,6 +30,7 @@ from spark_jobs.input_files import (
     data_files,
     input_file_names,
     named_by_directories,
+    refuse_what_links_do,
     row_file_name,
 )
 from spark_jobs.json_reader import MALFORMED_JSON_LINE, read_json
@@ -89,6 +90,7 @@ def read_input(
         raise _no_input(location)
     _refuse_delta_table(spark, location, input_format)
     files = input_file_names(listed)
+    refuse_what_links_do(files, location)
     if input_format in TEXT_FORMATS:
         check_block_compressed(spark, files)
     text_columns = (

@@ -15,7 +15,7 @@ from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
-from spark_jobs.errors import NoInputError, SchemaMismatchError, UsageError
+from spark_jobs.errors import CorruptInputError, NoInputError, SchemaMismatchError, UsageError
 from spark_jobs.options import CsvDialect
 from spark_jobs.readers import cores, read_input
 from spark_jobs.spark_errors import csv_header_mismatch
@@ -377,6 +377,41 @@ def test_all_files_under_the_location_are_read(spark: SparkSession, items: Contr
     source = read_input(spark, "csv", str(tmp_path / "in"), items)
     assert len(source.files) == 4
     assert rows_of(source.frame, "id", "qty") == [("AB1", "1"), ("AB2", "2")]
+
+
+@pytest.mark.parametrize(("link", "target"), [("loop", "."), ("latest", "2026"), ("b.csv", "a.csv")])
+def test_a_local_input_that_links_read_twice_is_refused(
+    spark: SparkSession, items: Contract, tmp_path: Path, link: str, target: str
+) -> None:
+    """Spark follows the links: a loop, or a link to a file or directory also in the input, reads its rows
+    again."""
+    a_file = write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    write_lines(tmp_path / "in" / "2026", "c.csv", [ITEMS_HEADER, "AB2,2,,,,2026-01-05,,"])
+    (tmp_path / "in" / link).symlink_to(target)
+    # The first file found twice, in the listing's order: in/2026/c.csv comes before in/a.csv.
+    real = a_file.resolve() if link == "b.csv" else (tmp_path / "in" / "2026" / "c.csv").resolve()
+    with pytest.raises(UsageError) as refused:
+        read_input(spark, "csv", str(tmp_path / "in"), items)
+    assert f"are one file, {real}, through a symbolic link: its rows would load twice" in str(refused.value)
+
+
+def test_a_broken_link_in_a_local_input_is_refused_and_other_links_are_followed(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    outside = write_lines(tmp_path / "elsewhere", "x.csv", [ITEMS_HEADER, "AB3,3,,,,2026-01-05,,"])
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    (tmp_path / "in" / "x.csv").symlink_to(outside)
+    (tmp_path / "in" / ".hidden.csv").symlink_to(tmp_path / "missing.csv")
+    (tmp_path / "current").symlink_to(tmp_path / "in")
+    source = read_input(spark, "csv", str(tmp_path / "current"), items)
+    assert rows_of(source.frame, "id") == [("AB1",), ("AB3",)]
+    (tmp_path / "in" / "b.csv").symlink_to(tmp_path / "missing.csv")
+    with pytest.raises(CorruptInputError) as refused:
+        read_input(spark, "csv", str(tmp_path / "current"), items)
+    assert str(refused.value) == (
+        f"input {tmp_path}/current/b.csv is a symbolic link to {tmp_path}/missing.csv, which does not exist: "
+        "Spark would skip it without a word; remove the link, or restore what it leads to"
+    )
 
 
 def test_no_matching_input_is_an_error(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
