@@ -64,10 +64,10 @@ def run(
     _check_patterns_in_java(spark, contract, config.contract_path)
     if config.sink == BIGQUERY:
         check_bigquery_connector(spark)
+    sink = _sink(config, contract, started_at)  # which refuses what it cannot write before the input is read
     with ExitStack() as cached:
         rows, rejected = _checked_and_counted(spark, config, contract, progress, cached)
         reconcile(progress)
-        sink = _sink(config, contract, started_at)
         with sink_errors_explained("writing the rejected rows"):
             sink.write_rejected(rejected_rows(rejected, contract, started_at, config.batch_id))
         _check_reject_ratio(progress, config.max_reject_ratio)

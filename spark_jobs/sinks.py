@@ -33,12 +33,15 @@ from spark_jobs.contract import (
 )
 from spark_jobs.errors import SinkError, UsageError, first_line
 from spark_jobs.hadoop_fs import delete_files_before, delete_path, move_files_into, replace_path
+from spark_jobs.hadoop_paths import is_local
 from spark_jobs.options import APPEND, OVERWRITE
 from spark_jobs.session import jvm
 from spark_jobs.spark_errors import first_meaningful_line
 
 # How much of the table's name a staging directory shows (a table's may have 1,024 characters).
 _SHOWN_TABLE_LENGTH = 64
+# The longest name a local file system gives a directory (Linux's and macOS's NAME_MAX), in bytes.
+_MAX_LOCAL_NAME_BYTES = 255
 # The local sink's partition directories are named by the BigQuery partition id of each row.
 _PARTITION_ID_FORMATS = {"HOUR": "yyyyMMddHH", "DAY": "yyyyMMdd", "MONTH": "yyyyMM", "YEAR": "yyyy"}
 # The Pulumi program creates both tables from the contract; the connector must not create one from Spark's
@@ -71,6 +74,18 @@ class LocalSink:
     ingested_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     """When the run started (its rows' `_ingested_at`): it orders the runs of a batch."""
     nonce: str = field(default_factory=lambda: uuid4().hex[:8])
+
+    def __post_init__(self) -> None:
+        """Refuse, before anything is read, a table whose directories a local file system cannot name:
+        BigQuery's names may be four times longer."""
+        longest = self.contract.quarantine_table
+        if is_local(self.output_path) and len(longest.encode()) > _MAX_LOCAL_NAME_BYTES:
+            raise UsageError(
+                f"the local sink writes the table {self.contract.table} to directories named after it, and "
+                f"{longest} has {len(longest.encode())} characters, more than the {_MAX_LOCAL_NAME_BYTES} a "
+                "local file system allows: give the contract a shorter table name, or an --output-path in "
+                "Cloud Storage (gs://)"
+            )
 
     @property
     def table_path(self) -> str:

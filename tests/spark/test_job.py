@@ -362,6 +362,27 @@ def test_a_delta_table_is_refused_since_its_files_hold_earlier_versions_too(
     assert not (tmp_path / "out" / "items").exists()
 
 
+@pytest.mark.parametrize(("length", "status"), [(245, 0), (246, 2)])
+def test_a_table_name_too_long_for_the_local_sinks_directories_is_refused_before_the_input_is_read(
+    spark: SparkSession, tmp_path: Path, length: int, status: int
+) -> None:
+    table = "t" * length
+    contract_file = tmp_path / "long.yaml"
+    contract_file.write_text(f"table: {table}\ncolumns:\n  - {{name: id, type: STRING}}\n")
+    write_lines(tmp_path / "in", "a.csv", ["id", "a"])
+    result, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert result == status
+    if status:
+        assert report["input_files"] == []  # refused before the input was listed
+        assert report["error"] == (
+            f"the local sink writes the table {table} to directories named after it, and {table}__rejected "
+            "has 256 characters, more than the 255 a local file system allows: give the contract a shorter "
+            "table name, or an --output-path in Cloud Storage (gs://)"
+        )
+    else:
+        assert read_table(spark, tmp_path / "out" / table, "id") == [("a",)]
+
+
 _IN_ORDER = " (a header names the contract's columns in the contract's order, ignoring case)"
 
 
