@@ -78,6 +78,10 @@ def declared_keys() -> dict[str, dict[str, object]]:
     return {key: value if isinstance(value, dict) else {"default": value} for key, value in declared.items()}
 
 
+_PROVIDER = "gcp"
+"""The namespace of the provider's settings, some of which the program checks."""
+
+
 class Reader:
     """Typed access to the project's config namespace, with the defaults Pulumi.yaml declares (as the CLI).
 
@@ -125,9 +129,9 @@ class Reader:
 
     def provider(self, key: str) -> str | None:
         """The provider's own setting `gcp:<key>`, which the program checks (it is not declared here)."""
-        value = pulumi.Config("gcp").get(key)
+        value = pulumi.Config(_PROVIDER).get(key)
         if value is not None:
-            self._provider_set.add(f"gcp:{key}")
+            self._provider_set.add(f"{_PROVIDER}:{key}")
         return value
 
     def _set_keys(self) -> dict[str, object]:
@@ -137,11 +141,22 @@ class Reader:
         return {key.removeprefix(prefix): value for key, value in present.items() if key.startswith(prefix)}
 
     def unread_keys(self) -> None:
-        """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete)."""
+        """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete), and keys
+        set in a namespace whose name misspells the project's, which nothing would ever read."""
         for key, value in sorted(self._set_keys().items()):
             if key not in self.read:
                 raise ConfigError(
                     key, value, f"a key declared in Pulumi.yaml{did_you_mean(key, self._declared)}"
+                )
+        project = self._config.name
+        for key, value in sorted({**get_config_env(), **CONFIG.get()}.items()):
+            namespace, colon, name = key.partition(":")
+            if colon and namespace != project and _misspells(namespace, project):
+                raise ConfigError(
+                    key,
+                    value,
+                    f"a key of this project's namespace, {project}:{name}: the program reads no other "
+                    f"namespace's keys than its own and the provider's ({_PROVIDER}:)",
                 )
 
     def secret_keys(self) -> list[str]:
@@ -152,6 +167,11 @@ class Reader:
 def one_of(choices: Iterable[object]) -> str:
     """What a key allows, in words: "one of 4, 8 or 16"."""
     return f"one of {listed(choices)}"
+
+
+def _misspells(name: str, intended: str) -> bool:
+    """Whether `name` reads as a slip in writing `intended` (the closeness `did_you_mean` asks for)."""
+    return bool(difflib.get_close_matches(name, [intended], n=1))
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -1247,6 +1247,25 @@ def test_rejects_bad_network_tags(tags: object, key: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "namespace", ["gcs-bigquery-pipline", "gcs_bigquery_pipeline", "gcs-bigquery-pipeline2"]
+)
+def test_a_key_in_a_misspelled_project_namespace_is_refused(namespace: str) -> None:
+    """Nothing would read it: the CMEK key, say, would silently not be used."""
+    error = _error({f"{namespace}:kmsKey": "projects/p-proj1/locations/europe-west1/keyRings/r/cryptoKeys/k"})
+    assert error.key == f"{namespace}:kmsKey"
+    assert str(error).endswith(
+        "is not valid: a key of this project's namespace, gcs-bigquery-pipeline:kmsKey: the program reads no "
+        "other namespace's keys than its own and the provider's (gcp:)"
+    )
+
+
+def test_keys_of_other_namespaces_are_left_to_their_readers() -> None:
+    assert (
+        _load({"pulumi:disable-default-providers": ["aws"], "random:seed": 1}).project_id == "my-pipeline-dev"
+    )
+
+
 def test_a_repeated_network_tag_names_its_first_place() -> None:
     error = _error({"networkTags": ["ok", "other", "ok"]})
     assert error.key == "networkTags[2]"
