@@ -74,6 +74,8 @@ _EMAIL_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!
 _EMAIL_DOMAIN = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]"
 )
+# RFC 5321's limits: 64 octets before the @, and 256 for the whole path, <> around the address included.
+_EMAIL_MAX_LOCAL_PART, _EMAIL_MAX_LENGTH = 64, 254
 # Where an address pasted with others is cut: commas, semicolons, spaces.
 _ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
 _MIN_EXECUTORS = "spark.dynamicAllocation.minExecutors"
@@ -864,4 +866,9 @@ def _email_problems(email: str) -> Iterator[str]:
         yield (
             "an address with a domain name after the @, such as example.com: labels of ASCII letters, "
             "digits and hyphens (none first or last) joined by single dots"
+        )
+    if len(local_part) > _EMAIL_MAX_LOCAL_PART or len(email) > _EMAIL_MAX_LENGTH:
+        yield (
+            f"an address of at most {_EMAIL_MAX_LENGTH} characters, at most {_EMAIL_MAX_LOCAL_PART} of them "
+            "before the @ (RFC 5321's limits, which mail servers hold to)"
         )

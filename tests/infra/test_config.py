@@ -417,6 +417,15 @@ def test_resource_paths_may_name_a_project_by_number_and_keys_with_underscores()
                 "oncall@example.123",
             )
         ],
+        *[
+            (
+                email,
+                f"'{email}'",
+                "an address of at most 254 characters, at most 64 of them before the @ (RFC 5321's limits, "
+                "which mail servers hold to)",
+            )
+            for email in ("a" * 65 + "@example.com", "a@" + ".".join(["b" * 63] * 3) + "." + "c" * 61)
+        ],
     ],
 )
 def test_an_alert_email_error_names_the_rule_it_breaks(email: str, shown: str, allowed: str) -> None:
@@ -426,7 +435,14 @@ def test_an_alert_email_error_names_the_rule_it_breaks(email: str, shown: str, a
 
 @pytest.mark.parametrize(
     "email",
-    ["oncall@example.com", "on.call+alerts@xn--mnchen-3ya.de", "o'neil@sub.example.co.uk", "A@EXAMPLE.COM"],
+    [
+        "oncall@example.com",
+        "on.call+alerts@xn--mnchen-3ya.de",
+        "o'neil@sub.example.co.uk",
+        "A@EXAMPLE.COM",
+        # The longest: 64 characters before the @, 254 in all.
+        "a" * 64 + "@" + ".".join(["b" * 63] * 2) + "." + "c" * 61,
+    ],
 )
 def test_a_plain_address_is_an_alert_email(email: str) -> None:
     assert _load({"alertEmail": email}).monitoring.alert_email == email
