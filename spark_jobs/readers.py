@@ -52,9 +52,10 @@ class Source:
     malformed_reason: str | None
     """Why a record that could not be split into columns (its `_raw_record` set) is rejected; None for the
     readers of typed files, which fail the run instead of giving such records."""
-    encoding: str = CSV_ENCODING
-    """The character set the text was decoded from (CSV's chosen one): bytes it does not define became
-    U+FFFD, which the validation rejects naming it."""
+    encoding: str | None = CSV_ENCODING
+    """The character set the text was decoded from (CSV's chosen one, JSON's UTF-8): bytes it does not define
+    became U+FFFD, which the validation rejects naming it. None for Parquet and Avro, which store text as
+    text (a directory's value included): a U+FFFD there is a character like any other."""
     quotes_may_run_on: bool = False
     """Whether a quote never closed may have run a record on into the records after it (CSV's): the frame
     then says why in `_open_quote`, and the validation rejects the record."""
@@ -103,7 +104,7 @@ def read_input(
         files,
         frozenset(text_columns),
         malformed,
-        encoding=csv.encoding if input_format == CSV else CSV_ENCODING,
+        encoding={CSV: csv.encoding, JSON: CSV_ENCODING}.get(input_format),
         quotes_may_run_on=input_format == CSV,
     )
     return _spread(source, spark)

@@ -17,6 +17,9 @@ JOB_SETTINGS = {
     # Corrupt or vanished files must fail the run, never be skipped silently.
     "spark.sql.files.ignoreCorruptFiles": "false",
     "spark.sql.files.ignoreMissingFiles": "false",
+    # A Parquet page whose bytes do not match its checksum (Spark's writer and most others store one) makes
+    # the file corrupt too: unchecked, the damaged page's values would load as if they were data.
+    "parquet.page.verify-checksum.enabled": "true",
     # Dates before 1582 and timestamps before 1900 are written as they are (the proleptic Gregorian calendar
     # BigQuery uses too), instead of failing the write for want of a rebase decision.
     "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",

@@ -124,9 +124,10 @@ def _typed_and_text(contract: Contract, text_columns: frozenset[str]) -> list[Co
     return values
 
 
-def _reasons(column: ContractColumn, text_columns: frozenset[str], encoding: str) -> list[Column]:
+def _reasons(column: ContractColumn, text_columns: frozenset[str], encoding: str | None) -> list[Column]:
     """One column's rules over its typed value and its text (`_typed_and_text`), each null when it passes; a
-    value cast from text (one of `text_columns`) may also fail its type or its `encoding`."""
+    value cast from text (one of `text_columns`) may also fail its type, or the `encoding` its text was
+    decoded from (None: the job decoded none)."""
     value, text = sf.col(column.name), text_of(column)
     reasons = _required(column, text)
     if column.name not in text_columns:
@@ -135,20 +136,20 @@ def _reasons(column: ContractColumn, text_columns: frozenset[str], encoding: str
             out_of_range = ~in_bigquery_range(value, column.type)
             reason = _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
             reasons.append(sf.when(out_of_range, reason))
-    elif column.type == STRING:
+    elif column.type != STRING:
+        reasons.append(
+            sf.when(
+                text.isNotNull() & value.isNull(),
+                _reason(column, "type", text, "is not a valid", column.type),
+            )
+        )
+    elif encoding is not None:
         # A text is a valid STRING, unless bytes its encoding does not define reached Spark as U+FFFD when it
         # decoded the text: reject them instead of loading the damage (for other types, the cast fails).
         reasons.append(
             sf.when(
                 text.contains(_REPLACEMENT_CHARACTER),
                 _reason(column, "encoding", text, "is not", encoding),
-            )
-        )
-    else:
-        reasons.append(
-            sf.when(
-                text.isNotNull() & value.isNull(),
-                _reason(column, "type", text, "is not a valid", column.type),
             )
         )
     return reasons + _value_rules(column, text, value)

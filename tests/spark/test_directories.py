@@ -47,6 +47,27 @@ def test_parquet_columns_the_files_lack_come_from_directories(
     }
 
 
+def test_a_parquet_text_holding_u_fffd_is_a_string_like_any_other_also_with_a_directory_column(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """Parquet stores text as text: U+FFFD there is no trace of a failed decoding, as it is in CSV or JSON,
+    even when a directory named after the column makes it a column of text for the validation."""
+    columns = [{"name": "id", "type": "STRING"}, {"name": "color", "type": "STRING"}]
+    contract = parse_contract({"table": "t", "columns": columns}, "t.yaml")
+    rows = [("AB1", "caf\ufffd"), ("AB2", None)]
+    spark.createDataFrame(rows, "id string, color string").write.parquet(str(tmp_path / "in" / "color=red"))
+    other = spark.createDataFrame([("AB3", "\ufffd")], "id string, color string")
+    other.write.parquet(str(tmp_path / "in" / "b"))
+    source = read_input(spark, "parquet", str(tmp_path / "in"), contract)
+    assert source.text_columns == {"color"}
+    checked_rows = validate(source, contract).collect()
+    assert {row["id"]: (row["color"], list(row[ERRORS])) for row in checked_rows} == {
+        "AB1": ("caf\ufffd", []),
+        "AB2": ("red", []),
+        "AB3": ("\ufffd", []),
+    }
+
+
 def test_a_directory_named_in_upper_case_alone_fills_its_column(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,43 @@ def test_a_truncated_parquet_file_is_named(spark: SparkSession, items: Contract,
     assert str(caught.value).startswith(
         f"an input file could not be read: file://{part} is not a Parquet file. Expected magic number at tail"
     )
+
+
+def test_a_parquet_page_whose_bytes_fail_its_checksum_is_a_corrupt_file(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """Unchecked, the damaged page's values would load as data (Spark's writer stores page checksums)."""
+    location = tmp_path / "in"
+    with _plain_parquet_pages(spark):
+        spark.range(1000).selectExpr("id AS q").coalesce(1).write.parquet(str(location))
+    part = next(location.glob("*.parquet"))
+    damaged = bytearray(part.read_bytes())
+    damaged[200:240] = b"\x7f" * 40  # inside the first data page, uncompressed: still decodable
+    part.write_bytes(bytes(damaged))
+    for checksum in location.glob(".*.crc"):  # as on Cloud Storage, no checksum file tells first
+        checksum.unlink()
+    numbers = parse_contract({"table": "n", "columns": [{"name": "q", "type": "INT64"}]}, "n.yaml")
+    with pytest.raises(CorruptInputError) as caught, input_errors_explained(files=()):
+        read_input(spark, "parquet", str(location), numbers).frame.collect()
+    assert str(caught.value).startswith(f"an input file could not be read: file://{part}: ")
+    assert "CRC checksum verification failed" in str(caught.value)
+
+
+@contextmanager
+def _plain_parquet_pages(spark: SparkSession) -> Iterator[None]:
+    """Parquet written with its values as they are: no compression, no dictionary."""
+    settings = {"spark.sql.parquet.compression.codec": "uncompressed", "parquet.enable.dictionary": "false"}
+    before = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, earlier in before.items():
+            if earlier is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, earlier)
 
 
 def test_a_parquet_file_compressed_with_a_codec_this_spark_lacks_says_which(
