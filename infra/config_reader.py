@@ -80,6 +80,9 @@ def declared_keys() -> dict[str, dict[str, object]]:
 
 _PROVIDER = "gcp"
 """The namespace of the provider's settings, some of which the program checks."""
+_MAX_SLIP, _SLIP_SIMILARITY = 2, 0.9
+"""How far a misspelled namespace lies from the project's: at most this many characters longer or shorter,
+and at least this similar (difflib's ratio: `gcs_bigquery_pipeline` is 0.905)."""
 
 
 class Reader:
@@ -170,8 +173,12 @@ def one_of(choices: Iterable[object]) -> str:
 
 
 def _misspells(name: str, intended: str) -> bool:
-    """Whether `name` reads as a slip in writing `intended` (the closeness `did_you_mean` asks for)."""
-    return bool(difflib.get_close_matches(name, [intended], n=1))
+    """Whether namespace `name` reads as a slip in writing `intended`: a letter or two off, not a project
+    of its own named alike (`gcs-bigquery-loader`, `gcs-bigquery-pipeline-ops`), nor Pulumi's or the
+    provider's."""
+    if name in (_PROVIDER, "pulumi") or abs(len(name) - len(intended)) > _MAX_SLIP:
+        return False
+    return difflib.SequenceMatcher(None, name, intended).ratio() >= _SLIP_SIMILARITY
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -211,12 +211,20 @@ def contract_from_bytes(data: bytes, source: str) -> Contract:
     except yaml.YAMLError as error:
         raise ContractError(f"{source}: not valid YAML {_yaml_problem(error)}") from None
     except RecursionError:
-        # PyYAML builds nested lists and maps by recursion, one Python frame per level.
-        raise ContractError(
-            f"{source}: its lists or maps nest too deeply to read: a contract nests three levels at most "
-            "(columns, a column, its allowed values)"
-        ) from None
-    return parse_contract(document, source)
+        raise _nested_too_deeply(source) from None
+    try:
+        return parse_contract(document, source)
+    except RecursionError:
+        raise _nested_too_deeply(source) from None
+
+
+def _nested_too_deeply(source: str) -> ContractError:
+    """PyYAML builds nested lists and maps by recursion, one Python frame per level, and the messages that
+    show a misplaced structure recurse through it too."""
+    return ContractError(
+        f"{source}: its lists or maps nest too deeply to read: a contract nests three levels at most "
+        "(columns, a column, its allowed values)"
+    )
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:

@@ -115,13 +115,13 @@ def _without_blank_crlf_lines(rows: DataFrame, columns: tuple[str, ...]) -> Data
     """`rows` without the blank lines that end in `\r\n` after a header ending in `\n`.
 
     Spark skips a blank line, but such a one reaches the parser as a lone `\r` (see
-    `_line_break_remains_removed`): a record of one field. With one column it would load as null; with more,
-    it is a record of too few fields, which the parser keeps as an empty (or `\r`) raw record.
+    `_line_break_remains_removed`): a record of one field. With one column it is a well-formed record, which
+    would load as null (a record of only a quoted `"\r"` is the same to the parser, and is skipped too); with
+    more, it is a record of too few fields, which the parser keeps as an empty (or `\r`) raw record.
     """
-    lone_return = sf.col(columns[0]).eqNullSafe("\r")
-    if len(columns) > 1:
-        lone_return &= sf.coalesce(sf.col(RAW_RECORD).isin("", "\r"), sf.lit(False))
-    return rows.where(~lone_return)
+    raw = sf.col(RAW_RECORD)
+    blank = raw.isNull() if len(columns) == 1 else sf.coalesce(raw.isin("", "\r"), sf.lit(False))
+    return rows.where(~(sf.col(columns[0]).eqNullSafe("\r") & blank))
 
 
 def _line_break_remains_removed(rows: DataFrame, last_column: str) -> DataFrame:

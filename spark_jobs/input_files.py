@@ -6,6 +6,7 @@ on."""
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterable
 from urllib.parse import unquote
 
@@ -44,15 +45,49 @@ def _url_decoded(text: Column) -> Column:
     return sf.url_decode(sf.replace(text, sf.lit("+"), sf.lit("%2B")))
 
 
-def refuse_what_links_do(files: tuple[str, ...], location: str) -> None:
-    """Refuse a local input (`files`, named as `input_file_names` names them, under `location`) that symbolic
-    links would have read wrongly; Cloud Storage has no links. Spark follows them: one to a file or directory
-    that is in the input too, or to a directory above it (a loop, read over and over), reads the same rows
-    twice or more, and its listing skips a link that leads nowhere without a word."""
-    if not is_local(location):
+def refuse_links_read_wrongly(location: str) -> None:
+    """Before Spark lists a local `location` (Cloud Storage has no links), refuse what symbolic links below it
+    would make it read wrongly. Spark follows them: a link to a directory that is in the input too, or above
+    it (a loop, listed over and over), reads the same files twice or more, and a link that leads nowhere is
+    skipped without a word. Walked as Spark lists it, links followed; a glob location is left to
+    `refuse_files_read_twice`, once listed."""
+    if not is_local(location) or starting_directory(location) != location:
         return
     first_name: dict[str, str] = {}
+    waiting = deque([str(local_path(location))])
+    while waiting:
+        directory = waiting.popleft()
+        real = os.path.realpath(directory)
+        if real in first_name:
+            raise UsageError(
+                f"input directories {first_name[real]} and {directory} are one, {real}, through a symbolic "
+                "link: their files would load twice or more; remove the link, or read the directory it leads "
+                "to on its own"
+            )
+        first_name[real] = directory
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError:
+            continue  # not a directory, or one Spark will refuse to read itself
+        for entry in entries:
+            if skipped_by_spark(entry.name):
+                continue
+            if entry.is_symlink() and not os.path.exists(entry.path):
+                raise CorruptInputError(
+                    f"input {entry.path} is a symbolic link to {os.readlink(entry.path)}, which does not "
+                    "exist: Spark would skip it without a word; remove the link, or restore what it leads to"
+                )
+            if entry.is_dir():
+                waiting.append(entry.path)
+
+
+def refuse_files_read_twice(files: tuple[str, ...]) -> None:
+    """Refuse a local input whose listed `files` (named as `input_file_names` names them) hold one file twice,
+    through a symbolic link (to a file also in the input, say): its rows would load twice."""
+    first_name: dict[str, str] = {}
     for file in files:
+        if not is_local(file):
+            return
         real = os.path.realpath(local_path(file))
         if real in first_name:
             raise UsageError(
@@ -60,15 +95,6 @@ def refuse_what_links_do(files: tuple[str, ...], location: str) -> None:
                 "its rows would load twice; remove the link, or read the directory it leads to on its own"
             )
         first_name[real] = file
-    for directory, subdirectories, names in os.walk(local_path(starting_directory(location))):
-        subdirectories[:] = [name for name in subdirectories if not skipped_by_spark(name)]
-        for name in (*subdirectories, *names):
-            path = os.path.join(directory, name)
-            if not skipped_by_spark(name) and os.path.islink(path) and not os.path.exists(path):
-                raise CorruptInputError(
-                    f"input {path} is a symbolic link to {os.readlink(path)}, which does not exist: Spark "
-                    "would skip it without a word; remove the link, or restore what it leads to"
-                )
 
 
 def named_by_directories(files: Iterable[str], contract: Contract) -> set[str]:

@@ -30,7 +30,8 @@ from spark_jobs.input_files import (
     data_files,
     input_file_names,
     named_by_directories,
-    refuse_what_links_do,
+    refuse_files_read_twice,
+    refuse_links_read_wrongly,
     row_file_name,
 )
 from spark_jobs.json_reader import MALFORMED_JSON_LINE, read_json
@@ -81,6 +82,7 @@ def read_input(
     """The input's rows as the contract's columns (CSV files written in the `csv` dialect); `in_schema_groups`
     reads typed files in groups of files sharing a schema without trying to merge their schemas first."""
     reader, malformed = _reader(input_format, csv, in_schema_groups)
+    refuse_links_read_wrongly(location)
     try:
         frame = reader(spark, location, contract)
     except AnalysisException as error:
@@ -91,7 +93,7 @@ def read_input(
         raise _no_input(location)
     _refuse_delta_table(spark, location, input_format)
     files = input_file_names(listed)
-    refuse_what_links_do(files, location)
+    refuse_files_read_twice(files)
     if input_format in TEXT_FORMATS:
         check_block_compressed(spark, files)
     text_columns = (

@@ -574,7 +574,14 @@ def test_a_yaml_mistake_is_named_by_its_line_and_column(text: str, problem: str)
 
 
 @pytest.mark.parametrize(
-    "text", ["table: t\ncolumns: " + "[" * 5000 + "]" * 5000, "table: " + "{a: " * 3000 + "1" + "}" * 3000]
+    "text",
+    [
+        "table: t\ncolumns: " + "[" * 5000 + "]" * 5000,
+        "table: " + "{a: " * 3000 + "1" + "}" * 3000,
+        # Read, but too deep for the message that shows the misplaced structure.
+        *[f"table: t\ncolumns: {'[' * depth}{']' * depth}" for depth in (340, 400, 490)],
+        "table: t\ncolumns:\n  - {name: c, type: STRING, allowed: " + "[" * 400 + "]" * 400 + "}",
+    ],
 )
 def test_yaml_nested_past_pythons_recursion_limit_is_refused(text: str) -> None:
     with pytest.raises(ContractError) as caught:
