@@ -140,8 +140,9 @@ class Reader:
     def _set_keys(self) -> dict[str, object]:
         """The keys set in this project's namespace (without it) and their values."""
         prefix = f"{self._config.name}:"
-        present = {**get_config_env(), **CONFIG.get()}
-        return {key.removeprefix(prefix): value for key, value in present.items() if key.startswith(prefix)}
+        return {
+            key.removeprefix(prefix): value for key, value in _present().items() if key.startswith(prefix)
+        }
 
     def unread_keys(self) -> None:
         """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete), and keys
@@ -152,7 +153,7 @@ class Reader:
                     key, value, f"a key declared in Pulumi.yaml{did_you_mean(key, self._declared)}"
                 )
         project = self._config.name
-        for key, value in sorted({**get_config_env(), **CONFIG.get()}.items()):
+        for key, value in sorted(_present().items()):
             namespace, colon, name = key.partition(":")
             if colon and namespace != project and _misspells(namespace, project):
                 raise ConfigError(
@@ -170,6 +171,11 @@ class Reader:
 def one_of(choices: Iterable[object]) -> str:
     """What a key allows, in words: "one of 4, 8 or 16"."""
     return f"one of {listed(choices)}"
+
+
+def _present() -> dict[str, object]:
+    """Every config key set for the stack, of any namespace, with its value."""
+    return {**get_config_env(), **CONFIG.get()}
 
 
 def _misspells(name: str, intended: str) -> bool:

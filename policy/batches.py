@@ -174,14 +174,12 @@ def _require_stored_code(args: ResourceValidationArgs, report: ReportViolation) 
     if args.resource_type not in (BATCH, SESSION_TEMPLATE):
         return
     properties = _properties(args)
-    downloading = []
     for name in (*PACKAGE_PROPERTIES, HIVE_JARS):
-        value = known(properties, name, None)
-        if downloads_packages(name, value):
-            downloading.append(f"{name}={FROM_MAVEN}" if name == HIVE_JARS else name)
-    for name in downloading:
+        if not downloads_packages(name, known(properties, name, None)):
+            continue
+        setting = f"{name}={FROM_MAVEN}" if name == HIVE_JARS else name
         report(
-            f"{_kind(args)} '{args.name}' sets runtimeConfig.properties.{name}, which downloads packages "
+            f"{_kind(args)} '{args.name}' sets runtimeConfig.properties.{setting}, which downloads packages "
             "from a repository each time it starts: put the jars in Cloud Storage (the stack's code "
             "bucket) and name them in jarFileUris",
             None,
