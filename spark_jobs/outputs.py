@@ -7,6 +7,7 @@ import datetime as dt
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as sf
+from pyspark.sql.types import ArrayType, StringType
 
 from spark_jobs.bigquery_types import BOOL, DATE, FLOAT64, INT64, NUMERIC, STRING, TIMESTAMP
 from spark_jobs.casts import SPARK_TYPES
@@ -42,8 +43,11 @@ def rejected_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime,
     which makes the filter here free.
     """
     texts = [text_of(column).alias(column.name) for column in contract.columns]
+    # A rejected row always has reasons: the filler is never used, it only tells Spark that the REPEATED
+    # `_errors` is never null (a passed row's is, see `is_loaded`).
+    reasons = sf.coalesce(sf.col(ERRORS), sf.array().cast(ArrayType(StringType()))).alias(ERRORS)
     rejected = rows.where(~is_loaded()).select(
-        *texts, sf.col(ERRORS), sf.col(RAW_RECORD), *_metadata(ingested_at, batch_id)
+        *texts, reasons, sf.col(RAW_RECORD), *_metadata(ingested_at, batch_id)
     )
     return _described(rejected, contract.quarantine_schema())
 

@@ -40,8 +40,12 @@ _REPLACEMENT_CHARACTER = "\ufffd"
 
 
 def is_loaded() -> Column:
-    """A row is loaded exactly when it has no reasons; the split and the counts share this predicate."""
-    return sf.size(sf.col(ERRORS)) == 0
+    """A row is loaded exactly when it has no reasons; the split and the counts share this predicate.
+
+    A row that passes has null reasons, not an empty array: the cache holds a null as one bit, and the
+    many scans of the cached rows that tell loaded from rejected read it without decoding an array.
+    """
+    return sf.col(ERRORS).isNull()
 
 
 def rule_of(reason: Column) -> Column:
@@ -156,17 +160,17 @@ def _reasons(column: ContractColumn, text_columns: frozenset[str], encoding: str
 
 
 def _failed(reasons: list[Column]) -> Column:
-    """The array of the `reasons` that are not null: those of the rules the row failed."""
-    no_reasons = sf.array().cast(ArrayType(StringType()))
+    """The array of the `reasons` that are not null, those of the rules the row failed; null when it failed
+    none (see `is_loaded`)."""
     if not reasons:
-        return no_reasons
+        return sf.lit(None).cast(ArrayType(StringType()))
     all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))
     # Drop the passed rules (nulls). array_except runs as generated code, whereas filter with a lambda would
     # evaluate every rule expression beneath it interpreted. Reasons are unique (each names its rule).
     failed = sf.array_except(all_reasons, sf.array(sf.lit(None).cast(StringType())))
     # Most rows pass every rule, and the coalesce that tells so is cheap: only the rows that fail a rule
     # build the array of reasons and the hash set array_except uses.
-    return sf.when(sf.coalesce(*reasons).isNotNull(), failed).otherwise(no_reasons)
+    return sf.when(sf.coalesce(*reasons).isNotNull(), failed)
 
 
 def _key_columns(contract: Contract) -> list[Column]:

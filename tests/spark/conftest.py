@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 
-from spark_jobs.contract import RAW_RECORD, SOURCE_FILE, Contract, parse_contract
+from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract, parse_contract
 from spark_jobs.readers import Source
 from spark_jobs.session import local_session
 
@@ -62,6 +62,11 @@ def write_lines(directory: Path, name: str, lines: list[str]) -> Path:
 def rows_of(frame: DataFrame, *columns: str) -> list[tuple[Any, ...]]:
     """The frame's rows as tuples of the given columns, sorted, for exact comparisons."""
     return sorted((tuple(row) for row in frame.select(*columns).collect()), key=repr)
+
+
+def reasons_of(row: Row) -> list[str]:
+    """The reasons a checked row failed; none for a row that passed (whose `_errors` is null)."""
+    return list(row[ERRORS] or [])
 
 
 def text_source(spark: SparkSession, contract: Contract, rows: Sequence[Mapping[str, str | None]]) -> Source:

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import ERRORS, Contract, parse_contract
+from spark_jobs.contract import Contract, parse_contract
 from spark_jobs.errors import SchemaMismatchError
 from spark_jobs.readers import read_input
 from spark_jobs.validation import validate
 
-from .conftest import ITEMS_HEADER, rows_of, write_lines
+from .conftest import ITEMS_HEADER, reasons_of, rows_of, write_lines
 
 
 def checked(
@@ -24,7 +24,7 @@ def checked(
 ) -> dict[str, tuple[Any, ...]]:
     """Each row's id → its typed day and at, and its reasons."""
     rows = validate(read_input(spark, input_format, str(location), items), items).collect()
-    return {row["id"]: (row["day"], row["at"], list(row[ERRORS])) for row in rows}
+    return {row["id"]: (row["day"], row["at"], reasons_of(row)) for row in rows}
 
 
 def test_parquet_columns_the_files_lack_come_from_directories(
@@ -61,7 +61,7 @@ def test_a_parquet_text_holding_u_fffd_is_a_string_like_any_other_also_with_a_di
     source = read_input(spark, "parquet", str(tmp_path / "in"), contract)
     assert source.text_columns == {"color"}
     checked_rows = validate(source, contract).collect()
-    assert {row["id"]: (row["color"], list(row[ERRORS])) for row in checked_rows} == {
+    assert {row["id"]: (row["color"], reasons_of(row)) for row in checked_rows} == {
         "AB1": ("caf\ufffd", []),
         "AB2": ("red", []),
         "AB3": ("\ufffd", []),
@@ -111,7 +111,7 @@ def test_a_boolean_a_directory_names_stacks_with_a_file_holding_it_when_files_ar
     spark.createDataFrame([(1, True)], "id int, paid boolean").write.parquet(str(tmp_path / "in" / "a"))
     spark.createDataFrame([(2,)], "id bigint").write.parquet(str(tmp_path / "in" / "paid=false"))
     rows = validate(read_input(spark, "parquet", str(tmp_path / "in"), contract), contract).collect()
-    assert sorted((row["id"], row["paid"], list(row[ERRORS])) for row in rows) == [
+    assert sorted((row["id"], row["paid"], reasons_of(row)) for row in rows) == [
         (1, True, []),
         (2, False, []),
     ]

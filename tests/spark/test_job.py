@@ -757,11 +757,17 @@ def test_a_bad_contract_fails_before_spark_with_status_3(
     assert report["error"] == f"{contract}: clustering: column 'nope' is not declared in columns"
 
 
-def test_loaded_schema_nullability_matches_the_bigquery_modes(spark: SparkSession, items: Contract) -> None:
+def test_written_schema_nullability_matches_the_bigquery_modes(spark: SparkSession, items: Contract) -> None:
+    """Non-nullable exactly where the table's mode is REQUIRED, or REPEATED (`_errors`: a list is never
+    null, and a rejected row always has reasons)."""
     validated = validate(text_source(spark, items, []), items)
-    loaded = loaded_rows(validated, items, dt.datetime(2026, 1, 5, tzinfo=dt.UTC), "b1")
-    modes = [(f["name"], f["mode"] == "REQUIRED") for f in items.bigquery_schema()]
-    assert [(field.name, not field.nullable) for field in loaded.schema.fields] == modes
+    started = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    for rows, schema in (
+        (loaded_rows(validated, items, started, "b1"), items.bigquery_schema()),
+        (rejected_rows(validated, items, started, "b1"), items.quarantine_schema()),
+    ):
+        modes = [(f["name"], f["mode"] in ("REQUIRED", "REPEATED")) for f in schema]
+        assert [(field.name, not field.nullable) for field in rows.schema.fields] == modes
 
 
 def test_written_rows_carry_the_tables_column_descriptions(spark: SparkSession) -> None:
