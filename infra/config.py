@@ -229,6 +229,16 @@ class WarehouseConfig:
     delete_contents_on_destroy: bool
     protect: bool
 
+    @property
+    def tables_deletion_protected(self) -> bool:
+        """Whether the pipelines' tables refuse a delete through Pulumi (the provider's deletion protection).
+
+        With protectData, and also without it as long as deleteContentsOnDestroy is off: Pulumi deletes the
+        stack's tables before their dataset, which is then empty, so the dataset's flag alone would keep only
+        tables the stack does not manage.
+        """
+        return self.protect or not self.delete_contents_on_destroy
+
 
 @dataclass(frozen=True)
 class BatchConfig:

@@ -111,9 +111,9 @@ class Warehouse(pulumi.ComponentResource):
     """The dataset and, for every pipeline, `<table>` and `<table>__rejected`.
 
     With protectData the dataset and tables get Pulumi's `protect` and the tables the provider's deletion
-    protection (both guard against Pulumi's own deletes, not the API's); otherwise table deletion protection
-    is explicitly off, because the provider's default (on) would make `pulumi destroy` fail in a throwaway
-    stack.
+    protection (both guard against Pulumi's own deletes, not the API's). Without it, the tables keep that
+    protection unless deleteContentsOnDestroy lets a destroy delete the data; in a throwaway stack, which
+    sets both flags so, it is explicitly off (the provider's default is on).
     """
 
     dataset: gcp.bigquery.Dataset
@@ -178,7 +178,7 @@ class Warehouse(pulumi.ComponentResource):
             schema=json.dumps(shape.schema),
             time_partitioning=shape.partitioning,
             clusterings=list(shape.clustering) or None,
-            deletion_protection=config.warehouse.protect,
+            deletion_protection=config.warehouse.tables_deletion_protected,
             labels={**config.labels, "pipeline": pipeline.name},
             # Declared, not only inherited from the dataset: the provider reads the inherited key back into
             # state, and a key missing from the program would then plan a replacement of the table.

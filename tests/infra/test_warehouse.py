@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from spark_jobs.contract import load_contract
 from tests.infra.harness import ROOT, StackResult, run_stack
 
@@ -99,6 +101,23 @@ def test_quarantine_retention_expires_its_days_of_rows_and_changes_in_place() ->
     }
     assert quarantine.options.replace_on_changes == ()
     assert table.inputs["timePartitioning"] == {"type": "DAY", "field": "order_date"}
+
+
+@pytest.mark.parametrize(
+    ("protect_data", "delete_contents_on_destroy", "protected"),
+    [(True, False, True), (True, True, True), (False, False, True), (False, True, False)],
+)
+def test_tables_refuse_a_destroy_unless_the_stack_lets_it_delete_their_data(
+    protect_data: bool, delete_contents_on_destroy: bool, protected: bool
+) -> None:
+    """Pulumi deletes the tables before their dataset: without their own protection, a stack that only
+    turned protectData off would lose the tables' rows to a destroy that then keeps the empty dataset."""
+    stack = run_stack(
+        "prod", {"protectData": protect_data, "deleteContentsOnDestroy": delete_contents_on_destroy}
+    )
+    tables = stack.of_type(TABLE)
+    assert {t.name: t.inputs["deletionProtection"] for t in tables} == {t.name: protected for t in tables}
+    assert {t.name: t.options.protect for t in tables} == {t.name: protect_data for t in tables}
 
 
 def test_contract_without_partitioning_or_clustering(tmp_path: Path) -> None:
