@@ -61,9 +61,14 @@ def test_triggered_workflows_grant_nothing_by_default_and_each_job_only_what_it_
 
 
 def deployed_stacks() -> list[str]:
-    """The stacks deploy.yml deploys: its jobs running the shared Pulumi job, one per stack, named so."""
+    """The stacks deploy.yml deploys: its jobs running `up` through the shared Pulumi job, one per stack,
+    named so."""
     jobs = load("deploy.yml")["jobs"]
-    return [name for name, job in jobs.items() if job.get("uses") == "./.github/workflows/pulumi.yml"]
+    return [
+        name
+        for name, job in jobs.items()
+        if job.get("uses") == "./.github/workflows/pulumi.yml" and job["with"]["command"] == "up"
+    ]
 
 
 def test_only_the_deploy_and_teardown_markers_write_to_the_repository_and_hold_nothing_else() -> None:
@@ -124,6 +129,38 @@ def test_main_deploys_dev_then_every_other_stack_through_its_environment() -> No
             assert "(needs.dev.result == 'success' || needs.dev.result == 'skipped')" in job["if"]
 
 
+def test_every_stack_after_dev_deploys_only_once_its_preview_of_the_same_commit_succeeded() -> None:
+    """The approvers read what `up` will apply in the preview job's summary, not only in a pull request's
+    comment, which covered one change, at its time, made by its author's copy of the workflows."""
+    jobs = load("deploy.yml")["jobs"]
+    stacks = [stack for stack in deployed_stacks() if stack != "dev"]
+    assert "prod" in stacks
+    for stack in stacks:
+        preview, deploy = jobs[f"preview-{stack}"], jobs[stack]
+        assert preview["with"] == {"stack": stack, "command": "preview"}  # the previewer: no environment
+        assert preview["permissions"] == {"contents": "read", "id-token": "write"}
+        assert set(preview["needs"]) == set(deploy["needs"]) - {f"preview-{stack}"}
+        waits_for_the_preview = f" && needs.preview-{stack}.result == 'success'"
+        assert waits_for_the_preview in deploy["if"]
+        assert preview["if"] == deploy["if"].replace(
+            waits_for_the_preview, ""
+        )  # the same conditions otherwise
+    [pulumi] = [
+        step for step in load("pulumi.yml")["jobs"]["pulumi"]["steps"] if step.get("uses") == PULUMI_ACTION
+    ]
+    # Outside a pull request, the action fails a comment: these previews write the job summary only.
+    assert pulumi["with"]["comment-on-pr"] == (
+        "${{ inputs.command == 'preview' && github.event_name == 'pull_request' }}"
+    )
+    assert pulumi["with"]["comment-on-summary"] is True
+
+
+def test_a_teardown_names_its_stack_with_no_default() -> None:
+    """Run with the form's defaults, a default stack would be destroyed (dev's environment asks no one)."""
+    stack = load("teardown.yml")["on"]["workflow_dispatch"]["inputs"]["stack"]
+    assert (stack["required"], "default" in stack) == (True, False)
+
+
 def test_deploy_and_teardown_of_a_stack_share_one_uncancelled_lock() -> None:
     deploy = load("deploy.yml")["jobs"]
     teardown = load("teardown.yml")["jobs"]["destroy"]
@@ -162,7 +199,8 @@ def test_callers_pass_the_shared_job_only_the_secrets_it_declares() -> None:
         for job in load(name)["jobs"].values()
         if job.get("uses") == "./.github/workflows/pulumi.yml"
     ]
-    assert len(callers) == len(deployed_stacks()) + 2  # and the preview's and the teardown's
+    # and the previews before every deploy but dev's, the pull requests' preview and the teardown
+    assert len(callers) == 2 * len(deployed_stacks()) - 1 + 2
     for job in callers:
         assert job["secrets"] == {secret: f"${{{{ secrets.{secret} }}}}" for secret in declared}
 
