@@ -195,7 +195,10 @@ class Monitoring(pulumi.ComponentResource):
                 opts=opts,
             )
 
-        own = [pipeline for pipeline in config.pipelines if pipeline.rejected_rows_threshold is not None]
+        own = sorted(
+            (pipeline for pipeline in config.pipelines if pipeline.rejected_rows_threshold is not None),
+            key=lambda pipeline: pipeline.contract.table,  # in the filter as in no particular order
+        )
         alert(
             "rejected-rows-alert",
             "Pipeline rejected rows",

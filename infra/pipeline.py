@@ -90,9 +90,10 @@ def batch_id_pattern(stack: str, pipelines: Sequence[str]) -> str:
 
     A prefix alone would not do: the batches of a stack `dev-eu` also start with `dev-`. Only pipeline names
     that themselves extend the stack name can still meet (stack `dev` with pipeline `eu-orders`, stack
-    `dev-eu` with pipeline `orders`), and those two would share batch ids in the project anyway.
+    `dev-eu` with pipeline `orders`), and those two would share batch ids in the project anyway. The names
+    are sorted: reordering the stack's pipelines changes no filter that holds the pattern.
     """
-    names = "|".join(pipelines)
+    names = "|".join(sorted(pipelines))
     return f"^{stack}-(?:{names})-[0-9a-f]{{{BATCH_ID_DIGEST_LENGTH}}}$"
 
 

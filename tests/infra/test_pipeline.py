@@ -464,6 +464,28 @@ def test_csv_null_markers_reach_the_job_and_run_a_new_batch_only_when_set(dev: S
     assert none.inputs["batchId"] == _batch(dev).inputs["batchId"]
 
 
+def _comparable(value: object) -> object:
+    """A declared input as equal as what it sends: an uploaded file (whose asset object compares by
+    identity) by its bytes."""
+    if isinstance(value, pulumi.FileAsset):
+        return Path(value.path).read_bytes()
+    return value
+
+
+def test_reordering_the_pipelines_changes_no_resource(tmp_path: Path) -> None:
+    """Not even a filter of the monitoring, which name every pipeline (and those with their own alert)."""
+    refunds = {**events_pipeline(tmp_path, "refunds"), "rejectedRowsThreshold": 5}
+    orders = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
+    pipelines = [{**orders, "rejectedRowsThreshold": 1000}, refunds]
+    first, reordered = (run_stack("dev", {"pipelines": order}) for order in (pipelines, pipelines[::-1]))
+
+    def declared(stack: StackResult) -> dict[tuple[str, str], dict[str, object]]:
+        return {(r.type, r.name): {k: _comparable(v) for k, v in r.inputs.items()} for r in stack.resources}
+
+    assert len(first.resources) > 40
+    assert declared(reordered) == declared(first)
+
+
 def test_renaming_a_pipeline_keeps_its_tables_and_contract_object() -> None:
     """They are named after the contract's table: resources named after the pipeline would be replaced by new
     ones creating the same table (BigQuery refuses) and writing the same object (which the old one's
