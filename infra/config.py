@@ -821,7 +821,7 @@ def _run_token(value: str) -> str:
     """The stack's run token: text, as each pipeline's, not a structure (which arrives as its JSON text)."""
     try:
         parsed = json.loads(value)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # not JSON, or a structure too deep for it: text
         return value
     if isinstance(parsed, dict | list):
         raise ConfigError("runToken", parsed, "text or a number (change it to run every pipeline again)")

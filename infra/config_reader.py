@@ -199,6 +199,8 @@ def structure(key: str, value: object) -> object:
         return value
     try:
         return json.loads(value)
+    except RecursionError:
+        raise ConfigError(key, value[:_SHOWN_OF_TOO_DEEP] + "…", "a structure nested less deeply") from None
     except json.JSONDecodeError:
         raise ConfigError(
             key,
@@ -207,6 +209,10 @@ def structure(key: str, value: object) -> object:
             f"`pulumi config set --path` (e.g. `pulumi config set --path '{key}.name' value` for a map, "
             f"`'{key}[0]'` for a list)",
         ) from None
+
+
+# How much of a structure nested past Python's recursion limit its refusal shows.
+_SHOWN_OF_TOO_DEEP = 40
 
 
 def bounded_int(key: str, value: object, low: int, high: int) -> int:

@@ -208,6 +208,15 @@ def test_rejects_bad_value_naming_key_value_and_rule(
         assert f"={as_written(str(shown))} " in message or f"={as_written(shown)} " in message
 
 
+def test_a_structure_nested_past_pythons_limit_is_refused_showing_its_start() -> None:
+    """As the engine passes a structure, as its JSON text; the value shown is cut short."""
+    error = _error({"pipelines": "[" * 100_000 + "]" * 100_000})
+    assert (error.key, str(error)) == (
+        "pipelines",
+        f"config pipelines='{'[' * 40}…' is not valid: a structure nested less deeply",
+    )
+
+
 _PROJECT_RULE = (
     "a project id or number after projects/ (an id: 6-30 lowercase letters, digits or hyphens, a letter "
     "first and no hyphen last; a legacy project's perhaps after its domain, as in example.com:my-project)"
