@@ -42,8 +42,8 @@ _REPLACEMENT_CHARACTER = "\ufffd"
 def is_loaded() -> Column:
     """A row is loaded exactly when it has no reasons; the split and the counts share this predicate.
 
-    A row that passes has null reasons, not an empty array: the cache holds a null as one bit, and the
-    many scans of the cached rows that tell loaded from rejected read it without decoding an array.
+    A row that passes has null reasons, not an empty array: no array is built or cached for it, and the
+    many scans of the cached rows that tell loaded from rejected read a null without decoding an array.
     """
     return sf.col(ERRORS).isNull()
 

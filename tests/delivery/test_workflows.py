@@ -140,6 +140,9 @@ def test_every_stack_after_dev_deploys_only_once_its_preview_of_the_same_commit_
         assert preview["with"] == {"stack": stack, "command": "preview"}  # the previewer: no environment
         assert preview["permissions"] == {"contents": "read", "id-token": "write"}
         assert set(preview["needs"]) == set(deploy["needs"]) - {f"preview-{stack}"}
+        # Without a status function, GitHub adds `success()`, false once dev is skipped (a change that
+        # affects this stack only): the preview, and the deploy after it, would never run.
+        assert preview["if"].startswith("${{ !cancelled() && ")
         waits_for_the_preview = f" && needs.preview-{stack}.result == 'success'"
         assert waits_for_the_preview in deploy["if"]
         assert preview["if"] == deploy["if"].replace(
