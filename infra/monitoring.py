@@ -197,7 +197,7 @@ class Monitoring(pulumi.ComponentResource):
 
         own = sorted(
             (pipeline for pipeline in config.pipelines if pipeline.rejected_rows_threshold is not None),
-            key=lambda pipeline: pipeline.contract.table,  # in the filter as in no particular order
+            key=lambda pipeline: pipeline.contract.table,  # so that reordering them changes no filter
         )
         alert(
             "rejected-rows-alert",
