@@ -74,6 +74,12 @@ class CorruptInputError(JobError):
     exit_code = 6
 
 
+class ColumnlessParquetError(CorruptInputError):
+    """A Parquet file has no column (pyarrow writes one for a table without columns, pandas for an empty
+    DataFrame), which fails Spark's Parquet reader. It holds no value: reading the files in groups sharing
+    a schema leaves it out."""
+
+
 class RejectRatioExceededError(JobError):
     """Too many rows were rejected; nothing was written to the main table."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterable
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -17,6 +18,14 @@ from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints
 from spark_jobs.hadoop_paths import is_local, local_path, skipped_by_spark, starting_directory
+
+
+class InputRows(NamedTuple):
+    """A reader's rows, and the files listed for them as Spark names them (`data_files`): typed files that
+    hold no value (zero bytes, or no column) among them, though the rows may not read them."""
+
+    frame: DataFrame
+    listed: list[str]
 
 
 def data_files(frame: DataFrame) -> list[str]:

@@ -21,6 +21,7 @@ from pyspark.sql import functions as sf
 from spark_jobs.contract import ERRORS, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import (
+    ColumnlessParquetError,
     ContractError,
     ReconciliationError,
     RejectRatioExceededError,
@@ -83,14 +84,14 @@ def _checked_and_counted(
 ) -> tuple[DataFrame, DataFrame]:
     """The input read and checked, cached in `cached`, and counted: every row, and apart the rejected ones.
 
-    Typed files holding a decimal column in precisions Spark merges but cannot read together are found only
-    as the first action reads them: they are then read again in groups of files sharing a schema (nothing
-    is written before this returns).
+    Typed files holding a decimal column in precisions Spark merges but cannot read together, or a Parquet
+    file without columns, are found only as the first action reads them: the files are then read again in
+    groups sharing a schema (nothing is written before this returns).
     """
     source = _source(spark, config, contract, progress, in_schema_groups=False)
     try:
         return _counted(source, config, contract, progress, cached)
-    except UnreadableMergedDecimalError:
+    except (UnreadableMergedDecimalError, ColumnlessParquetError):
         source = _source(spark, config, contract, progress, in_schema_groups=True)
         return _counted(source, config, contract, progress, cached)
 

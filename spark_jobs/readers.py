@@ -26,6 +26,7 @@ from spark_jobs.errors import JobError, NoInputError, SchemaMismatchError, Usage
 from spark_jobs.hadoop_fs import is_directory
 from spark_jobs.hadoop_paths import starting_directory
 from spark_jobs.input_files import (
+    InputRows,
     check_block_compressed,
     data_files,
     input_file_names,
@@ -84,11 +85,10 @@ def read_input(
     reader, malformed = _reader(input_format, csv, in_schema_groups)
     refuse_links_read_wrongly(location)
     try:
-        frame = reader(spark, location, contract)
+        frame, listed = reader(spark, location, contract)
     except AnalysisException as error:
         raise _explain(error, input_format, location) from None
     # The rows and the report carry the names the files have (see row_file_name), so that lineage finds them.
-    listed = data_files(frame)
     if not listed:
         raise _no_input(location)
     _refuse_delta_table(spark, location, input_format)
@@ -188,15 +188,25 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
     return SchemaMismatchError(f"cannot read {location} as {input_format}: {message.splitlines()[0]}")
 
 
-_Reader = Callable[[SparkSession, str, Contract], DataFrame]
+_Reader = Callable[[SparkSession, str, Contract], InputRows]
 
 
 def _reader(input_format: str, csv: CsvDialect, in_schema_groups: bool) -> tuple[_Reader, str | None]:
     """The format's reader (for CSV, of the `csv` dialect), and why it rejects a record it cannot split into
     columns (None for the readers of typed files, which fail the run instead)."""
     if input_format == CSV:
-        return partial(read_csv, dialect=csv), malformed_reason(csv.delimiter)
+        return _listing_what_it_reads(partial(read_csv, dialect=csv)), malformed_reason(csv.delimiter)
     if input_format == JSON:
-        return read_json, MALFORMED_JSON_LINE
+        return _listing_what_it_reads(read_json), MALFORMED_JSON_LINE
     assert input_format in (PARQUET, AVRO), f"the command line allows no format {input_format!r}"
     return typed_reader(input_format, in_schema_groups=in_schema_groups), None
+
+
+def _listing_what_it_reads(read: Callable[[SparkSession, str, Contract], DataFrame]) -> _Reader:
+    """A text reader, whose rows read every file listed for them."""
+
+    def read_and_list(spark: SparkSession, location: str, contract: Contract) -> InputRows:
+        frame = read(spark, location, contract)
+        return InputRows(frame, data_files(frame))
+
+    return read_and_list

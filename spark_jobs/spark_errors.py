@@ -12,6 +12,7 @@ from pyspark.errors import PySparkException
 
 from spark_jobs.csv_reader import CSV_MAX_FIELDS
 from spark_jobs.errors import (
+    ColumnlessParquetError,
     CorruptInputError,
     OutOfMemoryError,
     SchemaMismatchError,
@@ -48,6 +49,13 @@ def input_errors_explained(files: tuple[str, ...], csv: CsvDialect = DEFAULT_CSV
                 "decimal type in every file (e.g. decimal(38,9))",
                 files,
             ) from None
+        if _COLUMNLESS_PARQUET.search(message):
+            raise ColumnlessParquetError(
+                "an input file could not be read: "
+                + _naming_the_file(
+                    "a Parquet file has no column, which Spark's Parquet reader fails on", message, files
+                )
+            ) from None
         if "CSV header" in message:
             raise SchemaMismatchError(
                 f"CSV header does not match the contract: {csv_header_mismatch(message) or detail} (a header "
@@ -73,6 +81,11 @@ def _widened_decimal(found: re.Match[str]) -> str:
 _WIDER_DECIMAL = re.compile(
     r"SchemaColumnConvertNotSupportedException: column: \[(?P<column>[^\]]*)\], "
     r"physicalType: (?P<physical>\w+), logicalType: (?P<logical>decimal\(\d+,\d+\))"
+)
+# Parquet's footer reader takes a row group's first column for granted.
+_COLUMNLESS_PARQUET = re.compile(
+    r"IndexOutOfBoundsException: Index 0 out of bounds for length 0(?:\s+at [^\n]*)*?"
+    r"\s+at org\.apache\.parquet\.format\.converter\.ParquetMetadataConverter\."
 )
 # Hadoop's listing refuses the location's glob pattern (its own checks, or re2j's compiling it).
 _GLOB_SYNTAX = re.compile(r"Illegal file pattern: (?P<reason>[^\n]+)")

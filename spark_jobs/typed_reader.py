@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import reduce
+from typing import NamedTuple
 
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import AnalysisException
@@ -28,26 +29,41 @@ from spark_jobs.contract import RAW_RECORD, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import SchemaMismatchError
 from spark_jobs.hadoop_paths import as_input_file_names
-from spark_jobs.input_files import data_files, directory_value, input_file_names, named_by_directories
+from spark_jobs.input_files import (
+    InputRows,
+    data_files,
+    directory_value,
+    input_file_names,
+    named_by_directories,
+)
 
 
 def typed_reader(
     data_source: str, *, in_schema_groups: bool = False
-) -> Callable[[SparkSession, str, Contract], DataFrame]:
+) -> Callable[[SparkSession, str, Contract], InputRows]:
     """A reader of files that carry their types; their schemas are merged, so a column may be in some only,
     or with `in_schema_groups` the files are read in groups sharing a schema, each matched on its own."""
 
-    def read(spark: SparkSession, location: str, contract: Contract) -> DataFrame:
+    def read(spark: SparkSession, location: str, contract: Contract) -> InputRows:
         if in_schema_groups:
-            with_data, listed_names = _listing(spark, location)
-            return _read_by_schema(spark, data_source, with_data, listed_names, contract)
+            return _read_by_schema(spark, data_source, _listing(spark, location), contract)
         try:
             frame = _typed_files(spark, data_source).option("mergeSchema", "true").load(location)
         except Py4JJavaError as error:
             return _read_after_failed_merge(spark, data_source, location, contract, error)
-        return _match_by_name(frame, contract, location, merged_format=data_source)
+        return _matched(frame, contract, location, data_source)
 
     return read
+
+
+def _matched(frame: DataFrame, contract: Contract, location: str, data_source: str) -> InputRows:
+    """The files of `frame`, read together, matched to the contract. Without any column, none of them holds a
+    value (they are zero bytes, or have no column, which Spark's Parquet reader fails on): they are read as
+    the empty files they are."""
+    listed = data_files(frame)
+    if not frame.schema.fields:
+        frame = frame.sparkSession.createDataFrame([], typed_schema(contract))
+    return InputRows(_match_by_name(frame, contract, location, merged_format=data_source), listed)
 
 
 def _typed_files(spark: SparkSession, data_source: str) -> DataFrameReader:
@@ -56,52 +72,62 @@ def _typed_files(spark: SparkSession, data_source: str) -> DataFrameReader:
 
 def _read_after_failed_merge(
     spark: SparkSession, data_source: str, location: str, contract: Contract, error: Py4JJavaError
-) -> DataFrame:
+) -> InputRows:
     """Read `location` when merging its files' schemas failed: because of zero-byte files, which have no
     schema (a failed or interrupted writer leaves them) and hold no rows, or because the files disagree on
     a column's type. Any other failure is the input's problem and is raised as it is.
 
     Zero-byte files are read as the empty files they are: the schema is merged from the other files (the
     contract's own when there are none) and given to the reader, which then never opens them, so they are
-    still among the input files; when the other files must be read in schema groups, they are left out.
+    still among the input files; when the other files must be read in schema groups, they are only listed.
     """
-    with_data, listed_names = _listing(spark, location)
+    listing = _listing(spark, location)
     if _unreadable_type(str(error)):
-        raise _file_with_unreadable_type(spark, data_source, with_data, listed_names) or error
-    if len(with_data) == len(listed_names):
+        raise _file_with_unreadable_type(spark, data_source, listing) or error
+    if len(listing.with_data) == len(listing.listed):
         if _cannot_merge(error):
-            return _read_by_schema(spark, data_source, with_data, listed_names, contract)
+            return _read_by_schema(spark, data_source, listing, contract)
         raise error
-    if not with_data:
+    if not listing.with_data:
         schema = typed_schema(contract)
     else:
         try:
-            schema = _load_files(spark, data_source, with_data, merge_schemas=True).schema
+            schema = _load_files(spark, data_source, listing.with_data, merge_schemas=True).schema
         except Py4JJavaError as merge_error:
             if not _cannot_merge(merge_error):
                 raise
-            return _read_by_schema(spark, data_source, with_data, listed_names, contract)
+            return _read_by_schema(spark, data_source, listing, contract)
     frame = _typed_files(spark, data_source).schema(schema).load(location)
-    return _match_by_name(frame, contract, location, merged_format=data_source)
+    return _matched(frame, contract, location, data_source)
 
 
-def _listing(spark: SparkSession, location: str) -> tuple[list[str], tuple[str, ...]]:
-    """The files under `location` holding data (not zero bytes), as paths that can be loaded, and the names
-    of all its files, as the report gives them."""
+class _Listing(NamedTuple):
+    with_data: list[str]
+    """The files holding data (not zero bytes), as paths that can be loaded."""
+    listed: list[str]
+    """All the files, as Spark names its input files."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """All the files, as the report names them."""
+        return input_file_names(self.listed)
+
+
+def _listing(spark: SparkSession, location: str) -> _Listing:
+    """The files under `location`, listed as Spark lists a file source's."""
     listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
     # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
     paths = listing.where(sf.col("length") > 0).select("path").collect()
-    with_data = sorted(as_input_file_names(row.path) for row in paths)
-    return with_data, input_file_names(data_files(listing))
+    return _Listing(sorted(as_input_file_names(row.path) for row in paths), data_files(listing))
 
 
 def _file_with_unreadable_type(
-    spark: SparkSession, data_source: str, files: list[str], listed_names: tuple[str, ...]
+    spark: SparkSession, data_source: str, listing: _Listing
 ) -> SchemaMismatchError | None:
-    """The error naming the first of `files` with a column whose type Spark cannot read, which fails the
-    whole read even when the contract has no such column; found by reading each file's schema in turn. The
-    report lists the input's files (`listed_names`)."""
-    for file in files:
+    """The error naming the first file holding data with a column whose type Spark cannot read, which fails
+    the whole read even when the contract has no such column; found by reading each file's schema in turn.
+    The report lists all the input's files."""
+    for file in listing.with_data:
         try:
             _load_files(spark, data_source, [file])
         except (Py4JJavaError, AnalysisException) as error:
@@ -110,7 +136,7 @@ def _file_with_unreadable_type(
                 return SchemaMismatchError(
                     f"input file {file} has a column Spark cannot read ({unreadable}): "
                     "write that column as another type, or leave it out of the file",
-                    listed_names,
+                    listing.names,
                 )
     return None
 
@@ -162,21 +188,26 @@ def _cannot_merge(error: Py4JJavaError) -> bool:
 
 
 def _read_by_schema(
-    spark: SparkSession, data_source: str, files: list[str], listed_names: tuple[str, ...], contract: Contract
-) -> DataFrame:
-    """`files` whose schemas Spark cannot merge (a column int in some, bigint in others), read per schema.
+    spark: SparkSession, data_source: str, listing: _Listing, contract: Contract
+) -> InputRows:
+    """Files whose schemas Spark cannot merge (a column int in some, bigint in others), read per schema.
 
     Each group of files giving the contract's columns the same types is matched to the contract on its own,
     so a column may convert exactly from a different type in each; the groups are then stacked. The files'
     other columns, which the job does not read, do not make groups: files that each add a column of their
     own would otherwise make as many groups as files, and a union Spark takes long to plan. Finding the
     groups reads every file's schema one by one, which only files that disagree pay for.
+
+    A file without any column holds no value, and Spark's Parquet reader fails on it: it is left out of the
+    groups, as a zero-byte file is, and only listed.
     """
     contract_names = {name.lower() for name in contract.column_names}
     groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
     in_files: set[str] = set()
-    for file in files:
+    for file in listing.with_data:
         fields = _load_files(spark, data_source, [file]).schema.fields
+        if not fields:
+            continue
         in_files.update(field.name.lower() for field in fields)
         # Spark reads a file source's columns as nullable whatever the file says: types alone make a group.
         types = sorted(
@@ -187,7 +218,7 @@ def _read_by_schema(
         groups.setdefault(tuple(types), []).append(file)
     # Named by a directory of any file, a column comes as text from every group, so that the groups stack
     # (Spark would stack a group's text with another's number as text, but never with a boolean).
-    from_directories = named_by_directories(files, contract)
+    from_directories = named_by_directories(listing.with_data, contract)
     input_names = frozenset(in_files | {name.lower() for name in from_directories})
     try:
         frames = [
@@ -202,8 +233,8 @@ def _read_by_schema(
         ]
     except SchemaMismatchError as refused:
         # A group's frame names only its own files: the refused input is all of them.
-        raise SchemaMismatchError(str(refused), listed_names) from None
-    return reduce(DataFrame.union, frames)
+        raise SchemaMismatchError(str(refused), listing.names) from None
+    return InputRows(reduce(DataFrame.union, frames), listing.listed)
 
 
 def _describe(files: list[str]) -> str:

@@ -342,6 +342,34 @@ def test_a_wrong_type_beside_a_zero_byte_parquet_file_names_the_file_that_has_it
     )
 
 
+@pytest.mark.parametrize("beside", ["a file of rows", "files Spark cannot merge", "nothing"])
+def test_a_parquet_file_without_columns_is_an_empty_file(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, beside: str
+) -> None:
+    """pyarrow writes a table without columns (pandas an empty DataFrame) as a row group of no column, which
+    Spark's Parquet reader fails on: beside other files, the first scan fails and the files are read again
+    in schema groups, without it; alone, there is nothing to read. Either way the report lists it."""
+    location = tmp_path / "in"
+    day = dt.date(2026, 1, 5)
+    expected = {
+        "a file of rows": [("AB1", 2)],
+        "files Spark cannot merge": [("AB1", 2), ("AB2", 3)],
+        "nothing": [],
+    }[beside]
+    for (id_, qty), qty_type in zip(expected, ("int", "bigint"), strict=False):
+        spark.createDataFrame([(id_, qty, day)], f"id string, qty {qty_type}, day date").coalesce(
+            1
+        ).write.parquet(str(location / id_))
+    columnless = location / "no_columns.parquet"
+    columnless.parent.mkdir(parents=True, exist_ok=True)
+    columnless.write_bytes((Path(__file__).parent / "data" / "no_columns.parquet").read_bytes())
+    status, report = run_job(spark, contract_file, location, tmp_path / "out", fmt="parquet")
+    assert (status, report["rows_read"], report["rows_loaded"]) == (0, len(expected), len(expected))
+    assert report["input_files"] == sorted(path.as_uri() for path in location.glob("**/*.parquet"))
+    table = tmp_path / "out" / "items"  # an empty load writes no file
+    assert (read_table(spark, table, "id", "qty") if table.exists() else []) == expected
+
+
 @pytest.mark.parametrize("pattern", ["", "/*.parquet"])
 def test_a_delta_table_is_refused_since_its_files_hold_earlier_versions_too(
     spark: SparkSession, contract_file: Path, tmp_path: Path, pattern: str

@@ -753,8 +753,7 @@ def test_zero_byte_parquet_files_are_empty_files_whatever_the_others_hold(
         zero_bytes.write_bytes(b"")
         source = read_input(spark, "parquet", str(tmp_path / location), items)
         assert rows_of(source.frame, "id", "qty", "day") == expected
-        if location != "by schema":  # files read in schema groups are only those with rows
-            assert f"file://{zero_bytes}" in source.files
+        assert f"file://{zero_bytes}" in source.files
 
 
 def write_parquet(spark: SparkSession, directory: Path, schema: str, row: tuple[object, ...]) -> None:
