@@ -154,22 +154,30 @@ class _PathShape:
 
 _SELF_LINK = r"(?:https://(?:www|compute)\.googleapis\.com/compute/v1/)?"
 # A project is named by its id (a legacy one with its domain, `example.com:p`) or its number.
+_PROJECT_ID_RULE = (
+    "6-30 lowercase letters, digits or hyphens, a letter first and no hyphen last; a legacy project's "
+    "perhaps after its domain, as in example.com:my-project"
+)
 _PROJECT = _Part(
-    "project id or number",
-    re.compile(rf"{SCOPED_PROJECT_ID}|[0-9]{{1,19}}"),
-    "an id: 6-30 lowercase letters, digits or hyphens, a letter first and no hyphen last; a legacy project's "
-    "perhaps after its domain, as in example.com:my-project",
+    "project id or number", re.compile(rf"{SCOPED_PROJECT_ID}|[0-9]{{1,19}}"), f"an id: {_PROJECT_ID_RULE}"
+)
+# Compute Engine names a subnet's network with its project's id, whichever way the subnet was asked for:
+# compared with existingNetwork, a number would never match.
+_NETWORK_PROJECT = _Part(
+    "project id",
+    re.compile(SCOPED_PROJECT_ID),
+    f"{_PROJECT_ID_RULE}; not the project's number, as Compute Engine names a subnet's network by id",
 )
 _KMS_NAME = re.compile(r"[A-Za-z0-9_-]{1,63}")
 _KMS_NAME_RULE = "1-63 letters, digits, _ or -"
 _NETWORK = _PathShape(
     "projects/{project}/global/networks/{name}",
-    {"project": _PROJECT, "name": _Part("network name", _RFC1035_NAME, _RFC1035_RULE)},
+    {"project": _NETWORK_PROJECT, "name": _Part("network name", _RFC1035_NAME, _RFC1035_RULE)},
     self_link=True,
 )
 _SUBNETWORK = _PathShape(
     "projects/{project}/regions/{region}/subnetworks/{name}",
-    {"project": _PROJECT, "name": _Part("subnet name", _RFC1035_NAME, _RFC1035_RULE)},
+    {"project": _NETWORK_PROJECT, "name": _Part("subnet name", _RFC1035_NAME, _RFC1035_RULE)},
     self_link=True,
 )
 _KMS_KEY = _PathShape(
@@ -727,11 +735,21 @@ def _batch(reader: Reader) -> BatchConfig:
 
 def _starting_executors(properties: Mapping[str, str]) -> Iterator[tuple[str, int]]:
     """The properties that set how many executors a batch starts with, and their numbers: Spark starts with
-    the most of minExecutors and these, even above maxExecutors."""
+    the most of minExecutors and these, even above maxExecutors. Read as Spark reads them, or refused here
+    rather than by the batch."""
     for name in ("spark.dynamicAllocation.initialExecutors", "spark.executor.instances"):
-        value = properties.get(name, "")
-        if value.isascii() and value.isdigit():
-            yield name, int(value)
+        if name not in properties:
+            continue
+        number = _SPARK_INT.fullmatch(properties[name])
+        if number is None:
+            raise ConfigError(
+                map_entry("sparkProperties", name), properties[name], "a whole number, as Spark reads it"
+            )
+        yield name, int(number[1])
+
+
+# Spark's integer properties: Java's parseInt of the value trimmed (of characters up to the space).
+_SPARK_INT = re.compile(r"[\x00-\x20]*([+-]?[0-9]+)[\x00-\x20]*")
 
 
 def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:

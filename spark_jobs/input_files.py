@@ -21,11 +21,12 @@ from spark_jobs.hadoop_paths import is_local, local_path, skipped_by_spark, star
 
 
 class InputRows(NamedTuple):
-    """A reader's rows, and the files listed for them as Spark names them (`data_files`): typed files that
-    hold no value (zero bytes, or no column) among them, though the rows may not read them."""
+    """A reader's rows, and the files listed for them."""
 
     frame: DataFrame
     listed: list[str]
+    """Every input file, as Spark names them (`data_files`): also typed files that hold no row (zero bytes, or
+    Parquet without columns), which the rows may leave unread."""
 
 
 def data_files(frame: DataFrame) -> list[str]:

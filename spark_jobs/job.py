@@ -2,8 +2,9 @@
 ratio → write loaded → remove the rejected rows earlier runs of the batch left (only once all succeeded).
 
 The checked rows are persisted once, so the input is read a single time (twice only for typed files whose
-decimals Spark merges but cannot read together, see `_checked_and_counted`); the duplicate keys, the counts,
-the quarantine and the load are all derived from those rows.
+decimals Spark merges but cannot read together, or among which is a Parquet file without columns, see
+`_checked_and_counted`); the duplicate keys, the counts, the quarantine and the load are all derived from
+those rows.
 """
 
 from __future__ import annotations
@@ -85,11 +86,12 @@ def _checked_and_counted(
     """The input read and checked, cached in `cached`, and counted: every row, and apart the rejected ones.
 
     Typed files holding a decimal column in precisions Spark merges but cannot read together, or a Parquet
-    file without columns, are found only as the first action reads them: the files are then read again in
-    groups sharing a schema (nothing is written before this returns).
+    file without columns, are found only as an action reads them (the reader's own, checking a column, or
+    the first count): the files are then read again in groups sharing a schema (nothing is written before
+    this returns).
     """
-    source = _source(spark, config, contract, progress, in_schema_groups=False)
     try:
+        source = _source(spark, config, contract, progress, in_schema_groups=False)
         return _counted(source, config, contract, progress, cached)
     except (UnreadableMergedDecimalError, ColumnlessParquetError):
         source = _source(spark, config, contract, progress, in_schema_groups=True)

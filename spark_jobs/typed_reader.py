@@ -36,6 +36,7 @@ from spark_jobs.input_files import (
     input_file_names,
     named_by_directories,
 )
+from spark_jobs.options import PARQUET
 
 
 def typed_reader(
@@ -57,11 +58,11 @@ def typed_reader(
 
 
 def _matched(frame: DataFrame, contract: Contract, location: str, data_source: str) -> InputRows:
-    """The files of `frame`, read together, matched to the contract. Without any column, none of them holds a
+    """The files of `frame`, read together, matched to the contract. Parquet files without any column hold no
     value (they are zero bytes, or have no column, which Spark's Parquet reader fails on): they are read as
-    the empty files they are."""
+    the empty files they are. Avro files are read as Spark's reader gives them, whatever their fields."""
     listed = data_files(frame)
-    if not frame.schema.fields:
+    if not frame.schema.fields and data_source == PARQUET:
         frame = frame.sparkSession.createDataFrame([], typed_schema(contract))
     return InputRows(_match_by_name(frame, contract, location, merged_format=data_source), listed)
 
@@ -190,7 +191,8 @@ def _cannot_merge(error: Py4JJavaError) -> bool:
 def _read_by_schema(
     spark: SparkSession, data_source: str, listing: _Listing, contract: Contract
 ) -> InputRows:
-    """Files whose schemas Spark cannot merge (a column int in some, bigint in others), read per schema.
+    """Files whose schemas Spark cannot merge (a column int in some, bigint in others), or cannot read once
+    merged, read per schema.
 
     Each group of files giving the contract's columns the same types is matched to the contract on its own,
     so a column may convert exactly from a different type in each; the groups are then stacked. The files'
@@ -218,7 +220,8 @@ def _read_by_schema(
         groups.setdefault(tuple(types), []).append(file)
     # Named by a directory of any file, a column comes as text from every group, so that the groups stack
     # (Spark would stack a group's text with another's number as text, but never with a boolean).
-    from_directories = named_by_directories(listing.with_data, contract)
+    # All the files, as the reader's caller takes the columns the validation casts from text from them all.
+    from_directories = named_by_directories(listing.names, contract)
     input_names = frozenset(in_files | {name.lower() for name in from_directories})
     try:
         frames = [

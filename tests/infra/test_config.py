@@ -217,9 +217,14 @@ def test_a_structure_nested_past_pythons_limit_is_refused_showing_its_start() ->
     )
 
 
-_PROJECT_RULE = (
-    "a project id or number after projects/ (an id: 6-30 lowercase letters, digits or hyphens, a letter "
-    "first and no hyphen last; a legacy project's perhaps after its domain, as in example.com:my-project)"
+_PROJECT_ID_RULE = (
+    "6-30 lowercase letters, digits or hyphens, a letter first and no hyphen last; a legacy project's "
+    "perhaps after its domain, as in example.com:my-project"
+)
+_PROJECT_RULE = f"a project id or number after projects/ (an id: {_PROJECT_ID_RULE})"
+_NETWORK_PROJECT_RULE = (
+    f"a project id after projects/ ({_PROJECT_ID_RULE}; not the project's number, as Compute Engine names a "
+    "subnet's network by id)"
 )
 _RFC1035_RULE = "(RFC 1035: 1-63 lowercase letters, digits or hyphens, a letter first and no hyphen last)"
 _KMS_NAME_RULE = "(1-63 letters, digits, _ or -)"
@@ -271,7 +276,8 @@ _KEY = "projects/my-project/locations/europe-west1/keyRings/r/cryptoKeys/k"
         (
             {"existingNetwork": _UPPER_CASE_PROJECT_LINK, "existingSubnetwork": _DATA},
             "existingNetwork",
-            f"config existingNetwork='{_UPPER_CASE_PROJECT_LINK}' is not valid: {_PROJECT_RULE}, not 'Host'",
+            f"config existingNetwork='{_UPPER_CASE_PROJECT_LINK}' is not valid: {_NETWORK_PROJECT_RULE}, "
+            "not 'Host'",
         ),
         (
             {
@@ -304,7 +310,7 @@ _KEY = "projects/my-project/locations/europe-west1/keyRings/r/cryptoKeys/k"
             },
             "existingSubnetwork",
             "config existingSubnetwork='projects/Host!/regions/europe-west1/subnetworks/s' is not valid: "
-            f"{_PROJECT_RULE}, not 'Host!'",
+            f"{_NETWORK_PROJECT_RULE}, not 'Host!'",
         ),
         # A self link is Compute Engine's: a key is named by its path alone.
         (
@@ -322,21 +328,27 @@ def test_a_resource_path_error_names_the_part_that_breaks_its_rule(
     assert (error.key, str(error)) == (key, message)
 
 
-def test_resource_paths_may_name_a_project_by_number_and_keys_with_underscores() -> None:
+def test_a_key_may_name_its_project_by_number_and_have_underscores() -> None:
     config = _load(
-        {
-            "existingNetwork": "projects/123456789012/global/networks/corp",
-            "existingSubnetwork": "projects/123456789012/regions/europe-west1/subnetworks/data",
-            "kmsKey": "projects/123456789012/locations/europe-west1/keyRings/key_ring/cryptoKeys/my_key",
-        }
-    )
-    assert config.network.existing_network is not None and config.network.existing_subnetwork is not None
-    assert (config.network.existing_network.project, config.network.existing_subnetwork.name) == (
-        "123456789012",
-        "data",
+        {"kmsKey": "projects/123456789012/locations/europe-west1/keyRings/key_ring/cryptoKeys/my_key"}
     )
     assert (
         config.kms_key == "projects/123456789012/locations/europe-west1/keyRings/key_ring/cryptoKeys/my_key"
+    )
+
+
+@pytest.mark.parametrize("key", ["existingNetwork", "existingSubnetwork"])
+def test_a_network_or_subnet_is_named_with_its_projects_id_not_its_number(key: str) -> None:
+    """The subnet's network, which the deploy compares with existingNetwork, comes named by project id."""
+    paths = {
+        "existingNetwork": "projects/host-project/global/networks/corp",
+        "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/data",
+    }
+    by_number = paths[key].replace("host-project", "123456789012")
+    error = _error({**paths, key: by_number})
+    assert (error.key, str(error)) == (
+        key,
+        f"config {key}='{by_number}' is not valid: {_NETWORK_PROJECT_RULE}, not '123456789012'",
     )
 
 
@@ -1372,6 +1384,18 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             )
             for name in ("spark.dynamicAllocation.initialExecutors", "spark.executor.instances")
         ],
+        # As Spark reads them: trimmed, and with a sign.
+        (
+            {"spark.executor.instances": " +11"},
+            "sparkProperties.spark.executor.instances",
+            "config sparkProperties.spark.executor.instances=11 is not valid: at most maxExecutors (10)",
+        ),
+        (
+            {"spark.dynamicAllocation.initialExecutors": "5e1"},
+            "sparkProperties.spark.dynamicAllocation.initialExecutors",
+            "config sparkProperties.spark.dynamicAllocation.initialExecutors='5e1' is not valid: a whole "
+            "number, as Spark reads it",
+        ),
         *[
             (
                 {name: value},

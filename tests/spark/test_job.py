@@ -342,27 +342,35 @@ def test_a_wrong_type_beside_a_zero_byte_parquet_file_names_the_file_that_has_it
     )
 
 
-@pytest.mark.parametrize("beside", ["a file of rows", "files Spark cannot merge", "nothing"])
+@pytest.mark.parametrize(
+    "beside", ["a file of rows", "files Spark cannot merge", "a column of only nulls", "nothing"]
+)
 def test_a_parquet_file_without_columns_is_an_empty_file(
     spark: SparkSession, contract_file: Path, tmp_path: Path, beside: str
 ) -> None:
     """pyarrow writes a table without columns (pandas an empty DataFrame) as a row group of no column, which
-    Spark's Parquet reader fails on: beside other files, the first scan fails and the files are read again
-    in schema groups, without it; alone, there is nothing to read. Either way the report lists it."""
+    Spark's Parquet reader fails on: beside other files, the first scan fails (the count's, or the reader's
+    own, checking that a column of another type holds only nulls) and the files are read again in schema
+    groups, without it; alone, there is nothing to read. Either way the report lists it."""
     location = tmp_path / "in"
+    location.mkdir()
     day = dt.date(2026, 1, 5)
     expected = {
         "a file of rows": [("AB1", 2)],
         "files Spark cannot merge": [("AB1", 2), ("AB2", 3)],
+        "a column of only nulls": [("AB1", 1), ("AB2", 2)],
         "nothing": [],
     }[beside]
-    for (id_, qty), qty_type in zip(expected, ("int", "bigint"), strict=False):
-        spark.createDataFrame([(id_, qty, day)], f"id string, qty {qty_type}, day date").coalesce(
-            1
-        ).write.parquet(str(location / id_))
+    fixtures = Path(__file__).parent / "data"
+    if beside == "a column of only nulls":  # pandas' column of None, as Parquet's null type
+        (location / "nulls.parquet").write_bytes((fixtures / "null_typed_column.parquet").read_bytes())
+    else:
+        for (id_, qty), qty_type in zip(expected, ("int", "bigint"), strict=False):
+            spark.createDataFrame([(id_, qty, day)], f"id string, qty {qty_type}, day date").coalesce(
+                1
+            ).write.parquet(str(location / id_))
     columnless = location / "no_columns.parquet"
-    columnless.parent.mkdir(parents=True, exist_ok=True)
-    columnless.write_bytes((Path(__file__).parent / "data" / "no_columns.parquet").read_bytes())
+    columnless.write_bytes((fixtures / "no_columns.parquet").read_bytes())
     status, report = run_job(spark, contract_file, location, tmp_path / "out", fmt="parquet")
     assert (status, report["rows_read"], report["rows_loaded"]) == (0, len(expected), len(expected))
     assert report["input_files"] == sorted(path.as_uri() for path in location.glob("**/*.parquet"))
