@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pulumi
+import pulumi_gcp.config
 import yaml
 from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
@@ -146,7 +147,8 @@ class Reader:
 
     def unread_keys(self) -> None:
         """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete), and keys
-        set in a namespace whose name misspells the project's, which nothing would ever read."""
+        set in a namespace whose name misspells the project's, or one of the project's keys set in the
+        provider's namespace, which has no such setting: nothing would ever read them."""
         for key, value in sorted(self._set_keys().items()):
             if key not in self.read:
                 raise ConfigError(
@@ -155,7 +157,8 @@ class Reader:
         project = self._config.name
         for key, value in sorted(_present().items()):
             namespace, colon, name = key.partition(":")
-            if colon and namespace != project and _misspells(namespace, project):
+            misspelled = colon and namespace != project and _misspells(namespace, project)
+            if misspelled or _project_key_of_provider(namespace, name, self._declared):
                 raise ConfigError(
                     key,
                     value,
@@ -179,12 +182,19 @@ def _present() -> dict[str, object]:
 
 
 def _misspells(name: str, intended: str) -> bool:
-    """Whether namespace `name` reads as a slip in writing `intended`: a letter or two off, not a project
-    of its own named alike (`gcs-bigquery-loader`, `gcs-bigquery-pipeline-ops`), nor Pulumi's or the
-    provider's."""
+    """Whether namespace `name` reads as a slip in writing `intended`: a letter or two off, or only in
+    letter case, not a project of its own named alike (`gcs-bigquery-loader`, `gcs-bigquery-pipeline-ops`),
+    nor Pulumi's or the provider's."""
     if name in (_PROVIDER, "pulumi") or abs(len(name) - len(intended)) > _MAX_SLIP:
         return False
-    return difflib.SequenceMatcher(None, name, intended).ratio() >= _SLIP_SIMILARITY
+    return difflib.SequenceMatcher(None, name.casefold(), intended.casefold()).ratio() >= _SLIP_SIMILARITY
+
+
+def _project_key_of_provider(namespace: str, name: str, declared: Iterable[str]) -> bool:
+    """Whether `namespace:name` is one of the project's keys set as the provider's (`gcp:kmsKey`), where the
+    provider has no such setting (it has `gcp:region`, which the program checks)."""
+    setting = re.sub(r"[A-Z]", lambda upper: "_" + upper[0].lower(), name)
+    return namespace == _PROVIDER and name in declared and not hasattr(pulumi_gcp.config, setting)
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

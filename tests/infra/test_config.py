@@ -1285,7 +1285,15 @@ def test_rejects_bad_network_tags(tags: object, key: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "namespace", ["gcs-bigquery-pipline", "gcs_bigquery_pipeline", "gcs-bigquery-pipeline2"]
+    "namespace",
+    [
+        "gcs-bigquery-pipline",
+        "gcs_bigquery_pipeline",
+        "gcs-bigquery-pipeline2",
+        "Gcs-Bigquery-Pipeline",
+        # The provider's namespace, which has no such setting.
+        "gcp",
+    ],
 )
 def test_a_key_in_a_misspelled_project_namespace_is_refused(namespace: str) -> None:
     """Nothing would read it: the CMEK key, say, would silently not be used."""
