@@ -149,7 +149,8 @@ def _check_patterns_in_java(spark: SparkSession, contract: Contract, contract_pa
     """Patterns run as Java regular expressions; the contract parser could only check Python's syntax.
 
     Java checks the pattern as written, whose refusal names places the contract's author can find: the one
-    Spark runs differs only by its `$` anchors, written `\\z`, which Java reads anywhere `$` may stand.
+    Spark runs differs only by its `$` anchors, written `\\z`, which Java reads anywhere `$` may stand, and
+    the flags it starts with.
     """
     compile_pattern = jvm(spark).java.util.regex.Pattern.compile
     for column in contract.columns:

@@ -74,17 +74,23 @@ def inline_flags(pattern: str) -> set[str]:
 
 
 def spark_pattern(pattern: str) -> str:
-    """`pattern` as Spark runs it (Java), with each `$` anchor written `\\z`: Java's `$` also matches before a
-    line break that ends the value, where BigQuery's regular expressions (RE2) match only at its very end.
+    """`pattern` as Spark runs it (Java), matching as BigQuery's regular expressions (RE2) do where Java's
+    defaults differ: with each `$` anchor written `\\z` (Java's `$` also matches before a line break that ends
+    the value, RE2's only at its very end), and led by `(?du)`: only `\\n` ends a line (Java's `.` would not
+    match `\\r`, U+0085, U+2028 or U+2029 either), and `(?i)` ignores case beyond ASCII (`Ü` as `ü`).
 
     Only a `$` that is an anchor changes: not one escaped, quoted (`\\Q…\\E`) or in a character class. A
-    pattern that turns on multi-line mode (where `$` ends every line) or comments mode is left as it is.
+    pattern that turns on multi-line mode (where `$` ends every line) or comments mode keeps its `$`.
     """
     if inline_flags(pattern) & {"m", "x"}:
-        return pattern
-    return "".join(
+        return _AS_RE2 + pattern
+    return _AS_RE2 + "".join(
         r"\z" if token.text == "$" and not token.in_class else token.text for token in pattern_tokens(pattern)
     )
+
+
+# Java's UNIX_LINES and UNICODE_CASE flags; a pattern may still turn them off, (?-d).
+_AS_RE2 = "(?du)"
 
 
 def pattern_problem(pattern: str) -> str | None:

@@ -192,7 +192,27 @@ def test_a_pattern_anchored_with_dollar_refuses_a_value_ending_with_a_line_break
     ],
 )
 def test_spark_patterns_end_at_the_very_end_of_the_value(pattern: str, for_spark: str) -> None:
-    assert spark_pattern(pattern) == for_spark
+    assert spark_pattern(pattern) == "(?du)" + for_spark
+
+
+def test_a_pattern_matches_line_ends_and_letter_case_as_bigquery_does(spark: SparkSession) -> None:
+    """RE2's `.` matches every character but `\n`, and its `(?i)` ignores the case of every letter."""
+    columns = [
+        {"name": "p", "type": "STRING", "pattern": "^.+$"},
+        {"name": "q", "type": "STRING", "pattern": "(?i)^[a-zäöü]+$"},
+    ]
+    contract = parse_contract({"table": "t", "columns": columns}, "t.yaml")
+    values = [("a\rb", "MÜLLER"), ("a\u2028b", "Müller"), ("a\u0085b", "ÄÖÜ"), ("a\nb", "MÜ-LLER")]
+    validated = validate(text_source(spark, contract, [{"p": p, "q": q} for p, q in values]), contract)
+    assert {(r["p"], r["q"]): reasons_of(r) for r in validated.collect()} == {
+        ("a\rb", "MÜLLER"): [],
+        ("a\u2028b", "Müller"): [],
+        ("a\u0085b", "ÄÖÜ"): [],
+        ("a\nb", "MÜ-LLER"): [
+            "p.pattern: 'a\nb' does not match ^.+$",
+            "q.pattern: 'MÜ-LLER' does not match (?i)^[a-zäöü]+$",
+        ],
+    }
 
 
 def test_bounds_before_the_gregorian_reform_compare_in_the_proleptic_calendar(spark: SparkSession) -> None:
