@@ -81,7 +81,7 @@ _EXPONENT = r"[eE]([+-]?[0-9]+)$"
 # Zero, whatever its exponent: Spark's cast fails from an exponent of 38 up (`0e40`).
 _SCIENTIFIC_ZERO = rf"^[+-]?(?:0+(?:\.0*)?|\.0+){_EXPONENT_LITERAL}\z"
 _FLOAT = rf"^{FLOAT64_LITERAL}\z"
-_FLOAT_SPECIAL = r"^(?i)[+-]?(inf|infinity|nan)\z"
+_FLOAT_SPECIAL = r"^(?i)(?:[+-]?inf(?:inity)?|nan)\z"
 # A non-zero digit after the ninth decimal: NUMERIC would have to round it away.
 _TOO_MANY_DECIMALS = r"\.[0-9]{" + str(NUMERIC_SCALE) + r"}[0-9]*[1-9]"
 _DATE = rf"^{DATE_LITERAL}\z"

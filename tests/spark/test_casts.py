@@ -155,9 +155,10 @@ def test_dates_and_timestamps_span_bigquerys_range_from_year_1_to_9999(spark: Sp
     ]
 
 
-def test_nan_is_a_float64(spark: SparkSession) -> None:
-    row = spark.createDataFrame([("NaN",)], "t string").select(strict_cast("t", "FLOAT64").alias("f")).first()
-    assert row is not None and math.isnan(row["f"])
+def test_nan_is_a_float64_without_a_sign(spark: SparkSession) -> None:
+    texts = spark.createDataFrame([("NaN",), ("nan",), ("+nan",), ("-NaN",)], "t string")
+    cast = [row["f"] for row in texts.select(strict_cast("t", "FLOAT64").alias("f")).collect()]
+    assert [value if value is None else math.isnan(value) for value in cast] == [True, True, None, None]
 
 
 @pytest.mark.parametrize(
