@@ -157,8 +157,13 @@ class Reader:
         project = self._config.name
         for key, value in sorted(_present().items()):
             namespace, colon, name = key.partition(":")
-            misspelled = colon and namespace != project and _misspells(namespace, project)
-            if misspelled or _project_key_of_provider(namespace, name, self._declared):
+            if _project_key_of_provider(namespace, name, self._declared):
+                raise ConfigError(
+                    key,
+                    value,
+                    f"a key of this project's namespace, {project}:{name}: the provider has no {name}",
+                )
+            if colon and namespace != project and _misspells(namespace, project):
                 raise ConfigError(
                     key,
                     value,

@@ -81,7 +81,9 @@ _EXPONENT = r"[eE]([+-]?[0-9]+)$"
 # Zero, whatever its exponent: Spark's cast fails from an exponent of 38 up (`0e40`).
 _SCIENTIFIC_ZERO = rf"^[+-]?(?:0+(?:\.0*)?|\.0+){_EXPONENT_LITERAL}\z"
 _FLOAT = rf"^{FLOAT64_LITERAL}\z"
-_FLOAT_SPECIAL = r"^(?i)(?:[+-]?inf(?:inity)?|nan)\z"
+# BigQuery's, ignoring case; Spark's cast takes a signed infinity, not a signed NaN (which BigQuery does).
+_FLOAT_INFINITE = r"^(?i)[+-]?inf(?:inity)?\z"
+_FLOAT_NAN = r"^(?i)[+-]?nan\z"
 # A non-zero digit after the ninth decimal: NUMERIC would have to round it away.
 _TOO_MANY_DECIMALS = r"\.[0-9]{" + str(NUMERIC_SCALE) + r"}[0-9]*[1-9]"
 _DATE = rf"^{DATE_LITERAL}\z"
@@ -125,7 +127,9 @@ def _cast_float64(name: str, text: Column) -> Column:
     value = _try_cast(name, "DOUBLE")
     finite_literal = text.rlike(_FLOAT)
     overflowed = finite_literal & (sf.abs(value) == sf.lit(float("inf")))
-    return sf.when((finite_literal & ~overflowed) | text.rlike(_FLOAT_SPECIAL), value)
+    return sf.when(text.rlike(_FLOAT_NAN), sf.lit(float("nan"))).when(
+        (finite_literal & ~overflowed) | text.rlike(_FLOAT_INFINITE), value
+    )
 
 
 def _cast_numeric(name: str, text: Column) -> Column:

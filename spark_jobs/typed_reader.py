@@ -200,15 +200,15 @@ def _read_by_schema(
     own would otherwise make as many groups as files, and a union Spark takes long to plan. Finding the
     groups reads every file's schema one by one, which only files that disagree pay for.
 
-    A file without any column holds no value, and Spark's Parquet reader fails on it: it is left out of the
-    groups, as a zero-byte file is, and only listed.
+    A Parquet file without any column holds no value, and Spark's Parquet reader fails on it: it is left out
+    of the groups, as a zero-byte file is, and only listed.
     """
     contract_names = {name.lower() for name in contract.column_names}
     groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
     in_files: set[str] = set()
     for file in listing.with_data:
         fields = _load_files(spark, data_source, [file]).schema.fields
-        if not fields:
+        if not fields and data_source == PARQUET:
             continue
         in_files.update(field.name.lower() for field in fields)
         # Spark reads a file source's columns as nullable whatever the file says: types alone make a group.

@@ -102,8 +102,12 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
         reason = sf.array(sf.concat(sf.lit(f"{MALFORMED_RULE}: "), sf.col(OPEN_QUOTE)))
         errors = sf.when(sf.col(OPEN_QUOTE).isNotNull(), reason).otherwise(errors)
     if source.malformed_reason is not None:
-        malformed = sf.array(sf.lit(f"{MALFORMED_RULE}: {source.malformed_reason}"))
-        errors = sf.when(sf.col(RAW_RECORD).isNotNull(), malformed).otherwise(errors)
+        malformed = f"{MALFORMED_RULE}: {source.malformed_reason}"
+        errors = (
+            sf.when(sf.col(RAW_RECORD).contains("\u0000"), sf.array(sf.lit(malformed + _NUL_HINT)))
+            .when(sf.col(RAW_RECORD).isNotNull(), sf.array(sf.lit(malformed)))
+            .otherwise(errors)
+        )
     return typed.select(
         *[sf.col(f"`{name}`") for name in typed.columns[: len(values)]],
         errors.alias(ERRORS),
@@ -111,6 +115,11 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
         sf.col(SOURCE_FILE),
         *_key_columns(contract),
     )
+
+
+# Said of a malformed record holding NUL characters: UTF-16 or UTF-32 text (PowerShell's Out-File and Windows'
+# "Unicode" files are UTF-16) reads so in any encoding the job reads.
+_NUL_HINT = "; it holds NUL characters, as UTF-16 or UTF-32 text does: write the file in UTF-8"
 
 
 def _typed_and_text(contract: Contract, text_columns: frozenset[str]) -> list[Column]:

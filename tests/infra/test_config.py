@@ -1291,8 +1291,6 @@ def test_rejects_bad_network_tags(tags: object, key: str) -> None:
         "gcs_bigquery_pipeline",
         "gcs-bigquery-pipeline2",
         "Gcs-Bigquery-Pipeline",
-        # The provider's namespace, which has no such setting.
-        "gcp",
     ],
 )
 def test_a_key_in_a_misspelled_project_namespace_is_refused(namespace: str) -> None:
@@ -1302,6 +1300,17 @@ def test_a_key_in_a_misspelled_project_namespace_is_refused(namespace: str) -> N
     assert str(error).endswith(
         "is not valid: a key of this project's namespace, gcs-bigquery-pipeline:kmsKey: the program reads no "
         "other namespace's keys than its own and the provider's (gcp:)"
+    )
+
+
+@pytest.mark.parametrize("name", ["kmsKey", "labels", "projectId"])
+def test_a_key_of_the_project_set_as_the_providers_is_refused(name: str) -> None:
+    """The provider has no such setting: the stack would run without it (`gcp:region` is the provider's)."""
+    error = _error({f"gcp:{name}": "x"})
+    assert (error.key, str(error)) == (
+        f"gcp:{name}",
+        f"config gcp:{name}='x' is not valid: a key of this project's namespace, "
+        f"gcs-bigquery-pipeline:{name}: the provider has no {name}",
     )
 
 

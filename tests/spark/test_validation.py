@@ -240,9 +240,17 @@ def test_bounds_before_the_gregorian_reform_compare_in_the_proleptic_calendar(sp
 
 
 def test_a_malformed_record_carries_only_the_malformed_reason(spark: SparkSession, items: Contract) -> None:
-    rows = [row(id="AB1", qty="not checked", **{RAW_RECORD: "AB1,not checked"})]
+    rows = [
+        row(id="AB1", qty="not checked", **{RAW_RECORD: "AB1,not checked"}),
+        # UTF-16 text read as UTF-8: every other character a NUL.
+        row(id="AB2", **{RAW_RECORD: "\x00A\x00B\x002\x00,\x001"}),
+    ]
     assert errors_by_id(validate(text_source(spark, items, rows), items)) == {
-        "AB1": ["record.malformed: bad line"]
+        "AB1": ["record.malformed: bad line"],
+        "AB2": [
+            "record.malformed: bad line; it holds NUL characters, as UTF-16 or UTF-32 text does: write the "
+            "file in UTF-8"
+        ],
     }
 
 
