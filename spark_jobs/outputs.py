@@ -28,8 +28,8 @@ def loaded_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime, b
     for column in contract.columns:
         value = sf.col(column.name)
         if column.required:
-            # The required rule already passed, so the filler is never used; it only tells Spark (and the
-            # BigQuery connector's mode check) that the column cannot be null.
+            # The required rule already passed, so the filler is never used; it only tells Spark, and the
+            # BigQuery load's schema, that the column cannot be null.
             value = sf.coalesce(value, sf.lit(_FILLERS[column.type]).cast(SPARK_TYPES[column.type]))
         columns.append(value.alias(column.name))
     loaded = rows.where(is_loaded()).select(*columns, *_metadata(ingested_at, batch_id))
