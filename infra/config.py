@@ -805,7 +805,7 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
         if starting > max_executors:
             raise ConfigError(
                 map_entry("sparkProperties", name),
-                starting,
+                raw[name],  # as written: the number Spark reads may be written ' +11'
                 f"at most maxExecutors ({max_executors}): a batch starts with this many executors, even "
                 "above the maximum",
             )

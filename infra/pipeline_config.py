@@ -295,7 +295,10 @@ def _contract_path(key: str, value: str) -> Path:
     except (OSError, ValueError, RuntimeError):
         raise ConfigError(key, value, allowed) from None
     if not is_file:
-        found = f"{path} is a directory" if path.is_dir() else f"there is no {path}"
+        if path.is_dir():
+            found = f"{path} is a directory"
+        else:
+            found = f"{path} is not a regular file" if path.exists() else f"there is no {path}"
         raise ConfigError(key, value, f"{allowed} ({found})")
     if not _CONTRACT_FILE_NAME.fullmatch(path.name):
         # The batch passes the uploaded file's URI as the value of --contract, which the job would read as an

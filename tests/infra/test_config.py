@@ -765,6 +765,15 @@ def test_rejects_bad_pipeline(pipeline: dict[str, object], key: str, allowed: st
     assert allowed in str(error)
 
 
+def test_a_contract_path_that_is_not_a_regular_file_says_so(tmp_path: Path) -> None:
+    fifo = tmp_path / "orders.yaml"
+    os.mkfifo(fifo)
+    error = _error({"pipelines": [{**ORDERS, "contract": str(fifo)}]})
+    assert str(error).endswith(
+        f"is not valid: a data contract YAML file, relative to {PROJECT_ROOT} ({fifo} is not a regular file)"
+    )
+
+
 _HADOOP = "the job reads it as a Hadoop path"
 
 
@@ -1405,7 +1414,7 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
         (
             {"spark.executor.instances": " +11"},
             "sparkProperties.spark.executor.instances",
-            "config sparkProperties.spark.executor.instances=11 is not valid: at most maxExecutors (10)",
+            "config sparkProperties.spark.executor.instances=' +11' is not valid: at most maxExecutors (10)",
         ),
         (
             {"spark.dynamicAllocation.initialExecutors": "5e1"},
