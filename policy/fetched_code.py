@@ -27,8 +27,9 @@ _STORED_SCHEMES = frozenset({"gs", "file", "local"})
 
 
 def is_stored(uri: str) -> bool:
-    """Whether `uri` names a file in Cloud Storage or the runtime image."""
-    scheme = _SCHEME.match(uri)
+    """Whether `uri` names a file in Cloud Storage or the runtime image (past white space around it, which a
+    reader may trim)."""
+    scheme = _SCHEME.match(uri.strip())
     return scheme is None or scheme[1].lower() in _STORED_SCHEMES
 
 

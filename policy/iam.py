@@ -15,7 +15,16 @@ from typing import Any, NamedTuple
 from pulumi_policy import ReportViolation, ResourceValidation, ResourceValidationArgs
 
 from policy.declare import mandatory
-from policy.resources import DATASET, DATASET_ACCESS, as_list, known, known_items, resource_class
+from policy.resources import (
+    DATASET,
+    DATASET_ACCESS,
+    PAM_ENTITLEMENT,
+    as_list,
+    known,
+    known_items,
+    nested,
+    resource_class,
+)
 
 
 def _folded(text: Any) -> str:
@@ -47,10 +56,13 @@ PRIVILEGED_ROLES = frozenset(
         "roles/bigquery.admin",
         "roles/bigquery.dataOwner",
         "roles/storage.admin",
+        "roles/storage.legacyBucketOwner",
+        "roles/dataproc.admin",
         "roles/cloudkms.admin",
         "roles/resourcemanager.folderAdmin",
         "roles/orgpolicy.policyAdmin",
         "roles/accesscontextmanager.policyAdmin",
+        "roles/accesscontextmanager.policyEditor",
         "roles/privilegedaccessmanager.admin",
         "roles/iam.workforcePoolAdmin",
         "roles/deploymentmanager.editor",
@@ -87,12 +99,20 @@ PRIVILEGED_PERMISSIONS = frozenset(
         "iam.denypolicies.update",
         "iam.denypolicies.delete",
         "orgpolicy.policy.set",
+        "orgpolicy.policies.create",
+        "orgpolicy.policies.update",
+        "orgpolicy.policies.delete",
         "accesscontextmanager.servicePerimeters.update",
         "accesscontextmanager.servicePerimeters.delete",
+        "accesscontextmanager.servicePerimeters.commit",
+        "accesscontextmanager.servicePerimeters.replaceAll",
+        "accesscontextmanager.accessLevels.update",
         "privilegedaccessmanager.entitlements.create",
+        "privilegedaccessmanager.entitlements.update",
         "iam.workloadIdentityPoolProviders.create",
         "iam.workloadIdentityPoolProviders.update",
         "iam.workforcePoolProviders.create",
+        "iam.workforcePoolProviders.update",
         "cloudbuild.builds.create",
         "deploymentmanager.deployments.create",
         "deploymentmanager.deployments.update",
@@ -243,6 +263,22 @@ def grants(resource_type: str, props: Mapping[str, Any]) -> Iterator[Grant]:
             grant = _access_grant(access)
             if grant:
                 yield grant
+    elif resource_type == PAM_ENTITLEMENT:
+        yield from _entitlement_grants(props)
+
+
+def _entitlement_grants(props: Mapping[str, Any]) -> Iterator[Grant]:
+    """An entitlement's roles, each to every principal eligible to request it: granted on request."""
+    bindings = as_list(nested(props, "privilegedAccess", "gcpIamAccess", "roleBindings") or [])
+    roles = [known(binding, "role", UNKNOWN_ROLE) for binding in known_items(bindings)]
+    principals = [
+        principal
+        for eligible in known_items(as_list(props.get("eligibleUsers") or []))
+        for principal in known_items(as_list(known(eligible, "principals", [], absent=[]) or []))
+    ]
+    for role in roles:
+        for principal in principals or [UNKNOWN_MEMBER]:
+            yield Grant(role, principal)
 
 
 def _checked_grants(args: ResourceValidationArgs, report: ReportViolation | None) -> list[Grant]:

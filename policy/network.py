@@ -95,9 +95,22 @@ def _forbid_internet_ingress_by_policy_rule(
     if (props.get("direction") or "INGRESS") != "INGRESS" or props.get("action") not in _ALLOWING_ACTIONS:
         return
     match = match if isinstance(match, Mapping) else {}
-    contexts = (match.get(field) for field in ("srcNetworkContext", "srcNetworkScope"))
-    if any(str(context or "").upper() in _NON_INTERNET_CONTEXTS for context in contexts):
+    contexts = {
+        field: str(match.get(field) or "").upper() for field in ("srcNetworkContext", "srcNetworkScope")
+    }
+    if any(context in _NON_INTERNET_CONTEXTS for context in contexts.values()):
         return
+    # The internet as a network scope matches every host of it, unless another source narrows it.
+    narrowed = any(
+        match.get(field) for field in (*_INTERNET_SOURCES, "srcIpRanges", "srcAddressGroups", "srcSecureTags")
+    )
+    for field, context in contexts.items():
+        if context == "INTERNET" and not narrowed:
+            report(
+                f"{rule} allows ingress from every host of the internet ({field} INTERNET): restrict it to "
+                "the subnet or known ranges",
+                None,
+            )
     for field in _INTERNET_SOURCES:
         named = list(known_items(as_list(match.get(field) or [])))
         if named:

@@ -32,6 +32,8 @@ ORGANIZATION_SECURITY_POLICY_RULE = (
     "gcp:compute/organizationSecurityPolicyRule:OrganizationSecurityPolicyRule"
 )
 SUBNETWORK = "gcp:compute/subnetwork:Subnetwork"
+# Privileged Access Manager's grants on request (the provider's token is in lower case).
+PAM_ENTITLEMENT = "gcp:privilegedaccessmanager/entitlement:entitlement"
 BATCH = "gcp:dataproc/batch:Batch"
 SESSION_TEMPLATE = "gcp:dataproc/sessionTemplate:SessionTemplate"
 CLUSTER = "gcp:dataproc/cluster:Cluster"

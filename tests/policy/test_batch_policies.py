@@ -243,6 +243,12 @@ def test_a_batch_taking_its_code_from_cloud_storage_or_its_image_passes() -> Non
             {},
             "fetches 'https://example.com/main.py' (pysparkBatch.mainPythonFileUri)",
         ),
+        # White space a reader may trim does not hide the scheme.
+        (
+            {"pysparkBatch": {"mainPythonFileUri": " https://example.com/main.py"}},
+            {},
+            "fetches ' https://example.com/main.py' (pysparkBatch.mainPythonFileUri)",
+        ),
         (
             {"sparkBatch": {"mainClass": "Main", "jarFileUris": ["gs://code/ok.jar", "s3a://other/x.jar"]}},
             {},

@@ -288,10 +288,13 @@ _CUSTOM_ROLE = (
         "roles/bigquery.admin",
         "roles/bigquery.dataOwner",
         "roles/storage.admin",
+        "roles/storage.legacyBucketOwner",
+        "roles/dataproc.admin",
         "roles/cloudkms.admin",
         "roles/resourcemanager.folderAdmin",
         "roles/orgpolicy.policyAdmin",
         "roles/accesscontextmanager.policyAdmin",
+        "roles/accesscontextmanager.policyEditor",
         "roles/privilegedaccessmanager.admin",
         "roles/iam.workforcePoolAdmin",
         "roles/deploymentmanager.editor",
@@ -315,6 +318,29 @@ def test_a_grant_of_a_role_that_controls_iam_or_identities_is_reported(
         f"{shown} 'escalate' grants privileged role {role} to {RUNNER}: {_PRIVILEGED}"
     ]
     assert violations(IAM_NO_BASIC_ROLES, args) == []
+
+
+def test_an_entitlement_grants_its_roles_to_whoever_may_request_them() -> None:
+    """Privileged Access Manager grants an entitlement's roles on request, to each eligible principal."""
+    entitlement = {
+        "eligibleUsers": [{"principals": ["user:oncall@example.com"]}],
+        "privilegedAccess": {
+            "gcpIamAccess": {
+                "roleBindings": [{"role": "roles/owner"}, {"role": "roles/iam.serviceAccountUser"}]
+            }
+        },
+    }
+    args = resource_args(
+        "gcp:privilegedaccessmanager/entitlement:entitlement", entitlement, name="break-glass"
+    )
+    assert violations(IAM_NO_BASIC_ROLES, args) == [
+        "entitlement 'break-glass' grants basic role roles/owner to user:oncall@example.com: use a "
+        "predefined role scoped to the need (e.g. roles/bigquery.dataEditor)"
+    ]
+    assert violations(IAM_NO_PRIVILEGED_ROLES, args) == [
+        "entitlement 'break-glass' grants privileged role roles/iam.serviceAccountUser to "
+        f"user:oncall@example.com: {_PRIVILEGED}"
+    ]
 
 
 def test_privileged_roles_are_found_in_policy_documents_and_bindings_of_unknown_members() -> None:
@@ -383,12 +409,17 @@ CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
         "iam.denypolicies.update",
         "iam.denypolicies.delete",
         "orgpolicy.policy.set",
+        "orgpolicy.policies.update",
         "accesscontextmanager.servicePerimeters.update",
         "accesscontextmanager.servicePerimeters.delete",
+        "accesscontextmanager.servicePerimeters.commit",
+        "accesscontextmanager.accessLevels.update",
         "privilegedaccessmanager.entitlements.create",
+        "privilegedaccessmanager.entitlements.update",
         "iam.workloadIdentityPoolProviders.create",
         "iam.workloadIdentityPoolProviders.update",
         "iam.workforcePoolProviders.create",
+        "iam.workforcePoolProviders.update",
         "cloudbuild.builds.create",
         "deploymentmanager.deployments.create",
         "deploymentmanager.deployments.update",

@@ -305,6 +305,22 @@ def test_a_policy_rule_limited_to_a_non_internet_context_admits_no_internet_traf
     assert bool(violations(FIREWALL_NO_INTERNET_INGRESS, args)) is reported
 
 
+@pytest.mark.parametrize("field", ["srcNetworkContext", "srcNetworkScope"])
+def test_a_policy_rule_from_the_internet_scope_is_reported_unless_another_source_narrows_it(
+    field: str,
+) -> None:
+    """The scope alone matches every host of the internet; with source ranges, only those hosts."""
+    internet = {"layer4Configs": [{"ipProtocol": "tcp"}], field: "INTERNET"}
+    args = resource_args(NETWORK_POLICY_RULE, {"action": "allow", "match": internet}, name="open")
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
+        f"firewall policy rule 'open' allows ingress from every host of the internet ({field} INTERNET): "
+        "restrict it to the subnet or known ranges"
+    ]
+    narrowed = {**internet, "srcIpRanges": ["203.0.113.0/24"]}
+    args = resource_args(NETWORK_POLICY_RULE, {"action": "allow", "match": narrowed}, name="partner")
+    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == []
+
+
 def test_a_source_range_given_as_one_text_is_one_range() -> None:
     args = resource_args(FIREWALL, {**INTERNAL, "sourceRanges": "0.0.0.0/0"}, name="open")
     assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == [
