@@ -124,8 +124,8 @@ def named_by_directories(files: Iterable[str], contract: Contract) -> set[str]:
 
 def directory_value(name: str) -> Column:
     """The text that the deepest directory `<name>=<value>/` on the row's file path gives column `name`,
-    unescaped as Spark and Hive escape it (`%3A` for `:`); null without such a directory or for Hive's
-    null, `__HIVE_DEFAULT_PARTITION__`."""
+    unescaped as Spark and Hive escape it (`%3A` for `:`); null without such a directory, for Hive's null,
+    `__HIVE_DEFAULT_PARTITION__`, and for an empty value, as Spark's partition discovery reads them."""
     value = sf.regexp_extract(row_file_name(), rf"(?i)^.*/{name}=([^/]*)/", 1)
     # A % that starts no escape stands for itself, as Spark reads it: escaped first, decoding cannot fail.
     unescaped = _url_decoded(sf.regexp_replace(value, _STRAY_PERCENT, "%25"))

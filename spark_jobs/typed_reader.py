@@ -46,13 +46,20 @@ def typed_reader(
     or with `in_schema_groups` the files are read in groups sharing a schema, each matched on its own."""
 
     def read(spark: SparkSession, location: str, contract: Contract) -> InputRows:
-        if in_schema_groups:
-            return _read_by_schema(spark, data_source, _listing(spark, location), contract)
         try:
-            frame = _typed_files(spark, data_source).option("mergeSchema", "true").load(location)
-        except Py4JJavaError as error:
-            return _read_after_failed_merge(spark, data_source, location, contract, error)
-        return _matched(frame, contract, location, data_source)
+            if in_schema_groups:
+                return _read_by_schema(spark, data_source, _listing(spark, location), contract)
+            try:
+                frame = _typed_files(spark, data_source).option("mergeSchema", "true").load(location)
+            except Py4JJavaError as error:
+                return _read_after_failed_merge(spark, data_source, location, contract, error)
+            return _matched(frame, contract, location, data_source)
+        except AnalysisException as error:
+            if _TWIN_COLUMNS not in str(error):
+                raise
+            raise (
+                _file_refused(spark, data_source, _listing(spark, location), _twin_columns) or error
+            ) from None
 
     return read
 
@@ -84,7 +91,7 @@ def _read_after_failed_merge(
     """
     listing = _listing(spark, location)
     if _unreadable_type(str(error)):
-        raise _file_with_unreadable_type(spark, data_source, listing) or error
+        raise _file_refused(spark, data_source, listing, _column_of_unreadable_type) or error
     if len(listing.with_data) == len(listing.listed):
         if _cannot_merge(error):
             return _read_by_schema(spark, data_source, listing, contract)
@@ -122,24 +129,46 @@ def _listing(spark: SparkSession, location: str) -> _Listing:
     return _Listing(sorted(as_input_file_names(row.path) for row in paths), data_files(listing))
 
 
-def _file_with_unreadable_type(
-    spark: SparkSession, data_source: str, listing: _Listing
+def _file_refused(
+    spark: SparkSession, data_source: str, listing: _Listing, problem: Callable[[str], str | None]
 ) -> SchemaMismatchError | None:
-    """The error naming the first file holding data with a column whose type Spark cannot read, which fails
-    the whole read even when the contract has no such column; found by reading each file's schema in turn.
-    The report lists all the input's files."""
+    """The error naming the first file holding data whose own schema Spark refuses to read, for the `problem`
+    its failure's text shows (None: another failure), which fails the whole read even when the contract does
+    not have the column at fault; found by reading each file's schema in turn. The report lists all the
+    input's files."""
     for file in listing.with_data:
         try:
             _load_files(spark, data_source, [file])
         except (Py4JJavaError, AnalysisException) as error:
-            unreadable = _unreadable_type(str(error))
-            if unreadable:
-                return SchemaMismatchError(
-                    f"input file {file} has a column Spark cannot read ({unreadable}): "
-                    "write that column as another type, or leave it out of the file",
-                    listing.names,
-                )
+            found = problem(str(error))
+            if found:
+                return SchemaMismatchError(f"input file {file} has {found}", listing.names)
     return None
+
+
+def _twin_columns(message: str) -> str | None:
+    """Two columns whose names are one ignoring case, as Spark compares names, if `message` says so."""
+    twins = re.search(rf"\[{_TWIN_COLUMNS}\] The column (?P<name>`[^`]*`) already exists", message)
+    if twins is None:
+        return None
+    return (
+        f"two columns named {twins['name']} (names ignore case), which Spark cannot read: rename one, or "
+        "leave one out of the file"
+    )
+
+
+_TWIN_COLUMNS = "COLUMN_ALREADY_EXISTS"
+
+
+def _column_of_unreadable_type(message: str) -> str | None:
+    """A column of a type Spark cannot read, if `message` says so (see `_unreadable_type`)."""
+    unreadable = _unreadable_type(message)
+    if unreadable is None:
+        return None
+    return (
+        f"a column Spark cannot read ({unreadable}): write that column as another type, or leave it out of "
+        "the file"
+    )
 
 
 def _unreadable_type(message: str) -> str | None:

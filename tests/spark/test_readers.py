@@ -644,10 +644,24 @@ def test_parquet_columns_differing_only_by_case_are_a_schema_mismatch(
         f"input {location} does not match contract 'items': columns 'Day' and 'day' both match 'day' "
         "(names ignore case)"
     )
+    # As the job reads: Spark cannot read the file, whichever columns the contract has; among other files, the
+    # message names it, and the report lists them all.
     spark.conf.set("spark.sql.caseSensitive", "false")
-    with pytest.raises(SchemaMismatchError) as caught:
-        read_input(spark, "parquet", location, items)
-    assert str(caught.value) == f"input {location} has two columns named `day` (names ignore case)"
+    write_parquet(spark, tmp_path / "in" / "0-good", "id string", ("AB2",))
+    [twins] = (tmp_path / "in").glob("part-*.parquet")
+    for contract in (
+        items,
+        parse_contract({"table": "t", "columns": [{"name": "id", "type": "STRING"}]}, "t"),
+    ):
+        with pytest.raises(SchemaMismatchError) as caught:
+            read_input(spark, "parquet", location, contract)
+        assert str(caught.value) == (
+            f"input file {twins.as_uri()} has two columns named `day` (names ignore case), which Spark "
+            "cannot read: rename one, or leave one out of the file"
+        )
+        assert caught.value.input_files == tuple(
+            sorted(p.as_uri() for p in (tmp_path / "in").glob("**/*.parquet"))
+        )
 
 
 def test_parquet_files_may_disagree_on_a_type_that_converts_exactly(
