@@ -27,9 +27,8 @@ _STORED_SCHEMES = frozenset({"gs", "file", "local"})
 
 
 def is_stored(uri: str) -> bool:
-    """Whether `uri` names a file in Cloud Storage or the runtime image (past white space around it, which a
-    reader may trim)."""
-    scheme = _SCHEME.match(uri.strip())
+    """Whether `uri` names a file in Cloud Storage or the runtime image (past what Java trims around it)."""
+    scheme = _SCHEME.match(java_trimmed(uri))
     return scheme is None or scheme[1].lower() in _STORED_SCHEMES
 
 
@@ -47,4 +46,13 @@ def listed_files(name: str, value: str) -> list[str]:
     property that names no files."""
     if name not in FILE_PROPERTIES:
         return []
-    return [uri for uri in (part.strip() for part in value.split(",")) if uri]
+    return [uri for uri in (java_trimmed(part) for part in value.split(",")) if uri]
+
+
+def java_trimmed(text: str) -> str:
+    """`text` as Java's String.trim leaves it, which Spark applies to each item of a list property: without
+    the characters up to the space around it (Python's strip keeps control characters, takes more spaces)."""
+    return text.strip(_UP_TO_SPACE)
+
+
+_UP_TO_SPACE = "".join(map(chr, range(0x21)))

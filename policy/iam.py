@@ -3,13 +3,14 @@ never one that hands out control of IAM itself; and no long-lived keys for servi
 
 Every Google provider IAM resource is recognised by its class name (`...IAMMember`, `...IamBinding`,
 `...IAMPolicy`), so new resource families are covered without listing them. BigQuery datasets also grant
-access through their own `accesses` list and through `DatasetAccess` resources, and Cloud Storage through
-its legacy ACLs (`...AccessControl` entries, `...ACL` lists and predefined ACLs): those entries count too.
+access through their own `accesses` list and through `DatasetAccess` resources, Cloud Storage through its
+legacy ACLs (`...AccessControl` entries, `...ACL` lists and predefined ACLs), and Privileged Access Manager
+through entitlements (roles on request): those entries count too.
 """
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from pulumi_policy import ReportViolation, ResourceValidation, ResourceValidationArgs
@@ -84,10 +85,16 @@ PRIVILEGED_ROLES = frozenset(
         "roles/storage.hmacKeyAdmin",
     }
 )
-# Those whom Google's own defaults make owners: the project's owners, by a dataset's special group or a
-# legacy ACL's entity, and its editors, whom a bucket's default ACL makes OWNER too. They hold every role of
-# the project already, so restating those defaults grants nothing new.
-_DEFAULT_OWNERS = re.compile(r"projectOwners|project-(owners|editors)-[0-9]+", re.IGNORECASE)
+# Those whom Google's own defaults make owners: the project's owners, by a dataset's special group, a legacy
+# ACL's entity or a bucket's IAM member, and its editors, whom a bucket's default ACL makes OWNER too (an
+# ACL entity holds no other role). Owners hold every role of the project already, so restating those
+# defaults grants nothing new.
+_DEFAULT_OWNERS = re.compile(r"projectOwners|project-(owners|editors)-[0-9]+|projectOwner:.+", re.IGNORECASE)
+# A bucket's default IAM policy also makes the project's editors legacy bucket owners: that grant, and only
+# that one, restates a default.
+_DEFAULT_BUCKET_OWNERS = re.compile(r"projectEditor:.+", re.IGNORECASE)
+_LEGACY_BUCKET_OWNER = "roles/storage.legacybucketowner"
+
 # Permissions that make a custom role as privileged as those roles: changing IAM anywhere (or a dataset's
 # access list), acting as a service account or minting its credentials, writing roles, lifting a guardrail
 # (deny policies, organization policies, service perimeters), granting access on demand, trusting outside
@@ -303,15 +310,15 @@ def _forbid_public_members(args: ResourceValidationArgs, report: ReportViolation
 
 
 def _forbid_roles(
-    roles: frozenset[str], kind: str, advice: str, exempt: re.Pattern[str] | None = None
+    roles: frozenset[str], kind: str, advice: str, exempt: Callable[[Grant], bool] | None = None
 ) -> ResourceValidation:
-    """A check reporting every grant of one of `roles`, called `kind` roles, with `advice`, except to the
-    members `exempt` matches."""
+    """A check reporting every grant of one of `roles`, called `kind` roles, with `advice`, except those
+    `exempt` says are allowed."""
     folded_roles = frozenset(map(_folded, roles))
 
     def forbid(args: ResourceValidationArgs, report: ReportViolation) -> None:
         for grant in _checked_grants(args, None):
-            if exempt and exempt.fullmatch(str(grant.member)):
+            if exempt is not None and exempt(grant):
                 continue
             if _folded(grant.role) in folded_roles:
                 report(
@@ -333,7 +340,19 @@ _CUSTOM_ROLE_ADVICE = (
     "role, and let an administrator grant it outside the stack"
 )
 _PRIVILEGED_PERMISSIONS_FOLDED = frozenset(map(_folded, PRIVILEGED_PERMISSIONS))
-_forbid_privileged_grants = _forbid_roles(PRIVILEGED_ROLES, "privileged", _PRIVILEGED_ADVICE, _DEFAULT_OWNERS)
+
+
+def _restates_a_default(grant: Grant) -> bool:
+    """Whether `grant` is one of Google's own defaults (see _DEFAULT_OWNERS)."""
+    member = str(grant.member).strip()
+    return bool(_DEFAULT_OWNERS.fullmatch(member)) or (
+        _folded(grant.role) == _LEGACY_BUCKET_OWNER and bool(_DEFAULT_BUCKET_OWNERS.fullmatch(member))
+    )
+
+
+_forbid_privileged_grants = _forbid_roles(
+    PRIVILEGED_ROLES, "privileged", _PRIVILEGED_ADVICE, _restates_a_default
+)
 
 
 def _forbid_privileged_grants_and_custom_roles(args: ResourceValidationArgs, report: ReportViolation) -> None:

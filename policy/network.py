@@ -104,13 +104,13 @@ def _forbid_internet_ingress_by_policy_rule(
     narrowed = any(
         match.get(field) for field in (*_INTERNET_SOURCES, "srcIpRanges", "srcAddressGroups", "srcSecureTags")
     )
-    for field, context in contexts.items():
-        if context == "INTERNET" and not narrowed:
-            report(
-                f"{rule} allows ingress from every host of the internet ({field} INTERNET): restrict it to "
-                "the subnet or known ranges",
-                None,
-            )
+    scoped = [field for field, context in contexts.items() if context == "INTERNET"]
+    if scoped and not narrowed:
+        report(
+            f"{rule} allows ingress from every host of the internet ({scoped[0]} INTERNET): restrict it to "
+            "the subnet or known ranges",
+            None,
+        )
     for field in _INTERNET_SOURCES:
         named = list(known_items(as_list(match.get(field) or [])))
         if named:

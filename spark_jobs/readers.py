@@ -180,9 +180,6 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
             "reading Avro needs the spark-avro package, which this Spark installation lacks (Dataproc's "
             "runtime has it)"
         )
-    if "COLUMN_ALREADY_EXISTS" in message:
-        name = (error.getMessageParameters() or {}).get("columnName", "")
-        return SchemaMismatchError(f"input {location} has two columns named {name} (names ignore case)")
     if "UNABLE_TO_INFER_SCHEMA" in message:
         return NoInputError(f"no readable {input_format} file under {location}")
     return SchemaMismatchError(f"cannot read {location} as {input_format}: {message.splitlines()[0]}")

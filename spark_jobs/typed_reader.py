@@ -152,8 +152,8 @@ def _twin_columns(message: str) -> str | None:
     if twins is None:
         return None
     return (
-        f"two columns named {twins['name']} (names ignore case), which Spark cannot read: rename one, or "
-        "leave one out of the file"
+        f"two columns (or struct fields) named {twins['name']} (names ignore case), which Spark cannot read: "
+        "rename one, or leave one out of the file"
     )
 
 

@@ -259,6 +259,12 @@ def test_a_batch_taking_its_code_from_cloud_storage_or_its_image_passes() -> Non
             {"spark.submit.pyFiles": "gs://code/a.zip,http://example.com/b.zip"},
             "fetches 'http://example.com/b.zip' (runtimeConfig.properties.spark.submit.pyFiles)",
         ),
+        # Spark trims each item as Java does, control characters included.
+        (
+            {"pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"}},
+            {"spark.jars": "gs://code/a.jar,\x01https://example.com/b.jar"},
+            "fetches 'https://example.com/b.jar' (runtimeConfig.properties.spark.jars)",
+        ),
         (
             {"pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"}},
             {"spark.jars.packages": "com.example:evil:1.0"},

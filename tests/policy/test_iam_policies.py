@@ -386,6 +386,33 @@ def test_a_buckets_default_acl_restated_is_no_privileged_grant_but_an_owner_beyo
     ]
 
 
+def test_a_buckets_default_iam_restated_is_no_privileged_grant_but_its_members_get_no_other_role() -> None:
+    """A bucket's default IAM policy makes the project's owners and editors legacy bucket owners."""
+    defaults = ["projectOwner:my-project", "projectEditor:my-project"]
+    owners = resource_args(
+        BUCKET_BINDING, {"role": "roles/storage.legacyBucketOwner", "members": defaults}, name="owners"
+    )
+    assert violations(IAM_NO_PRIVILEGED_ROLES, owners) == []
+    wider = resource_args(
+        BUCKET_BINDING,
+        {"role": "roles/storage.legacyBucketOwner", "members": [*defaults, "user:a@example.com"]},
+        name="owners",
+    )
+    assert violations(IAM_NO_PRIVILEGED_ROLES, wider) == [
+        "BucketIAMBinding 'owners' grants privileged role roles/storage.legacyBucketOwner to "
+        f"user:a@example.com: {_PRIVILEGED}"
+    ]
+    editors = resource_args(
+        BUCKET_BINDING,
+        {"role": "roles/storage.admin", "members": ["projectEditor:my-project"]},
+        name="admins",
+    )
+    assert violations(IAM_NO_PRIVILEGED_ROLES, editors) == [
+        "BucketIAMBinding 'admins' grants privileged role roles/storage.admin to projectEditor:my-project: "
+        f"{_PRIVILEGED}"
+    ]
+
+
 CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
 
 
@@ -409,10 +436,13 @@ CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
         "iam.denypolicies.update",
         "iam.denypolicies.delete",
         "orgpolicy.policy.set",
+        "orgpolicy.policies.create",
         "orgpolicy.policies.update",
+        "orgpolicy.policies.delete",
         "accesscontextmanager.servicePerimeters.update",
         "accesscontextmanager.servicePerimeters.delete",
         "accesscontextmanager.servicePerimeters.commit",
+        "accesscontextmanager.servicePerimeters.replaceAll",
         "accesscontextmanager.accessLevels.update",
         "privilegedaccessmanager.entitlements.create",
         "privilegedaccessmanager.entitlements.update",

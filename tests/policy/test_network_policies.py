@@ -316,9 +316,10 @@ def test_a_policy_rule_from_the_internet_scope_is_reported_unless_another_source
         f"firewall policy rule 'open' allows ingress from every host of the internet ({field} INTERNET): "
         "restrict it to the subnet or known ranges"
     ]
-    narrowed = {**internet, "srcIpRanges": ["203.0.113.0/24"]}
-    args = resource_args(NETWORK_POLICY_RULE, {"action": "allow", "match": narrowed}, name="partner")
-    assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == []
+    for narrowing in ({"srcIpRanges": ["203.0.113.0/24"]}, {"srcSecureTags": [{"name": "tagValues/1"}]}):
+        narrowed = {**internet, **narrowing}
+        args = resource_args(NETWORK_POLICY_RULE, {"action": "allow", "match": narrowed}, name="partner")
+        assert violations(FIREWALL_NO_INTERNET_INGRESS, args) == []
 
 
 def test_a_source_range_given_as_one_text_is_one_range() -> None:

@@ -656,8 +656,8 @@ def test_parquet_columns_differing_only_by_case_are_a_schema_mismatch(
         with pytest.raises(SchemaMismatchError) as caught:
             read_input(spark, "parquet", location, contract)
         assert str(caught.value) == (
-            f"input file {twins.as_uri()} has two columns named `day` (names ignore case), which Spark "
-            "cannot read: rename one, or leave one out of the file"
+            f"input file {twins.as_uri()} has two columns (or struct fields) named `day` (names ignore "
+            "case), which Spark cannot read: rename one, or leave one out of the file"
         )
         assert caught.value.input_files == tuple(
             sorted(p.as_uri() for p in (tmp_path / "in").glob("**/*.parquet"))
