@@ -77,11 +77,13 @@ def spark_session(app_name: str) -> SparkSession:
     )
 
 
-def local_session(app_name: str, master: str = "local[*]") -> SparkSession:
-    """A quiet local session sized for small inputs (tests, the demo)."""
+def local_session(app_name: str, master: str = "local[*]", driver_memory: str = "1g") -> SparkSession:
+    """A quiet local session sized for small inputs (tests, the demo); `driver_memory` applies when this
+    starts the JVM, whose heap local mode's tasks share."""
     session = configure(
         SparkSession.builder.master(master)
         .appName(app_name)
+        .config("spark.driver.memory", driver_memory)
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")

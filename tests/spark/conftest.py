@@ -41,7 +41,8 @@ ITEMS_HEADER = "id,qty,price,ratio,flag,day,at,color"
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    session = local_session("spark-jobs-tests", master="local[2]")
+    # Some tests read a 20 MB value, whose copies in a parse have run 1 GiB, Spark's default, out of heap.
+    session = local_session("spark-jobs-tests", master="local[2]", driver_memory="2g")
     session.conf.set("spark.sql.shuffle.partitions", "2")
     yield session
     session.stop()
