@@ -37,7 +37,7 @@ from infra.pipeline_config import (
     PipelineConfig,
     parse_pipelines,
 )
-from policy.fetched_code import downloads_packages, is_stored, listed_files
+from policy.fetched_code import downloads_packages, is_stored, java_trimmed, listed_files
 from spark_jobs.options import PROJECT_ID, SCOPED_PROJECT_ID
 from spark_jobs.spark_settings import SET_AT_RUN_TIME
 
@@ -740,16 +740,16 @@ def _starting_executors(properties: Mapping[str, str]) -> Iterator[tuple[str, in
     for name in ("spark.dynamicAllocation.initialExecutors", "spark.executor.instances"):
         if name not in properties:
             continue
-        number = _SPARK_INT.fullmatch(properties[name])
-        if number is None:
+        # Spark reads an integer property with Java's parseInt of the value trimmed.
+        number = java_trimmed(properties[name])
+        if not _SIGNED_DIGITS.fullmatch(number):
             raise ConfigError(
                 map_entry("sparkProperties", name), properties[name], "a whole number, as Spark reads it"
             )
-        yield name, int(number[1])
+        yield name, int(number)
 
 
-# Spark's integer properties: Java's parseInt of the value trimmed (of characters up to the space).
-_SPARK_INT = re.compile(r"[\x00-\x20]*([+-]?[0-9]+)[\x00-\x20]*")
+_SIGNED_DIGITS = re.compile(r"[+-]?[0-9]+")
 
 
 def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:

@@ -297,8 +297,10 @@ def _contract_path(key: str, value: str) -> Path:
     if not is_file:
         if path.is_dir():
             found = f"{path} is a directory"
+        elif path.exists():
+            found = f"{path} is not a regular file"
         else:
-            found = f"{path} is not a regular file" if path.exists() else f"there is no {path}"
+            found = f"there is no {path}"
         raise ConfigError(key, value, f"{allowed} ({found})")
     if not _CONTRACT_FILE_NAME.fullmatch(path.name):
         # The batch passes the uploaded file's URI as the value of --contract, which the job would read as an

@@ -65,13 +65,18 @@ def typed_reader(
 
 
 def _matched(frame: DataFrame, contract: Contract, location: str, data_source: str) -> InputRows:
-    """The files of `frame`, read together, matched to the contract. Parquet files without any column hold no
-    value (they are zero bytes, or have no column, which Spark's Parquet reader fails on): they are read as
-    the empty files they are. Avro files are read as Spark's reader gives them, whatever their fields."""
+    """The files of `frame`, read together, matched to the contract; read as the empty files they are when
+    they hold no value (`_holds_no_value`)."""
     listed = data_files(frame)
-    if not frame.schema.fields and data_source == PARQUET:
+    if _holds_no_value(frame.schema.fields, data_source):
         frame = frame.sparkSession.createDataFrame([], typed_schema(contract))
     return InputRows(_match_by_name(frame, contract, location, merged_format=data_source), listed)
+
+
+def _holds_no_value(fields: list[StructField], data_source: str) -> bool:
+    """Whether Parquet files of these `fields` (their own, or merged) have no column, so no value: Spark's
+    Parquet reader fails on such a file (pyarrow's for a table without columns). Avro is read as it is."""
+    return not fields and data_source == PARQUET
 
 
 def _typed_files(spark: SparkSession, data_source: str) -> DataFrameReader:
@@ -237,7 +242,7 @@ def _read_by_schema(
     in_files: set[str] = set()
     for file in listing.with_data:
         fields = _load_files(spark, data_source, [file]).schema.fields
-        if not fields and data_source == PARQUET:
+        if _holds_no_value(fields, data_source):
             continue
         in_files.update(field.name.lower() for field in fields)
         # Spark reads a file source's columns as nullable whatever the file says: types alone make a group.
