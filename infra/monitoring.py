@@ -387,7 +387,7 @@ def _series(metric_filter: str, aligner: str, reducer: str, group_by: list[str])
 
 
 def _dashboard_layout(config: StackConfig, metric_types: dict[str, str]) -> dict[str, object]:
-    """Runs by outcome, run duration, rows loaded vs rejected, executors."""
+    """Runs by outcome, run duration, rows loaded vs rejected, executors; below them, the report lines."""
 
     def user(metric: str) -> str:
         return _batch_metric(metric_types[metric])
@@ -397,7 +397,7 @@ def _dashboard_layout(config: StackConfig, metric_types: dict[str, str]) -> dict
     def per_run(metric: str) -> dict[str, object]:
         return _series(user(metric), "ALIGN_SUM", "REDUCE_MEAN", [_BY_PIPELINE])
 
-    tiles = [
+    charts = [
         _chart(
             "Runs by outcome",
             [
@@ -422,23 +422,40 @@ def _dashboard_layout(config: StackConfig, metric_types: dict[str, str]) -> dict
             ],
         ),
     ]
+    # What no chart can show, since a log-based metric cannot split the report's map of counts into series:
+    # each run's rejections by rule, read from its report line.
+    report_lines: dict[str, object] = {
+        "title": "Report lines (rejections by rule, input files, error of each run)",
+        "logsPanel": {"filter": report_filter(config)},
+    }
+    chart_rows = (len(charts) + 1) // 2
     return {
         "displayName": f"Pipelines ({config.stack})",
         "mosaicLayout": {
-            "columns": 12,
-            "tiles": [_tile(index, widget) for index, widget in enumerate(tiles)],
+            "columns": _COLUMNS,
+            "tiles": [
+                *[
+                    _tile(index % 2 * _CHART_WIDTH, index // 2 * _HEIGHT, _CHART_WIDTH, widget)
+                    for index, widget in enumerate(charts)
+                ],
+                _tile(0, chart_rows * _HEIGHT, _COLUMNS, report_lines),
+            ],
         },
     }
 
 
-def _tile(index: int, widget: dict[str, object]) -> dict[str, object]:
-    """The widget's place in a grid of two columns. A zero position is left out: the Monitoring API does not
-    store it, and a position sent but not read back would show as a change on every preview."""
-    width, height = 6, 4
-    position = {"xPos": (index % 2) * width, "yPos": (index // 2) * height}
+_COLUMNS = 12
+_CHART_WIDTH = _COLUMNS // 2
+_HEIGHT = 4
+
+
+def _tile(x: int, y: int, width: int, widget: dict[str, object]) -> dict[str, object]:
+    """The widget at grid column `x`, row `y`. A zero position is left out: the Monitoring API does not store
+    it, and a position sent but not read back would show as a change on every preview."""
+    position = {"xPos": x, "yPos": y}
     return {
         **{key: value for key, value in position.items() if value},
         "width": width,
-        "height": height,
+        "height": _HEIGHT,
         "widget": widget,
     }

@@ -135,19 +135,24 @@ def test_dashboard_charts_only_declared_or_native_metrics(dev: StackResult) -> N
         "Run duration (s, mean per run)",
         "Rows loaded vs rejected (mean per run)",
         "Spark executors",
+        "Report lines (rejections by rule, input files, error of each run)",
     ]
-    # Two columns; the API stores no zero position, so none is sent (it would show as a change every time).
+    # Charts in two columns, the report lines below them across the grid; the API stores no zero position,
+    # so none is sent (it would show as a change every time).
     places = [(tile.get("xPos"), tile.get("yPos"), tile["width"], tile["height"]) for tile in tiles]
-    assert places == [(None, None, 6, 4), (6, None, 6, 4), (None, 4, 6, 4), (6, 4, 6, 4)]
+    assert places == [(None, None, 6, 4), (6, None, 6, 4), (None, 4, 6, 4), (6, 4, 6, 4), (None, 8, 12, 4)]
+    # The report lines shown are the very ones the metrics count.
+    *charts, report_lines = tiles
+    assert report_lines["widget"]["logsPanel"] == {"filter": _metrics(dev)["pl-dev/runs"].inputs["filter"]}
     declared = {f"logging.googleapis.com/user/{name}" for name in _metrics(dev)} | {EXECUTORS}
     charted = {
         _metric_type(data_set["timeSeriesQuery"]["timeSeriesFilter"]["filter"])
-        for tile in tiles
+        for tile in charts
         for data_set in tile["widget"]["xyChart"]["dataSets"]
     }
     assert EXECUTORS in charted
     assert charted <= declared
-    [executors] = tiles[3]["widget"]["xyChart"]["dataSets"]
+    [executors] = charts[3]["widget"]["xyChart"]["dataSets"]
     assert executors["timeSeriesQuery"]["timeSeriesFilter"]["filter"].endswith(
         'AND resource.labels.batch_id = monitoring.regex.full_match("^dev-(?:orders)-[0-9a-f]{12}$")'
     )
@@ -253,7 +258,7 @@ def test_every_chart_and_alert_aggregates_its_metric_validly(dev: StackResult) -
     } | {EXECUTORS: "INT64"}
     dashboard = json.loads(dev.one("gcp:monitoring/dashboard:Dashboard", "dashboard").inputs["dashboardJson"])
     for tile in dashboard["mosaicLayout"]["tiles"]:
-        for data_set in tile["widget"]["xyChart"]["dataSets"]:
+        for data_set in tile["widget"].get("xyChart", {}).get("dataSets", []):
             query = data_set["timeSeriesQuery"]["timeSeriesFilter"]
             aggregation = query["aggregation"]
             _check_aggregation(
