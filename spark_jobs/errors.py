@@ -87,7 +87,8 @@ class RejectRatioExceededError(JobError):
 
 
 class ReconciliationError(JobError):
-    """Rows read do not equal rows loaded plus rows rejected: a bug, never expected."""
+    """The rows read do not equal the rows the main table is given plus those the quarantine is given, each
+    counted apart: a bug, never expected."""
 
     exit_code = 8
 

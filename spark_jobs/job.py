@@ -4,7 +4,7 @@ ratio → write loaded → remove the rejected rows earlier runs of the batch le
 The checked rows are persisted once, so the input is read a single time (twice only for typed files whose
 decimals Spark merges but cannot read together, or among which is a Parquet file without columns, see
 `_checked_and_counted`); the duplicate keys, the counts, the quarantine and the load are all derived from
-those rows.
+those rows. The reconciliation compares the rows as read with the rows each table is given, counted apart.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from spark_jobs.report import Progress
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
 from spark_jobs.spark_errors import first_meaningful_line, input_errors_explained, sink_errors_explained
-from spark_jobs.validation import is_loaded, rule_of, text_of, validate
+from spark_jobs.validation import check_rules, is_loaded, rejecting_duplicates, rule_of, text_of
 
 
 @dataclass(frozen=True)
@@ -68,22 +68,31 @@ def run(
         check_bigquery_connector(spark)
     sink = _sink(config, contract, started_at)  # which refuses what it cannot write before the input is read
     with ExitStack() as cached:
-        rows, rejected = _checked_and_counted(spark, config, contract, progress, cached)
+        loaded, rejected = _checked_and_counted(
+            spark, config, contract, started_at=started_at, progress=progress, cached=cached
+        )
         reconcile(progress)
         with sink_errors_explained("writing the rejected rows"):
-            sink.write_rejected(rejected_rows(rejected, contract, started_at, config.batch_id))
+            sink.write_rejected(rejected)
         _check_reject_ratio(progress, config.max_reject_ratio)
         with sink_errors_explained("writing the loaded rows"):
-            sink.write_loaded(loaded_rows(rows, contract, started_at, config.batch_id))
+            sink.write_loaded(loaded)
         progress.rows_loaded = progress.rows_passed
         with sink_errors_explained("removing the rejected rows that earlier runs of the batch left"):
             sink.replace_earlier_rejected(spark)
 
 
 def _checked_and_counted(
-    spark: SparkSession, config: JobConfig, contract: Contract, progress: Progress, cached: ExitStack
+    spark: SparkSession,
+    config: JobConfig,
+    contract: Contract,
+    *,
+    started_at: dt.datetime,
+    progress: Progress,
+    cached: ExitStack,
 ) -> tuple[DataFrame, DataFrame]:
-    """The input read and checked, cached in `cached`, and counted: every row, and apart the rejected ones.
+    """The input read and checked, cached in `cached`, and counted (`_counted`): the loaded rows and the
+    rejected ones, as the main table and the quarantine take them.
 
     Typed files holding a decimal column in precisions Spark merges but cannot read together, or a Parquet
     file without columns, are found only as an action reads them (the reader's own, checking a column, or
@@ -92,10 +101,10 @@ def _checked_and_counted(
     """
     try:
         source = _source(spark, config, contract, progress, in_schema_groups=False)
-        return _counted(source, config, contract, progress, cached)
+        return _counted(source, config, contract, started_at=started_at, progress=progress, cached=cached)
     except (UnreadableMergedDecimalError, ColumnlessParquetError):
         source = _source(spark, config, contract, progress, in_schema_groups=True)
-        return _counted(source, config, contract, progress, cached)
+        return _counted(source, config, contract, started_at=started_at, progress=progress, cached=cached)
 
 
 def _source(
@@ -120,19 +129,32 @@ def _source(
 
 
 def _counted(
-    source: Source, config: JobConfig, contract: Contract, progress: Progress, cached: ExitStack
+    source: Source,
+    config: JobConfig,
+    contract: Contract,
+    *,
+    started_at: dt.datetime,
+    progress: Progress,
+    cached: ExitStack,
 ) -> tuple[DataFrame, DataFrame]:
-    """The checked rows and the rejected ones, counted into `progress`, kept cached in `cached` once counted:
-    a failed attempt's cached frames are dropped with it."""
+    """The loaded rows and the rejected ones as the tables take them, counted into `progress`, their rows kept
+    cached in `cached` once counted: a failed attempt's cached frames are dropped with it."""
     with ExitStack() as attempt:
+
+        def keep(frame: DataFrame) -> DataFrame:
+            return attempt.enter_context(_persisted(frame))
+
         # The first action reads the input, once, into the cache.
         with input_errors_explained(source.files, config.csv):
-            rows = validate(source, contract, keep=lambda frame: attempt.enter_context(_persisted(frame)))
+            checked = keep(check_rules(source, contract))
+            rows = rejecting_duplicates(checked, contract, source.partitions, keep)
             # Counted by rule and written: cached apart, they are taken from all the rows once.
-            rejected = attempt.enter_context(_persisted(rows.where(~is_loaded())))
-            _count(rows, rejected, _columns_named_by_the_files(config, contract), progress)
+            rejected = keep(rows.where(~is_loaded()))
+            loaded = loaded_rows(rows, contract, started_at, config.batch_id)
+            quarantined = rejected_rows(rejected, contract, started_at, config.batch_id)
+            _count(checked, loaded, quarantined, _columns_named_by_the_files(config, contract), progress)
         cached.enter_context(attempt.pop_all())
-    return rows, rejected
+    return loaded, quarantined
 
 
 @contextmanager
@@ -184,23 +206,23 @@ def _columns_named_by_the_files(config: JobConfig, contract: Contract) -> tuple[
 
 
 def _count(
-    rows: DataFrame, rejected: DataFrame, watched: tuple[ContractColumn, ...], progress: Progress
+    checked: DataFrame,
+    loaded: DataFrame,
+    rejected: DataFrame,
+    watched: tuple[ContractColumn, ...],
+    progress: Progress,
 ) -> None:
-    """Count all `rows` by outcome, and the `rejected` ones (those of `rows` that failed) by rule; and find
-    the `watched` columns that no row gives a value."""
-    loaded = is_loaded()
-    totals = rows.agg(
+    """Count the rows read (the `checked` rows, one per record read) and, apart, the rows each table is
+    given, the `loaded` and the `rejected` ones, so that the reconciliation compares counts of different
+    frames; count the rejected rows by rule; and find the `watched` columns that no row gives a value."""
+    totals = checked.agg(
         sf.count(sf.lit(1)).alias("read"),
-        sf.count(sf.when(loaded, 1)).alias("passed"),
-        sf.count(sf.when(~loaded, 1)).alias("rejected"),
         *[sf.count(text_of(column)).alias(f"values {index}") for index, column in enumerate(watched)],
     ).first()
     assert totals is not None, "an aggregate always returns one row"
-    progress.rows_read, progress.rows_passed, progress.rows_rejected = (
-        totals["read"],
-        totals["passed"],
-        totals["rejected"],
-    )
+    progress.rows_read = totals["read"]
+    progress.rows_passed = loaded.count()
+    progress.rows_rejected = rejected.count()
     if progress.rows_read:
         progress.columns_without_values = tuple(
             column.name for index, column in enumerate(watched) if totals[f"values {index}"] == 0

@@ -80,12 +80,13 @@ def spark_pattern(pattern: str) -> str:
     match `\\r`, U+0085, U+2028 or U+2029 either), and `(?i)` ignores case beyond ASCII (`Ü` as `ü`).
 
     Only a `$` that is an anchor changes: not one escaped, quoted (`\\Q…\\E`) or in a character class. A
-    pattern that turns on multi-line mode (where `$` ends every line) or comments mode keeps its `$`.
+    pattern that turns on multi-line mode (where `$` ends every line) or comments mode keeps its `$`. Java's
+    `\\Z`, which RE2 lacks and Python reads as the very end, is written `\\z` too, in every mode.
     """
-    if inline_flags(pattern) & {"m", "x"}:
-        return _AS_RE2 + pattern
+    anchors = {"\\Z"} if inline_flags(pattern) & {"m", "x"} else {"$", "\\Z"}
     return _AS_RE2 + "".join(
-        r"\z" if token.text == "$" and not token.in_class else token.text for token in pattern_tokens(pattern)
+        r"\z" if token.text in anchors and not token.in_class else token.text
+        for token in pattern_tokens(pattern)
     )
 
 

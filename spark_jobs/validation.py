@@ -58,24 +58,27 @@ def text_of(column: ContractColumn) -> Column:
     return sf.col(column.name if column.type == STRING else f"`{column.name}{TEXT_SUFFIX}`")
 
 
-def validate(
-    source: Source, contract: Contract, keep: Callable[[DataFrame], DataFrame] = lambda frame: frame
+def rejecting_duplicates(
+    checked: DataFrame,
+    contract: Contract,
+    partitions: int,
+    keep: Callable[[DataFrame], DataFrame] = lambda frame: frame,
 ) -> DataFrame:
-    """Every rule checked and the duplicate keys marked: what `check_rules` and `mark_duplicates` give.
+    """The `checked` rows (from `check_rules`, read in `partitions`) with the duplicates of the primary key
+    rejected: what `duplicated_key_hashes`, `duplicate_losers` and `mark_duplicates` give.
 
-    `keep` persists each intermediate result (the job caches them; the checked rows are then computed once).
-    The duplicate keys' hashes and the losing rows' ids are computed at once: few, and of a size Spark then
-    knows, they are broadcast to the rows instead of every row being shuffled to meet them. Counting the
-    hashes is the first action: it fills the rows' cache as it reads the input. When no hash repeats, the
-    usual case, no row can be a duplicate and the checked rows are used as they are.
+    `keep` persists each intermediate result (the job caches them, the checked rows first, which are then
+    computed once). The duplicate keys' hashes and the losing rows' ids are computed at once: few, and of a
+    size Spark then knows, they are broadcast to the rows instead of every row being shuffled to meet them.
+    Counting the hashes is the first action: it fills the rows' cache as it reads the input. When no hash
+    repeats, the usual case, no row can be a duplicate and the checked rows are used as they are.
     """
-    checked = keep(check_rules(source, contract))
     if not contract.primary_key:
         return checked
-    hashes = keep(duplicated_key_hashes(checked, source.partitions))
+    hashes = keep(duplicated_key_hashes(checked, partitions))
     if hashes.count() == 0:
         return checked
-    losers = keep(duplicate_losers(checked, hashes, contract, source.partitions))
+    losers = keep(duplicate_losers(checked, hashes, contract, partitions))
     losers.count()
     return mark_duplicates(checked, losers, contract)
 

@@ -14,6 +14,7 @@ from pyspark.sql import DataFrame, Row, SparkSession
 from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract, parse_contract
 from spark_jobs.readers import Source
 from spark_jobs.session import local_session
+from spark_jobs.validation import check_rules, rejecting_duplicates
 
 # Collected timestamps are converted with the Python process's zone: make it UTC like the session.
 os.environ["TZ"] = "UTC"
@@ -76,3 +77,8 @@ def text_source(spark: SparkSession, contract: Contract, rows: Sequence[Mapping[
     data = [tuple(row.get(name) for name in names) for row in rows]
     frame = spark.createDataFrame(data, ", ".join(f"{name} string" for name in names))
     return Source(frame, ("f",), frozenset(contract.column_names), malformed_reason="bad line")
+
+
+def validate(source: Source, contract: Contract) -> DataFrame:
+    """The rows as the job validates them: every rule checked, the duplicate keys rejected."""
+    return rejecting_duplicates(check_rules(source, contract), contract, source.partitions)

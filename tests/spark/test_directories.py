@@ -14,9 +14,8 @@ from pyspark.sql import SparkSession
 from spark_jobs.contract import Contract, parse_contract
 from spark_jobs.errors import SchemaMismatchError
 from spark_jobs.readers import read_input
-from spark_jobs.validation import validate
 
-from .conftest import ITEMS_HEADER, reasons_of, rows_of, write_lines
+from .conftest import ITEMS_HEADER, reasons_of, rows_of, validate, write_lines
 
 
 def checked(

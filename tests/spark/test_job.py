@@ -20,14 +20,13 @@ from pyspark.sql import functions as sf
 
 from spark_jobs import cli, sinks
 from spark_jobs.cli import _save_report, main
-from spark_jobs.contract import Contract, parse_contract
+from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
 from spark_jobs.errors import ReconciliationError
-from spark_jobs.job import reconcile
+from spark_jobs.job import _count, reconcile
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.report import LOGGED_ERROR_CHARS, Progress, Report, utc_now
-from spark_jobs.validation import validate
 
-from .conftest import ITEMS, ITEMS_HEADER, rows_of, text_source, write_lines
+from .conftest import ITEMS, ITEMS_HEADER, rows_of, text_source, validate, write_lines
 
 
 @pytest.fixture
@@ -870,6 +869,25 @@ def test_a_failure_to_remove_earlier_rejected_rows_after_the_load_counts_the_row
     )
     assert (report["rows_passed"], report["rows_loaded"], report["rows_rejected"]) == (1, 1, 1)
     assert read_table(spark, tmp_path / "out" / "items", "id") == [("AB1",)]
+
+
+def test_the_reconciliation_counts_the_rows_each_table_is_given_apart_from_those_read(
+    spark: SparkSession, items: Contract
+) -> None:
+    """A row lost between the check and the tables, here one left out of the loaded rows, fails the run."""
+    rows = [{"id": key, "day": "2026-01-05", SOURCE_FILE: "file:/in/a.csv"} for key in ("AB1", "AB2", "XX")]
+    checked = validate(text_source(spark, items, rows), items)
+    started = utc_now()
+    loaded = loaded_rows(checked, items, started, "b1")
+    progress = Progress()
+    _count(checked, loaded.limit(1), rejected_rows(checked, items, started, "b1"), (), progress)
+    assert (progress.rows_read, progress.rows_passed, progress.rows_rejected) == (3, 1, 1)
+    assert progress.rejections_by_rule == {"id.pattern": 1}
+    with pytest.raises(ReconciliationError):
+        reconcile(progress)
+    _count(checked, loaded, rejected_rows(checked, items, started, "b1"), (), progress)
+    reconcile(progress)
+    assert (progress.rows_read, progress.rows_passed, progress.rows_rejected) == (3, 2, 1)
 
 
 def test_the_reconciliation_refuses_counts_that_do_not_add_up() -> None:

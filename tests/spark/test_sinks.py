@@ -28,9 +28,8 @@ from spark_jobs.sinks import (
     null_partition_replacement_sql,
     quarantine_write_options,
 )
-from spark_jobs.validation import validate
 
-from .conftest import ITEMS, rows_of, text_source
+from .conftest import ITEMS, rows_of, text_source, validate
 
 BASE = {
     "table": "sales.items",

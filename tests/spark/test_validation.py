@@ -13,14 +13,9 @@ from pyspark.sql import functions as sf
 from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
 from spark_jobs.patterns import spark_pattern
 from spark_jobs.readers import Source
-from spark_jobs.validation import (
-    check_rules,
-    duplicate_losers,
-    duplicated_key_hashes,
-    validate,
-)
+from spark_jobs.validation import check_rules, duplicate_losers, duplicated_key_hashes
 
-from .conftest import ITEMS, reasons_of, text_source
+from .conftest import ITEMS, reasons_of, text_source, validate
 
 GOOD = {
     "id": "AB1",
@@ -162,6 +157,21 @@ def test_a_pattern_anchored_with_dollar_refuses_a_value_ending_with_a_line_break
     }
 
 
+def test_a_pattern_anchored_with_capital_z_refuses_a_value_ending_with_a_line_break(
+    spark: SparkSession,
+) -> None:
+    """Java's `\\Z`, unlike Python's, also matches before a last line break: the job runs it as `\\z`."""
+    codes = parse_contract(
+        {"table": "codes", "columns": [{"name": "code", "type": "STRING", "pattern": r"^[A-Z]+\Z"}]},
+        "codes.yaml",
+    )
+    rows = [{"code": "ABC"}, {"code": "ABD\n"}]
+    assert errors_by_id(validate(text_source(spark, codes, rows), codes).withColumnRenamed("code", "id")) == {
+        "ABC": [],
+        "ABD\n": [r"code.pattern: 'ABD" + "\n" + r"' does not match ^[A-Z]+\Z"],
+    }
+
+
 @pytest.mark.parametrize(
     ("pattern", "for_spark"),
     [
@@ -189,6 +199,11 @@ def test_a_pattern_anchored_with_dollar_refuses_a_value_ending_with_a_line_break
         (r"^\Q(?m)\E$", r"^\Q(?m)\E\z"),
         (r"[a[b]$]x$", r"[a[b]$]x\z"),  # a class nested in a class ends only with its own `]`
         (r"(?-m)^a$", r"(?-m)^a\z"),  # a flag turned off is not on
+        # Java's \Z also matches before a last line break; not an escaped backslash and Z, nor a quoted \Z.
+        (r"^[A-Z]+\Z", r"^[A-Z]+\z"),
+        (r"(?m)^a\Z", r"(?m)^a\z"),
+        (r"^a\\Z$", r"^a\\Z\z"),
+        (r"^\Q\Z\E$", r"^\Q\Z\E\z"),
     ],
 )
 def test_spark_patterns_end_at_the_very_end_of_the_value(pattern: str, for_spark: str) -> None:
