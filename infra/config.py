@@ -17,6 +17,7 @@ from types import MappingProxyType
 import pulumi
 
 from infra.config_reader import (
+    SIGNED_DIGITS,
     ConfigError,
     Reader,
     as_written,
@@ -581,10 +582,7 @@ def _network(reader: Reader, region: str) -> NetworkConfig:
 def _network_tags(raw: object) -> tuple[str, ...]:
     """Compute Engine's tag rules (RFC 1035 names, at most 64 on a VM), checked here rather than by the
     batch's creation in the middle of an update."""
-    allowed = (
-        f"a list of at most {_MAX_NETWORK_TAGS} distinct network tags, each 1-63 lowercase letters, "
-        "digits or hyphens, a letter first and no hyphen last"
-    )
+    allowed = f"a list of at most {_MAX_NETWORK_TAGS} distinct network tags, each named by {_RFC1035_RULE}"
     if not isinstance(raw, list) or len(raw) > _MAX_NETWORK_TAGS:
         raise ConfigError("networkTags", raw, allowed)
     for index, tag in enumerate(raw):
@@ -742,14 +740,11 @@ def _starting_executors(properties: Mapping[str, str]) -> Iterator[tuple[str, in
             continue
         # Spark reads an integer property with Java's parseInt of the value trimmed.
         number = java_trimmed(properties[name])
-        if not _SIGNED_DIGITS.fullmatch(number):
+        if not SIGNED_DIGITS.fullmatch(number):
             raise ConfigError(
                 map_entry("sparkProperties", name), properties[name], "a whole number, as Spark reads it"
             )
         yield name, int(number)
-
-
-_SIGNED_DIGITS = re.compile(r"[+-]?[0-9]+")
 
 
 def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:

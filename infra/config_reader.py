@@ -236,7 +236,7 @@ def bounded_int(key: str, value: object, low: int, high: int) -> int:
     Python's int() would also take `1_0`, other scripts' digits and surrounding spaces: not what the stack
     file's reader meant."""
     allowed = f"an integer from {low} to {high}"
-    if isinstance(value, bool) or not (isinstance(value, int) or _INTEGER.fullmatch(str(value))):
+    if isinstance(value, bool) or not (isinstance(value, int) or SIGNED_DIGITS.fullmatch(str(value))):
         raise ConfigError(key, value, allowed)
     number = int(str(value))
     if not low <= number <= high:
@@ -244,7 +244,8 @@ def bounded_int(key: str, value: object, low: int, high: int) -> int:
     return number
 
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+SIGNED_DIGITS = re.compile(r"[+-]?[0-9]+")
+"""A whole number as text, as stack config and Spark's integer properties write one."""
 
 
 def yaml_text(value: bool) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
 from policy.declare import advisory
-from policy.resources import BATCH, BUCKET, DATASET, SESSION_TEMPLATE, TABLE, nested, stack_of
+from policy.resources import BATCH, BUCKET, CLUSTER, DATASET, SESSION_TEMPLATE, TABLE, nested, stack_of
 
 REQUIRED_LABELS = ("env", "managed-by")
 
@@ -25,7 +25,7 @@ LABELS_TYPES = frozenset(
         DATASET,
         BATCH,
         TABLE,
-        "gcp:dataproc/cluster:Cluster",
+        CLUSTER,
         SESSION_TEMPLATE,
         "gcp:kms/cryptoKey:CryptoKey",
         "gcp:pubsub/topic:Topic",

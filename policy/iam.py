@@ -343,7 +343,7 @@ _PRIVILEGED_PERMISSIONS_FOLDED = frozenset(map(_folded, PRIVILEGED_PERMISSIONS))
 
 
 def _restates_a_default(grant: Grant) -> bool:
-    """Whether `grant` is one of Google's own defaults (see _DEFAULT_OWNERS)."""
+    """Whether `grant` is one of Google's own defaults (see _DEFAULT_OWNERS and _DEFAULT_BUCKET_OWNERS)."""
     member = str(grant.member).strip()
     return bool(_DEFAULT_OWNERS.fullmatch(member)) or (
         _folded(grant.role) == _LEGACY_BUCKET_OWNER and bool(_DEFAULT_BUCKET_OWNERS.fullmatch(member))

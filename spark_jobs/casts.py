@@ -92,7 +92,7 @@ _DATE = rf"^{DATE_LITERAL}\z"
 _DAYS = "DATE'0001-01-01'", "DATE'9999-12-31'"
 _INSTANTS = "TIMESTAMP'0001-01-01 00:00:00Z'", "TIMESTAMP'9999-12-31 23:59:59.999999Z'"
 _TIMESTAMP = rf"^{TIMESTAMP_LITERAL}\z"
-# An offset past BigQuery's ±14:00 (contract.MAX_OFFSET), which Spark would take up to ±18:00: after the
+# An offset past BigQuery's ±14:00 (bigquery_types.MAX_OFFSET), which Spark would take up to ±18:00: after the
 # time's seconds, 15 hours or more, or 14 and some minutes.
 _OFFSET_BEYOND_BIGQUERY = (
     r":[0-9]{1,2}(?:\.[0-9]*)?[+-](?:(?:1[5-9]|[2-9][0-9])(?::?[0-5][0-9])?|14:?(?:0[1-9]|[1-5][0-9]))\z"

@@ -54,8 +54,8 @@ def rejected_rows(rows: DataFrame, contract: Contract, ingested_at: dt.datetime,
 
 def _described(rows: DataFrame, table_schema: list[dict[str, str]]) -> DataFrame:
     """`rows` with each column's description from its table's schema, as Spark column metadata: the BigQuery
-    connector writes it into the schema of the load, which an overwrite makes the table's own (without it,
-    the contract's descriptions would be lost)."""
+    connector writes it into the schema of the load, which an overwrite of an unpartitioned table makes the
+    table's own (without it, that table would lose the contract's descriptions)."""
     descriptions = {field["name"]: field["description"] for field in table_schema if "description" in field}
     return rows.select(
         *[

@@ -234,7 +234,7 @@ _INPUT_FILE = re.compile(r"\b(?:file|gs):/[^\s;,\]]+")
 @contextmanager
 def sink_errors_explained(action: str) -> Iterator[None]:
     """Spark's and the file systems' failures while `action` runs, as one line: exit status 9, or 2 when
-    the path's file system is missing."""
+    the path's file system is missing, or 1 when Spark ran out of memory."""
     try:
         yield
     except (Py4JJavaError, PySparkException) as error:

@@ -330,9 +330,9 @@ def _match_by_name(
         elif match is None:
             if column.required and column.name.lower() not in (input_names or by_name):
                 problems.append(f"required column '{column.name}' is missing")
-            columns.extend(_typed_and_text(column, None))
+            columns.extend(_as_typed_and_text(column, None))
         else:
-            columns.extend(_typed_and_text(column, match))
+            columns.extend(_as_typed_and_text(column, match))
     if wrong_types:
         fields = [field for _, field in wrong_types.values()]
         holders = _first_files_holding(frame, merged_format, files, fields) if merged_format else {}
@@ -395,7 +395,7 @@ def _only_nulls(frame: DataFrame, field: StructField) -> bool:
 def _from_directories(column: ContractColumn, field: StructField | None) -> list[Column]:
     """A column that directories are named after, as text: the file's value where the file holds one (its
     type converts exactly, so its text casts back to the same value), else the directory's. The validation
-    casts it. Shaped as `_typed_and_text`'s columns, so that frames of files grouped by schema stack."""
+    casts it. Shaped as `_as_typed_and_text`'s columns, so that frames of files grouped by schema stack."""
     text = directory_value(column.name)
     if field is not None:
         text = sf.coalesce(_text(field), text)
@@ -404,7 +404,7 @@ def _from_directories(column: ContractColumn, field: StructField | None) -> list
     return [text.alias(column.name), text.alias(column.name + TEXT_SUFFIX)]
 
 
-def _typed_and_text(column: ContractColumn, field: StructField | None) -> list[Column]:
+def _as_typed_and_text(column: ContractColumn, field: StructField | None) -> list[Column]:
     """A typed input's column as the contract's type and, unless it is a STRING, as its original text; null
     when the input has no such `field`.
 

@@ -1288,8 +1288,9 @@ def test_resource_paths_are_parsed_by_position_not_by_the_first_matching_word() 
 def test_rejects_bad_network_tags(tags: object, key: str) -> None:
     error = _error({"networkTags": tags})
     assert error.key == key
-    assert "distinct network tags, each 1-63 lowercase letters, digits or hyphens, a letter first" in str(
-        error
+    assert (
+        "distinct network tags, each named by RFC 1035: 1-63 lowercase letters, digits or hyphens, a letter "
+        "first" in str(error)
     )
 
 

@@ -7,26 +7,31 @@ from pyspark.sql import SparkSession
 from spark_jobs.session import configure, size_cache_batches
 
 
-def test_the_job_pins_utc_and_silences_the_logs_that_repeat_a_failed_task(spark: SparkSession) -> None:
-    configure(spark)
+def test_the_job_applies_its_settings_to_a_session_it_did_not_make(spark: SparkSession) -> None:
+    """Pins UTC, keeps generated code small and silences the logs that repeat a failed task, in a session
+    made without the job's settings (a new session shares the JVM, not the SQL settings) whose loggers
+    were set to speak."""
+    fresh = spark.newSession()
     jvm = spark.sparkContext._jvm
     assert jvm is not None
-    levels = {
-        name: str(jvm.org.apache.logging.log4j.LogManager.getLogger(name).getLevel())
-        for name in (
-            "org.apache.spark.executor.Executor",
-            "org.apache.spark.scheduler.TaskSetManager",
-            "org.apache.spark.sql.execution.streaming.FileStreamSink",
-            # A task's failed write: "Aborting task" with its trace, and what the committer says of it.
-            "org.apache.spark.util.Utils",
-            "org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter",
-            "org.apache.hadoop.fs.FileUtil",
-        )
-    }
-    assert set(levels.values()) == {"OFF"}
-    assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+    log4j = jvm.org.apache.logging.log4j
+    loggers = (
+        "org.apache.spark.executor.Executor",
+        "org.apache.spark.scheduler.TaskSetManager",
+        "org.apache.spark.sql.execution.streaming.FileStreamSink",
+        # A task's failed write: "Aborting task" with its trace, and what the committer says of it.
+        "org.apache.spark.util.Utils",
+        "org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter",
+        "org.apache.hadoop.fs.FileUtil",
+    )
+    for name in loggers:
+        log4j.core.config.Configurator.setLevel(name, log4j.Level.INFO)
+    assert fresh.conf.get("spark.sql.codegen.hugeMethodLimit") != "8000"
+    configure(fresh)
+    assert {str(log4j.LogManager.getLogger(name).getLevel()) for name in loggers} == {"OFF"}
+    assert fresh.conf.get("spark.sql.session.timeZone") == "UTC"
     # Wide contracts' validation code stays small enough for the JVM to compile.
-    assert spark.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
+    assert fresh.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
 
 
 def test_a_wide_contract_is_cached_in_smaller_batches(spark: SparkSession) -> None:
