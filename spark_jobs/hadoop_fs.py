@@ -141,6 +141,16 @@ def file_head_ints(spark: SparkSession, path: str, count: int) -> tuple[int, lis
         stream.close()
 
 
+def read_head(spark: SparkSession, path: str, count: int) -> bytes:
+    """A file's first `count` bytes (fewer in a shorter file)."""
+    file_system, hadoop_path = _file_system(spark, path)
+    stream = file_system.open(hadoop_path)
+    try:
+        return bytes(stream.readNBytes(count))
+    finally:
+        stream.close()
+
+
 def read_bytes(spark: SparkSession, path: str) -> bytes:
     """A small file's whole content."""
     file_system, hadoop_path = _file_system(spark, path)

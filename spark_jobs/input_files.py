@@ -1,22 +1,24 @@
 """The input's files and the directories on their paths: which files Spark reads, their names as the file
 system gives them, the columns that Hive-style directories (`<column>=<value>/`) name, and checks that
-refuse what symbolic links do to a local input and a compressed file Hadoop's codec would run out of memory
-on."""
+refuse what symbolic links do to a local input, a compressed file Hadoop's codec would run out of memory on,
+and compressed data in a text file named so that Hadoop reads it as it is."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
 from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import unquote
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError, UsageError
-from spark_jobs.hadoop_fs import file_head_ints
+from spark_jobs.hadoop_fs import file_head_ints, read_head
 from spark_jobs.hadoop_paths import is_local, local_path, skipped_by_spark, starting_directory
 
 
@@ -163,3 +165,46 @@ _BLOCK_CODECS = {".snappy": "Snappy", ".lz4": "LZ4"}
 # Far above the blocks Hadoop writes (256 KiB by default), far below what exhausts a JVM: the lz4 tool's frame
 # header, read as a block header, claims a chunk of 1 GiB or more.
 _MAX_BLOCK = 256 * 1024 * 1024
+
+
+# The endings by which Hadoop picks a codec (its default codecs), in lower case; other names are read raw.
+DECOMPRESSED_ENDINGS = ("gz", "bz2", "deflate", "lz4", "snappy", "zst")
+
+
+def compressed_data(spark: SparkSession, file: str) -> str | None:
+    """What a text input `file` holds, and what to do, when it is compressed data under a name that Hadoop
+    reads as it is (`a.json`, `a.csv.GZ`): its records would be rows of binary bytes. None for any other
+    file, and for one that cannot be looked at (its read fails on its own)."""
+    if file.rpartition(".")[2] in DECOMPRESSED_ENDINGS:
+        return None
+    try:
+        head = read_head(spark, file, _LONGEST_SIGNATURE)
+    except Py4JJavaError:
+        return None
+    for signature, name, ending in _COMPRESSED_SIGNATURES:
+        if signature.match(head):
+            remedy = f"rename it to end in .{ending}" if ending else "unpack it"
+            decompressed = f"only in a file named .{ending}" if ending else "no such file"
+            return f"holds {name}-compressed data, which Hadoop decompresses {decompressed}: {remedy}"
+    return None
+
+
+def refuse_compressed_data(spark: SparkSession, files: Iterable[str]) -> None:
+    """Fail the run, naming the first of the text input `files` that holds compressed data (see
+    `compressed_data`)."""
+    for file in files:
+        problem = compressed_data(spark, file)
+        if problem is not None:
+            raise CorruptInputError(f"input file {file} {problem}")
+
+
+# How each compressed format's files start, its name and the ending by which Hadoop decompresses it (None: it
+# does not). Bzip2's magic is followed by a block size digit and the digits of pi that start its first block.
+_COMPRESSED_SIGNATURES = (
+    (re.compile(rb"\x1f\x8b"), "gzip", "gz"),
+    (re.compile(rb"BZh[1-9]1AY&SY"), "bzip2", "bz2"),
+    (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd", "zst"),
+    (re.compile(rb"PK\x03\x04"), "zip", None),
+    (re.compile(rb"\xfd7zXZ\x00"), "xz", None),
+)
+_LONGEST_SIGNATURE = 10

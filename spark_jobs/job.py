@@ -19,7 +19,7 @@ from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
-from spark_jobs.contract import ERRORS, Contract
+from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import (
     ColumnlessParquetError,
@@ -29,6 +29,7 @@ from spark_jobs.errors import (
     SchemaMismatchError,
     UnreadableMergedDecimalError,
 )
+from spark_jobs.input_files import refuse_compressed_data
 from spark_jobs.options import APPEND, BIGQUERY, CSV, DEFAULT_CSV_DIALECT, LOCAL, CsvDialect
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.quoting import quoted
@@ -37,7 +38,14 @@ from spark_jobs.report import Progress
 from spark_jobs.session import configure, jvm, size_cache_batches
 from spark_jobs.sinks import BigQuerySink, LocalSink, Sink, check_bigquery_connector
 from spark_jobs.spark_errors import first_meaningful_line, input_errors_explained, sink_errors_explained
-from spark_jobs.validation import check_rules, is_loaded, rejecting_duplicates, rule_of, text_of
+from spark_jobs.validation import (
+    MALFORMED_RULE,
+    check_rules,
+    is_loaded,
+    rejecting_duplicates,
+    rule_of,
+    text_of,
+)
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,8 @@ def _counted(
             loaded = loaded_rows(rows, contract, started_at, config.batch_id)
             quarantined = rejected_rows(rejected, contract, started_at, config.batch_id)
             _count(checked, loaded, quarantined, _columns_named_by_the_files(config, contract), progress)
+            if MALFORMED_RULE in progress.rejections_by_rule:
+                refuse_compressed_data(source.frame.sparkSession, _files_with_malformed_records(quarantined))
         cached.enter_context(attempt.pop_all())
     return loaded, quarantined
 
@@ -194,6 +204,16 @@ def _java_refusal(compile_pattern: Callable[[str], object], pattern: str) -> str
     except (Py4JJavaError, PySparkException) as error:
         return first_meaningful_line(str(error).partition(f"\n{pattern}\n")[0])
     return None
+
+
+def _files_with_malformed_records(rejected: DataFrame) -> list[str]:
+    """Some of the files (a few suffice) whose records could not be split into columns: those of a text file
+    holding compressed data all are."""
+    malformed = rejected.where(sf.col(RAW_RECORD).isNotNull()).select(SOURCE_FILE).distinct()
+    return [row[SOURCE_FILE] for row in malformed.limit(_FILES_LOOKED_AT).collect()]
+
+
+_FILES_LOOKED_AT = 20
 
 
 def _columns_named_by_the_files(config: JobConfig, contract: Contract) -> tuple[ContractColumn, ...]:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
+from pyspark.sql import SparkSession
 
 from spark_jobs.csv_reader import CSV_MAX_FIELDS
 from spark_jobs.errors import (
@@ -21,6 +22,7 @@ from spark_jobs.errors import (
     UsageError,
 )
 from spark_jobs.hadoop_paths import as_input_file_names
+from spark_jobs.input_files import DECOMPRESSED_ENDINGS, compressed_data
 from spark_jobs.options import CSV_ENCODING, CSV_ENCODINGS, DEFAULT_CSV_DIALECT, CsvDialect
 from spark_jobs.quoting import quoted
 
@@ -117,25 +119,16 @@ _HEADER_NAME = re.compile(
 
 
 def _not_text_hint(message: str, encoding: str) -> str:
-    """A hint when the file whose header Spark refused in `message` was not read as text: named as a
-    compressed file that Hadoop does not decompress (it goes by the name's ending, in lower case), or with
-    a header holding what text in `encoding` does not (NUL characters of UTF-16, undecodable bytes, UTF-8's
-    byte-order mark read as another encoding)."""
+    """A hint when the file whose header Spark refused in `message` was not read as text: compressed
+    (`_compressed_hint`), or with a header holding what text in `encoding` does not (NUL characters of
+    UTF-16, undecodable bytes, UTF-8's byte-order mark read as another encoding)."""
     name = _HEADER_NAME.search(message)
     found = _HEADER_LENGTH.search(message) or name
     if found is None:
         return ""
-    stem, dot, ending = found["file"].rsplit("/", 1)[-1].rpartition(".")
-    if stem and dot and ending.lower() in _COMPRESSED_ENDINGS and ending not in _DECOMPRESSED_ENDINGS:
-        remedy = (
-            f"rename it to end in .{ending.lower()}"
-            if ending.lower() in _DECOMPRESSED_ENDINGS
-            else "unpack it"
-        )
-        return (
-            f"; a file named .{ending} is read as it is: Hadoop decompresses only names ending in "
-            f"{', '.join('.' + known for known in _DECOMPRESSED_ENDINGS)} (in lower case), so {remedy}"
-        )
+    compressed = _compressed_hint(found["file"])
+    if compressed is not None:
+        return compressed
     header = "" if name is None else name["found"]
     if encoding != CSV_ENCODING and header.startswith(_UTF8_BYTE_ORDER_MARK_AS_WESTERN):
         return (
@@ -155,11 +148,29 @@ def _not_text_hint(message: str, encoding: str) -> str:
     return ""
 
 
+def _compressed_hint(file: str) -> str | None:
+    """A hint when `file` is named as a compressed file that Hadoop does not decompress (it goes by the
+    name's ending, in lower case), or holds compressed data under another name (`compressed_data`)."""
+    stem, dot, ending = file.rsplit("/", 1)[-1].rpartition(".")
+    if stem and dot and ending.lower() in _COMPRESSED_ENDINGS and ending not in DECOMPRESSED_ENDINGS:
+        remedy = (
+            f"rename it to end in .{ending.lower()}"
+            if ending.lower() in DECOMPRESSED_ENDINGS
+            else "unpack it"
+        )
+        return (
+            f"; a file named .{ending} is read as it is: Hadoop decompresses only names ending in "
+            f"{', '.join('.' + known for known in DECOMPRESSED_ENDINGS)} (in lower case), so {remedy}"
+        )
+    spark = SparkSession.getActiveSession()
+    compressed = None if spark is None else compressed_data(spark, file)
+    return None if compressed is None else f"; the file {compressed}"
+
+
 # UTF-8's byte-order mark, EF BB BF, as ISO-8859-1 and windows-1252 read it.
 _UTF8_BYTE_ORDER_MARK_AS_WESTERN = "\u00ef\u00bb\u00bf"
 # The endings by which Hadoop picks a codec (its default codecs), and those of other compressed files.
-_DECOMPRESSED_ENDINGS = ("gz", "bz2", "deflate", "lz4", "snappy", "zst")
-_COMPRESSED_ENDINGS = frozenset({*_DECOMPRESSED_ENDINGS, "zip", "xz", "7z", "rar", "tar", "tgz", "lzma"})
+_COMPRESSED_ENDINGS = frozenset({*DECOMPRESSED_ENDINGS, "zip", "xz", "7z", "rar", "tar", "tgz", "lzma"})
 
 
 def _delimiter_hint(message: str, delimiter: str) -> str:

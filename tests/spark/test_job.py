@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import bz2
 import datetime as dt
 import gzip
+import io
 import json
+import lzma
 import shutil
 import subprocess
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -475,6 +479,63 @@ def test_a_file_compressed_in_a_way_hadoop_does_not_decompress_gets_that_hint_no
     assert report["error"].endswith(
         f"{_IN_ORDER}; a file named .{ending} is read as it is: Hadoop decompresses only names ending in "
         f".gz, .bz2, .deflate, .lz4, .snappy, .zst (in lower case), so {remedy}"
+    )
+
+
+def _zipped(data: bytes) -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a.json", data)
+    return archive.getvalue()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            "a.json",
+            gzip.compress,
+            "gzip-compressed data, which Hadoop decompresses only in a file named .gz: "
+            "rename it to end in .gz",
+        ),
+        (
+            "a.json.BZ2",
+            bz2.compress,
+            "bzip2-compressed data, which Hadoop decompresses only in a file named "
+            ".bz2: rename it to end in .bz2",
+        ),
+        ("a.jsonl", _zipped, "zip-compressed data, which Hadoop decompresses no such file: unpack it"),
+        ("a.json", lzma.compress, "xz-compressed data, which Hadoop decompresses no such file: unpack it"),
+    ],
+)
+def test_a_json_file_of_compressed_data_fails_the_run_instead_of_loading_its_bytes_as_records(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, case: tuple[str, Callable[[bytes], bytes], str]
+) -> None:
+    """Read as it is, its bytes would be quarantined as malformed records, and its records lost among them."""
+    name, compress, problem = case
+    lines = [json.dumps({"id": f"AB{n}", "day": "2026-01-05"}) for n in range(1, 4)]
+    write_lines(tmp_path / "in", "good.json", lines)
+    compressed = tmp_path / "in" / name
+    compressed.write_bytes(compress("\n".join(lines).encode()))
+    status, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1", fmt="json"
+    )
+    assert status == 6
+    assert report["error"] == f"input file {compressed.as_uri()} holds {problem}"
+    assert not (tmp_path / "out" / "items").exists()
+
+
+def test_a_csv_file_of_compressed_data_is_said_to_be(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    data = tmp_path / "in" / "a.csv"
+    data.write_bytes(gzip.compress(f"{ITEMS_HEADER}\nAB1,1,,,,2026-01-05,,red\n".encode()))
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert status == 5
+    assert report["error"].endswith(
+        f"{_IN_ORDER}; the file holds gzip-compressed data, which Hadoop decompresses only in a file named "
+        ".gz: rename it to end in .gz"
     )
 
 
