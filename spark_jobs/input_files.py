@@ -189,6 +189,19 @@ def compressed_data(spark: SparkSession, file: str) -> str | None:
     return None
 
 
+def holds_only_a_byte_order_mark(spark: SparkSession, file: str) -> bool:
+    """Whether `file` holds UTF-8's byte-order mark and nothing else (but perhaps a line break): an empty
+    text file as some editors save it."""
+    try:
+        head = read_head(spark, file, len(_UTF8_BYTE_ORDER_MARK) + 3)
+    except Py4JJavaError:
+        return False
+    return head.rstrip(b"\r\n") == _UTF8_BYTE_ORDER_MARK
+
+
+_UTF8_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
 def refuse_compressed_data(spark: SparkSession, files: Iterable[str]) -> None:
     """Fail the run, naming the first of the text input `files` that holds compressed data (see
     `compressed_data`)."""

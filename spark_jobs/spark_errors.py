@@ -22,7 +22,7 @@ from spark_jobs.errors import (
     UsageError,
 )
 from spark_jobs.hadoop_paths import as_input_file_names
-from spark_jobs.input_files import DECOMPRESSED_ENDINGS, compressed_data
+from spark_jobs.input_files import DECOMPRESSED_ENDINGS, compressed_data, holds_only_a_byte_order_mark
 from spark_jobs.options import CSV_ENCODING, CSV_ENCODINGS, DEFAULT_CSV_DIALECT, CsvDialect
 from spark_jobs.quoting import quoted
 
@@ -120,15 +120,15 @@ _HEADER_NAME = re.compile(
 
 def _not_text_hint(message: str, encoding: str) -> str:
     """A hint when the file whose header Spark refused in `message` was not read as text: compressed
-    (`_compressed_hint`), or with a header holding what text in `encoding` does not (NUL characters of
+    or empty (`_file_hint`), or with a header holding what text in `encoding` does not (NUL characters of
     UTF-16, undecodable bytes, UTF-8's byte-order mark read as another encoding)."""
     name = _HEADER_NAME.search(message)
     found = _HEADER_LENGTH.search(message) or name
     if found is None:
         return ""
-    compressed = _compressed_hint(found["file"])
-    if compressed is not None:
-        return compressed
+    about_the_file = _file_hint(found["file"])
+    if about_the_file is not None:
+        return about_the_file
     header = "" if name is None else name["found"]
     if encoding != CSV_ENCODING and header.startswith(_UTF8_BYTE_ORDER_MARK_AS_WESTERN):
         return (
@@ -148,9 +148,10 @@ def _not_text_hint(message: str, encoding: str) -> str:
     return ""
 
 
-def _compressed_hint(file: str) -> str | None:
+def _file_hint(file: str) -> str | None:
     """A hint when `file` is named as a compressed file that Hadoop does not decompress (it goes by the
-    name's ending, in lower case), or holds compressed data under another name (`compressed_data`)."""
+    name's ending, in lower case), holds compressed data under another name (`compressed_data`), or holds
+    nothing but UTF-8's byte-order mark, which Spark reads as a header of one empty name."""
     stem, dot, ending = file.rsplit("/", 1)[-1].rpartition(".")
     if stem and dot and ending.lower() in _COMPRESSED_ENDINGS and ending not in DECOMPRESSED_ENDINGS:
         remedy = (
@@ -163,8 +164,17 @@ def _compressed_hint(file: str) -> str | None:
             f"{', '.join('.' + known for known in DECOMPRESSED_ENDINGS)} (in lower case), so {remedy}"
         )
     spark = SparkSession.getActiveSession()
-    compressed = None if spark is None else compressed_data(spark, file)
-    return None if compressed is None else f"; the file {compressed}"
+    if spark is None:
+        return None
+    compressed = compressed_data(spark, file)
+    if compressed is not None:
+        return f"; the file {compressed}"
+    if holds_only_a_byte_order_mark(spark, file):
+        return (
+            "; the file holds nothing but UTF-8's byte-order mark, as some editors save an empty file: "
+            "delete it (a file of no bytes at all is read as empty)"
+        )
+    return None
 
 
 # UTF-8's byte-order mark, EF BB BF, as ISO-8859-1 and windows-1252 read it.

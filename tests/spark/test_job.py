@@ -539,6 +539,25 @@ def test_a_csv_file_of_compressed_data_is_said_to_be(
     )
 
 
+def test_a_csv_file_of_only_a_byte_order_mark_is_said_to_be(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """Spark reads it as a header of one empty name, where a file of no bytes is empty."""
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,red"])
+    (tmp_path / "in" / "empty.csv").write_bytes(b"")
+    marked = tmp_path / "in" / "marked.csv"
+    marked.write_bytes(b"\xef\xbb\xbf")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert status == 5
+    assert report["error"] == (
+        f"CSV header does not match the contract: {marked.as_uri()}: its header has 1 column, the contract 8"
+        f"{_IN_ORDER}; the file holds nothing but UTF-8's byte-order mark, as some editors save an empty "
+        "file: delete it (a file of no bytes at all is read as empty)"
+    )
+    marked.unlink()
+    assert run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")[0] == 0
+
+
 def test_a_name_without_a_dot_names_no_compression(
     spark: SparkSession, contract_file: Path, tmp_path: Path
 ) -> None:
