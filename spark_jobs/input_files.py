@@ -181,25 +181,25 @@ def compressed_data(spark: SparkSession, file: str) -> str | None:
         head = read_head(spark, file, _LONGEST_SIGNATURE)
     except Py4JJavaError:
         return None
-    for signature, name, ending in _COMPRESSED_SIGNATURES:
+    for signature, name, remedy in _COMPRESSED_SIGNATURES:
         if signature.match(head):
-            remedy = f"rename it to end in .{ending}" if ending else "unpack it"
-            decompressed = f"only in a file named .{ending}" if ending else "no such file"
-            return f"holds {name}-compressed data, which Hadoop decompresses {decompressed}: {remedy}"
+            return f"holds {name}-compressed data, read as it is: {remedy}"
     return None
 
 
 def holds_only_a_byte_order_mark(spark: SparkSession, file: str) -> bool:
-    """Whether `file` holds UTF-8's byte-order mark and nothing else (but perhaps a line break): an empty
+    """Whether `file` holds UTF-8's byte-order mark and nothing else (but perhaps line breaks): an empty
     text file as some editors save it."""
     try:
-        head = read_head(spark, file, len(_UTF8_BYTE_ORDER_MARK) + 3)
+        head = read_head(spark, file, _LONGEST_MARKED_EMPTY_FILE + 1)
     except Py4JJavaError:
         return False
-    return head.rstrip(b"\r\n") == _UTF8_BYTE_ORDER_MARK
+    return len(head) <= _LONGEST_MARKED_EMPTY_FILE and head.rstrip(b"\r\n") == _UTF8_BYTE_ORDER_MARK
 
 
 _UTF8_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+# The mark and two `\r\n` line breaks: a longer file holds more than an empty one would.
+_LONGEST_MARKED_EMPTY_FILE = len(_UTF8_BYTE_ORDER_MARK) + 4
 
 
 def refuse_compressed_data(spark: SparkSession, files: Iterable[str]) -> None:
@@ -211,13 +211,20 @@ def refuse_compressed_data(spark: SparkSession, files: Iterable[str]) -> None:
             raise CorruptInputError(f"input file {file} {problem}")
 
 
-# How each compressed format's files start, its name and the ending by which Hadoop decompresses it (None: it
-# does not). Bzip2's magic is followed by a block size digit and the digits of pi that start its first block.
+_BY_NAME = "Hadoop decompresses a file by its name's ending, in lower case"
+_UNPACK = "Hadoop cannot decompress it, so unpack it"
+# How each compressed format's files start, its name, and what to do with such a file. Bzip2's magic is
+# followed by a block size digit and the digits of pi that start its first block. Zstandard needs a native
+# library that not every Hadoop has.
 _COMPRESSED_SIGNATURES = (
-    (re.compile(rb"\x1f\x8b"), "gzip", "gz"),
-    (re.compile(rb"BZh[1-9]1AY&SY"), "bzip2", "bz2"),
-    (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd", "zst"),
-    (re.compile(rb"PK\x03\x04"), "zip", None),
-    (re.compile(rb"\xfd7zXZ\x00"), "xz", None),
+    (re.compile(rb"\x1f\x8b"), "gzip", f"{_BY_NAME}, so rename it to end in .gz"),
+    (re.compile(rb"BZh[1-9]1AY&SY"), "bzip2", f"{_BY_NAME}, so rename it to end in .bz2"),
+    (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd", "decompress it, or compress it with gzip and name it .gz"),
+    (re.compile(rb"PK\x03\x04"), "zip", _UNPACK),
+    (re.compile(rb"\xfd7zXZ\x00"), "xz", _UNPACK),
 )
 _LONGEST_SIGNATURE = 10
+COMPRESSED_RECORD = r"^(?:\x{1f}|BZh[1-9]1AY&SY|\(|PK\x{3}\x{4}|\x{fffd}7zXZ)"
+"""A Java regular expression matching the start of a text file's first record when the file holds compressed
+data (`_COMPRESSED_SIGNATURES`, their bytes that are not UTF-8 decoded as U+FFFD), and of a few others, which
+the file's first bytes then tell apart."""

@@ -29,7 +29,7 @@ from spark_jobs.errors import (
     SchemaMismatchError,
     UnreadableMergedDecimalError,
 )
-from spark_jobs.input_files import refuse_compressed_data
+from spark_jobs.input_files import COMPRESSED_RECORD, refuse_compressed_data
 from spark_jobs.options import APPEND, BIGQUERY, CSV, DEFAULT_CSV_DIALECT, LOCAL, CsvDialect
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.quoting import quoted
@@ -160,9 +160,9 @@ def _counted(
             rejected = keep(rows.where(~is_loaded()))
             loaded = loaded_rows(rows, contract, started_at, config.batch_id)
             quarantined = rejected_rows(rejected, contract, started_at, config.batch_id)
-            _count(checked, loaded, quarantined, _columns_named_by_the_files(config, contract), progress)
+            _count(checked, rows, rejected, _columns_named_by_the_files(config, contract), progress)
             if MALFORMED_RULE in progress.rejections_by_rule:
-                refuse_compressed_data(source.frame.sparkSession, _files_with_malformed_records(quarantined))
+                refuse_compressed_data(source.frame.sparkSession, _files_that_may_be_compressed(rejected))
         cached.enter_context(attempt.pop_all())
     return loaded, quarantined
 
@@ -206,11 +206,11 @@ def _java_refusal(compile_pattern: Callable[[str], object], pattern: str) -> str
     return None
 
 
-def _files_with_malformed_records(rejected: DataFrame) -> list[str]:
-    """Some of the files (a few suffice) whose records could not be split into columns: those of a text file
-    holding compressed data all are."""
-    malformed = rejected.where(sf.col(RAW_RECORD).isNotNull()).select(SOURCE_FILE).distinct()
-    return [row[SOURCE_FILE] for row in malformed.limit(_FILES_LOOKED_AT).collect()]
+def _files_that_may_be_compressed(rejected: DataFrame) -> list[str]:
+    """The files of the `rejected` rows whose record could not be split into columns and starts as a file of
+    compressed data does (its first record does; a few such files suffice to fail the run)."""
+    suspect = rejected.where(sf.col(RAW_RECORD).rlike(COMPRESSED_RECORD)).select(SOURCE_FILE).distinct()
+    return [row[SOURCE_FILE] for row in suspect.limit(_FILES_LOOKED_AT).collect()]
 
 
 _FILES_LOOKED_AT = 20
@@ -227,25 +227,35 @@ def _columns_named_by_the_files(config: JobConfig, contract: Contract) -> tuple[
 
 def _count(
     checked: DataFrame,
-    loaded: DataFrame,
+    rows: DataFrame,
     rejected: DataFrame,
     watched: tuple[ContractColumn, ...],
     progress: Progress,
 ) -> None:
-    """Count the rows read (the `checked` rows, one per record read) and, apart, the rows each table is
-    given, the `loaded` and the `rejected` ones, so that the reconciliation compares counts of different
-    frames; count the rejected rows by rule; and find the `watched` columns that no row gives a value."""
-    totals = checked.agg(
+    """Count the rows read (the `checked` rows, one per record read) and, apart, the `rows` as the tables
+    split them once the duplicate keys are rejected, so that the reconciliation compares counts of
+    different frames; count the `rejected` ones (those of `rows` that failed) by rule; and find the
+    `watched` columns that no row gives a value."""
+    read = [
         sf.count(sf.lit(1)).alias("read"),
         *[sf.count(text_of(column)).alias(f"values {index}") for index, column in enumerate(watched)],
-    ).first()
-    assert totals is not None, "an aggregate always returns one row"
-    progress.rows_read = totals["read"]
-    progress.rows_passed = loaded.count()
-    progress.rows_rejected = rejected.count()
+    ]
+    loaded = is_loaded()
+    split = [sf.count(sf.when(loaded, 1)).alias("passed"), sf.count(sf.when(~loaded, 1)).alias("rejected")]
+    if rows is checked:  # no duplicate key was rejected: one scan counts both
+        totals = [checked.agg(*read, *split).first()] * 2
+    else:
+        totals = [checked.agg(*read).first(), rows.agg(*split).first()]
+    read_totals, split_totals = totals
+    assert read_totals is not None and split_totals is not None, "an aggregate always returns one row"
+    progress.rows_read, progress.rows_passed, progress.rows_rejected = (
+        read_totals["read"],
+        split_totals["passed"],
+        split_totals["rejected"],
+    )
     if progress.rows_read:
         progress.columns_without_values = tuple(
-            column.name for index, column in enumerate(watched) if totals[f"values {index}"] == 0
+            column.name for index, column in enumerate(watched) if read_totals[f"values {index}"] == 0
         )
     if progress.rows_rejected == 0:
         return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import unquote
 
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
@@ -166,10 +167,11 @@ def _file_hint(file: str) -> str | None:
     spark = SparkSession.getActiveSession()
     if spark is None:
         return None
-    compressed = compressed_data(spark, file)
+    named = unquote(file)  # Spark's message names it as a URI
+    compressed = compressed_data(spark, named)
     if compressed is not None:
         return f"; the file {compressed}"
-    if holds_only_a_byte_order_mark(spark, file):
+    if holds_only_a_byte_order_mark(spark, named):
         return (
             "; the file holds nothing but UTF-8's byte-order mark, as some editors save an empty file: "
             "delete it (a file of no bytes at all is read as empty)"

@@ -29,6 +29,7 @@ from spark_jobs.errors import ReconciliationError
 from spark_jobs.job import _count, reconcile
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.report import LOGGED_ERROR_CHARS, Progress, Report, utc_now
+from spark_jobs.validation import is_loaded
 
 from .conftest import ITEMS, ITEMS_HEADER, rows_of, text_source, validate, write_lines
 
@@ -489,23 +490,21 @@ def _zipped(data: bytes) -> bytes:
     return archive.getvalue()
 
 
+_BY_NAME = (
+    "read as it is: Hadoop decompresses a file by its name's ending, in lower case, so rename it to end in"
+)
+_UNPACK = "read as it is: Hadoop cannot decompress it, so unpack it"
+
+
 @pytest.mark.parametrize(
     "case",
     [
-        (
-            "a.json",
-            gzip.compress,
-            "gzip-compressed data, which Hadoop decompresses only in a file named .gz: "
-            "rename it to end in .gz",
-        ),
-        (
-            "a.json.BZ2",
-            bz2.compress,
-            "bzip2-compressed data, which Hadoop decompresses only in a file named "
-            ".bz2: rename it to end in .bz2",
-        ),
-        ("a.jsonl", _zipped, "zip-compressed data, which Hadoop decompresses no such file: unpack it"),
-        ("a.json", lzma.compress, "xz-compressed data, which Hadoop decompresses no such file: unpack it"),
+        ("a.json", gzip.compress, f"gzip-compressed data, {_BY_NAME} .gz"),
+        ("a.json.BZ2", bz2.compress, f"bzip2-compressed data, {_BY_NAME} .bz2"),
+        ("a.jsonl", _zipped, f"zip-compressed data, {_UNPACK}"),
+        ("a.json", lzma.compress, f"xz-compressed data, {_UNPACK}"),
+        # Its first record is found among those of many files that have a malformed line too.
+        ("zz.json", gzip.compress, f"gzip-compressed data, {_BY_NAME} .gz"),
     ],
 )
 def test_a_json_file_of_compressed_data_fails_the_run_instead_of_loading_its_bytes_as_records(
@@ -515,6 +514,9 @@ def test_a_json_file_of_compressed_data_fails_the_run_instead_of_loading_its_byt
     name, compress, problem = case
     lines = [json.dumps({"id": f"AB{n}", "day": "2026-01-05"}) for n in range(1, 4)]
     write_lines(tmp_path / "in", "good.json", lines)
+    if name == "zz.json":
+        for index in range(30):
+            write_lines(tmp_path / "in", f"m{index:02}.json", [*lines, "not json"])
     compressed = tmp_path / "in" / name
     compressed.write_bytes(compress("\n".join(lines).encode()))
     status, report = run_job(
@@ -525,18 +527,16 @@ def test_a_json_file_of_compressed_data_fails_the_run_instead_of_loading_its_byt
     assert not (tmp_path / "out" / "items").exists()
 
 
+@pytest.mark.parametrize("name", ["a.csv", "a b%.csv"])
 def test_a_csv_file_of_compressed_data_is_said_to_be(
-    spark: SparkSession, contract_file: Path, tmp_path: Path
+    spark: SparkSession, contract_file: Path, tmp_path: Path, name: str
 ) -> None:
     (tmp_path / "in").mkdir()
-    data = tmp_path / "in" / "a.csv"
+    data = tmp_path / "in" / name
     data.write_bytes(gzip.compress(f"{ITEMS_HEADER}\nAB1,1,,,,2026-01-05,,red\n".encode()))
     status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
     assert status == 5
-    assert report["error"].endswith(
-        f"{_IN_ORDER}; the file holds gzip-compressed data, which Hadoop decompresses only in a file named "
-        ".gz: rename it to end in .gz"
-    )
+    assert report["error"].endswith(f"{_IN_ORDER}; the file holds gzip-compressed data, {_BY_NAME} .gz")
 
 
 def test_a_csv_file_of_only_a_byte_order_mark_is_said_to_be(
@@ -556,6 +556,11 @@ def test_a_csv_file_of_only_a_byte_order_mark_is_said_to_be(
     )
     marked.unlink()
     assert run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")[0] == 0
+    # A mark, blank lines, then a header split on another delimiter: the file is not empty.
+    marked.write_bytes(b"\xef\xbb\xbf\r\n\r\n" + ITEMS_HEADER.replace(",", ";").encode() + b"\r\n")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert status == 5
+    assert report["error"].endswith(_split_on("','"))
 
 
 def test_a_name_without_a_dot_names_no_compression(
@@ -954,18 +959,17 @@ def test_a_failure_to_remove_earlier_rejected_rows_after_the_load_counts_the_row
 def test_the_reconciliation_counts_the_rows_each_table_is_given_apart_from_those_read(
     spark: SparkSession, items: Contract
 ) -> None:
-    """A row lost between the check and the tables, here one left out of the loaded rows, fails the run."""
+    """A row lost between the check and the split between the tables fails the run."""
     rows = [{"id": key, "day": "2026-01-05", SOURCE_FILE: "file:/in/a.csv"} for key in ("AB1", "AB2", "XX")]
     checked = validate(text_source(spark, items, rows), items)
-    started = utc_now()
-    loaded = loaded_rows(checked, items, started, "b1")
+    rejected = checked.where(~is_loaded())
     progress = Progress()
-    _count(checked, loaded.limit(1), rejected_rows(checked, items, started, "b1"), (), progress)
+    _count(checked, checked.where(sf.col("id") != "AB2"), rejected, (), progress)
     assert (progress.rows_read, progress.rows_passed, progress.rows_rejected) == (3, 1, 1)
     assert progress.rejections_by_rule == {"id.pattern": 1}
     with pytest.raises(ReconciliationError):
         reconcile(progress)
-    _count(checked, loaded, rejected_rows(checked, items, started, "b1"), (), progress)
+    _count(checked, checked, rejected, (), progress)
     reconcile(progress)
     assert (progress.rows_read, progress.rows_passed, progress.rows_rejected) == (3, 2, 1)
 
