@@ -87,8 +87,8 @@ class RejectRatioExceededError(JobError):
 
 
 class ReconciliationError(JobError):
-    """The rows read do not equal the rows the main table is given plus those the quarantine is given, each
-    counted apart: a bug, never expected."""
+    """The rows read do not equal the rows split between the main table and the quarantine (counted apart
+    once duplicate keys were rejected): a bug, never expected."""
 
     exit_code = 8
 

@@ -4,7 +4,7 @@ ratio → write loaded → remove the rejected rows earlier runs of the batch le
 The checked rows are persisted once, so the input is read a single time (twice only for typed files whose
 decimals Spark merges but cannot read together, or among which is a Parquet file without columns, see
 `_checked_and_counted`); the duplicate keys, the counts, the quarantine and the load are all derived from
-those rows. The reconciliation compares the rows as read with the rows each table is given, counted apart.
+those rows. The reconciliation compares the rows as read with the rows split between the tables.
 """
 
 from __future__ import annotations
