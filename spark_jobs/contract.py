@@ -8,7 +8,7 @@ strict, so a typo in a contract is refused here, before any table or Spark sessi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -212,10 +212,41 @@ def contract_from_bytes(data: bytes, source: str) -> Contract:
         raise ContractError(f"{source}: not valid YAML {_yaml_problem(error)}") from None
     except RecursionError:
         raise _nested_too_deeply(source) from None
+    surrogate = _unpaired_surrogate(document)
+    if surrogate is not None:
+        where, code = surrogate
+        raise ContractError(
+            f"{source}: {where}: holds the escape \\u{code:04x}, half of a UTF-16 pair, which is no "
+            "character (UTF-8, in which the contract's texts go to Spark and BigQuery, cannot write it): "
+            "write the character itself, or escape it whole (\\U0001F600)"
+        )
     try:
         return parse_contract(document, source)
     except RecursionError:
         raise _nested_too_deeply(source) from None
+
+
+def _unpaired_surrogate(document: object) -> tuple[str, int] | None:
+    """Where a text of the `document` holds a surrogate, which only YAML's escapes (`"\\ud800"`) write, and
+    its code. A list or map that aliases share is looked at once."""
+    pending: list[tuple[str, object]] = [("", document)]
+    looked_at: set[int] = set()
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, str):
+            found = _SURROGATE.search(value)
+            if found is not None:
+                return where or "contract", ord(found.group())
+        elif isinstance(value, list | dict) and id(value) not in looked_at:
+            looked_at.add(id(value))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                inside = f"{where}[{key}]" if isinstance(value, list) else f"{where}.{key}".lstrip(".")
+                pending += [(where or "contract", key), (inside, item)]
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _nested_too_deeply(source: str) -> ContractError:
@@ -289,7 +320,8 @@ class _Parser:
     def column_name(self, value: object, where: str, columns: Mapping[str, Column]) -> str:
         """A declared column, named ignoring case as everywhere else, in its declared spelling."""
         name = self.text(value, where)
-        column = columns.get(name.lower())
+        # Declared names are ASCII: another letter whose lower case is ASCII's (the Kelvin sign) names none.
+        column = columns.get(name.lower()) if name.isascii() else None
         if column is None:
             raise self.fail(where, f"column {quoted(name)} is not declared in columns")
         return column.name
@@ -403,7 +435,7 @@ class _Parser:
             raise self.fail(where, f"the job uses a column named {name.lower()} itself")
 
     def column_type(self, value: object, where: str) -> str:
-        if isinstance(value, str):
+        if isinstance(value, str) and value.isascii():  # another letter's case may be ASCII's (long s)
             type_ = TYPE_ALIASES.get(value.upper(), value.upper())
             if type_ in TYPES:
                 return type_
@@ -411,7 +443,7 @@ class _Parser:
         raise self.fail(where, f"unknown type {_show(value)}; accepted: {accepted}")
 
     def mode(self, value: object, where: str) -> bool:
-        if isinstance(value, str) and value.upper() in (REQUIRED, NULLABLE):
+        if isinstance(value, str) and value.isascii() and value.upper() in (REQUIRED, NULLABLE):
             return value.upper() == REQUIRED
         raise self.fail(where, f"mode must be REQUIRED or NULLABLE, got {_show(value)}")
 
@@ -477,11 +509,13 @@ class _Parser:
             raise self.fail(
                 "partitioning.field", f"column '{field}' is {field_type}; it must be DATE or TIMESTAMP"
             )
-        kind = self.text(raw.get("type", "DAY"), "partitioning.type").upper()
-        if kind not in _PARTITION_TYPES[field_type]:
+        written = self.text(raw.get("type", "DAY"), "partitioning.type")
+        kind = written.upper()
+        if not written.isascii() or kind not in _PARTITION_TYPES[field_type]:
             accepted = ", ".join(_PARTITION_TYPES[field_type])
             raise self.fail(
-                "partitioning.type", f"{kind} is not valid for a {field_type} field; use {accepted}"
+                "partitioning.type",
+                f"{quoted(written)} is not valid for a {field_type} field; use {accepted}",
             )
         return Partitioning(field, kind)
 
@@ -498,11 +532,13 @@ class _Parser:
         return names
 
 
-def _first_repeated(values: Sequence[Any]) -> Any:
-    """The first value that an earlier one equals, or None."""
-    for index, value in enumerate(values):
-        if value in values[:index]:
+def _first_repeated(values: Sequence[Hashable]) -> Any:
+    """The first value that an earlier one equals (`1` and `1.00` are equal, and hash alike), or None."""
+    seen = set()
+    for value in values:
+        if value in seen:
             return value
+        seen.add(value)
     return None
 
 
@@ -521,23 +557,45 @@ def _show(value: object) -> str:
         kind = "boolean"
     else:
         kind = _KINDS.get(type(value), type(value).__name__)
-    shown = _as_yaml(value)
-    return f"{kind} {shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + '...'}"
+    shown = ""
+    # Written piece by piece up to the length shown: aliases let a short file hold a value whose whole text
+    # would take gigabytes.
+    for piece in _flow_pieces(value):
+        shown += piece
+        if len(shown) > _MAX_SHOWN:
+            return f"{kind} {shown[: _MAX_SHOWN - 3]}..."
+    return f"{kind} {shown}"
 
 
 def _as_yaml(value: object) -> str:
     """A value as YAML's flow style writes it: `{a: 1, b: [x, 'y z']}`, text quoted as `quoted` does."""
+    return "".join(_flow_pieces(value))
+
+
+def _flow_pieces(value: object) -> Iterator[str]:
+    """`_as_yaml`'s text, in pieces."""
     if isinstance(value, bool):
-        return str(value).lower()
-    if value is None:
-        return "null"
-    if isinstance(value, str) and not isinstance(value, UnreadNumber):  # a number kept as its text: unquoted
-        return quoted(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_as_yaml(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_as_yaml(key)}: {_as_yaml(item)}" for key, item in value.items()) + "}"
-    return str(value)
+        yield str(value).lower()
+    elif value is None:
+        yield "null"
+    elif isinstance(value, str) and not isinstance(value, UnreadNumber):  # a number kept as text: unquoted
+        yield quoted(value)
+    elif isinstance(value, list):
+        yield "["
+        for index, item in enumerate(value):
+            yield ", " if index else ""
+            yield from _flow_pieces(item)
+        yield "]"
+    elif isinstance(value, dict):
+        yield "{"
+        for index, (key, item) in enumerate(value.items()):
+            yield ", " if index else ""
+            yield from _flow_pieces(key)
+            yield ": "
+            yield from _flow_pieces(item)
+        yield "}"
+    else:
+        yield str(value)
 
 
 # YAML reads text whether quoted or not (1e5, without a dot, is text to YAML 1.1), so not Python's `str`.

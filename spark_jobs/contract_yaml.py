@@ -26,11 +26,29 @@ class ContractLoader(yaml.SafeLoader):
     of the last one silently winning. Numbers are read as decimal integers and exact Decimals; dates and
     times stay text, which the contract parses with the job's own literal syntax."""
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._checked_mappings: set[int] = set()
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self._refuse_repeated_keys(node)
+        return super().construct_mapping(node, deep)
+
+    def _refuse_repeated_keys(self, node: yaml.MappingNode) -> None:
+        """Refuse a key given twice in `node`, or in a mapping it merges (`<<:`), whose keys the mapping may
+        then override. Checked once per mapping, as written: merging writes the merged keys into the
+        mapping's node, where a mapping merged again, or named again by an alias, would show them twice."""
+        if id(node) in self._checked_mappings:
+            return
+        self._checked_mappings.add(id(node))
         seen = set()
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
-                continue  # `<<: *alias` merges a mapping, whose keys the mapping may then override
+                merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for mapping in merged:
+                    if isinstance(mapping, yaml.MappingNode):
+                        self._refuse_repeated_keys(mapping)
+                continue
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, Hashable):
                 continue  # PyYAML refuses it with its own message
@@ -40,7 +58,6 @@ class ContractLoader(yaml.SafeLoader):
                     None, None, f"key {shown} is given twice", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep)
 
 
 _DECIMAL_INTEGER = re.compile(rf"^{INT64_LITERAL}$")
