@@ -224,7 +224,7 @@ _COMPRESSED_SIGNATURES = (
     (re.compile(rb"\xfd7zXZ\x00"), "xz", _UNPACK),
 )
 _LONGEST_SIGNATURE = 10
-COMPRESSED_RECORD = r"^(?:\x{1f}|BZh[1-9]1AY&SY|\(|PK\x{3}\x{4}|\x{fffd}7zXZ)"
+COMPRESSED_RECORD = r"^(?:\x{1f}|BZh[1-9]1AY&SY|\(\x{fffd}/|PK\x{3}\x{4}|\x{fffd}7zXZ)"
 """A Java regular expression matching the start of a text file's first record when the file holds compressed
 data (`_COMPRESSED_SIGNATURES`, their bytes that are not UTF-8 decoded as U+FFFD), and of a few others, which
 the file's first bytes then tell apart."""

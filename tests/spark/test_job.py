@@ -510,6 +510,12 @@ def _zipped(data: bytes) -> bytes:
         ("a.json.BZ2", bz2.compress, f"bzip2-compressed data, {_BY_NAME} .bz2"),
         ("a.jsonl", _zipped, f"zip-compressed data, {_UNPACK}"),
         ("a.json", lzma.compress, f"xz-compressed data, {_UNPACK}"),
+        # Zstandard's magic number before the records: Python has no zstd codec to write a real frame.
+        (
+            "a.json",
+            lambda data: b"\x28\xb5\x2f\xfd\x04\x00" + data,
+            "zstd-compressed data, read as it is: decompress it, or compress it with gzip and name it .gz",
+        ),
         # Its first record is found among those of many files that have a malformed line too.
         ("zz.json", gzip.compress, f"gzip-compressed data, {_BY_NAME} .gz"),
     ],
