@@ -134,11 +134,9 @@ def file_head_ints(spark: SparkSession, path: str, count: int) -> tuple[int, lis
     """The file's length and its first `count` big-endian 32-bit integers (fewer in a shorter file)."""
     file_system, hadoop_path = _file_system(spark, path)
     length = int(file_system.getFileStatus(hadoop_path).getLen())
-    stream = file_system.open(hadoop_path)
-    try:
-        return length, [int(stream.readInt()) for _ in range(min(count, length // 4))]
-    finally:
-        stream.close()
+    head = read_head(spark, path, 4 * count)
+    whole = len(head) - len(head) % 4  # as Java's readInt reads them: signed, a partial one not at all
+    return length, [int.from_bytes(head[at : at + 4], "big", signed=True) for at in range(0, whole, 4)]
 
 
 def read_head(spark: SparkSession, path: str, count: int) -> bytes:

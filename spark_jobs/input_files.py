@@ -171,15 +171,20 @@ _MAX_BLOCK = 256 * 1024 * 1024
 DECOMPRESSED_ENDINGS = ("gz", "bz2", "deflate", "lz4", "snappy", "zst")
 
 
-def compressed_data(spark: SparkSession, file: str) -> str | None:
-    """What a text input `file` holds, and what to do, when it is compressed data under a name that Hadoop
-    reads as it is (`a.json`, `a.csv.GZ`): its records would be rows of binary bytes. None for any other
-    file, and for one that cannot be looked at (its read fails on its own)."""
-    if file.rpartition(".")[2] in DECOMPRESSED_ENDINGS:
-        return None
+def text_file_head(spark: SparkSession, file: str) -> bytes | None:
+    """A text input file's first bytes, as many as `compressed_data` and `holds_only_a_byte_order_mark` look
+    at; None for a file that cannot be looked at (its read fails on its own)."""
     try:
-        head = read_head(spark, file, _LONGEST_SIGNATURE)
+        return read_head(spark, file, _HEAD_LENGTH)
     except Py4JJavaError:
+        return None
+
+
+def compressed_data(file: str, head: bytes) -> str | None:
+    """What a text input `file`, starting with `head` (`text_file_head`), holds, and what to do, when it is
+    compressed data under a name that Hadoop reads as it is (`a.json`, `a.csv.GZ`): its records would be rows
+    of binary bytes. None for any other file."""
+    if file.rpartition(".")[2] in DECOMPRESSED_ENDINGS:
         return None
     for signature, name, remedy in _COMPRESSED_SIGNATURES:
         if signature.match(head):
@@ -187,13 +192,9 @@ def compressed_data(spark: SparkSession, file: str) -> str | None:
     return None
 
 
-def holds_only_a_byte_order_mark(spark: SparkSession, file: str) -> bool:
-    """Whether `file` holds UTF-8's byte-order mark and nothing else (but perhaps line breaks): an empty
-    text file as some editors save it."""
-    try:
-        head = read_head(spark, file, _LONGEST_MARKED_EMPTY_FILE + 1)
-    except Py4JJavaError:
-        return False
+def holds_only_a_byte_order_mark(head: bytes) -> bool:
+    """Whether a file starting with `head` (`text_file_head`) holds UTF-8's byte-order mark and nothing else
+    (but perhaps line breaks): an empty text file as some editors save it."""
     return len(head) <= _LONGEST_MARKED_EMPTY_FILE and head.rstrip(b"\r\n") == _UTF8_BYTE_ORDER_MARK
 
 
@@ -206,7 +207,8 @@ def refuse_compressed_data(spark: SparkSession, files: Iterable[str]) -> None:
     """Fail the run, naming the first of the text input `files` that holds compressed data (see
     `compressed_data`)."""
     for file in files:
-        problem = compressed_data(spark, file)
+        head = text_file_head(spark, file)
+        problem = None if head is None else compressed_data(file, head)
         if problem is not None:
             raise CorruptInputError(f"input file {file} {problem}")
 
@@ -224,6 +226,7 @@ _COMPRESSED_SIGNATURES = (
     (re.compile(rb"\xfd7zXZ\x00"), "xz", _UNPACK),
 )
 _LONGEST_SIGNATURE = 10
+_HEAD_LENGTH = max(_LONGEST_SIGNATURE, _LONGEST_MARKED_EMPTY_FILE + 1)
 COMPRESSED_RECORD = r"^(?:\x{1f}|BZh[1-9]1AY&SY|\(\x{fffd}/|PK\x{3}\x{4}|\x{fffd}7zXZ)"
 """A Java regular expression matching the start of a text file's first record when the file holds compressed
 data (`_COMPRESSED_SIGNATURES`, their bytes that are not UTF-8 decoded as U+FFFD), and of a few others, which

@@ -243,10 +243,9 @@ def _count(
     loaded = is_loaded()
     split = [sf.count(sf.when(loaded, 1)).alias("passed"), sf.count(sf.when(~loaded, 1)).alias("rejected")]
     if rows is checked:  # no duplicate key was rejected: one scan counts both
-        totals = [checked.agg(*read, *split).first()] * 2
+        read_totals = split_totals = checked.agg(*read, *split).first()
     else:
-        totals = [checked.agg(*read).first(), rows.agg(*split).first()]
-    read_totals, split_totals = totals
+        read_totals, split_totals = checked.agg(*read).first(), rows.agg(*split).first()
     assert read_totals is not None and split_totals is not None, "an aggregate always returns one row"
     progress.rows_read, progress.rows_passed, progress.rows_rejected = (
         read_totals["read"],

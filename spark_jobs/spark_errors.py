@@ -23,7 +23,12 @@ from spark_jobs.errors import (
     UsageError,
 )
 from spark_jobs.hadoop_paths import as_input_file_names
-from spark_jobs.input_files import DECOMPRESSED_ENDINGS, compressed_data, holds_only_a_byte_order_mark
+from spark_jobs.input_files import (
+    DECOMPRESSED_ENDINGS,
+    compressed_data,
+    holds_only_a_byte_order_mark,
+    text_file_head,
+)
 from spark_jobs.options import CSV_ENCODING, CSV_ENCODINGS, DEFAULT_CSV_DIALECT, CsvDialect
 from spark_jobs.quoting import quoted
 
@@ -168,10 +173,13 @@ def _file_hint(file: str) -> str | None:
     if spark is None:
         return None
     named = unquote(file)  # Spark's message names it as a URI
-    compressed = compressed_data(spark, named)
+    head = text_file_head(spark, named)
+    if head is None:
+        return None
+    compressed = compressed_data(named, head)
     if compressed is not None:
         return f"; the file {compressed}"
-    if holds_only_a_byte_order_mark(spark, named):
+    if holds_only_a_byte_order_mark(head):
         return (
             "; the file holds nothing but UTF-8's byte-order mark, as some editors save an empty file: "
             "delete it (a file of no bytes at all is read as empty)"
