@@ -28,7 +28,16 @@ from spark_jobs.errors import (
     first_line,
 )
 from spark_jobs.hadoop_fs import load_file_system, read_bytes, write_text
-from spark_jobs.hadoop_paths import is_local, is_uri, local_path, normalized, skipped_below, within
+from spark_jobs.hadoop_paths import (
+    inside,
+    is_local,
+    is_uri,
+    local_path,
+    normalized,
+    skipped_below,
+    starting_directory,
+    within,
+)
 from spark_jobs.job import JobConfig, run
 from spark_jobs.options import (
     APPEND,
@@ -441,17 +450,18 @@ def _check_file_systems(config: JobConfig, spark: SparkSession) -> None:
 def _check_tables_apart(config: JobConfig, contract: Contract) -> None:
     """The local sink's tables must not hold the input, nor lie inside it: a run would read rows it wrote.
     Nor may they hold the report, which reads of the table would meet among its files, and which a later
-    overwrite of the table would remove."""
+    overwrite of the table would remove. The tables and the report are named as they are written; only the
+    input location is read as a glob."""
     if config.output_path is None:
         return
     for name in (contract.table, contract.quarantine_table):
         table = f"{config.output_path.rstrip('/')}/{name}"
-        if within(config.input_location, table) or within(table, config.input_location):
+        if inside(starting_directory(config.input_location), table) or within(table, config.input_location):
             raise UsageError(
                 f"--input-location {quoted(config.input_location)} and the table {quoted(table)} written "
                 "under --output-path overlap: a run would read rows it wrote"
             )
-        if config.report_path is not None and within(config.report_path, table):
+        if config.report_path is not None and inside(config.report_path, table):
             raise ReportInsideTableError(
                 f"--report-path {quoted(config.report_path)} is inside the table {quoted(table)} written "
                 "under --output-path: write the report beside the tables"

@@ -5,7 +5,6 @@ The command line uses them to refuse, before a run, an output or a report that w
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import posixpath
 import re
@@ -13,33 +12,40 @@ from pathlib import Path
 
 
 def within(path: str, location: str) -> bool:
-    """Whether `path` is `location` or under it, both taken as Hadoop takes them (`..` resolved). For a
-    glob `location`, whether `path` is under the directory where the pattern starts and its next folder
-    matches the pattern's first part."""
+    """Whether the file or folder `path` (named as it is, as a write names it) is read by reading `location`
+    (a path or a Hadoop glob, as a read takes it): whether it is the directory where the location starts or
+    under it, and for a glob, whether its next folder matches the pattern's first part."""
     directory, pattern = _split_glob(location)
-    inside, outside = normalized(path), normalized(directory).rstrip("/")
-    if inside != outside and not inside.startswith(outside + "/"):
+    if not inside(path, directory):
         return False
-    first = inside[len(outside) :].strip("/").split("/", 1)[0]
-    return (
-        pattern is None
-        or first == ""
-        or any(fnmatch.fnmatchcase(first, one) for one in _fnmatch_patterns(pattern))
-    )
+    first = normalized(path)[len(normalized(directory).rstrip("/")) :].strip("/").split("/", 1)[0]
+    return pattern is None or first == "" or _matches(first, pattern)
+
+
+def inside(path: str, directory: str) -> bool:
+    """Whether `path` is `directory` or under it, both named as they are (no glob), and taken as Hadoop
+    takes them (`..` resolved)."""
+    path, directory = normalized(path), normalized(directory).rstrip("/")
+    return path == directory or path.startswith(directory + "/")
 
 
 def _split_glob(location: str) -> tuple[str, str | None]:
-    """The directory where a glob `location` starts and the pattern's first part; a plain location is its
-    own directory, with no pattern."""
-    glob = _GLOB.search(location)
-    if glob is None:
-        return location, None
-    directory = location[: location.rfind("/", 0, glob.start()) + 1]
-    return directory or ".", location[len(directory) :].split("/", 1)[0]
+    """The directory where a glob `location` starts, its escapes undone (Hadoop reads `\\[` as `[`), and
+    the pattern's first part; a location without a pattern is its own directory, with no pattern."""
+    glob = next((token for token in _GLOB_TOKEN.finditer(location) if not token[0].startswith("\\")), None)
+    start = len(location) if glob is None else location.rfind("/", 0, glob.start()) + 1
+    directory = _ESCAPED.sub(r"\1", location[:start])
+    return directory or ".", None if glob is None else location[start:].split("/", 1)[0]
+
+
+def is_glob(location: str) -> bool:
+    """Whether `location` holds a pattern (escaped characters are none)."""
+    return _split_glob(location)[1] is not None
 
 
 def starting_directory(location: str) -> str:
-    """The directory where a glob `location` starts, or the location itself when it is no glob."""
+    """The directory where a glob `location` starts, or the location itself when it is no glob, named as
+    it is (its escapes undone)."""
     return _split_glob(location)[0]
 
 
@@ -59,13 +65,37 @@ def skipped_by_spark(name: str) -> bool:
 _NOT_DATA = re.compile(r"\.|_(?!.*=)")
 
 
-def _fnmatch_patterns(glob: str) -> list[str]:
-    """A Hadoop glob part as fnmatch patterns: each `{a,b}` alternative spelled out, `[^…]` as `[!…]`."""
-    braces = re.search(r"\{([^{}]*)\}", glob)
-    if braces is None:
-        return [glob.replace("[^", "[!")]
-    before, after = glob[: braces.start()], glob[braces.end() :]
-    return [pattern for one in braces[1].split(",") for pattern in _fnmatch_patterns(before + one + after)]
+def _matches(name: str, glob: str) -> bool:
+    """Whether a file or folder `name` matches one part of a Hadoop glob, read as Hadoop's GlobPattern reads
+    it: `\\x` is x, `*` any run, `?` one character, `{a,b}` either, `[…]` a class (`[^…]`, `[!…]` negated).
+    A pattern Hadoop would refuse matches nothing: the read refuses it."""
+    pieces: list[str] = []
+    groups, in_class = 0, False
+    characters = iter(glob)
+    for char in characters:
+        if char == "\\":
+            pieces.append(re.escape(next(characters, char)))
+        elif in_class:
+            in_class = char != "]"
+            negated = char in "!^" and pieces[-1] == "["
+            pieces.append("^" if negated else char if char in "]-" else re.escape(char))
+        elif char == "[":
+            in_class = True
+            pieces.append(char)
+        elif char in _GLOB_REGEX or (char in _GROUP_REGEX and groups):
+            groups += {"{": 1, "}": -1}.get(char, 0)
+            pieces.append(_GLOB_REGEX.get(char) or _GROUP_REGEX[char])
+        else:
+            pieces.append(re.escape(char))
+    try:
+        return re.fullmatch("".join(pieces), name, re.DOTALL) is not None
+    except re.error:
+        return False
+
+
+_GLOB_REGEX = {"*": ".*", "?": ".", "{": "(?:"}
+# Inside braces only: elsewhere, Hadoop reads them as themselves.
+_GROUP_REGEX = {",": "|", "}": ")"}
 
 
 def normalized(path: str) -> str:
@@ -101,5 +131,6 @@ def as_input_file_names(text: str) -> str:
 _FILE_WITHOUT_AUTHORITY = re.compile(r"\bfile:/(?!/)")
 # Hadoop reads URI schemes in any case (FILE:///tmp/x is a local path).
 _FILE_SCHEME = re.compile(r"^file:(//)?", re.IGNORECASE)
-# Where a Hadoop glob pattern starts.
-_GLOB = re.compile(r"[*?\[{]")
+# An escaped character, or where a Hadoop glob pattern starts.
+_GLOB_TOKEN = re.compile(r"\\.|[*?\[{]", re.DOTALL)
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)

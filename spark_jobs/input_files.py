@@ -19,7 +19,7 @@ from pyspark.sql import functions as sf
 from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints, read_head
-from spark_jobs.hadoop_paths import is_local, local_path, skipped_by_spark, starting_directory
+from spark_jobs.hadoop_paths import is_glob, is_local, local_path, skipped_by_spark, starting_directory
 
 
 class InputRows(NamedTuple):
@@ -63,10 +63,10 @@ def refuse_links_read_wrongly(location: str) -> None:
     it (a loop, listed over and over), reads the same files twice or more, and a link that leads nowhere is
     skipped without a word. Walked as Spark lists it, links followed; a glob location is left to
     `refuse_files_read_twice`, once listed."""
-    if not is_local(location) or starting_directory(location) != location:
+    if not is_local(location) or is_glob(location):
         return
     first_name: dict[str, str] = {}
-    waiting = deque([str(local_path(location))])
+    waiting = deque([str(local_path(starting_directory(location)))])
     while waiting:
         directory = waiting.popleft()
         real = os.path.realpath(directory)

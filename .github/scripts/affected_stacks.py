@@ -157,12 +157,8 @@ def parse_args(arguments: Sequence[str]) -> tuple[Path, bool]:
         action="store_true",
         help="compare each stack with its deployed/<stack> tag instead of reading changed files on stdin",
     )
-    parser.add_argument(
-        "repo_root", nargs="?", type=Path, default=Path.cwd(), help="default: the current one"
-    )
+    parser.add_repo_root()
     parsed = parser.parse_args(arguments)
-    if not parsed.repo_root.is_dir():  # a mistyped root would declare no stack: nothing to deploy
-        parser.error(f"repo_root {parsed.repo_root} is not a directory")
     return parsed.repo_root, parsed.since_deployed
 
 

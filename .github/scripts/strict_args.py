@@ -5,6 +5,7 @@ each script's `main` turns into an exit status and one error line the workflow l
 """
 
 import argparse
+from pathlib import Path
 from typing import Any, NoReturn
 
 
@@ -21,3 +22,17 @@ class StrictArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (usage: {self.format_usage().strip().removeprefix('usage: ')})")
+
+    def add_repo_root(self) -> None:
+        """The optional last argument `repo_root`, the current directory by default: a mistyped root would
+        declare no stack, so a path that is not a directory is a usage error."""
+        self.add_argument(
+            "repo_root", nargs="?", type=_directory, default=Path.cwd(), help="default: the current one"
+        )
+
+
+def _directory(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    return path

@@ -64,9 +64,7 @@ def parse_args(arguments: Sequence[str]) -> tuple[str, str, Path]:
     parser = StrictArgumentParser(prog="teardown_guard.py", description="Refuse a teardown that may not run.")
     parser.add_argument("stack", help="the stack to tear down")
     parser.add_argument("confirmation", help="a protected stack's name, repeated")
-    parser.add_argument(
-        "repo_root", nargs="?", type=Path, default=Path.cwd(), help="default: the current one"
-    )
+    parser.add_repo_root()
     parsed = parser.parse_args(arguments)
     return parsed.stack, parsed.confirmation, parsed.repo_root
 

@@ -149,7 +149,7 @@ def test_the_workflows_command_lines_print_the_stacks_as_json(tmp_path: Path) ->
         # argparse would take a shortened option as the whole one.
         (["--since", "."], "unrecognized arguments: --since"),
         # A mistyped root declares no stack, which also printed [].
-        (["--since-deployed", "/nonexistent"], "repo_root /nonexistent is not a directory"),
+        (["--since-deployed", "/nonexistent"], "argument repo_root: /nonexistent is not a directory"),
     ],
 )
 def test_a_wrong_command_line_fails_with_one_error_line(arguments: list[str], problem: str) -> None:

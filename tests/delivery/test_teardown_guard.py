@@ -93,6 +93,8 @@ def test_the_setting_names_the_protected_stacks_instead_of_the_default(tmp_path:
         (["prod"], "the following arguments are required: confirmation"),
         ([], "the following arguments are required: stack, confirmation"),
         (["prod", "prod", ".", "extra"], "unrecognized arguments: extra"),
+        # A mistyped root declares no stack: the refusal would blame the stack, not the typo.
+        (["prod", "prod", "/nonexistent"], "argument repo_root: /nonexistent is not a directory"),
     ],
 )
 def test_a_wrong_command_line_fails_with_one_error_line(arguments: list[str], problem: str) -> None:

@@ -834,34 +834,45 @@ def test_the_bigquery_sink_without_its_connector_fails_before_reading_the_input(
         ("items__rejected/x", "items__rejected"),
     ],
 )
+# An output folder named with a glob's characters, which the input location escapes to name it.
+@pytest.mark.parametrize(("output", "output_in_a_glob"), [("out", "out"), ("o[1]", r"o\[1\]")])
 def test_an_input_inside_a_table_the_run_writes_is_refused_before_spark(
-    tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str], location: str, table: str
+    tmp_path: Path,
+    contract_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    location: str,
+    table: str,
+    output: str,
+    output_in_a_glob: str,
 ) -> None:
-    argv = ["--input-format", "parquet", "--input-location", str(tmp_path / "out" / location)]
-    argv += ["--contract", str(contract_file), "--sink", "local", "--output-path", str(tmp_path / "out")]
+    input_location = f"{tmp_path}/{output_in_a_glob}/{location}"
+    argv = ["--input-format", "parquet", "--input-location", input_location]
+    argv += ["--contract", str(contract_file), "--sink", "local", "--output-path", str(tmp_path / output)]
     assert main([*argv, "--batch-id", "b1"]) == 2
     report = json.loads(capsys.readouterr().out)
     assert report["error"] == (
-        f"--input-location '{tmp_path / 'out' / location}' and the table '{tmp_path / 'out' / table}' "
+        f"--input-location '{input_location}' and the table '{tmp_path / output / table}' "
         "written under --output-path overlap: a run would read rows it wrote"
     )
 
 
 @pytest.mark.parametrize("table", ["items", "items__rejected"])
+@pytest.mark.parametrize("output", ["out", "o[1]"])  # a table's path is no glob: `o[1]` is not `o1`
 def test_a_report_inside_a_table_the_run_writes_is_refused_and_not_saved(
-    tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str], table: str
+    tmp_path: Path, contract_file: Path, capsys: pytest.CaptureFixture[str], table: str, output: str
 ) -> None:
     """Among the table's files, a later read of the table would meet it, and an overwrite would remove it."""
-    report_path = tmp_path / "out" / table / "report.json"
+    report_path = tmp_path / output / table / "report.json"
     argv = ["--input-format", "csv", "--input-location", str(tmp_path / "in"), "--batch-id", "b1"]
-    argv += ["--contract", str(contract_file), "--sink", "local", "--output-path", str(tmp_path / "out")]
+    argv += ["--contract", str(contract_file), "--sink", "local", "--output-path", str(tmp_path / output)]
     assert main([*argv, "--report-path", str(report_path)]) == 2
     report = json.loads(capsys.readouterr().out)
     assert report["error"] == (
-        f"--report-path '{report_path}' is inside the table '{tmp_path / 'out' / table}' written under "
+        f"--report-path '{report_path}' is inside the table '{tmp_path / output / table}' written under "
         "--output-path: write the report beside the tables"
     )
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / output).exists()
 
 
 def test_a_bad_contract_fails_before_spark_with_status_3(

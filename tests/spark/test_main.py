@@ -426,6 +426,18 @@ def test_a_batch_id_has_at_most_128_characters(tmp_path: Path, capsys: pytest.Ca
         ("data/out", "data/{2024,2025}/*.csv", False),
         ("data/out", "data/[^x]*", True),  # Hadoop's negated class, which fnmatch spells [!x]
         ("data/out", "data/[^o]*", False),
+        ("data/out", "data/[!x]*", True),
+        # Hadoop's escapes: the location names the folder `i[n]`, whose pattern matches none other.
+        ("data/i[n]/out", r"data/i\[n\]", True),
+        ("data/i[n]/out", r"data/i\[n\]/*", True),
+        ("data/in/out", r"data/i\[n\]", False),
+        ("data/i[n]/out", "data/i[n]", False),
+        ("data/in/out", "data/i[n]", True),
+        ("data/a*/out", r"data/a\*", True),
+        ("data/ab/out", r"data/a\*", False),
+        ("data/{x}/out", r"data/\{x\}", True),
+        ("data/x,y", "data/x,y", True),  # a comma outside braces is itself
+        ("data/x", "data/{x", False),  # unclosed: Hadoop refuses the pattern, which then reads nothing
         # URIs as Hadoop resolves them.
         ("gs://b/out", "gs://b/raw/../out", True),
         ("gs://b/raw/out", "gs://b//raw", True),
