@@ -6,6 +6,8 @@ This is the only place that turns errors into an exit status and a single log li
 from __future__ import annotations
 
 import argparse
+import io
+import logging
 import os
 import re
 import sys
@@ -18,7 +20,7 @@ from py4j.protocol import Py4JJavaError, Py4JNetworkError
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import Contract, contract_from_bytes, load_contract
+from spark_jobs.contract import QUARANTINE_SUFFIX, Contract, contract_from_bytes, load_contract
 from spark_jobs.errors import (
     ContractError,
     JobError,
@@ -32,10 +34,12 @@ from spark_jobs.hadoop_paths import (
     inside,
     is_local,
     is_uri,
+    is_utf8,
     local_path,
     normalized,
     skipped_below,
     starting_directory,
+    with_bytes_shown,
     within,
 )
 from spark_jobs.job import JobConfig, run
@@ -78,8 +82,11 @@ from spark_jobs.spark_errors import MORE_MEMORY, first_meaningful_line, raise_if
 # Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 # A project id, perhaps domain-scoped; dataset and table ids of letters, digits and underscores, as the
-# contract's table names are.
-_BIGQUERY_TABLE = re.compile(rf"(?:{SCOPED_PROJECT_ID}\.)?[A-Za-z0-9_]{{1,1024}}\.[A-Za-z0-9_]{{1,1024}}")
+# contract's table names are, the table short enough that its quarantine's name is one too.
+_MAX_TABLE = 1024 - len(QUARANTINE_SUFFIX)
+_BIGQUERY_TABLE = re.compile(
+    rf"(?:{SCOPED_PROJECT_ID}\.)?[A-Za-z0-9_]{{1,1024}}\.[A-Za-z0-9_]{{1,{_MAX_TABLE}}}"
+)
 _BUCKET_CHARACTERS = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
 
 
@@ -122,11 +129,13 @@ def _bucket(text: str) -> str:
         or len(name) > longest
         or not all(0 < len(part) <= _BUCKET_PART_LENGTH for part in parts)
         or (len(parts) == 4 and all(part.isdigit() for part in parts))  # an IPv4 address
+        or name.startswith("goog")
+        or "google" in name
     ):
         raise argparse.ArgumentTypeError(
             f"{quoted(text)} is not a valid Cloud Storage bucket name (3-63 lowercase letters, digits, '-' "
             "or '_', a letter or digit first and last; with dots, up to 222 in parts of at most 63; not an "
-            "IP address)"
+            "IP address; not starting with 'goog' nor holding 'google')"
         )
     return text
 
@@ -148,7 +157,11 @@ def _matching(pattern: re.Pattern[str], what: str) -> type[str]:
 
 
 _CHECKED_WHERE_THEY_APPLY: dict[str, Callable[[str], str]] = {
-    "--output-table": _matching(_BIGQUERY_TABLE, "BigQuery table ([PROJECT.]DATASET.TABLE)"),
+    "--output-table": _matching(
+        _BIGQUERY_TABLE,
+        f"BigQuery table ([PROJECT.]DATASET.TABLE, the table at most {_MAX_TABLE} characters: its quarantine "
+        f"adds {QUARANTINE_SUFFIX})",
+    ),
     "--temp-bucket": _bucket,
     "--csv-delimiter": _csv_delimiter,
     "--csv-null-marker": _csv_null_marker,
@@ -342,6 +355,9 @@ def _form_problem(flag: str, value: str) -> str | None:
         return f"{flag} must not be empty"
     if "\0" in value:  # no command line carries one; a caller in Python may
         return f"{flag} {quoted(value)} holds a NUL character, which no file name may"
+    if not is_utf8(value):
+        shown = quoted(with_bytes_shown(value))
+        return f"{flag} {shown} is not UTF-8, as Spark's paths are: rename what it names in UTF-8"
     if _FILE_URI_WITH_HOST.match(value):
         return f"{flag} {quoted(value)} names a host: write a local path as /path or file:///path"
     if _ONLY_SCHEME.match(value):
@@ -365,6 +381,7 @@ def _repeated_options(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> int:
     """Run the job; print the report line to stdout and, on failure, one error line to stderr (after a line
     saying why, when the report file could not be written)."""
+    _plain_output()
     config = parse_args(argv)
     started_at = utc_now()
     pipeline = Path(config.contract_path).stem
@@ -418,8 +435,33 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         # Its quotes escaped: the error (or a local contract's file name) may quote any text, which must not
         # make this line read as a report line to the metrics, should the driver's log hold stderr too.
         failed = f"pipeline {pipeline} batch {config.batch_id} failed: {shortened(error, LOGGED_ERROR_CHARS)}"
-        print(failed.replace('"', '\\"'), file=sys.stderr, flush=True)
+        print(_one_line(failed).replace('"', '\\"'), file=sys.stderr, flush=True)
     return exit_code
+
+
+def _plain_output() -> None:
+    """Print the report as UTF-8, as Cloud Logging reads it, whatever the locale (an ASCII one could not
+    print a file's name); and log what py4j reports without its traceback: when the JVM stops, py4j logs a
+    traceback of the lost connection, which the run's own error line already explains."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_WithoutTraceback("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(handlers=[handler])  # nothing when the root logger has handlers already
+
+
+class _WithoutTraceback(logging.Formatter):
+    def formatException(self, ei: object) -> str:  # noqa: N802 (logging's name)
+        return ""
+
+
+def _one_line(text: str) -> str:
+    """`text` with its line breaks and other control characters escaped (a file name may hold them), so
+    that it prints as one line."""
+    return _CONTROL_CHARACTER.sub(lambda found: ascii(found[0])[1:-1], text)
+
+
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _read_contract(uri: str, spark: SparkSession) -> Contract:
@@ -471,6 +513,8 @@ def _check_tables_apart(config: JobConfig, contract: Contract) -> None:
 def _report_path_problem(path: str, args: argparse.Namespace) -> str | None:
     """Why a report could not be saved at `path`, or should not be, checked before the run writes any data;
     None if it can. A remote path (gs://...) is only known to work once written."""
+    if args.output_path is not None and inside(args.output_path, path):
+        return "is --output-path or a folder above it, where the tables are written: name a file beside them"
     if not is_local(path):
         return _report_overwriting(path, args)
     local = local_path(path)

@@ -103,18 +103,36 @@ def normalized(path: str) -> str:
     URI with `.`, `..` and empty segments removed."""
     if is_local(path):
         return os.path.realpath(local_path(path))
-    scheme, _, rest = path.partition("://")
-    authority, _, segments = rest.partition("/")
-    return f"{scheme}://{authority}{posixpath.normpath('/' + segments.lstrip('/'))}"
+    uri = _URI.match(path)
+    assert uri is not None, "a path that is not local is a URI"
+    scheme, authority, segments = uri.group("scheme", "authority", "path")
+    root = f"{scheme}:" if authority is None else f"{scheme}://{authority}"
+    return root + posixpath.normpath("/" + segments.lstrip("/"))
 
 
 def is_uri(path: str) -> bool:
-    """Whether `path` names its file system (gs://…, file:…), rather than being a plain local path."""
-    return "://" in path or _FILE_SCHEME.match(path) is not None
+    """Whether `path` names its file system (gs://…, file:…, and as Hadoop reads a colon before any slash,
+    gs:/b), rather than being a plain local path."""
+    return _URI.match(path) is not None
 
 
 def is_local(path: str) -> bool:
-    return _FILE_SCHEME.match(path) is not None or "://" not in path
+    return _FILE_SCHEME.match(path) is not None or not is_uri(path)
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a local file's `name` is UTF-8, as the JVM reads names: Python passes other bytes through as
+    lone surrogates, which py4j cannot send, and Spark's listing skips such a file without a word."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def with_bytes_shown(name: str) -> str:
+    """A local `name`, its bytes that are not UTF-8 shown as `\\xNN`."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def local_path(path: str) -> Path:
@@ -129,6 +147,7 @@ def as_input_file_names(text: str) -> str:
 
 
 _FILE_WITHOUT_AUTHORITY = re.compile(r"\bfile:/(?!/)")
+_URI = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(//(?P<authority>[^/]*))?(?P<path>.*)", re.DOTALL)
 # Hadoop reads URI schemes in any case (FILE:///tmp/x is a local path).
 _FILE_SCHEME = re.compile(r"^file:(//)?", re.IGNORECASE)
 # An escaped character, or where a Hadoop glob pattern starts.

@@ -19,7 +19,16 @@ from pyspark.sql import functions as sf
 from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints, read_head
-from spark_jobs.hadoop_paths import is_glob, is_local, local_path, skipped_by_spark, starting_directory
+from spark_jobs.hadoop_paths import (
+    is_glob,
+    is_local,
+    is_utf8,
+    local_path,
+    skipped_by_spark,
+    starting_directory,
+    with_bytes_shown,
+)
+from spark_jobs.quoting import quoted
 
 
 class InputRows(NamedTuple):
@@ -57,11 +66,12 @@ def _url_decoded(text: Column) -> Column:
     return sf.url_decode(sf.replace(text, sf.lit("+"), sf.lit("%2B")))
 
 
-def refuse_links_read_wrongly(location: str) -> None:
-    """Before Spark lists a local `location` (Cloud Storage has no links), refuse what symbolic links below it
-    would make it read wrongly. Spark follows them: a link to a directory that is in the input too, or above
-    it (a loop, listed over and over), reads the same files twice or more, and a link that leads nowhere is
-    skipped without a word. Walked as Spark lists it, links followed; a glob location is left to
+def refuse_local_files_read_wrongly(location: str) -> None:
+    """Before Spark lists a local `location`, refuse what would make it read the files wrongly: symbolic
+    links (Cloud Storage has none) and names that are not UTF-8 (Cloud Storage's are). Spark follows links:
+    a link to a directory that is in the input too, or above it (a loop, listed over and over), reads the
+    same files twice or more, and a link that leads nowhere is skipped without a word, as is a name that is
+    not UTF-8. Walked as Spark lists it, links followed; a glob location is left to
     `refuse_files_read_twice`, once listed."""
     if not is_local(location) or is_glob(location):
         return
@@ -84,6 +94,11 @@ def refuse_links_read_wrongly(location: str) -> None:
         for entry in entries:
             if skipped_by_spark(entry.name):
                 continue
+            if not is_utf8(entry.name):
+                raise CorruptInputError(
+                    f"input {quoted(with_bytes_shown(entry.path))} is not named in UTF-8: Spark would "
+                    "skip it without a word; rename it in UTF-8"
+                )
             if entry.is_symlink() and not os.path.exists(entry.path):
                 raise CorruptInputError(
                     f"input {entry.path} is a symbolic link to {os.readlink(entry.path)}, which does not "

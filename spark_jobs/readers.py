@@ -32,7 +32,7 @@ from spark_jobs.input_files import (
     input_file_names,
     named_by_directories,
     refuse_files_read_twice,
-    refuse_links_read_wrongly,
+    refuse_local_files_read_wrongly,
     row_file_name,
 )
 from spark_jobs.json_reader import MALFORMED_JSON_LINE, read_json
@@ -83,7 +83,7 @@ def read_input(
     """The input's rows as the contract's columns (CSV files written in the `csv` dialect); `in_schema_groups`
     reads typed files in groups of files sharing a schema without trying to merge their schemas first."""
     reader, malformed = _reader(input_format, csv, in_schema_groups)
-    refuse_links_read_wrongly(location)
+    refuse_local_files_read_wrongly(location)
     try:
         frame, listed = reader(spark, location, contract)
     except AnalysisException as error:

@@ -308,6 +308,19 @@ def test_input_failures_exit_with_one_clear_line(
         assert report["input_files"] == sorted(part.as_uri() for part in location.glob("*.parquet"))
 
 
+def test_the_error_line_escapes_line_breaks_in_what_it_quotes(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file name may hold a line break, which would split the one line a log reader looks for."""
+    location = tmp_path / "in\nput"
+    status, report = run_job(spark, contract_file, location, tmp_path / "out")
+    assert status == 4 and report["error"].startswith(f"no input file matches {location} (Spark skips")
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(
+        f"pipeline items batch b1 failed: no input file matches {tmp_path}/in\\nput (Spark"
+    )
+
+
 def test_parquet_files_holding_a_decimal_in_two_precisions_of_one_scale_load_read_in_groups(
     spark: SparkSession, tmp_path: Path
 ) -> None:

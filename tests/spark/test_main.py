@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -37,6 +38,33 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "--input-format {csv,json,parquet,avro}" in result.stdout
+
+
+def test_the_report_prints_in_utf8_and_library_logs_without_tracebacks_whatever_the_locale(
+    tmp_path: Path,
+) -> None:
+    """Under an ASCII locale, printing a non-ASCII name failed with a traceback instead of the report line.
+    When the JVM stops, py4j logs the lost connection's traceback: the run's error line says it already."""
+    script = (
+        "import logging\n"
+        "from spark_jobs.cli import main\n"
+        "main(['--input-format', 'csv', '--input-location', 'in', '--contract', 'commandes-été.yaml',"
+        " '--sink', 'local', '--output-path', 'out', '--batch-id', 'b1'])\n"
+        "try:\n"
+        "    raise ConnectionError('Answer from Java side is empty')\n"
+        "except ConnectionError:\n"
+        "    logging.exception('Exception while sending command.')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONIOENCODING": "ascii", "PYTHONPATH": str(PACKAGE.parent)},
+        capture_output=True,
+        check=False,
+    )
+    report = json.loads(result.stdout.decode("utf-8"))
+    assert (report["pipeline"], report["status"]) == ("commandes-été", "FAILED")
+    assert result.stderr.decode("utf-8").splitlines()[-1] == "ERROR root: Exception while sending command."
 
 
 @pytest.mark.parametrize(
@@ -98,6 +126,10 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
             )
             for table in ("...d.t", "Project-1.ds.t", "p.ds.t", "proj-1-.ds.t", "ds.t-1", "ds..t", "a:b.ds.t")
         ],
+        (
+            ["--sink", "bigquery", "--output-table", f"ds.{'t' * 1015}", "--temp-bucket", "tmp-bucket"],
+            "the table at most 1014 characters: its quarantine adds __rejected",
+        ),
         *[
             (
                 ["--sink", "bigquery", "--output-table", "ds.t", "--temp-bucket", bucket],
@@ -113,6 +145,8 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
                 f"{'b' * 64}.c",
                 "c.d" * 75,
                 "1.2.3.4",
+                "goog-staging",  # Cloud Storage reserves these
+                "my-google-bucket",
             )
         ],
         *[
@@ -158,6 +192,18 @@ def test_main_runs_as_a_script_from_the_package_zip(tmp_path: Path) -> None:
         (
             ["--sink", "local", "--output-path", "o", "--report-path", "in/report.json"],
             "--report-path 'in/report.json' is inside --input-location 'in': it would replace an input file",
+        ),
+        (
+            ["--sink", "local", "--output-path", "o", "--report-path", "o"],
+            "--report-path 'o' is --output-path or a folder above it, where the tables are written",
+        ),
+        (
+            ["--sink", "local", "--output-path", "reports/o", "--report-path", "reports"],
+            "--report-path 'reports' is --output-path or a folder above it",
+        ),
+        (
+            ["--sink", "local", "--output-path", "lat\udce9n"],  # as Python passes the byte 0xE9 of Latin-1
+            "--output-path 'lat\\xe9n' is not UTF-8, as Spark's paths are: rename what it names in UTF-8",
         ),
         (
             ["--sink", "local", "--output-path", "o", "--report-path", "./c.yaml"],
@@ -386,7 +432,7 @@ def test_the_default_csv_dialect_needs_no_arguments(tmp_path: Path) -> None:
         ("ds.t", "tmp-bucket"),
         ("my-project.ds_1.T_2", "gs://tmp_bucket"),
         ("example.com:my-project.ds.t", "a.b.c"),
-        (f"{'d' * 1024}.{'t' * 1024}", "b" * 63),
+        (f"{'d' * 1024}.{'t' * 1014}", "b" * 63),
         ("p-2345.ds.t", f"{'b' * 63}.{'c' * 63}.{'d' * 63}.{'e' * 30}"),
     ],
 )
@@ -495,6 +541,9 @@ def test_a_report_path_refused_without_a_local_file_to_look_at(
         ("orders.yaml", False),
         ("/tmp/orders.yaml", False),
         ("contracts/a:b.yaml", False),
+        # Hadoop reads a colon before any slash as the end of a scheme, with or without `//`.
+        ("s3a:/bucket/r.json", True),
+        ("gs:bucket", True),
     ],
 )
 def test_a_path_naming_its_file_system_is_read_through_spark(path: str, uri: bool) -> None:

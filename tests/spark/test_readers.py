@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -440,6 +441,21 @@ def test_a_broken_link_in_a_local_input_is_refused_and_other_links_are_followed(
     assert str(refused.value) == (
         f"input {tmp_path}/current/b.csv is a symbolic link to {tmp_path}/missing.csv, which does not exist: "
         "Spark would skip it without a word; remove the link, or restore what it leads to"
+    )
+
+
+def test_a_local_input_file_not_named_in_utf8_is_refused(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """The JVM reads names as UTF-8: Spark's listing would skip the file without a word."""
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    latin1 = os.fsdecode(b"caf\xe9.csv")
+    write_lines(tmp_path / "in" / "2026", latin1, [ITEMS_HEADER, "AB2,2,,,,2026-01-05,,"])
+    with pytest.raises(CorruptInputError) as refused:
+        read_input(spark, "csv", str(tmp_path / "in"), items)
+    assert str(refused.value) == (
+        f"input '{tmp_path}/in/2026/caf\\xe9.csv' is not named in UTF-8: Spark would skip it without a word; "
+        "rename it in UTF-8"
     )
 
 
