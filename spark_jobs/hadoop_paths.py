@@ -147,6 +147,7 @@ def as_input_file_names(text: str) -> str:
 
 
 _FILE_WITHOUT_AUTHORITY = re.compile(r"\bfile:/(?!/)")
+# A URI as Hadoop's Path reads one: a colon before any slash ends its scheme, and `//` starts an authority.
 _URI = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(//(?P<authority>[^/]*))?(?P<path>.*)", re.DOTALL)
 # Hadoop reads URI schemes in any case (FILE:///tmp/x is a local path).
 _FILE_SCHEME = re.compile(r"^file:(//)?", re.IGNORECASE)

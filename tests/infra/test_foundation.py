@@ -77,6 +77,8 @@ def test_dedicated_network_subnet_and_internal_rule(dev: StackResult) -> None:
     assert "logConfig" not in subnet.inputs
     rule = dev.one("gcp:compute/firewall:Firewall", "allow-internal")
     assert rule.inputs["direction"] == "INGRESS"
+    # Google's default priority: a lower one would lose to the deny rules a shared network may hold.
+    assert rule.inputs["priority"] == 1000
     assert rule.inputs["name"] == "pl-dev-allow-internal"
     assert rule.inputs["sourceRanges"] == ["10.10.0.0/24"]
     assert rule.inputs["destinationRanges"] == ["10.10.0.0/24"]

@@ -190,6 +190,19 @@ def test_changed_arguments_or_run_token_run_a_new_batch(dev: StackResult, change
     assert changed != _batch(dev).inputs["batchId"]
 
 
+def test_another_existing_subnetwork_runs_a_new_batch() -> None:
+    """The batch runs in the subnetwork: moving it there is a new run, as a new subnetCidr is."""
+
+    def batch_id(subnetwork: str) -> str:
+        network = {
+            "existingNetwork": "projects/shared/global/networks/corp",
+            "existingSubnetwork": f"projects/shared/regions/europe-west1/subnetworks/{subnetwork}",
+        }
+        return str(_batch(run_stack("dev", network)).inputs["batchId"])
+
+    assert batch_id("data") == batch_id("data") != batch_id("data-2")
+
+
 def test_changed_contract_runs_a_new_batch(dev: StackResult, tmp_path: Path) -> None:
     contract = tmp_path / "orders.yaml"
     original = (ROOT / "spark_jobs/contracts/orders.yaml").read_text(encoding="utf-8")

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import yaml
 from py4j.protocol import Py4JNetworkError
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
-from spark_jobs import cli, sinks
+from spark_jobs import cli, job, sinks
 from spark_jobs.cli import _save_report, main
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
 from spark_jobs.errors import ReconciliationError
@@ -999,6 +999,23 @@ def test_the_reconciliation_counts_the_rows_each_table_is_given_apart_from_those
     assert (progress.rows_read, progress.rows_passed, progress.rows_rejected) == (3, 2, 1)
 
 
+def test_a_run_that_loses_a_row_fails_the_reconciliation_before_writing_either_table(
+    spark: SparkSession, contract_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row lost between the check and the split between the tables, as a bug there would lose it."""
+
+    def losing_a_row(checked: DataFrame, *_: object) -> DataFrame:
+        return checked.where(sf.col("id") != "AB2")
+
+    monkeypatch.setattr(job, "rejecting_duplicates", losing_a_row)
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,", "AB2,2,,,,2026-01-05,,"])
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
+    assert (status, report["status"]) == (8, "FAILED")
+    assert report["error"] == "reconciliation failed: read 2 rows but 1 passed and 0 were rejected"
+    assert not (tmp_path / "out" / "items").exists()
+    assert not (tmp_path / "out" / "items__rejected").exists()
+
+
 def test_the_reconciliation_refuses_counts_that_do_not_add_up() -> None:
     reconcile(Progress(rows_read=5, rows_passed=3, rows_rejected=2))
     with pytest.raises(ReconciliationError) as caught:
@@ -1275,6 +1292,18 @@ def test_the_report_names_the_columns_no_row_gives_a_value(
     assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 1)
     # `flag` has a value, though not a valid one: only the columns no row gives anything are named.
     assert report["columns_without_values"] == ["qty", "price", "ratio", "at"]
+
+
+def test_a_required_column_no_row_gives_a_value_is_said_by_its_rejections_not_named_as_lacking_values(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """Every row is rejected for it already: only the NULLABLE columns, whose absence nothing else shows, are
+    named."""
+    write_lines(tmp_path / "in", "a.json", ['{"ident": "AB1", "qty": 1, "day": "2026-01-05"}'])
+    options = ("--max-reject-ratio", "1")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", *options, fmt="json")
+    assert (status, report["rows_rejected"], report["rejections_by_rule"]) == (0, 1, {"id.required": 1})
+    assert report["columns_without_values"] == ["price", "ratio", "flag", "at", "color"]
 
 
 def test_no_column_is_said_to_lack_values_when_no_row_was_read(

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from spark_jobs import report
-from spark_jobs.report import REPORT_EVENT, STATUS_FAILED, Progress, Report, render_report, write_report
+from spark_jobs.report import (
+    REPORT_EVENT,
+    STATUS_FAILED,
+    Progress,
+    Report,
+    render_report,
+    shortened,
+    write_report,
+)
 
 START = dt.datetime(2026, 1, 5, 10, 0, 0, tzinfo=dt.UTC)
 
@@ -129,3 +137,8 @@ def test_status_and_error_must_agree() -> None:
         Report(pipeline="p", batch_id="b", started_at=START, ended_at=START, error="boom")
     with pytest.raises(ValueError, match="must be SUCCEEDED or FAILED"):
         Report(pipeline="p", batch_id="b", started_at=START, ended_at=START, status="DONE")
+
+
+def test_a_text_is_shortened_only_past_its_limit() -> None:
+    assert shortened("x" * 5, 5) == "x" * 5
+    assert shortened("x" * 6, 5) == "xxxxx... (6 characters in all)"

@@ -166,7 +166,9 @@ def test_bigquery_sink_round_trip(spark: SparkSession, items: Contract) -> None:
 @pytest.mark.parametrize(
     ("partitioning", "directories"),
     [
-        ({"field": "at", "type": "HOUR"}, ["2026010510", "2026010511", "__HIVE_DEFAULT_PARTITION__"]),
+        # Months past January and afternoon hours tell the patterns' letters apart (DD, hh).
+        ({"field": "day", "type": "DAY"}, ["20260105", "20260106", "20260201"]),
+        ({"field": "at", "type": "HOUR"}, ["2026010510", "2026010513", "__HIVE_DEFAULT_PARTITION__"]),
         ({"field": "at", "type": "MONTH"}, ["202601", "__HIVE_DEFAULT_PARTITION__"]),
         ({"field": "day", "type": "YEAR"}, ["2026"]),
     ],
@@ -178,7 +180,7 @@ def test_local_partition_directories_are_named_by_bigquery_partition_ids(
     rows = spark.createDataFrame(
         [
             ("AB1", dt.date(2026, 1, 5), dt.datetime(2026, 1, 5, 10, 30)),
-            ("AB2", dt.date(2026, 1, 6), dt.datetime(2026, 1, 5, 11, 0)),
+            ("AB2", dt.date(2026, 1, 6), dt.datetime(2026, 1, 5, 13, 0)),
             ("AB3", dt.date(2026, 2, 1), None),
         ],
         "id string, day date, at timestamp",
@@ -707,6 +709,10 @@ def test_the_bigquery_sink_overwrites_the_table_and_appends_to_the_quarantine(
     sink.write_loaded(rows)
     sink.write_rejected(rows)
     assert _tables_and_modes(writes) == [("d.t", "overwrite"), ("d.t__rejected", "append")]
+    # The sink's own write mode reaches the options: a static overwrite would replace every partition.
+    loaded_options = writes[0][0]
+    assert loaded_options["spark.sql.sources.partitionOverwriteMode"] == "DYNAMIC"
+    assert "partitionField" not in loaded_options
 
 
 def test_an_empty_bigquery_load_replaces_an_unpartitioned_table_and_adds_nothing_otherwise(

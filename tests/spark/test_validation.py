@@ -257,15 +257,19 @@ def test_bounds_before_the_gregorian_reform_compare_in_the_proleptic_calendar(sp
 def test_a_malformed_record_carries_only_the_malformed_reason(spark: SparkSession, items: Contract) -> None:
     rows = [
         row(id="AB1", qty="not checked", **{RAW_RECORD: "AB1,not checked"}),
-        # UTF-16 text read as UTF-8: every other character a NUL.
+        # UTF-16 text read as UTF-8: every other character a NUL, first (big-endian) or second (little-endian,
+        # as Windows writes it).
         row(id="AB2", **{RAW_RECORD: "\x00A\x00B\x002\x00,\x001"}),
+        row(id="AB3", **{RAW_RECORD: "A\x00B\x003\x00,\x001\x00"}),
     ]
+    nul_hint = (
+        "record.malformed: bad line; it holds NUL characters, as UTF-16 or UTF-32 text does: write the "
+        "file in UTF-8"
+    )
     assert errors_by_id(validate(text_source(spark, items, rows), items)) == {
         "AB1": ["record.malformed: bad line"],
-        "AB2": [
-            "record.malformed: bad line; it holds NUL characters, as UTF-16 or UTF-32 text does: write the "
-            "file in UTF-8"
-        ],
+        "AB2": [nul_hint],
+        "AB3": [nul_hint],
     }
 
 
