@@ -15,11 +15,11 @@ def within(path: str, location: str) -> bool:
     """Whether the file or folder `path` (named as it is, as a write names it) is read by reading `location`
     (a path or a Hadoop glob, as a read takes it): whether it is the directory where the location starts or
     under it, and for a glob, whether its next folder matches the pattern's first part."""
-    directory, pattern = _split_glob(location)
+    directory, parts = split_glob(location)
     if not inside(path, directory):
         return False
     first = normalized(path)[len(normalized(directory).rstrip("/")) :].strip("/").split("/", 1)[0]
-    return pattern is None or first == "" or _matches(first, pattern)
+    return not parts or first == "" or matches_glob_part(first, parts[0])
 
 
 def inside(path: str, directory: str) -> bool:
@@ -29,30 +29,33 @@ def inside(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory + "/")
 
 
-def _split_glob(location: str) -> tuple[str, str | None]:
+def split_glob(location: str) -> tuple[str, tuple[str, ...]]:
     """The directory where a glob `location` starts, its escapes undone (Hadoop reads `\\[` as `[`), and
-    the pattern's first part; a location without a pattern is its own directory, with no pattern."""
+    the pattern's parts, one per level below it (for `matches_glob_part`); a location without a pattern is
+    its own directory, with no parts."""
     glob = next((token for token in _GLOB_TOKEN.finditer(location) if not token[0].startswith("\\")), None)
     start = len(location) if glob is None else location.rfind("/", 0, glob.start()) + 1
     directory = _ESCAPED.sub(r"\1", location[:start])
-    return directory or ".", None if glob is None else location[start:].split("/", 1)[0]
+    return directory or ".", () if glob is None else tuple(
+        part for part in location[start:].split("/") if part
+    )
 
 
 def is_glob(location: str) -> bool:
     """Whether `location` holds a pattern (escaped characters are none)."""
-    return _split_glob(location)[1] is not None
+    return bool(split_glob(location)[1])
 
 
 def starting_directory(location: str) -> str:
     """The directory where a glob `location` starts, or the location itself when it is no glob, named as
     it is (its escapes undone)."""
-    return _split_glob(location)[0]
+    return split_glob(location)[0]
 
 
 def skipped_below(path: str, location: str) -> bool:
     """Whether Spark's scan of `location` leaves `path` out: a file or folder name on the way down to it,
     from the location (or where its glob starts), is one that Spark skips."""
-    below = normalized(path)[len(normalized(_split_glob(location)[0]).rstrip("/")) :]
+    below = normalized(path)[len(normalized(split_glob(location)[0]).rstrip("/")) :]
     return any(skipped_by_spark(part) for part in below.split("/") if part)
 
 
@@ -65,7 +68,7 @@ def skipped_by_spark(name: str) -> bool:
 _NOT_DATA = re.compile(r"\.|_(?!.*=)")
 
 
-def _matches(name: str, glob: str) -> bool:
+def matches_glob_part(name: str, glob: str) -> bool:
     """Whether a file or folder `name` matches one part of a Hadoop glob, read as Hadoop's GlobPattern reads
     it: `\\x` is x, `*` any run, `?` one character, `{a,b}` either, `[…]` a class (`[^…]`, `[!…]` negated).
     A pattern Hadoop would refuse matches nothing: the read refuses it."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -20,12 +20,12 @@ from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints, read_head
 from spark_jobs.hadoop_paths import (
-    is_glob,
     is_local,
     is_utf8,
     local_path,
+    matches_glob_part,
     skipped_by_spark,
-    starting_directory,
+    split_glob,
     with_bytes_shown,
 )
 from spark_jobs.quoting import quoted
@@ -71,14 +71,38 @@ def refuse_local_files_read_wrongly(location: str) -> None:
     links (Cloud Storage has none) and names that are not UTF-8 (Cloud Storage's are). Spark follows links:
     a link to a directory that is in the input too, or above it (a loop, listed over and over), reads the
     same files twice or more, and a link that leads nowhere is skipped without a word, as is a name that is
-    not UTF-8. Walked as Spark lists it, links followed; a glob location is left to
-    `refuse_files_read_twice`, once listed."""
-    if not is_local(location) or is_glob(location):
+    not UTF-8. Walked as Spark lists it, links followed, from each path a glob location matches; a file
+    linked under two names is left to `refuse_files_read_twice`, once listed."""
+    if not is_local(location):
         return
+    directory, parts = split_glob(location)
     first_name: dict[str, str] = {}
-    waiting = deque([str(local_path(starting_directory(location)))])
+    for matched in _glob_matches(str(local_path(directory)), parts):
+        _refuse_tree_read_wrongly(matched, first_name)
+
+
+def _glob_matches(directory: str, parts: tuple[str, ...]) -> Iterator[str]:
+    """The paths under `directory` that a glob's `parts` match, level by level as Hadoop's globbing lists
+    them (`directory` itself without parts), each refused if Spark would skip it (`_refuse_skipped`)."""
+    if not parts:
+        yield directory
+        return
+    for entry in _entries(directory) or []:
+        # The JVM reads a name that is not UTF-8 with U+FFFD for its bytes, and matches the glob against that.
+        if matches_glob_part(os.fsencode(entry.name).decode("utf-8", "replace"), parts[0]):
+            _refuse_skipped(entry)
+            yield from _glob_matches(entry.path, parts[1:])
+
+
+def _refuse_tree_read_wrongly(root: str, first_name: dict[str, str]) -> None:
+    """Walk the directory `root` (nothing for a file), refusing the entries Spark would skip and a directory
+    reached twice, whose first name is in `first_name`."""
+    waiting = deque([root])
     while waiting:
         directory = waiting.popleft()
+        entries = _entries(directory)
+        if entries is None:
+            continue  # not a directory, or one Spark will refuse to read itself
         real = os.path.realpath(directory)
         if real in first_name:
             raise UsageError(
@@ -87,25 +111,37 @@ def refuse_local_files_read_wrongly(location: str) -> None:
                 "to on its own"
             )
         first_name[real] = directory
-        try:
-            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-        except OSError:
-            continue  # not a directory, or one Spark will refuse to read itself
         for entry in entries:
-            if skipped_by_spark(entry.name):
-                continue
-            if not is_utf8(entry.name):
-                raise CorruptInputError(
-                    f"input {quoted(with_bytes_shown(entry.path))} is not named in UTF-8: Spark would "
-                    "skip it without a word; rename it in UTF-8"
-                )
-            if entry.is_symlink() and not os.path.exists(entry.path):
-                raise CorruptInputError(
-                    f"input {entry.path} is a symbolic link to {os.readlink(entry.path)}, which does not "
-                    "exist: Spark would skip it without a word; remove the link, or restore what it leads to"
-                )
+            _refuse_skipped(entry)
             if entry.is_dir():
                 waiting.append(entry.path)
+
+
+def _entries(directory: str) -> list[os.DirEntry[str]] | None:
+    """The entries of `directory` that Spark's listing does not leave out, by name; None when it cannot
+    be listed."""
+    try:
+        return sorted(
+            (entry for entry in os.scandir(directory) if not skipped_by_spark(entry.name)),
+            key=lambda entry: entry.name,
+        )
+    except OSError:
+        return None
+
+
+def _refuse_skipped(entry: os.DirEntry[str]) -> None:
+    """Refuse an input file or folder that Spark's listing would skip without a word: one not named in
+    UTF-8, or a symbolic link that leads nowhere."""
+    if not is_utf8(entry.name):
+        raise CorruptInputError(
+            f"input {quoted(with_bytes_shown(entry.path))} is not named in UTF-8: Spark would skip it "
+            "without a word; rename it in UTF-8"
+        )
+    if entry.is_symlink() and not os.path.exists(entry.path):
+        raise CorruptInputError(
+            f"input {entry.path} is a symbolic link to {os.readlink(entry.path)}, which does not exist: "
+            "Spark would skip it without a word; remove the link, or restore what it leads to"
+        )
 
 
 def refuse_files_read_twice(files: tuple[str, ...]) -> None:

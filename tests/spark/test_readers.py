@@ -459,6 +459,55 @@ def test_a_local_input_file_not_named_in_utf8_is_refused(
     )
 
 
+@pytest.mark.parametrize(
+    ("glob", "refused"),
+    [
+        ("in/*/*.csv", "in/2026/caf\\xe9.csv"),
+        ("in/2026/c?f?.csv", "in/2026/caf\\xe9.csv"),
+        ("in/*", "in/2026/caf\\xe9.csv"),
+        ("in/[0-9]*", "in/2026/caf\\xe9.csv"),
+        ("in/*/*.json", None),
+        ("in/2026/a*", None),
+        ("in/2026/[!c]*.csv", None),
+    ],
+)
+def test_a_local_file_not_named_in_utf8_that_a_glob_reads_is_refused(
+    spark: SparkSession, items: Contract, tmp_path: Path, glob: str, refused: str | None
+) -> None:
+    """Hadoop's globbing lists such a file, as the JVM reads its name, and Spark then skips it: refused
+    where the glob matches it or a folder above it, and only there."""
+    write_lines(tmp_path / "in" / "2026", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    write_lines(
+        tmp_path / "in" / "2026", os.fsdecode(b"caf\xe9.csv"), [ITEMS_HEADER, "AB2,2,,,,2026-01-05,,"]
+    )
+    write_lines(tmp_path / "in" / "2026", "b.json", ['{"id": "AB3", "qty": 3, "day": "2026-01-05"}'])
+    input_format = glob.rpartition(".")[2] if "." in glob else "csv"
+    location = f"{tmp_path}/{glob}"
+    if refused is None:
+        source = read_input(spark, input_format, location, items)
+        assert len(source.files) == 1
+        return
+    with pytest.raises(CorruptInputError) as refusal:
+        read_input(spark, input_format, location, items)
+    assert str(refusal.value) == (
+        f"input '{tmp_path}/{refused}' is not named in UTF-8: Spark would skip it without a word; "
+        "rename it in UTF-8"
+    )
+
+
+def test_a_broken_link_that_a_glob_matches_is_refused(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Hadoop's globbing skips it without a word."""
+    write_lines(tmp_path / "in", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    (tmp_path / "in" / "b.csv").symlink_to(tmp_path / "missing.csv")
+    with pytest.raises(CorruptInputError) as refused:
+        read_input(spark, "csv", f"{tmp_path}/in/*.csv", items)
+    assert str(refused.value).startswith(
+        f"input {tmp_path}/in/b.csv is a symbolic link to {tmp_path}/missing.csv"
+    )
+
+
 def test_no_matching_input_is_an_error(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
     with pytest.raises(NoInputError, match=f"no input file matches {tmp_path}/missing"):
         read_input(spark, "csv", str(tmp_path / "missing"), items)
