@@ -20,7 +20,7 @@ from py4j.protocol import Py4JJavaError, Py4JNetworkError
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import QUARANTINE_SUFFIX, Contract, contract_from_bytes, load_contract
+from spark_jobs.contract import MAX_TABLE_NAME, Contract, contract_from_bytes, load_contract
 from spark_jobs.errors import (
     ContractError,
     JobError,
@@ -81,11 +81,10 @@ from spark_jobs.spark_errors import MORE_MEMORY, first_meaningful_line, raise_if
 
 # Batch ids name partition directories and label BigQuery rows: keep them to a safe alphabet.
 _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-# A project id, perhaps domain-scoped; dataset and table ids of letters, digits and underscores, as the
-# contract's table names are, the table short enough that its quarantine's name is one too.
-_MAX_TABLE = 1024 - len(QUARANTINE_SUFFIX)
+# A project id, perhaps domain-scoped; dataset and table ids of letters, digits and underscores, the table
+# as long as a contract's may be.
 _BIGQUERY_TABLE = re.compile(
-    rf"(?:{SCOPED_PROJECT_ID}\.)?[A-Za-z0-9_]{{1,1024}}\.[A-Za-z0-9_]{{1,{_MAX_TABLE}}}"
+    rf"(?:{SCOPED_PROJECT_ID}\.)?[A-Za-z0-9_]{{1,1024}}\.[A-Za-z0-9_]{{1,{MAX_TABLE_NAME}}}"
 )
 _BUCKET_CHARACTERS = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
 
@@ -159,8 +158,8 @@ def _matching(pattern: re.Pattern[str], what: str) -> type[str]:
 _CHECKED_WHERE_THEY_APPLY: dict[str, Callable[[str], str]] = {
     "--output-table": _matching(
         _BIGQUERY_TABLE,
-        f"BigQuery table ([PROJECT.]DATASET.TABLE, the table at most {_MAX_TABLE} characters: its quarantine "
-        f"adds {QUARANTINE_SUFFIX})",
+        f"BigQuery table ([PROJECT.]DATASET.TABLE, the table at most {MAX_TABLE_NAME} characters: its "
+        "quarantine's name and the connector's temporary table add to it)",
     ),
     "--temp-bucket": _bucket,
     "--csv-delimiter": _csv_delimiter,

@@ -75,7 +75,10 @@ _PARTITION_TYPES = {DATE: ("DAY", "MONTH", "YEAR"), TIMESTAMP: ("HOUR", "DAY", "
 _MAX_CLUSTERING_COLUMNS = 4
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_MAX_TABLE_NAME = 1024 - len(QUARANTINE_SUFFIX)
+# BigQuery's table names hold at most 1024 characters. The quarantine's name adds its suffix to the table's,
+# and the BigQuery connector names the temporary table of a partitioned overwrite after the table followed by
+# Java's System.nanoTime(), at most 19 digits: the table leaves room for the longer.
+MAX_TABLE_NAME = 1024 - max(len(QUARANTINE_SUFFIX), 19)
 _MAX_COLUMN_NAME = 300
 _MAX_TABLE_DESCRIPTION = 16_384
 _MAX_COLUMN_DESCRIPTION = 1_024
@@ -341,11 +344,11 @@ class _Parser:
             if key not in top:
                 raise self.fail("contract", f"missing required key '{key}'")
         table = self.text(top["table"], "table")
-        if not _NAME.fullmatch(table) or len(table) > _MAX_TABLE_NAME:
+        if not _NAME.fullmatch(table) or len(table) > MAX_TABLE_NAME:
             raise self.fail(
                 "table",
                 f"{quoted(table)} is not a usable BigQuery table name (letters, digits and underscores, "
-                f"not starting with a digit, at most {_MAX_TABLE_NAME} characters)",
+                f"not starting with a digit, at most {MAX_TABLE_NAME} characters)",
             )
         if table.endswith(QUARANTINE_SUFFIX):
             raise self.fail(

@@ -156,7 +156,7 @@ def test_aliases_and_typed_rule_values() -> None:
         ({"columns": [{"name": "a", "type": "STRING"}]}, "missing required key 'table'"),
         (minimal(table="my-table"), "table: 'my-table' is not a usable BigQuery table name"),
         (minimal(table="1abc"), "is not a usable BigQuery table name"),
-        (minimal(table="t" * 1015), "is not a usable BigQuery table name"),
+        (minimal(table="t" * 1006), "is not a usable BigQuery table name"),
         (
             minimal(table="orders__rejected"),
             "table: 'orders__rejected' ends with __rejected, which names the",
@@ -329,7 +329,7 @@ def test_refusals_name_the_place_and_the_problem(document: object, expected: str
         (
             minimal(table="a\tb"),
             r'table: "a\tb" is not a usable BigQuery table name (letters, digits and underscores, not '
-            "starting with a digit, at most 1014 characters)",
+            "starting with a digit, at most 1005 characters)",
         ),
     ],
 )
@@ -360,8 +360,9 @@ def test_a_type_that_is_no_type_name_is_shown_as_what_yaml_read(given: object, s
 def test_bigquery_size_limits_are_inclusive() -> None:
     columns = [{"name": f"c{i}", "type": "STRING"} for i in range(9994)]
     columns.append({"name": "last", "type": "STRING", "description": "d" * 1_024})
-    contract = parse_contract(minimal(description="d" * 16_384, columns=columns), "c.yaml")
+    contract = parse_contract(minimal(table="t" * 1005, description="d" * 16_384, columns=columns), "c.yaml")
     assert (len(contract.quarantine_schema()), len(contract.columns[-1].description or "")) == (10_000, 1_024)
+    assert len(contract.table + str(2**63 - 1)) == 1024, "the connector's temporary table is named too"
 
 
 def test_a_timestamp_bound_whose_offset_leaves_the_range_is_refused() -> None:

@@ -127,8 +127,9 @@ def test_the_report_prints_in_utf8_and_library_logs_without_tracebacks_whatever_
             for table in ("...d.t", "Project-1.ds.t", "p.ds.t", "proj-1-.ds.t", "ds.t-1", "ds..t", "a:b.ds.t")
         ],
         (
-            ["--sink", "bigquery", "--output-table", f"ds.{'t' * 1015}", "--temp-bucket", "tmp-bucket"],
-            "the table at most 1014 characters: its quarantine adds __rejected",
+            ["--sink", "bigquery", "--output-table", f"ds.{'t' * 1006}", "--temp-bucket", "tmp-bucket"],
+            "the table at most 1005 characters: its quarantine's name and the connector's temporary table "
+            "add to it",
         ),
         *[
             (
@@ -432,7 +433,7 @@ def test_the_default_csv_dialect_needs_no_arguments(tmp_path: Path) -> None:
         ("ds.t", "tmp-bucket"),
         ("my-project.ds_1.T_2", "gs://tmp_bucket"),
         ("example.com:my-project.ds.t", "a.b.c"),
-        (f"{'d' * 1024}.{'t' * 1014}", "b" * 63),
+        (f"{'d' * 1024}.{'t' * 1005}", "b" * 63),
         ("p-2345.ds.t", f"{'b' * 63}.{'c' * 63}.{'d' * 63}.{'e' * 30}"),
     ],
 )
