@@ -22,6 +22,22 @@ def load_file_system(spark: SparkSession, path: str) -> None:
     _file_system(spark, path)
 
 
+def avro_schema(spark: SparkSession, path: str) -> Any:
+    """The schema in an Avro data file's header, its writer's, as Avro's Java `Schema`."""
+    avro = jvm(spark).org.apache.avro
+    _, hadoop_path = _file_system(spark, path)
+    source = avro.mapred.FsInput(hadoop_path, spark.sparkContext._jsc.hadoopConfiguration())
+    try:
+        reader = avro.file.DataFileReader.openReader(source, avro.generic.GenericDatumReader())
+    except Py4JJavaError:
+        source.close()
+        raise
+    try:
+        return reader.getSchema()
+    finally:
+        reader.close()
+
+
 def is_directory(spark: SparkSession, path: str) -> bool:
     """Whether `path` is a directory (not when nothing is there)."""
     file_system, hadoop_path = _file_system(spark, path)

@@ -174,12 +174,6 @@ def _explain(error: AnalysisException, input_format: str, location: str) -> JobE
     message = str(error)
     if "PATH_NOT_FOUND" in message or "Path does not exist" in message:
         return _no_input(location)
-    if input_format == AVRO and "avro" in message.lower() and "data source" in message.lower():
-        # Like a gs:// path without the Cloud Storage connector: the arguments ask for what this Spark lacks.
-        return UsageError(
-            "reading Avro needs the spark-avro package, which this Spark installation lacks (Dataproc's "
-            "runtime has it)"
-        )
     if "UNABLE_TO_INFER_SCHEMA" in message:
         return NoInputError(f"no readable {input_format} file under {location}")
     return SchemaMismatchError(f"cannot read {location} as {input_format}: {message.splitlines()[0]}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
 from spark_jobs.contract import ERRORS, KEY_HASH, RAW_RECORD, ROW_ID, SOURCE_FILE
@@ -37,6 +39,20 @@ _WORKING_COLUMNS = len((ERRORS, SOURCE_FILE, RAW_RECORD, ROW_ID, KEY_HASH))
 # Assumed bytes per row of a cached column's initial buffer: a generous guess, that of a short text value.
 _BUFFER_BYTES_PER_VALUE = 20
 _CACHE_BUFFER_BUDGET = 32 * 1024 * 1024
+
+
+def has_data_source(spark: SparkSession, name: str) -> bool:
+    """Whether this Spark reads and writes the data source `name`: those of packages (spark-avro, the
+    spark-bigquery connector) are on Dataproc's runtimes, not in every Spark."""
+    conf = spark._jsparkSession.sessionState().conf()
+    try:
+        jvm(spark).org.apache.spark.sql.execution.datasources.DataSource.lookupDataSource(name, conf)
+    except (
+        Py4JJavaError,
+        PySparkException,
+    ):  # Spark raises avro's as an AnalysisException, which PySpark converts
+        return False
+    return True
 
 
 def jvm(spark: SparkSession) -> Any:

@@ -35,7 +35,7 @@ from spark_jobs.errors import SinkError, UsageError, first_line
 from spark_jobs.hadoop_fs import delete_files_before, delete_path, move_files_into, replace_path
 from spark_jobs.hadoop_paths import is_local
 from spark_jobs.options import APPEND, OVERWRITE
-from spark_jobs.session import jvm
+from spark_jobs.session import has_data_source
 from spark_jobs.spark_errors import first_meaningful_line
 
 # How much of the table's name a staging directory shows (a table's may have 1,024 characters).
@@ -287,14 +287,11 @@ def check_bigquery_connector(spark: SparkSession) -> None:
     """Fail before the input is read when this Spark has no spark-bigquery connector to write with, or this
     Python no BigQuery client to run the sink's statements with (Dataproc's runtimes include both), instead
     of once every row is validated, or even loaded."""
-    conf = spark._jsparkSession.sessionState().conf()
-    try:
-        jvm(spark).org.apache.spark.sql.execution.datasources.DataSource.lookupDataSource(_CONNECTOR, conf)
-    except Py4JJavaError:
+    if not has_data_source(spark, _CONNECTOR):
         raise UsageError(
             "the BigQuery sink writes through the spark-bigquery connector, which Dataproc's runtimes "
             "include and this Spark lacks: to run locally, use --sink local"
-        ) from None
+        )
     check_bigquery_client()
 
 

@@ -29,6 +29,12 @@ JOB_SETTINGS = {
     "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
     "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
     "spark.sql.avro.datetimeRebaseModeInRead": "CORRECTED",
+    # Every Avro file is read, whatever its name: set to true, this Hadoop property makes spark-avro skip the
+    # files not ending in .avro, which the report would list though their rows were never read.
+    "avro.mapred.ignore.inputs.without.extension": "false",
+    # A decimal of a file's Avro schema that is wider than the schema read with fails the read: allowed, its
+    # values that do not fit would be read as null.
+    "spark.sql.legacy.avro.allowIncompatibleSchema": "false",
     # Timestamps written as Parquet's standard 64-bit microseconds since the epoch (UTC), which every reader
     # and BigQuery's loads take, instead of Spark's default INT96, a deprecated type other readers mishandle.
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",

@@ -1,11 +1,13 @@
 """The Parquet and Avro reader: columns matched to the contract by name, ignoring case, converting exactly to
-its types; the files' schemas merged, or the files read in groups when they cannot be, and a failure named
-with the file that causes it."""
+its types; Parquet files' schemas merged, or the files read in groups when they cannot be, Avro files always
+read in groups; a failure named with the file that causes it."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import reduce
 from typing import NamedTuple
 
@@ -27,7 +29,8 @@ from spark_jobs.bigquery_types import STRING, TIMESTAMP
 from spark_jobs.casts import SPARK_TYPES, loads_exactly, typed_schema
 from spark_jobs.contract import RAW_RECORD, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
-from spark_jobs.errors import SchemaMismatchError
+from spark_jobs.errors import CorruptInputError, SchemaMismatchError, UsageError
+from spark_jobs.hadoop_fs import avro_schema
 from spark_jobs.hadoop_paths import as_input_file_names
 from spark_jobs.input_files import (
     InputRows,
@@ -36,7 +39,9 @@ from spark_jobs.input_files import (
     input_file_names,
     named_by_directories,
 )
-from spark_jobs.options import PARQUET
+from spark_jobs.options import AVRO, PARQUET
+from spark_jobs.session import has_data_source
+from spark_jobs.spark_errors import first_meaningful_line
 
 
 def typed_reader(
@@ -47,6 +52,8 @@ def typed_reader(
 
     def read(spark: SparkSession, location: str, contract: Contract) -> InputRows:
         try:
+            if data_source == AVRO:
+                return _read_avro(spark, location, contract)
             if in_schema_groups:
                 return _read_by_schema(spark, data_source, _listing(spark, location), contract)
             try:
@@ -62,6 +69,23 @@ def typed_reader(
             ) from None
 
     return read
+
+
+def _read_avro(spark: SparkSession, location: str, contract: Contract) -> InputRows:
+    """Avro files, read in groups of files whose contract columns have the same Avro types: spark-avro reads
+    all the files of one read with a single file's schema (it merges none), so a column that file lacks
+    would be null in every file, and another file's decimals rounded to its scale."""
+    if not has_data_source(spark, AVRO):
+        # Like a gs:// path without the Cloud Storage connector: the arguments ask for what this Spark lacks.
+        raise UsageError(
+            "reading Avro needs the spark-avro package, which this Spark installation lacks (Dataproc's "
+            "runtime has it)"
+        )
+    listing = _listing(spark, location)
+    if not listing.with_data:  # none, or only zero-byte files (a failed writer leaves them): no row
+        empty = spark.createDataFrame([], typed_schema(contract))
+        return InputRows(_match_by_name(empty, contract, location), listing.listed)
+    return _read_by_schema(spark, AVRO, listing, contract)
 
 
 def _matched(frame: DataFrame, contract: Contract, location: str, data_source: str) -> InputRows:
@@ -168,28 +192,33 @@ _TWIN_COLUMNS = "COLUMN_ALREADY_EXISTS"
 def _column_of_unreadable_type(message: str) -> str | None:
     """A column of a type Spark cannot read, if `message` says so (see `_unreadable_type`)."""
     unreadable = _unreadable_type(message)
-    if unreadable is None:
-        return None
+    return None if unreadable is None else _unreadable_column(unreadable)
+
+
+def _unreadable_column(unreadable: str) -> str:
     return (
         f"a column Spark cannot read ({unreadable}): write that column as another type, or leave it out of "
         "the file"
     )
 
 
+def _too_precise(precision: object, most: object) -> str:
+    return (
+        f"a decimal of precision {precision}, over Spark's {most}, as in an export of BigQuery's BIGNUMERIC"
+    )
+
+
 def _unreadable_type(message: str) -> str | None:
-    """The type Spark's failure to read a Parquet schema in `message` is about, if that is its cause: one
-    Spark refuses (Parquet's TIME, written by pyarrow for Python times; a decimal of more than 38 digits),
-    or a logical type newer than the Parquet library of Spark 3.5 (FLOAT16, written by pandas for float16),
-    on which that library fails."""
+    """The type Spark's failure to read a file's schema in `message` is about, if that is its cause: one
+    Spark refuses (Parquet's TIME, written by pyarrow for Python times; a Parquet or Avro decimal of more
+    than 38 digits), or a logical type newer than the Parquet library of Spark 3.5 (FLOAT16, written by
+    pandas for float16), on which that library fails."""
     illegal = _ILLEGAL_TYPE.search(message)
     if illegal is not None:
         return illegal[0].rstrip(".")
     too_precise = _DECIMAL_TOO_PRECISE.search(message)
     if too_precise is not None:
-        return (
-            f"a decimal of precision {too_precise['precision']}, over Spark's {too_precise['most']}, as in "
-            "an export of BigQuery's BIGNUMERIC"
-        )
+        return _too_precise(too_precise["precision"], too_precise["most"])
     if _UNKNOWN_LOGICAL_TYPE.search(message):
         return "a Parquet logical type newer than Spark's Parquet library, such as FLOAT16"
     return None
@@ -225,39 +254,36 @@ def _cannot_merge(error: Py4JJavaError) -> bool:
 def _read_by_schema(
     spark: SparkSession, data_source: str, listing: _Listing, contract: Contract
 ) -> InputRows:
-    """Files whose schemas Spark cannot merge (a column int in some, bigint in others), or cannot read once
-    merged, read per schema.
+    """Files read per schema: Avro files always (`_read_avro`), Parquet files whose schemas Spark cannot merge
+    (a column int in some, bigint in others), or cannot read once merged.
 
     Each group of files giving the contract's columns the same types is matched to the contract on its own,
     so a column may convert exactly from a different type in each; the groups are then stacked. The files'
     other columns, which the job does not read, do not make groups: files that each add a column of their
     own would otherwise make as many groups as files, and a union Spark takes long to plan. Finding the
-    groups reads every file's schema one by one, which only files that disagree pay for.
+    groups reads every file's schema one by one (an Avro file's from its header).
 
     A Parquet file without any column holds no value, and Spark's Parquet reader fails on it: it is left out
     of the groups, as a zero-byte file is, and only listed.
     """
-    contract_names = {name.lower() for name in contract.column_names}
+    contract_names = frozenset(name.lower() for name in contract.column_names)
     groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
     in_files: set[str] = set()
-    for file in listing.with_data:
-        fields = _load_files(spark, data_source, [file]).schema.fields
-        if _holds_no_value(fields, data_source):
-            continue
-        in_files.update(field.name.lower() for field in fields)
-        # Spark reads a file source's columns as nullable whatever the file says: types alone make a group.
-        types = sorted(
-            (field.name.lower(), field.dataType.simpleString())
-            for field in fields
-            if field.name.lower() in contract_names
-        )
-        groups.setdefault(tuple(types), []).append(file)
-    # Named by a directory of any file, a column comes as text from every group, so that the groups stack
-    # (Spark would stack a group's text with another's number as text, but never with a boolean).
-    # All the files, as the reader's caller takes the columns the validation casts from text from them all.
-    from_directories = named_by_directories(listing.names, contract)
-    input_names = frozenset(in_files | {name.lower() for name in from_directories})
     try:
+        for file, schema in zip(
+            listing.with_data,
+            _file_schemas(spark, data_source, listing.with_data, contract_names),
+            strict=True,
+        ):
+            if schema is None:
+                continue
+            in_files.update(schema.names)
+            groups.setdefault(schema.contract_types, []).append(file)
+        # Named by a directory of any file, a column comes as text from every group, so that the groups
+        # stack (Spark would stack a group's text with another's number as text, but never with a boolean).
+        # All the files, as the reader's caller takes the columns the validation casts from text from them.
+        from_directories = named_by_directories(listing.names, contract)
+        input_names = frozenset(in_files | {name.lower() for name in from_directories})
         frames = [
             _match_by_name(
                 _load_files(spark, data_source, group),
@@ -272,6 +298,106 @@ def _read_by_schema(
         # A group's frame names only its own files: the refused input is all of them.
         raise SchemaMismatchError(str(refused), listing.names) from None
     return InputRows(reduce(DataFrame.union, frames), listing.listed)
+
+
+class _FileSchema(NamedTuple):
+    names: frozenset[str]
+    """All the file's columns, in lower case."""
+    contract_types: tuple[tuple[str, str], ...]
+    """The contract's columns the file has, in lower case and sorted, each with its type as text."""
+
+
+def _file_schemas(
+    spark: SparkSession, data_source: str, files: list[str], contract_names: frozenset[str]
+) -> Iterator[_FileSchema | None]:
+    """Each of `files`' schema (None for a Parquet file without columns, which holds no value): a Parquet
+    file's as Spark reads it; an Avro file's as written in its header, read a few files at a time (each is
+    opened, which on Cloud Storage takes a round trip)."""
+    if data_source == AVRO:
+        with ThreadPoolExecutor(max_workers=_HEADERS_READ_AT_ONCE) as pool:
+            yield from pool.map(lambda file: _avro_file_schema(spark, file, contract_names), files)
+        return
+    for file in files:
+        fields = _load_files(spark, data_source, [file]).schema.fields
+        if _holds_no_value(fields, data_source):
+            yield None
+            continue
+        # Spark reads a file source's columns as nullable whatever the file says: types alone make a group.
+        yield _FileSchema(
+            frozenset(field.name.lower() for field in fields),
+            tuple(
+                sorted(
+                    (field.name.lower(), field.dataType.simpleString())
+                    for field in fields
+                    if field.name.lower() in contract_names
+                )
+            ),
+        )
+
+
+_HEADERS_READ_AT_ONCE = 8
+
+
+def _avro_file_schema(spark: SparkSession, file: str, contract_names: frozenset[str]) -> _FileSchema:
+    """An Avro file's schema from its header: the contract's columns with their Avro types in full (a named
+    type written out where another column first defined it), as spark-avro would read the file."""
+    try:
+        schema = avro_schema(spark, file)
+    except Py4JJavaError as error:
+        raise CorruptInputError(
+            f"input file {file} is not an Avro data file that can be read: "
+            f"{first_meaningful_line(str(error.java_exception))}"
+        ) from None
+    kind = str(schema.getType().getName())
+    if kind != "record":
+        raise SchemaMismatchError(
+            f"input file {file} holds Avro values of type {kind}, not records: it has no columns to match to "
+            "the contract"
+        )
+    written = json.loads(str(schema.toString()))
+    # spark-avro refuses the file as it reads its schema, whatever column has it: refused so here, by name.
+    precision = _widest_decimal(written)
+    if precision > _MOST_DECIMAL_DIGITS:
+        raise SchemaMismatchError(
+            f"input file {file} has {_unreadable_column(_too_precise(precision, _MOST_DECIMAL_DIGITS))}"
+        )
+    names = [field["name"] for field in written["fields"]]
+    types = []
+    for name in names:
+        if name.lower() in contract_names:
+            written_type = str(schema.getField(name).schema().toString())
+            _refuse_time_of_day(file, name, json.loads(written_type))
+            types.append((name.lower(), written_type))
+    return _FileSchema(frozenset(name.lower() for name in names), tuple(sorted(types)))
+
+
+def _widest_decimal(written: object) -> int:
+    """The largest precision of the decimals anywhere in an Avro schema, as JSON; 0 without any."""
+    if isinstance(written, list):
+        return max((_widest_decimal(item) for item in written), default=0)
+    if not isinstance(written, dict):
+        return 0
+    precision = written.get("precision") if written.get("logicalType") == "decimal" else None
+    own = precision if isinstance(precision, int) else 0
+    return max([own, *(_widest_decimal(value) for value in written.values())])
+
+
+# Spark's decimals hold at most 38 digits.
+_MOST_DECIMAL_DIGITS = 38
+
+
+def _refuse_time_of_day(file: str, column: str, written_type: object) -> None:
+    """Refuse a column of Avro's time-millis or time-micros, perhaps in a union with null: spark-avro reads
+    it as a number of milliseconds or microseconds since midnight, which an INT64 column would load as a
+    count, the time of day lost."""
+    members = written_type if isinstance(written_type, list) else [written_type]
+    for member in members:
+        logical = member.get("logicalType") if isinstance(member, dict) else None
+        if logical in ("time-millis", "time-micros"):
+            raise SchemaMismatchError(
+                f"input file {file} has column '{column}' of Avro's {logical}, a time of day, which no "
+                "contract type holds: write it as a string, or leave it out of the file"
+            )
 
 
 def _describe(files: list[str]) -> str:

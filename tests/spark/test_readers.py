@@ -646,32 +646,6 @@ def test_a_column_of_only_nulls_loads_as_nulls_whatever_its_type(
     assert rows_of(source.frame, "id", "day", "day" + TEXT_SUFFIX) == [("AB1", None, None)]
 
 
-def test_avro_without_the_spark_avro_package_says_so(
-    spark: SparkSession, items: Contract, tmp_path: Path
-) -> None:
-    """This Spark has no spark-avro package (Dataproc's runtime has it): the run says what is missing."""
-    (tmp_path / "in").mkdir()
-    with pytest.raises(UsageError) as caught:
-        read_input(spark, "avro", str(tmp_path / "in"), items)
-    assert str(caught.value) == (
-        "reading Avro needs the spark-avro package, which this Spark installation lacks (Dataproc's runtime "
-        "has it)"
-    )
-    assert caught.value.exit_code == 2
-
-
-@pytest.mark.cloud
-def test_avro_is_read_like_parquet(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
-    """Needs the spark-avro package (present on Dataproc, not installable offline here)."""
-    spark.createDataFrame([("AB1", 3, dt.date(2026, 1, 5))], "id string, qty int, day date").write.format(
-        "avro"
-    ).save(str(tmp_path / "in"))
-    (tmp_path / "in" / "0-zero-bytes.avro").write_bytes(b"")  # listed first, so schema inference meets it
-    source = read_input(spark, "avro", str(tmp_path / "in"), items)
-    assert rows_of(source.frame, "id", "qty", "day") == [("AB1", 3, dt.date(2026, 1, 5))]
-    assert f"file://{tmp_path / 'in' / '0-zero-bytes.avro'}" in source.files
-
-
 def test_parquet_columns_are_matched_ignoring_case(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:

@@ -1,0 +1,217 @@
+"""Avro input. spark-avro is on Dataproc's runtimes but not in this Spark: the tests that read rows are
+marked `cloud`; what the job reads from Avro files itself, their headers, is tested here with Avro's own Java
+library, which Spark ships."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyspark.sql import SparkSession
+
+from spark_jobs.contract import Contract
+from spark_jobs.errors import CorruptInputError, SchemaMismatchError, UsageError
+from spark_jobs.readers import read_input
+from spark_jobs.typed_reader import _avro_file_schema
+
+from .conftest import rows_of
+
+CONTRACT_NAMES = frozenset({"id", "qty", "price"})
+
+
+def write_avro_header(spark: SparkSession, path: Path, fields: list[dict[str, Any]]) -> str:
+    """An Avro data file of records with these `fields` and no record: all a header holds."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    avro = jvm.org.apache.avro
+    record = {"type": "record", "name": "row", "fields": fields}
+    schema = getattr(avro, "Schema$Parser")().parse(json.dumps(record))
+    writer = avro.file.DataFileWriter(avro.generic.GenericDatumWriter(schema))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer.create(schema, jvm.java.io.File(str(path)))
+    writer.close()
+    return str(path)
+
+
+def decimal(precision: int, scale: int) -> dict[str, Any]:
+    return {"type": "bytes", "logicalType": "decimal", "precision": precision, "scale": scale}
+
+
+def test_avro_files_are_grouped_by_the_types_of_the_contract_columns_they_hold(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """spark-avro reads all the files of one read with one file's schema: files are read together only when
+    the contract's columns have the same types in each (their other columns do not matter)."""
+    price_2 = {"name": "price", "type": ["null", decimal(10, 2)]}
+    files: dict[str, list[dict[str, Any]]] = {
+        "first.avro": [{"name": "id", "type": "string"}, price_2, {"name": "note", "type": "int"}],
+        "other extra.avro": [
+            {"name": "id", "type": "string"},
+            price_2,
+            {"name": "tag", "type": "string"},
+        ],
+        "upper case.avro": [{"name": "ID", "type": "string"}, {**price_2, "name": "Price"}],
+        "another scale.avro": [
+            {"name": "id", "type": "string"},
+            {"name": "price", "type": ["null", decimal(10, 4)]},
+        ],
+        "no price.avro": [{"name": "id", "type": "string"}, {"name": "note", "type": "int"}],
+    }
+    schemas = {
+        name: _avro_file_schema(spark, write_avro_header(spark, tmp_path / name, fields), CONTRACT_NAMES)
+        for name, fields in files.items()
+    }
+    assert schemas["first.avro"].contract_types == (
+        ("id", '"string"'),
+        ("price", '["null",{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}]'),
+    )
+    assert schemas["first.avro"].names == {"id", "price", "note"}
+    assert schemas["other extra.avro"].contract_types == schemas["first.avro"].contract_types
+    assert schemas["upper case.avro"].contract_types == schemas["first.avro"].contract_types
+    assert schemas["another scale.avro"].contract_types != schemas["first.avro"].contract_types
+    assert schemas["no price.avro"].contract_types == (("id", '"string"'),)
+
+
+def test_a_named_type_is_compared_as_the_file_defines_it(spark: SparkSession, tmp_path: Path) -> None:
+    """A column may name a type that another column, not in the contract, defined: its definition counts."""
+
+    def money(scale: int) -> list[dict[str, Any]]:
+        definition = {"type": "fixed", "name": "Money", "size": 8, "logicalType": "decimal"}
+        return [
+            {"name": "cost", "type": {**definition, "precision": 18, "scale": scale}},
+            {"name": "price", "type": "Money"},
+        ]
+
+    cents, basis_points = (
+        _avro_file_schema(
+            spark, write_avro_header(spark, tmp_path / f"{scale}.avro", money(scale)), CONTRACT_NAMES
+        )
+        for scale in (2, 4)
+    )
+    assert cents.contract_types == (
+        (
+            "price",
+            '{"type":"fixed","name":"Money","size":8,"logicalType":"decimal","precision":18,"scale":2}',
+        ),
+    )
+    assert basis_points.contract_types != cents.contract_types
+
+
+@pytest.mark.parametrize("logical_type", ["time-millis", "time-micros"])
+def test_an_avro_time_of_day_in_a_contract_column_is_refused(
+    spark: SparkSession, tmp_path: Path, logical_type: str
+) -> None:
+    """spark-avro reads it as a number, which an INT64 column would load as a count."""
+    time_of_day = {"type": "long" if logical_type == "time-micros" else "int", "logicalType": logical_type}
+    path = write_avro_header(
+        spark,
+        tmp_path / "t.avro",
+        [{"name": "qty", "type": ["null", time_of_day]}, {"name": "at_noon", "type": time_of_day}],
+    )
+    with pytest.raises(SchemaMismatchError) as refused:
+        _avro_file_schema(spark, path, CONTRACT_NAMES)
+    assert str(refused.value) == (
+        f"input file {path} has column 'qty' of Avro's {logical_type}, a time of day, which no contract type "
+        "holds: write it as a string, or leave it out of the file"
+    )
+    assert _avro_file_schema(spark, path, frozenset({"id"})).names == {"qty", "at_noon"}
+
+
+def test_a_file_that_holds_no_avro_records_is_refused(spark: SparkSession, tmp_path: Path) -> None:
+    text = tmp_path / "orders.avro"
+    text.write_text("id,qty\nAB1,1\n")
+    with pytest.raises(CorruptInputError) as corrupt:
+        _avro_file_schema(spark, str(text), CONTRACT_NAMES)
+    assert (
+        str(corrupt.value)
+        == f"input file {text} is not an Avro data file that can be read: Not an Avro data file"
+    )
+
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    avro = jvm.org.apache.avro
+    strings = getattr(avro, "Schema$Parser")().parse('"string"')
+    writer = avro.file.DataFileWriter(avro.generic.GenericDatumWriter(strings))
+    writer.create(strings, jvm.java.io.File(str(tmp_path / "strings.avro")))
+    writer.close()
+    with pytest.raises(SchemaMismatchError) as not_records:
+        _avro_file_schema(spark, str(tmp_path / "strings.avro"), CONTRACT_NAMES)
+    assert str(not_records.value) == (
+        f"input file {tmp_path / 'strings.avro'} holds Avro values of type string, not records: it has no "
+        "columns to match to the contract"
+    )
+
+
+def test_avro_without_the_spark_avro_package_says_so(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """This Spark has no spark-avro package (Dataproc's runtime has it): the run says what is missing."""
+    (tmp_path / "in").mkdir()
+    with pytest.raises(UsageError) as caught:
+        read_input(spark, "avro", str(tmp_path / "in"), items)
+    assert str(caught.value) == (
+        "reading Avro needs the spark-avro package, which this Spark installation lacks (Dataproc's runtime "
+        "has it)"
+    )
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.cloud
+def test_avro_is_read_like_parquet(spark: SparkSession, items: Contract, tmp_path: Path) -> None:
+    """Needs the spark-avro package (present on Dataproc, not installable offline here)."""
+    spark.createDataFrame([("AB1", 3, dt.date(2026, 1, 5))], "id string, qty int, day date").write.format(
+        "avro"
+    ).save(str(tmp_path / "in"))
+    (tmp_path / "in" / "0-zero-bytes.avro").write_bytes(b"")  # listed first, so schema inference meets it
+    source = read_input(spark, "avro", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "qty", "day") == [("AB1", 3, dt.date(2026, 1, 5))]
+    assert f"file://{tmp_path / 'in' / '0-zero-bytes.avro'}" in source.files
+
+
+@pytest.mark.cloud
+def test_avro_files_of_different_schemas_keep_every_value(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Needs spark-avro. Read together, every file would be read with the first one's schema: its missing
+    column null in all, the other file's decimals rounded to its scale."""
+    spark.createDataFrame(
+        [("AB1", Decimal("1.23"), dt.date(2026, 1, 5))], "id string, price decimal(10,2), day date"
+    ).write.format("avro").save(str(tmp_path / "in" / "1"))
+    spark.createDataFrame(
+        [("AB2", 4, Decimal("1.2345"), dt.date(2026, 1, 5))],
+        "id string, qty int, price decimal(10,4), day date",
+    ).write.format("avro").save(str(tmp_path / "in" / "2"))
+    source = read_input(spark, "avro", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "qty", "price") == [
+        ("AB1", None, Decimal("1.230000000")),
+        ("AB2", 4, Decimal("1.234500000")),
+    ]
+
+
+def test_an_avro_decimal_of_more_than_38_digits_is_refused_naming_its_file(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """spark-avro refuses the type as it reads a file's schema, whatever column has it (nested or not)."""
+    wide = {"name": "totals", "type": {"type": "array", "items": ["null", decimal(77, 38)]}}
+    path = write_avro_header(spark, tmp_path / "a.avro", [{"name": "id", "type": "string"}, wide])
+    with pytest.raises(SchemaMismatchError) as refused:
+        _avro_file_schema(spark, path, CONTRACT_NAMES)
+    assert str(refused.value) == (
+        f"input file {path} has a column Spark cannot read (a decimal of precision 77, over Spark's 38, as "
+        "in an export of BigQuery's BIGNUMERIC): write that column as another type, or leave it out of the "
+        "file"
+    )
+    exact = {"name": "price", "type": decimal(38, 9)}
+    assert _avro_file_schema(spark, write_avro_header(spark, tmp_path / "b.avro", [exact]), CONTRACT_NAMES)
+
+
+def test_avro_is_refused_before_its_files_are_looked_at_when_spark_avro_is_missing(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    write_avro_header(spark, tmp_path / "in" / "a.avro", [{"name": "id", "type": "string"}])
+    with pytest.raises(UsageError, match="reading Avro needs the spark-avro package"):
+        read_input(spark, "avro", str(tmp_path / "in"), items)
