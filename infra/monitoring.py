@@ -154,9 +154,11 @@ class Monitoring(pulumi.ComponentResource):
             title=f"Pipeline run failed ({config.stack})",
             metric_filter=failed_runs,
             threshold=0,
-            # The runs counter is numeric: its failed runs are summed, per pipeline.
+            # The runs counter is numeric: its failed runs are summed, per batch. Each failed batch opens an
+            # incident of its own: one per pipeline would stay open for half an hour, and a second failure of
+            # the pipeline meanwhile would notify no one.
             cross_series_reducer="REDUCE_SUM",
-            group_by=_BY_PIPELINE,
+            group_by=_BY_BATCH,
             runbook="A batch reported status FAILED. Open it from the stack output batch_console_urls "
             "and read its driver log.",
             channels=channels,
@@ -190,7 +192,8 @@ class Monitoring(pulumi.ComponentResource):
                 # into the exact mean of its values: per batch, the count the run reported.
                 cross_series_reducer="REDUCE_MEAN",
                 group_by=_BY_BATCH,
-                runbook=f"{runbook} The reasons are in the <table>__rejected table.",
+                runbook=f"{runbook} The reasons are in the <table>__rejected table, unless the run failed "
+                "writing them there: a failed-run alert then says so too.",
                 channels=channels,
                 opts=opts,
             )

@@ -166,6 +166,8 @@ def test_alerts_on_failed_runs_and_rejected_rows(dev: StackResult) -> None:
     assert 'metric.label.status="FAILED"' in failed["filter"]
     assert failed["thresholdValue"] == 0
     assert failed["comparison"] == "COMPARISON_GT"
+    # Each failed batch opens an incident, and notifies, even while another of its pipeline is open.
+    assert failed["aggregations"][0]["groupByFields"] == ["resource.label.batch_id"]
     rejected = alerts["rejected-rows-alert"].inputs["conditions"][0]["conditionThreshold"]
     assert 'metric.type="logging.googleapis.com/user/pl-dev/rows_rejected"' in rejected["filter"]
     # No pipeline sets a threshold of its own: the alert judges every pipeline's batches.
@@ -221,7 +223,8 @@ def test_a_pipeline_with_its_own_rejected_rows_threshold_has_its_own_alert(tmp_p
     assert own.inputs["displayName"] == "Pipeline rejected rows: orders (dev)"
     assert own.inputs["documentation"]["content"] == (
         "A run of pipeline orders (table orders) quarantined more rows than its own rejectedRowsThreshold. "
-        "The reasons are in the <table>__rejected table."
+        "The reasons are in the <table>__rejected table, unless the run failed writing them there: a "
+        "failed-run alert then says so too."
     )
     assert "metric-propagation" in own.options.depends_on
 
