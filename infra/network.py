@@ -61,7 +61,8 @@ class Network(pulumi.ComponentResource):
 
     Serverless Spark nodes have no external IPs: they reach Cloud Storage and BigQuery through Private Google
     Access, and the driver and executors talk to each other on any port, hence the rule allowing all protocols
-    from the subnet's own range to the subnet's own range (not to every instance of a shared network).
+    from the subnet's own range to the subnet's own range (not to every instance of a shared network), and
+    with network tags, to the batches' VMs only.
     """
 
     network_id: pulumi.Output[str]
@@ -99,6 +100,8 @@ class Network(pulumi.ComponentResource):
                 priority=1000,
                 source_ranges=[placement.subnet_range],
                 destination_ranges=[placement.subnet_range],
+                # The batches' VMs carry the tags: on a subnet other VMs share, those stay closed to it.
+                target_tags=list(settings.network_tags) or None,
                 allows=[gcp.compute.FirewallAllowArgs(protocol="all")],
                 description="Dataproc Serverless: driver and executors reach each other on every port",
                 opts=child,

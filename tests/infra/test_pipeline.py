@@ -250,6 +250,18 @@ def test_network_tags_reach_the_batch_and_run_it_again_only_when_set(dev: StackR
     assert tagged.inputs["batchId"] != _batch(dev).inputs["batchId"]
 
 
+def test_network_tags_make_the_internal_rule_open_only_the_batches_vms(dev: StackResult) -> None:
+    """On a subnet that other VMs share, the rule would open them to the whole subnet on every port too."""
+    shared = {
+        "existingNetwork": "projects/host-proj/global/networks/corp",
+        "existingSubnetwork": "projects/host-proj/regions/europe-west1/subnetworks/data",
+        "networkTags": ["spark"],
+    }
+    rule = run_stack("dev", shared).one("gcp:compute/firewall:Firewall", "allow-internal")
+    assert rule.inputs["targetTags"] == ["spark"]
+    assert "targetTags" not in dev.one("gcp:compute/firewall:Firewall", "allow-internal").inputs
+
+
 def test_a_pipelines_own_executor_bounds_size_its_batch_alone(dev: StackResult, tmp_path: Path) -> None:
     refunds = tmp_path / "refunds.yaml"
     refunds.write_text("table: refunds\ncolumns:\n  - {name: refund_id, type: STRING}\n", encoding="utf-8")
