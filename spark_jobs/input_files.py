@@ -6,6 +6,7 @@ and compressed data in a text file named so that Hadoop reads it as it is."""
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -71,32 +72,37 @@ def refuse_local_files_read_wrongly(location: str) -> None:
     links (Cloud Storage has none) and names that are not UTF-8 (Cloud Storage's are). Spark follows links:
     a link to a directory that is in the input too, or above it (a loop, listed over and over), reads the
     same files twice or more, and a link that leads nowhere is skipped without a word, as is a name that is
-    not UTF-8. Walked as Spark lists it, links followed, from each path a glob location matches; a file
-    linked under two names is left to `refuse_files_read_twice`, once listed."""
+    not UTF-8. Walked as Spark lists it, links followed, from each path a glob location matches (one whose
+    braces hold a `/`, which Hadoop expands first, matches nothing here); a file linked under two names is
+    left to `refuse_files_read_twice`, once listed."""
     if not is_local(location):
         return
-    directory, parts = split_glob(location)
+    # Hadoop's Path takes `x/..` out of a location, a glob's parts included.
+    directory, parts = split_glob(posixpath.normpath(str(local_path(location))))
     first_name: dict[str, str] = {}
-    for matched in _glob_matches(str(local_path(directory)), parts):
+    for matched in _glob_matches(directory, parts) if parts else [directory]:
         _refuse_tree_read_wrongly(matched, first_name)
 
 
 def _glob_matches(directory: str, parts: tuple[str, ...]) -> Iterator[str]:
-    """The paths under `directory` that a glob's `parts` match, level by level as Hadoop's globbing lists
-    them (`directory` itself without parts), each refused if Spark would skip it (`_refuse_skipped`)."""
-    if not parts:
-        yield directory
-        return
+    """The paths under `directory` that a glob's `parts` match, as Hadoop's globbing finds them: each part
+    but the last names directories, and matches the names the JVM reads, whatever they are (one that is not
+    UTF-8 with U+FFFD for its bytes). A match that Spark would skip without a word is refused; a file whose
+    name Spark leaves out is not read, nor looked at."""
     for entry in _entries(directory) or []:
-        # The JVM reads a name that is not UTF-8 with U+FFFD for its bytes, and matches the glob against that.
-        if matches_glob_part(os.fsencode(entry.name).decode("utf-8", "replace"), parts[0]):
+        if not matches_glob_part(os.fsencode(entry.name).decode("utf-8", "replace"), parts[0]):
+            continue
+        if len(parts) > 1:
+            if entry.is_dir():
+                yield from _glob_matches(entry.path, parts[1:])
+        elif entry.is_dir() or not skipped_by_spark(entry.name):
             _refuse_skipped(entry)
-            yield from _glob_matches(entry.path, parts[1:])
+            yield entry.path
 
 
 def _refuse_tree_read_wrongly(root: str, first_name: dict[str, str]) -> None:
     """Walk the directory `root` (nothing for a file), refusing the entries Spark would skip and a directory
-    reached twice, whose first name is in `first_name`."""
+    reached twice, whose first name is in `first_name`; Spark leaves out the entries of some names."""
     waiting = deque([root])
     while waiting:
         directory = waiting.popleft()
@@ -112,27 +118,25 @@ def _refuse_tree_read_wrongly(root: str, first_name: dict[str, str]) -> None:
             )
         first_name[real] = directory
         for entry in entries:
+            if skipped_by_spark(entry.name):
+                continue
             _refuse_skipped(entry)
             if entry.is_dir():
                 waiting.append(entry.path)
 
 
 def _entries(directory: str) -> list[os.DirEntry[str]] | None:
-    """The entries of `directory` that Spark's listing does not leave out, by name; None when it cannot
-    be listed."""
+    """The entries of `directory`, by name; None when it cannot be listed."""
     try:
-        return sorted(
-            (entry for entry in os.scandir(directory) if not skipped_by_spark(entry.name)),
-            key=lambda entry: entry.name,
-        )
+        return sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError:
         return None
 
 
 def _refuse_skipped(entry: os.DirEntry[str]) -> None:
-    """Refuse an input file or folder that Spark's listing would skip without a word: one not named in
-    UTF-8, or a symbolic link that leads nowhere."""
-    if not is_utf8(entry.name):
+    """Refuse an input file or folder that Spark's listing would skip without a word: one on a path not named
+    in UTF-8 (a folder's name on the way to it included), or a symbolic link that leads nowhere."""
+    if not is_utf8(entry.path):
         raise CorruptInputError(
             f"input {quoted(with_bytes_shown(entry.path))} is not named in UTF-8: Spark would skip it "
             "without a word; rename it in UTF-8"

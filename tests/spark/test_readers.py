@@ -495,6 +495,42 @@ def test_a_local_file_not_named_in_utf8_that_a_glob_reads_is_refused(
     )
 
 
+@pytest.mark.parametrize(
+    ("glob", "refused"),
+    [
+        # Hadoop's globbing lists folders at each part but the last: a file there is not read, nor a folder
+        # without a match below.
+        ("in/n*/*.csv", "in/n\\xe9w/a.csv"),
+        ("in/*/*.csv", "in/_tmp/l\\xe9ft.csv"),
+        ("in/[!_n]*/*.csv", None),
+        # A folder the glob matches is read whole, whatever its name; a file Spark leaves out is not.
+        ("in/*", "in/_tmp/l\\xe9ft.csv"),
+        ("in/b*/*.csv", None),
+        # Hadoop takes `x/..` out of a path, a glob's parts included.
+        ("in/b*/../_tmp/*", "in/_tmp/l\\xe9ft.csv"),
+    ],
+)
+def test_a_glob_is_checked_only_where_hadoop_and_spark_read(
+    spark: SparkSession, items: Contract, tmp_path: Path, glob: str, refused: str | None
+) -> None:
+    write_lines(tmp_path / "in" / "a", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    write_lines(tmp_path / "in" / "b", "b.csv", [ITEMS_HEADER, "AB2,2,,,,2026-01-05,,"])
+    write_lines(tmp_path / "in" / "b", os.fsdecode(b"_skipped\xe9.csv"), [ITEMS_HEADER])
+    write_lines(tmp_path / "in", os.fsdecode(b"x-notes\xe9.txt"), ["not read"])
+    write_lines(tmp_path / "in" / os.fsdecode(b"n\xe9w"), "a.csv", [ITEMS_HEADER, "AB3,3,,,,2026-01-05,,"])
+    write_lines(tmp_path / "in" / os.fsdecode(b"n\xe9w"), "a.txt", ["not read by in/*/*.csv"])
+    write_lines(
+        tmp_path / "in" / "_tmp", os.fsdecode(b"l\xe9ft.csv"), [ITEMS_HEADER, "AB4,4,,,,2026-01-05,,"]
+    )
+    location = f"{tmp_path}/{glob}"
+    if refused is None:
+        assert len(read_input(spark, "csv", location, items).files) in (1, 2)
+        return
+    with pytest.raises(CorruptInputError) as refusal:
+        read_input(spark, "csv", location, items)
+    assert str(refusal.value).startswith(f"input '{tmp_path}/{refused}' is not named in UTF-8")
+
+
 def test_a_broken_link_that_a_glob_matches_is_refused(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:
