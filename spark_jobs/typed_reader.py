@@ -266,38 +266,42 @@ def _read_by_schema(
     A Parquet file without any column holds no value, and Spark's Parquet reader fails on it: it is left out
     of the groups, as a zero-byte file is, and only listed.
     """
-    contract_names = frozenset(name.lower() for name in contract.column_names)
-    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
-    in_files: set[str] = set()
     try:
-        for file, schema in zip(
-            listing.with_data,
-            _file_schemas(spark, data_source, listing.with_data, contract_names),
-            strict=True,
-        ):
-            if schema is None:
-                continue
-            in_files.update(schema.names)
-            groups.setdefault(schema.contract_types, []).append(file)
+        groups, input_names = _schema_groups(spark, data_source, listing, contract)
         # Named by a directory of any file, a column comes as text from every group, so that the groups
         # stack (Spark would stack a group's text with another's number as text, but never with a boolean).
         # All the files, as the reader's caller takes the columns the validation casts from text from them.
         from_directories = named_by_directories(listing.names, contract)
-        input_names = frozenset(in_files | {name.lower() for name in from_directories})
         frames = [
             _match_by_name(
                 _load_files(spark, data_source, group),
                 contract,
                 _describe(group),
-                input_names,
+                input_names | {name.lower() for name in from_directories},
                 from_directories=from_directories,
             )
-            for group in groups.values()
+            for group in groups
         ]
     except SchemaMismatchError as refused:
         # A group's frame names only its own files: the refused input is all of them.
         raise SchemaMismatchError(str(refused), listing.names) from None
     return InputRows(reduce(DataFrame.union, frames), listing.listed)
+
+
+def _schema_groups(
+    spark: SparkSession, data_source: str, listing: _Listing, contract: Contract
+) -> tuple[list[list[str]], frozenset[str]]:
+    """The `listing`'s files holding values, in groups giving the contract's columns the same types, in the
+    order of their first files; and the names of all the files' columns, in lower case."""
+    contract_names = frozenset(name.lower() for name in contract.column_names)
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    names: set[str] = set()
+    schemas = _file_schemas(spark, data_source, listing.with_data, contract_names)
+    for file, schema in zip(listing.with_data, schemas, strict=True):
+        if schema is not None:
+            names.update(schema.names)
+            groups.setdefault(schema.contract_types, []).append(file)
+    return list(groups.values()), frozenset(names)
 
 
 class _FileSchema(NamedTuple):
@@ -372,14 +376,36 @@ def _avro_file_schema(spark: SparkSession, file: str, contract_names: frozenset[
 
 
 def _widest_decimal(written: object) -> int:
-    """The largest precision of the decimals anywhere in an Avro schema, as JSON; 0 without any."""
-    if isinstance(written, list):
-        return max((_widest_decimal(item) for item in written), default=0)
-    if not isinstance(written, dict):
+    """The largest precision of the decimals in an Avro schema, as JSON, that Avro reads as decimals; 0
+    without any. Followed as Avro reads a schema: a named type used again is defined where it first is."""
+    if isinstance(written, list):  # a union
+        return max((_widest_decimal(member) for member in written), default=0)
+    if not isinstance(written, dict):  # a primitive type, or a named one used again
         return 0
-    precision = written.get("precision") if written.get("logicalType") == "decimal" else None
-    own = precision if isinstance(precision, int) else 0
-    return max([own, *(_widest_decimal(value) for value in written.values())])
+    kind = written.get("type")
+    if isinstance(kind, (dict, list)):
+        return _widest_decimal(kind)
+    nested = {
+        "record": [field.get("type") for field in written.get("fields", [])],
+        "array": [written.get("items")],
+        "map": [written.get("values")],
+    }.get(str(kind), [])
+    return max([_decimal_precision(written), *(_widest_decimal(member) for member in nested)])
+
+
+def _decimal_precision(written: dict[str, object]) -> int:
+    """The precision of an Avro bytes or fixed type that Avro reads as a decimal, else 0: Avro ignores a
+    decimal logical type that does not fit its type (its values are then read as bytes)."""
+    precision, scale, size = written.get("precision"), written.get("scale", 0), written.get("size")
+    if written.get("logicalType") != "decimal" or written.get("type") not in ("bytes", "fixed"):
+        return 0
+    if type(precision) is not int or type(scale) is not int or not 0 <= scale <= precision or precision < 1:
+        return 0
+    if written["type"] == "fixed":
+        # The most digits a signed number of `size` bytes always holds.
+        fits = type(size) is int and size > 0 and precision <= len(str(2 ** (8 * size - 1) - 1)) - 1
+        return precision if fits else 0
+    return precision
 
 
 # Spark's decimals hold at most 38 digits.

@@ -16,7 +16,7 @@ from pyspark.sql import SparkSession
 from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError, SchemaMismatchError, UsageError
 from spark_jobs.readers import read_input
-from spark_jobs.typed_reader import _avro_file_schema
+from spark_jobs.typed_reader import _avro_file_schema, _listing, _schema_groups
 
 from .conftest import rows_of
 
@@ -207,6 +207,54 @@ def test_an_avro_decimal_of_more_than_38_digits_is_refused_naming_its_file(
     )
     exact = {"name": "price", "type": decimal(38, 9)}
     assert _avro_file_schema(spark, write_avro_header(spark, tmp_path / "b.avro", [exact]), CONTRACT_NAMES)
+    in_a_map = {"name": "by_day", "type": {"type": "map", "values": decimal(39, 0)}}
+    with pytest.raises(SchemaMismatchError, match="a decimal of precision 39"):
+        _avro_file_schema(spark, write_avro_header(spark, tmp_path / "c.avro", [in_a_map]), CONTRACT_NAMES)
+
+
+def test_a_decimal_that_avro_does_not_read_as_one_is_no_decimal(spark: SparkSession, tmp_path: Path) -> None:
+    """Avro ignores a decimal logical type that does not fit its type, and reads the bytes: so does Spark."""
+    too_wide_for_8_bytes = {
+        "type": "fixed",
+        "name": "F",
+        "size": 8,
+        "logicalType": "decimal",
+        "precision": 50,
+    }
+    fields = [
+        {"name": "raw", "type": too_wide_for_8_bytes},
+        {"name": "note", "type": {"type": "string", "x-info": decimal(60, 0)}},
+        {"name": "scaled", "type": {**decimal(50, 0), "scale": 51}},
+    ]
+    path = write_avro_header(spark, tmp_path / "a.avro", fields)
+    assert _avro_file_schema(spark, path, CONTRACT_NAMES).names == {"raw", "note", "scaled"}
+
+
+def test_avro_files_are_read_in_one_group_per_set_of_contract_column_types(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    price_2 = {"name": "price", "type": ["null", decimal(10, 2)]}
+    files: dict[str, list[dict[str, Any]]] = {
+        "1.avro": [{"name": "id", "type": "string"}, price_2],
+        "2.avro": [{"name": "id", "type": "string"}, {"name": "qty", "type": "int"}, price_2],
+        "3.avro": [
+            {"name": "ID", "type": "string"},
+            {**price_2, "name": "Price"},
+            {"name": "x", "type": "int"},
+        ],
+        "4.avro": [{"name": "id", "type": "string"}, {"name": "price", "type": decimal(10, 4)}],
+        "5.avro": [{"name": "id", "type": "string"}, {"name": "qty", "type": "int"}, price_2],
+    }
+    for name, fields in files.items():
+        write_avro_header(spark, tmp_path / "in" / name, fields)
+    (tmp_path / "in" / "6.avro").write_bytes(b"")
+    groups, names = _schema_groups(spark, "avro", _listing(spark, str(tmp_path / "in")), items)
+    assert [[file.rsplit("/", 1)[1] for file in group] for group in groups] == [
+        ["1.avro", "3.avro"],
+        ["2.avro", "5.avro"],
+        ["4.avro"],
+    ]
+    assert names == {"id", "qty", "price", "x"}
 
 
 def test_avro_is_refused_before_its_files_are_looked_at_when_spark_avro_is_missing(
