@@ -359,7 +359,7 @@ def _avro_file_schema(spark: SparkSession, file: str, contract_names: frozenset[
             "the contract"
         )
     written = json.loads(str(schema.toString()))
-    # spark-avro refuses the file as it reads its schema, whatever column has it: refused so here, by name.
+    # spark-avro refuses the file as it reads its schema, whatever column has it: refused here, named.
     precision = _widest_decimal(written)
     if precision > _MOST_DECIMAL_DIGITS:
         raise SchemaMismatchError(
@@ -412,14 +412,20 @@ def _decimal_precision(written: dict[str, object]) -> int:
 _MOST_DECIMAL_DIGITS = 38
 
 
+# Avro's time-of-day logical types, and the type each annotates.
+_TIMES_OF_DAY = {"time-millis": "int", "time-micros": "long"}
+
+
 def _refuse_time_of_day(file: str, column: str, written_type: object) -> None:
     """Refuse a column of Avro's time-millis or time-micros, perhaps in a union with null: spark-avro reads
     it as a number of milliseconds or microseconds since midnight, which an INT64 column would load as a
-    count, the time of day lost."""
+    count, the time of day lost. (Avro ignores either on another type than its own, as Spark does.)"""
     members = written_type if isinstance(written_type, list) else [written_type]
     for member in members:
-        logical = member.get("logicalType") if isinstance(member, dict) else None
-        if logical in ("time-millis", "time-micros"):
+        if not isinstance(member, dict):
+            continue
+        logical = str(member.get("logicalType"))
+        if _TIMES_OF_DAY.get(logical) == member.get("type"):
             raise SchemaMismatchError(
                 f"input file {file} has column '{column}' of Avro's {logical}, a time of day, which no "
                 "contract type holds: write it as a string, or leave it out of the file"

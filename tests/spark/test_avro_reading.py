@@ -119,6 +119,11 @@ def test_an_avro_time_of_day_in_a_contract_column_is_refused(
         "holds: write it as a string, or leave it out of the file"
     )
     assert _avro_file_schema(spark, path, frozenset({"id"})).names == {"qty", "at_noon"}
+    # On another type, Avro ignores the logical type, and the column is read as that type.
+    misplaced = {"name": "qty", "type": {"type": "string", "logicalType": logical_type}}
+    assert _avro_file_schema(
+        spark, write_avro_header(spark, tmp_path / "s.avro", [misplaced]), CONTRACT_NAMES
+    )
 
 
 def test_a_file_that_holds_no_avro_records_is_refused(spark: SparkSession, tmp_path: Path) -> None:
