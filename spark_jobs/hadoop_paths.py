@@ -36,14 +36,7 @@ def split_glob(location: str) -> tuple[str, tuple[str, ...]]:
     glob = next((token for token in _GLOB_TOKEN.finditer(location) if not token[0].startswith("\\")), None)
     start = len(location) if glob is None else location.rfind("/", 0, glob.start()) + 1
     directory = _ESCAPED.sub(r"\1", location[:start])
-    return directory or ".", () if glob is None else tuple(
-        part for part in location[start:].split("/") if part
-    )
-
-
-def is_glob(location: str) -> bool:
-    """Whether `location` holds a pattern (escaped characters are none)."""
-    return bool(split_glob(location)[1])
+    return directory or ".", () if glob is None else tuple(location[start:].split("/"))
 
 
 def starting_directory(location: str) -> str:

@@ -383,8 +383,6 @@ def _widest_decimal(written: object) -> int:
     if not isinstance(written, dict):  # a primitive type, or a named one used again
         return 0
     kind = written.get("type")
-    if isinstance(kind, (dict, list)):
-        return _widest_decimal(kind)
     nested = {
         "record": [field.get("type") for field in written.get("fields", [])],
         "array": [written.get("items")],
@@ -399,7 +397,7 @@ def _decimal_precision(written: dict[str, object]) -> int:
     precision, scale, size = written.get("precision"), written.get("scale", 0), written.get("size")
     if written.get("logicalType") != "decimal" or written.get("type") not in ("bytes", "fixed"):
         return 0
-    if type(precision) is not int or type(scale) is not int or not 0 <= scale <= precision or precision < 1:
+    if type(precision) is not int or type(scale) is not int or not 0 <= scale <= precision:
         return 0
     if written["type"] == "fixed":
         # The most digits a signed number of `size` bytes always holds.

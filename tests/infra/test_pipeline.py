@@ -255,10 +255,10 @@ def test_network_tags_make_the_internal_rule_open_only_the_batches_vms(dev: Stac
     shared = {
         "existingNetwork": "projects/host-proj/global/networks/corp",
         "existingSubnetwork": "projects/host-proj/regions/europe-west1/subnetworks/data",
-        "networkTags": ["spark"],
+        "networkTags": ["spark", "etl"],
     }
     rule = run_stack("dev", shared).one("gcp:compute/firewall:Firewall", "allow-internal")
-    assert rule.inputs["targetTags"] == ["spark"]
+    assert rule.inputs["targetTags"] == ["etl", "spark"]
     assert "targetTags" not in dev.one("gcp:compute/firewall:Firewall", "allow-internal").inputs
 
 

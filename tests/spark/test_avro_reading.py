@@ -230,9 +230,25 @@ def test_a_decimal_that_avro_does_not_read_as_one_is_no_decimal(spark: SparkSess
         {"name": "raw", "type": too_wide_for_8_bytes},
         {"name": "note", "type": {"type": "string", "x-info": decimal(60, 0)}},
         {"name": "scaled", "type": {**decimal(50, 0), "scale": 51}},
+        {"name": "text", "type": {"type": "string", "logicalType": "decimal", "precision": 50}},
+        # 17 bytes hold 40 digits at most, as Avro counts them.
+        {"name": "fixed_17", "type": {**too_wide_for_8_bytes, "name": "G", "size": 17, "precision": 41}},
     ]
     path = write_avro_header(spark, tmp_path / "a.avro", fields)
-    assert _avro_file_schema(spark, path, CONTRACT_NAMES).names == {"raw", "note", "scaled"}
+    assert _avro_file_schema(spark, path, CONTRACT_NAMES).names == {
+        "raw",
+        "note",
+        "scaled",
+        "text",
+        "fixed_17",
+    }
+    for name, wide in {
+        "40 digits in 17 bytes": {**too_wide_for_8_bytes, "size": 17, "precision": 40},
+        "no scale, so 0": {"type": "bytes", "logicalType": "decimal", "precision": 39},
+    }.items():
+        path = write_avro_header(spark, tmp_path / f"{name}.avro", [{"name": "n", "type": wide}])
+        with pytest.raises(SchemaMismatchError, match="a decimal of precision"):
+            _avro_file_schema(spark, path, CONTRACT_NAMES)
 
 
 def test_avro_files_are_read_in_one_group_per_set_of_contract_column_types(
@@ -248,7 +264,7 @@ def test_avro_files_are_read_in_one_group_per_set_of_contract_column_types(
             {"name": "x", "type": "int"},
         ],
         "4.avro": [{"name": "id", "type": "string"}, {"name": "price", "type": decimal(10, 4)}],
-        "5.avro": [{"name": "id", "type": "string"}, {"name": "qty", "type": "int"}, price_2],
+        "5.avro": [price_2, {"name": "qty", "type": "int"}, {"name": "id", "type": "string"}],
     }
     for name, fields in files.items():
         write_avro_header(spark, tmp_path / "in" / name, fields)

@@ -468,6 +468,7 @@ def test_a_batch_id_has_at_most_128_characters(tmp_path: Path, capsys: pytest.Ca
         ("w/in-out", "w/in*", True),
         ("gs://b/raw/out", "gs://b/raw/*", True),
         ("w/out", "w/*.csv", False),
+        ("data", "data/*.csv", True),  # the folder where the glob starts
         ("gs://b/x/out", "gs://b/{x,y}/*.csv", True),
         ("warehouse", "{landing,other}/*.csv", False),
         ("data/out", "data/{2024,2025}/*.csv", False),

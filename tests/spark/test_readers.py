@@ -531,6 +531,25 @@ def test_a_glob_is_checked_only_where_hadoop_and_spark_read(
     assert str(refusal.value).startswith(f"input '{tmp_path}/{refused}' is not named in UTF-8")
 
 
+def test_a_glob_matches_a_name_that_is_not_utf8_as_the_jvm_reads_it(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """The JVM reads the bytes of a truncated character as one U+FFFD, which one `?` matches."""
+    write_lines(tmp_path / "in", os.fsdecode(b"caf\xe2\x82.csv"), [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    with pytest.raises(CorruptInputError, match=r"caf\\xe2\\x82\.csv' is not named in UTF-8"):
+        read_input(spark, "csv", f"{tmp_path}/in/caf?.csv", items)
+
+
+def test_folders_that_a_glob_reaches_twice_through_a_link_are_refused(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    write_lines(tmp_path / "in" / "a", "a.csv", [ITEMS_HEADER, "AB1,1,,,,2026-01-05,,"])
+    (tmp_path / "in" / "b").symlink_to("a")
+    with pytest.raises(UsageError) as refused:
+        read_input(spark, "csv", f"{tmp_path}/in/*", items)
+    assert str(refused.value).startswith(f"input directories {tmp_path}/in/a and {tmp_path}/in/b are one")
+
+
 def test_a_broken_link_that_a_glob_matches_is_refused(
     spark: SparkSession, items: Contract, tmp_path: Path
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
-from spark_jobs.session import configure, size_cache_batches
+from spark_jobs.session import configure, has_data_source, size_cache_batches
 
 
 def test_the_job_applies_its_settings_to_a_session_it_did_not_make(spark: SparkSession) -> None:
@@ -32,6 +32,12 @@ def test_the_job_applies_its_settings_to_a_session_it_did_not_make(spark: SparkS
     assert fresh.conf.get("spark.sql.session.timeZone") == "UTC"
     # Wide contracts' validation code stays small enough for the JVM to compile.
     assert fresh.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
+
+
+def test_a_data_source_is_found_where_this_spark_has_it(spark: SparkSession) -> None:
+    """spark-avro and the spark-bigquery connector are on Dataproc's runtimes, not in this Spark."""
+    assert (has_data_source(spark, "parquet"), has_data_source(spark, "avro")) == (True, False)
+    assert has_data_source(spark, "bigquery") is False
 
 
 def test_a_wide_contract_is_cached_in_smaller_batches(spark: SparkSession) -> None:
