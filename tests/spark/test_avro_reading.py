@@ -25,11 +25,15 @@ CONTRACT_NAMES = frozenset({"id", "qty", "price"})
 
 def write_avro_header(spark: SparkSession, path: Path, fields: list[dict[str, Any]]) -> str:
     """An Avro data file of records with these `fields` and no record: all a header holds."""
+    return write_avro_schema(spark, path, {"type": "record", "name": "row", "fields": fields})
+
+
+def write_avro_schema(spark: SparkSession, path: Path, written: object) -> str:
+    """An Avro data file of this schema (as JSON) holding no value."""
     jvm = spark.sparkContext._jvm
     assert jvm is not None
     avro = jvm.org.apache.avro
-    record = {"type": "record", "name": "row", "fields": fields}
-    schema = getattr(avro, "Schema$Parser")().parse(json.dumps(record))
+    schema = getattr(avro, "Schema$Parser")().parse(json.dumps(written))
     writer = avro.file.DataFileWriter(avro.generic.GenericDatumWriter(schema))
     path.parent.mkdir(parents=True, exist_ok=True)
     writer.create(schema, jvm.java.io.File(str(path)))
@@ -135,18 +139,11 @@ def test_a_file_that_holds_no_avro_records_is_refused(spark: SparkSession, tmp_p
         str(corrupt.value)
         == f"input file {text} is not an Avro data file that can be read: Not an Avro data file"
     )
-
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None
-    avro = jvm.org.apache.avro
-    strings = getattr(avro, "Schema$Parser")().parse('"string"')
-    writer = avro.file.DataFileWriter(avro.generic.GenericDatumWriter(strings))
-    writer.create(strings, jvm.java.io.File(str(tmp_path / "strings.avro")))
-    writer.close()
+    strings = write_avro_schema(spark, tmp_path / "strings.avro", "string")
     with pytest.raises(SchemaMismatchError) as not_records:
-        _avro_file_schema(spark, str(tmp_path / "strings.avro"), CONTRACT_NAMES)
+        _avro_file_schema(spark, strings, CONTRACT_NAMES)
     assert str(not_records.value) == (
-        f"input file {tmp_path / 'strings.avro'} holds Avro values of type string, not records: it has no "
+        f"input file {strings} holds Avro values of type string, not records: it has no "
         "columns to match to the contract"
     )
 
