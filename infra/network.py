@@ -18,7 +18,8 @@ def _existing_subnet_range(
     """The primary range of an existing subnet, read at deploy time rather than trusted from config.
 
     The subnet must belong to `network`, where the rule is created: otherwise the batches would run in a
-    network without it.
+    network without it. It must have Private Google Access on: the batches, without external IPs, would
+    otherwise reach neither Cloud Storage nor BigQuery, and fail only once started.
     """
     found = gcp.compute.get_subnetwork_output(
         project=subnetwork.project,
@@ -33,6 +34,13 @@ def _existing_subnet_range(
             raise pulumi.RunError(
                 f"config existingSubnetwork={as_written(subnetwork.path)} belongs to network "
                 f"{_relative(subnet.network)}, not to existingNetwork {network.path}"
+            )
+        if not subnet.private_ip_google_access:
+            raise pulumi.RunError(
+                f"config existingSubnetwork={as_written(subnetwork.path)} has Private Google Access off: the "
+                "batches, which have no external IP, could not reach Cloud Storage or BigQuery; turn it on "
+                f"(gcloud compute networks subnets update {subnetwork.name} --project={subnetwork.project} "
+                f"--region={subnetwork.region} --enable-private-ip-google-access)"
             )
         return subnet.ip_cidr_range
 

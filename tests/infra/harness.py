@@ -36,6 +36,7 @@ PROGRAM = ROOT / "__main__.py"
 TEST_STACKS = Path(__file__).with_name("stacks")
 """The stack files the tests run: copies of the examples as shipped."""
 EXISTING_SUBNET_RANGE = "10.20.0.0/22"
+SUBNET_WITHOUT_PRIVATE_ACCESS = "no-private-access"
 """The primary range the mock reports for any existing subnet the program looks up (in network `corp`)."""
 
 
@@ -187,7 +188,14 @@ class _Mocks(pulumi.runtime.Mocks):
             network = (
                 f"https://www.googleapis.com/compute/v1/projects/{args.args['project']}/global/networks/corp"
             )
-            return {**dict(args.args), "ipCidrRange": EXISTING_SUBNET_RANGE, "network": network}, []
+            # Every existing subnet has Private Google Access on, but one named for lacking it.
+            private_access = args.args["name"] != SUBNET_WITHOUT_PRIVATE_ACCESS
+            return {
+                **dict(args.args),
+                "ipCidrRange": EXISTING_SUBNET_RANGE,
+                "network": network,
+                "privateIpGoogleAccess": private_access,
+            }, []
         if args.token == "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount":
             email = "bq-123456789012@bigquery-encryption.iam.gserviceaccount.com"
             return {"email": email, "member": f"serviceAccount:{email}"}, []

@@ -6,7 +6,7 @@ import pulumi
 import pytest
 
 from infra.wait import _SleepProvider
-from tests.infra.harness import EXISTING_SUBNET_RANGE, StackResult, run_stack
+from tests.infra.harness import EXISTING_SUBNET_RANGE, SUBNET_WITHOUT_PRIVATE_ACCESS, StackResult, run_stack
 
 BUCKET = "gcp:storage/bucket:Bucket"
 SERVICE = "gcp:projects/service:Service"
@@ -172,6 +172,25 @@ def test_an_existing_subnet_of_another_network_is_refused() -> None:
         "config existingSubnetwork='projects/shared/regions/europe-west1/subnetworks/data' belongs to "
         "network projects/shared/global/networks/corp, "
         "not to existingNetwork projects/shared/global/networks/other"
+    )
+
+
+def test_an_existing_subnet_without_private_google_access_is_refused() -> None:
+    subnetwork = f"projects/shared/regions/europe-west1/subnetworks/{SUBNET_WITHOUT_PRIVATE_ACCESS}"
+    with pytest.raises(pulumi.RunError) as caught:
+        run_stack(
+            "dev",
+            {
+                **NO_PIPELINES,
+                "existingNetwork": "projects/shared/global/networks/corp",
+                "existingSubnetwork": subnetwork,
+            },
+        )
+    assert str(caught.value) == (
+        f"config existingSubnetwork='{subnetwork}' has Private Google Access off: the batches, which have no "
+        "external IP, could not reach Cloud Storage or BigQuery; turn it on (gcloud compute networks subnets "
+        f"update {SUBNET_WITHOUT_PRIVATE_ACCESS} --project=shared --region=europe-west1 "
+        "--enable-private-ip-google-access)"
     )
 
 
