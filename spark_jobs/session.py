@@ -47,10 +47,8 @@ def has_data_source(spark: SparkSession, name: str) -> bool:
     conf = spark._jsparkSession.sessionState().conf()
     try:
         jvm(spark).org.apache.spark.sql.execution.datasources.DataSource.lookupDataSource(name, conf)
-    except (
-        Py4JJavaError,
-        PySparkException,
-    ):  # Spark raises avro's as an AnalysisException, which PySpark converts
+    except (Py4JJavaError, PySparkException):
+        # Spark raises a missing spark-avro as an AnalysisException, which PySpark converts.
         return False
     return True
 
