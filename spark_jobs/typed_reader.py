@@ -267,17 +267,18 @@ def _read_by_schema(
     of the groups, as a zero-byte file is, and only listed.
     """
     try:
-        groups, input_names = _schema_groups(spark, data_source, listing, contract)
+        groups, in_files = _schema_groups(spark, data_source, listing, contract)
         # Named by a directory of any file, a column comes as text from every group, so that the groups
         # stack (Spark would stack a group's text with another's number as text, but never with a boolean).
         # All the files, as the reader's caller takes the columns the validation casts from text from them.
         from_directories = named_by_directories(listing.names, contract)
+        input_names = in_files | {name.lower() for name in from_directories}
         frames = [
             _match_by_name(
                 _load_files(spark, data_source, group),
                 contract,
                 _describe(group),
-                input_names | {name.lower() for name in from_directories},
+                input_names,
                 from_directories=from_directories,
             )
             for group in groups
@@ -365,14 +366,14 @@ def _avro_file_schema(spark: SparkSession, file: str, contract_names: frozenset[
         raise SchemaMismatchError(
             f"input file {file} has {_unreadable_column(_too_precise(precision, _MOST_DECIMAL_DIGITS))}"
         )
-    names = [field["name"] for field in written["fields"]]
     types = []
-    for name in names:
+    for field in written["fields"]:
+        name = field["name"]
         if name.lower() in contract_names:
-            written_type = str(schema.getField(name).schema().toString())
-            _refuse_time_of_day(file, name, json.loads(written_type))
-            types.append((name.lower(), written_type))
-    return _FileSchema(frozenset(name.lower() for name in names), tuple(sorted(types)))
+            # A time of day is no named type: the field's type as written here is its whole type.
+            _refuse_time_of_day(file, name, field["type"])
+            types.append((name.lower(), str(schema.getField(name).schema().toString())))
+    return _FileSchema(frozenset(field["name"].lower() for field in written["fields"]), tuple(sorted(types)))
 
 
 def _widest_decimal(written: object) -> int:
