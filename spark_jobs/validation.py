@@ -100,13 +100,7 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
         for column in contract.columns
         for reason in _reasons(column, source.text_columns, source.encoding)
     ]
-    # Each reason is computed once, in a projection of its own. Inside `_failed`, Spark would generate the
-    # code of each twice (in the test that a row failed and in its array), and the one generated method that
-    # parses and checks the rows would be the larger: past 8000 bytes it runs without whole-stage code
-    # generation (see spark_settings). So built, the method for five columns of CSV passed that size.
-    named = [f":reason {index}" for index in range(len(reasons))]
-    typed = typed.select("*", *[reason.alias(name) for reason, name in zip(reasons, named, strict=True)])
-    errors = _failed([sf.col(f"`{name}`") for name in named])
+    errors = _failed(reasons)
     if source.quotes_may_run_on:
         reason = sf.array(sf.concat(sf.lit(f"{MALFORMED_RULE}: "), sf.col(OPEN_QUOTE)))
         errors = sf.when(sf.col(OPEN_QUOTE).isNotNull(), reason).otherwise(errors)
