@@ -36,8 +36,9 @@ PROGRAM = ROOT / "__main__.py"
 TEST_STACKS = Path(__file__).with_name("stacks")
 """The stack files the tests run: copies of the examples as shipped."""
 EXISTING_SUBNET_RANGE = "10.20.0.0/22"
-SUBNET_WITHOUT_PRIVATE_ACCESS = "no-private-access"
 """The primary range the mock reports for any existing subnet the program looks up (in network `corp`)."""
+SUBNET_WITHOUT_PRIVATE_ACCESS = "no-private-access"
+"""The name of the one existing subnet the mock reports with Private Google Access off."""
 
 
 @dataclass(frozen=True)
