@@ -42,7 +42,8 @@ JOB_SETTINGS = {
     # names it, or ignores it when the contract does not have it, instead of failing the whole read.
     "spark.sql.legacy.parquet.nanosAsLong": "true",
     # A contract's rules become one generated Java method per stage; past 8000 bytes of bytecode, which a
-    # contract of 15 columns passes, the JVM no longer compiles it and validating took twice as long. Past
+    # contract of six columns like the benchmark's passes, the JVM no longer compiles it and validating took
+    # twice as long. Past
     # that size Spark now runs that part of the plan without whole-stage code generation, as compiled
     # per-expression code (the limit Spark's documentation suggests on HotSpot).
     "spark.sql.codegen.hugeMethodLimit": "8000",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as sf
@@ -37,6 +38,14 @@ MALFORMED_RULE = "record.malformed"
 DUPLICATE_RULE = "primary_key.duplicate"
 # What a decoder puts in place of bytes its character set does not define.
 _REPLACEMENT_CHARACTER = "\ufffd"
+
+
+class Rule(NamedTuple):
+    """One check of a row: `broken` is true when the row breaks it (null or false when it passes), `reason`
+    the text its `_errors` then hold."""
+
+    broken: Column
+    reason: Column
 
 
 def is_loaded() -> Column:
@@ -95,12 +104,10 @@ def check_rules(source: Source, contract: Contract) -> DataFrame:
     # compute a cast again for every rule using it, since the rules sit in conditional branches.
     run_on = [sf.col(OPEN_QUOTE)] if source.quotes_may_run_on else []
     typed = source.frame.select(*values, sf.col(RAW_RECORD), sf.col(SOURCE_FILE), *run_on)
-    reasons = [
-        reason
-        for column in contract.columns
-        for reason in _reasons(column, source.text_columns, source.encoding)
+    rules = [
+        rule for column in contract.columns for rule in _rules(column, source.text_columns, source.encoding)
     ]
-    errors = _failed(reasons)
+    errors = _failed(rules)
     if source.quotes_may_run_on:
         reason = sf.array(sf.concat(sf.lit(f"{MALFORMED_RULE}: "), sf.col(OPEN_QUOTE)))
         errors = sf.when(sf.col(OPEN_QUOTE).isNotNull(), reason).otherwise(errors)
@@ -140,21 +147,21 @@ def _typed_and_text(contract: Contract, text_columns: frozenset[str]) -> list[Co
     return values
 
 
-def _reasons(column: ContractColumn, text_columns: frozenset[str], encoding: str | None) -> list[Column]:
-    """One column's rules over its typed value and its text (`_typed_and_text`), each null when it passes; a
-    value cast from text (one of `text_columns`) may also fail its type, or the `encoding` its text was
-    decoded from (None: the job decoded none)."""
+def _rules(column: ContractColumn, text_columns: frozenset[str], encoding: str | None) -> list[Rule]:
+    """One column's rules over its typed value and its text (`_typed_and_text`); a value cast from text (one
+    of `text_columns`) may also fail its type, or the `encoding` its text was decoded from (None: the job
+    decoded none)."""
     value, text = sf.col(column.name), text_of(column)
-    reasons = _required(column, text)
+    rules = _required(column, text)
     if column.name not in text_columns:
         # The values converted exactly (or the reader refused the input): only ranges remain.
         if column.type in (DATE, TIMESTAMP):
             out_of_range = ~in_bigquery_range(value, column.type)
             reason = _reason(column, "type", text, "is outside the years 1-9999 of", column.type)
-            reasons.append(sf.when(out_of_range, reason))
+            rules.append(Rule(out_of_range, reason))
     elif column.type != STRING:
-        reasons.append(
-            sf.when(
+        rules.append(
+            Rule(
                 text.isNotNull() & value.isNull(),
                 _reason(column, "type", text, "is not a valid", column.type),
             )
@@ -162,27 +169,35 @@ def _reasons(column: ContractColumn, text_columns: frozenset[str], encoding: str
     elif encoding is not None:
         # A text is a valid STRING, unless bytes its encoding does not define reached Spark as U+FFFD when it
         # decoded the text: reject them instead of loading the damage (for other types, the cast fails).
-        reasons.append(
-            sf.when(
+        rules.append(
+            Rule(
                 text.contains(_REPLACEMENT_CHARACTER),
                 _reason(column, "encoding", text, "is not", encoding),
             )
         )
-    return reasons + _value_rules(column, text, value)
+    return rules + _value_rules(column, text, value)
 
 
-def _failed(reasons: list[Column]) -> Column:
-    """The array of the `reasons` that are not null, those of the rules the row failed; null when it failed
-    none (see `is_loaded`)."""
-    if not reasons:
+def _failed(rules: list[Rule]) -> Column:
+    """The reasons of the `rules` a row breaks; null when it breaks none (see `is_loaded`).
+
+    Most rows break no rule, which the rules' tests alone tell: only the rows that break one build the array
+    of reasons and the hash set array_except uses. Telling so without the reasons' text generates that text's
+    code once, in the array, which keeps the method Spark generates to parse a record and run the rules
+    small: a stage runs as generated code only while that method is within 8000 bytes (see
+    `spark_settings`). The tests are the arguments of one `greatest` (true beats false, nulls are skipped),
+    which costs one call to the JVM to build where a condition per rule would cost one each.
+    """
+    if not rules:
         return sf.lit(None).cast(ArrayType(StringType()))
-    all_reasons = sf.array(*reasons).cast(ArrayType(StringType()))
+    breaks_any = sf.greatest(sf.lit(False), *[rule.broken for rule in rules])
+    all_reasons = sf.array(*[sf.when(rule.broken, rule.reason) for rule in rules]).cast(
+        ArrayType(StringType())
+    )
     # Drop the passed rules (nulls). array_except runs as generated code, whereas filter with a lambda would
     # evaluate every rule expression beneath it interpreted. Reasons are unique (each names its rule).
     failed = sf.array_except(all_reasons, sf.array(sf.lit(None).cast(StringType())))
-    # Most rows pass every rule, and the coalesce that tells so is cheap: only the rows that fail a rule
-    # build the array of reasons and the hash set array_except uses.
-    return sf.when(sf.coalesce(*reasons).isNotNull(), failed)
+    return sf.when(breaks_any, failed)
 
 
 def _key_columns(contract: Contract) -> list[Column]:
@@ -201,25 +216,25 @@ def _reason(column: ContractColumn, check: str, text: Column, verb: str, expecte
     return sf.concat(sf.lit(f"{column.name}.{check}: '"), text, sf.lit(f"' {verb} {expected}"))
 
 
-def _required(column: ContractColumn, text: Column) -> list[Column]:
+def _required(column: ContractColumn, text: Column) -> list[Rule]:
     if not column.required:
         return []
-    return [sf.when(text.isNull(), sf.lit(f"{column.name}.required: a value is required"))]
+    return [Rule(text.isNull(), sf.lit(f"{column.name}.required: a value is required"))]
 
 
-def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Column]:
-    """min, max, allowed and pattern; each is null when the rule passes or the value is null."""
+def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Rule]:
+    """min, max, allowed and pattern; none is broken by a null value."""
     rules = []
     if column.min is not None:
         rules.append(
-            sf.when(
+            Rule(
                 value < _literal(column.min),
                 _reason(column, "min", text, "is less than the minimum", show_value(column.min)),
             )
         )
     if column.max is not None:
         rules.append(
-            sf.when(
+            Rule(
                 value > _literal(column.max),
                 _reason(column, "max", text, "is greater than the maximum", show_value(column.max)),
             )
@@ -227,10 +242,10 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Co
     if column.allowed is not None:
         shown = ", ".join(show_value(item) for item in column.allowed)
         allowed = value.isin([_literal(item) for item in column.allowed])
-        rules.append(sf.when(~allowed, _reason(column, "allowed", text, "is not one of", shown)))
+        rules.append(Rule(~allowed, _reason(column, "allowed", text, "is not one of", shown)))
     if column.pattern is not None:
         rules.append(
-            sf.when(
+            Rule(
                 ~text.rlike(spark_pattern(column.pattern)),
                 _reason(column, "pattern", text, "does not match", column.pattern),
             )

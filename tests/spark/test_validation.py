@@ -5,17 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
-from spark_jobs.contract import ERRORS, RAW_RECORD, SOURCE_FILE, TEXT_SUFFIX, Contract, parse_contract
+from benchmarks.run_benchmark import CONTRACT as BENCHMARK_CONTRACT
+from spark_jobs.contract import (
+    ERRORS,
+    RAW_RECORD,
+    SOURCE_FILE,
+    TEXT_SUFFIX,
+    Contract,
+    load_contract,
+    parse_contract,
+)
 from spark_jobs.patterns import spark_pattern
-from spark_jobs.readers import Source
+from spark_jobs.readers import Source, read_input
 from spark_jobs.validation import check_rules, duplicate_losers, duplicated_key_hashes
 
-from .conftest import ITEMS, reasons_of, text_source, validate
+from .conftest import ITEMS, reasons_of, text_source, validate, write_lines
 
 GOOD = {
     "id": "AB1",
@@ -389,3 +399,19 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
     # A typed file's string is taken as stored: U+FFFD is a character there, not a sign of undecodable bytes.
     assert errors["AB4"] == ["color.allowed: 're\ufffd' is not one of red, blue"]
     assert errors["AB5"] == ["day.type: '+10000-01-01' is outside the years 1-9999 of DATE"]
+
+
+def test_a_five_column_contract_is_checked_by_one_method_the_jvm_compiles(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """Spark runs a stage as one generated method (parsing a CSV record and running every rule) only while the
+    method stays within `spark.sql.codegen.hugeMethodLimit`, which the job sets to the 8000 bytes the JVM
+    compiles: the benchmark's five columns and fourteen checks stay within it because each rule's reason is
+    generated once, in the array of reasons, and not again in the test of whether a row breaks a rule."""
+    contract = load_contract(BENCHMARK_CONTRACT)
+    write_lines(tmp_path, "a.csv", [",".join(contract.column_names), "ORD-00000001,1,1.50,EUR,2026-01-05"])
+    checked = check_rules(read_input(spark, "csv", str(tmp_path), contract), contract)
+    generated = checked._jdf.queryExecution().debug().codegenToSeq()
+    method_sizes = [generated.apply(index)._3().maxMethodCodeSize() for index in range(generated.size())]
+    assert len(method_sizes) == 1
+    assert 0 < method_sizes[0] <= int(spark.conf.get("spark.sql.codegen.hugeMethodLimit") or "0") == 8000
