@@ -43,9 +43,8 @@ JOB_SETTINGS = {
     "spark.sql.legacy.parquet.nanosAsLong": "true",
     # A contract's rules become one generated Java method per stage; past 8000 bytes of bytecode, which a
     # contract of six columns like the benchmark's passes, the JVM no longer compiles it and validating took
-    # twice as long. Past
-    # that size Spark now runs that part of the plan without whole-stage code generation, as compiled
-    # per-expression code (the limit Spark's documentation suggests on HotSpot).
+    # twice as long. Past that size Spark now runs that part of the plan without whole-stage code generation,
+    # as compiled per-expression code (the limit Spark's documentation suggests on HotSpot).
     "spark.sql.codegen.hugeMethodLimit": "8000",
     # A CSV record with more fields than the header must be malformed even when few columns are selected.
     "spark.sql.csv.parser.columnPruning.enabled": "false",
