@@ -42,7 +42,8 @@ _REPLACEMENT_CHARACTER = "\ufffd"
 
 class Rule(NamedTuple):
     """One check of a row: `broken` is true when the row breaks it (null or false when it passes), `reason`
-    the text its `_errors` then hold."""
+    the text its `_errors` then hold: never null when `broken` is true, or the row would be rejected without
+    a reason (a reason is a literal, or quotes the text of the value that broke the rule)."""
 
     broken: Column
     reason: Column
