@@ -30,6 +30,7 @@ from infra.config_reader import (
     one_of,
     refuse_first,
     structure,
+    whole_number,
     yaml_text,
 )
 from infra.pipeline_config import (
@@ -692,8 +693,9 @@ def _batch(reader: Reader) -> BatchConfig:
         raise ConfigError(
             "batchTimeoutMinutes",
             timeout_minutes,
-            f"at least batchTtlMinutes + {margin} ({ttl_minutes + margin}): a batch must end, at the latest"
-            " by its TTL, before pulumi stops waiting for it",
+            # The TTL shown as it is, which a secret's hides: their sum would give it away.
+            f"at least batchTtlMinutes ({ttl_minutes}) + {margin}: a batch must end, at the latest by its "
+            "TTL, before pulumi stops waiting for it",
         )
     min_executors = reader.integer("minExecutors", *EXECUTORS_RANGE)
     max_executors = reader.integer("maxExecutors", *EXECUTORS_RANGE)
@@ -740,11 +742,33 @@ def _starting_executors(properties: Mapping[str, str]) -> Iterator[tuple[str, in
             continue
         # Spark reads an integer property with Java's parseInt of the value trimmed.
         number = java_trimmed(properties[name])
-        if not SIGNED_DIGITS.fullmatch(number):
+        starting = whole_number(number) if SIGNED_DIGITS.fullmatch(number) else None
+        if starting is None or not _JAVA_INT_MIN <= starting <= _JAVA_INT_MAX:
             raise ConfigError(
-                map_entry("sparkProperties", name), properties[name], "a whole number, as Spark reads it"
+                map_entry("sparkProperties", name),
+                properties[name],
+                "a whole number, as Spark reads it (a 32-bit integer)",
             )
-        yield name, int(number)
+        yield name, starting
+
+
+# Spark passes `spark.hadoop.<name>` to Hadoop as `<name>`.
+_HADOOP_PREFIX = "spark.hadoop."
+_JAVA_INT_MIN, _JAVA_INT_MAX = -(2**31), 2**31 - 1
+
+
+def _refuse_what_the_job_sets(key: str, name: str, value: object) -> None:
+    """Refuse property `name` when the job sets it itself at run time, silently over the batch's value."""
+    if name in SET_AT_RUN_TIME:
+        raise ConfigError(key, value, "a property the job does not set itself at run time, over this value")
+    hadoop_name = name.removeprefix(_HADOOP_PREFIX)
+    if hadoop_name != name and hadoop_name in SET_AT_RUN_TIME:
+        raise ConfigError(
+            key,
+            value,
+            f"a property the job does not set itself at run time: it sets {hadoop_name}, which Spark "
+            f"copies over {name} when it reads files",
+        )
 
 
 def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:
@@ -778,10 +802,7 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
                 "a property no other key sets (minExecutors, maxExecutors, executorCores and driverCores set "
                 f"{', '.join(sized)})",
             )
-        if name in SET_AT_RUN_TIME:
-            raise ConfigError(
-                key, value, "a property the job does not set itself at run time, over this value"
-            )
+        _refuse_what_the_job_sets(key, name, value)
         if _SERVERLESS_UNSUPPORTED.match(name):
             raise ConfigError(
                 key,
@@ -834,7 +855,7 @@ def _run_token(value: str) -> str:
     """The stack's run token: text, as each pipeline's, not a structure (which arrives as its JSON text)."""
     try:
         parsed = json.loads(value)
-    except (json.JSONDecodeError, RecursionError):  # not JSON, or a structure too deep for it: text
+    except (ValueError, RecursionError):  # not JSON, or beyond what Python reads of it: text
         return value
     if isinstance(parsed, dict | list):
         raise ConfigError("runToken", parsed, "text or a number (change it to run every pipeline again)")

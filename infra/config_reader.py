@@ -35,8 +35,42 @@ class ConfigError(pulumi.RunError, ValueError):
 
     def __init__(self, key: str, value: object, allowed: str) -> None:
         shown = "[secret]" if is_secret(key) else as_written(value)
-        super().__init__(f"config {key}={shown} is not valid: {allowed}")
+        super().__init__(_without_secrets(f"config {key}={shown} is not valid: {allowed}"))
         self.key = key
+
+
+def _without_secrets(message: str) -> str:
+    """`message` with every value set with `--secret` shown as `[secret]`: the rule a value breaks may name
+    another key's value (a key outside the stack's region names the region; the default bucket prefix holds
+    the project id). A secret structure's texts and numbers are each hidden, wherever no letter or digit
+    adjoins them."""
+    secrets = {text for key, value in _present().items() if is_config_secret(key) for text in _texts(value)}
+    for text in sorted(secrets, key=len, reverse=True):
+        message = re.sub(rf"(?<![0-9A-Za-z]){re.escape(text)}(?![0-9A-Za-z])", "[secret]", message)
+    return message
+
+
+def _texts(value: object) -> Iterator[str]:
+    """The texts and numbers a config value holds, as a message may show them; a structure arrives as its
+    JSON text. Booleans and nulls are left alone: hiding them would hide words such as `true` that messages
+    use."""
+    parsed = value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            parsed = value
+        if isinstance(parsed, int | float | str) and not isinstance(parsed, bool):
+            parsed = value  # the text as set, which a message quotes (1.10, not 1.1)
+    if isinstance(parsed, dict):
+        for item in parsed.values():
+            yield from _texts(item)
+    elif isinstance(parsed, list):
+        for item in parsed:
+            yield from _texts(item)
+    elif isinstance(parsed, int | float | str) and not isinstance(parsed, bool) and str(parsed):
+        yield str(parsed)
+        yield quoted(str(parsed))
 
 
 def as_written(value: object) -> str:
@@ -215,7 +249,9 @@ def structure(key: str, value: object) -> object:
     try:
         return json.loads(value)
     except RecursionError:
-        raise ConfigError(key, value[:_SHOWN_OF_TOO_DEEP] + "…", "a structure nested less deeply") from None
+        raise ConfigError(
+            key, value[:_SHOWN_OF_A_REFUSED_STRUCTURE] + "…", "a structure nested less deeply"
+        ) from None
     except json.JSONDecodeError:
         raise ConfigError(
             key,
@@ -224,10 +260,14 @@ def structure(key: str, value: object) -> object:
             f"`pulumi config set --path` (e.g. `pulumi config set --path '{key}.name' value` for a map, "
             f"`'{key}[0]'` for a list)",
         ) from None
+    except ValueError:  # a number of more digits than Python reads (4300)
+        raise ConfigError(
+            key, value[:_SHOWN_OF_A_REFUSED_STRUCTURE] + "…", "a structure whose numbers have fewer digits"
+        ) from None
 
 
-# How much of a structure nested past Python's recursion limit its refusal shows.
-_SHOWN_OF_TOO_DEEP = 40
+# How much of a refused structure (nested past Python's recursion limit, or a number too long) is shown.
+_SHOWN_OF_A_REFUSED_STRUCTURE = 40
 
 
 def bounded_int(key: str, value: object, low: int, high: int) -> int:
@@ -238,14 +278,27 @@ def bounded_int(key: str, value: object, low: int, high: int) -> int:
     allowed = f"an integer from {low} to {high}"
     if isinstance(value, bool) or not (isinstance(value, int) or SIGNED_DIGITS.fullmatch(str(value))):
         raise ConfigError(key, value, allowed)
-    number = int(str(value))
-    if not low <= number <= high:
+    number = whole_number(str(value))
+    if number is None or not low <= number <= high:
         raise ConfigError(key, value, allowed)
     return number
 
 
 SIGNED_DIGITS = re.compile(r"[+-]?[0-9]+")
 """A whole number as text, as stack config and Spark's integer properties write one."""
+
+
+def whole_number(digits: str) -> int | None:
+    """The integer that `digits` (matching SIGNED_DIGITS) write, or None past 18 significant digits, beyond
+    any bound the program checks: Python refuses to read more than 4300 digits, leading zeros included, with a
+    ValueError of its own."""
+    sign, significant = digits[0] if digits[0] in "+-" else "", digits.lstrip("+-").lstrip("0")
+    if len(significant) > _MOST_DIGITS:
+        return None
+    return int(sign + (significant or "0"))
+
+
+_MOST_DIGITS = 18
 
 
 def yaml_text(value: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -177,7 +178,7 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"batchTtlMinutes": 20161}, "batchTtlMinutes", "an integer from 10 to 20160"),
         ({"batchTimeoutMinutes": 9}, "batchTimeoutMinutes", "an integer from 20 to 20170"),
         ({"batchTimeoutMinutes": 20171}, "batchTimeoutMinutes", "an integer from 20 to 20170"),
-        ({"batchTimeoutMinutes": 125}, "batchTimeoutMinutes", "at least batchTtlMinutes + 10 (130)"),
+        ({"batchTimeoutMinutes": 125}, "batchTimeoutMinutes", "at least batchTtlMinutes (120) + 10"),
         ({"apiPropagationSeconds": 601}, "apiPropagationSeconds", "an integer from 0 to 600"),
         ({"iamPropagationSeconds": -1}, "iamPropagationSeconds", "an integer from 0 to 600"),
         ({"rejectedRowsThreshold": -5}, "rejectedRowsThreshold", "an integer from 0"),
@@ -185,6 +186,9 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"tempRetentionDays": "1_0"}, "tempRetentionDays", "an integer from 1 to 3650"),
         ({"tempRetentionDays": "\u0667"}, "tempRetentionDays", "an integer from 1 to 3650"),
         ({"executorCores": " 8"}, "executorCores", "one of 4, 8 or 16"),
+        # More digits than Python reads (4300): out of range all the same, not Python's ValueError.
+        ({"apiPropagationSeconds": "9" * 4301}, "apiPropagationSeconds", "an integer from 0 to 600"),
+        ({"maxExecutors": "-" + "0" * 5000 + "9"}, "maxExecutors", "an integer from 2 to 1000"),
         ({"region": "north" * 10 + "-west1"}, "region", "a region name such as europe-west1"),
         ({"runToken": {"run": 2}}, "runToken", "text or a number (change it to run every pipeline again)"),
         ({"runToken": ["2"]}, "runToken", "text or a number (change it to run every pipeline again)"),
@@ -206,6 +210,21 @@ def test_rejects_bad_value_naming_key_value_and_rule(
         assert f"={yaml_text(shown)} " in message or f"={yaml_text(shown)!r} " in message
     elif shown is not None and not isinstance(shown, dict | list):
         assert f"={as_written(str(shown))} " in message or f"={as_written(shown)} " in message
+
+
+def test_a_structure_holding_a_number_past_what_python_reads_is_refused_showing_its_start() -> None:
+    """As the engine passes a structure, as its JSON text."""
+    error = _error({"pipelines": '[{"name": "orders", "minExecutors": ' + "9" * 4301 + "}]"})
+    assert (error.key, str(error)) == (
+        "pipelines",
+        'config pipelines=\'[{"name": "orders", "minExecutors": 9999…\' is not valid: a structure whose '
+        "numbers have fewer digits",
+    )
+
+
+def test_a_run_token_of_more_digits_than_python_reads_is_text() -> None:
+    token = "9" * 4301
+    assert _load({"runToken": token}).batch.run_token == token
 
 
 def test_a_structure_nested_past_pythons_limit_is_refused_showing_its_start() -> None:
@@ -575,6 +594,71 @@ def test_the_longest_ttl_fits_under_the_longest_timeout() -> None:
 
 
 ORDERS = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
+
+
+_KMS_KEY_IN_EUROPE = "projects/kp-123456/locations/europe-west1/keyRings/r/cryptoKeys/k"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "secret_key", "secret_value", "key", "message"),
+    [
+        (
+            {"region": "us-central1", "kmsKey": _KMS_KEY_IN_EUROPE},
+            "region",
+            "us-central1",
+            "kmsKey",
+            "a key in location [secret]",
+        ),
+        (
+            {
+                "region": "us-central1",
+                "existingNetwork": "projects/host-proj1/global/networks/n",
+                "existingSubnetwork": "projects/host-proj1/regions/europe-west1/subnetworks/s",
+            },
+            "region",
+            "us-central1",
+            "existingSubnetwork",
+            "a subnet in region [secret] (the stack's region), not europe-west1",
+        ),
+        (
+            {"projectId": "my-google-proj", **NO_PIPELINES},
+            "projectId",
+            "my-google-proj",
+            "bucketPrefix",
+            "[secret]-dev",
+        ),
+        (
+            {"maxExecutors": 7, "pipelines": [{**ORDERS, "minExecutors": 9}]},
+            "maxExecutors",
+            "7",
+            "pipelines[0].minExecutors",
+            "([secret], the stack's)",
+        ),
+        (
+            {"batchTtlMinutes": 300, "batchTimeoutMinutes": 200},
+            "batchTtlMinutes",
+            "300",
+            "batchTimeoutMinutes",
+            "at least batchTtlMinutes ([secret]) + 10",
+        ),
+        # A structure's values are each secret, wherever they show.
+        (
+            {"labels": {"team": "data"}, "datasetId": "data-set"},
+            "labels",
+            "data",
+            "datasetId",
+            "config datasetId='[secret]-set' is not valid",
+        ),
+    ],
+)
+def test_a_secret_value_is_not_shown_in_another_keys_error(
+    overrides: dict[str, object], secret_key: str, secret_value: str, key: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", overrides, secret_keys=[secret_key])
+    assert caught.value.key == key
+    assert message in str(caught.value)
+    assert re.search(rf"(?<![0-9A-Za-z]){re.escape(secret_value)}(?![0-9A-Za-z])", str(caught.value)) is None
 
 
 _YAML_SLIP = "; YAML reads \\N, \\_, \\L and \\P in double quotes as characters of their own: write '\\N'"
@@ -1379,6 +1463,19 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             "sparkProperties.spark.sql.inMemoryColumnarStorage.batchSize",
             "a property the job does not set itself at run time",
         ),
+        # Spark copies the job's value over the one a batch gives Hadoop.
+        *[
+            (
+                {f"spark.hadoop.{name}": "false"},
+                f"sparkProperties.spark.hadoop.{name}",
+                f"a property the job does not set itself at run time: it sets {name}, which Spark copies "
+                f"over spark.hadoop.{name} when it reads files",
+            )
+            for name in (
+                "parquet.page.verify-checksum.enabled",
+                "avro.mapred.ignore.inputs.without.extension",
+            )
+        ],
         (
             {"spark.executor.memory": ["8g"]},
             "sparkProperties.spark.executor.memory",
@@ -1421,8 +1518,17 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             {"spark.dynamicAllocation.initialExecutors": "5e1"},
             "sparkProperties.spark.dynamicAllocation.initialExecutors",
             "config sparkProperties.spark.dynamicAllocation.initialExecutors='5e1' is not valid: a whole "
-            "number, as Spark reads it",
+            "number, as Spark reads it (a 32-bit integer)",
         ),
+        *[
+            (
+                {"spark.executor.instances": number},
+                "sparkProperties.spark.executor.instances",
+                f"config sparkProperties.spark.executor.instances='{number}' is not valid: a whole number, "
+                "as Spark reads it (a 32-bit integer)",
+            )
+            for number in ("2147483648", "-2147483649", "9" * 4301)
+        ],
         *[
             (
                 {name: value},
