@@ -350,10 +350,12 @@ class _Parser:
                 f"{quoted(table)} is not a usable BigQuery table name (letters, digits and underscores, "
                 f"not starting with a digit, at most {MAX_TABLE_NAME} characters)",
             )
-        if table.endswith(QUARANTINE_SUFFIX):
+        # In any case: a local file system or a case-insensitive dataset tells no case apart.
+        if table.lower().endswith(QUARANTINE_SUFFIX):
             raise self.fail(
                 "table",
-                f"'{table}' ends with {QUARANTINE_SUFFIX}, which names the quarantine of another table",
+                f"'{table}' ends with {QUARANTINE_SUFFIX} (in some letter case), which names the quarantine "
+                "of another table",
             )
         description = self.description(top.get("description"), "description", _MAX_TABLE_DESCRIPTION)
         columns = self.columns(top["columns"])
@@ -597,6 +599,10 @@ def _flow_pieces(value: object) -> Iterator[str]:
             yield ": "
             yield from _flow_pieces(item)
         yield "}"
+    elif isinstance(value, Decimal) and abs(value.adjusted()) <= _MAX_SHOWN:
+        # Without the exponent Python's str gives a small number (1E-10) written 0.0000000001; past the
+        # length shown, the exponent is kept (1E+999999 would otherwise be a million digits).
+        yield format(value, "f")
     else:
         yield str(value)
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
@@ -82,7 +83,7 @@ def run(
         reconcile(progress)
         with sink_errors_explained("writing the rejected rows"):
             sink.write_rejected(rejected)
-        _check_reject_ratio(progress, config.max_reject_ratio)
+        check_reject_ratio(progress, config.max_reject_ratio)
         with sink_errors_explained("writing the loaded rows"):
             sink.write_loaded(loaded)
         progress.rows_loaded = progress.rows_passed
@@ -271,14 +272,30 @@ def reconcile(progress: Progress) -> None:
         )
 
 
-def _check_reject_ratio(progress: Progress, max_reject_ratio: float) -> None:
+def check_reject_ratio(progress: Progress, max_reject_ratio: float) -> None:
     ratio = progress.rows_rejected / progress.rows_read if progress.rows_read else 0.0
     if ratio > max_reject_ratio:
+        shown, limit = _shown_above(ratio, max_reject_ratio), _positional(max_reject_ratio)
         raise RejectRatioExceededError(
-            f"{progress.rows_rejected} of {progress.rows_read} rows rejected (ratio {ratio:.4f}) exceeds "
-            f"--max-reject-ratio {max_reject_ratio}; nothing was written to the main table, "
-            "the rejected rows are in the quarantine"
+            f"{progress.rows_rejected} of {progress.rows_read} rows rejected (ratio {shown}) exceeds "
+            f"--max-reject-ratio {limit}; nothing was written to the main table, the rejected rows are in "
+            "the quarantine"
         )
+
+
+def _shown_above(ratio: float, limit: float) -> str:
+    """`ratio` in four significant digits, or as many more as it takes to show it above `limit`: 1 row of
+    30,001 is 0.00003333, not 0.0000, and 0.500001 is not shown as the 0.5 it exceeds."""
+    for digits in range(4, 18):
+        shown = _positional(float(f"{ratio:.{digits}g}"))
+        if Decimal(shown) > Decimal(_positional(limit)):
+            return shown
+    return _positional(ratio)
+
+
+def _positional(number: float) -> str:
+    """A float's shortest decimal, without an exponent: 1e-05 is 0.00001."""
+    return format(Decimal(repr(number)), "f")
 
 
 def _sink(config: JobConfig, contract: Contract, started_at: dt.datetime) -> Sink:

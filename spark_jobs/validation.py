@@ -31,6 +31,7 @@ from spark_jobs.contract import (
 )
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.patterns import spark_pattern
+from spark_jobs.quoting import quoted
 from spark_jobs.readers import Source
 from spark_jobs.rule_values import Value, show_value
 
@@ -241,7 +242,10 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Ru
             )
         )
     if column.allowed is not None:
-        shown = ", ".join(show_value(item) for item in column.allowed)
+        # Texts quoted, so that an empty one shows and one holding ", " is not read as two.
+        shown = ", ".join(
+            quoted(item) if isinstance(item, str) else show_value(item) for item in column.allowed
+        )
         allowed = value.isin([_literal(item) for item in column.allowed])
         rules.append(Rule(~allowed, _reason(column, "allowed", text, "is not one of", shown)))
     if column.pattern is not None:

@@ -1074,8 +1074,8 @@ def test_rejects_a_table_named_like_another_pipelines_quarantine(tmp_path: Path)
     error = _error({"pipelines": [ORDERS, {**ORDERS, "name": "second", "contract": str(contract)}]})
     assert error.key == "pipelines[1].contract"
     assert (
-        "table: 'orders__rejected' ends with __rejected, which names the quarantine of another table"
-        in str(error)
+        "table: 'orders__rejected' ends with __rejected (in some letter case), which names the quarantine of "
+        "another table" in str(error)
     )
 
 

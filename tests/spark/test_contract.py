@@ -159,7 +159,11 @@ def test_aliases_and_typed_rule_values() -> None:
         (minimal(table="t" * 1006), "is not a usable BigQuery table name"),
         (
             minimal(table="orders__rejected"),
-            "table: 'orders__rejected' ends with __rejected, which names the",
+            "table: 'orders__rejected' ends with __rejected (in some letter case), which names the",
+        ),
+        (
+            minimal(table="orders__REJECTED"),
+            "table: 'orders__REJECTED' ends with __rejected (in some letter case), which names the",
         ),
         (minimal(columns=[]), "columns: expected a non-empty list"),
         (
@@ -699,6 +703,15 @@ def test_yaml_rule_values_are_read_as_written(tmp_path: Path) -> None:
         ),
         ("{name: n, type: NUMERIC, max: !!float 1_0.5}", "column 'n': max value number 1_0.5 is not a valid"),
         ("{name: f, type: FLOAT64, max: !!float .inf}", "column 'f': max value number .inf is not a valid"),
+        # A number shown without the exponent Python's Decimal would give it (1E-10), up to the length shown.
+        (
+            "{name: n, type: NUMERIC, max: 0.0000000001}",
+            "column 'n': max value number 0.0000000001 is not a valid NUMERIC",
+        ),
+        (
+            "{name: n, type: NUMERIC, min: 1.0e+999999999}",
+            "column 'n': min value number 1.0E+999999999 is not",
+        ),
         # A number too long to convert stays text for FLOAT64 only: a STRING value must still be quoted.
         (
             "{name: s, type: STRING, allowed: [" + "1" * 101 + "]}",

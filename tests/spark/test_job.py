@@ -25,8 +25,8 @@ from pyspark.sql import functions as sf
 from spark_jobs import cli, job, sinks
 from spark_jobs.cli import _save_report, main
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
-from spark_jobs.errors import ReconciliationError
-from spark_jobs.job import _count, reconcile
+from spark_jobs.errors import ReconciliationError, RejectRatioExceededError
+from spark_jobs.job import _count, check_reject_ratio, reconcile
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.report import LOGGED_ERROR_CHARS, Progress, Report, utc_now
 from spark_jobs.validation import is_loaded
@@ -126,6 +126,31 @@ def test_loads_good_rows_quarantines_bad_ones_and_reports(
     ]
 
 
+@pytest.mark.parametrize(
+    ("rejected", "read", "limit", "shown"),
+    [
+        (1, 2, 0.4, "(ratio 0.5) exceeds --max-reject-ratio 0.4"),
+        # Not 0.0000: the digits the ratio takes to show, and the limit without an exponent.
+        (1, 30_001, 0.0, "(ratio 0.00003333) exceeds --max-reject-ratio 0.0"),
+        (1, 30_001, 0.00001, "(ratio 0.00003333) exceeds --max-reject-ratio 0.00001"),
+        # More digits where four would show the limit it exceeds.
+        (500_001, 1_000_000, 0.5, "(ratio 0.500001) exceeds --max-reject-ratio 0.5"),
+        (2, 3, 0.6666, "(ratio 0.6667) exceeds --max-reject-ratio 0.6666"),
+    ],
+)
+def test_an_exceeded_reject_ratio_is_shown_above_its_limit(
+    rejected: int, read: int, limit: float, shown: str
+) -> None:
+    progress = Progress(rows_read=read, rows_passed=read - rejected, rows_rejected=rejected)
+    with pytest.raises(RejectRatioExceededError) as caught:
+        check_reject_ratio(progress, limit)
+    assert str(caught.value).startswith(f"{rejected} of {read} rows rejected {shown}; nothing was written")
+
+
+def test_a_reject_ratio_at_its_limit_passes() -> None:
+    check_reject_ratio(Progress(rows_read=3, rows_passed=2, rows_rejected=1), 1 / 3)
+
+
 def test_reject_ratio_exceeded_writes_nothing_to_the_main_table(
     spark: SparkSession, contract_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -135,7 +160,7 @@ def test_reject_ratio_exceeded_writes_nothing_to_the_main_table(
     )
     assert status == 7
     assert report["status"] == "FAILED"
-    assert report["error"].startswith("1 of 2 rows rejected (ratio 0.5000) exceeds --max-reject-ratio 0.4")
+    assert report["error"].startswith("1 of 2 rows rejected (ratio 0.5) exceeds --max-reject-ratio 0.4")
     counts = ("rows_read", "rows_passed", "rows_loaded", "rows_rejected")
     assert tuple(report[count] for count in counts) == (2, 1, 0, 1)
     assert not (tmp_path / "out" / "items").exists()
@@ -690,7 +715,7 @@ def test_a_pipe_separated_run_loads_and_quarantines_naming_the_delimiter(
                 "price.type: '2,5' is not a valid NUMERIC",
                 "day.required: a value is required",
                 "at.type: 'x' is not a valid TIMESTAMP",
-                "color.allowed: 'red|dark' is not one of red, blue",
+                "color.allowed: 'red|dark' is not one of 'red', 'blue'",
             ],
         ),
         ("AB3", None, None, [f"record.malformed: {malformed}"]),
@@ -1146,7 +1171,7 @@ def test_a_failed_rerun_of_a_batch_adds_its_rejected_rows_to_those_of_the_batchs
             ["AB1,1,,,,2026-01-05,,", "AB2,99,,,,2026-01-05,,"],
             7,
             0,
-            "1 of 2 rows rejected (ratio 0.5000) exceeds --max-reject-ratio 0.0; nothing was written to the "
+            "1 of 2 rows rejected (ratio 0.5) exceeds --max-reject-ratio 0.0; nothing was written to the "
             "main table, the rejected rows are in the quarantine",
         ),
     ],

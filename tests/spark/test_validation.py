@@ -94,7 +94,7 @@ def test_every_rule_rejects_with_column_value_and_reason(spark: SparkSession, it
             "ratio.min: '-1.5' is less than the minimum -1",
             "day.min: '2025-12-31' is less than the minimum 2026-01-01",
             "at.max: '2030-01-01T00:00:01Z' is greater than the maximum 2030-01-01T00:00:00Z",
-            "color.allowed: 'Red' is not one of red, blue",
+            "color.allowed: 'Red' is not one of 'red', 'blue'",
         ],
         "ab3": [
             "id.pattern: 'ab3' does not match ^[A-Z]{2}[0-9]$",
@@ -118,6 +118,17 @@ def test_text_that_was_not_utf8_is_rejected_not_loaded_damaged(spark: SparkSessi
     assert sorted((r["note"], reasons_of(r)) for r in validated) == [
         ("café", []),
         ("caf\ufffd", ["note.encoding: 'caf\ufffd' is not UTF-8"]),
+    ]
+
+
+def test_allowed_texts_are_quoted_in_the_reason_so_that_each_shows(spark: SparkSession) -> None:
+    """An empty text, one holding the separator, and one that would not show, each told apart."""
+    answer = {"name": "answer", "type": "STRING", "allowed": ["NO", "a, b", "", "\t"]}
+    answers = parse_contract({"table": "answers", "columns": [answer]}, "answers.yaml")
+    validated = validate(text_source(spark, answers, [{"answer": "no"}, {"answer": "a, b"}]), answers).collect()
+    assert sorted((r["answer"], reasons_of(r)) for r in validated) == [
+        ("a, b", []),
+        ("no", ["answer.allowed: 'no' is not one of 'NO', 'a, b', '', \"\\t\""]),
     ]
 
 
@@ -397,7 +408,7 @@ def test_typed_sources_check_rules_but_not_syntax(spark: SparkSession, items: Co
         "at.max: '+10000-01-01 00:00:00.999999' is greater than the maximum 2030-01-01T00:00:00Z",
     ]
     # A typed file's string is taken as stored: U+FFFD is a character there, not a sign of undecodable bytes.
-    assert errors["AB4"] == ["color.allowed: 're\ufffd' is not one of red, blue"]
+    assert errors["AB4"] == ["color.allowed: 're\ufffd' is not one of 'red', 'blue'"]
     assert errors["AB5"] == ["day.type: '+10000-01-01' is outside the years 1-9999 of DATE"]
 
 
