@@ -125,7 +125,8 @@ def test_allowed_texts_are_quoted_in_the_reason_so_that_each_shows(spark: SparkS
     """An empty text, one holding the separator, and one that would not show, each told apart."""
     answer = {"name": "answer", "type": "STRING", "allowed": ["NO", "a, b", "", "\t"]}
     answers = parse_contract({"table": "answers", "columns": [answer]}, "answers.yaml")
-    validated = validate(text_source(spark, answers, [{"answer": "no"}, {"answer": "a, b"}]), answers).collect()
+    rows: list[dict[str, str | None]] = [{"answer": "no"}, {"answer": "a, b"}]
+    validated = validate(text_source(spark, answers, rows), answers).collect()
     assert sorted((r["answer"], reasons_of(r)) for r in validated) == [
         ("a, b", []),
         ("no", ["answer.allowed: 'no' is not one of 'NO', 'a, b', '', \"\\t\""]),
