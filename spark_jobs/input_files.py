@@ -227,7 +227,7 @@ DECOMPRESSED_ENDINGS = ("gz", "bz2", "deflate", "lz4", "snappy", "zst")
 
 
 def text_file_head(spark: SparkSession, file: str) -> bytes | None:
-    """A text input file's first bytes, as many as `compressed_data` and `holds_only_a_byte_order_mark` look
+    """A text input file's first bytes, as many as `binary_content` and `holds_only_a_byte_order_mark` look
     at; None for a file that cannot be looked at (its read fails on its own)."""
     try:
         return read_head(spark, file, _HEAD_LENGTH)
@@ -235,12 +235,15 @@ def text_file_head(spark: SparkSession, file: str) -> bytes | None:
         return None
 
 
-def compressed_data(file: str, head: bytes) -> str | None:
+def binary_content(file: str, head: bytes) -> str | None:
     """What a text input `file`, starting with `head` (`text_file_head`), holds, and what to do, when it is
-    compressed data under a name that Hadoop reads as it is (`a.json`, `a.csv.GZ`): its records would be rows
-    of binary bytes. None for any other file."""
+    not text: compressed data under a name that Hadoop reads as it is (`a.json`, `a.csv.GZ`), or a Parquet or
+    Avro file given as CSV or JSON. Its records would be rows of binary bytes. None for any other file."""
     if file.rpartition(".")[2] in DECOMPRESSED_ENDINGS:
         return None
+    for signature, name, remedy in _DATA_FILE_SIGNATURES:
+        if signature.match(head):
+            return f"is {name} file, read as text: {remedy}"
     for signature, name, remedy in _COMPRESSED_SIGNATURES:
         if signature.match(head):
             return f"holds {name}-compressed data, read as it is: {remedy}"
@@ -258,12 +261,11 @@ _UTF8_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 _LONGEST_MARKED_EMPTY_FILE = len(_UTF8_BYTE_ORDER_MARK) + 4
 
 
-def refuse_compressed_data(spark: SparkSession, files: Iterable[str]) -> None:
-    """Fail the run, naming the first of the text input `files` that holds compressed data (see
-    `compressed_data`)."""
+def refuse_binary_files(spark: SparkSession, files: Iterable[str]) -> None:
+    """Fail the run, naming the first of the text input `files` that is not text (see `binary_content`)."""
     for file in files:
         head = text_file_head(spark, file)
-        problem = None if head is None else compressed_data(file, head)
+        problem = None if head is None else binary_content(file, head)
         if problem is not None:
             raise CorruptInputError(f"input file {file} {problem}")
 
@@ -280,9 +282,18 @@ _COMPRESSED_SIGNATURES = (
     (re.compile(rb"PK\x03\x04"), "zip", _UNPACK),
     (re.compile(rb"\xfd7zXZ\x00"), "xz", _UNPACK),
 )
+# How the files of the typed formats start (Parquet's magic number, Avro's object container header).
+_DATA_FILE_SIGNATURES = tuple(
+    (
+        re.compile(magic),
+        name,
+        f"give such files with --input-format {input_format} (the pipeline key inputFormat)",
+    )
+    for magic, name, input_format in ((rb"PAR1", "a Parquet", "parquet"), (rb"Obj\x01", "an Avro", "avro"))
+)
 _LONGEST_SIGNATURE = 10
 _HEAD_LENGTH = max(_LONGEST_SIGNATURE, _LONGEST_MARKED_EMPTY_FILE + 1)
-COMPRESSED_RECORD = r"^(?:\x{1f}|BZh[1-9]1AY&SY|\(\x{fffd}/|PK\x{3}\x{4}|\x{fffd}7zXZ)"
-"""A Java regular expression matching the start of a text file's first record when the file holds compressed
-data (`_COMPRESSED_SIGNATURES`, their bytes that are not UTF-8 decoded as U+FFFD), and of a few others, which
-the file's first bytes then tell apart."""
+BINARY_RECORD = r"^(?:\x{1f}|BZh[1-9]1AY&SY|\(\x{fffd}/|PK\x{3}\x{4}|\x{fffd}7zXZ|PAR1|Obj\x{1})"
+"""A Java regular expression matching the start of a text file's first record when the file is not text
+(`_COMPRESSED_SIGNATURES` and `_DATA_FILE_SIGNATURES`, their bytes that are not UTF-8 decoded as U+FFFD), and
+of a few others, which the file's first bytes then tell apart."""

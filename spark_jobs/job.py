@@ -30,7 +30,7 @@ from spark_jobs.errors import (
     SchemaMismatchError,
     UnreadableMergedDecimalError,
 )
-from spark_jobs.input_files import COMPRESSED_RECORD, refuse_compressed_data
+from spark_jobs.input_files import BINARY_RECORD, refuse_binary_files
 from spark_jobs.options import APPEND, BIGQUERY, CSV, DEFAULT_CSV_DIALECT, LOCAL, CsvDialect
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.quoting import quoted
@@ -163,7 +163,7 @@ def _counted(
             quarantined = rejected_rows(rejected, contract, started_at, config.batch_id)
             _count(checked, rows, rejected, _columns_named_by_the_files(config, contract), progress)
             if MALFORMED_RULE in progress.rejections_by_rule:
-                refuse_compressed_data(source.frame.sparkSession, _files_that_may_be_compressed(rejected))
+                refuse_binary_files(source.frame.sparkSession, _files_that_may_be_binary(rejected))
         cached.enter_context(attempt.pop_all())
     return loaded, quarantined
 
@@ -207,10 +207,11 @@ def _java_refusal(compile_pattern: Callable[[str], object], pattern: str) -> str
     return None
 
 
-def _files_that_may_be_compressed(rejected: DataFrame) -> list[str]:
-    """The files of the `rejected` rows whose record could not be split into columns and starts as a file of
-    compressed data does (its first record does; a few such files suffice to fail the run)."""
-    suspect = rejected.where(sf.col(RAW_RECORD).rlike(COMPRESSED_RECORD)).select(SOURCE_FILE).distinct()
+def _files_that_may_be_binary(rejected: DataFrame) -> list[str]:
+    """The files of the `rejected` rows whose record could not be split into columns and starts as a file
+    that is not text does, compressed data or a Parquet or Avro file (its first record does; a few such files
+    suffice to fail the run)."""
+    suspect = rejected.where(sf.col(RAW_RECORD).rlike(BINARY_RECORD)).select(SOURCE_FILE).distinct()
     return [row[SOURCE_FILE] for row in suspect.limit(_FILES_LOOKED_AT).collect()]
 
 

@@ -25,7 +25,7 @@ from spark_jobs.errors import (
 from spark_jobs.hadoop_paths import as_input_file_names
 from spark_jobs.input_files import (
     DECOMPRESSED_ENDINGS,
-    compressed_data,
+    binary_content,
     holds_only_a_byte_order_mark,
     text_file_head,
 )
@@ -125,7 +125,7 @@ _HEADER_NAME = re.compile(
 
 
 def _not_text_hint(message: str, encoding: str) -> str:
-    """A hint when the file whose header Spark refused in `message` was not read as text: compressed
+    """A hint when the file whose header Spark refused in `message` was not read as text: compressed,
     or empty (`_file_hint`), or with a header holding what text in `encoding` does not (NUL characters of
     UTF-16, undecodable bytes, UTF-8's byte-order mark read as another encoding)."""
     name = _HEADER_NAME.search(message)
@@ -156,8 +156,9 @@ def _not_text_hint(message: str, encoding: str) -> str:
 
 def _file_hint(file: str) -> str | None:
     """A hint when `file` is named as a compressed file that Hadoop does not decompress (it goes by the
-    name's ending, in lower case), holds compressed data under another name (`compressed_data`), or holds
-    nothing but UTF-8's byte-order mark, which Spark reads as a header of one empty name."""
+    name's ending, in lower case), is not text (`binary_content`: compressed data under another name, a
+    Parquet or Avro file), or holds nothing but UTF-8's byte-order mark, which Spark reads as a header of one
+    empty name."""
     stem, dot, ending = file.rsplit("/", 1)[-1].rpartition(".")
     if stem and dot and ending.lower() in _COMPRESSED_ENDINGS and ending not in DECOMPRESSED_ENDINGS:
         remedy = (
@@ -176,9 +177,9 @@ def _file_hint(file: str) -> str | None:
     head = text_file_head(spark, named)
     if head is None:
         return None
-    compressed = compressed_data(named, head)
-    if compressed is not None:
-        return f"; the file {compressed}"
+    binary = binary_content(named, head)
+    if binary is not None:
+        return f"; the file {binary}"
     if holds_only_a_byte_order_mark(head):
         return (
             "; the file holds nothing but UTF-8's byte-order mark, as some editors save an empty file: "

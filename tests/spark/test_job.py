@@ -534,6 +534,42 @@ def test_a_compressed_csv_file_that_hadoop_does_not_decompress_gets_that_hint_no
     assert report["error"].endswith(_IN_ORDER + hint)
 
 
+def _a_parquet_file(spark: SparkSession, directory: Path) -> bytes:
+    spark.createDataFrame([("AB1", 1)], "id string, qty long").coalesce(1).write.parquet(str(directory))
+    return next(directory.glob("part-*.parquet")).read_bytes()
+
+
+# Avro's object container header: its magic, then the schema in its metadata (what follows is not looked at).
+_AVRO_HEAD = b"Obj\x01\x04\x16avro.schema"
+
+
+# Read as text: CSV refuses its header (status 5); JSON would quarantine its bytes as malformed (status 6).
+@pytest.mark.parametrize("read_as", [("csv", 5), ("json", 6)])
+@pytest.mark.parametrize("written_as", [("a Parquet", "parquet"), ("an Avro", "avro")])
+def test_a_parquet_or_avro_file_given_as_text_is_said_to_be_one(
+    spark: SparkSession,
+    contract_file: Path,
+    tmp_path: Path,
+    read_as: tuple[str, int],
+    written_as: tuple[str, str],
+) -> None:
+    (fmt, status), (kind, input_format) = read_as, written_as
+    (tmp_path / "in").mkdir()
+    data = tmp_path / "in" / f"a.{fmt}"
+    data.write_bytes(_a_parquet_file(spark, tmp_path / "p") if input_format == "parquet" else _AVRO_HEAD)
+    code, report = run_job(
+        spark, contract_file, tmp_path / "in", tmp_path / "out", "--max-reject-ratio", "1", fmt=fmt
+    )
+    problem = (
+        f"is {kind} file, read as text: give such files with --input-format {input_format} (the pipeline key "
+        "inputFormat)"
+    )
+    assert code == status
+    expected = f"; the file {problem}" if fmt == "csv" else f"input file {data.as_uri()} {problem}"
+    assert report["error"].endswith(expected)
+    assert not (tmp_path / "out" / "items").exists()
+
+
 def _zipped(data: bytes) -> bytes:
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
