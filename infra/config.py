@@ -71,6 +71,11 @@ _MAX_NETWORK_TAGS = 64
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
 # What Dataproc Serverless says it does not support ("Spark properties": YARN- and shuffle-related ones).
 _SERVERLESS_UNSUPPORTED = re.compile(r"spark\.(master$|yarn\.|shuffle\.)")
+# The BigQuery connector's options, set for every read and write (its global form), that would take its loads
+# to another project, or to another identity than the runner's.
+_CONNECTOR_REDIRECTS = re.compile(
+    r"spark\.datasource\.bigquery\.(project|parentProject|credentials|credentialsFile)", re.I
+)
 # An email address in ASCII: the characters RFC 5322 allows before the @, in dotted runs, and a domain name.
 _EMAIL_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _EMAIL_DOMAIN = re.compile(
@@ -771,6 +776,17 @@ def _refuse_what_the_job_sets(key: str, name: str, value: object) -> None:
         )
 
 
+def _refuse_connector_redirects(key: str, name: str, value: object) -> None:
+    """Refuse the connector's global options that would take its loads away from the stack's tables."""
+    if _CONNECTOR_REDIRECTS.fullmatch(name):
+        raise ConfigError(
+            key,
+            value,
+            "a property that keeps the BigQuery connector in projectId, as the runner account: this one "
+            "would load the tables into another project, or as another identity",
+        )
+
+
 def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:
     """sparkProperties, as text. Refused: the properties other keys set, those the job sets itself at run
     time, which would silently override a batch property, more starting executors than `max_executors`,
@@ -803,6 +819,7 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
                 f"{', '.join(sized)})",
             )
         _refuse_what_the_job_sets(key, name, value)
+        _refuse_connector_redirects(key, name, value)
         if _SERVERLESS_UNSUPPORTED.match(name):
             raise ConfigError(
                 key,

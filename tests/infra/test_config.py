@@ -1463,6 +1463,16 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             "sparkProperties.spark.sql.inMemoryColumnarStorage.batchSize",
             "a property the job does not set itself at run time",
         ),
+        # The connector would load elsewhere, or as another identity, than the stack's tables and runner.
+        *[
+            (
+                {f"spark.datasource.bigquery.{option}": "other"},
+                f"sparkProperties.spark.datasource.bigquery.{option}",
+                "a property that keeps the BigQuery connector in projectId, as the runner account: this one "
+                "would load the tables into another project, or as another identity",
+            )
+            for option in ("project", "parentProject", "parentproject", "credentials", "credentialsFile")
+        ],
         # Spark copies the job's value over the one a batch gives Hadoop.
         *[
             (
