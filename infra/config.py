@@ -30,7 +30,6 @@ from infra.config_reader import (
     one_of,
     refuse_first,
     structure,
-    whole_number,
     yaml_text,
 )
 from infra.pipeline_config import (
@@ -41,6 +40,7 @@ from infra.pipeline_config import (
 )
 from policy.fetched_code import downloads_packages, is_stored, java_trimmed, listed_files
 from spark_jobs.options import PROJECT_ID, SCOPED_PROJECT_ID
+from spark_jobs.rule_values import whole_number
 from spark_jobs.spark_settings import SET_AT_RUN_TIME
 
 APP_LABEL = "gcs-bigquery-pipeline"
@@ -747,7 +747,7 @@ def _starting_executors(properties: Mapping[str, str]) -> Iterator[tuple[str, in
             continue
         # Spark reads an integer property with Java's parseInt of the value trimmed.
         number = java_trimmed(properties[name])
-        starting = whole_number(number) if SIGNED_DIGITS.fullmatch(number) else None
+        starting = whole_number(number, len(str(_JAVA_INT_MAX))) if SIGNED_DIGITS.fullmatch(number) else None
         if starting is None or not _JAVA_INT_MIN <= starting <= _JAVA_INT_MAX:
             raise ConfigError(
                 map_entry("sparkProperties", name),

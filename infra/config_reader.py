@@ -21,6 +21,7 @@ from pulumi.runtime.config import CONFIG, get_config_env, is_config_secret
 
 from spark_jobs.errors import listed
 from spark_jobs.quoting import quoted
+from spark_jobs.rule_values import whole_number
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """Directory holding Pulumi.yaml; relative paths in config (data contracts) are resolved against it."""
@@ -278,7 +279,7 @@ def bounded_int(key: str, value: object, low: int, high: int) -> int:
     allowed = f"an integer from {low} to {high}"
     if isinstance(value, bool) or not (isinstance(value, int) or SIGNED_DIGITS.fullmatch(str(value))):
         raise ConfigError(key, value, allowed)
-    number = whole_number(str(value))
+    number = whole_number(str(value), len(str(max(abs(low), abs(high)))))
     if number is None or not low <= number <= high:
         raise ConfigError(key, value, allowed)
     return number
@@ -286,19 +287,6 @@ def bounded_int(key: str, value: object, low: int, high: int) -> int:
 
 SIGNED_DIGITS = re.compile(r"[+-]?[0-9]+")
 """A whole number as text, as stack config and Spark's integer properties write one."""
-
-
-def whole_number(digits: str) -> int | None:
-    """The integer that `digits` (matching SIGNED_DIGITS) write, or None past 18 significant digits, beyond
-    any bound the program checks: Python refuses to read more than 4300 digits, leading zeros included, with a
-    ValueError of its own."""
-    sign, significant = digits[0] if digits[0] in "+-" else "", digits.lstrip("+-").lstrip("0")
-    if len(significant) > _MOST_DIGITS:
-        return None
-    return int(sign + (significant or "0"))
-
-
-_MOST_DIGITS = 18
 
 
 def yaml_text(value: bool) -> str:

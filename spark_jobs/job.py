@@ -287,9 +287,10 @@ def check_reject_ratio(progress: Progress, max_reject_ratio: float) -> None:
 def _shown_above(ratio: float, limit: float) -> str:
     """`ratio` in four significant digits, or as many more as it takes to show it above `limit`: 1 row of
     30,001 is 0.00003333, not 0.0000, and 0.500001 is not shown as the 0.5 it exceeds."""
+    exceeded = Decimal(_positional(limit))
     for digits in range(4, 18):
         shown = _positional(float(f"{ratio:.{digits}g}"))
-        if Decimal(shown) > Decimal(_positional(limit)):
+        if Decimal(shown) > exceeded:
             return shown
     return _positional(ratio)
 

@@ -49,13 +49,20 @@ def _written_as(value: object, syntax: str) -> str | None:
     return value if isinstance(value, str) and re.fullmatch(syntax, value) else None
 
 
+def whole_number(text: str, most_digits: int) -> int | None:
+    """The integer that `text` (ASCII digits, perhaps after a sign) writes, or None past `most_digits`
+    significant digits, which the caller's range excludes: Python refuses to convert more than 4300 digits,
+    leading zeros included, with a ValueError of its own."""
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > most_digits:
+        return None
+    return int(("-" if text.startswith("-") else "") + digits)
+
+
 def _as_int64(value: object) -> int | None:
     text = _written_as(value, INT64_LITERAL)
     if text is not None:
-        digits = text.lstrip("+-").lstrip("0") or "0"
-        if len(digits) > len(str(INT64_MAX)):
-            return None  # out of range, and Python refuses to convert thousands of digits
-        value = int(("-" if text.startswith("-") else "") + digits)
+        value = whole_number(text, len(str(INT64_MAX)))
     if isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX:
         return value
     return None
