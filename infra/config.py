@@ -835,10 +835,16 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
             raise ConfigError(key, value, "a property value: text, a number, true or false")
         _refuse_fetching_from_outside(key, name, properties[name], value)
     for name, starting in _starting_executors(properties):
+        if starting < EXECUTORS_RANGE[0]:
+            raise ConfigError(
+                map_entry("sparkProperties", name),
+                raw[name],  # as written: the number Spark reads may be written ' +1'
+                f"at least {EXECUTORS_RANGE[0]}, Dataproc Serverless's fewest executors for a batch",
+            )
         if starting > max_executors:
             raise ConfigError(
                 map_entry("sparkProperties", name),
-                raw[name],  # as written: the number Spark reads may be written ' +11'
+                raw[name],
                 f"at most maxExecutors ({max_executors}): a batch starts with this many executors, even "
                 "above the maximum",
             )

@@ -1518,6 +1518,17 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             )
             for name in ("spark.dynamicAllocation.initialExecutors", "spark.executor.instances")
         ],
+        # Dataproc Serverless starts a batch with at least 2 executors.
+        *[
+            (
+                {name: value},
+                f"sparkProperties.{name}",
+                f"config sparkProperties.{name}={shown} is not valid: at least 2, Dataproc Serverless's "
+                "fewest executors for a batch",
+            )
+            for name in ("spark.dynamicAllocation.initialExecutors", "spark.executor.instances")
+            for value, shown in ((1, "1"), ("0", "'0'"), (" -3", "' -3'"))
+        ],
         # As Spark reads them: trimmed, and with a sign.
         (
             {"spark.executor.instances": " +11"},
