@@ -383,7 +383,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         labels=MappingProxyType(
             {
                 **dict(zip(_COMMON_LABEL_KEYS, (APP_LABEL, stack_name, "pulumi"), strict=True)),
-                **_stack_labels(reader, reader.structure("labels")),
+                **_stack_labels(reader, reader.structure("labels", "'labels.team' data")),
             }
         ),
         kms_key=_optional(_kms_key(reader.string("kmsKey"), region)),
@@ -396,7 +396,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
         warehouse=_warehouse(reader, protect_data),
         batch=_batch(reader),
         monitoring=_monitoring(reader),
-        pipelines=parse_pipelines(reader.structure("pipelines")),
+        pipelines=parse_pipelines(reader.structure("pipelines", "'pipelines[0].name' orders")),
     )
     reader.unread_keys()
     _check_pipeline_executors(loaded.batch, loaded.pipelines)
@@ -499,7 +499,11 @@ def _stack_labels(reader: Reader, raw: object) -> Mapping[str, str]:
     """The configured `labels`, counted with the provider's `gcp:defaultLabels` against a batch's limit."""
     labels = _labels("labels", raw, _RESERVED_LABELS)
     provided = reader.provider("defaultLabels")
-    default_labels = _labels("gcp:defaultLabels", structure("gcp:defaultLabels", provided or {}), ())
+    default_labels = _labels(
+        "gcp:defaultLabels",
+        structure("gcp:defaultLabels", provided or {}, "'gcp:defaultLabels.team' data"),
+        (),
+    )
     others = (set(labels) | set(default_labels)) - set(_BATCH_PROGRAM_LABELS)
     if len(others) > _MAX_USER_LABELS:
         counted = " together with gcp:defaultLabels, which the provider adds" if default_labels else ""
@@ -581,7 +585,7 @@ def _network(reader: Reader, region: str) -> NetworkConfig:
         subnet_cidr=_cidr("subnetCidr", reader.string("subnetCidr")),
         flow_logs=reader.boolean("flowLogs"),
         create_firewall_rule=create_firewall_rule,
-        network_tags=_network_tags(reader.structure("networkTags")),
+        network_tags=_network_tags(reader.structure("networkTags", "'networkTags[0]' etl")),
     )
 
 
@@ -733,7 +737,14 @@ def _batch(reader: Reader) -> BatchConfig:
         run_token=_run_token(reader.string("runToken")),
         run=reader.boolean("runBatches"),
         spark_properties=MappingProxyType(
-            {**_extra_properties(reader.structure("sparkProperties"), sized, max_executors), **sized}
+            {
+                **_extra_properties(
+                    reader.structure("sparkProperties", "'sparkProperties[\"spark.executor.memory\"]' 8g"),
+                    sized,
+                    max_executors,
+                ),
+                **sized,
+            }
         ),
     )
 

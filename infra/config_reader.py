@@ -163,8 +163,8 @@ class Reader:
     def integer(self, key: str, low: int, high: int) -> int:
         return bounded_int(key, self._value(key), low, high)
 
-    def structure(self, key: str) -> object:
-        return structure(key, self._value(key))
+    def structure(self, key: str, one_entry: str) -> object:
+        return structure(key, self._value(key), one_entry)
 
     def provider(self, key: str) -> str | None:
         """The provider's own setting `gcp:<key>`, which the program checks (it is not declared here)."""
@@ -243,8 +243,10 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
-def structure(key: str, value: object) -> object:
-    """A structured config value: as the YAML file has it, or from the JSON text the engine passes."""
+def structure(key: str, value: object, one_entry: str) -> object:
+    """A structured config value: as the YAML file has it, or from the JSON text the engine passes.
+    `one_entry` is what `pulumi config set --path` takes to set one of its entries, shown when the value is
+    plain text (`'labels.team' data`)."""
     if not isinstance(value, str):
         return value
     try:
@@ -258,8 +260,7 @@ def structure(key: str, value: object) -> object:
             key,
             value,
             "a YAML/JSON structure, not plain text: write it in the stack's file, or set one entry with "
-            f"`pulumi config set --path` (e.g. `pulumi config set --path '{key}.name' value` for a map, "
-            f"`'{key}[0]'` for a list)",
+            f"`pulumi config set --path {one_entry}`",
         ) from None
     except ValueError:  # a number of more digits than Python reads (4300)
         raise ConfigError(

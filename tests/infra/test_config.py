@@ -68,12 +68,27 @@ def _error(overrides: dict[str, object]) -> ConfigError:
         ({"labels": {"role": "finance"}}, "labels.role", "not one of the labels the program sets"),
         ({"labels": {"pipeline": "x"}}, "labels.pipeline", "not one of the labels the program sets"),
         ({"labels": ["team"]}, "labels", "a map of label keys"),
-        (
-            {"labels": "team=data"},
-            "labels",
-            "a YAML/JSON structure, not plain text: write it in the stack's file, or set one entry with "
-            "`pulumi config set --path` (e.g. `pulumi config set --path 'labels.name' value` for a map",
-        ),
+        # Plain text where a structure belongs: the hint sets one entry of that key, as the key takes it.
+        *[
+            (
+                {key: text},
+                key,
+                "a YAML/JSON structure, not plain text: write it in the stack's file, or set one entry with "
+                f"`pulumi config set --path {one_entry}`",
+            )
+            for key, text, one_entry in (
+                ("labels", "team=data", "'labels.team' data"),
+                ("pipelines", "orders", "'pipelines[0].name' orders"),
+                ("networkTags", "etl", "'networkTags[0]' etl"),
+                # A property's name holds dots, which --path would read as nested maps.
+                (
+                    "sparkProperties",
+                    "spark.executor.memory=8g",
+                    """'sparkProperties["spark.executor.memory"]' 8g""",
+                ),
+                ("gcp:defaultLabels", "team=data", "'gcp:defaultLabels.team' data"),
+            )
+        ],
         ({"labels": {f"k{i}": "v" for i in range(28)}}, "labels", "at most 27 labels (a Dataproc batch"),
         (
             {
