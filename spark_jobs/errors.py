@@ -52,10 +52,8 @@ class NoInputError(JobError):
     exit_code = 4
 
 
-class SchemaMismatchError(JobError):
-    """The input's columns do not fit the contract (missing required column, wrong type, bad header)."""
-
-    exit_code = 5
+class InputRefusedError(JobError):
+    """The input was refused as it was read, before any row was checked."""
 
     def __init__(self, message: str, input_files: tuple[str, ...] = ()) -> None:
         super().__init__(message)
@@ -63,12 +61,18 @@ class SchemaMismatchError(JobError):
         """The files of the refused input, when known: the report lists them."""
 
 
+class SchemaMismatchError(InputRefusedError):
+    """The input's columns do not fit the contract (missing required column, wrong type, bad header)."""
+
+    exit_code = 5
+
+
 class UnreadableMergedDecimalError(SchemaMismatchError):
     """Typed files hold a decimal column in precisions of one scale: Spark merges them into the widest, then
     cannot read a narrower file's integers as it. Reading the files in groups sharing a schema avoids it."""
 
 
-class CorruptInputError(JobError):
+class CorruptInputError(InputRefusedError):
     """An input file could not be read at all (for example a truncated Parquet file)."""
 
     exit_code = 6

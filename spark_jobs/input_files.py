@@ -21,6 +21,7 @@ from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError, UsageError
 from spark_jobs.hadoop_fs import file_head_ints, read_head
 from spark_jobs.hadoop_paths import (
+    as_input_file_names,
     is_local,
     is_utf8,
     local_path,
@@ -46,6 +47,28 @@ def data_files(frame: DataFrame) -> list[str]:
     `_common_metadata`) among its files, which the scan then skips, as it skips every file whose name
     starts with `.`, or with `_` and holds no `=`."""
     return [file for file in frame.inputFiles() if not skipped_by_spark(file.rsplit("/", 1)[-1])]
+
+
+class Listing(NamedTuple):
+    """The files under an input location (`list_files`)."""
+
+    with_data: list[str]
+    """The files holding data (not zero bytes), as paths that can be loaded."""
+    listed: list[str]
+    """All the files, as Spark names its input files."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """All the files, as the report names them."""
+        return input_file_names(self.listed)
+
+
+def list_files(spark: SparkSession, location: str) -> Listing:
+    """The files under `location`, listed as Spark lists a file source's, without reading them."""
+    listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
+    # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
+    paths = listing.where(sf.col("length") > 0).select("path").collect()
+    return Listing(sorted(as_input_file_names(row.path) for row in paths), data_files(listing))
 
 
 def input_file_names(listed: list[str]) -> tuple[str, ...]:

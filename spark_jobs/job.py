@@ -25,12 +25,12 @@ from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import (
     ColumnlessParquetError,
     ContractError,
+    InputRefusedError,
     ReconciliationError,
     RejectRatioExceededError,
-    SchemaMismatchError,
     UnreadableMergedDecimalError,
 )
-from spark_jobs.input_files import BINARY_RECORD, refuse_binary_files
+from spark_jobs.input_files import BINARY_RECORD, list_files, refuse_binary_files
 from spark_jobs.options import APPEND, BIGQUERY, CSV, DEFAULT_CSV_DIALECT, LOCAL, CsvDialect
 from spark_jobs.outputs import loaded_rows, rejected_rows
 from spark_jobs.quoting import quoted
@@ -130,11 +130,20 @@ def _source(
                 csv=config.csv,
                 in_schema_groups=in_schema_groups,
             )
-    except SchemaMismatchError as refused:
-        progress.input_files = refused.input_files
+    except InputRefusedError as refused:
+        progress.input_files = refused.input_files or _listed_after_failing(spark, config.input_location)
         raise
     progress.input_files = source.files
     return source
+
+
+def _listed_after_failing(spark: SparkSession, location: str) -> tuple[str, ...]:
+    """The files under `location`, for the report of a read that failed before it said which; none when
+    listing them fails too (the run's error already says why the read failed)."""
+    try:
+        return list_files(spark, location).names
+    except (Py4JJavaError, PySparkException):
+        return ()
 
 
 def _counted(

@@ -31,12 +31,13 @@ from spark_jobs.contract import RAW_RECORD, TEXT_SUFFIX, Contract
 from spark_jobs.contract import Column as ContractColumn
 from spark_jobs.errors import CorruptInputError, SchemaMismatchError, UsageError
 from spark_jobs.hadoop_fs import avro_schema
-from spark_jobs.hadoop_paths import as_input_file_names
 from spark_jobs.input_files import (
     InputRows,
+    Listing,
     data_files,
     directory_value,
     input_file_names,
+    list_files,
     named_by_directories,
 )
 from spark_jobs.options import AVRO, PARQUET
@@ -55,7 +56,7 @@ def typed_reader(
             if data_source == AVRO:
                 return _read_avro(spark, location, contract)
             if in_schema_groups:
-                return _read_by_schema(spark, data_source, _listing(spark, location), contract)
+                return _read_by_schema(spark, data_source, list_files(spark, location), contract)
             try:
                 frame = _typed_files(spark, data_source).option("mergeSchema", "true").load(location)
             except Py4JJavaError as error:
@@ -65,7 +66,7 @@ def typed_reader(
             if _TWIN_COLUMNS not in str(error):
                 raise
             raise (
-                _file_refused(spark, data_source, _listing(spark, location), _twin_columns) or error
+                _file_refused(spark, data_source, list_files(spark, location), _twin_columns) or error
             ) from None
 
     return read
@@ -81,7 +82,7 @@ def _read_avro(spark: SparkSession, location: str, contract: Contract) -> InputR
             "reading Avro needs the spark-avro package, which this Spark installation lacks (Dataproc's "
             "runtime has it)"
         )
-    listing = _listing(spark, location)
+    listing = list_files(spark, location)
     if not listing.with_data:  # none, or only zero-byte files (a failed writer leaves them): no row
         empty = spark.createDataFrame([], typed_schema(contract))
         return InputRows(_match_by_name(empty, contract, location), listing.listed)
@@ -118,7 +119,7 @@ def _read_after_failed_merge(
     contract's own when there are none) and given to the reader, which then never opens them, so they are
     still among the input files; when the other files must be read in schema groups, they are only listed.
     """
-    listing = _listing(spark, location)
+    listing = list_files(spark, location)
     if _unreadable_type(str(error)):
         raise _file_refused(spark, data_source, listing, _column_of_unreadable_type) or error
     if len(listing.with_data) == len(listing.listed):
@@ -138,28 +139,8 @@ def _read_after_failed_merge(
     return _matched(frame, contract, location, data_source)
 
 
-class _Listing(NamedTuple):
-    with_data: list[str]
-    """The files holding data (not zero bytes), as paths that can be loaded."""
-    listed: list[str]
-    """All the files, as Spark names its input files."""
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """All the files, as the report names them."""
-        return input_file_names(self.listed)
-
-
-def _listing(spark: SparkSession, location: str) -> _Listing:
-    """The files under `location`, listed as Spark lists a file source's."""
-    listing = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(location)
-    # The listing's paths, unlike the names Spark gives input files, are not URL-encoded: they can be loaded.
-    paths = listing.where(sf.col("length") > 0).select("path").collect()
-    return _Listing(sorted(as_input_file_names(row.path) for row in paths), data_files(listing))
-
-
 def _file_refused(
-    spark: SparkSession, data_source: str, listing: _Listing, problem: Callable[[str], str | None]
+    spark: SparkSession, data_source: str, listing: Listing, problem: Callable[[str], str | None]
 ) -> SchemaMismatchError | None:
     """The error naming the first file holding data whose own schema Spark refuses to read, for the `problem`
     its failure's text shows (None: another failure), which fails the whole read even when the contract does
@@ -251,9 +232,7 @@ def _cannot_merge(error: Py4JJavaError) -> bool:
     return "[CANNOT_MERGE_SCHEMAS]" in str(error.java_exception.getMessage())
 
 
-def _read_by_schema(
-    spark: SparkSession, data_source: str, listing: _Listing, contract: Contract
-) -> InputRows:
+def _read_by_schema(spark: SparkSession, data_source: str, listing: Listing, contract: Contract) -> InputRows:
     """Files read per schema: Avro files always (`_read_avro`), Parquet files whose schemas Spark cannot merge
     (a column int in some, bigint in others), or cannot read once merged.
 
@@ -290,7 +269,7 @@ def _read_by_schema(
 
 
 def _schema_groups(
-    spark: SparkSession, data_source: str, listing: _Listing, contract: Contract
+    spark: SparkSession, data_source: str, listing: Listing, contract: Contract
 ) -> tuple[list[list[str]], frozenset[str]]:
     """The `listing`'s files holding values, in groups giving the contract's columns the same types, in the
     order of their first files; and the names of all the files' columns, in lower case."""

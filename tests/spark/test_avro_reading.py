@@ -15,8 +15,9 @@ from pyspark.sql import SparkSession
 
 from spark_jobs.contract import Contract
 from spark_jobs.errors import CorruptInputError, SchemaMismatchError, UsageError
+from spark_jobs.input_files import list_files
 from spark_jobs.readers import read_input
-from spark_jobs.typed_reader import _avro_file_schema, _listing, _schema_groups
+from spark_jobs.typed_reader import _avro_file_schema, _schema_groups
 
 from .conftest import rows_of
 
@@ -266,7 +267,7 @@ def test_avro_files_are_read_in_one_group_per_set_of_contract_column_types(
     for name, fields in files.items():
         write_avro_header(spark, tmp_path / "in" / name, fields)
     (tmp_path / "in" / "6.avro").write_bytes(b"")
-    groups, names = _schema_groups(spark, "avro", _listing(spark, str(tmp_path / "in")), items)
+    groups, names = _schema_groups(spark, "avro", list_files(spark, str(tmp_path / "in")), items)
     assert [[file.rsplit("/", 1)[1] for file in group] for group in groups] == [
         ["1.avro", "3.avro"],
         ["2.avro", "5.avro"],

@@ -865,6 +865,21 @@ def test_a_read_failure_spark_names_no_file_for_names_the_only_input_file(
     assert report["input_files"][0].endswith("/in/a.csv.gz")
 
 
+def test_the_report_of_a_parquet_read_failing_on_one_file_lists_every_input_file(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """Spark's Parquet reader lists and reads in one call: it fails before the job has the list."""
+    location = tmp_path / "in"
+    spark.createDataFrame([("AB1", 1, dt.date(2026, 1, 5))], "id string, qty bigint, day date").coalesce(
+        1
+    ).write.parquet(str(location))
+    (location / "z.parquet").write_text(ITEMS_HEADER + "\nAB2,2,,,,2026-01-05,,\n")
+    status, report = run_job(spark, contract_file, location, tmp_path / "out", fmt="parquet")
+    assert (status, report["input_file_count"]) == (6, 2)
+    assert report["input_files"] == sorted(part.as_uri() for part in location.glob("*.parquet"))
+    assert report["error"].startswith(f"an input file could not be read: {(location / 'z.parquet').as_uri()}")
+
+
 def test_a_local_file_whose_name_holds_a_colon_is_named_with_the_remedy(
     spark: SparkSession, contract_file: Path, tmp_path: Path
 ) -> None:
