@@ -86,14 +86,16 @@ PRIVILEGED_ROLES = frozenset(
     }
 )
 # Those whom Google's own defaults make owners: the project's owners, by a dataset's special group, a legacy
-# ACL's entity or a bucket's IAM member, and its editors, whom a bucket's default ACL makes OWNER too (an
-# ACL entity holds no other role). Owners hold every role of the project already, so restating those
-# defaults grants nothing new.
+# ACL's entity or a bucket's IAM member, and its editors, whom a bucket's default ACL makes OWNER too.
+# Restating those defaults grants nothing new, but only with the legacy owner roles the defaults give: any
+# other privileged role to them is a grant like any other. (A member names its project, which the pack
+# cannot tell from the stack's own: such a grant must still be read in review.)
 _DEFAULT_OWNERS = re.compile(r"projectOwners|project-(owners|editors)-[0-9]+|projectOwner:.+", re.IGNORECASE)
 # A bucket's default IAM policy also makes the project's editors legacy bucket owners: that grant, and only
 # that one, restates a default.
 _DEFAULT_BUCKET_OWNERS = re.compile(r"projectEditor:.+", re.IGNORECASE)
 _LEGACY_BUCKET_OWNER = "roles/storage.legacybucketowner"
+_LEGACY_OWNER_ROLES = frozenset({"owner", _LEGACY_BUCKET_OWNER})
 
 # Permissions that make a custom role as privileged as those roles: changing IAM anywhere (or a dataset's
 # access list), acting as a service account or minting its credentials, writing roles, lifting a guardrail
@@ -344,9 +346,11 @@ _PRIVILEGED_PERMISSIONS_FOLDED = frozenset(map(_folded, PRIVILEGED_PERMISSIONS))
 
 def _restates_a_default(grant: Grant) -> bool:
     """Whether `grant` is one of Google's own defaults (see _DEFAULT_OWNERS and _DEFAULT_BUCKET_OWNERS)."""
-    member = str(grant.member).strip()
+    member, role = str(grant.member).strip(), _folded(grant.role)
+    if role not in _LEGACY_OWNER_ROLES:
+        return False
     return bool(_DEFAULT_OWNERS.fullmatch(member)) or (
-        _folded(grant.role) == _LEGACY_BUCKET_OWNER and bool(_DEFAULT_BUCKET_OWNERS.fullmatch(member))
+        role == _LEGACY_BUCKET_OWNER and bool(_DEFAULT_BUCKET_OWNERS.fullmatch(member))
     )
 
 

@@ -413,6 +413,39 @@ def test_a_buckets_default_iam_restated_is_no_privileged_grant_but_its_members_g
     ]
 
 
+@pytest.mark.parametrize(
+    ("resource_type", "props", "grant"),
+    [
+        (
+            "gcp:storage/bucketIAMMember:BucketIAMMember",
+            {"bucket": "b", "role": "roles/storage.admin", "member": "projectOwner:my-project"},
+            "roles/storage.admin to projectOwner:my-project",
+        ),
+        (
+            "gcp:serviceaccount/iAMMember:IAMMember",
+            {
+                "serviceAccountId": "x",
+                "role": "roles/iam.serviceAccountTokenCreator",
+                "member": "projectOwner:p",
+            },
+            "roles/iam.serviceAccountTokenCreator to projectOwner:p",
+        ),
+        (
+            DATASET_ACCESS,
+            {"role": "roles/bigquery.dataOwner", "specialGroup": "projectOwners"},
+            "roles/bigquery.dataOwner to projectOwners",
+        ),
+    ],
+)
+def test_the_projects_default_owners_get_no_privileged_role_beyond_the_legacy_owner_ones(
+    resource_type: str, props: dict[str, str], grant: str
+) -> None:
+    args = resource_args(resource_type, props, name="grant")
+    assert violations(IAM_NO_PRIVILEGED_ROLES, args) == [
+        f"{resource_type.rsplit(':', 1)[-1]} 'grant' grants privileged role {grant}: {_PRIVILEGED}"
+    ]
+
+
 CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
 
 
