@@ -95,6 +95,33 @@ def _require_dedicated_service_account(args: ResourceValidationArgs, report: Rep
             "set the pipeline's dedicated service account",
             None,
         )
+    if args.resource_type in (BATCH, SESSION_TEMPLATE) and _runs_as_its_creator(args):
+        version = nested(args.props, "runtimeConfig", "version")
+        runtime = f"runtime {version}" if version else "the default runtime (no runtimeConfig.version)"
+        report(
+            f"{kind} '{args.name}' runs on {runtime}, which runs its code with the credentials of whoever "
+            "creates it (the deployer) unless environmentConfig.executionConfig.authenticationConfig."
+            f"userWorkloadAuthenticationType is {_SERVICE_ACCOUNT_AUTHENTICATION}: set that, or a runtime "
+            "below 3.0",
+            None,
+        )
+
+
+# Runtimes 3.0 and later run a batch's or a session's code with its creator's own credentials (END_USER_
+# CREDENTIALS) unless it asks for its service account's.
+_SERVICE_ACCOUNT_AUTHENTICATION = "SERVICE_ACCOUNT"
+_RUNTIME_BEFORE_3 = re.compile(r"[0-2](\.[0-9]+)*")
+
+
+def _runs_as_its_creator(args: ResourceValidationArgs) -> bool:
+    """Whether a batch or session template runs on a runtime of 3.0 or later, or on the default one (which
+    may be), without asking for service-account authentication."""
+    execution = nested(args.props, "environmentConfig", "executionConfig")
+    authentication = nested(execution or {}, "authenticationConfig", "userWorkloadAuthenticationType")
+    if authentication == _SERVICE_ACCOUNT_AUTHENTICATION:
+        return False
+    version = nested(args.props, "runtimeConfig", "version")
+    return not (isinstance(version, str) and _RUNTIME_BEFORE_3.fullmatch(version.strip()))
 
 
 def _require_named_subnetwork(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -196,7 +223,8 @@ def _require_stored_code(args: ResourceValidationArgs, report: ReportViolation) 
 BATCH_DEDICATED_SERVICE_ACCOUNT = mandatory(
     "batch-dedicated-service-account",
     "Batches, session templates and Dataproc clusters (a workflow template's too) run as a dedicated service "
-    "account, never a default one (Compute Engine's or App Engine's).",
+    "account, never a default one (Compute Engine's or App Engine's); batches and session templates on "
+    "runtimes 3.0 or later (or the default runtime) also ask to run as it, not as their creator.",
     _require_dedicated_service_account,
 )
 

@@ -9,7 +9,7 @@ from policy.batches import (
     BATCH_NAMED_SUBNETWORK,
     BATCH_TTL,
 )
-from policy.resources import BATCH
+from policy.resources import BATCH, SESSION_TEMPLATE
 from tests.infra.harness import run_stack
 from tests.policy.resource_args import UNKNOWN, resource_args, violations
 
@@ -26,6 +26,7 @@ def batch(**execution: Any) -> dict[str, Any]:
     merged = {key: value for key, value in {**EXECUTION, **execution}.items() if value is not None}
     return {
         "pysparkBatch": {"mainPythonFileUri": "gs://code/main.py"},
+        "runtimeConfig": {"version": "2.3"},
         "environmentConfig": {"executionConfig": merged},
     }
 
@@ -70,7 +71,8 @@ def test_a_batch_without_any_environment_config_breaks_every_batch_rule() -> Non
     ] == [
         [
             "batch 'subject' sets no environmentConfig.executionConfig.serviceAccount, so it runs as the "
-            "default Compute Engine service account: set the pipeline's dedicated service account"
+            "default Compute Engine service account: set the pipeline's dedicated service account",
+            f"batch 'subject' runs on the default runtime (no runtimeConfig.version), {_AS_ITS_CREATOR}",
         ],
         [
             "batch 'subject' names no environmentConfig.executionConfig.subnetworkUri: run it on the "
@@ -81,6 +83,63 @@ def test_a_batch_without_any_environment_config_breaks_every_batch_rule() -> Non
             'such as "3600s" so a stuck run is terminated'
         ],
     ]
+
+
+_AS_ITS_CREATOR = (
+    "which runs its code with the credentials of whoever creates it (the deployer) unless environmentConfig."
+    "executionConfig.authenticationConfig.userWorkloadAuthenticationType is SERVICE_ACCOUNT: set that, or a "
+    "runtime below 3.0"
+)
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "runtime", "authentication", "runs_on"),
+    [
+        (BATCH, {"version": "3.0"}, None, "runtime 3.0"),
+        (BATCH, {"version": "3.1"}, "END_USER_CREDENTIALS", "runtime 3.1"),
+        (BATCH, {"version": "10.0"}, None, "runtime 10.0"),
+        (BATCH, {"version": "3.0"}, "service_account", "runtime 3.0"),  # the API's enum is upper case
+        (BATCH, {}, None, "the default runtime (no runtimeConfig.version)"),  # which may be 3.0 or later
+        (SESSION_TEMPLATE, {"version": "3.0"}, "END_USER_CREDENTIALS", "runtime 3.0"),
+    ],
+)
+def test_a_runtime_that_runs_the_code_as_its_creator_needs_service_account_authentication(
+    resource_type: str, runtime: dict[str, str], authentication: str | None, runs_on: str
+) -> None:
+    props = batch()
+    props["runtimeConfig"] = runtime
+    if authentication is not None:
+        execution = props["environmentConfig"]["executionConfig"]
+        execution["authenticationConfig"] = {"userWorkloadAuthenticationType": authentication}
+    args = resource_args(resource_type, props, name="orders")
+    kind = "batch" if resource_type == BATCH else "session template"
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
+        f"{kind} 'orders' runs on {runs_on}, {_AS_ITS_CREATOR}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("runtime", "authentication"),
+    [("3.0", "SERVICE_ACCOUNT"), (None, "SERVICE_ACCOUNT"), ("2.3", None), ("2.2", None), ("1.2", None)],
+)
+def test_a_batch_running_as_its_service_account_on_any_runtime_passes(
+    runtime: str | None, authentication: str | None
+) -> None:
+    props = batch()
+    props["runtimeConfig"] = {} if runtime is None else {"version": runtime}
+    if authentication is not None:
+        execution = props["environmentConfig"]["executionConfig"]
+        execution["authenticationConfig"] = {"userWorkloadAuthenticationType": authentication}
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, resource_args(BATCH, props)) == []
+
+
+def test_the_programs_batches_on_runtime_3_run_as_their_service_account() -> None:
+    result = run_stack("dev", {"runtimeVersion": "3.0"})
+    batches = [resource for resource in result.resources if resource.type == BATCH]
+    assert batches
+    for declared in batches:
+        args = resource_args(BATCH, declared.inputs, name=declared.name)
+        assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == []
 
 
 @pytest.mark.parametrize("subnetwork", [None, ""])
@@ -137,14 +196,13 @@ def test_batch_rules_ignore_other_resources() -> None:
         assert violations(policy, args) == []
 
 
-SESSION_TEMPLATE = "gcp:dataproc/sessionTemplate:SessionTemplate"
-
-
 def test_a_session_template_gets_the_batch_identity_and_subnetwork_rules_but_no_ttl() -> None:
     """Its sessions run as batches do; an idle TTL, not a TTL, bounds them."""
     execution = {"serviceAccount": "123-compute@developer.gserviceaccount.com"}
     args = resource_args(
-        SESSION_TEMPLATE, {"environmentConfig": {"executionConfig": execution}}, name="notebooks"
+        SESSION_TEMPLATE,
+        {"runtimeConfig": {"version": "2.2"}, "environmentConfig": {"executionConfig": execution}},
+        name="notebooks",
     )
     assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, args) == [
         "session template 'notebooks' runs as the default service account "
