@@ -85,6 +85,9 @@ PRIVILEGED_ROLES = frozenset(
         "roles/storage.hmacKeyAdmin",
     }
 )
+# A service's administrator role (`roles/pubsub.admin`, `roles/run.admin`...): most of them may set the IAM
+# policy of the service's resources, so they count as privileged too, whether listed above or not.
+SERVICE_ADMIN_ROLE = re.compile(r"roles/[a-z0-9]+\.admin")
 # Those whom Google's own defaults make owners: the project's owners, by a dataset's special group, a legacy
 # ACL's entity or a bucket's IAM member, and its editors, whom a bucket's default ACL makes OWNER too.
 # Restating those defaults grants nothing new, but only with the legacy owner roles the defaults give: any
@@ -312,17 +315,24 @@ def _forbid_public_members(args: ResourceValidationArgs, report: ReportViolation
 
 
 def _forbid_roles(
-    roles: frozenset[str], kind: str, advice: str, exempt: Callable[[Grant], bool] | None = None
+    roles: frozenset[str],
+    kind: str,
+    advice: str,
+    exempt: Callable[[Grant], bool] | None = None,
+    role_pattern: re.Pattern[str] | None = None,
 ) -> ResourceValidation:
-    """A check reporting every grant of one of `roles`, called `kind` roles, with `advice`, except those
-    `exempt` says are allowed."""
+    """A check reporting every grant of one of `roles` (or, folded, a role `role_pattern` matches whole),
+    called `kind` roles, with `advice`, except those `exempt` says are allowed."""
     folded_roles = frozenset(map(_folded, roles))
+
+    def forbidden(role: str) -> bool:
+        return role in folded_roles or (role_pattern is not None and bool(role_pattern.fullmatch(role)))
 
     def forbid(args: ResourceValidationArgs, report: ReportViolation) -> None:
         for grant in _checked_grants(args, None):
             if exempt is not None and exempt(grant):
                 continue
-            if _folded(grant.role) in folded_roles:
+            if forbidden(_folded(grant.role)):
                 report(
                     f"{resource_class(args.resource_type)} '{args.name}' grants {kind} role {grant.role} to "
                     f"{grant.member}: {advice}",
@@ -355,7 +365,7 @@ def _restates_a_default(grant: Grant) -> bool:
 
 
 _forbid_privileged_grants = _forbid_roles(
-    PRIVILEGED_ROLES, "privileged", _PRIVILEGED_ADVICE, _restates_a_default
+    PRIVILEGED_ROLES, "privileged", _PRIVILEGED_ADVICE, _restates_a_default, SERVICE_ADMIN_ROLE
 )
 
 

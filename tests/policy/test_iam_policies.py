@@ -300,6 +300,11 @@ _CUSTOM_ROLE = (
         "roles/deploymentmanager.editor",
         "roles/cloudbuild.builds.editor",
         "OWNER",
+        # Any service's administrator, who may set the IAM policy of its resources.
+        "roles/pubsub.admin",
+        "roles/secretmanager.admin",
+        "roles/run.admin",
+        "Roles/Compute.Admin",
     ],
 )
 @pytest.mark.parametrize(
