@@ -126,6 +126,9 @@ def test_main_deploys_dev_then_every_other_stack_through_its_environment() -> No
         if stack != "dev":
             assert {"check", "dev"} <= set(job["needs"])
             assert "needs.check.result == 'success'" in job["if"]
+            # Before fromJSON reads the changed stacks, which a failed `changes` job leaves empty.
+            assert "needs.changes.result == 'success'" in job["if"]
+            assert "needs.changes.result == 'success'" in workflow["jobs"][f"preview-{stack}"]["if"]
             assert "(needs.dev.result == 'success' || needs.dev.result == 'skipped')" in job["if"]
 
 
