@@ -106,6 +106,12 @@ def _batch_metric(metric_type: str) -> str:
     return f'metric.type="{metric_type}" AND resource.type="{BATCH_RESOURCE}"'
 
 
+def _pipeline_series(metric_type: pulumi.Output[str], table: str) -> pulumi.Output[str]:
+    """A monitoring filter selecting the series of `metric_type` that a pipeline's batches report (its
+    pipeline label is the table the job reports)."""
+    return metric_type.apply(lambda metric: f'{_batch_metric(metric)} AND {_BY_PIPELINE}="{table}"')
+
+
 class Monitoring(pulumi.ComponentResource):
     """Metrics, dashboard and alert policies for every pipeline of the stack."""
 
@@ -174,51 +180,32 @@ class Monitoring(pulumi.ComponentResource):
         channels: list[pulumi.Output[str]],
         opts: pulumi.ResourceOptions,
     ) -> None:
-        """An alert at the stack's `rejectedRowsThreshold`, and one per pipeline that sets its own (which the
-        stack's then leaves out): the metric's pipeline label is the pipeline's table, as the job reports. The
-        title names the pipeline by its name (at most 20 characters): a table's may pass the 512 characters
-        of an alert policy's title."""
-
-        def alert(name: str, title: str, selected: str, threshold: int, runbook: str) -> None:
+        """One alert per pipeline, at its own `rejectedRowsThreshold` or the stack's: the metric's pipeline
+        label is the pipeline's table, as the job reports. One alert per pipeline, rather than the stack's
+        leaving out the pipelines with their own, keeps each filter within Cloud Monitoring's 2,048
+        characters whatever the number of pipelines, and names the pipeline in its incidents. The title
+        names the pipeline by its name (at most 20 characters): a table's may pass the 512 characters of an
+        alert policy's title."""
+        for pipeline in config.pipelines:
+            table = pipeline.contract.table
+            whose = "the stack's" if pipeline.rejected_rows_threshold is None else "its own"
             self._alert(
-                name=name,
+                name=f"{table}-rejected-rows-alert",
                 config=config,
-                title=f"{title} ({config.stack})",
-                metric_filter=_user_metric(rejected_rows).apply(
-                    lambda metric: _batch_metric(metric) + selected
-                ),
-                threshold=threshold,
+                title=f"Pipeline rejected rows: {pipeline.name} ({config.stack})",
+                metric_filter=_pipeline_series(_user_metric(rejected_rows), table),
+                threshold=config.monitoring.rejected_rows_threshold
+                if pipeline.rejected_rows_threshold is None
+                else pipeline.rejected_rows_threshold,
                 # A distribution, summed per series (ALIGN_SUM keeps a distribution), which REDUCE_MEAN turns
                 # into the exact mean of its values: per batch, the count the run reported.
                 cross_series_reducer="REDUCE_MEAN",
                 group_by=_BY_BATCH,
-                runbook=f"{runbook} The reasons are in the <table>__rejected table, unless the run failed "
-                "writing them there: a failed-run alert then says so too.",
+                runbook=f"A run of pipeline {pipeline.name} (table {table}) quarantined more rows than "
+                f"{whose} rejectedRowsThreshold. The reasons are in the <table>__rejected table, unless the "
+                "run failed writing them there: a failed-run alert then says so too.",
                 channels=channels,
                 opts=opts,
-            )
-
-        own = sorted(
-            (pipeline for pipeline in config.pipelines if pipeline.rejected_rows_threshold is not None),
-            key=lambda pipeline: pipeline.contract.table,  # so that reordering them changes no filter
-        )
-        alert(
-            "rejected-rows-alert",
-            "Pipeline rejected rows",
-            "".join(f' AND {_BY_PIPELINE}!="{pipeline.contract.table}"' for pipeline in own),
-            config.monitoring.rejected_rows_threshold,
-            "A run quarantined more rows than rejectedRowsThreshold.",
-        )
-        for pipeline in own:
-            assert pipeline.rejected_rows_threshold is not None, "selected above"
-            table = pipeline.contract.table
-            alert(
-                f"{table}-rejected-rows-alert",
-                f"Pipeline rejected rows: {pipeline.name}",
-                f' AND {_BY_PIPELINE}="{table}"',
-                pipeline.rejected_rows_threshold,
-                f"A run of pipeline {pipeline.name} (table {table}) quarantined more rows than its own "
-                "rejectedRowsThreshold.",
             )
 
     def _log_metrics(

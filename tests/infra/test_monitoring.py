@@ -168,11 +168,14 @@ def test_alerts_on_failed_runs_and_rejected_rows(dev: StackResult) -> None:
     assert failed["comparison"] == "COMPARISON_GT"
     # Each failed batch opens an incident, and notifies, even while another of its pipeline is open.
     assert failed["aggregations"][0]["groupByFields"] == ["resource.label.batch_id"]
-    rejected = alerts["rejected-rows-alert"].inputs["conditions"][0]["conditionThreshold"]
-    assert 'metric.type="logging.googleapis.com/user/pl-dev/rows_rejected"' in rejected["filter"]
-    # No pipeline sets a threshold of its own: the alert judges every pipeline's batches.
-    assert "metric.label.pipeline" not in rejected["filter"]
+    # One rejected-rows alert per pipeline, at the stack's threshold where it sets none of its own.
+    rejected = alerts["orders-rejected-rows-alert"].inputs["conditions"][0]["conditionThreshold"]
+    assert rejected["filter"] == (
+        'metric.type="logging.googleapis.com/user/pl-dev/rows_rejected" AND '
+        'resource.type="cloud_dataproc_batch" AND metric.label.pipeline="orders"'
+    )
     assert rejected["thresholdValue"] == 0
+    assert sorted(alerts) == ["failed-runs-alert", "orders-rejected-rows-alert"]
     for alert in alerts.values():
         # A report is one point per run: the alert fires on it at once, and closes after 30 minutes without.
         assert alert.inputs["conditions"][0]["conditionThreshold"]["duration"] == "0s"
@@ -197,13 +200,15 @@ def test_prod_alerts_notify_the_configured_email() -> None:
         assert alert.inputs["notificationChannels"] == [
             "projects/my-pipeline-prod/notificationChannels/alert-email"
         ]
-    rejected = prod.one(ALERT, "rejected-rows-alert").inputs["conditions"][0]["conditionThreshold"]
+    rejected = prod.one(ALERT, "orders-rejected-rows-alert").inputs["conditions"][0]["conditionThreshold"]
     assert rejected["thresholdValue"] == 500
 
 
-def test_a_pipeline_with_its_own_rejected_rows_threshold_has_its_own_alert(tmp_path: Path) -> None:
+def test_each_pipeline_has_a_rejected_rows_alert_at_its_own_threshold_or_the_stacks(tmp_path: Path) -> None:
     refunds = tmp_path / "refunds.yaml"
-    refunds.write_text("table: refunds\ncolumns:\n  - {name: refund_id, type: STRING}\n", encoding="utf-8")
+    refunds.write_text(
+        "table: refund_lines\ncolumns:\n  - {name: refund_id, type: STRING}\n", encoding="utf-8"
+    )
     orders = {"name": "orders", "contract": "spark_jobs/contracts/orders.yaml", "inputFormat": "csv"}
     pipelines = [
         {**orders, "rejectedRowsThreshold": 1000},
@@ -211,22 +216,55 @@ def test_a_pipeline_with_its_own_rejected_rows_threshold_has_its_own_alert(tmp_p
     ]
     stack = run_stack("dev", {"rejectedRowsThreshold": 10, "pipelines": pipelines})
     alerts = {alert.name: alert for alert in stack.of_type(ALERT)}
-    assert sorted(alerts) == ["failed-runs-alert", "orders-rejected-rows-alert", "rejected-rows-alert"]
-    stack_wide = alerts["rejected-rows-alert"].inputs["conditions"][0]["conditionThreshold"]
-    # The metric's pipeline label is the table the job reports, which the stack's alert leaves to its own.
-    assert stack_wide["filter"].endswith(' AND metric.label.pipeline!="orders"')
-    assert stack_wide["thresholdValue"] == 10
-    own = alerts["orders-rejected-rows-alert"]
-    condition = own.inputs["conditions"][0]["conditionThreshold"]
-    assert condition["filter"] == stack_wide["filter"].replace('!="orders"', '="orders"')
-    assert (condition["thresholdValue"], condition["aggregations"]) == (1000, stack_wide["aggregations"])
+    assert sorted(alerts) == [
+        "failed-runs-alert",
+        "orders-rejected-rows-alert",
+        "refund_lines-rejected-rows-alert",
+    ]
+    own, stacks = alerts["orders-rejected-rows-alert"], alerts["refund_lines-rejected-rows-alert"]
+    own_condition = own.inputs["conditions"][0]["conditionThreshold"]
+    stacks_condition = stacks.inputs["conditions"][0]["conditionThreshold"]
+    # The metric's pipeline label is the table the job reports.
+    assert own_condition["filter"].endswith(' AND metric.label.pipeline="orders"')
+    assert stacks_condition["filter"] == own_condition["filter"].replace('"orders"', '"refund_lines"')
+    assert (own_condition["thresholdValue"], stacks_condition["thresholdValue"]) == (1000, 10)
+    assert own_condition["aggregations"] == stacks_condition["aggregations"]
     assert own.inputs["displayName"] == "Pipeline rejected rows: orders (dev)"
+    assert stacks.inputs["displayName"] == "Pipeline rejected rows: refunds (dev)"
     assert own.inputs["documentation"]["content"] == (
         "A run of pipeline orders (table orders) quarantined more rows than its own rejectedRowsThreshold. "
         "The reasons are in the <table>__rejected table, unless the run failed writing them there: a "
         "failed-run alert then says so too."
     )
+    assert stacks.inputs["documentation"]["content"].startswith(
+        "A run of pipeline refunds (table refund_lines) quarantined more rows than the stack's "
+        "rejectedRowsThreshold."
+    )
     assert "metric-propagation" in own.options.depends_on
+
+
+def test_rejected_rows_alert_filters_stay_within_cloud_monitorings_limit(tmp_path: Path) -> None:
+    """Cloud Monitoring refuses a condition's filter over 2,048 characters: however many pipelines set their
+    own thresholds, and however long their tables' names, each alert selects one pipeline."""
+    pipelines = []
+    for index in range(40):
+        contract = tmp_path / f"c{index}.yaml"
+        table = f"t{index}_" + "x" * 1000
+        contract.write_text(f"table: {table}\ncolumns:\n  - {{name: id, type: STRING}}\n", encoding="utf-8")
+        pipelines.append(
+            {
+                "name": f"p{index}",
+                "contract": str(contract),
+                "inputFormat": "csv",
+                "rejectedRowsThreshold": index,
+            }
+        )
+    stack = run_stack("dev", {"pipelines": pipelines, "subnetCidr": "10.10.0.0/16"})
+    filters = [
+        alert.inputs["conditions"][0]["conditionThreshold"]["filter"] for alert in stack.of_type(ALERT)
+    ]
+    assert len(filters) == 41
+    assert max(len(text) for text in filters) <= 2048
 
 
 def test_an_alert_email_set_as_a_secret_stays_secret_in_the_channel() -> None:
@@ -280,7 +318,7 @@ def test_every_chart_and_alert_aggregates_its_metric_validly(dev: StackResult) -
 
 
 def test_rejected_rows_alert_judges_each_batch_on_its_own(dev: StackResult) -> None:
-    condition = dev.one(ALERT, "rejected-rows-alert").inputs["conditions"][0]["conditionThreshold"]
+    condition = dev.one(ALERT, "orders-rejected-rows-alert").inputs["conditions"][0]["conditionThreshold"]
     assert condition["aggregations"] == [
         {
             "alignmentPeriod": "300s",
