@@ -86,7 +86,7 @@ class _Distribution:
 _DISTRIBUTIONS = (
     _Distribution(report.ROWS_READ, "1", "Rows read by one run"),
     _Distribution(report.ROWS_LOADED, "1", "Rows loaded into BigQuery by one run"),
-    _Distribution(report.ROWS_REJECTED, "1", "Rows quarantined by one run"),
+    _Distribution(report.ROWS_REJECTED, "1", "Rows one run rejected (quarantined unless it failed first)"),
     _Distribution(report.DURATION_SECONDS, "s", "Duration of one run"),
 )
 
@@ -201,9 +201,9 @@ class Monitoring(pulumi.ComponentResource):
                 # into the exact mean of its values: per batch, the count the run reported.
                 cross_series_reducer="REDUCE_MEAN",
                 group_by=_BY_BATCH,
-                runbook=f"A run of pipeline {pipeline.name} (table {table}) quarantined more rows than "
-                f"{whose} rejectedRowsThreshold. The reasons are in the <table>__rejected table, unless the "
-                "run failed writing them there: a failed-run alert then says so too.",
+                runbook=f"A run of pipeline {pipeline.name} (table {table}) rejected more rows than {whose} "
+                "rejectedRowsThreshold. The rows and their reasons are in the <table>__rejected table, "
+                "unless the run failed before it wrote them there: a failed-run alert then says why.",
                 channels=channels,
                 opts=opts,
             )

@@ -232,12 +232,12 @@ def test_each_pipeline_has_a_rejected_rows_alert_at_its_own_threshold_or_the_sta
     assert own.inputs["displayName"] == "Pipeline rejected rows: orders (dev)"
     assert stacks.inputs["displayName"] == "Pipeline rejected rows: refunds (dev)"
     assert own.inputs["documentation"]["content"] == (
-        "A run of pipeline orders (table orders) quarantined more rows than its own rejectedRowsThreshold. "
-        "The reasons are in the <table>__rejected table, unless the run failed writing them there: a "
-        "failed-run alert then says so too."
+        "A run of pipeline orders (table orders) rejected more rows than its own rejectedRowsThreshold. "
+        "The rows and their reasons are in the <table>__rejected table, unless the run failed before it "
+        "wrote them there: a failed-run alert then says why."
     )
     assert stacks.inputs["documentation"]["content"].startswith(
-        "A run of pipeline refunds (table refund_lines) quarantined more rows than the stack's "
+        "A run of pipeline refunds (table refund_lines) rejected more rows than the stack's "
         "rejectedRowsThreshold."
     )
     assert "metric-propagation" in own.options.depends_on
