@@ -65,12 +65,11 @@ from spark_jobs.options import (
 from spark_jobs.quoting import quoted
 from spark_jobs.report import (
     LOGGED_ERROR_CHARS,
-    LOGGED_INPUT_FILES,
-    LOGGED_RULES,
     STATUS_FAILED,
     STATUS_SUCCEEDED,
     Progress,
     Report,
+    logged_line,
     render_report,
     shortened,
     utc_now,
@@ -429,7 +428,7 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         # The data is written, but whoever waits for the file will not find it: the run did not succeed.
         error, exit_code = f"the report could not be written to {report_path}", JobError.exit_code
         report = replace(report, status=STATUS_FAILED, error=error)
-    print(render_report(report, LOGGED_INPUT_FILES, LOGGED_ERROR_CHARS, LOGGED_RULES), flush=True)
+    print(logged_line(report), flush=True)
     if error:
         # Its quotes escaped: the error (or a local contract's file name) may quote any text, which must not
         # make this line read as a report line to the metrics, should the driver's log hold stderr too.

@@ -150,6 +150,20 @@ def shortened(text: str, max_chars: int) -> str:
 LOGGED_INPUT_FILES = 100
 LOGGED_ERROR_CHARS = 4000
 LOGGED_RULES = 100
+# The caps count names and characters, not bytes: a character JSON escapes takes up to six (`\u0001`), and
+# Cloud Storage names may hold control characters and quotes. Past this size, the line names fewer files.
+LOGGED_LINE_BYTES = 200_000
+
+
+def logged_line(report: Report) -> str:
+    """The report line to log: `render_report` within the caps above, naming half as many input files at a
+    time (down to none) while it is longer than `LOGGED_LINE_BYTES`."""
+    files = LOGGED_INPUT_FILES
+    while True:
+        line = render_report(report, files, LOGGED_ERROR_CHARS, LOGGED_RULES)
+        if files == 0 or len(line.encode("utf-8")) <= LOGGED_LINE_BYTES:
+            return line
+        files //= 2
 
 
 def write_report(report: Report, path: str | Path) -> None:

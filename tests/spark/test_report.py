@@ -14,6 +14,7 @@ from spark_jobs.report import (
     STATUS_FAILED,
     Progress,
     Report,
+    logged_line,
     render_report,
     shortened,
     write_report,
@@ -65,6 +66,22 @@ def test_the_logged_line_names_the_first_files_and_counts_them_all() -> None:
     assert (logged[report.INPUT_FILES], logged[report.INPUT_FILE_COUNT]) == (list(files[:100]), 5000)
     assert len(render_report(many, 100)) < 10_000
     assert json.loads(render_report(many))[report.INPUT_FILES] == list(files)
+
+
+@pytest.mark.parametrize("character", ["a", '"', "\x01"])
+def test_the_logged_line_names_fewer_files_when_their_escaped_names_would_pass_its_size(
+    character: str,
+) -> None:
+    """Cloud Storage names of 1,024 bytes may be quotes or control characters, which JSON escapes."""
+    files = tuple(f"gs://raw/{index:03d}{character * 1000}" for index in range(300))
+    many = Report(
+        pipeline="p", batch_id="b", started_at=START, ended_at=START, progress=Progress(input_files=files)
+    )
+    line = logged_line(many)
+    logged = json.loads(line)
+    assert len(line.encode()) <= report.LOGGED_LINE_BYTES
+    shown = {"a": 100, '"': 50, "\x01": 25}[character]  # halved until the line fits
+    assert (logged[report.INPUT_FILES], logged[report.INPUT_FILE_COUNT]) == (list(files[:shown]), 300)
 
 
 def test_failed_report_carries_the_error_and_converts_times_to_utc(tmp_path: Path) -> None:
