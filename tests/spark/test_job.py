@@ -23,6 +23,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
 from spark_jobs import cli, job, sinks
+from spark_jobs import report as report_module
 from spark_jobs.cli import _save_report, main
 from spark_jobs.contract import SOURCE_FILE, Contract, parse_contract
 from spark_jobs.errors import ReconciliationError, RejectRatioExceededError
@@ -1483,7 +1484,7 @@ def test_the_printed_line_names_at_most_the_logged_number_of_files(
     """Cloud Logging refuses an entry over 256 KB: the line on stdout names the first files and counts all."""
     for index in (1, 2):
         write_lines(tmp_path / "in", f"{index}.csv", [ITEMS_HEADER, f"AB{index},1,,,,2026-01-05,,"])
-    monkeypatch.setattr(cli, "LOGGED_INPUT_FILES", 1)
+    monkeypatch.setattr(report_module, "LOGGED_INPUT_FILES", 1)
     status, saved = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out")
     printed = json.loads(capsys.readouterr().out)
     assert status == 0
