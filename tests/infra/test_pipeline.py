@@ -543,6 +543,7 @@ def test_resources_named_after_the_pipeline_before_keep_their_state() -> None:
         "orders-table": ("sales-table",),
         "orders-rejected": ("sales-rejected",),
         "orders-contract": ("sales-contract",),
+        "orders-rejected-rows-alert": (),  # named after the table already
     }
     unchanged = run_stack("dev", {"pipelines": [{**pipeline, "name": "orders"}]})
     assert {r.options.aliases for r in unchanged.resources if r.name.startswith("orders-")} == {()}
@@ -567,4 +568,6 @@ def test_no_alias_names_a_resource_the_program_declares(tmp_path: Path) -> None:
         "orders_v2-rejected": (),
         "orders_v2-contract": (),
         "orders-batch": (),
+        "orders-rejected-rows-alert": (),
+        "orders_v2-rejected-rows-alert": (),
     }
