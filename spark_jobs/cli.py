@@ -20,7 +20,13 @@ from py4j.protocol import Py4JJavaError, Py4JNetworkError
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 
-from spark_jobs.contract import MAX_TABLE_NAME, Contract, contract_from_bytes, load_contract
+from spark_jobs.contract import (
+    MAX_TABLE_NAME,
+    QUARANTINE_SUFFIX,
+    Contract,
+    contract_from_bytes,
+    load_contract,
+)
 from spark_jobs.errors import (
     ContractError,
     JobError,
@@ -154,12 +160,28 @@ def _matching(pattern: re.Pattern[str], what: str) -> type[str]:
     return check  # type: ignore[return-value]
 
 
+_bigquery_table = _matching(
+    _BIGQUERY_TABLE,
+    f"BigQuery table ([PROJECT.]DATASET.TABLE, the table at most {MAX_TABLE_NAME} characters: its "
+    "quarantine's name and the connector's temporary table add to it)",
+)
+
+
+def _output_table(text: str) -> str:
+    """A table the job can load, its quarantine beside it: not itself a quarantine (any letter case, as a
+    contract's table)."""
+    table = _bigquery_table(text)
+    if table.rsplit(".", 1)[-1].lower().endswith(QUARANTINE_SUFFIX):
+        raise argparse.ArgumentTypeError(
+            f"{quoted(text)} names a quarantine table (ending with {QUARANTINE_SUFFIX}, in some letter "
+            "case): give the table the rows load into; the job writes the rejected ones to "
+            f"<table>{QUARANTINE_SUFFIX}"
+        )
+    return table
+
+
 _CHECKED_WHERE_THEY_APPLY: dict[str, Callable[[str], str]] = {
-    "--output-table": _matching(
-        _BIGQUERY_TABLE,
-        f"BigQuery table ([PROJECT.]DATASET.TABLE, the table at most {MAX_TABLE_NAME} characters: its "
-        "quarantine's name and the connector's temporary table add to it)",
-    ),
+    "--output-table": _output_table,
     "--temp-bucket": _bucket,
     "--csv-delimiter": _csv_delimiter,
     "--csv-null-marker": _csv_null_marker,

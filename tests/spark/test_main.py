@@ -126,6 +126,15 @@ def test_the_report_prints_in_utf8_and_library_logs_without_tracebacks_whatever_
             )
             for table in ("...d.t", "Project-1.ds.t", "p.ds.t", "proj-1-.ds.t", "ds.t-1", "ds..t", "a:b.ds.t")
         ],
+        *[
+            (
+                ["--sink", "bigquery", "--output-table", table, "--temp-bucket", "tmp-bucket"],
+                f"argument --output-table: '{table}' names a quarantine table (ending with __rejected, in "
+                "some letter case): give the table the rows load into; the job writes the rejected ones to "
+                "<table>__rejected",
+            )
+            for table in ("ds.orders__rejected", "my-proj.ds.T__REJECTED")
+        ],
         (
             ["--sink", "bigquery", "--output-table", f"ds.{'t' * 1006}", "--temp-bucket", "tmp-bucket"],
             "the table at most 1005 characters: its quarantine's name and the connector's temporary table "
