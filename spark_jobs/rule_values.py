@@ -69,11 +69,16 @@ def _as_int64(value: object) -> int | None:
 
 
 def _as_float64(value: object) -> float | None:
+    """A number FLOAT64 holds: finite, and not so close to 0 that it would become 0 (a `min: 1e-400` that
+    let 0 pass, or a `max: -1e-400` below it would no longer be)."""
     text = _written_as(value, FLOAT64_LITERAL)
-    number = float(text) if text is not None else value
-    if isinstance(number, int | float | Decimal) and not isinstance(number, bool) and math.isfinite(number):
-        return float(number)
-    return None
+    number = Decimal(text) if text is not None else value
+    if not isinstance(number, int | float | Decimal) or isinstance(number, bool):
+        return None
+    held = float(number)
+    if not math.isfinite(held) or (held == 0 and number != 0):
+        return None
+    return held
 
 
 def _as_numeric(value: object) -> Decimal | None:
@@ -166,7 +171,7 @@ def _as_string(value: object) -> str | None:
 EXPECTED = {
     STRING: "a quoted string",
     INT64: "an integer within 64 bits",
-    FLOAT64: "a finite number",
+    FLOAT64: "a finite number, not so close to 0 that FLOAT64 holds it as 0",
     NUMERIC: f"a number with at most {NUMERIC_INTEGER_DIGITS} integer digits and {NUMERIC_SCALE} decimals",
     DATE: "YYYY-[M]M-[D]D, an existing day from year 1 to 9999",
     TIMESTAMP: (

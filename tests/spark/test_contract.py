@@ -239,6 +239,14 @@ def test_aliases_and_typed_rule_values() -> None:
         ),
         (with_column(name="x", type="NUMERIC", max="1" + "0" * 29), "is not a valid NUMERIC"),
         (with_column(name="x", type="FLOAT64", max=float("inf")), "is not a valid FLOAT64"),
+        # So close to 0 that FLOAT64 would hold 0: a `min` would let 0 pass, a `max` would not be below 0.
+        (
+            with_column(name="x", type="FLOAT64", min="1e-400"),
+            "min value text '1e-400' is not a valid FLOAT64 (a finite number, not so close to 0 that FLOAT64 "
+            "holds it as 0)",
+        ),
+        (with_column(name="x", type="FLOAT64", max=Decimal("-1E-400")), "is not a valid FLOAT64"),
+        (with_column(name="x", type="FLOAT64", min=0, max="-2e-324"), "'-2e-324' is not a valid FLOAT64"),
         (
             with_column(name="x", type="DATE", min="2026-02-30"),
             "min value text '2026-02-30' is not a valid DATE",
