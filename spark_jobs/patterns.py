@@ -9,6 +9,7 @@ with Java before reading anything, which decides the rest.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -145,9 +146,19 @@ def _python_only(pattern: str) -> str | None:
 def _python_only_token(pattern: str) -> str | None:
     """The first of the escapes and braces that Python reads otherwise than Java, which refuses them."""
     problems = (
-        _escape_problem(pattern, token) or _brace_problem(pattern, token) for token in pattern_tokens(pattern)
+        _escape_problem(pattern, token) or _character_problem(token) or _brace_problem(pattern, token)
+        for token in pattern_tokens(pattern)
     )
     return next((problem for problem in problems if problem), None)
+
+
+def _character_problem(token: PatternToken) -> str | None:
+    """A character escape that Python never sees (the syntax check reads it as `x`) and Java refuses."""
+    if token.text.startswith(r"\x{") and not _is_code_point(token.text[3:-1]):
+        return f"writes {token.text}, which is no character: Java takes hex digits up to 10FFFF"
+    if token.text == r"\c":  # the pattern's last character: the tokenizer takes \c with the one after
+        return "ends with \\c, which names no control character: Java takes a letter after it, as in \\cA"
+    return None
 
 
 def _escape_problem(pattern: str, token: PatternToken) -> str | None:
@@ -169,8 +180,21 @@ def _escape_problem(pattern: str, token: PatternToken) -> str | None:
     return None
 
 
+def _is_code_point(digits: str) -> bool:
+    return bool(_HEX_DIGITS.fullmatch(digits)) and int(digits, 16) <= sys.maxunicode
+
+
 def _brace_problem(pattern: str, token: PatternToken) -> str | None:
-    if token.text != "{" or token.in_class or _JAVA_REPETITION.match(pattern, token.position):
+    if token.text != "{" or token.in_class:
+        return None
+    repetition = _JAVA_REPETITION.match(pattern, token.position)
+    if repetition:
+        counts = re.findall("[0-9]+", repetition.group())
+        if any(int(count) > _JAVA_MOST_REPETITIONS for count in counts):
+            return (
+                f"repeats {repetition.group()}, more times than Java counts (at most "
+                f"{_JAVA_MOST_REPETITIONS})"
+            )
         return None
     if _PYTHON_UP_TO.match(pattern, token.position):
         return "repeats up to n times as Python does, {,n}: Java writes {0,n}"
@@ -183,6 +207,8 @@ def _brace_problem(pattern: str, token: PatternToken) -> str | None:
 # What Java reads after a `{` outside a class: always a repetition, or the pattern is refused.
 _JAVA_REPETITION = re.compile(r"\{[0-9]+(?:,[0-9]*)?\}")
 _PYTHON_UP_TO = re.compile(r"\{,[0-9]+\}")
+_JAVA_MOST_REPETITIONS = 2**31 - 1
+_HEX_DIGITS = re.compile("[0-9A-Fa-f]+")
 _OCTAL_DIGIT = re.compile("[0-7]")
 
 

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
+from pyspark.sql import SparkSession
 
 from spark_jobs.contract import (
     BATCH_ID,
@@ -435,6 +438,27 @@ def test_java_only_pattern_syntax_is_accepted(pattern: str) -> None:
     assert column.pattern == pattern
 
 
+# Escapes and repetitions that Python's syntax check never sees as Java does, and which Java refuses.
+_JAVA_REFUSES_UNSEEN_BY_PYTHON = {
+    r"^\x{110000}$": r"writes \x{110000}, which is no character: Java takes hex digits up to 10FFFF",
+    r"^\x{}$": r"writes \x{}, which is no character",
+    r"^[\x{4g}]$": r"writes \x{4g}, which is no character",
+    "^a{2147483648}$": "repeats {2147483648}, more times than Java counts (at most 2147483647)",
+    "^a{1,2147483648}$": "repeats {1,2147483648}, more times than Java counts",
+    "^a\\c": r"ends with \c, which names no control character: Java takes a letter after it, as in \cA",
+}
+
+
+def test_java_refuses_what_the_check_refuses_for_it(spark: SparkSession) -> None:
+    """The check's refusals for Java are Java's own: its compile refuses each of these patterns."""
+    compile_pattern = spark.sparkContext._jvm.java.util.regex.Pattern.compile  # type: ignore[union-attr]
+    for pattern in _JAVA_REFUSES_UNSEEN_BY_PYTHON:
+        with pytest.raises((Py4JJavaError, PySparkException)):
+            compile_pattern(pattern)
+    for accepted in (r"^\x{10FFFF}$", "^a{2147483647}$", r"^\cA$"):
+        compile_pattern(accepted)
+
+
 _BRACE = (
     r"holds a { that starts no repetition ({n}, {n,} or {n,m}), which Java refuses: write "
     r"\{ for the brace itself"
@@ -451,7 +475,7 @@ _BRACE = (
         ("(?a)^[a-z]+$", "sets flags 'a': Java's inline flags are i, d, m, s, u, x, U, c"),
         ("(?L-i:x)", "sets flags 'L-i': Java's inline flags are i, d, m, s, u, x, U, c"),
         ("^[^^](?P<n>a)$", "names a group as Python does: Java writes (?<name>…)"),
-        ("^a{4294967296}$", "is not a valid regular expression: the repetition number is too large"),
+        ("^a{4294967296}$", "repeats {4294967296}, more times than Java counts (at most 2147483647)"),
         ("(?-q)a", "sets flags '-q': Java's inline flags are i, d, m, s, u, x, U, c"),
         ("(?x)[[:digit:]]+$", "uses the POSIX class [:digit:], which Java reads as a set of the characters"),
         ("^a{,3}$", "repeats up to n times as Python does, {,n}: Java writes {0,n}"),
@@ -482,6 +506,7 @@ _BRACE = (
             r"^[\08]$",
             r"holds \0 without an octal digit after it, which Java refuses: write \x00 for the NUL character",
         ),
+        *_JAVA_REFUSES_UNSEEN_BY_PYTHON.items(),
     ],
 )
 def test_python_only_pattern_syntax_is_refused_before_java_would(pattern: str, problem: str) -> None:
