@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from spark_jobs.quoting import quoted
 
@@ -116,14 +117,17 @@ def _posix_class(pattern: str) -> str | None:
 
 
 def _refused_by_python(pattern: str) -> str | None:
+    pieces = list(_in_python_syntax(pattern))
     try:
         with warnings.catch_warnings():  # Java's class intersection (&&) is only a warning in Python
             warnings.simplefilter("ignore", FutureWarning)
-            re.compile(_in_python_syntax(pattern))
+            re.compile("".join(piece.text for piece in pieces))
     except (re.error, OverflowError) as error:  # OverflowError: a repetition too large for Java too
         if _ONLY_PYTHON_REFUSES in str(error):
             return None  # Java allows a look-behind of bounded length; the job's Java compile decides
-        return f"is not a valid regular expression: {error}"
+        if not isinstance(error, re.error) or error.pos is None:
+            return f"is not a valid regular expression: {error}"
+        return f"is not a valid regular expression: {error.msg} at position {_written_at(pieces, error.pos)}"
     except RecursionError:
         return None  # nested deeper than Python can check (Java takes about twice as deep): Java decides
     return None
@@ -235,10 +239,16 @@ _JAVA_FLAGS = "idmsuxUc"
 _FLAG_GROUP = re.compile(r"\(\?(?P<flags>(?P<on>[A-Za-z]*)(?:-(?P<off>[A-Za-z]*))?)(?:\)|(?P<scoped>:))")
 
 
-def _in_python_syntax(pattern: str) -> str:
+class _Rewritten(NamedTuple):
+    """A piece of the pattern as Python's check reads it, and where the pattern as written has it."""
+
+    text: str
+    written_at: int
+
+
+def _in_python_syntax(pattern: str) -> Iterator[_Rewritten]:
     """`pattern` with the Java syntax that Python spells otherwise, or lacks, rewritten token by token; its
     flag groups hold only Java's flags (`_python_only` refused the others)."""
-    rewritten = []
     skip_to = 0
     previous = ""
     for token in pattern_tokens(pattern):
@@ -247,20 +257,30 @@ def _in_python_syntax(pattern: str) -> str:
         follows_class_escape, previous = previous[:2] in _CLASS_ESCAPES, token.text
         if token.text == "-" and token.in_class and follows_class_escape:
             # Java reads `[\w-.]` as \w, - and .: a class is no end of a range. Python refuses the range.
-            rewritten.append(r"\-")
+            yield _Rewritten(r"\-", token.position)
             continue
         opener = token.text == "(" and not token.in_class
         flags = _FLAG_GROUP.match(pattern, token.position) if opener else None
         named = _NAMED_GROUP.match(pattern, token.position) if opener else None
         if flags:  # flags go: Python takes them only at the start
-            rewritten.append("(?:" if flags["scoped"] else "")
+            yield _Rewritten("(?:" if flags["scoped"] else "", token.position)
             skip_to = flags.end()
         elif named:  # Python's spelling of a named group
-            rewritten.append(f"(?P<{named['name']}>")
+            yield _Rewritten(f"(?P<{named['name']}>", token.position)
             skip_to = named.end()
         else:
-            rewritten.append(_python_token(token.text))
-    return "".join(rewritten)
+            yield _Rewritten(_python_token(token.text), token.position)
+
+
+def _written_at(pieces: list[_Rewritten], position: int) -> int:
+    """Where the pattern as written has what Python's check found at `position` of the rewritten one: the
+    piece holding it (a token rewritten whole), or the place a piece left unchanged has it."""
+    start = 0
+    for piece in pieces:
+        if position < start + len(piece.text):
+            return piece.written_at + position - start if piece.text else piece.written_at
+        start += len(piece.text)
+    return pieces[-1].written_at + len(pieces[-1].text) if pieces else 0
 
 
 _NAMED_GROUP = re.compile(r"\(\?<(?P<name>[A-Za-z][A-Za-z0-9]*)>")

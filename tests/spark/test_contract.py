@@ -27,6 +27,7 @@ from spark_jobs.contract import (
     parse_contract,
 )
 from spark_jobs.errors import ContractError
+from spark_jobs.quoting import quoted
 
 ORDERS = Path(__file__).parents[2] / "spark_jobs" / "contracts" / "orders.yaml"
 
@@ -447,6 +448,22 @@ _JAVA_REFUSES_UNSEEN_BY_PYTHON = {
     "^a{1,2147483648}$": "repeats {1,2147483648}, more times than Java counts",
     "^a\\c": r"ends with \c, which names no control character: Java takes a letter after it, as in \cA",
 }
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        # Counted in the pattern as written, as Java counts, not in the check's rewriting of it (flags
+        # removed, classes Python lacks written as one character, named groups spelled as Python's).
+        ("(?i)abc)", "unbalanced parenthesis at position 7"),
+        (r"\p{Lu}\p{Lu}\p{Lu}*+*", "multiple repeat at position 20"),
+        ("(?<name>a)(?<other>b)[", "unterminated character set at position 21"),
+    ],
+)
+def test_a_syntax_error_is_placed_in_the_pattern_as_written(pattern: str, problem: str) -> None:
+    assert refusal(with_column(name="x", type="STRING", pattern=pattern)).endswith(
+        f"pattern {quoted(pattern)} is not a valid regular expression: {problem}"
+    )
 
 
 def test_java_refuses_what_the_check_refuses_for_it(spark: SparkSession) -> None:
