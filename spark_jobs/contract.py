@@ -308,7 +308,7 @@ class _Parser:
         if not isinstance(value, str) or not value.strip():
             # YAML reads unquoted yes/no/on/off as booleans: say so, since the text looked like a string.
             hint = _BOOLEAN_HINT if isinstance(value, bool) else ""
-            raise self.fail(where, f"expected a non-empty string, got {_show(value)}{hint}")
+            raise self.fail(where, f"expected text that is not blank, got {_show(value)}{hint}")
         return value
 
     def description(self, value: object, where: str, limit: int) -> str | None:
@@ -555,7 +555,7 @@ def _not_applicable(rule: str, type_: str, fits: tuple[str, ...]) -> str:
 def _show(value: object) -> str:
     """A YAML value with its kind, so that `text '5'` and `number 5` tell a quoted value from a number."""
     if value is None:
-        return "nothing"
+        return _NOTHING
     if isinstance(value, Decimal | UnreadNumber):  # how the contract reads a YAML number
         kind = "number"
     elif isinstance(value, bool):
@@ -613,3 +613,4 @@ _KINDS = {str: "text", int: "number", float: "number", list: "list", dict: "map"
 
 _MAX_SHOWN = 80
 _BOOLEAN_HINT = " (YAML reads an unquoted yes, no, on or off as a boolean: quote it)"
+_NOTHING = "nothing (YAML reads an empty value, ~ and an unquoted null as nothing: quote text)"

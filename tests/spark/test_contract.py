@@ -271,7 +271,10 @@ def test_aliases_and_typed_rule_values() -> None:
             with_column(name="ID", type="STRING"),
             "column 'ID': declared twice (BigQuery names ignore case: 'id')",
         ),
-        (with_column(name=7, type="STRING"), "columns[4].name: expected a non-empty string, got number 7"),
+        (
+            with_column(name=7, type="STRING"),
+            "columns[4].name: expected text that is not blank, got number 7",
+        ),
         (minimal(primary_key=["nope"]), "primary_key: column 'nope' is not declared"),
         (minimal(primary_key=["n"]), "primary_key: column 'n' must be mode: REQUIRED"),
         (minimal(primary_key=["id", "id"]), "primary_key: column 'id' is listed twice"),
@@ -298,11 +301,11 @@ def test_aliases_and_typed_rule_values() -> None:
         # The key and the column are named, and YAML's booleans are explained.
         (
             with_column(name="x", type="STRING", pattern=123),
-            "column 'x': pattern: expected a non-empty string",
+            "column 'x': pattern: expected text that is not blank",
         ),
         (
             with_column(name="x", type="STRING", description=" "),
-            "column 'x': description: expected a non-empty",
+            "column 'x': description: expected text that is not blank",
         ),
         (with_column(name=False, type="STRING"), "got boolean false (YAML reads an unquoted yes, no"),
         # RE2's POSIX classes mean something else to Java: [[:digit:]] is the set of ':', 'd', 'i', 'g', 't'.
@@ -358,7 +361,7 @@ def test_text_is_shown_as_yaml_quotes_it(document: object, expected: str) -> Non
 @pytest.mark.parametrize(
     ("given", "shown"),
     [
-        (None, "nothing"),
+        (None, "nothing (YAML reads an empty value, ~ and an unquoted null as nothing: quote text)"),
         (5, "number 5"),
         ("5", "text '5'"),
         ({"a": 1}, "map {'a': 1}"),
@@ -672,7 +675,7 @@ def test_a_short_file_whose_aliases_make_a_huge_value_is_refused_without_writing
     with pytest.raises(ContractError) as caught:
         contract_from_bytes(text.encode(), "c.yaml")
     assert str(caught.value) == (
-        "c.yaml: table: expected a non-empty string, got list [[[[[[[[['xxxxxxxxxx', 'xxxxxxxxxx', "
+        "c.yaml: table: expected text that is not blank, got list [[[[[[[[['xxxxxxxxxx', 'xxxxxxxxxx', "
         "'xxxxxxxxxx', 'xxxxxxxxxx', 'xxxxxxxxxx'..."
     )
 
