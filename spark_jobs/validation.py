@@ -9,7 +9,7 @@ built-in column expressions; a reason reads `<rule>: <detail>`, where the rule i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame, Window
@@ -242,12 +242,10 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Ru
             )
         )
     if column.allowed is not None:
-        # Texts quoted, so that an empty one shows and one holding ", " is not read as two.
-        shown = ", ".join(
-            quoted(item) if isinstance(item, str) else show_value(item) for item in column.allowed
-        )
         allowed = value.isin([_literal(item) for item in column.allowed])
-        rules.append(Rule(~allowed, _reason(column, "allowed", text, "is not one of", shown)))
+        rules.append(
+            Rule(~allowed, _reason(column, "allowed", text, "is not one of", _allowed_shown(column.allowed)))
+        )
     if column.pattern is not None:
         rules.append(
             Rule(
@@ -256,6 +254,20 @@ def _value_rules(column: ContractColumn, text: Column, value: Column) -> list[Ru
             )
         )
     return rules
+
+
+def _allowed_shown(allowed: Sequence[Value]) -> str:
+    """An `allowed` list as a reason shows it: its texts quoted, so that an empty one shows and one holding
+    ", " is not read as two; past `_SHOWN_ALLOWED` values, the first ones and how many more (a list of
+    thousands would repeat in every rejected row's reason, and in the generated code)."""
+    shown = ", ".join(
+        quoted(item) if isinstance(item, str) else show_value(item) for item in allowed[:_SHOWN_ALLOWED]
+    )
+    more = len(allowed) - _SHOWN_ALLOWED
+    return f"{shown} and {more} more (the contract lists them)" if more > 0 else shown
+
+
+_SHOWN_ALLOWED = 20
 
 
 def _literal(value: Value) -> Column:

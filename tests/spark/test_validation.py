@@ -133,6 +133,19 @@ def test_allowed_texts_are_quoted_in_the_reason_so_that_each_shows(spark: SparkS
     ]
 
 
+def test_a_long_allowed_list_shows_its_first_values_and_how_many_more(spark: SparkSession) -> None:
+    """Every rejected row carries the reason: a list of thousands would repeat in each."""
+    code = {"name": "code", "type": "INT64", "allowed": list(range(100, 125))}
+    codes = parse_contract({"table": "codes", "columns": [code]}, "codes.yaml")
+    rows: list[dict[str, str | None]] = [{"code": "124"}, {"code": "7"}]
+    validated = validate(text_source(spark, codes, rows), codes).collect()
+    first = ", ".join(str(number) for number in range(100, 120))
+    assert sorted((r["code"], reasons_of(r)) for r in validated) == [
+        (7, [f"code.allowed: '7' is not one of {first} and 5 more (the contract lists them)"]),
+        (124, []),
+    ]
+
+
 def test_a_contract_without_rules_rejects_only_malformed_records(spark: SparkSession) -> None:
     notes = parse_contract({"table": "notes", "columns": [{"name": "id", "type": "STRING"}]}, "notes.yaml")
     rows: list[dict[str, str | None]] = [{"id": "n1"}, {"id": None}, {"id": None, RAW_RECORD: "n3,extra"}]
