@@ -53,11 +53,17 @@ class ContractLoader(yaml.SafeLoader):
             if not isinstance(key, Hashable):
                 continue  # PyYAML refuses it with its own message
             if key in seen:
-                shown = quoted(key) if isinstance(key, str) else key
+                # Another key as YAML wrote it (`null`, `1.0`), which Python would show as None or 1.0.
+                shown = quoted(key) if isinstance(key, str) else _written(key_node, key)
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {shown} is given twice", key_node.start_mark
                 )
             seen.add(key)
+
+
+def _written(node: yaml.Node, value: object) -> object:
+    """A key as the file writes it: a scalar's text (`~`, `null`, `yes`), else its value."""
+    return node.value if isinstance(node, yaml.ScalarNode) else value
 
 
 _DECIMAL_INTEGER = re.compile(rf"^{INT64_LITERAL}$")

@@ -625,6 +625,8 @@ def test_load_contract_reports_unreadable_and_invalid_yaml(tmp_path: Path) -> No
     [
         ("table: t\ntable: u\n", "at line 2, column 1: key 'table' is given twice"),
         ("table: t\n'a\\b': 1\n'a\\b': 2\n", r"at line 3, column 1: key 'a\b' is given twice"),
+        # A key that is no text, as the file writes it: YAML reads ~ and null alike.
+        ("table: t\n~: 1\nnull: 2\n", "at line 3, column 1: key null is given twice"),
         ("a: b: c\n", "at line 1, column 5: mapping values are not allowed here"),
         (
             "table: t\ncolumns:\n\t- x\n",
