@@ -224,6 +224,12 @@ def _python_only_group(pattern: str) -> str | None:
         flags = _FLAG_GROUP.match(pattern, token.position)
         if flags and set(flags["on"] + (flags["off"] or "")) - set(_JAVA_FLAGS):
             return f"sets flags {quoted(flags['flags'])}: Java's inline flags are {', '.join(_JAVA_FLAGS)}"
+        named = _ANY_NAMED_GROUP.match(pattern, token.position)
+        if named and not _NAMED_GROUP.match(pattern, token.position):
+            return (
+                f"names a group {quoted(named['name'])}: Java's group names are ASCII letters and digits, a "
+                "letter first"
+            )
     return None
 
 
@@ -284,6 +290,8 @@ def _written_at(pieces: list[_Rewritten], position: int) -> int:
 
 
 _NAMED_GROUP = re.compile(r"\(\?<(?P<name>[A-Za-z][A-Za-z0-9]*)>")
+# A named group however named: `(?<` not opening a look-behind, up to the `>`.
+_ANY_NAMED_GROUP = re.compile(r"\(\?<(?P<name>[^=!>][^>]*)>")
 
 
 def _python_token(token: str) -> str:

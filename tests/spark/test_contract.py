@@ -450,6 +450,8 @@ _JAVA_REFUSES_UNSEEN_BY_PYTHON = {
     "^a{2147483648}$": "repeats {2147483648}, more times than Java counts (at most 2147483647)",
     "^a{1,2147483648}$": "repeats {1,2147483648}, more times than Java counts",
     "^a\\c": r"ends with \c, which names no control character: Java takes a letter after it, as in \cA",
+    "^(?<n_1>a)$": "names a group 'n_1': Java's group names are ASCII letters and digits, a letter first",
+    "^(?<né>a)$": "names a group 'né': Java's group names are ASCII letters and digits",
 }
 
 
