@@ -306,9 +306,7 @@ class _Parser:
 
     def text(self, value: object, where: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            # YAML reads unquoted yes/no/on/off as booleans: say so, since the text looked like a string.
-            hint = _BOOLEAN_HINT if isinstance(value, bool) else ""
-            raise self.fail(where, f"expected text that is not blank, got {_show(value)}{hint}")
+            raise self.fail(where, f"expected text that is not blank, got {_show(value)}{_text_hint(value)}")
         return value
 
     def description(self, value: object, where: str, limit: int) -> str | None:
@@ -485,7 +483,7 @@ class _Parser:
         def convert(value: object, key: str) -> Value:
             converted = to_rule_value(type_, value)
             if converted is None:
-                hint = _BOOLEAN_HINT if isinstance(value, bool) and type_ == STRING else ""
+                hint = _text_hint(value) if type_ == STRING else ""
                 raise self.fail(
                     where, f"{key} value {_show(value)} is not a valid {type_} ({EXPECTED[type_]}){hint}"
                 )
@@ -555,7 +553,7 @@ def _not_applicable(rule: str, type_: str, fits: tuple[str, ...]) -> str:
 def _show(value: object) -> str:
     """A YAML value with its kind, so that `text '5'` and `number 5` tell a quoted value from a number."""
     if value is None:
-        return _NOTHING
+        return "nothing"
     if isinstance(value, Decimal | UnreadNumber):  # how the contract reads a YAML number
         kind = "number"
     elif isinstance(value, bool):
@@ -613,4 +611,10 @@ _KINDS = {str: "text", int: "number", float: "number", list: "list", dict: "map"
 
 _MAX_SHOWN = 80
 _BOOLEAN_HINT = " (YAML reads an unquoted yes, no, on or off as a boolean: quote it)"
-_NOTHING = "nothing (YAML reads an empty value, ~ and an unquoted null as nothing: quote text)"
+_NULL_HINT = " (YAML reads an empty value, ~ and an unquoted null as nothing: quote text)"
+
+
+def _text_hint(value: object) -> str:
+    """Why YAML read what looked like text as something else, where text was expected: unquoted yes, no, on,
+    off as booleans, and an empty value, ~ or null as nothing."""
+    return _BOOLEAN_HINT if isinstance(value, bool) else _NULL_HINT if value is None else ""

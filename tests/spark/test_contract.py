@@ -214,6 +214,16 @@ def test_aliases_and_typed_rule_values() -> None:
             "allowed value boolean false is not a valid STRING (a quoted string) (YAML reads an unquoted "
             "yes, no",
         ),
+        # Where text is expected, YAML's null is explained; elsewhere it is only named.
+        (
+            with_column(name="x", type="STRING", allowed=["N/A", None]),
+            "allowed value nothing is not a valid STRING (a quoted string) (YAML reads an empty value, ~ and "
+            "an unquoted null as nothing: quote text)",
+        ),
+        (
+            with_column(name=None, type="STRING"),
+            "name: expected text that is not blank, got nothing (YAML reads",
+        ),
         (
             with_column(name="x", type="INT64", min=1.5),
             "column 'x': min value number 1.5 is not a valid INT64",
@@ -337,6 +347,22 @@ def test_refusals_name_the_place_and_the_problem(document: object, expected: str
     ("document", "expected"),
     [
         (
+            with_column(name="x", type="INT64", allowed=[1, None]),
+            "column 'x': allowed value nothing is not a valid INT64 (an integer within 64 bits)",
+        ),
+        (minimal(columns=None), "columns: expected a non-empty list of columns, got nothing"),
+    ],
+)
+def test_a_null_where_no_text_is_expected_is_named_without_the_quoting_hint(
+    document: object, expected: str
+) -> None:
+    assert refusal(document) == f"c.yaml: {expected}"
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (
             with_column(name="x", type="STRING", pattern=r"^\d{,3}$"),
             r"column 'x': pattern '^\d{,3}$' repeats up to n times as Python does, {,n}: Java writes {0,n}",
         ),
@@ -361,7 +387,7 @@ def test_text_is_shown_as_yaml_quotes_it(document: object, expected: str) -> Non
 @pytest.mark.parametrize(
     ("given", "shown"),
     [
-        (None, "nothing (YAML reads an empty value, ~ and an unquoted null as nothing: quote text)"),
+        (None, "nothing"),
         (5, "number 5"),
         ("5", "text '5'"),
         ({"a": 1}, "map {'a': 1}"),
