@@ -8,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from spark_jobs.bigquery_types import FLOAT64_LITERAL
+from spark_jobs.bigquery_types import FLOAT64_LITERAL, rounds_to_zero
 
 CSV = "csv"
 JSON = "json"
@@ -99,7 +99,7 @@ def reject_ratio(text: str) -> float:
     ratio = float(text)
     if not 0.0 <= ratio <= 1.0:
         raise ValueError("is not between 0 and 1")
-    if ratio == 0.0 and re.search(r"[1-9]", re.split(r"[eE]", text, maxsplit=1)[0]):
+    if rounds_to_zero(text):
         raise ValueError("is too small to tell from 0")
     return ratio + 0.0
 

@@ -25,6 +25,7 @@ from spark_jobs.bigquery_types import (
     STRING,
     TIMESTAMP,
     TIMESTAMP_LITERAL,
+    rounds_to_zero,
 )
 from spark_jobs.contract_yaml import UnreadNumber
 
@@ -71,14 +72,19 @@ def _as_int64(value: object) -> int | None:
 def _as_float64(value: object) -> float | None:
     """A number FLOAT64 holds: finite, and not so close to 0 that it would become 0 (a `min: 1e-400` that
     let 0 pass, or a `max: -1e-400` below it would no longer be)."""
-    text = _written_as(value, FLOAT64_LITERAL)
-    number = Decimal(text) if text is not None else value
-    if not isinstance(number, int | float | Decimal) or isinstance(number, bool):
+    if isinstance(value, bool):
         return None
-    held = float(number)
-    if not math.isfinite(held) or (held == 0 and number != 0):
+    # A number as its digits: a Decimal or an int converted whole could overflow or round to 0 unseen.
+    text = str(value) if isinstance(value, int | Decimal) else _written_as(value, FLOAT64_LITERAL)
+    if text is not None:
+        if rounds_to_zero(text):
+            return None
+        held = float(text)
+    elif isinstance(value, float):
+        held = value
+    else:
         return None
-    return held
+    return held if math.isfinite(held) else None
 
 
 def _as_numeric(value: object) -> Decimal | None:

@@ -261,6 +261,15 @@ def test_aliases_and_typed_rule_values() -> None:
         ),
         (with_column(name="x", type="FLOAT64", max=Decimal("-1E-400")), "is not a valid FLOAT64"),
         (with_column(name="x", type="FLOAT64", min=0, max="-2e-324"), "'-2e-324' is not a valid FLOAT64"),
+        # An exponent past what Decimal takes: refused from its digits, not by Decimal's own error.
+        (
+            with_column(name="x", type="FLOAT64", min="1e-999999999999999999999"),
+            "min value text '1e-999999999999999999999' is not a valid FLOAT64",
+        ),
+        (
+            with_column(name="x", type="FLOAT64", max="1e999999999999999999999"),
+            "max value text '1e999999999999999999999' is not a valid FLOAT64",
+        ),
         (
             with_column(name="x", type="DATE", min="2026-02-30"),
             "min value text '2026-02-30' is not a valid DATE",
