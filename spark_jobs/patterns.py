@@ -161,7 +161,9 @@ def _character_problem(token: PatternToken) -> str | None:
     if token.text.startswith(r"\x{") and not _is_code_point(token.text[3:-1]):
         return f"writes {token.text}, which is no character: Java takes hex digits up to 10FFFF"
     if token.text == r"\c":  # the pattern's last character: the tokenizer takes \c with the one after
-        return "ends with \\c, which names no control character: Java takes a letter after it, as in \\cA"
+        return (
+            "ends with \\c, which names no control character: Java takes the character after it, as in \\cA"
+        )
     return None
 
 
@@ -225,11 +227,13 @@ def _python_only_group(pattern: str) -> str | None:
         if flags and set(flags["on"] + (flags["off"] or "")) - set(_JAVA_FLAGS):
             return f"sets flags {quoted(flags['flags'])}: Java's inline flags are {', '.join(_JAVA_FLAGS)}"
         named = _ANY_NAMED_GROUP.match(pattern, token.position)
-        if named and not _NAMED_GROUP.match(pattern, token.position):
+        if named and not _JAVA_GROUP_NAME.fullmatch(named["name"]):
             return (
                 f"names a group {quoted(named['name'])}: Java's group names are ASCII letters and digits, a "
                 "letter first"
             )
+        if named and not pattern.startswith(">", named.end()):
+            return f"names a group {quoted(named['name'])} without the > that ends its name"
     return None
 
 
@@ -246,9 +250,10 @@ _FLAG_GROUP = re.compile(r"\(\?(?P<flags>(?P<on>[A-Za-z]*)(?:-(?P<off>[A-Za-z]*)
 
 
 class _Rewritten(NamedTuple):
-    """A piece of the pattern as Python's check reads it, and where the pattern as written has it."""
+    """A piece of the pattern as Python's check reads it, what the pattern as written has there, and where."""
 
     text: str
+    written: str
     written_at: int
 
 
@@ -263,35 +268,37 @@ def _in_python_syntax(pattern: str) -> Iterator[_Rewritten]:
         follows_class_escape, previous = previous[:2] in _CLASS_ESCAPES, token.text
         if token.text == "-" and token.in_class and follows_class_escape:
             # Java reads `[\w-.]` as \w, - and .: a class is no end of a range. Python refuses the range.
-            yield _Rewritten(r"\-", token.position)
+            yield _Rewritten(r"\-", token.text, token.position)
             continue
         opener = token.text == "(" and not token.in_class
         flags = _FLAG_GROUP.match(pattern, token.position) if opener else None
         named = _NAMED_GROUP.match(pattern, token.position) if opener else None
         if flags:  # flags go: Python takes them only at the start
-            yield _Rewritten("(?:" if flags["scoped"] else "", token.position)
+            yield _Rewritten("(?:" if flags["scoped"] else "", flags.group(), token.position)
             skip_to = flags.end()
         elif named:  # Python's spelling of a named group
-            yield _Rewritten(f"(?P<{named['name']}>", token.position)
+            yield _Rewritten(f"(?P<{named['name']}>", named.group(), token.position)
             skip_to = named.end()
         else:
-            yield _Rewritten(_python_token(token.text), token.position)
+            yield _Rewritten(_python_token(token.text), token.text, token.position)
 
 
 def _written_at(pieces: list[_Rewritten], position: int) -> int:
     """Where the pattern as written has what Python's check found at `position` of the rewritten one: the
-    piece holding it (a token rewritten whole), or the place a piece left unchanged has it."""
+    same place in a piece left as written, the start of a piece rewritten, the end past the last piece."""
     start = 0
     for piece in pieces:
         if position < start + len(piece.text):
-            return piece.written_at + position - start if piece.text else piece.written_at
+            return piece.written_at + (position - start if piece.text == piece.written else 0)
         start += len(piece.text)
-    return pieces[-1].written_at + len(pieces[-1].text) if pieces else 0
+    return pieces[-1].written_at + len(pieces[-1].written) if pieces else 0
 
 
-_NAMED_GROUP = re.compile(r"\(\?<(?P<name>[A-Za-z][A-Za-z0-9]*)>")
-# A named group however named: `(?<` not opening a look-behind, up to the `>`.
-_ANY_NAMED_GROUP = re.compile(r"\(\?<(?P<name>[^=!>][^>]*)>")
+_JAVA_GROUP_NAME = re.compile("[A-Za-z][A-Za-z0-9]*")
+_NAMED_GROUP = re.compile(rf"\(\?<(?P<name>{_JAVA_GROUP_NAME.pattern})>")
+# A named group however named: `(?<` not opening a look-behind, up to its `>` (or where a `)` or the pattern
+# ends it, the `>` missing).
+_ANY_NAMED_GROUP = re.compile(r"\(\?<(?![=!])(?P<name>[^>)]*)")
 
 
 def _python_token(token: str) -> str:

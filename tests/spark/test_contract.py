@@ -484,9 +484,11 @@ _JAVA_REFUSES_UNSEEN_BY_PYTHON = {
     r"^[\x{4g}]$": r"writes \x{4g}, which is no character",
     "^a{2147483648}$": "repeats {2147483648}, more times than Java counts (at most 2147483647)",
     "^a{1,2147483648}$": "repeats {1,2147483648}, more times than Java counts",
-    "^a\\c": r"ends with \c, which names no control character: Java takes a letter after it, as in \cA",
+    "^a\\c": r"ends with \c, which names no control character: Java takes the character after it, as in \cA",
     "^(?<n_1>a)$": "names a group 'n_1': Java's group names are ASCII letters and digits, a letter first",
     "^(?<né>a)$": "names a group 'né': Java's group names are ASCII letters and digits",
+    "^(?<a.b)c$": "names a group 'a.b': Java's group names are ASCII letters and digits",
+    "^(?<ab": "names a group 'ab' without the > that ends its name",
 }
 
 
@@ -498,6 +500,8 @@ _JAVA_REFUSES_UNSEEN_BY_PYTHON = {
         ("(?i)abc)", "unbalanced parenthesis at position 7"),
         (r"\p{Lu}\p{Lu}\p{Lu}*+*", "multiple repeat at position 20"),
         ("(?<name>a)(?<other>b)[", "unterminated character set at position 21"),
+        # In a token the check rewrote, its start: Python's (?P=zz) for Java's \k<zz>.
+        (r"x\Q..\E\k<zz>", "unknown group name 'zz' at position 7"),
     ],
 )
 def test_a_syntax_error_is_placed_in_the_pattern_as_written(pattern: str, problem: str) -> None:
