@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
+from pulumi_policy.proxy import UnknownValueError
 
 from policy.declare import mandatory
 from policy.fetched_code import (
@@ -116,11 +117,14 @@ _RUNTIME_BEFORE_3 = re.compile(r"[0-2](\.[0-9]+)*")
 def _runs_as_its_creator(args: ResourceValidationArgs) -> bool:
     """Whether a batch or session template runs on a runtime of 3.0 or later, or on the default one (which
     may be), without asking for service-account authentication."""
-    execution = nested(args.props, "environmentConfig", "executionConfig")
-    authentication = nested(execution or {}, "authenticationConfig", "userWorkloadAuthenticationType")
-    if authentication == _SERVICE_ACCOUNT_AUTHENTICATION:
-        return False
-    version = nested(args.props, "runtimeConfig", "version")
+    try:
+        execution = nested(args.props, "environmentConfig", "executionConfig")
+        authentication = nested(execution or {}, "authenticationConfig", "userWorkloadAuthenticationType")
+        if authentication == _SERVICE_ACCOUNT_AUTHENTICATION:
+            return False
+        version = nested(args.props, "runtimeConfig", "version")
+    except UnknownValueError:
+        return False  # a preview does not know it yet: the update checks it
     return not (isinstance(version, str) and _RUNTIME_BEFORE_3.fullmatch(version.strip()))
 
 

@@ -133,6 +133,17 @@ def test_a_batch_running_as_its_service_account_on_any_runtime_passes(
     assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, resource_args(BATCH, props)) == []
 
 
+@pytest.mark.parametrize("unknown", ["version", "runtimeConfig", "authentication"])
+def test_a_runtime_or_authentication_a_preview_does_not_know_is_left_to_the_update(unknown: str) -> None:
+    props = batch()
+    props["runtimeConfig"] = {"version": UNKNOWN if unknown == "version" else "3.0"}
+    if unknown == "runtimeConfig":
+        props["runtimeConfig"] = UNKNOWN
+    if unknown == "authentication":
+        props["environmentConfig"]["executionConfig"]["authenticationConfig"] = UNKNOWN
+    assert violations(BATCH_DEDICATED_SERVICE_ACCOUNT, resource_args(BATCH, props)) == []
+
+
 def test_the_programs_batches_on_runtime_3_run_as_their_service_account() -> None:
     result = run_stack("dev", {"runtimeVersion": "3.0"})
     batches = [resource for resource in result.resources if resource.type == BATCH]
