@@ -54,17 +54,12 @@ BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
 PRIVILEGED_ROLES = frozenset(
     {
         "OWNER",
-        "roles/bigquery.admin",
         "roles/bigquery.dataOwner",
-        "roles/storage.admin",
         "roles/storage.legacyBucketOwner",
-        "roles/dataproc.admin",
-        "roles/cloudkms.admin",
         "roles/resourcemanager.folderAdmin",
         "roles/orgpolicy.policyAdmin",
         "roles/accesscontextmanager.policyAdmin",
         "roles/accesscontextmanager.policyEditor",
-        "roles/privilegedaccessmanager.admin",
         "roles/iam.workforcePoolAdmin",
         "roles/deploymentmanager.editor",
         "roles/cloudbuild.builds.editor",
@@ -85,8 +80,9 @@ PRIVILEGED_ROLES = frozenset(
         "roles/storage.hmacKeyAdmin",
     }
 )
-# A service's administrator role (`roles/pubsub.admin`, `roles/run.admin`...): most of them may set the IAM
-# policy of the service's resources, so they count as privileged too, whether listed above or not.
+# A service's administrator role (`roles/bigquery.admin`, `roles/storage.admin`, `roles/cloudkms.admin`,
+# `roles/pubsub.admin`...): most of them may set the IAM policy of the service's resources, so all count as
+# privileged, even the few that cannot (`roles/logging.admin`): a stack grants none of them.
 SERVICE_ADMIN_ROLE = re.compile(r"roles/[a-z0-9]+\.admin")
 # Those whom Google's own defaults make owners: the project's owners, by a dataset's special group, a legacy
 # ACL's entity or a bucket's IAM member, and its editors, whom a bucket's default ACL makes OWNER too.
@@ -98,7 +94,8 @@ _DEFAULT_OWNERS = re.compile(r"projectOwners|project-(owners|editors)-[0-9]+|pro
 # that one, restates a default.
 _DEFAULT_BUCKET_OWNERS = re.compile(r"projectEditor:.+", re.IGNORECASE)
 _LEGACY_BUCKET_OWNER = "roles/storage.legacybucketowner"
-_LEGACY_OWNER_ROLES = frozenset({"owner", _LEGACY_BUCKET_OWNER})
+# BigQuery reads a dataset's roles/bigquery.dataOwner as its legacy OWNER.
+_LEGACY_OWNER_ROLES = frozenset({"owner", "roles/bigquery.dataowner", _LEGACY_BUCKET_OWNER})
 
 # Permissions that make a custom role as privileged as those roles: changing IAM anywhere (or a dataset's
 # access list), acting as a service account or minting its credentials, writing roles, lifting a guardrail

@@ -372,8 +372,9 @@ def test_a_legacy_owner_entry_is_privileged_except_for_the_projects_own_owners()
     assert violations(IAM_NO_PRIVILEGED_ROLES, outsider) == [
         f"DatasetAccess 'share' grants privileged role OWNER to user:someone@example.com: {_PRIVILEGED}"
     ]
-    owners = resource_args(DATASET_ACCESS, {"role": "OWNER", "specialGroup": "projectOwners"}, name="owners")
-    assert violations(IAM_NO_PRIVILEGED_ROLES, owners) == []
+    for role in ("OWNER", "roles/bigquery.dataOwner"):  # BigQuery reads the second as the first
+        owners = resource_args(DATASET_ACCESS, {"role": role, "specialGroup": "projectOwners"}, name="owners")
+        assert violations(IAM_NO_PRIVILEGED_ROLES, owners) == []
 
 
 def test_a_buckets_default_acl_restated_is_no_privileged_grant_but_an_owner_beyond_it_is() -> None:
@@ -437,8 +438,8 @@ def test_a_buckets_default_iam_restated_is_no_privileged_grant_but_its_members_g
         ),
         (
             DATASET_ACCESS,
-            {"role": "roles/bigquery.dataOwner", "specialGroup": "projectOwners"},
-            "roles/bigquery.dataOwner to projectOwners",
+            {"role": "roles/bigquery.admin", "specialGroup": "projectOwners"},
+            "roles/bigquery.admin to projectOwners",
         ),
     ],
 )
