@@ -202,7 +202,7 @@ class Monitoring(pulumi.ComponentResource):
                 cross_series_reducer="REDUCE_MEAN",
                 group_by=_BY_BATCH,
                 runbook=f"A run of pipeline {pipeline.name} (table {table}) rejected more rows than {whose} "
-                "rejectedRowsThreshold. The rows and their reasons are in the <table>__rejected table, "
+                f"rejectedRowsThreshold. The rows and their reasons are in the `{table}__rejected` table, "
                 "unless the run failed before it wrote them there: a failed-run alert then says why.",
                 channels=channels,
                 opts=opts,

@@ -233,7 +233,7 @@ def test_each_pipeline_has_a_rejected_rows_alert_at_its_own_threshold_or_the_sta
     assert stacks.inputs["displayName"] == "Pipeline rejected rows: refunds (dev)"
     assert own.inputs["documentation"]["content"] == (
         "A run of pipeline orders (table orders) rejected more rows than its own rejectedRowsThreshold. "
-        "The rows and their reasons are in the <table>__rejected table, unless the run failed before it "
+        "The rows and their reasons are in the `orders__rejected` table, unless the run failed before it "
         "wrote them there: a failed-run alert then says why."
     )
     assert stacks.inputs["documentation"]["content"].startswith(
