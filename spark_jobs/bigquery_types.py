@@ -30,13 +30,6 @@ DECIMAL_LITERAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 FLOAT64_LITERAL = DECIMAL_LITERAL + r"(?:[eE][+-]?[0-9]+)?"
 DATE_LITERAL = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
 
-
-def rounds_to_zero(literal: str) -> bool:
-    """Whether a FLOAT64 literal that is not 0 (a digit other than 0 before its exponent) reads as 0.0: too
-    close to 0 for a double (`1e-400`). Its digits tell, whatever the size of its exponent."""
-    return float(literal) == 0.0 and bool(re.search("[1-9]", re.split("[eE]", literal, maxsplit=1)[0]))
-
-
 # As BigQuery reads it: `T` or `t` before the time; `Z` or `z`, or an offset, right after it, a zone name
 # (`UTC`) after a space.
 TIMESTAMP_LITERAL = (
@@ -47,3 +40,9 @@ TIMESTAMP_LITERAL = (
 )
 # BigQuery's largest time zone offset.
 MAX_OFFSET = dt.timedelta(hours=14)
+
+
+def rounds_to_zero(literal: str) -> bool:
+    """Whether a FLOAT64 literal that is not 0 (a digit other than 0 before its exponent) reads as 0.0: too
+    close to 0 for a double (`1e-400`). Its digits tell, whatever the size of its exponent."""
+    return float(literal) == 0.0 and bool(re.search("[1-9]", re.split("[eE]", literal, maxsplit=1)[0]))
