@@ -187,16 +187,18 @@ class Monitoring(pulumi.ComponentResource):
         names the pipeline by its name (at most 20 characters): a table's may pass the 512 characters of an
         alert policy's title."""
         for pipeline in config.pipelines:
-            table = pipeline.contract.table
-            whose = "the stack's" if pipeline.rejected_rows_threshold is None else "its own"
+            table, own = pipeline.contract.table, pipeline.rejected_rows_threshold
+            threshold, whose = (
+                (config.monitoring.rejected_rows_threshold, "the stack's")
+                if own is None
+                else (own, "its own")
+            )
             self._alert(
                 name=f"{table}-rejected-rows-alert",
                 config=config,
                 title=f"Pipeline rejected rows: {pipeline.name} ({config.stack})",
                 metric_filter=_pipeline_series(_user_metric(rejected_rows), table),
-                threshold=config.monitoring.rejected_rows_threshold
-                if pipeline.rejected_rows_threshold is None
-                else pipeline.rejected_rows_threshold,
+                threshold=threshold,
                 # A distribution, summed per series (ALIGN_SUM keeps a distribution), which REDUCE_MEAN turns
                 # into the exact mean of its values: per batch, the count the run reported.
                 cross_series_reducer="REDUCE_MEAN",
