@@ -41,7 +41,7 @@ from infra.pipeline_config import (
 from policy.fetched_code import downloads_packages, is_stored, java_trimmed, listed_files
 from spark_jobs.options import PROJECT_ID, SCOPED_PROJECT_ID
 from spark_jobs.rule_values import whole_number
-from spark_jobs.spark_settings import SET_AT_RUN_TIME
+from spark_jobs.spark_settings import CONNECTOR_JOB_LABEL, JOB_LABELS, SET_AT_RUN_TIME
 
 APP_LABEL = "gcs-bigquery-pipeline"
 EXECUTOR_CORE_CHOICES = (4, 8, 16)
@@ -71,10 +71,16 @@ _MAX_NETWORK_TAGS = 64
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
 # What Dataproc Serverless says it does not support ("Spark properties": YARN- and shuffle-related ones).
 _SERVERLESS_UNSUPPORTED = re.compile(r"spark\.(master$|yarn\.|shuffle\.)")
-# The BigQuery connector's options, set for every read and write (its global form), that would take its loads
-# to another project, or to another identity than the runner's.
-_CONNECTOR_REDIRECTS = re.compile(
-    r"spark\.datasource\.bigquery\.(project|parentProject|credentials|credentialsFile)", re.I
+# The BigQuery connector's global options (`spark.datasource.bigquery.<option>`, named in any letter case),
+# which it applies to every load: the job sets its loads' own options (table, staging bucket, format,
+# partitioning), and any other would change where, as whom or how the rows load (a project, an identity, a
+# bucket of its own, a partition decorator). A batch may only tune the connector's calls and label its jobs.
+_CONNECTOR_OPTION = re.compile(r"spark\.datasource\.bigquery\.(.*)", re.I)
+_CONNECTOR_TUNING = ("bigQueryJobTimeoutInMinutes", "httpMaxRetry", "httpConnectTimeout", "httpReadTimeout")
+# Hadoop settings the connectors read for the project of a table or bucket named without one, and for the
+# identity they call Google as (the Cloud Storage connector's, which the BigQuery one also reads).
+_HADOOP_REDIRECTS = re.compile(
+    r"spark\.hadoop\.(fs\.gs\.project\.id|fs\.gs\.auth\..*|google\.cloud\.auth\..*)"
 )
 # An email address in ASCII: the characters RFC 5322 allows before the @, in dotted runs, and a domain name.
 _EMAIL_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -788,14 +794,49 @@ def _refuse_what_the_job_sets(key: str, name: str, value: object) -> None:
 
 
 def _refuse_connector_redirects(key: str, name: str, value: object) -> None:
-    """Refuse the connector's global options that would take its loads away from the stack's tables."""
-    if _CONNECTOR_REDIRECTS.fullmatch(name):
+    """Refuse the connectors' global options that would take the job's reads and loads away from the stack's
+    buckets and tables, from the runner account, or from the options its loads set."""
+    if _HADOOP_REDIRECTS.fullmatch(name):
         raise ConfigError(
             key,
             value,
-            "a property that keeps the BigQuery connector in projectId, as the runner account: this one "
-            "would load the tables into another project, or as another identity",
+            "a property that keeps Cloud Storage and BigQuery in projectId, as the runner account: this one "
+            "would have the connectors find buckets and tables in another project, or call them as another "
+            "identity",
         )
+    option = _CONNECTOR_OPTION.fullmatch(name)
+    if option is None:
+        return
+    if option[1].casefold().startswith(CONNECTOR_JOB_LABEL.casefold()):
+        _check_job_label(key, option[1][len(CONNECTOR_JOB_LABEL) :], value)
+    elif option[1].casefold() not in {tuning.casefold() for tuning in _CONNECTOR_TUNING}:
+        raise ConfigError(
+            key,
+            value,
+            f"one of the BigQuery connector's global options a batch may set: {', '.join(_CONNECTOR_TUNING)} "
+            f"or {CONNECTOR_JOB_LABEL}<key>. The connector applies the others to every load, beside the "
+            "options the job sets: they could load the rows into another project, as another identity, or "
+            "through another bucket or partitioning",
+        )
+
+
+def _check_job_label(key: str, label: str, value: object) -> None:
+    """A label the connector puts on each of its BigQuery jobs: a label by Google's rules, and not one the
+    job sets itself, which would win."""
+    if label in JOB_LABELS:
+        raise ConfigError(
+            key, value, f"a job label other than {' and '.join(JOB_LABELS)}, which the job sets on its loads"
+        )
+    if not _LABEL_KEY.fullmatch(label):
+        raise ConfigError(
+            key,
+            value,
+            f"{CONNECTOR_JOB_LABEL}<key> with a label key: 1-63 lowercase letters, digits, _ or -, a letter "
+            f"first (not {as_written(label)})",
+        )
+    matching(
+        key, _label_text(key, value), _LABEL_VALUE, "a label value: 0-63 lowercase letters, digits, _ or -"
+    )
 
 
 def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:

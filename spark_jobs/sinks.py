@@ -37,6 +37,7 @@ from spark_jobs.hadoop_paths import is_local
 from spark_jobs.options import APPEND, OVERWRITE
 from spark_jobs.session import has_data_source
 from spark_jobs.spark_errors import first_meaningful_line
+from spark_jobs.spark_settings import BATCH_ID_LABEL, CONNECTOR_JOB_LABEL, PIPELINE_LABEL
 
 # How much of the table's name a staging directory shows (a table's may have 1,024 characters).
 _SHOWN_TABLE_LENGTH = 64
@@ -247,7 +248,7 @@ def job_labels(pipeline: str, batch_id: str) -> dict[str, str]:
     A label value holds at most 63 lower-case letters, digits, '_' and '-': names are lower-cased, any other
     character becomes '_', and a longer name is cut (the report and the tables keep the exact batch id).
     """
-    return {"pipeline": _label_value(pipeline), "batch_id": _label_value(batch_id)}
+    return {PIPELINE_LABEL: _label_value(pipeline), BATCH_ID_LABEL: _label_value(batch_id)}
 
 
 def _label_value(name: str) -> str:
@@ -256,8 +257,6 @@ def _label_value(name: str) -> str:
 
 _NOT_IN_LABEL_VALUES = re.compile(r"[^a-z0-9_-]")
 _MAX_LABEL_VALUE_LENGTH = 63
-# The connector puts each option named with this prefix on its BigQuery jobs, as a label of the rest's name.
-_CONNECTOR_JOB_LABEL = "bigQueryJobLabel."
 
 
 def quarantine_table_of(table: str) -> str:
@@ -326,7 +325,7 @@ class BigQuerySink:
         return job_labels(self.contract.table, self.batch_id)
 
     def _write(self, rows: DataFrame, options: dict[str, str], mode: str) -> None:
-        labels = {_CONNECTOR_JOB_LABEL + key: value for key, value in self._labels.items()}
+        labels = {CONNECTOR_JOB_LABEL + key: value for key, value in self._labels.items()}
         _write_with_connector(rows, {**options, **labels}, mode)
 
     def write_rejected(self, rows: DataFrame) -> None:

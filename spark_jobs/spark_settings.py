@@ -1,7 +1,8 @@
-"""The Spark settings the job sets itself, at run time, in whatever session it is given.
+"""The Spark settings the job sets itself, at run time, in whatever session it is given, and the labels its
+BigQuery loads carry.
 
-Apart from session.py, which needs pyspark, so that the Pulumi program (which has none) can refuse a batch
-property the job would silently override.
+Apart from session.py and sinks.py, which need pyspark, so that the Pulumi program (which has none) can refuse
+a batch property the job would silently override.
 """
 
 # Runtime SQL settings, so they also apply to an existing session.
@@ -57,3 +58,11 @@ CACHE_BATCH_ROWS = "spark.sql.inMemoryColumnarStorage.batchSize"
 """Set by each run from the contract's width (`session.size_cache_batches`)."""
 
 SET_AT_RUN_TIME = frozenset({*JOB_SETTINGS, CACHE_BATCH_ROWS})
+
+CONNECTOR_JOB_LABEL = "bigQueryJobLabel."
+"""The BigQuery connector puts each option named with this prefix on its BigQuery jobs, as a label of the
+rest's name."""
+PIPELINE_LABEL, BATCH_ID_LABEL = "pipeline", "batch_id"
+JOB_LABELS = (PIPELINE_LABEL, BATCH_ID_LABEL)
+"""The labels the BigQuery sink puts on each BigQuery job it starts (`sinks.job_labels`), over those a batch's
+properties give the connector."""

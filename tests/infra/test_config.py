@@ -1478,16 +1478,73 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             "sparkProperties.spark.sql.inMemoryColumnarStorage.batchSize",
             "a property the job does not set itself at run time",
         ),
-        # The connector would load elsewhere, or as another identity, than the stack's tables and runner.
+        # The connector would load elsewhere, as another identity, or otherwise than the job's options say.
         *[
             (
                 {f"spark.datasource.bigquery.{option}": "other"},
                 f"sparkProperties.spark.datasource.bigquery.{option}",
-                "a property that keeps the BigQuery connector in projectId, as the runner account: this one "
-                "would load the tables into another project, or as another identity",
+                "one of the BigQuery connector's global options a batch may set: "
+                "bigQueryJobTimeoutInMinutes, httpMaxRetry, httpConnectTimeout, httpReadTimeout or "
+                "bigQueryJobLabel.<key>. The connector applies the others to every load, beside the options "
+                "the job sets: they could load the rows into another project, as another identity, or "
+                "through another bucket or partitioning",
             )
-            for option in ("project", "parentProject", "parentproject", "credentials", "credentialsFile")
+            for option in (
+                "project",
+                "parentProject",
+                "parentproject",
+                "credentials",
+                "credentialsFile",
+                "gcpImpersonationServiceAccount",
+                "gcpImpersonationServiceAccountForUser.alice",
+                "gcpAccessToken",
+                "gcpAccessTokenProvider",
+                "writeMethod",
+                "temporaryGcsBucket",
+                "persistentGcsBucket",
+                "intermediateFormat",
+                "datePartition",
+                "allowFieldAddition",
+                "httpMaxRetries",
+                "",
+            )
         ],
+        # The connectors' Hadoop settings: the project of what is named without one, and the identity.
+        *[
+            (
+                {f"spark.hadoop.{name}": "other"},
+                f"sparkProperties.spark.hadoop.{name}",
+                "a property that keeps Cloud Storage and BigQuery in projectId, as the runner account: this "
+                "one would have the connectors find buckets and tables in another project, or call them as "
+                "another identity",
+            )
+            for name in (
+                "fs.gs.project.id",
+                "google.cloud.auth.service.account.json.keyfile",
+                "fs.gs.auth.type",
+                "fs.gs.auth.impersonation.service.account",
+            )
+        ],
+        # The job labels its loads with these itself, over a batch's.
+        *[
+            (
+                {f"spark.datasource.bigquery.bigQueryJobLabel.{label}": "x"},
+                f"sparkProperties.spark.datasource.bigquery.bigQueryJobLabel.{label}",
+                "a job label other than pipeline and batch_id, which the job sets on its loads",
+            )
+            for label in ("pipeline", "batch_id")
+        ],
+        (
+            {"spark.datasource.bigquery.bigQueryJobLabel.Team": "data"},
+            "sparkProperties.spark.datasource.bigquery.bigQueryJobLabel.Team",
+            "bigQueryJobLabel.<key> with a label key: 1-63 lowercase letters, digits, _ or -, a letter first "
+            "(not 'Team')",
+        ),
+        (
+            {"spark.datasource.bigquery.bigQueryJobLabel.team": "Data Platform"},
+            "sparkProperties.spark.datasource.bigquery.bigQueryJobLabel.team",
+            "='Data Platform' is not valid: a label value: 0-63 lowercase letters, digits, _ or -",
+        ),
         # Spark copies the job's value over the one a batch gives Hadoop.
         *[
             (
@@ -1637,6 +1694,19 @@ def test_spark_properties_are_text_beside_the_ones_the_sizing_keys_give() -> Non
         "spark.executor.cores": "4",
         "spark.driver.cores": "4",
     }
+
+
+def test_spark_properties_may_tune_the_connectors_calls_and_label_its_jobs() -> None:
+    properties = {
+        "spark.datasource.bigquery.bigQueryJobTimeoutInMinutes": "30",
+        "spark.datasource.bigquery.httpmaxretry": "5",
+        "spark.datasource.bigquery.httpConnectTimeout": "60000",
+        "spark.datasource.bigquery.httpReadTimeout": "60000",
+        "spark.datasource.bigquery.bigQueryJobLabel.cost-center": "cc_42",
+        "spark.hadoop.fs.gs.inputstream.fadvise": "SEQUENTIAL",
+    }
+    spark_properties = _load({"sparkProperties": properties}).batch.spark_properties
+    assert {name: spark_properties[name] for name in properties} == properties
 
 
 def test_spark_properties_may_name_code_in_cloud_storage_or_the_runtime_image() -> None:
