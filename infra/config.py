@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -407,7 +407,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
     reader.unread_keys()
     _check_pipeline_executors(loaded.batch, loaded.pipelines)
     _warn_if_subnet_small(loaded)
-    _warn_if_flow_logs_unused(loaded.network)
+    _warn_of_unused_subnet_settings(loaded.network, custom_subnet_cidr=not reader.is_default("subnetCidr"))
     _warn_if_alerts_notify_no_one(loaded)
     _warn_of_secrets_shown_in_plain(reader.secret_keys())
     return loaded
@@ -467,13 +467,20 @@ def _warn_if_subnet_small(config: StackConfig) -> None:
         )
 
 
-def _warn_if_flow_logs_unused(network: NetworkConfig) -> None:
-    """Flow logs are a setting of the subnet the stack creates: with an existing one (a copy of prod's
-    settings, say) they would silently be off."""
-    if network.flow_logs and network.existing_subnetwork:
+def _warn_of_unused_subnet_settings(network: NetworkConfig, *, custom_subnet_cidr: bool) -> None:
+    """Flow logs and the range are settings of the subnet the stack creates: with an existing one (a copy of
+    prod's settings, say) they would silently be unused."""
+    if not network.existing_subnetwork:
+        return
+    if network.flow_logs:
         pulumi.log.warn(
             "flowLogs is true but has no effect with existingNetwork: the stack creates no subnet, and the "
             "existing subnet's flow logs are its owners' to set"
+        )
+    if custom_subnet_cidr:
+        pulumi.log.warn(
+            f"subnetCidr {network.subnet_cidr} has no effect with existingNetwork: the stack creates no "
+            "subnet, and batches take their addresses from existingSubnetwork's range; unset it"
         )
 
 
@@ -850,19 +857,7 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
     known = {name.casefold(): name for name in (*sized, *SET_AT_RUN_TIME)}
     for name, value in raw.items():
         key = map_entry("sparkProperties", name)
-        if not _SPARK_PROPERTY.fullmatch(str(name)):
-            raise ConfigError(
-                key, value, "a Spark property name: 'spark.' followed by letters, digits, '_', '.' or '-'"
-            )
-        spelled = known.get(name.casefold(), name)
-        if spelled != name:
-            # Spark's property names are case-sensitive: this one would be set beside the real one, unused.
-            raise ConfigError(
-                key,
-                value,
-                f"not another spelling of {spelled}, which the program or the job sets: Spark's property "
-                "names are case-sensitive, so this one would do nothing",
-            )
+        _check_property_name(key, name, value, known, given=properties)
         if name in sized:
             raise ConfigError(
                 key,
@@ -901,6 +896,34 @@ def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int)
                 "above the maximum",
             )
     return properties
+
+
+def _check_property_name(
+    key: str, name: object, value: object, known: Mapping[str, str], given: Iterable[str]
+) -> None:
+    """A Spark property's name, which is case-sensitive: not another spelling of one the program or the job
+    sets (`known`, by their case-folded names), nor of one `given` before it, either of which would be set
+    beside the other and do nothing."""
+    if not isinstance(name, str) or not _SPARK_PROPERTY.fullmatch(name):
+        raise ConfigError(
+            key, value, "a Spark property name: 'spark.' followed by letters, digits, '_', '.' or '-'"
+        )
+    spelled = known.get(name.casefold(), name)
+    if spelled != name:
+        raise ConfigError(
+            key,
+            value,
+            f"not another spelling of {spelled}, which the program or the job sets: Spark's property "
+            "names are case-sensitive, so this one would do nothing",
+        )
+    twin = next((other for other in given if other.casefold() == name.casefold()), None)
+    if twin is not None:
+        raise ConfigError(
+            key,
+            value,
+            f"not another spelling of {twin}, also in sparkProperties: Spark's property names are "
+            "case-sensitive, so one of the two would do nothing",
+        )
 
 
 def _refuse_fetching_from_outside(key: str, name: str, text: str, written: object) -> None:

@@ -180,6 +180,11 @@ class Reader:
             key.removeprefix(prefix): value for key, value in _present().items() if key.startswith(prefix)
         }
 
+    def is_default(self, key: str) -> bool:
+        """Whether `key` has Pulumi.yaml's default (the CLI gives the program the default of a key the stack
+        does not set, so a stack setting the default value cannot be told apart)."""
+        return self._value(key) == self._declared[key].get("default")
+
     def unread_keys(self) -> None:
         """Reject keys set in this project's namespace that no rule reads (misspelled or obsolete), and keys
         set in a namespace whose name misspells the project's, or one of the project's keys set in the

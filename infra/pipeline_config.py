@@ -63,6 +63,8 @@ REJECTED_ROWS_THRESHOLD_MAX = 10**12
 _PIPELINE_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$")
 _NOT_IN_PREFIX = re.compile(r"[*?\[\]{}\\:]")
 _MAX_OBJECT_NAME_BYTES = 1024
+# Cloud Storage keeps these names to itself: no object's name starts so.
+_RESERVED_OBJECT_PREFIX = ".well-known/acme-challenge/"
 _CONTRACT_FILE_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
 
 
@@ -251,6 +253,13 @@ def _csv_null_markers(key: str, value: object) -> tuple[str, ...]:
     markers = [_as_text(marker) for marker in value]
     for index, marker in enumerate(markers):
         refuse_first(f"{key}[{index}]", marker, _null_marker_problems(marker))
+        if marker in markers[:index]:
+            raise ConfigError(
+                f"{key}[{index}]",
+                value[index],
+                f"a marker not listed before: {key}[{markers.index(marker)}] is the same text (a marker "
+                "listed twice changes the batch, and so runs it again, without changing what it reads)",
+            )
     return tuple(str(marker) for marker in markers)
 
 
@@ -327,8 +336,8 @@ def _prefix_problems(value: str) -> Iterator[str]:
     """The rules of a plain object prefix that `value` breaks, as what is allowed, the first to fix first. The
     job reads it as a Hadoop path, where glob characters select other folders, `.` and `..` segments are
     resolved (`a/../` is the whole bucket) and `:` breaks the path; Cloud Storage names hold no line break and
-    at most 1024 bytes, a file's name after the prefix included; no control character, which no command line
-    carries (NUL) or a listing shows."""
+    at most 1024 bytes, a file's name after the prefix included, and none starts as its reserved prefix does;
+    no control character, which no command line carries (NUL) or a listing shows."""
     segments = value.split("/")[:-1]
     if value.startswith("/"):
         yield "a prefix inside the raw bucket, without a '/' first (e.g. orders/, not /orders/)"
@@ -350,6 +359,11 @@ def _prefix_problems(value: str) -> Iterator[str]:
         yield (
             f"a prefix without a control character (it holds {described(control)}): no command line "
             "carries NUL, and listings do not show the others"
+        )
+    if value.startswith(_RESERVED_OBJECT_PREFIX):
+        yield (
+            f"a prefix outside {_RESERVED_OBJECT_PREFIX}, where Cloud Storage allows no object's name to "
+            "start, so the batch would never find a file"
         )
     if (size := len(value.encode())) >= _MAX_OBJECT_NAME_BYTES:
         yield (

@@ -856,6 +856,14 @@ _YAML_SLIP = "; YAML reads \\N, \\_, \\L and \\P in double quotes as characters 
                 (["a"], "[a]", "; YAML read this one as a list or map: quote it as the files write it"),
             )
         ],
+        # Listed twice, once as the integer `pulumi config set --path` stores: the same text.
+        (
+            {**ORDERS, "csvNullMarkers": ["\\N", "-999", "NULL", -999]},
+            "pipelines[0].csvNullMarkers[3]",
+            "config pipelines[0].csvNullMarkers[3]=-999 is not valid: a marker not listed before: "
+            "pipelines[0].csvNullMarkers[1] is the same text (a marker listed twice changes the batch, and "
+            "so runs it again, without changing what it reads)",
+        ),
     ],
 )
 def test_rejects_bad_pipeline(pipeline: dict[str, object], key: str, allowed: str) -> None:
@@ -928,6 +936,15 @@ _HADOOP = "the job reads it as a Hadoop path"
                 ("a\tb/", '"a\\tb/"', "U+0009"),
                 ("a\x7fb/", '"a\\x7fb/"', "U+007F"),
             )
+        ],
+        *[
+            (
+                prefix,
+                f"'{prefix}'",
+                "a prefix outside .well-known/acme-challenge/, where Cloud Storage allows no object's name "
+                "to start, so the batch would never find a file",
+            )
+            for prefix in (".well-known/acme-challenge/", ".well-known/acme-challenge/orders/")
         ],
         (
             "a" * 1023 + "/",
@@ -1336,6 +1353,25 @@ def test_flow_logs_without_a_created_subnet_are_warned_about(
 @pytest.mark.parametrize(
     ("overrides", "warned"),
     [
+        ({"subnetCidr": "10.99.0.0/16"}, False),  # the subnet the stack creates
+        ({**_EXISTING_NETWORK}, False),  # its default: unset, or set to it
+        ({**_EXISTING_NETWORK, "subnetCidr": "10.99.0.0/16"}, True),
+    ],
+)
+def test_a_subnet_range_set_beside_an_existing_subnet_is_warned_about(
+    overrides: dict[str, object], warned: bool, warnings: list[str]
+) -> None:
+    _load(overrides)
+    expected = (
+        "subnetCidr 10.99.0.0/16 has no effect with existingNetwork: the stack creates no subnet, and "
+        "batches take their addresses from existingSubnetwork's range; unset it"
+    )
+    assert warnings == ([expected] if warned else [])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warned"),
+    [
         ({}, False),  # the dev stack: nothing protected
         ({"protectData": True}, True),
         ({"protectData": True, "alertEmail": "oncall@example.com"}, False),
@@ -1573,6 +1609,13 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
             {"spark.sql.session.timezone": "America/New_York"},
             "sparkProperties.spark.sql.session.timezone",
             "not another spelling of spark.sql.session.timeZone",
+        ),
+        (
+            {"spark.executor.memory": "8g", "spark.Executor.memory": "16g"},
+            "sparkProperties.spark.Executor.memory",
+            "config sparkProperties.spark.Executor.memory='16g' is not valid: not another spelling of "
+            "spark.executor.memory, also in sparkProperties: Spark's property names are case-sensitive, so "
+            "one of the two would do nothing",
         ),
         (
             {"spark.sql.timestampType": "TIMESTAMP_NTZ"},
