@@ -38,6 +38,7 @@ from infra.pipeline_config import (
     PipelineConfig,
     parse_pipelines,
 )
+from policy.batches import TTL_MAX_SECONDS, TTL_MIN_SECONDS
 from policy.fetched_code import downloads_packages, is_stored, java_trimmed, listed_files
 from spark_jobs.options import PROJECT_ID, SCOPED_PROJECT_ID
 from spark_jobs.rule_values import whole_number
@@ -708,9 +709,10 @@ def _warehouse(reader: Reader, protect_data: bool) -> WarehouseConfig:
 
 
 def _batch(reader: Reader) -> BatchConfig:
-    ttl_minutes = reader.integer("batchTtlMinutes", 10, 20160)
+    low, high = TTL_MIN_SECONDS // 60, TTL_MAX_SECONDS // 60
+    ttl_minutes = reader.integer("batchTtlMinutes", low, high)
     margin = _BATCH_START_MARGIN_MINUTES
-    timeout_minutes = reader.integer("batchTimeoutMinutes", 10 + margin, 20160 + margin)
+    timeout_minutes = reader.integer("batchTimeoutMinutes", low + margin, high + margin)
     if timeout_minutes < ttl_minutes + margin:
         raise ConfigError(
             "batchTimeoutMinutes",

@@ -204,8 +204,9 @@ class Monitoring(pulumi.ComponentResource):
                 cross_series_reducer="REDUCE_MEAN",
                 group_by=_BY_BATCH,
                 runbook=f"A run of pipeline {pipeline.name} (table {table}) rejected more rows than {whose} "
-                f"rejectedRowsThreshold. The rows and their reasons are in the `{table}__rejected` table, "
-                "unless the run failed before it wrote them there: a failed-run alert then says why.",
+                "rejectedRowsThreshold. The rows and their reasons are in the "
+                f"`{pipeline.contract.quarantine_table}` table, unless the run failed before it wrote them "
+                "there: a failed-run alert then says why.",
                 channels=channels,
                 opts=opts,
             )

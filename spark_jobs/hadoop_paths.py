@@ -1,6 +1,7 @@
 """Paths as Hadoop reads them: local or a URI, `..` resolved, globs matched, and the names Spark's scan skips.
 
-The command line uses them to refuse, before a run, an output or a report that would land among its input.
+The command line uses them to refuse, before a run, an output or a report that would land among its input; the
+input listing, the sinks and the error messages use them too.
 """
 
 from __future__ import annotations

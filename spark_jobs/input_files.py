@@ -246,7 +246,7 @@ _MAX_BLOCK = 256 * 1024 * 1024
 
 
 # The endings by which Hadoop picks a codec (its default codecs), in lower case; other names are read raw.
-DECOMPRESSED_ENDINGS = ("gz", "bz2", "deflate", "lz4", "snappy", "zst")
+HADOOP_CODEC_ENDINGS = ("gz", "bz2", "deflate", "lz4", "snappy", "zst")
 
 
 def text_file_head(spark: SparkSession, file: str) -> bytes | None:
@@ -262,7 +262,7 @@ def binary_content(file: str, head: bytes) -> str | None:
     """What a text input `file`, starting with `head` (`text_file_head`), holds, and what to do, when it is
     not text: compressed data under a name that Hadoop reads as it is (`a.json`, `a.csv.GZ`), or a Parquet or
     Avro file given as CSV or JSON. Its records would be rows of binary bytes. None for any other file."""
-    if file.rpartition(".")[2] in DECOMPRESSED_ENDINGS:
+    if file.rpartition(".")[2] in HADOOP_CODEC_ENDINGS:
         return None
     for signature, name, remedy in _DATA_FILE_SIGNATURES:
         if signature.match(head):

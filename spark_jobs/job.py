@@ -170,7 +170,7 @@ def _counted(
             rejected = keep(rows.where(~is_loaded()))
             loaded = loaded_rows(rows, contract, started_at, config.batch_id)
             quarantined = rejected_rows(rejected, contract, started_at, config.batch_id)
-            _count(checked, rows, rejected, _columns_named_by_the_files(config, contract), progress)
+            _count(checked, rows, rejected, _columns_watched_for_values(config, contract), progress)
             if MALFORMED_RULE in progress.rejections_by_rule:
                 refuse_binary_files(source.frame.sparkSession, _files_that_may_be_binary(rejected))
         cached.enter_context(attempt.pop_all())
@@ -227,7 +227,7 @@ def _files_that_may_be_binary(rejected: DataFrame) -> list[str]:
 _FILES_LOOKED_AT = 20
 
 
-def _columns_named_by_the_files(config: JobConfig, contract: Contract) -> tuple[ContractColumn, ...]:
+def _columns_watched_for_values(config: JobConfig, contract: Contract) -> tuple[ContractColumn, ...]:
     """The columns a misnamed field or file column would leave without a value, unseen: the NULLABLE ones
     (a REQUIRED one rejects every row), of JSON, Parquet and Avro files (a CSV header must name them all).
     Counting each costs planning time that grows with the contract's width, so only these are counted."""

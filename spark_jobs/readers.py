@@ -1,6 +1,7 @@
-"""Read the input files with the contract's schema, never an inferred one: the format table, `read_input`, and
-Spark's refusals of the input explained. Each format's reader has its own module (`csv_reader`,
-`json_reader`, `typed_reader`); `input_files` holds what they share about files and directories.
+"""Read the input files with the contract's schema, never an inferred one: `read_input`, which picks each
+format's reader, and Spark's refusals of the input explained. Each format's reader has its own module
+(`csv_reader`, `json_reader`, `typed_reader`); `input_files` holds what they share about files and
+directories.
 
 CSV and JSON are read as text (every contract column a string) so the validation can cast each value with
 BigQuery's rules and report what did not parse. Parquet and Avro carry their own types: their columns are

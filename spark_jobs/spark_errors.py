@@ -1,5 +1,5 @@
 """Spark's and the file systems' failures, from their Java error text, as one line naming the file and the
-problem, and as the job's failure kinds (each with its exit status)."""
+problem, raised as the job's failure kinds (`errors`, each with its exit status)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from spark_jobs.errors import (
 )
 from spark_jobs.hadoop_paths import as_input_file_names
 from spark_jobs.input_files import (
-    DECOMPRESSED_ENDINGS,
+    HADOOP_CODEC_ENDINGS,
     binary_content,
     holds_only_a_byte_order_mark,
     text_file_head,
@@ -160,15 +160,15 @@ def _file_hint(file: str) -> str | None:
     Parquet or Avro file), or holds nothing but UTF-8's byte-order mark, which Spark reads as a header of one
     empty name."""
     stem, dot, ending = file.rsplit("/", 1)[-1].rpartition(".")
-    if stem and dot and ending.lower() in _COMPRESSED_ENDINGS and ending not in DECOMPRESSED_ENDINGS:
+    if stem and dot and ending.lower() in _COMPRESSED_ENDINGS and ending not in HADOOP_CODEC_ENDINGS:
         remedy = (
             f"rename it to end in .{ending.lower()}"
-            if ending.lower() in DECOMPRESSED_ENDINGS
+            if ending.lower() in HADOOP_CODEC_ENDINGS
             else "unpack it"
         )
         return (
             f"; a file named .{ending} is read as it is: Hadoop decompresses only names ending in "
-            f"{', '.join('.' + known for known in DECOMPRESSED_ENDINGS)} (in lower case), so {remedy}"
+            f"{', '.join('.' + known for known in HADOOP_CODEC_ENDINGS)} (in lower case), so {remedy}"
         )
     spark = SparkSession.getActiveSession()
     if spark is None:
@@ -191,7 +191,7 @@ def _file_hint(file: str) -> str | None:
 # UTF-8's byte-order mark, EF BB BF, as ISO-8859-1 and windows-1252 read it.
 _UTF8_BYTE_ORDER_MARK_AS_WESTERN = "\u00ef\u00bb\u00bf"
 # The endings by which Hadoop picks a codec (its default codecs), and those of other compressed files.
-_COMPRESSED_ENDINGS = frozenset({*DECOMPRESSED_ENDINGS, "zip", "xz", "7z", "rar", "tar", "tgz", "lzma"})
+_COMPRESSED_ENDINGS = frozenset({*HADOOP_CODEC_ENDINGS, "zip", "xz", "7z", "rar", "tar", "tgz", "lzma"})
 
 
 def _delimiter_hint(message: str, delimiter: str) -> str:
