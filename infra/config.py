@@ -2,7 +2,8 @@
 
 The sections of the config (network, storage, warehouse, batch, monitoring) are checked here, each rule
 raising a ConfigError that names the key, the value and what is allowed; how values are read is in
-infra/config_reader.py, the pipelines' own rules in infra/pipeline_config.py.
+infra/config_reader.py, the pipelines' own rules in infra/pipeline_config.py, sparkProperties' in
+infra/spark_properties.py and Google's label rules in infra/labels.py.
 """
 
 from __future__ import annotations
@@ -10,14 +11,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import pulumi
 
 from infra.config_reader import (
-    SIGNED_DIGITS,
     ConfigError,
     Reader,
     as_written,
@@ -25,24 +25,21 @@ from infra.config_reader import (
     declared_keys,
     described,
     is_secret,
-    map_entry,
     matching,
     one_of,
     refuse_first,
     structure,
-    yaml_text,
 )
+from infra.labels import checked_labels
 from infra.pipeline_config import (
     EXECUTORS_RANGE,
     REJECTED_ROWS_THRESHOLD_MAX,
     PipelineConfig,
     parse_pipelines,
 )
+from infra.spark_properties import extra_properties, starting_executors
 from policy.batches import TTL_MAX_SECONDS, TTL_MIN_SECONDS
-from policy.fetched_code import downloads_packages, is_stored, java_trimmed, listed_files
 from spark_jobs.options import PROJECT_ID, SCOPED_PROJECT_ID
-from spark_jobs.rule_values import whole_number
-from spark_jobs.spark_settings import CONNECTOR_JOB_LABEL, JOB_LABELS, SET_AT_RUN_TIME
 
 APP_LABEL = "gcs-bigquery-pipeline"
 EXECUTOR_CORE_CHOICES = (4, 8, 16)
@@ -53,11 +50,6 @@ _REGION_NAME = r"[a-z]+(?:-[a-z]+)+[0-9]{1,2}"
 _REGION = re.compile(_REGION_NAME)
 # Far above any region's name (the longest is 23 characters), within what resource names built from it allow.
 _MAX_REGION_LENGTH = 30
-# Google's label rules, as Dataproc states them for clusters, without the international letters they also
-# allow. Its batch reference says RFC 1035 (no "_"), yet the provider's own acceptance test creates a batch
-# labelled `batch_test`.
-_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 # "google" and its look-alikes with zeros for the o's, which Cloud Storage also refuses in bucket names.
@@ -69,20 +61,6 @@ _STACK = re.compile(r"^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$")
 _RFC1035_NAME = re.compile(r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _RFC1035_RULE = "RFC 1035: 1-63 lowercase letters, digits or hyphens, a letter first and no hyphen last"
 _MAX_NETWORK_TAGS = 64
-_SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
-# What Dataproc Serverless says it does not support ("Spark properties": YARN- and shuffle-related ones).
-_SERVERLESS_UNSUPPORTED = re.compile(r"spark\.(master$|yarn\.|shuffle\.)")
-# The BigQuery connector's global options (`spark.datasource.bigquery.<option>`, named in any letter case),
-# which it applies to every load: the job sets its loads' own options (table, staging bucket, format,
-# partitioning), and any other would change where, as whom or how the rows load (a project, an identity, a
-# bucket of its own, a partition decorator). A batch may only tune the connector's calls and label its jobs.
-_CONNECTOR_OPTION = re.compile(r"spark\.datasource\.bigquery\.(.*)", re.I)
-_CONNECTOR_TUNING = ("bigQueryJobTimeoutInMinutes", "httpMaxRetry", "httpConnectTimeout", "httpReadTimeout")
-# Hadoop settings the connectors read for the project of a table or bucket named without one, and for the
-# identity they call Google as (the Cloud Storage connector's, which the BigQuery one also reads).
-_HADOOP_REDIRECTS = re.compile(
-    r"spark\.hadoop\.(fs\.gs\.project\.id|fs\.gs\.auth\..*|google\.cloud\.auth\..*)"
-)
 # An email address in ASCII: the characters RFC 5322 allows before the @, in dotted runs, and a domain name.
 _EMAIL_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _EMAIL_DOMAIN = re.compile(
@@ -428,10 +406,10 @@ def _warn_of_secrets_shown_in_plain(secret_keys: list[str]) -> None:
 
 def _check_pipeline_executors(batch: BatchConfig, pipelines: tuple[PipelineConfig, ...]) -> None:
     """A pipeline's executor bounds, its own or the stack's, must still be in order, and its own maximum
-    must hold the executors sparkProperties start a batch with (see `_starting_executors`)."""
+    must hold the executors sparkProperties start a batch with (see `starting_executors`)."""
     for index, pipeline in enumerate(pipelines):
         low, high = batch.executors(pipeline)
-        for name, starting in _starting_executors(batch.spark_properties):
+        for name, starting in starting_executors(batch.spark_properties):
             if pipeline.max_executors is not None and starting > high:
                 raise ConfigError(
                     f"pipelines[{index}].maxExecutors",
@@ -511,9 +489,9 @@ def _check_provider_settings(reader: Reader, project_id: str, region: str) -> No
 
 def _stack_labels(reader: Reader, raw: object) -> Mapping[str, str]:
     """The configured `labels`, counted with the provider's `gcp:defaultLabels` against a batch's limit."""
-    labels = _labels("labels", raw, _RESERVED_LABELS)
+    labels = checked_labels("labels", raw, _RESERVED_LABELS)
     provided = reader.provider("defaultLabels")
-    default_labels = _labels(
+    default_labels = checked_labels(
         "gcp:defaultLabels",
         structure("gcp:defaultLabels", provided or {}, "'gcp:defaultLabels.team' data"),
         (),
@@ -528,41 +506,6 @@ def _stack_labels(reader: Reader, raw: object) -> Mapping[str, str]:
             f"{_BATCH_MAX_LABELS}, {len(_BATCH_PROGRAM_LABELS)} of them set by the program and the provider)",
         )
     return labels
-
-
-def _labels(key: str, raw: object, reserved: tuple[str, ...]) -> Mapping[str, str]:
-    """Labels under config `key`, checked against Google's label rules."""
-    if not isinstance(raw, dict):
-        raise ConfigError(key, raw, "a map of label keys to label values")
-    labels: dict[str, str] = {}
-    for name, value in raw.items():
-        entry = map_entry(key, name)
-        if name in reserved:
-            raise ConfigError(entry, value, f"not one of the labels the program sets: {', '.join(reserved)}")
-        if not _LABEL_KEY.fullmatch(str(name)):
-            raise ConfigError(
-                entry,
-                value,
-                f"a label key of 1-63 lowercase letters, digits, _ or -, a letter first (not "
-                f"{as_written(str(name))})",
-            )
-        labels[name] = matching(
-            entry,
-            _label_text(entry, value),
-            _LABEL_VALUE,
-            "a label value: 0-63 lowercase letters, digits, _ or -",
-        )
-    return MappingProxyType(labels)
-
-
-def _label_text(entry: str, value: object) -> str:
-    """A label value as text. `pulumi config set --path` stores `true`, `false` and integers as YAML booleans
-    and numbers, which are valid label values as written."""
-    if isinstance(value, bool):
-        return yaml_text(value)
-    if isinstance(value, int | str):
-        return str(value)
-    raise ConfigError(entry, value, "a label value: text, an integer, true or false")
 
 
 def _kms_key(value: str, region: str) -> str:
@@ -753,7 +696,7 @@ def _batch(reader: Reader) -> BatchConfig:
         run=reader.boolean("runBatches"),
         spark_properties=MappingProxyType(
             {
-                **_extra_properties(
+                **extra_properties(
                     reader.structure("sparkProperties", "'sparkProperties[\"spark.executor.memory\"]' 8g"),
                     sized,
                     max_executors,
@@ -762,193 +705,6 @@ def _batch(reader: Reader) -> BatchConfig:
             }
         ),
     )
-
-
-def _starting_executors(properties: Mapping[str, str]) -> Iterator[tuple[str, int]]:
-    """The properties that set how many executors a batch starts with, and their numbers: Spark starts with
-    the most of minExecutors and these, even above maxExecutors. Read as Spark reads them, or refused here
-    rather than by the batch."""
-    for name in ("spark.dynamicAllocation.initialExecutors", "spark.executor.instances"):
-        if name not in properties:
-            continue
-        # Spark reads an integer property with Java's parseInt of the value trimmed.
-        number = java_trimmed(properties[name])
-        starting = whole_number(number, len(str(_JAVA_INT_MAX))) if SIGNED_DIGITS.fullmatch(number) else None
-        if starting is None or not _JAVA_INT_MIN <= starting <= _JAVA_INT_MAX:
-            raise ConfigError(
-                map_entry("sparkProperties", name),
-                properties[name],
-                "a whole number, as Spark reads it (a 32-bit integer)",
-            )
-        yield name, starting
-
-
-# Spark passes `spark.hadoop.<name>` to Hadoop as `<name>`.
-_HADOOP_PREFIX = "spark.hadoop."
-_JAVA_INT_MIN, _JAVA_INT_MAX = -(2**31), 2**31 - 1
-
-
-def _refuse_what_the_job_sets(key: str, name: str, value: object) -> None:
-    """Refuse property `name` when the job sets it itself at run time, silently over the batch's value."""
-    if name in SET_AT_RUN_TIME:
-        raise ConfigError(key, value, "a property the job does not set itself at run time, over this value")
-    hadoop_name = name.removeprefix(_HADOOP_PREFIX)
-    if hadoop_name != name and hadoop_name in SET_AT_RUN_TIME:
-        raise ConfigError(
-            key,
-            value,
-            f"a property the job does not set itself at run time: it sets {hadoop_name}, which Spark "
-            f"copies over {name} when it reads files",
-        )
-
-
-def _refuse_connector_redirects(key: str, name: str, value: object) -> None:
-    """Refuse the connectors' global options that would take the job's reads and loads away from the stack's
-    buckets and tables, from the runner account, or from the options its loads set."""
-    if _HADOOP_REDIRECTS.fullmatch(name):
-        raise ConfigError(
-            key,
-            value,
-            "a property that keeps Cloud Storage and BigQuery in projectId, as the runner account: this one "
-            "would have the connectors find buckets and tables in another project, or call them as another "
-            "identity",
-        )
-    option = _CONNECTOR_OPTION.fullmatch(name)
-    if option is None:
-        return
-    if option[1].casefold().startswith(CONNECTOR_JOB_LABEL.casefold()):
-        _check_job_label(key, option[1][len(CONNECTOR_JOB_LABEL) :], value)
-    elif option[1].casefold() not in {tuning.casefold() for tuning in _CONNECTOR_TUNING}:
-        raise ConfigError(
-            key,
-            value,
-            f"one of the BigQuery connector's global options a batch may set: {', '.join(_CONNECTOR_TUNING)} "
-            f"or {CONNECTOR_JOB_LABEL}<key>. The connector applies the others to every load, beside the "
-            "options the job sets: they could load the rows into another project, as another identity, or "
-            "through another bucket or partitioning",
-        )
-
-
-def _check_job_label(key: str, label: str, value: object) -> None:
-    """A label the connector puts on each of its BigQuery jobs: a label by Google's rules, and not one the
-    job sets itself, which would win."""
-    if label in JOB_LABELS:
-        raise ConfigError(
-            key, value, f"a job label other than {' and '.join(JOB_LABELS)}, which the job sets on its loads"
-        )
-    if not _LABEL_KEY.fullmatch(label):
-        raise ConfigError(
-            key,
-            value,
-            f"{CONNECTOR_JOB_LABEL}<key> with a label key: 1-63 lowercase letters, digits, _ or -, a letter "
-            f"first (not {as_written(label)})",
-        )
-    matching(
-        key, _label_text(key, value), _LABEL_VALUE, "a label value: 0-63 lowercase letters, digits, _ or -"
-    )
-
-
-def _extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:
-    """sparkProperties, as text. Refused: the properties other keys set, those the job sets itself at run
-    time, which would silently override a batch property, more starting executors than `max_executors`,
-    and code fetched from outside Cloud Storage and the runtime image as a batch starts
-    (`policy.fetched_code`)."""
-    if not isinstance(raw, dict):
-        raise ConfigError("sparkProperties", raw, "a map of Spark property names to values")
-    properties: dict[str, str] = {}
-    known = {name.casefold(): name for name in (*sized, *SET_AT_RUN_TIME)}
-    for name, value in raw.items():
-        key = map_entry("sparkProperties", name)
-        _check_property_name(key, name, value, known, given=properties)
-        if name in sized:
-            raise ConfigError(
-                key,
-                value,
-                "a property no other key sets (minExecutors, maxExecutors, executorCores and driverCores set "
-                f"{', '.join(sized)})",
-            )
-        _refuse_what_the_job_sets(key, name, value)
-        _refuse_connector_redirects(key, name, value)
-        if _SERVERLESS_UNSUPPORTED.match(name):
-            raise ConfigError(
-                key,
-                value,
-                "a property Dataproc Serverless supports: a batch setting spark.master or a YARN or shuffle "
-                "property (spark.yarn.*, spark.shuffle.*) fails",
-            )
-        if isinstance(value, bool):
-            properties[name] = yaml_text(value)
-        elif isinstance(value, int | float | str):
-            properties[name] = str(value)
-        else:
-            raise ConfigError(key, value, "a property value: text, a number, true or false")
-        _refuse_fetching_from_outside(key, name, properties[name], value)
-    for name, starting in _starting_executors(properties):
-        if starting < EXECUTORS_RANGE[0]:
-            raise ConfigError(
-                map_entry("sparkProperties", name),
-                raw[name],  # as written: the number Spark reads may be written ' +1'
-                f"at least {EXECUTORS_RANGE[0]}, Dataproc Serverless's fewest executors for a batch",
-            )
-        if starting > max_executors:
-            raise ConfigError(
-                map_entry("sparkProperties", name),
-                raw[name],
-                f"at most maxExecutors ({max_executors}): a batch starts with this many executors, even "
-                "above the maximum",
-            )
-    return properties
-
-
-def _check_property_name(
-    key: str, name: object, value: object, known: Mapping[str, str], given: Iterable[str]
-) -> None:
-    """A Spark property's name, which is case-sensitive: not another spelling of one the program or the job
-    sets (`known`, by their case-folded names), nor of one `given` before it, either of which would be set
-    beside the other and do nothing."""
-    if not isinstance(name, str) or not _SPARK_PROPERTY.fullmatch(name):
-        raise ConfigError(
-            key, value, "a Spark property name: 'spark.' followed by letters, digits, '_', '.' or '-'"
-        )
-    spelled = known.get(name.casefold(), name)
-    if spelled != name:
-        raise ConfigError(
-            key,
-            value,
-            f"not another spelling of {spelled}, which the program or the job sets: Spark's property "
-            "names are case-sensitive, so this one would do nothing",
-        )
-    twin = next((other for other in given if other.casefold() == name.casefold()), None)
-    if twin is not None:
-        raise ConfigError(
-            key,
-            value,
-            f"not another spelling of {twin}, also in sparkProperties: Spark's property names are "
-            "case-sensitive, so one of the two would do nothing",
-        )
-
-
-def _refuse_fetching_from_outside(key: str, name: str, text: str, written: object) -> None:
-    """A Spark property (`text`, `written` so in the stack file) that has a batch download packages, or fetch
-    files from outside Cloud Storage and its image, as it starts: unpinned code, from the internet the stack's
-    subnet has no route to."""
-    if downloads_packages(name, text):
-        raise ConfigError(
-            key,
-            written,
-            "a property that downloads nothing as a batch starts: this one downloads packages from a "
-            "repository (unpinned, and the stack's subnet has no route to the internet); put the jars in "
-            "Cloud Storage and name their gs:// URIs in spark.jars",
-        )
-    for uri in listed_files(name, text):
-        if not is_stored(uri):
-            raise ConfigError(
-                key,
-                written,
-                f"files in Cloud Storage (gs://) or the runtime image (file:, local: or a path): a batch "
-                f"would fetch {uri!r} from outside as it starts, and the stack's subnet has no route to the "
-                "internet",
-            )
 
 
 def _run_token(value: str) -> str:
