@@ -20,6 +20,8 @@ STATUS_FAILED = "FAILED"
 # Field names of the report line.
 EVENT = "event"
 PIPELINE = "pipeline"
+"""Holds the contract's table, which names the pipeline in the report, its metrics and its BigQuery jobs (the
+stack's config names a pipeline otherwise, in its resources and batch ids)."""
 BATCH_ID = "batch_id"
 STATUS = "status"
 ERROR = "error"
