@@ -8,9 +8,9 @@ from types import MappingProxyType
 
 from infra.config_reader import ConfigError, as_written, map_entry, matching, yaml_text
 
-# Google's label rules, as Dataproc states them for clusters, without the international letters they also
-# allow. Its batch reference says RFC 1035 (no "_"), yet the provider's own acceptance test creates a batch
-# labelled `batch_test`.
+# Google's label rules, as Dataproc states them for clusters (BigQuery's jobs take the same), without the
+# international letters they also allow. Its batch reference says RFC 1035 (no "_"), yet the provider's own
+# acceptance test creates a batch labelled `batch_test`.
 LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 LABEL_KEY_RULE = "1-63 lowercase letters, digits, _ or -, a letter first"

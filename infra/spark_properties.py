@@ -17,16 +17,27 @@ from spark_jobs.spark_settings import CONNECTOR_JOB_LABEL, JOB_LABELS, SET_AT_RU
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
 # What Dataproc Serverless says it does not support ("Spark properties": YARN- and shuffle-related ones).
 _SERVERLESS_UNSUPPORTED = re.compile(r"spark\.(master$|yarn\.|shuffle\.)")
-# The BigQuery connector's global options (`spark.datasource.bigquery.<option>`, named in any letter case),
-# which it applies to every load: the job sets its loads' own options (table, staging bucket, format,
-# partitioning), and any other would change where, as whom or how the rows load (a project, an identity, a
-# bucket of its own, a partition decorator). A batch may only tune the connector's calls and label its jobs.
-_CONNECTOR_OPTION = re.compile(r"spark\.datasource\.bigquery\.(.*)", re.I)
-_CONNECTOR_TUNING = ("bigQueryJobTimeoutInMinutes", "httpMaxRetry", "httpConnectTimeout", "httpReadTimeout")
-# Hadoop settings the connectors read for the project of a table or bucket named without one, and for the
-# identity they call Google as (the Cloud Storage connector's, which the BigQuery one also reads).
-_HADOOP_REDIRECTS = re.compile(
+# The BigQuery connector's global options: properties named with this prefix exactly, which it applies to
+# every load. The job sets its loads' own options (table, staging bucket, format, partitioning), and any
+# other would change where, as whom or how the rows load (a project, an identity, a bucket of its own, a
+# partition decorator) or the tables the stack declares (their labels). A batch may only tune the
+# connector's calls and label its jobs.
+_CONNECTOR_PREFIX = "spark.datasource.bigquery."
+# The options a batch may tune, which the connector reads with Java's Long.valueOf or Integer.valueOf (no
+# spaces), and their ranges.
+_CONNECTOR_TUNING = {
+    "bigQueryJobTimeoutInMinutes": (1, 2**63 - 1),
+    "httpMaxRetry": (0, 2**31 - 1),
+    "httpConnectTimeout": (0, 2**31 - 1),
+    "httpReadTimeout": (0, 2**31 - 1),
+}
+# What the connectors read for the project of a table or bucket named without one, and for the identity they
+# call Google as: Hadoop settings (the Cloud Storage connector's, which the BigQuery one also reads), and the
+# environment of the driver and executors (which Google's client libraries read, the job's own included).
+_IDENTITY_REDIRECTS = re.compile(
     r"spark\.hadoop\.(fs\.gs\.project\.id|fs\.gs\.auth\..*|google\.cloud\.auth\..*)"
+    r"|spark\.(executorEnv|dataproc\.driverEnv|kubernetes\.driverEnv|kubernetes\.executorEnv)\."
+    r"(GOOGLE_APPLICATION_CREDENTIALS|GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT)"
 )
 # Spark passes `spark.hadoop.<name>` to Hadoop as `<name>`.
 _HADOOP_PREFIX = "spark.hadoop."
@@ -34,10 +45,12 @@ _JAVA_INT_MIN, _JAVA_INT_MAX = -(2**31), 2**31 - 1
 
 
 def extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) -> dict[str, str]:
-    """sparkProperties, as text. Refused: the properties other keys set, those the job sets itself at run
-    time, which would silently override a batch property, more starting executors than `max_executors`,
-    and code fetched from outside Cloud Storage and the runtime image as a batch starts
-    (`policy.fetched_code`)."""
+    """sparkProperties, as text. Refused: another spelling of a property (which Spark would set beside it, to
+    no effect), the properties other keys set, those the job sets itself at run time (which would silently
+    override a batch property), the connectors' options and environment that take the job to another
+    project or identity or change its loads, what Dataproc Serverless does not support, fewer starting
+    executors than it allows or more than `max_executors`, and code fetched from outside Cloud Storage and
+    the runtime image as a batch starts (`policy.fetched_code`)."""
     if not isinstance(raw, dict):
         raise ConfigError("sparkProperties", raw, "a map of Spark property names to values")
     properties: dict[str, str] = {}
@@ -68,6 +81,7 @@ def extra_properties(raw: object, sized: Mapping[str, str], max_executors: int) 
         else:
             raise ConfigError(key, value, "a property value: text, a number, true or false")
         _refuse_fetching_from_outside(key, name, properties[name], value)
+        _check_connector_tuning(key, name, properties[name], value)
     for name, starting in starting_executors(properties):
         if starting < EXECUTORS_RANGE[0]:
             raise ConfigError(
@@ -149,33 +163,63 @@ def _refuse_what_the_job_sets(key: str, name: str, value: object) -> None:
 def _refuse_connector_redirects(key: str, name: str, value: object) -> None:
     """Refuse the connectors' global options that would take the job's reads and loads away from the stack's
     buckets and tables, from the runner account, or from the options its loads set."""
-    if _HADOOP_REDIRECTS.fullmatch(name):
+    if _IDENTITY_REDIRECTS.fullmatch(name):
         raise ConfigError(
             key,
             value,
             "a property that keeps Cloud Storage and BigQuery in projectId, as the runner account: this one "
-            "would have the connectors find buckets and tables in another project, or call them as another "
-            "identity",
+            "would have the connectors, or the job's BigQuery client, find buckets and tables in another "
+            "project, or call them as another identity",
         )
-    option = _CONNECTOR_OPTION.fullmatch(name)
-    if option is None:
+    if not name.casefold().startswith(_CONNECTOR_PREFIX):
         return
-    if option[1].casefold().startswith(CONNECTOR_JOB_LABEL.casefold()):
-        _check_job_label(key, option[1][len(CONNECTOR_JOB_LABEL) :], value)
-    elif option[1].casefold() not in {tuning.casefold() for tuning in _CONNECTOR_TUNING}:
+    if not name.startswith(_CONNECTOR_PREFIX):
+        raise ConfigError(
+            key,
+            value,
+            f"a property named with {_CONNECTOR_PREFIX} as written: the connector reads only those, by their "
+            "exact names",
+        )
+    option = name.removeprefix(_CONNECTOR_PREFIX)
+    tuning = {known.casefold(): known for known in _CONNECTOR_TUNING}
+    if option.casefold().startswith(CONNECTOR_JOB_LABEL.casefold()):
+        _check_job_label(key, option[len(CONNECTOR_JOB_LABEL) :], value)
+    elif tuning.get(option.casefold(), option) != option:
+        raise ConfigError(
+            key,
+            value,
+            f"not another spelling of {_CONNECTOR_PREFIX}{tuning[option.casefold()]}: the connector reads "
+            "its global options by their exact names",
+        )
+    elif option not in _CONNECTOR_TUNING:
         raise ConfigError(
             key,
             value,
             f"one of the BigQuery connector's global options a batch may set: {', '.join(_CONNECTOR_TUNING)} "
             f"or {CONNECTOR_JOB_LABEL}<key>. The connector applies the others to every load, beside the "
             "options the job sets: they could load the rows into another project, as another identity, or "
-            "through another bucket or partitioning",
+            "through another bucket or partitioning, or change the tables the stack declares",
         )
+
+
+def _check_connector_tuning(key: str, name: str, text: str, written: object) -> None:
+    """A tuning option of the connector (`text`, `written` so in the stack file): a whole number in its range,
+    as Java reads it, or the batch would fail at its first load, once every row is read and checked."""
+    if (
+        not name.startswith(_CONNECTOR_PREFIX)
+        or name.removeprefix(_CONNECTOR_PREFIX) not in _CONNECTOR_TUNING
+    ):
+        return
+    low, high = _CONNECTOR_TUNING[name.removeprefix(_CONNECTOR_PREFIX)]
+    number = whole_number(text, len(str(high))) if SIGNED_DIGITS.fullmatch(text) else None
+    if number is None or not low <= number <= high:
+        raise ConfigError(key, written, f"a whole number from {low} to {high}, as the connector reads it")
 
 
 def _check_job_label(key: str, label: str, value: object) -> None:
     """A label the connector puts on each of its BigQuery jobs: a label by Google's rules, and not one the
-    job sets itself, which would win."""
+    job sets on every load itself (the connector would merge the two: the job's value would win, or the load
+    fail on the key given twice)."""
     if label in JOB_LABELS:
         raise ConfigError(
             key, value, f"a job label other than {' and '.join(JOB_LABELS)}, which the job sets on its loads"

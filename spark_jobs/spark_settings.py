@@ -2,7 +2,7 @@
 BigQuery loads carry.
 
 Apart from session.py and sinks.py, which need pyspark, so that the Pulumi program (which has none) can refuse
-a batch property the job would silently override.
+a batch property the job would silently override, and a connector job label the job sets.
 """
 
 # Runtime SQL settings, so they also apply to an existing session.
@@ -64,5 +64,5 @@ CONNECTOR_JOB_LABEL = "bigQueryJobLabel."
 rest's name."""
 PIPELINE_LABEL, BATCH_ID_LABEL = "pipeline", "batch_id"
 JOB_LABELS = (PIPELINE_LABEL, BATCH_ID_LABEL)
-"""The labels the BigQuery sink puts on each BigQuery job it starts (`sinks.job_labels`), over those a batch's
-properties give the connector."""
+"""The labels the BigQuery sink puts on each BigQuery job it starts (`sinks.job_labels`), which a batch's
+properties may not give the connector too."""

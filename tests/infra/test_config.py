@@ -1523,7 +1523,7 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
                 "bigQueryJobTimeoutInMinutes, httpMaxRetry, httpConnectTimeout, httpReadTimeout or "
                 "bigQueryJobLabel.<key>. The connector applies the others to every load, beside the options "
                 "the job sets: they could load the rows into another project, as another identity, or "
-                "through another bucket or partitioning",
+                "through another bucket or partitioning, or change the tables the stack declares",
             )
             for option in (
                 "project",
@@ -1542,23 +1542,55 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
                 "datePartition",
                 "allowFieldAddition",
                 "httpMaxRetries",
+                "bigQueryTableLabel.team",
                 "",
             )
         ],
-        # The connectors' Hadoop settings: the project of what is named without one, and the identity.
+        # The project of what is named without one, and the identity, in Hadoop's settings or the environment.
         *[
             (
-                {f"spark.hadoop.{name}": "other"},
-                f"sparkProperties.spark.hadoop.{name}",
+                {name: "other"},
+                f"sparkProperties.{name}",
                 "a property that keeps Cloud Storage and BigQuery in projectId, as the runner account: this "
-                "one would have the connectors find buckets and tables in another project, or call them as "
-                "another identity",
+                "one would have the connectors, or the job's BigQuery client, find buckets and tables in "
+                "another project, or call them as another identity",
             )
             for name in (
-                "fs.gs.project.id",
-                "google.cloud.auth.service.account.json.keyfile",
-                "fs.gs.auth.type",
-                "fs.gs.auth.impersonation.service.account",
+                "spark.hadoop.fs.gs.project.id",
+                "spark.hadoop.google.cloud.auth.service.account.json.keyfile",
+                "spark.hadoop.fs.gs.auth.type",
+                "spark.hadoop.fs.gs.auth.impersonation.service.account",
+                "spark.executorEnv.GOOGLE_APPLICATION_CREDENTIALS",
+                "spark.dataproc.driverEnv.GOOGLE_CLOUD_PROJECT",
+                "spark.kubernetes.driverEnv.GCLOUD_PROJECT",
+            )
+        ],
+        # The connector reads its global options by their exact names, as Java's numbers.
+        (
+            {"spark.datasource.bigquery.httpmaxretry": 5},
+            "sparkProperties.spark.datasource.bigquery.httpmaxretry",
+            "not another spelling of spark.datasource.bigquery.httpMaxRetry: the connector reads its global "
+            "options by their exact names",
+        ),
+        (
+            {"spark.DataSource.bigquery.httpMaxRetry": 5},
+            "sparkProperties.spark.DataSource.bigquery.httpMaxRetry",
+            "a property named with spark.datasource.bigquery. as written: the connector reads only those, by "
+            "their exact names",
+        ),
+        *[
+            (
+                {f"spark.datasource.bigquery.{option}": value},
+                f"sparkProperties.spark.datasource.bigquery.{option}",
+                f"={shown} is not valid: a whole number from {low} to {high}, as the connector reads it",
+            )
+            for option, value, shown, low, high in (
+                ("httpMaxRetry", -1, "-1", 0, 2**31 - 1),
+                ("httpReadTimeout", 1.5, "1.5", 0, 2**31 - 1),
+                ("httpConnectTimeout", " 5", "' 5'", 0, 2**31 - 1),
+                ("httpConnectTimeout", 2**31, str(2**31), 0, 2**31 - 1),
+                ("bigQueryJobTimeoutInMinutes", "ten", "'ten'", 1, 2**63 - 1),
+                ("bigQueryJobTimeoutInMinutes", 0, "0", 1, 2**63 - 1),
             )
         ],
         # The job labels its loads with these itself, over a batch's.
@@ -1742,7 +1774,7 @@ def test_spark_properties_are_text_beside_the_ones_the_sizing_keys_give() -> Non
 def test_spark_properties_may_tune_the_connectors_calls_and_label_its_jobs() -> None:
     properties = {
         "spark.datasource.bigquery.bigQueryJobTimeoutInMinutes": "30",
-        "spark.datasource.bigquery.httpmaxretry": "5",
+        "spark.datasource.bigquery.httpMaxRetry": "0",
         "spark.datasource.bigquery.httpConnectTimeout": "60000",
         "spark.datasource.bigquery.httpReadTimeout": "60000",
         "spark.datasource.bigquery.bigQueryJobLabel.cost-center": "cc_42",
