@@ -1771,26 +1771,30 @@ def test_spark_properties_are_text_beside_the_ones_the_sizing_keys_give() -> Non
     }
 
 
-def test_spark_properties_may_tune_the_connectors_calls_and_label_its_jobs() -> None:
-    properties = {
-        "spark.datasource.bigquery.bigQueryJobTimeoutInMinutes": "30",
-        "spark.datasource.bigquery.httpMaxRetry": "0",
-        "spark.datasource.bigquery.httpConnectTimeout": "60000",
-        "spark.datasource.bigquery.httpReadTimeout": "60000",
-        "spark.datasource.bigquery.bigQueryJobLabel.cost-center": "cc_42",
-        "spark.hadoop.fs.gs.inputstream.fadvise": "SEQUENTIAL",
-    }
-    spark_properties = _load({"sparkProperties": properties}).batch.spark_properties
-    assert {name: spark_properties[name] for name in properties} == properties
-
-
-def test_spark_properties_may_name_code_in_cloud_storage_or_the_runtime_image() -> None:
-    properties = {
-        "spark.jars": "gs://code/lib.jar,local:///usr/lib/spark/extra.jar",
-        "spark.files": "file:///etc/app.conf, lookup.csv",
-        "spark.sql.hive.metastore.jars": "builtin",
-        "spark.jars.packages": "",
-    }
+@pytest.mark.parametrize(
+    "properties",
+    [
+        # Code in Cloud Storage or the runtime image.
+        {
+            "spark.jars": "gs://code/lib.jar,local:///usr/lib/spark/extra.jar",
+            "spark.files": "file:///etc/app.conf, lookup.csv",
+            "spark.sql.hive.metastore.jars": "builtin",
+            "spark.jars.packages": "",
+        },
+        # The connectors' calls tuned, and labels on the BigQuery connector's jobs.
+        {
+            "spark.datasource.bigquery.bigQueryJobTimeoutInMinutes": "30",
+            "spark.datasource.bigquery.httpMaxRetry": "0",
+            "spark.datasource.bigquery.httpConnectTimeout": "60000",
+            "spark.datasource.bigquery.httpReadTimeout": "60000",
+            "spark.datasource.bigquery.bigQueryJobLabel.cost-center": "cc_42",
+            "spark.hadoop.fs.gs.inputstream.fadvise": "SEQUENTIAL",
+        },
+    ],
+)
+def test_spark_properties_that_keep_the_batch_in_the_stack_are_passed_as_written(
+    properties: dict[str, str],
+) -> None:
     spark_properties = _load({"sparkProperties": properties}).batch.spark_properties
     assert {name: spark_properties[name] for name in properties} == properties
 
