@@ -443,10 +443,8 @@ def _match_by_name(
     directory_columns = (
         named_by_directories(files, contract) if from_directories is None else from_directories
     )
-    problems: list[str] = []
-    # The problems that are a column of the wrong type, by their place among `problems`: worded once the
-    # files that have them are known.
-    wrong_types: dict[int, tuple[ContractColumn, StructField]] = {}
+    # A column of the wrong type is worded once the files that have it are known (`_worded`).
+    problems: list[str | tuple[ContractColumn, StructField]] = []
     columns = []
     for column in contract.columns:
         fields = by_name.get(column.name.lower(), [])
@@ -457,8 +455,7 @@ def _match_by_name(
         match = fields[0] if fields else None
         if match is not None and not loads_exactly(match.dataType, column.type):
             if not _only_nulls(frame, match):
-                wrong_types[len(problems)] = (column, match)
-                problems.append("")
+                problems.append((column, match))
                 continue
             match = None  # no value to convert: as if the files lacked the column
         if column.name in directory_columns:
@@ -469,18 +466,30 @@ def _match_by_name(
             columns.extend(_as_typed_and_text(column, None))
         else:
             columns.extend(_as_typed_and_text(column, match))
-    if wrong_types:
-        fields = [field for _, field in wrong_types.values()]
-        holders = _first_files_holding(frame, merged_format, files, fields) if merged_format else {}
-        for place, (column, field) in wrong_types.items():
-            problems[place] = _wrong_type(column, field, holders.get(field.name.lower()))
     if problems:
+        worded = _worded(problems, frame, merged_format, files)
         raise SchemaMismatchError(
-            f"input {where} does not match contract '{contract.table}': {'; '.join(problems)}",
+            f"input {where} does not match contract '{contract.table}': {'; '.join(worded)}",
             # Read in groups (no `merged_format`), `frame` holds only some of the files.
             files if merged_format else (),
         )
     return frame.select(*columns, sf.lit(None).cast(StringType()).alias(RAW_RECORD))
+
+
+def _worded(
+    problems: list[str | tuple[ContractColumn, StructField]],
+    frame: DataFrame,
+    merged_format: str | None,
+    files: tuple[str, ...],
+) -> list[str]:
+    """The `problems` in words, each column of the wrong type (a column and the field it matched) with the
+    first file that has it when `frame` merged every file's schema (`merged_format`)."""
+    wrong = [problem[1] for problem in problems if isinstance(problem, tuple)]
+    holders = _first_files_holding(frame, merged_format, files, wrong) if wrong and merged_format else {}
+    return [
+        problem if isinstance(problem, str) else _wrong_type(*problem, holders.get(problem[1].name.lower()))
+        for problem in problems
+    ]
 
 
 def _wrong_type(column: ContractColumn, field: StructField, holder: str | None) -> str:
