@@ -487,6 +487,18 @@ def _check_provider_settings(reader: Reader, project_id: str, region: str) -> No
             )
 
 
+def _warn_of_overridden_default_labels(default_labels: Mapping[str, str]) -> None:
+    """The provider's default labels are accepted with the keys the program sets (an organisation's defaults
+    may name an `app` or a `stack`), but the resource's own label wins over a default of the same key."""
+    overridden = [key for key in _RESERVED_LABELS if key in default_labels]
+    if overridden:
+        pulumi.log.warn(
+            f"gcp:defaultLabels gives labels the program sets itself ({', '.join(overridden)}): it sets "
+            "app, stack and managed-by on every labelled resource, role on buckets, pipeline on tables and "
+            "batches, and there its value replaces the default"
+        )
+
+
 def _stack_labels(reader: Reader, raw: object) -> Mapping[str, str]:
     """The configured `labels`, counted with the provider's `gcp:defaultLabels` against a batch's limit."""
     labels = checked_labels("labels", raw, _RESERVED_LABELS)
@@ -496,6 +508,7 @@ def _stack_labels(reader: Reader, raw: object) -> Mapping[str, str]:
         structure("gcp:defaultLabels", provided or {}, "'gcp:defaultLabels.team' data"),
         (),
     )
+    _warn_of_overridden_default_labels(default_labels)
     others = (set(labels) | set(default_labels)) - set(_BATCH_PROGRAM_LABELS)
     if len(others) > _MAX_USER_LABELS:
         counted = " together with gcp:defaultLabels, which the provider adds" if default_labels else ""

@@ -1248,11 +1248,17 @@ def test_the_providers_own_settings_may_repeat_the_stacks_or_be_empty() -> None:
     assert _load(overrides).region == "europe-west1"
 
 
-def test_default_labels_count_once_with_the_labels_they_repeat() -> None:
-    """The provider's default labels go on every resource too; a key both set is one label."""
+def test_default_labels_count_once_with_the_labels_they_repeat(warnings: list[str]) -> None:
+    """The provider's default labels go on every resource too; a key both set is one label. Those the program
+    sets are said to be replaced where it sets them."""
     labels = {f"k{i}": "v" for i in range(27)}
     program = {"app": "a", "stack": "s", "pipeline": "p", "goog-pulumi-provisioned": "true"}
     assert _load({"labels": labels, "gcp:defaultLabels": {"k0": "w", **program}}).labels["k0"] == "v"
+    assert warnings == [
+        "gcp:defaultLabels gives labels the program sets itself (app, stack, pipeline): it sets app, stack "
+        "and managed-by on every labelled resource, role on buckets, pipeline on tables and batches, and "
+        "there its value replaces the default"
+    ]
 
 
 def test_user_labels_fill_the_32_a_batch_may_carry_with_the_providers_own() -> None:
