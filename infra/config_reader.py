@@ -278,20 +278,24 @@ _SHOWN_OF_A_REFUSED_STRUCTURE = 40
 
 
 def bounded_int(key: str, value: object, low: int, high: int) -> int:
-    """Parse an integer (a YAML int, or text of ASCII digits) and check it lies in [low, high].
-
-    Python's int() would also take `1_0`, other scripts' digits and surrounding spaces: not what the stack
-    file's reader meant."""
-    allowed = f"an integer from {low} to {high}"
-    if isinstance(value, bool) or not (isinstance(value, int) or SIGNED_DIGITS.fullmatch(str(value))):
-        raise ConfigError(key, value, allowed)
-    number = whole_number(str(value), len(str(max(abs(low), abs(high)))))
-    if number is None or not low <= number <= high:
-        raise ConfigError(key, value, allowed)
+    """Parse an integer (a YAML int, or text of ASCII digits) and check it lies in [low, high]."""
+    number = integer_within(value, low, high)
+    if number is None:
+        raise ConfigError(key, value, f"an integer from {low} to {high}")
     return number
 
 
-SIGNED_DIGITS = re.compile(r"[+-]?[0-9]+")
+def integer_within(value: object, low: int, high: int) -> int | None:
+    """`value`, a YAML int or the text of ASCII digits after an optional sign, when it lies in [low, high];
+    None otherwise. Python's int() would also take `1_0`, other scripts' digits and surrounding spaces: not
+    what the stack file's reader, or Java's, meant."""
+    if isinstance(value, bool) or not (isinstance(value, int) or _SIGNED_DIGITS.fullmatch(str(value))):
+        return None
+    number = whole_number(str(value), len(str(max(abs(low), abs(high)))))
+    return number if number is not None and low <= number <= high else None
+
+
+_SIGNED_DIGITS = re.compile(r"[+-]?[0-9]+")
 """A whole number as text, as stack config and Spark's integer properties write one."""
 
 

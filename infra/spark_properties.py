@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
-from infra.config_reader import SIGNED_DIGITS, ConfigError, as_written, map_entry, yaml_text
+from infra.config_reader import ConfigError, as_written, integer_within, map_entry, yaml_text
 from infra.labels import LABEL_KEY, LABEL_KEY_RULE, label_value
 from infra.pipeline_config import EXECUTORS_RANGE
 from policy.fetched_code import downloads_packages, is_stored, java_trimmed, listed_files
-from spark_jobs.rule_values import whole_number
 from spark_jobs.spark_settings import CONNECTOR_JOB_LABEL, JOB_LABELS, SET_AT_RUN_TIME
 
 _SPARK_PROPERTY = re.compile(r"spark\.[A-Za-z0-9_.-]+")
@@ -31,6 +30,7 @@ _CONNECTOR_TUNING = {
     "httpConnectTimeout": (0, 2**31 - 1),
     "httpReadTimeout": (0, 2**31 - 1),
 }
+_CONNECTOR_TUNING_BY_FOLDED_NAME = {name.casefold(): name for name in _CONNECTOR_TUNING}
 # What the connectors read for the project of a table or bucket named without one, and for the identity they
 # call Google as: Hadoop settings (the Cloud Storage connector's, which the BigQuery one also reads), and the
 # environment of the driver and executors (which Google's client libraries read, the job's own included).
@@ -135,9 +135,8 @@ def starting_executors(properties: Mapping[str, str]) -> Iterator[tuple[str, int
         if name not in properties:
             continue
         # Spark reads an integer property with Java's parseInt of the value trimmed.
-        number = java_trimmed(properties[name])
-        starting = whole_number(number, len(str(_JAVA_INT_MAX))) if SIGNED_DIGITS.fullmatch(number) else None
-        if starting is None or not _JAVA_INT_MIN <= starting <= _JAVA_INT_MAX:
+        starting = integer_within(java_trimmed(properties[name]), _JAVA_INT_MIN, _JAVA_INT_MAX)
+        if starting is None:
             raise ConfigError(
                 map_entry("sparkProperties", name),
                 properties[name],
@@ -181,14 +180,14 @@ def _refuse_connector_redirects(key: str, name: str, value: object) -> None:
             "exact names",
         )
     option = name.removeprefix(_CONNECTOR_PREFIX)
-    tuning = {known.casefold(): known for known in _CONNECTOR_TUNING}
+    spelled = _CONNECTOR_TUNING_BY_FOLDED_NAME.get(option.casefold(), option)
     if option.casefold().startswith(CONNECTOR_JOB_LABEL.casefold()):
         _check_job_label(key, option[len(CONNECTOR_JOB_LABEL) :], value)
-    elif tuning.get(option.casefold(), option) != option:
+    elif spelled != option:
         raise ConfigError(
             key,
             value,
-            f"not another spelling of {_CONNECTOR_PREFIX}{tuning[option.casefold()]}: the connector reads "
+            f"not another spelling of {_CONNECTOR_PREFIX}{spelled}: the connector reads "
             "its global options by their exact names",
         )
     elif option not in _CONNECTOR_TUNING:
@@ -205,14 +204,15 @@ def _refuse_connector_redirects(key: str, name: str, value: object) -> None:
 def _check_connector_tuning(key: str, name: str, text: str, written: object) -> None:
     """A tuning option of the connector (`text`, `written` so in the stack file): a whole number in its range,
     as Java reads it, or the batch would fail at its first load, once every row is read and checked."""
-    if (
-        not name.startswith(_CONNECTOR_PREFIX)
-        or name.removeprefix(_CONNECTOR_PREFIX) not in _CONNECTOR_TUNING
-    ):
+    bounds = (
+        _CONNECTOR_TUNING.get(name.removeprefix(_CONNECTOR_PREFIX))
+        if name.startswith(_CONNECTOR_PREFIX)
+        else None
+    )
+    if bounds is None:
         return
-    low, high = _CONNECTOR_TUNING[name.removeprefix(_CONNECTOR_PREFIX)]
-    number = whole_number(text, len(str(high))) if SIGNED_DIGITS.fullmatch(text) else None
-    if number is None or not low <= number <= high:
+    low, high = bounds
+    if integer_within(text, low, high) is None:
         raise ConfigError(key, written, f"a whole number from {low} to {high}, as the connector reads it")
 
 
