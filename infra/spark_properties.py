@@ -39,6 +39,14 @@ _IDENTITY_REDIRECTS = re.compile(
     r"|spark\.(executorEnv|dataproc\.driverEnv|kubernetes\.driverEnv|kubernetes\.executorEnv)\."
     r"(GOOGLE_APPLICATION_CREDENTIALS|GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT)"
 )
+# What would send the Cloud Storage connector's requests, and with them the runner account's access token,
+# elsewhere than Google's endpoints (the BigQuery connector also takes its proxy from there), bill them to
+# another project (requester pays, or a header naming the project to bill), or load Hadoop settings from a
+# file, past these checks.
+_CLOUD_STORAGE_REDIRECTS = re.compile(
+    r"spark\.hadoop\.fs\.gs\.(storage\.root\.url|storage\.service\.path|token\.server\.url"
+    r"|grpc\.server\.address|proxy\..*|requester\.pays\..*|storage\.http\.headers\..*|config\.override\.file)"
+)
 # Spark passes `spark.hadoop.<name>` to Hadoop as `<name>`.
 _HADOOP_PREFIX = "spark.hadoop."
 _JAVA_INT_MIN, _JAVA_INT_MAX = -(2**31), 2**31 - 1
@@ -169,6 +177,15 @@ def _refuse_connector_redirects(key: str, name: str, value: object) -> None:
             "a property that keeps Cloud Storage and BigQuery in projectId, as the runner account: this one "
             "would have the connectors, or the job's BigQuery client, find buckets and tables in another "
             "project, or call them as another identity",
+        )
+    if _CLOUD_STORAGE_REDIRECTS.fullmatch(name):
+        raise ConfigError(
+            key,
+            value,
+            "a property that keeps the Cloud Storage connector's requests on Google's endpoints, billed to "
+            "projectId, under the settings the stack shows: this one would send them, and the runner "
+            "account's access token, to another address or through a proxy, bill them to another project, "
+            "or read Hadoop settings from a file",
         )
     if not name.casefold().startswith(_CONNECTOR_PREFIX):
         return

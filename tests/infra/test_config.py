@@ -1571,6 +1571,30 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
                 "spark.kubernetes.driverEnv.GCLOUD_PROJECT",
             )
         ],
+        # Another address for the Cloud Storage connector's requests, another project to bill, or settings
+        # read from a file.
+        *[
+            (
+                {name: "other"},
+                f"sparkProperties.{name}",
+                "a property that keeps the Cloud Storage connector's requests on Google's endpoints, billed "
+                "to projectId, under the settings the stack shows: this one would send them, and the runner "
+                "account's access token, to another address or through a proxy, bill them to another "
+                "project, or read Hadoop settings from a file",
+            )
+            for name in (
+                "spark.hadoop.fs.gs.storage.root.url",
+                "spark.hadoop.fs.gs.storage.service.path",
+                "spark.hadoop.fs.gs.token.server.url",
+                "spark.hadoop.fs.gs.grpc.server.address",
+                "spark.hadoop.fs.gs.proxy.address",
+                "spark.hadoop.fs.gs.proxy.password",
+                "spark.hadoop.fs.gs.requester.pays.project.id",
+                "spark.hadoop.fs.gs.requester.pays.mode",
+                "spark.hadoop.fs.gs.storage.http.headers.x-goog-user-project",
+                "spark.hadoop.fs.gs.config.override.file",
+            )
+        ],
         # The connector reads its global options by their exact names, as Java's numbers.
         (
             {"spark.datasource.bigquery.httpmaxretry": 5},
@@ -1795,6 +1819,8 @@ def test_spark_properties_are_text_beside_the_ones_the_sizing_keys_give() -> Non
             "spark.datasource.bigquery.httpReadTimeout": "60000",
             "spark.datasource.bigquery.bigQueryJobLabel.cost-center": "cc_42",
             "spark.hadoop.fs.gs.inputstream.fadvise": "SEQUENTIAL",
+            "spark.hadoop.fs.gs.http.read-timeout": "30000",
+            "spark.hadoop.fs.gs.storage.http.read-timeout": "30000",
         },
     ],
 )
