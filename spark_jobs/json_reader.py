@@ -33,7 +33,10 @@ def read_json(spark: SparkSession, location: str, contract: Contract) -> DataFra
     """
     lines = spark.read.option("recursiveFileLookup", "true").text(location)
     text = sf.col("value")
-    exact_numbers = sf.regexp_replace(text, _FIELD_NUMBER, _FIELD_NUMBER_QUOTED)
+    whole_characters = sf.when(
+        text.contains("\\u"), sf.regexp_replace(text, _LONE_SURROGATE_ESCAPE, _REPLACEMENT_CHARACTER)
+    ).otherwise(text)
+    exact_numbers = sf.regexp_replace(whole_characters, _FIELD_NUMBER, _FIELD_NUMBER_QUOTED)
     # The end marker: an object whose one field's name is new to this run, so no line can contain it.
     end_name = f"end of line {uuid4().hex}"
     with_marker = sf.concat(sf.lit("["), exact_numbers, sf.lit(f',{{"{end_name}":""}}]'))
@@ -111,6 +114,18 @@ _JSON_NUMBER = r"-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][+-]?[0-9]++)?+(?![0-
 _COLON = r"[ \t]*+:[ \t]*+"
 _FIELD_NUMBER = rf'({_JSON_STRING})(?:(?={_COLON}{_JSON_NUMBER})(?<=("))({_COLON})({_JSON_NUMBER}))?'
 _FIELD_NUMBER_QUOTED = "$1$3$2$4$2"
+# An escaped surrogate that is not one half of a pair (`"\ud83d"`, as JavaScript writes a text cut between
+# the two halves of an emoji) is no character: Spark would load it as `?`, unseen. It becomes U+FFFD, which
+# the validation rejects as it rejects bytes that are not UTF-8. An escape starts at a backslash that follows
+# an even number of them (`"\\ud800"` is a backslash and `ud800`); a high half is lone unless a low one
+# follows it, a low half unless a high one precedes it.
+_HEX = "[0-9a-fA-F]"
+_HIGH_HALF, _LOW_HALF = rf"[dD][89abAB]{_HEX}{{2}}", rf"[dD][c-fC-F]{_HEX}{{2}}"
+_LONE_SURROGATE_ESCAPE = (
+    r"\\u(?<!(?<!\\)\\(?:\\\\){0,1000}\\u)"
+    rf"(?:{_HIGH_HALF}(?!\\u{_LOW_HALF})|{_LOW_HALF}(?<!\\u{_HIGH_HALF}\\u{_LOW_HALF}))"
+)
+_REPLACEMENT_CHARACTER = "\ufffd"
 # Each element an object, as field name -> value as text (an object's or array's as its JSON text).
 _OBJECTS = ArrayType(MapType(StringType(), StringType()))
 # A line of only JSON whitespace is skipped (Spark splits lines at \n and \r).

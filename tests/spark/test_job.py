@@ -1355,6 +1355,32 @@ def test_a_malformed_json_line_that_is_not_utf8_is_quarantined_as_utf8_text(
     assert bytes.fromhex(stored).decode("utf-8") == '{"id": "AB2", "color": "r\ufffdd" , }'
 
 
+def test_a_json_value_holding_half_a_character_is_rejected_not_loaded_as_a_question_mark(
+    spark: SparkSession, contract_file: Path, tmp_path: Path
+) -> None:
+    """An escaped lone surrogate is no character, which BigQuery would refuse: its row is quarantined."""
+    lines = [
+        r'{"id": "AB1", "day": "2026-01-05", "color": "re\ud83d"}',
+        r'{"id": "AB2", "day": "2026-01-05", "qty": "1\udc00"}',
+        r'{"id": "AB3", "day": "2026-01-05", "color": "red", "note": "\ud83d"}',
+    ]
+    write_lines(tmp_path / "in", "a.json", lines)
+    options = ("--max-reject-ratio", "1")
+    status, report = run_job(spark, contract_file, tmp_path / "in", tmp_path / "out", *options, fmt="json")
+    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 2)
+    quarantine = read_table(spark, tmp_path / "out" / "items__rejected", "id", "_errors")
+    assert quarantine == [
+        (
+            "AB1",
+            [
+                "color.encoding: 're\ufffd' is not UTF-8",
+                "color.allowed: 're\ufffd' is not one of 'red', 'blue'",
+            ],
+        ),
+        ("AB2", ["qty.type: '1\ufffd' is not a valid INT64"]),
+    ]
+
+
 def test_the_report_names_the_columns_no_row_gives_a_value(
     spark: SparkSession, contract_file: Path, tmp_path: Path
 ) -> None:

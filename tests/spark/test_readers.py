@@ -1029,3 +1029,33 @@ def test_the_cores_a_run_counts_on_are_those_its_minimum_of_executors_brings() -
     dataproc = {"spark.executor.cores": "4", "spark.dynamicAllocation.minExecutors": "2"}
     assert cores(session(2, **dataproc)) == 8
     assert cores(session(24, **dataproc)) == 24
+
+
+def test_an_escaped_lone_surrogate_in_json_becomes_the_replacement_character(
+    spark: SparkSession, items: Contract, tmp_path: Path
+) -> None:
+    """Half of a character (as JavaScript escapes a text cut inside an emoji) is no character: Spark alone
+    would give it as `?`. A pair stays the character it escapes, an escaped backslash stays a backslash."""
+    write_lines(
+        tmp_path / "in",
+        "a.json",
+        [
+            r'{"id": "AB1", "color": "a\ud800b"}',
+            r'{"id": "AB2", "color": "\ud83d\ude00"}',
+            r'{"id": "AB3", "color": "\uDE00x\uDBFF"}',
+            r'{"id": "AB4", "color": "\\ud800\\\ud800"}',
+            r'{"id": "AB5", "color": "\ud83d\ud83d\ude00\ude00"}',
+            r'{"id": "AB6", "extra": "\udc00", "price": 1.5}',
+            r'{"id": "AB7", "color": "caf\u00e9 ?"}',
+        ],
+    )
+    source = read_input(spark, "json", str(tmp_path / "in"), items)
+    assert rows_of(source.frame, "id", "color", "price", RAW_RECORD) == [
+        ("AB1", "a\ufffdb", None, None),
+        ("AB2", "\U0001f600", None, None),
+        ("AB3", "\ufffdx\ufffd", None, None),
+        ("AB4", "\\ud800\\\ufffd", None, None),
+        ("AB5", "\ufffd\U0001f600\ufffd", None, None),
+        ("AB6", None, "1.5", None),
+        ("AB7", "café ?", None, None),
+    ]
