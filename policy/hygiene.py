@@ -1,12 +1,13 @@
 """Advisory rules: resources say who manages them and where they belong; protected stacks use CMEK."""
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
 from policy.declare import advisory
-from policy.resources import BATCH, BUCKET, CLUSTER, DATASET, SESSION_TEMPLATE, TABLE, nested, stack_of
+from policy.resources import BATCH, BUCKET, CLUSTER, DATASET, SESSION_TEMPLATE, TABLE, known, nested, stack_of
 
 REQUIRED_LABELS = ("env", "managed-by")
 
@@ -16,8 +17,14 @@ USER_LABELS_TYPES = frozenset(
         "gcp:monitoring/alertPolicy:AlertPolicy",
         "gcp:monitoring/notificationChannel:NotificationChannel",
         "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+        "gcp:monitoring/slo:Slo",
+        "gcp:monitoring/customService:CustomService",
+        "gcp:monitoring/genericService:GenericService",
     }
 )
+# Resource types whose `labels` are not labels of the resource: a Cloud Identity group's mark its kind, with
+# fixed keys and empty values.
+NOT_RESOURCE_LABELS_TYPES = frozenset({"gcp:cloudidentity/group:Group"})
 # Resource types that take `labels` even when a program leaves them out.
 LABELS_TYPES = frozenset(
     {
@@ -47,6 +54,8 @@ def label_property(resource_type: str, props: Mapping[str, Any]) -> str | None:
     """The property holding the resource's labels, or None when the resource takes no labels."""
     if resource_type in USER_LABELS_TYPES:
         return "userLabels"
+    if resource_type in NOT_RESOURCE_LABELS_TYPES:
+        return None
     if resource_type in LABELS_TYPES or "labels" in props:
         return "labels"
     return None
@@ -59,9 +68,25 @@ def _require_labels(args: ResourceValidationArgs, report: ReportViolation) -> No
     labels = args.props.get(prop) or {}
     if not isinstance(labels, Mapping):
         return  # a list of label descriptors (a metric's), not the resource's own labels
-    missing = [key for key in REQUIRED_LABELS if not labels.get(key)]
+    defaults = _provider_default_labels(args)
+    # The provider merges its labels under the resource's own, whose value wins where both give a key.
+    missing = [
+        key for key in REQUIRED_LABELS if not (labels.get(key) if key in labels else defaults.get(key))
+    ]
     if missing:
         report(f"'{args.name}' lacks the label(s) {', '.join(missing)} in {prop}", None)
+
+
+def _provider_default_labels(args: ResourceValidationArgs) -> Mapping[str, Any]:
+    """The labels the resource's provider puts on every resource that takes labels (`gcp:defaultLabels`, or
+    an explicit provider's `defaultLabels`): the engine hands them over as a map or as its JSON text."""
+    labels = known(args.provider.props, "defaultLabels", None) if args.provider is not None else None
+    if isinstance(labels, str):
+        try:
+            labels = json.loads(labels)
+        except ValueError:
+            return {}
+    return labels if isinstance(labels, Mapping) else {}
 
 
 def _require_cmek(args: ResourceValidationArgs, report: ReportViolation) -> None:

@@ -1,8 +1,13 @@
+import json
+from typing import Any
+
 import pytest
+from pulumi_policy import PolicyProviderResource, ResourceValidationArgs
+from pulumi_policy.proxy import unknown_checking_proxy
 
 from policy.hygiene import CMEK_IN_PROTECTED_STACKS, REQUIRED_LABELS_POLICY
 from policy.resources import BATCH, BUCKET, DATASET, SESSION_TEMPLATE
-from tests.policy.resource_args import resource_args, violations
+from tests.policy.resource_args import UNKNOWN, resource_args, violations
 
 LABELS = {"env": "dev", "managed-by": "pulumi", "pipeline": "orders"}
 ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
@@ -102,3 +107,64 @@ def test_the_stacks_that_need_cmek_come_from_policy_config() -> None:
         "set the stack's KMS key"
     ]
     assert violations(CMEK_IN_PROTECTED_STACKS, resource_args(DATASET, {}, stack="prod", config=config)) == []
+
+
+def _with_provider(args: ResourceValidationArgs, props: dict[str, Any]) -> ResourceValidationArgs:
+    args.provider = PolicyProviderResource(
+        "pulumi:providers:gcp",
+        unknown_checking_proxy(props),
+        "urn:pulumi:dev::pipeline::gcp::default",
+        "default",
+    )
+    return args
+
+
+@pytest.mark.parametrize(
+    "default_labels", [{"env": "dev", "team": "data"}, json.dumps({"env": "dev", "team": "data"})]
+)
+def test_the_providers_default_labels_count_as_the_resources(default_labels: object) -> None:
+    """`gcp:defaultLabels` label every resource that takes labels: the engine hands them over as a map or as
+    its JSON text."""
+    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi"}})
+    assert violations(REQUIRED_LABELS_POLICY, _with_provider(args, {"defaultLabels": default_labels})) == []
+
+
+def test_a_resources_own_empty_label_replaces_the_providers_default() -> None:
+    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi", "env": ""}})
+    provider = {"defaultLabels": {"env": "dev"}}
+    assert violations(REQUIRED_LABELS_POLICY, _with_provider(args, provider)) == [
+        "'subject' lacks the label(s) env in labels"
+    ]
+
+
+@pytest.mark.parametrize("provider", [{}, {"defaultLabels": "not json"}, {"defaultLabels": UNKNOWN}])
+def test_a_provider_without_readable_default_labels_adds_none(provider: dict[str, Any]) -> None:
+    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi"}})
+    assert violations(REQUIRED_LABELS_POLICY, _with_provider(args, provider)) == [
+        "'subject' lacks the label(s) env in labels"
+    ]
+
+
+@pytest.mark.parametrize(
+    "resource_type",
+    [
+        "gcp:monitoring/slo:Slo",
+        "gcp:monitoring/customService:CustomService",
+        "gcp:monitoring/genericService:GenericService",
+    ],
+)
+def test_monitoring_services_and_slos_carry_their_labels_in_user_labels(resource_type: str) -> None:
+    assert violations(REQUIRED_LABELS_POLICY, resource_args(resource_type, {"userLabels": LABELS})) == []
+    assert violations(REQUIRED_LABELS_POLICY, resource_args(resource_type, {"displayName": "x"})) == [
+        "'subject' lacks the label(s) env, managed-by in userLabels"
+    ]
+
+
+def test_a_cloud_identity_groups_labels_mark_its_kind_and_are_not_checked() -> None:
+    group = {
+        "groupKey": {"id": "pipeline-admins@example.com"},
+        "parent": "customers/C0123",
+        "labels": {"cloudidentity.googleapis.com/groups.discussion_forum": ""},
+    }
+    args = resource_args("gcp:cloudidentity/group:Group", group)
+    assert violations(REQUIRED_LABELS_POLICY, args) == []
