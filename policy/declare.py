@@ -1,11 +1,21 @@
 """Declare a resource policy at its level: mandatory stops a preview or update, advisory only reports."""
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidation, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
 
 
 def mandatory(name: str, description: str, validate: ResourceValidation) -> ResourceValidationPolicy:
     return ResourceValidationPolicy(
-        name=name, description=description, enforcement_level=EnforcementLevel.MANDATORY, validate=validate
+        name=name,
+        description=description,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_reporting_unreadable(name, validate),
     )
 
 
@@ -16,6 +26,24 @@ def advisory(
         name=name,
         description=description,
         enforcement_level=EnforcementLevel.ADVISORY,
-        validate=validate,
+        validate=_reporting_unreadable(name, validate),
         config_schema=config_schema,
     )
+
+
+def _reporting_unreadable(name: str, validate: ResourceValidation) -> ResourceValidation:
+    """`validate`, reporting a resource whose properties have another shape than the provider's schema gives
+    them (a null item in a list, a number for a list, text for an object) instead of failing the preview with
+    a traceback: such a resource cannot be checked, so a mandatory policy refuses it."""
+
+    def validate_readable(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        try:
+            validate(args, report)
+        except (AttributeError, TypeError) as error:
+            report(
+                f"'{args.name}' ({args.resource_type}) has a property of another shape than its provider "
+                f"gives it, so {name} cannot check it ({type(error).__name__}: {error})",
+                None,
+            )
+
+    return validate_readable
