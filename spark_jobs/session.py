@@ -63,7 +63,8 @@ def jvm(spark: SparkSession) -> Any:
 
 def _quiet_logged_failures(spark: SparkSession) -> None:
     """Java stack traces logged for failures the job reports as one line itself: a failed task's (by the
-    executor and again by the scheduler), and a path Hadoop cannot look at (by the file listing)."""
+    executor and again by the scheduler), and a path Hadoop cannot look at (by the file listing); and for
+    the generated code of a wide contract that the JVM cannot compile, which Spark runs without it."""
     log4j = jvm(spark).org.apache.logging.log4j
     for logger in _FAILURE_LOGGERS:
         log4j.core.config.Configurator.setLevel(logger, log4j.Level.OFF)
@@ -79,6 +80,10 @@ _FAILURE_LOGGERS = (
     "org.apache.spark.util.Utils",  # "Aborting task", with the trace of the write that failed
     "org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter",  # "Mkdirs failed" for that write
     "org.apache.hadoop.fs.FileUtil",  # "Failed to delete" what a failed write left
+    # "failed to compile" with the compiler's trace (a method past 64 KB, as some 45 columns of checks make),
+    # then "Whole-stage codegen disabled for plan" with the whole plan: Spark runs that stage interpreted.
+    "org.apache.spark.sql.catalyst.expressions.codegen.CodeGenerator",
+    "org.apache.spark.sql.execution.WholeStageCodegenExec",
 )
 
 

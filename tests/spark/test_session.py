@@ -23,6 +23,9 @@ def test_the_job_applies_its_settings_to_a_session_it_did_not_make(spark: SparkS
         "org.apache.spark.util.Utils",
         "org.apache.hadoop.mapreduce.lib.output.FileOutputCommitter",
         "org.apache.hadoop.fs.FileUtil",
+        # Generated code too large to compile, which Spark runs without.
+        "org.apache.spark.sql.catalyst.expressions.codegen.CodeGenerator",
+        "org.apache.spark.sql.execution.WholeStageCodegenExec",
     )
     for name in loggers:
         log4j.core.config.Configurator.setLevel(name, log4j.Level.INFO)
