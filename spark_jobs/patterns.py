@@ -127,7 +127,13 @@ def _refused_by_python(pattern: str) -> str | None:
             return None  # Java allows a look-behind of bounded length; the job's Java compile decides
         if not isinstance(error, re.error) or error.pos is None:
             return f"is not a valid regular expression: {error}"
-        return f"is not a valid regular expression: {error.msg} at position {_written_at(pieces, error.pos)}"
+        at = _written_at(pieces, error.pos)
+        if error.msg == _REPEATED_REPETITION and pattern.startswith("{", at):
+            return (
+                f"repeats a repetition with the {{ at position {at}, which Java reads as that repetition "
+                "repeated and BigQuery's RE2 refuses: make what repeats a group, as in (?:a{2}){3}"
+            )
+        return f"is not a valid regular expression: {error.msg} at position {at}"
     except RecursionError:
         return None  # nested deeper than Python can check (Java takes about twice as deep): Java decides
     return None
@@ -325,6 +331,8 @@ _PYTHON_LACKS = frozenset({r"\p", r"\P", r"\h", r"\H", r"\V", r"\R", r"\X", r"\e
 
 # Python's refusal of a look-behind whose length varies, which Java accepts when the length is bounded.
 _ONLY_PYTHON_REFUSES = "look-behind requires fixed-width pattern"
+# Python's refusal of a repetition of a repetition: Java refuses another *, + or ? after one, but takes {n}.
+_REPEATED_REPETITION = "multiple repeat"
 
 
 # A POSIX bracket expression ([[:digit:]]), as RE2 and BigQuery read it; Java has \p{...} classes instead.

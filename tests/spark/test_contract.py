@@ -510,6 +510,19 @@ def test_a_syntax_error_is_placed_in_the_pattern_as_written(pattern: str, proble
     )
 
 
+@pytest.mark.parametrize(
+    ("pattern", "at"), [("^a{2}{3}$", 5), ("x*{2}", 2), (r"\p{Lu}?{2}", 7), ("(?i)x++{1,}", 7)]
+)
+def test_a_repetition_repeated_by_braces_is_refused_for_bigquery_not_as_invalid_java(
+    pattern: str, at: int
+) -> None:
+    """Java takes a {n} after another repetition, which Python and BigQuery's RE2 refuse."""
+    assert refusal(with_column(name="x", type="STRING", pattern=pattern)).endswith(
+        f"pattern {quoted(pattern)} repeats a repetition with the {{ at position {at}, which Java reads as "
+        "that repetition repeated and BigQuery's RE2 refuses: make what repeats a group, as in (?:a{2}){3}"
+    )
+
+
 def test_java_refuses_what_the_check_refuses_for_it(spark: SparkSession) -> None:
     """The check's refusals for Java are Java's own: its compile refuses each of these patterns."""
     compile_pattern = spark.sparkContext._jvm.java.util.regex.Pattern.compile  # type: ignore[union-attr]
