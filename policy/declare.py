@@ -1,5 +1,8 @@
 """Declare a resource policy at its level: mandatory stops a preview or update, advisory only reports."""
 
+import traceback
+from pathlib import Path
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -40,9 +43,12 @@ def _reporting_unreadable(name: str, validate: ResourceValidation) -> ResourceVa
         try:
             validate(args, report)
         except (AttributeError, TypeError) as error:
+            # Where the rule failed: should the rule itself be wrong, the report leads to it.
+            frame = traceback.extract_tb(error.__traceback__)[-1]
             report(
                 f"'{args.name}' ({args.resource_type}) has a property of another shape than its provider "
-                f"gives it, so {name} cannot check it ({type(error).__name__}: {error})",
+                f"gives it, so {name} cannot check it ({type(error).__name__}: {error}, in "
+                f"{Path(frame.filename).name} line {frame.lineno})",
                 None,
             )
 

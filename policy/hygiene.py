@@ -22,8 +22,8 @@ USER_LABELS_TYPES = frozenset(
         "gcp:monitoring/genericService:GenericService",
     }
 )
-# Resource types whose `labels` are not labels of the resource: a Cloud Identity group's mark its kind, with
-# fixed keys and empty values.
+# Resource types whose `labels` are not labels of the resource: a Cloud Identity group's labels mark its
+# kind, with fixed keys and empty values.
 NOT_RESOURCE_LABELS_TYPES = frozenset({"gcp:cloudidentity/group:Group"})
 # Resource types that take `labels` even when a program leaves them out.
 LABELS_TYPES = frozenset(
@@ -68,8 +68,11 @@ def _require_labels(args: ResourceValidationArgs, report: ReportViolation) -> No
     labels = args.props.get(prop) or {}
     if not isinstance(labels, Mapping):
         return  # a list of label descriptors (a metric's), not the resource's own labels
-    defaults = _provider_default_labels(args)
-    # The provider merges its labels under the resource's own, whose value wins where both give a key.
+    # The provider merges its default labels under a resource's own `labels` (never its `userLabels`), the
+    # resource's value winning where both give a key.
+    defaults = _provider_default_labels(args) if prop == "labels" else {}
+    if defaults is None:
+        return  # not known before the update, which checks the resource again
     missing = [
         key for key in REQUIRED_LABELS if not (labels.get(key) if key in labels else defaults.get(key))
     ]
@@ -77,16 +80,22 @@ def _require_labels(args: ResourceValidationArgs, report: ReportViolation) -> No
         report(f"'{args.name}' lacks the label(s) {', '.join(missing)} in {prop}", None)
 
 
-def _provider_default_labels(args: ResourceValidationArgs) -> Mapping[str, Any]:
-    """The labels the resource's provider puts on every resource that takes labels (`gcp:defaultLabels`, or
-    an explicit provider's `defaultLabels`): the engine hands them over as a map or as its JSON text."""
-    labels = known(args.provider.props, "defaultLabels", None) if args.provider is not None else None
+def _provider_default_labels(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+    """The labels the resource's provider puts on every resource whose labels are `labels`
+    (`gcp:defaultLabels`, or an explicit provider's `defaultLabels`), which the engine hands over as the map's
+    JSON text; None when a preview does not know them yet."""
+    labels = known(args.provider.props, "defaultLabels", _UNKNOWN) if args.provider is not None else None
+    if labels is _UNKNOWN:
+        return None
     if isinstance(labels, str):
         try:
             labels = json.loads(labels)
         except ValueError:
             return {}
     return labels if isinstance(labels, Mapping) else {}
+
+
+_UNKNOWN = object()
 
 
 def _require_cmek(args: ResourceValidationArgs, report: ReportViolation) -> None:

@@ -34,7 +34,7 @@ def read_json(spark: SparkSession, location: str, contract: Contract) -> DataFra
     lines = spark.read.option("recursiveFileLookup", "true").text(location)
     text = sf.col("value")
     whole_characters = sf.when(
-        text.contains("\\u"), sf.regexp_replace(text, _LONE_SURROGATE_ESCAPE, _REPLACEMENT_CHARACTER)
+        text.contains("\\u"), sf.regexp_replace(text, _LONE_SURROGATE_ESCAPE, _LONE_SURROGATE_REPLACED)
     ).otherwise(text)
     exact_numbers = sf.regexp_replace(whole_characters, _FIELD_NUMBER, _FIELD_NUMBER_QUOTED)
     # The end marker: an object whose one field's name is new to this run, so no line can contain it.
@@ -116,19 +116,17 @@ _FIELD_NUMBER = rf'({_JSON_STRING})(?:(?={_COLON}{_JSON_NUMBER})(?<=("))({_COLON
 _FIELD_NUMBER_QUOTED = "$1$3$2$4$2"
 # An escaped surrogate that is not one half of a pair (`"\ud83d"`, as JavaScript writes a text cut between
 # the two halves of an emoji) is no character: Spark would load it as `?`, unseen. It becomes U+FFFD, which
-# the validation rejects as it rejects bytes that are not UTF-8. An escape starts at a backslash that follows
-# an even number of them (`"\\ud800"` is a backslash and `ud800`); a high half is lone unless a low one
-# follows it, a low half unless a high one precedes it.
+# the validation rejects as it rejects bytes that are not UTF-8. The line is read from where the last match
+# ended (\G) one token at a time: text without a backslash, an escape of one character (so `"\\ud800"` is a
+# backslash and `ud800`), an escape of a character that is no surrogate, or a pair; the first lone half
+# after them is replaced, the tokens kept (group 1). One pass, whatever the runs of backslashes.
 _HEX = "[0-9a-fA-F]"
 _HIGH_HALF, _LOW_HALF = rf"[dD][89abAB]{_HEX}{{2}}", rf"[dD][c-fC-F]{_HEX}{{2}}"
-# The backslashes before an escape are counted last, only for a lone half: that look-behind tries every
-# length up to its bound, which, tried at each of the many `\u` escapes of ASCII-only JSON (Python's
-# default), made reading such lines take 2.4 times as long.
 _LONE_SURROGATE_ESCAPE = (
-    rf"\\u(?:{_HIGH_HALF}(?!\\u{_LOW_HALF})|{_LOW_HALF}(?<!\\u{_HIGH_HALF}\\u{_LOW_HALF}))"
-    rf"(?<!(?<!\\)\\(?:\\\\){{0,1000}}\\u{_HEX}{{4}})"
+    rf"\G((?:[^\\]++|\\[^u]|\\u(?![dD][89a-fA-F])|\\u{_HIGH_HALF}\\u{_LOW_HALF})*+)"
+    rf"\\u(?:{_HIGH_HALF}|{_LOW_HALF})"
 )
-_REPLACEMENT_CHARACTER = "\ufffd"
+_LONE_SURROGATE_REPLACED = "$1\ufffd"
 # Each element an object, as field name -> value as text (an object's or array's as its JSON text).
 _OBJECTS = ArrayType(MapType(StringType(), StringType()))
 # A line of only JSON whitespace is skipped (Spark splits lines at \n and \r).

@@ -130,8 +130,9 @@ def _refused_by_python(pattern: str) -> str | None:
         at = _written_at(pieces, error.pos)
         if error.msg == _REPEATED_REPETITION and pattern.startswith("{", at):
             return (
-                f"repeats a repetition with the {{ at position {at}, which Java reads as that repetition "
-                "repeated and BigQuery's RE2 refuses: make what repeats a group, as in (?:a{2}){3}"
+                f"repeats a repetition with the {{ at position {at}, which Java ignores (a{{2}}{{3}} matches "
+                "as a{2} does) and BigQuery's RE2 refuses: to repeat a repetition, make it a group, "
+                "as in (?:a{2}){3}"
             )
         return f"is not a valid regular expression: {error.msg} at position {at}"
     except RecursionError:
@@ -331,7 +332,8 @@ _PYTHON_LACKS = frozenset({r"\p", r"\P", r"\h", r"\H", r"\V", r"\R", r"\X", r"\e
 
 # Python's refusal of a look-behind whose length varies, which Java accepts when the length is bounded.
 _ONLY_PYTHON_REFUSES = "look-behind requires fixed-width pattern"
-# Python's refusal of a repetition of a repetition: Java refuses another *, + or ? after one, but takes {n}.
+# Python's refusal of a repetition of a repetition: Java refuses another *, + or ? after one, but takes a
+# {n} there, and ignores it.
 _REPEATED_REPETITION = "multiple repeat"
 
 

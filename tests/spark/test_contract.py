@@ -513,14 +513,20 @@ def test_a_syntax_error_is_placed_in_the_pattern_as_written(pattern: str, proble
 @pytest.mark.parametrize(
     ("pattern", "at"), [("^a{2}{3}$", 5), ("x*{2}", 2), (r"\p{Lu}?{2}", 7), ("(?i)x++{1,}", 7)]
 )
-def test_a_repetition_repeated_by_braces_is_refused_for_bigquery_not_as_invalid_java(
-    pattern: str, at: int
-) -> None:
-    """Java takes a {n} after another repetition, which Python and BigQuery's RE2 refuse."""
+def test_a_repetition_repeated_by_braces_is_refused_as_java_ignores_it(pattern: str, at: int) -> None:
+    """Java takes a {n} after another repetition, and ignores it; Python and BigQuery's RE2 refuse it."""
     assert refusal(with_column(name="x", type="STRING", pattern=pattern)).endswith(
-        f"pattern {quoted(pattern)} repeats a repetition with the {{ at position {at}, which Java reads as "
-        "that repetition repeated and BigQuery's RE2 refuses: make what repeats a group, as in (?:a{2}){3}"
+        f"pattern {quoted(pattern)} repeats a repetition with the {{ at position {at}, which Java ignores "
+        "(a{2}{3} matches as a{2} does) and BigQuery's RE2 refuses: to repeat a repetition, make it a group, "
+        "as in (?:a{2}){3}"
     )
+
+
+def test_java_ignores_a_repetition_repeated_by_braces(spark: SparkSession) -> None:
+    """What the refusal above says of Java, and the group it suggests."""
+    matches = spark.sparkContext._jvm.java.util.regex.Pattern.matches  # type: ignore[union-attr]
+    assert [matches("a{2}{3}", text) for text in ("aa", "aaaaaa")] == [True, False]
+    assert [matches("(?:a{2}){3}", text) for text in ("aa", "aaaaaa")] == [False, True]
 
 
 def test_java_refuses_what_the_check_refuses_for_it(spark: SparkSession) -> None:

@@ -1047,6 +1047,11 @@ def test_an_escaped_lone_surrogate_in_json_becomes_the_replacement_character(
             r'{"id": "AB5", "color": "\ud83d\ud83d\ude00\ude00"}',
             r'{"id": "AB6", "extra": "\udc00", "price": 1.5}',
             r'{"id": "AB7", "color": "caf\u00e9 ?"}',
+            # A backslash, then the text `ud83d`, then a lone low half.
+            r'{"id": "AB8", "color": "\\ud83d\ude00"}',
+            # Escaped backslashes, however many, then the text `ud800`.
+            '{"id": "AB9", "color": "' + "\\" * 2004 + 'ud800"}',
+            r'{"id": "BA1", "color": "' + r"\ud800" * 20_000 + '"}',
         ],
     )
     source = read_input(spark, "json", str(tmp_path / "in"), items)
@@ -1058,4 +1063,7 @@ def test_an_escaped_lone_surrogate_in_json_becomes_the_replacement_character(
         ("AB5", "\ufffd\U0001f600\ufffd", None, None),
         ("AB6", None, "1.5", None),
         ("AB7", "café ?", None, None),
+        ("AB8", "\\ud83d\ufffd", None, None),
+        ("AB9", "\\" * 1002 + "ud800", None, None),
+        ("BA1", "\ufffd" * 20_000, None, None),
     ]
