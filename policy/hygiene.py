@@ -7,7 +7,18 @@ from typing import Any
 from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
 
 from policy.declare import advisory
-from policy.resources import BATCH, BUCKET, CLUSTER, DATASET, SESSION_TEMPLATE, TABLE, known, nested, stack_of
+from policy.resources import (
+    BATCH,
+    BUCKET,
+    CLUSTER,
+    DATASET,
+    NOT_KNOWN_YET,
+    SESSION_TEMPLATE,
+    TABLE,
+    known,
+    nested,
+    stack_of,
+)
 
 REQUIRED_LABELS = ("env", "managed-by")
 
@@ -84,8 +95,8 @@ def _provider_default_labels(args: ResourceValidationArgs) -> Mapping[str, Any] 
     """The labels the resource's provider puts on every resource whose labels are `labels`
     (`gcp:defaultLabels`, or an explicit provider's `defaultLabels`), which the engine hands over as the map's
     JSON text; None when a preview does not know them yet."""
-    labels = known(args.provider.props, "defaultLabels", _UNKNOWN) if args.provider is not None else None
-    if labels is _UNKNOWN:
+    labels = known(args.provider.props, "defaultLabels", NOT_KNOWN_YET) if args.provider is not None else None
+    if labels is NOT_KNOWN_YET:
         return None
     if isinstance(labels, str):
         try:
@@ -93,9 +104,6 @@ def _provider_default_labels(args: ResourceValidationArgs) -> Mapping[str, Any] 
         except ValueError:
             return {}
     return labels if isinstance(labels, Mapping) else {}
-
-
-_UNKNOWN = object()
 
 
 def _require_cmek(args: ResourceValidationArgs, report: ReportViolation) -> None:

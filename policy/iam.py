@@ -19,6 +19,7 @@ from policy.declare import mandatory
 from policy.resources import (
     DATASET,
     DATASET_ACCESS,
+    NOT_KNOWN_YET,
     PAM_ENTITLEMENT,
     as_list,
     known,
@@ -148,7 +149,6 @@ API_KEY = "gcp:projects/apiKey:ApiKey"
 CUSTOM_ROLES = frozenset(
     {"gcp:projects/iAMCustomRole:IAMCustomRole", "gcp:organizations/iAMCustomRole:IAMCustomRole"}
 )
-_NOT_KNOWN_YET = object()
 _STORAGE = "gcp:storage/"
 
 # A dataset access entry names its grantee in exactly one of these fields; the prefix makes it an IAM member.
@@ -251,8 +251,8 @@ def grants(resource_type: str, props: Mapping[str, Any]) -> Iterator[Grant]:
     if kind.endswith("iammember"):
         yield Grant(_role(props), known(props, "member", UNKNOWN_MEMBER, absent=""))
     elif kind.endswith("iambinding"):
-        members = as_list(known(props, "members", _NOT_KNOWN_YET, absent=[]))
-        if members is _NOT_KNOWN_YET:  # the whole list is not known yet: the role alone may break a rule
+        members = as_list(known(props, "members", NOT_KNOWN_YET, absent=[]))
+        if members is NOT_KNOWN_YET:  # the whole list is not known yet: the role alone may break a rule
             yield Grant(_role(props), UNKNOWN_MEMBER)
             return
         for index in range(len(members or ())):

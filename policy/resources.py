@@ -60,6 +60,11 @@ def resource_class(resource_type: str) -> str:
     return resource_type.rsplit(":", 1)[-1]
 
 
+NOT_KNOWN_YET = object()
+"""What `known` may give for a value a preview does not know yet, when no value of the property could mean
+that."""
+
+
 def known(container: Any, key: Any, unknown: Any, absent: Any = None) -> Any:
     """`container[key]`, `absent` when it has none, or `unknown` when a preview does not know it yet (the
     update checks it again)."""
@@ -80,9 +85,6 @@ def as_list(values: Any) -> Any:
 def known_items(values: Sequence[Any] | None) -> Iterator[Any]:
     """The items of `values` that a preview already knows: one not known yet is checked by the update."""
     for index in range(len(values or ())):
-        item = known(values, index, _UNKNOWN)
-        if item is not _UNKNOWN:
+        item = known(values, index, NOT_KNOWN_YET)
+        if item is not NOT_KNOWN_YET:
             yield item
-
-
-_UNKNOWN = object()
