@@ -5,6 +5,7 @@ from typing import Any
 
 from pulumi_policy import (
     PolicyCustomTimeouts,
+    PolicyProviderResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -23,8 +24,10 @@ def resource_args(
     stack: str = "dev",
     config: Mapping[str, Any] | None = None,
     protect: bool = False,
+    provider: Mapping[str, Any] | None = None,
 ) -> ResourceValidationArgs:
-    """A resource as the engine presents it: type token, camelCase input properties, URN and options."""
+    """A resource as the engine presents it: type token, camelCase input properties, URN and options, and
+    the inputs of its `provider` (a GCP provider), if given."""
     options = PolicyResourceOptions(
         protect=protect,
         ignore_changes=[],
@@ -35,8 +38,18 @@ def resource_args(
     )
     urn = f"urn:pulumi:{stack}::pipeline::{resource_type}::{name}"
     # Wrapped as the engine wraps them: reading a value a preview does not know raises UnknownValueError.
+    provider_resource = (
+        None
+        if provider is None
+        else PolicyProviderResource(
+            "pulumi:providers:gcp",
+            unknown_checking_proxy(dict(provider)),
+            f"urn:pulumi:{stack}::pipeline::pulumi:providers:gcp::default",
+            "default",
+        )
+    )
     return ResourceValidationArgs(
-        resource_type, unknown_checking_proxy(dict(props)), urn, name, options, None, config
+        resource_type, unknown_checking_proxy(dict(props)), urn, name, options, provider_resource, config
     )
 
 

@@ -2,8 +2,6 @@ import json
 from typing import Any
 
 import pytest
-from pulumi_policy import PolicyProviderResource, ResourceValidationArgs
-from pulumi_policy.proxy import unknown_checking_proxy
 
 from policy.hygiene import CMEK_IN_PROTECTED_STACKS, REQUIRED_LABELS_POLICY
 from policy.resources import BATCH, BUCKET, DATASET, SESSION_TEMPLATE
@@ -109,53 +107,40 @@ def test_the_stacks_that_need_cmek_come_from_policy_config() -> None:
     assert violations(CMEK_IN_PROTECTED_STACKS, resource_args(DATASET, {}, stack="prod", config=config)) == []
 
 
-def _with_provider(args: ResourceValidationArgs, props: dict[str, Any]) -> ResourceValidationArgs:
-    args.provider = PolicyProviderResource(
-        "pulumi:providers:gcp",
-        unknown_checking_proxy(props),
-        "urn:pulumi:dev::pipeline::gcp::default",
-        "default",
-    )
-    return args
-
-
 @pytest.mark.parametrize(
     "default_labels", [{"env": "dev", "team": "data"}, json.dumps({"env": "dev", "team": "data"})]
 )
 def test_the_providers_default_labels_count_as_the_resources(default_labels: object) -> None:
     """`gcp:defaultLabels` label every resource whose labels are `labels`: the engine hands them over as the
     map's JSON text (a map is read too)."""
-    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi"}})
-    assert violations(REQUIRED_LABELS_POLICY, _with_provider(args, {"defaultLabels": default_labels})) == []
+    provider = {"defaultLabels": default_labels}
+    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi"}}, provider=provider)
+    assert violations(REQUIRED_LABELS_POLICY, args) == []
 
 
 def test_a_resources_own_empty_label_replaces_the_providers_default() -> None:
-    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi", "env": ""}})
     provider = {"defaultLabels": {"env": "dev"}}
-    assert violations(REQUIRED_LABELS_POLICY, _with_provider(args, provider)) == [
-        "'subject' lacks the label(s) env in labels"
-    ]
+    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi", "env": ""}}, provider=provider)
+    assert violations(REQUIRED_LABELS_POLICY, args) == ["'subject' lacks the label(s) env in labels"]
 
 
 @pytest.mark.parametrize("provider", [{}, {"defaultLabels": "not json"}, {"defaultLabels": "[]"}])
 def test_a_provider_without_readable_default_labels_adds_none(provider: dict[str, Any]) -> None:
-    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi"}})
-    assert violations(REQUIRED_LABELS_POLICY, _with_provider(args, provider)) == [
-        "'subject' lacks the label(s) env in labels"
-    ]
+    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi"}}, provider=provider)
+    assert violations(REQUIRED_LABELS_POLICY, args) == ["'subject' lacks the label(s) env in labels"]
 
 
 def test_default_labels_a_preview_does_not_know_yet_leave_the_check_to_the_update() -> None:
-    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi"}})
-    assert violations(REQUIRED_LABELS_POLICY, _with_provider(args, {"defaultLabels": UNKNOWN})) == []
+    args = resource_args(BUCKET, {"labels": {"managed-by": "pulumi"}}, provider={"defaultLabels": UNKNOWN})
+    assert violations(REQUIRED_LABELS_POLICY, args) == []
 
 
 def test_the_providers_default_labels_never_reach_user_labels() -> None:
     """The provider adds its default labels to a resource's `labels` only: a monitoring resource's
     `userLabels` get none of them."""
-    args = resource_args(ALERT_POLICY, {"displayName": "failed runs"}, name="failed-runs")
     provider = {"defaultLabels": json.dumps({"env": "dev", "managed-by": "pulumi"})}
-    assert violations(REQUIRED_LABELS_POLICY, _with_provider(args, provider)) == [
+    args = resource_args(ALERT_POLICY, {"displayName": "failed runs"}, name="failed-runs", provider=provider)
+    assert violations(REQUIRED_LABELS_POLICY, args) == [
         "'failed-runs' lacks the label(s) env, managed-by in userLabels"
     ]
 
