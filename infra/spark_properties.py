@@ -31,21 +31,47 @@ _CONNECTOR_TUNING = {
     "httpReadTimeout": (0, 2**31 - 1),
 }
 _CONNECTOR_TUNING_BY_FOLDED_NAME = {name.casefold(): name for name in _CONNECTOR_TUNING}
-# What the connectors read for the project of a table or bucket named without one, and for the identity they
-# call Google as: Hadoop settings (the Cloud Storage connector's, which the BigQuery one also reads), and the
-# environment of the driver and executors (which Google's client libraries read, the job's own included).
-_IDENTITY_REDIRECTS = re.compile(
-    r"spark\.hadoop\.(fs\.gs\.project\.id|fs\.gs\.auth\..*|google\.cloud\.auth\..*)"
-    r"|spark\.(executorEnv|dataproc\.driverEnv|kubernetes\.driverEnv|kubernetes\.executorEnv)\."
-    r"(GOOGLE_APPLICATION_CREDENTIALS|GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT)"
-)
-# What would send the Cloud Storage connector's requests, and with them the runner account's access token,
-# elsewhere than Google's endpoints (the BigQuery connector also takes its proxy from there), bill them to
-# another project (requester pays, or a header naming the project to bill), or load Hadoop settings from a
-# file, past these checks.
-_CLOUD_STORAGE_REDIRECTS = re.compile(
-    r"spark\.hadoop\.fs\.gs\.(storage\.root\.url|storage\.service\.path|token\.server\.url"
-    r"|grpc\.server\.address|proxy\..*|requester\.pays\..*|storage\.http\.headers\..*|config\.override\.file)"
+# Hadoop settings and environment that would take the connectors' reads and loads away from the stack's
+# projects, identity, endpoints or keys, each with what the refusal asks for instead.
+_REFUSED_REDIRECTS = (
+    # What the connectors read for the project of a table or bucket named without one, and for the identity
+    # they call Google as: Hadoop settings (the Cloud Storage connector's, which the BigQuery one also reads),
+    # and the environment of the driver and executors (which Google's client libraries read, the job's too).
+    (
+        re.compile(
+            r"spark\.hadoop\.(fs\.gs\.project\.id|fs\.gs\.auth\..*|fs\.gs\.delegation\.token\.binding"
+            r"|google\.cloud\.auth\..*)"
+            r"|spark\.(executorEnv|dataproc\.driverEnv|kubernetes\.driverEnv|kubernetes\.executorEnv)\."
+            r"(GOOGLE_APPLICATION_CREDENTIALS|GOOGLE_CLOUD_PROJECT|GCLOUD_PROJECT|CLOUDSDK_CORE_PROJECT)"
+        ),
+        "a property that keeps Cloud Storage and BigQuery in projectId, as the runner account: this one "
+        "would have the connectors, or the job's BigQuery client, find buckets and tables in another "
+        "project, or call them as another identity",
+    ),
+    # What would send the Cloud Storage connector's requests, and with them the runner account's access token,
+    # elsewhere than Google's endpoints (the BigQuery connector also takes its proxy from there), bill them to
+    # another project (requester pays, or a header naming the project to bill), or load Hadoop settings from
+    # a file or a keystore (Hadoop's credential providers, read before the settings), past these checks.
+    (
+        re.compile(
+            r"spark\.hadoop\.(fs\.gs\.(storage\.root\.url|storage\.service\.path|token\.server\.url"
+            r"|grpc\.server\.address|proxy\..*|requester\.pays\..*|storage\.http\.headers\..*"
+            r"|config\.override\.file)|hadoop\.security\.credential\.provider\.path)"
+        ),
+        "a property that keeps the Cloud Storage connector's requests on Google's endpoints, billed to "
+        "projectId, under the settings the stack shows: this one would send them, and the runner account's "
+        "access token, to another address or through a proxy, bill them to another project, or read Hadoop "
+        "settings from a file or keystore",
+    ),
+    # Customer-supplied keys, with which the Cloud Storage connector would encrypt what it writes, the files
+    # the BigQuery connector stages for its loads included, which BigQuery cannot read (it takes
+    # customer-managed keys, `kmsKey`, not supplied ones).
+    (
+        re.compile(r"spark\.hadoop\.fs\.gs\.encryption\..*"),
+        "a property that leaves encryption to the buckets' keys (kmsKey sets a customer-managed one): a "
+        "customer-supplied key would encrypt the files the BigQuery connector stages, which BigQuery cannot "
+        "load, and show the key in the batch's properties",
+    ),
 )
 # Spark passes `spark.hadoop.<name>` to Hadoop as `<name>`.
 _HADOOP_PREFIX = "spark.hadoop."
@@ -170,23 +196,9 @@ def _refuse_what_the_job_sets(key: str, name: str, value: object) -> None:
 def _refuse_connector_redirects(key: str, name: str, value: object) -> None:
     """Refuse the connectors' global options that would take the job's reads and loads away from the stack's
     buckets and tables, from the runner account, or from the options its loads set."""
-    if _IDENTITY_REDIRECTS.fullmatch(name):
-        raise ConfigError(
-            key,
-            value,
-            "a property that keeps Cloud Storage and BigQuery in projectId, as the runner account: this one "
-            "would have the connectors, or the job's BigQuery client, find buckets and tables in another "
-            "project, or call them as another identity",
-        )
-    if _CLOUD_STORAGE_REDIRECTS.fullmatch(name):
-        raise ConfigError(
-            key,
-            value,
-            "a property that keeps the Cloud Storage connector's requests on Google's endpoints, billed to "
-            "projectId, under the settings the stack shows: this one would send them, and the runner "
-            "account's access token, to another address or through a proxy, bill them to another project, "
-            "or read Hadoop settings from a file",
-        )
+    for redirect, expected in _REFUSED_REDIRECTS:
+        if redirect.fullmatch(name):
+            raise ConfigError(key, value, expected)
     if not name.casefold().startswith(_CONNECTOR_PREFIX):
         return
     if not name.startswith(_CONNECTOR_PREFIX):

@@ -1566,6 +1566,7 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
                 "spark.hadoop.google.cloud.auth.service.account.json.keyfile",
                 "spark.hadoop.fs.gs.auth.type",
                 "spark.hadoop.fs.gs.auth.impersonation.service.account",
+                "spark.hadoop.fs.gs.delegation.token.binding",
                 "spark.executorEnv.GOOGLE_APPLICATION_CREDENTIALS",
                 "spark.dataproc.driverEnv.GOOGLE_CLOUD_PROJECT",
                 "spark.kubernetes.driverEnv.GCLOUD_PROJECT",
@@ -1580,7 +1581,7 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
                 "a property that keeps the Cloud Storage connector's requests on Google's endpoints, billed "
                 "to projectId, under the settings the stack shows: this one would send them, and the runner "
                 "account's access token, to another address or through a proxy, bill them to another "
-                "project, or read Hadoop settings from a file",
+                "project, or read Hadoop settings from a file or keystore",
             )
             for name in (
                 "spark.hadoop.fs.gs.storage.root.url",
@@ -1593,6 +1594,22 @@ def test_a_repeated_network_tag_names_its_first_place() -> None:
                 "spark.hadoop.fs.gs.requester.pays.mode",
                 "spark.hadoop.fs.gs.storage.http.headers.x-goog-user-project",
                 "spark.hadoop.fs.gs.config.override.file",
+                "spark.hadoop.hadoop.security.credential.provider.path",
+            )
+        ],
+        # Customer-supplied keys: BigQuery cannot load the files the connector would stage with them.
+        *[
+            (
+                {name: "other"},
+                f"sparkProperties.{name}",
+                "a property that leaves encryption to the buckets' keys (kmsKey sets a customer-managed "
+                "one): a customer-supplied key would encrypt the files the BigQuery connector stages, which "
+                "BigQuery cannot load, and show the key in the batch's properties",
+            )
+            for name in (
+                "spark.hadoop.fs.gs.encryption.algorithm",
+                "spark.hadoop.fs.gs.encryption.key",
+                "spark.hadoop.fs.gs.encryption.key.hash",
             )
         ],
         # The connector reads its global options by their exact names, as Java's numbers.
