@@ -387,6 +387,7 @@ def load(config: pulumi.Config | None = None, stack: str | None = None) -> Stack
     _check_pipeline_executors(loaded.batch, loaded.pipelines)
     _warn_if_subnet_small(loaded)
     _warn_of_unused_subnet_settings(loaded.network, custom_subnet_cidr=not reader.is_default("subnetCidr"))
+    _warn_if_shared_subnet_opened(loaded)
     _warn_if_alerts_notify_no_one(loaded)
     _warn_of_secrets_shown_in_plain(reader.secret_keys())
     return loaded
@@ -460,6 +461,24 @@ def _warn_of_unused_subnet_settings(network: NetworkConfig, *, custom_subnet_cid
         pulumi.log.warn(
             f"subnetCidr {network.subnet_cidr} has no effect with existingNetwork: the stack creates no "
             "subnet, and batches take their addresses from existingSubnetwork's range; unset it"
+        )
+
+
+def _warn_if_shared_subnet_opened(config: StackConfig) -> None:
+    """The internal rule targets the subnet's range, or the batches' VMs by their networkTags: on a Shared
+    VPC's subnet, which other projects' VMs use, a rule without tags opens them all to one another on every
+    port. A warning, as the network's owners may want exactly that."""
+    network = config.network
+    subnet = network.existing_subnetwork
+    if subnet is None or subnet.project == config.project_id:
+        return
+    if network.create_firewall_rule and not network.network_tags:
+        pulumi.log.warn(
+            f"existingSubnetwork is in project {subnet.project}, a Shared VPC's, whose other projects' VMs "
+            "may use it too, and networkTags is empty: the internal rule that createFirewallRule adds lets "
+            "every VM on the subnet reach every other on every port. Set networkTags, which the batches' VMs "
+            "then carry and the rule targets alone, or createFirewallRule: false to leave the rule to the "
+            "network's owners"
         )
 
 

@@ -1337,6 +1337,7 @@ def test_the_subnet_warning_counts_each_pipeline_up_to_its_own_max_executors(
 _EXISTING_NETWORK = {
     "existingNetwork": "projects/host-project/global/networks/corp",
     "existingSubnetwork": "projects/host-project/regions/europe-west1/subnetworks/data",
+    "networkTags": ["dataproc-batches"],
 }
 
 
@@ -1371,6 +1372,34 @@ def test_a_subnet_range_set_beside_an_existing_subnet_is_warned_about(
     expected = (
         "subnetCidr 10.99.0.0/16 has no effect with existingNetwork: the stack creates no subnet, and "
         "batches take their addresses from existingSubnetwork's range; unset it"
+    )
+    assert warnings == ([expected] if warned else [])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warned"),
+    [
+        ({**_EXISTING_NETWORK, "networkTags": []}, True),  # the host project's subnet, no tags
+        ({**_EXISTING_NETWORK}, False),  # the rule targets the tagged VMs
+        ({**_EXISTING_NETWORK, "networkTags": [], "createFirewallRule": False}, False),  # the owners' rule
+        (
+            {
+                "existingNetwork": "projects/my-pipeline-dev/global/networks/corp",
+                "existingSubnetwork": "projects/my-pipeline-dev/regions/europe-west1/subnetworks/data",
+            },
+            False,  # the stack's own project: no other project's VMs
+        ),
+    ],
+)
+def test_a_shared_vpc_subnet_opened_to_all_its_vms_is_warned_about(
+    overrides: dict[str, object], warned: bool, warnings: list[str]
+) -> None:
+    _load(overrides)
+    expected = (
+        "existingSubnetwork is in project host-project, a Shared VPC's, whose other projects' VMs may use it "
+        "too, and networkTags is empty: the internal rule that createFirewallRule adds lets every VM on the "
+        "subnet reach every other on every port. Set networkTags, which the batches' VMs then carry and the "
+        "rule targets alone, or createFirewallRule: false to leave the rule to the network's owners"
     )
     assert warnings == ([expected] if warned else [])
 
