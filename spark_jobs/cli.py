@@ -223,9 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--csv-null-marker",
         action="append",
         metavar="TEXT",
-        help="csv only: a field holding exactly this text, quoted or not, is null, as an empty field is; "
-        "repeat it for several, e.g. --csv-null-marker='\\N' --csv-null-marker=NULL (default: none); join a "
-        "text starting with - to the flag with =",
+        help="csv only: a field holding exactly this text, quoted or not, is null; repeat it for several, "
+        "e.g. --csv-null-marker='\\N' --csv-null-marker=NULL (default: none). Without it an empty field is "
+        "null; with it, an empty text (an error in other types than STRING), unless --csv-null-marker= (the "
+        "empty text) is given too, as in BigQuery's CSV loads; join a text starting with - to the flag "
+        "with =",
     )
     parser.add_argument(
         "--contract",

@@ -28,9 +28,10 @@ def read_csv(
 ) -> DataFrame:
     """The records as text, their fields separated by the `dialect`'s delimiter, under the header that must
     name the contract's columns in order (ignoring case); a record that does not have exactly the header's
-    fields comes whole as `_raw_record`. An empty field is null, and so is one holding exactly one of the
-    dialect's null markers. The files' bytes are decoded in the dialect's encoding; any it does not define
-    become U+FFFD. A record that a quote never closed has run on has its reason in `_open_quote`."""
+    fields comes whole as `_raw_record`. A field holding exactly one of the dialect's null markers is null,
+    and so is an empty field when the dialect has none (see `_markers_as_null`). The files' bytes are
+    decoded in the dialect's encoding; any it does not define become U+FFFD. A record that a quote never
+    closed has run on has its reason in `_open_quote`."""
     rows = (
         spark.read.schema(_text_schema(contract))
         .option("recursiveFileLookup", "true")
@@ -140,10 +141,19 @@ def _line_break_remains_removed(rows: DataFrame, last_column: str) -> DataFrame:
 def _markers_as_null(rows: DataFrame, columns: tuple[str, ...], null_markers: tuple[str, ...]) -> DataFrame:
     """`rows` with each field that holds exactly one of the `null_markers` (quoted or not) null.
 
-    Compared here rather than by Spark's `nullValue` option, which takes one marker only and then reads a
-    quoted empty field as an empty text: an empty field stays null, whatever the markers.
+    As BigQuery's CSV loads read them: without markers an empty field is null; with markers it is an empty
+    text, null only when the empty text is one of them, so that a file that writes its nulls as `\\N` keeps
+    its empty texts (and another type's empty field breaks its type rule). Spark reads an empty field as null,
+    quoted or not: in a record it could split into fields, that null is the empty text. Compared here rather
+    than by Spark's `nullValue` option, which takes one marker only and reads an unquoted empty field as null.
     """
     if not null_markers:
         return rows
     markers = list(null_markers)
-    return rows.withColumns({name: sf.when(~sf.col(name).isin(markers), sf.col(name)) for name in columns})
+    split = sf.col(RAW_RECORD).isNull()
+
+    def marked_null(name: str) -> Column:
+        text = sf.when(split, sf.coalesce(sf.col(name), sf.lit("")))
+        return sf.when(~text.isin(markers), text)
+
+    return rows.withColumns({name: marked_null(name) for name in columns})

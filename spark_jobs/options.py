@@ -48,8 +48,8 @@ CSV_ENCODINGS = (CSV_ENCODING, "ISO-8859-1", "windows-1252")
 which Excel's plain "CSV" writes."""
 
 CSV_NULL_MARKER_RULE = (
-    "a non-empty text of visible characters and spaces, other than -- (an empty field is null already; a "
-    "command line takes -- for the end of its options)"
+    "a text of visible characters and spaces, or the empty text (to keep empty fields null beside other "
+    "markers), other than -- (which a command line takes for the end of its options)"
 )
 
 
@@ -57,7 +57,7 @@ def is_csv_null_marker(value: str) -> bool:
     """Whether `value` can mark a null CSV field, as `\\N` or `NULL` do in some exports. Control, format and
     separator characters but the space are refused: no export writes one in a marker, and one there is a
     quoting slip (YAML reads "\\N" in double quotes as U+0085, a line break)."""
-    return value not in ("", "--") and all(character == " " or _visible(character) for character in value)
+    return value != "--" and all(character == " " or _visible(character) for character in value)
 
 
 def _visible(character: str) -> bool:
@@ -75,7 +75,8 @@ class CsvDialect:
     encoding: str = CSV_ENCODING
     """The character set the files are written in."""
     null_markers: tuple[str, ...] = ()
-    """The texts that stand for null in a field (an empty field is null with or without them)."""
+    """The texts that stand for null in a field. Without any, an empty field is null; with some, it is an
+    empty text unless the empty text is one of them, as in BigQuery's CSV loads."""
 
     def arguments(self) -> list[str]:
         """The job's options that choose this dialect: none for a default, so that a command line (and the

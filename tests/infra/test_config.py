@@ -831,12 +831,11 @@ _YAML_SLIP = "; YAML reads \\N, \\_, \\L and \\P in double quotes as characters 
             (
                 {**ORDERS, "csvNullMarkers": ["\\N", marker]},
                 "pipelines[0].csvNullMarkers[1]",
-                f"config pipelines[0].csvNullMarkers[1]={shown} is not valid: a non-empty text of visible "
-                "characters and spaces, other than -- (an empty field is null already; a command line takes "
-                f"-- for the end of its options){hint}",
+                f"config pipelines[0].csvNullMarkers[1]={shown} is not valid: a text of visible "
+                "characters and spaces, or the empty text (to keep empty fields null beside other markers), "
+                f"other than -- (which a command line takes for the end of its options){hint}",
             )
             for marker, shown, hint in (
-                ("", "''", ""),
                 ("--", "'--'", ""),
                 ("N/A\n", '"N/A\\n"', ""),
                 ("N\u200bA", '"N\\u200bA"', ""),
@@ -1011,6 +1010,7 @@ def test_a_pipelines_csv_delimiter_defaults_to_the_comma(set_to: dict[str, objec
         ({"csvNullMarkers": None}, ()),
         ({"csvNullMarkers": []}, ()),
         ({"csvNullMarkers": ["\\N", "-"]}, ("\\N", "-")),
+        ({"csvNullMarkers": ["\\N", ""]}, ("\\N", "")),
         # `pulumi config set --path` stores an integer as a YAML number: its text is the marker.
         ({"csvNullMarkers": [-999, "N A"]}, ("-999", "N A")),
     ],

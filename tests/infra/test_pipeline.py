@@ -477,12 +477,12 @@ def test_csv_null_markers_reach_the_job_and_run_a_new_batch_only_when_set(dev: S
     def batch(**markers: list[str]) -> DeclaredResource:
         return _batch(run_stack("dev", {"pipelines": [orders | markers]}))
 
-    marked = batch(csvNullMarkers=["\\N", "--x"])
+    marked = batch(csvNullMarkers=["\\N", "--x", ""])
     args = marked.inputs["pysparkBatch"]["args"]
-    # Joined to the flag: a marker starting with -- would otherwise read as an option.
-    assert args[2:4] == ["--csv-null-marker=\\N", "--csv-null-marker=--x"]
+    # Joined to the flag: a marker starting with -- would otherwise read as an option, an empty one be lost.
+    assert args[2:5] == ["--csv-null-marker=\\N", "--csv-null-marker=--x", "--csv-null-marker="]
     job = parse_args(args)
-    assert (job.csv.null_markers, job.batch_id) == (("\\N", "--x"), marked.inputs["batchId"])
+    assert (job.csv.null_markers, job.batch_id) == (("\\N", "--x", ""), marked.inputs["batchId"])
     assert marked.inputs["batchId"] != _batch(dev).inputs["batchId"]
     none = batch(csvNullMarkers=[])
     assert none.inputs["pysparkBatch"]["args"] == _batch(dev).inputs["pysparkBatch"]["args"]

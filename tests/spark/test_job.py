@@ -761,21 +761,19 @@ def test_a_pipe_separated_run_loads_and_quarantines_naming_the_delimiter(
     assert raw == [("AB1", None), ("AB3", "AB3|3")]
 
 
-def test_csv_null_markers_make_a_field_null_exactly_as_an_empty_one(
-    spark: SparkSession, contract_file: Path, tmp_path: Path
-) -> None:
+def test_csv_null_markers_make_a_field_null(spark: SparkSession, contract_file: Path, tmp_path: Path) -> None:
     write_lines(
         tmp_path / "in",
         "a.csv",
         [
             ITEMS_HEADER,
-            r"AB1,\N,NULL,,\N,2026-01-05,,NULL",
-            r'AB2,"\N",1,,,2026-01-05,,red',
-            r"\N,2,,,,2026-01-05,,red",
-            "AB3, NULL,,,,2026-01-05,,red",
-            "AB4,null,,,,2026-01-05,,red",
+            r"AB1,\N,NULL,\N,\N,2026-01-05,NULL,NULL",
+            r'AB2,"\N",1,NULL,NULL,2026-01-05,\N,red',
+            r"\N,2,\N,\N,\N,2026-01-05,\N,red",
+            r"AB3, NULL,\N,\N,\N,2026-01-05,\N,red",
+            r"AB4,null,\N,\N,\N,2026-01-05,\N,red",
             # A CRLF line break's \r is taken off the last field before it is compared.
-            "AB5,3,,,,2026-01-05,,NULL\r",
+            r"AB5,3,\N,\N,\N,2026-01-05,\N,NULL" + "\r",
         ],
     )
     markers = (r"--csv-null-marker=\N", "--csv-null-marker", "NULL", "--max-reject-ratio", "1")
@@ -793,6 +791,51 @@ def test_csv_null_markers_make_a_field_null_exactly_as_an_empty_one(
         ("AB4", "null", ["qty.type: 'null' is not a valid INT64"]),
         (None, "2", ["id.required: a value is required"]),
     ]
+
+
+@pytest.mark.parametrize(
+    ("markers", "loaded", "rejected"),
+    [
+        # No marker: an empty field is null, quoted or not.
+        ((), [("E1", None, "x", None)], [("E2", None, None, ["code.required: a value is required"])]),
+        # With markers, an empty field is an empty text, as in BigQuery's CSV loads: a STRING's value...
+        (
+            (r"--csv-null-marker=\N",),
+            [("E2", "", "", 1)],
+            [("E1", "", "x", ["qty.type: '' is not a valid INT64"])],
+        ),
+        # ...unless the empty text is a marker too.
+        (
+            (r"--csv-null-marker=\N", "--csv-null-marker="),
+            [("E1", None, "x", None)],
+            [("E2", None, None, ["code.required: a value is required"])],
+        ),
+    ],
+)
+def test_an_empty_csv_field_is_null_only_without_markers_or_when_the_empty_text_is_one(
+    spark: SparkSession,
+    tmp_path: Path,
+    markers: tuple[str, ...],
+    loaded: list[tuple[object, ...]],
+    rejected: list[tuple[object, ...]],
+) -> None:
+    contract = tmp_path / "codes.yaml"
+    columns = [
+        {"name": "id", "type": "STRING", "mode": "REQUIRED"},
+        {"name": "note", "type": "STRING"},
+        {"name": "code", "type": "STRING", "mode": "REQUIRED"},
+        {"name": "qty", "type": "INT64"},
+    ]
+    contract.write_text(yaml.safe_dump({"table": "codes", "columns": columns}), encoding="utf-8")
+    write_lines(tmp_path / "in", "a.csv", ["id,note,code,qty", "E1,,x,", 'E2,"","",1'])
+    status, report = run_job(
+        spark, contract, tmp_path / "in", tmp_path / "out", *markers, "--max-reject-ratio", "1"
+    )
+    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 1)
+    assert read_table(spark, tmp_path / "out" / "codes", "id", "note", "code", "qty") == loaded
+    assert (
+        read_table(spark, tmp_path / "out" / "codes__rejected", "id", "note", "code", "_errors") == rejected
+    )
 
 
 def _run_on(found: str, how_far: str) -> list[str]:

@@ -276,13 +276,12 @@ def test_the_report_prints_in_utf8_and_library_logs_without_tracebacks_whatever_
                     "--csv-null-marker=NULL",
                     f"--csv-null-marker={value}",
                 ],
-                f"argument --csv-null-marker: {shown} is not a CSV null marker: give a non-empty text of "
-                "visible characters and spaces, other than -- (an empty field is null already; a command "
-                "line takes -- for the end of its options)",
+                f"argument --csv-null-marker: {shown} is not a CSV null marker: give a text of visible "
+                "characters and spaces, or the empty text (to keep empty fields null beside other markers), "
+                "other than -- (which a command line takes for the end of its options)",
             )
             # U+0085 is what YAML's double quotes make of "\N".
             for value, shown in (
-                ("", "''"),
                 ("--", "'--'"),
                 ("\x85", r'"\x85"'),
                 ("N/A\t", r'"N/A\t"'),
@@ -413,8 +412,9 @@ def test_csv_null_markers_are_none_unless_given_and_may_be_several(tmp_path: Pat
         "--csv-null-marker=NULL",
         "--csv-null-marker=-",
         "--csv-null-marker= ",
+        "--csv-null-marker=",
     ]
-    assert parse_args(given).csv.null_markers == ("\\N", "NULL", "-", " ")
+    assert parse_args(given).csv.null_markers == ("\\N", "NULL", "-", " ", "")
 
 
 @pytest.mark.parametrize(
