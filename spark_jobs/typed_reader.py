@@ -191,9 +191,9 @@ def _too_precise(precision: object, most: object) -> str:
 
 def _unreadable_type(message: str) -> str | None:
     """The type Spark's failure to read a file's schema in `message` is about, if that is its cause: one
-    Spark refuses (Parquet's TIME, written by pyarrow for Python times; a Parquet or Avro decimal of more
-    than 38 digits), or a logical type newer than the Parquet library of Spark 3.5 (FLOAT16, written by
-    pandas for float16), on which that library fails."""
+    Spark refuses (Parquet's TIME, written by pyarrow for Python times, and INTERVAL; a Parquet or Avro
+    decimal of more than 38 digits), or a logical type newer than the Parquet library of Spark 3.5
+    (FLOAT16, written by pandas for float16), on which that library fails."""
     illegal = _ILLEGAL_TYPE.search(message)
     if illegal is not None:
         return illegal[0].rstrip(".")
@@ -205,7 +205,7 @@ def _unreadable_type(message: str) -> str | None:
     return None
 
 
-_ILLEGAL_TYPE = re.compile(r"Illegal Parquet type: [^\n]*")
+_ILLEGAL_TYPE = re.compile(r"(Illegal Parquet type|Parquet type not yet supported): [^\n]*")
 _DECIMAL_TOO_PRECISE = re.compile(
     r"\[DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION\] Decimal precision (?P<precision>[0-9]+) exceeds max "
     r"precision (?P<most>[0-9]+)"

@@ -970,6 +970,7 @@ def test_an_input_of_summary_files_only_has_no_input_file(
     ("fixture", "type_named"),
     [
         ("time_column.parquet", "Illegal Parquet type: INT64 (TIME(MICROS,false))"),
+        ("interval_column.parquet", "Parquet type not yet supported: FIXED_LEN_BYTE_ARRAY (INTERVAL)"),
         (
             "float16_column.parquet",
             "a Parquet logical type newer than Spark's Parquet library, such as FLOAT16",
