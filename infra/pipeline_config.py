@@ -260,6 +260,13 @@ def _csv_null_markers(key: str, value: object) -> tuple[str, ...]:
                 f"a marker not listed before: {key}[{markers.index(marker)}] is the same text (a marker "
                 "listed twice changes the batch, and so runs it again, without changing what it reads)",
             )
+    if markers == [""]:
+        raise ConfigError(
+            key,
+            value,
+            "other markers beside the empty text: alone, it reads as no markers do (an empty field is null), "
+            "while changing the batch and so running it again; unset it",
+        )
     return tuple(str(marker) for marker in markers)
 
 
@@ -276,7 +283,10 @@ def _as_text(marker: object) -> object:
 def _null_marker_problems(marker: object) -> Iterator[str]:
     """What a null marker breaks, if anything, in the order to fix it."""
     if marker is None:
-        yield f"{CSV_NULL_MARKER_RULE}; YAML reads an unquoted null, NULL or ~ as no value: quote it ('NULL')"
+        yield (
+            f"{CSV_NULL_MARKER_RULE}; YAML reads an unquoted null, NULL or ~, or nothing, as no value: quote "
+            "it ('NULL', or '' for the empty text)"
+        )
     elif not isinstance(marker, str):
         kind = (
             "a boolean"

@@ -144,8 +144,9 @@ def _markers_as_null(rows: DataFrame, columns: tuple[str, ...], null_markers: tu
     As BigQuery's CSV loads read them: without markers an empty field is null; with markers it is an empty
     text, null only when the empty text is one of them, so that a file that writes its nulls as `\\N` keeps
     its empty texts (and another type's empty field breaks its type rule). Spark reads an empty field as null,
-    quoted or not: in a record it could split into fields, that null is the empty text. Compared here rather
-    than by Spark's `nullValue` option, which takes one marker only and reads an unquoted empty field as null.
+    quoted or not: in a record it could split into fields, that null is the empty text (a malformed record
+    keeps the fields Spark gave it, for the quarantine). Compared here rather than by Spark's `nullValue`
+    option, which takes one marker only and reads an unquoted empty field as null.
     """
     if not null_markers:
         return rows
@@ -153,7 +154,7 @@ def _markers_as_null(rows: DataFrame, columns: tuple[str, ...], null_markers: tu
     split = sf.col(RAW_RECORD).isNull()
 
     def marked_null(name: str) -> Column:
-        text = sf.when(split, sf.coalesce(sf.col(name), sf.lit("")))
+        text = sf.when(split, sf.coalesce(sf.col(name), sf.lit(""))).otherwise(sf.col(name))
         return sf.when(~text.isin(markers), text)
 
     return rows.withColumns({name: marked_null(name) for name in columns})

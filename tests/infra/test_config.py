@@ -849,7 +849,12 @@ _YAML_SLIP = "; YAML reads \\N, \\_, \\L and \\P in double quotes as characters 
                     )
                 ],
                 # YAML reads an unquoted NULL as null, and yes, 1.50 or [a] as no text.
-                (None, "null", "; YAML reads an unquoted null, NULL or ~ as no value: quote it ('NULL')"),
+                (
+                    None,
+                    "null",
+                    "; YAML reads an unquoted null, NULL or ~, or nothing, as no value: quote it ('NULL', or "
+                    "'' for the empty text)",
+                ),
                 (True, "true", "; YAML read this one as a boolean: quote it as the files write it"),
                 (1.5, "1.5", "; YAML read this one as a number: quote it as the files write it"),
                 (["a"], "[a]", "; YAML read this one as a list or map: quote it as the files write it"),
@@ -862,6 +867,21 @@ _YAML_SLIP = "; YAML reads \\N, \\_, \\L and \\P in double quotes as characters 
             "config pipelines[0].csvNullMarkers[3]=-999 is not valid: a marker not listed before: "
             "pipelines[0].csvNullMarkers[1] is the same text (a marker listed twice changes the batch, and "
             "so runs it again, without changing what it reads)",
+        ),
+        # The empty text alone reads as no marker.
+        (
+            {**ORDERS, "csvNullMarkers": [""]},
+            "pipelines[0].csvNullMarkers",
+            "config pipelines[0].csvNullMarkers=[''] is not valid: other markers beside the empty text: "
+            "alone, it reads as no markers do (an empty field is null), while changing the batch and so "
+            "running it again; unset it",
+        ),
+        # The empty text listed twice.
+        (
+            {**ORDERS, "csvNullMarkers": ["", "\\N", ""]},
+            "pipelines[0].csvNullMarkers[2]",
+            "config pipelines[0].csvNullMarkers[2]='' is not valid: a marker not listed before: "
+            "pipelines[0].csvNullMarkers[0] is the same text",
         ),
     ],
 )

@@ -793,22 +793,34 @@ def test_csv_null_markers_make_a_field_null(spark: SparkSession, contract_file: 
     ]
 
 
+_TOO_FEW_FIELDS = ["record.malformed: the record does not have exactly the header's fields (RFC 4180)"]
+
+
 @pytest.mark.parametrize(
     ("markers", "loaded", "rejected"),
     [
         # No marker: an empty field is null, quoted or not.
-        ((), [("E1", None, "x", None)], [("E2", None, None, ["code.required: a value is required"])]),
-        # With markers, an empty field is an empty text, as in BigQuery's CSV loads: a STRING's value...
+        (
+            (),
+            [("E1", None, "x", None), ("E3", "n", "x", None)],
+            [("E2", None, None, ["code.required: a value is required"]), ("M1", "x", None, _TOO_FEW_FIELDS)],
+        ),
+        # With markers, an empty field is an empty text, as in BigQuery's CSV loads: a STRING's value, and
+        # another type's error (a last field left empty by a CRLF line break's \r too)...
         (
             (r"--csv-null-marker=\N",),
             [("E2", "", "", 1)],
-            [("E1", "", "x", ["qty.type: '' is not a valid INT64"])],
+            [
+                ("E1", "", "x", ["qty.type: '' is not a valid INT64"]),
+                ("E3", "n", "x", ["qty.type: '' is not a valid INT64"]),
+                ("M1", "x", None, _TOO_FEW_FIELDS),  # a malformed record keeps the fields it has
+            ],
         ),
         # ...unless the empty text is a marker too.
         (
             (r"--csv-null-marker=\N", "--csv-null-marker="),
-            [("E1", None, "x", None)],
-            [("E2", None, None, ["code.required: a value is required"])],
+            [("E1", None, "x", None), ("E3", "n", "x", None)],
+            [("E2", None, None, ["code.required: a value is required"]), ("M1", "x", None, _TOO_FEW_FIELDS)],
         ),
     ],
 )
@@ -827,11 +839,11 @@ def test_an_empty_csv_field_is_null_only_without_markers_or_when_the_empty_text_
         {"name": "qty", "type": "INT64"},
     ]
     contract.write_text(yaml.safe_dump({"table": "codes", "columns": columns}), encoding="utf-8")
-    write_lines(tmp_path / "in", "a.csv", ["id,note,code,qty", "E1,,x,", 'E2,"","",1'])
+    write_lines(tmp_path / "in", "a.csv", ["id,note,code,qty", "E1,,x,", 'E2,"","",1', "E3,n,x,\r", "M1,x"])
     status, report = run_job(
         spark, contract, tmp_path / "in", tmp_path / "out", *markers, "--max-reject-ratio", "1"
     )
-    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, 1, 1)
+    assert (status, report["rows_loaded"], report["rows_rejected"]) == (0, len(loaded), len(rejected))
     assert read_table(spark, tmp_path / "out" / "codes", "id", "note", "code", "qty") == loaded
     assert (
         read_table(spark, tmp_path / "out" / "codes__rejected", "id", "note", "code", "_errors") == rejected
