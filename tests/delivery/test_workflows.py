@@ -1,6 +1,8 @@
 """The workflows keep the delivery promises that actionlint cannot see: keyless auth, least privilege,
 prod behind its environment, one lock per stack shared by deploy and teardown."""
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,7 @@ import yaml
 from affected_stacks import DEPLOYED_TAG
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+ACTIONS = WORKFLOWS.parent / "actions"
 PULUMI_ACTION = "pulumi/actions@v7"
 AUTH_ACTION = "google-github-actions/auth@v3"
 
@@ -260,3 +263,22 @@ def test_a_teardown_unmarks_the_stack_once_the_destroy_began_even_if_it_failed_p
     assert job["outputs"] == {"started": "${{ steps.started.outputs.started }}"}
     passed_up = pulumi["on"]["workflow_call"]["outputs"]["started"]["value"]
     assert passed_up == "${{ jobs.pulumi.outputs.started }}"
+
+
+def _composite_scripts() -> list[tuple[str, str]]:
+    return [
+        (f"{action.parent.name}: {step.get('name', '')}", step["run"])
+        for action in sorted(ACTIONS.glob("*/action.yml"))
+        for step in yaml.safe_load(action.read_text())["runs"]["steps"]
+        if "run" in step
+    ]
+
+
+@pytest.mark.parametrize(("step", "script"), _composite_scripts())
+def test_the_composite_actions_scripts_pass_shellcheck(step: str, script: str) -> None:
+    """actionlint checks the workflows' scripts with shellcheck, not those of the repository's own actions."""
+    shellcheck = Path(sys.executable).with_name("shellcheck")
+    checked = subprocess.run(
+        [shellcheck, "-s", "bash", "-"], input=script, capture_output=True, text=True, check=False
+    )
+    assert (checked.returncode, checked.stdout) == (0, "")
