@@ -6,7 +6,9 @@ An unknown option (a misspelled `--since-deployed`) or an extra argument exits w
 line, rather than print a list no deploy would act on.
 The second form compares each stack with the commit it was last deployed from, which the deploy workflow
 marks with the tag `deployed/<stack>` (every file counts as changed when a stack has no such tag): a change
-that a failed, cancelled or rejected deploy left out is still deployed by the next push.
+that a failed, cancelled or rejected deploy left out is still deployed by the next push. And with the commit
+of a deploy that began but did not succeed since, tagged `attempted/<stack>`: the stack may hold part of
+it, so a revert of that commit, which matches the deployed one again, is still deployed.
 
 A stack is a `Pulumi.<stack>.yaml` file at the repository root. A change to one stack file affects only
 that stack; a change to a data contract its pipelines name affects at least that stack, wherever the file
@@ -106,9 +108,10 @@ def _may_be_contract(path: str) -> bool:
     return path.lower().endswith((".yaml", ".yml", ".json")) and not path.startswith(".github/")
 
 
-# Also spelled in mark-deployed.yml (which moves it) and pulumi.yml (its roll-back guard), kept equal by
-# tests/delivery/test_workflows.py.
+# Also spelled in mark-deployed.yml (which moves them) and pulumi.yml (the deployed one, its roll-back
+# guard), kept equal by tests/delivery/test_workflows.py.
 DEPLOYED_TAG = "deployed/{stack}"
+ATTEMPTED_TAG = "attempted/{stack}"
 
 
 class GitError(Exception):
@@ -116,7 +119,8 @@ class GitError(Exception):
 
 
 def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
-    """The files that differ between HEAD and the commit `stack` was last deployed from (all when none is)."""
+    """The files that differ between HEAD and the commit `stack` was last deployed from (all when none is),
+    or the commit of a deploy of it that began and did not succeed since."""
 
     def git(*args: str) -> subprocess.CompletedProcess[str]:
         # Paths as they are: git would quote a name with non-ASCII characters ("docs/caf\303\251.md").
@@ -126,14 +130,24 @@ def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
             command, cwd=repo_root, capture_output=True, text=True, errors="surrogateescape", check=False
         )
 
-    deployed = f"refs/tags/{DEPLOYED_TAG.format(stack=stack)}"
-    if git("rev-parse", "--quiet", "--verify", f"{deployed}^{{commit}}").returncode != 0:
-        listed = git("ls-files")
-    else:
-        listed = git("diff", "--name-only", "--no-renames", deployed, "HEAD")
-    if listed.returncode != 0:
-        raise GitError(f"git failed: {listed.stderr.strip()}")
-    return listed.stdout.splitlines()
+    def tagged(tag: str) -> str | None:
+        ref = f"refs/tags/{tag.format(stack=stack)}"
+        return ref if git("rev-parse", "--quiet", "--verify", f"{ref}^{{commit}}").returncode == 0 else None
+
+    deployed, attempted = tagged(DEPLOYED_TAG), tagged(ATTEMPTED_TAG)
+    listings = (
+        [git("ls-files")]
+        if deployed is None
+        else [
+            git("diff", "--name-only", "--no-renames", base, "HEAD") for base in (deployed, attempted) if base
+        ]
+    )
+    changed: dict[str, None] = {}  # in order, once each
+    for listed in listings:
+        if listed.returncode != 0:
+            raise GitError(f"git failed: {listed.stderr.strip()}")
+        changed.update(dict.fromkeys(listed.stdout.splitlines()))
+    return list(changed)
 
 
 def stacks_to_deploy(repo_root: Path) -> list[str]:

@@ -125,6 +125,39 @@ def test_each_stack_is_compared_with_the_commit_it_was_last_deployed_from(tmp_pa
     assert stacks_to_deploy(tmp_path) == []
 
 
+def test_a_stack_is_also_compared_with_a_deploy_that_began_and_did_not_succeed(tmp_path: Path) -> None:
+    """A failed `up` may have applied part of its commit: reverting it must still deploy the stack."""
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    for stack in ("dev", "prod"):
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text("config: {}\n")
+    git("add", ".")
+    git("commit", "-qm", "stacks")
+    git("tag", "deployed/dev")
+    git("tag", "deployed/prod")
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "network.py").write_text("# a change whose prod deploy failed partway\n")
+    git("add", ".")
+    git("commit", "-qm", "change")
+    git("tag", "-f", "deployed/dev")
+    git("tag", "attempted/prod")
+    git("revert", "--no-edit", "HEAD")
+    # The revert matches prod's deployed commit, but not what its failed deploy may have left.
+    assert stacks_to_deploy(tmp_path) == ["dev", "prod"]
+    git("tag", "-f", "deployed/dev")
+    git("tag", "-f", "deployed/prod")
+    git("tag", "-d", "attempted/prod")  # as a successful deploy's marker deletes it
+    assert stacks_to_deploy(tmp_path) == []
+
+
 def test_the_workflows_command_lines_print_the_stacks_as_json(tmp_path: Path) -> None:
     """As pull-request.yml (changed files on stdin) and deploy.yml (--since-deployed) call the script."""
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  app:pipelines:\n    - {contract: tests/c.yaml}\n")

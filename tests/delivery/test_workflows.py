@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from affected_stacks import DEPLOYED_TAG
+from affected_stacks import ATTEMPTED_TAG, DEPLOYED_TAG
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 ACTIONS = WORKFLOWS.parent / "actions"
@@ -85,8 +85,11 @@ def test_only_the_deploy_and_teardown_markers_write_to_the_repository_and_hold_n
     assert {name: (job["needs"], job["if"], job["with"]) for name, job in markers.items()} == {
         f"mark-{stack}": (
             [stack],
-            f"${{{{ !cancelled() && needs.{stack}.result == 'success' }}}}",
-            {"stack": stack},
+            f"${{{{ always() && needs.{stack}.outputs.started == 'true' }}}}",
+            {
+                "stack": stack,
+                "outcome": f"${{{{ needs.{stack}.result == 'success' && 'deployed' || 'failed' }}}}",
+            },
         )
         for stack in deployed_stacks()
     }
@@ -246,7 +249,8 @@ def test_a_deploy_never_rolls_a_stack_back_past_its_last_deploy() -> None:
 def test_the_workflows_name_the_deployed_tag_as_the_script_that_reads_it() -> None:
     """mark-deployed.yml moves the tag, pulumi.yml's roll-back guard and affected_stacks.py read it."""
     [mark] = load("mark-deployed.yml")["jobs"].values()
-    assert mark["env"]["TAG"] == DEPLOYED_TAG.format(stack="${{ inputs.stack }}")
+    assert mark["env"]["DEPLOYED"] == DEPLOYED_TAG.format(stack="${{ inputs.stack }}")
+    assert mark["env"]["ATTEMPTED"] == ATTEMPTED_TAG.format(stack="${{ inputs.stack }}")
     guard = load("pulumi.yml")["jobs"]["pulumi"]["steps"][1]
     assert f'deployed="refs/tags/{DEPLOYED_TAG.format(stack="$STACK")}"' in guard["run"]
 
@@ -254,7 +258,7 @@ def test_the_workflows_name_the_deployed_tag_as_the_script_that_reads_it() -> No
 def test_a_teardown_unmarks_the_stack_once_the_destroy_began_even_if_it_failed_partway() -> None:
     unmark = load("teardown.yml")["jobs"]["unmark"]
     assert unmark["if"] == "${{ always() && needs.destroy.outputs.started == 'true' }}"
-    assert unmark["with"] == {"stack": "${{ inputs.stack }}", "destroyed": True}
+    assert unmark["with"] == {"stack": "${{ inputs.stack }}", "outcome": "destroyed"}
     # `started` is set by the step just before the Pulumi operation, and passed up by the reusable workflow.
     pulumi = load("pulumi.yml")
     job = pulumi["jobs"]["pulumi"]
@@ -263,6 +267,76 @@ def test_a_teardown_unmarks_the_stack_once_the_destroy_began_even_if_it_failed_p
     assert job["outputs"] == {"started": "${{ steps.started.outputs.started }}"}
     passed_up = pulumi["on"]["workflow_call"]["outputs"]["started"]["value"]
     assert passed_up == "${{ jobs.pulumi.outputs.started }}"
+
+
+# A stand-in for the GitHub CLI: it logs each call's method and ref, and fails one whose ref is in MISSING
+# with the API's message for a reference that does not exist.
+_FAKE_GH = """#!/bin/bash
+method=$3 ref=$4
+echo "$method ${ref#repos/acme/app/git/}" >> "$CALLS"
+case " $MISSING " in *" ${ref##*/tags/} "*)
+  [ "$method" != POST ] && { echo "gh: Reference does not exist (HTTP 422)" >&2; exit 1; } ;;
+esac
+exit 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("outcome", "missing", "calls"),
+    [
+        ("deployed", "", ["PATCH refs/tags/deployed/prod", "DELETE refs/tags/attempted/prod"]),
+        # The stack's first deploy creates its tag; an attempted tag that is not there is fine.
+        (
+            "deployed",
+            "deployed/prod attempted/prod",
+            ["PATCH refs/tags/deployed/prod", "POST refs", "DELETE refs/tags/attempted/prod"],
+        ),
+        ("failed", "attempted/prod", ["PATCH refs/tags/attempted/prod", "POST refs"]),
+        ("destroyed", "deployed/prod", ["DELETE refs/tags/deployed/prod", "DELETE refs/tags/attempted/prod"]),
+    ],
+)
+def test_the_marker_tags_what_the_stack_holds(
+    tmp_path: Path, outcome: str, missing: str, calls: list[str]
+) -> None:
+    marked = _run_marker(tmp_path, outcome, missing)
+    assert (marked.returncode, (tmp_path / "calls").read_text().splitlines()) == (0, calls)
+
+
+def test_the_marker_fails_on_an_unknown_outcome_or_any_other_api_failure(tmp_path: Path) -> None:
+    unknown = _run_marker(tmp_path, "deploy", "")
+    assert (unknown.returncode, unknown.stderr) == (
+        1,
+        "::error::outcome 'deploy' is not deployed, failed or destroyed\n",
+    )
+    assert not (tmp_path / "calls").exists()  # no call made
+    (tmp_path / "gh").write_text(_FAKE_GH.replace("Reference does not exist", "Resource not accessible"))
+    denied = _run_marker(tmp_path, "deployed", "deployed/prod")
+    assert denied.returncode == 1
+    assert "Resource not accessible" in denied.stderr
+    assert (tmp_path / "calls").read_text().splitlines() == ["PATCH refs/tags/deployed/prod"]
+
+
+def _run_marker(tmp_path: Path, outcome: str, missing: str) -> subprocess.CompletedProcess[str]:
+    """The marker's script run as GitHub runs it (`bash -e`), against the stand-in GitHub CLI."""
+    gh = tmp_path / "gh"
+    if not gh.exists():
+        gh.write_text(_FAKE_GH)
+    gh.chmod(0o755)
+    [mark] = load("mark-deployed.yml")["jobs"].values()
+    [step] = mark["steps"]
+    env = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "CALLS": str(tmp_path / "calls"),
+        "MISSING": missing,
+        "GITHUB_REPOSITORY": "acme/app",
+        "GITHUB_SHA": "0123abc",
+        "OUTCOME": outcome,
+        "DEPLOYED": "deployed/prod",
+        "ATTEMPTED": "attempted/prod",
+    }
+    return subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, check=False
+    )
 
 
 def _composite_scripts() -> list[tuple[str, str]]:
