@@ -6,9 +6,9 @@ An unknown option (a misspelled `--since-deployed`) or an extra argument exits w
 line, rather than print a list no deploy would act on.
 The second form compares each stack with the commit it was last deployed from, which the deploy workflow
 marks with the tag `deployed/<stack>` (every file counts as changed when a stack has no such tag): a change
-that a failed, cancelled or rejected deploy left out is still deployed by the next push. And with the commit
-of a deploy that began but did not succeed since, tagged `attempted/<stack>`: the stack may hold part of
-it, so a revert of that commit, which matches the deployed one again, is still deployed.
+that a failed, cancelled or rejected deploy left out is still deployed by the next push. A stack whose deploy
+began and did not succeed since (the tag `attempted/<stack>`) may hold part of any commit: every file counts
+as changed until a deploy succeeds, so a revert of a partly applied commit is deployed too.
 
 A stack is a `Pulumi.<stack>.yaml` file at the repository root. A change to one stack file affects only
 that stack; a change to a data contract its pipelines name affects at least that stack, wherever the file
@@ -119,8 +119,8 @@ class GitError(Exception):
 
 
 def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
-    """The files that differ between HEAD and the commit `stack` was last deployed from (all when none is),
-    or the commit of a deploy of it that began and did not succeed since."""
+    """The files that differ between HEAD and the commit `stack` was last deployed from: all when none is, or
+    when a deploy of it began and did not succeed since."""
 
     def git(*args: str) -> subprocess.CompletedProcess[str]:
         # Paths as they are: git would quote a name with non-ASCII characters ("docs/caf\303\251.md").
@@ -134,20 +134,14 @@ def changed_since_deployed(repo_root: Path, stack: str) -> list[str]:
         ref = f"refs/tags/{tag.format(stack=stack)}"
         return ref if git("rev-parse", "--quiet", "--verify", f"{ref}^{{commit}}").returncode == 0 else None
 
-    deployed, attempted = tagged(DEPLOYED_TAG), tagged(ATTEMPTED_TAG)
-    listings = (
-        [git("ls-files")]
-        if deployed is None
-        else [
-            git("diff", "--name-only", "--no-renames", base, "HEAD") for base in (deployed, attempted) if base
-        ]
-    )
-    changed: dict[str, None] = {}  # in order, once each
-    for listed in listings:
-        if listed.returncode != 0:
-            raise GitError(f"git failed: {listed.stderr.strip()}")
-        changed.update(dict.fromkeys(listed.stdout.splitlines()))
-    return list(changed)
+    deployed = tagged(DEPLOYED_TAG)
+    if deployed is None or tagged(ATTEMPTED_TAG) is not None:
+        listed = git("ls-files")
+    else:
+        listed = git("diff", "--name-only", "--no-renames", deployed, "HEAD")
+    if listed.returncode != 0:
+        raise GitError(f"git failed: {listed.stderr.strip()}")
+    return listed.stdout.splitlines()
 
 
 def stacks_to_deploy(repo_root: Path) -> list[str]:
@@ -169,7 +163,8 @@ def parse_args(arguments: Sequence[str]) -> tuple[Path, bool]:
     parser.add_argument(
         "--since-deployed",
         action="store_true",
-        help="compare each stack with its deployed/<stack> tag instead of reading changed files on stdin",
+        help="compare each stack with its deployed/<stack> tag (every file, without one or with an "
+        "attempted/<stack> tag) instead of reading changed files on stdin",
     )
     parser.add_repo_root()
     parsed = parser.parse_args(arguments)

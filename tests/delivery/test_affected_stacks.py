@@ -150,8 +150,14 @@ def test_a_stack_is_also_compared_with_a_deploy_that_began_and_did_not_succeed(t
     git("tag", "-f", "deployed/dev")
     git("tag", "attempted/prod")
     git("revert", "--no-edit", "HEAD")
-    # The revert matches prod's deployed commit, but not what its failed deploy may have left.
+    # The revert matches prod's deployed commit, but not what its failed deploy may have left...
     assert stacks_to_deploy(tmp_path) == ["dev", "prod"]
+    git("tag", "-f", "deployed/dev")
+    git("tag", "-f", "attempted/prod")  # ...nor what the revert's own failed deploy left, of either
+    (tmp_path / "README.md").write_text("docs\n")
+    git("add", ".")
+    git("commit", "-qm", "docs")
+    assert stacks_to_deploy(tmp_path) == ["prod"]  # every file counts until prod deploys successfully
     git("tag", "-f", "deployed/dev")
     git("tag", "-f", "deployed/prod")
     git("tag", "-d", "attempted/prod")  # as a successful deploy's marker deletes it
