@@ -356,3 +356,21 @@ def test_the_composite_actions_scripts_pass_shellcheck(step: str, script: str) -
         [shellcheck, "-s", "bash", "-"], input=script, capture_output=True, text=True, check=False
     )
     assert (checked.returncode, checked.stdout) == (0, "")
+
+
+def test_every_job_on_a_runner_has_its_own_time_limit() -> None:
+    """GitHub's default is 6 hours: a hung `git` or `gh` call in a small job would hold a runner that long."""
+    limits = {
+        f"{path.name}:{name}": job.get("timeout-minutes")
+        for path in sorted(WORKFLOWS.glob("*.yml"))
+        for name, job in load(path.name)["jobs"].items()
+        if "runs-on" in job
+    }
+    assert limits == {
+        "check.yml:check": 30,
+        "deploy.yml:changes": 10,
+        "mark-deployed.yml:mark": 10,
+        "pull-request.yml:changes": 10,
+        "pulumi.yml:pulumi": 360,
+        "teardown.yml:guard": 10,
+    }
